@@ -1,0 +1,292 @@
+/*
+ * devcompat.h -- the public API of libdevcompat.
+ *
+ * libdevcompat decides whether a device's state may migrate from a source
+ * device S to a target device T, following a vendor's policy (SPEC.md).
+ *
+ * Ownership, once for the whole API:
+ *   - Every object is created by a dc_*_new/compile/load/parse/read/prepare
+ *     function and released by the matching dc_*_free, which accepts NULL.
+ *   - A function never takes ownership of an argument unless it says so.
+ *   - A `const char *` returned by an accessor lives as long as the object it
+ *     was read from, and is NUL-terminated.
+ *   - A dc_policy is immutable once built: any number of threads may use one
+ *     policy at once.  Other objects are not synchronised: share them
+ *     read-only, or give each thread its own.
+ *   - Functions that can fail return a dc_status and, when `err` is not NULL,
+ *     fill *err with the status and a message naming the input at fault.
+ *   - The library never prints, never exits and never aborts, whatever the
+ *     input.  It keeps no global mutable state.
+ */
+#ifndef DEVCOMPAT_H
+#define DEVCOMPAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define DC_API __attribute__((visibility("default")))
+#else
+#define DC_API
+#endif
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum dc_status {
+    DC_OK = 0,
+    DC_ERR_NOMEM,           /* an allocation failed */
+    DC_ERR_IO,              /* a file could not be read or written */
+    DC_ERR_INVALID,         /* invalid argument (a NULL pointer, a wrong policy) */
+    DC_ERR_POLICY,          /* the policy has errors: see the diagnostics */
+    DC_ERR_FACTS,           /* malformed facts (SPEC 1) */
+    DC_ERR_LIMIT,           /* a limit of SPEC 6 was exceeded */
+    DC_ERR_BYTECODE,        /* a .cbc file failed verification */
+    DC_ERR_TARGET_MISMATCH, /* the target does not satisfy the policy's SELF */
+    DC_ERR_NO_POLICY,       /* no policy of a directory describes the target */
+    DC_ERR_AMBIGUOUS_POLICY /* more than one does */
+} dc_status;
+
+/* A short constant name for a status: "ok", "nomem", "target-mismatch"... */
+DC_API const char *dc_status_str(dc_status status);
+
+/* An error: filled by any failing call that was given one. */
+typedef struct dc_error {
+    dc_status status;
+    char message[1024];     /* "FILE: what is wrong", NUL-terminated */
+} dc_error;
+
+/* Version of the library, e.g. "0.1.0". */
+DC_API const char *dc_version(void);
+
+/* ---------------------------------------------------------- allocation */
+
+/*
+ * All memory the library uses comes from one allocator.  By default it is
+ * malloc/realloc/free; an embedder (or a test injecting failures) may set
+ * its own on a dc_alloc and pass it to the *_ex functions.  realloc(NULL, n)
+ * must behave as malloc(n); free(NULL) must be a no-op.
+ */
+typedef struct dc_alloc {
+    void *(*realloc_fn)(void *ud, void *ptr, size_t size);
+    void (*free_fn)(void *ud, void *ptr);
+    void *ud;
+} dc_alloc;
+
+/* ---------------------------------------------------------- diagnostics */
+
+typedef enum dc_severity { DC_SEV_ERROR = 0, DC_SEV_WARNING = 1 } dc_severity;
+
+typedef struct dc_diag {
+    const char *file;       /* as given to the compiler */
+    uint32_t line, col;     /* 1-based; col counts bytes */
+    uint32_t end_col;       /* one past the last column of the span (>= col+1) */
+    dc_severity severity;
+    const char *message;
+    const char *source_line;/* the text of the line, without its newline */
+} dc_diag;
+
+typedef struct dc_diags dc_diags;
+
+DC_API size_t dc_diags_count(const dc_diags *diags);
+DC_API size_t dc_diags_errors(const dc_diags *diags);
+DC_API size_t dc_diags_warnings(const dc_diags *diags);
+/* The i-th diagnostic, in source order; NULL when i is out of range. */
+DC_API const dc_diag *dc_diags_get(const dc_diags *diags, size_t i);
+DC_API void dc_diags_free(dc_diags *diags);
+
+/* --------------------------------------------------------------- policy */
+
+typedef struct dc_policy dc_policy;
+
+/*
+ * Compile a policy from source text (SPEC 2).  `file` names the text in
+ * diagnostics and reasons.  The text need not be NUL-terminated and may hold
+ * any bytes.  On success *out is a new policy.  *diags (when diags is not
+ * NULL) receives every error and warning, also on success (warnings); the
+ * caller frees it.  Returns DC_ERR_POLICY when the text has errors.
+ */
+DC_API dc_status dc_policy_compile(const char *file, const char *text, size_t len,
+                                   dc_policy **out, dc_diags **diags, dc_error *err);
+DC_API dc_status dc_policy_compile_ex(const dc_alloc *alloc, const char *file,
+                                      const char *text, size_t len, dc_policy **out,
+                                      dc_diags **diags, dc_error *err);
+
+/* Read a policy file: `.cbc` files (by their magic) are loaded and verified,
+ * anything else is compiled as source. */
+DC_API dc_status dc_policy_read_file(const char *path, dc_policy **out,
+                                     dc_diags **diags, dc_error *err);
+
+/* Load a compiled policy (.cbc bytes) and verify it completely (SPEC 3).
+ * `file` names the bytes in errors. */
+DC_API dc_status dc_policy_load(const char *file, const void *data, size_t len,
+                                dc_policy **out, dc_error *err);
+DC_API dc_status dc_policy_load_ex(const dc_alloc *alloc, const char *file,
+                                   const void *data, size_t len, dc_policy **out,
+                                   dc_error *err);
+
+/* Serialise a policy to .cbc bytes.  *data is allocated with the policy's
+ * allocator; release it with dc_buffer_free(policy, data). */
+DC_API dc_status dc_policy_save(const dc_policy *policy, void **data, size_t *len,
+                                dc_error *err);
+DC_API void dc_buffer_free(const dc_policy *policy, void *data);
+
+/* The POLICY block's `name` (or the file name without extension). */
+DC_API const char *dc_policy_name(const dc_policy *policy);
+DC_API const char *dc_policy_file(const dc_policy *policy);
+/* Number of COMPATIBLE blocks, and the name of one (NULL when unnamed). */
+DC_API size_t dc_policy_blocks(const dc_policy *policy);
+DC_API const char *dc_policy_block_name(const dc_policy *policy, size_t block);
+DC_API void dc_policy_free(dc_policy *policy);
+
+/* ---------------------------------------------------------------- facts */
+
+typedef struct dc_facts dc_facts;
+
+DC_API dc_facts *dc_facts_new(void);
+DC_API dc_facts *dc_facts_new_ex(const dc_alloc *alloc);
+/* Add one fact; the name and value are copied.  A duplicate name, an invalid
+ * name or value, or the 1025th fact is an error (SPEC 1). The value is
+ * trimmed of leading and trailing blanks and newlines. */
+DC_API dc_status dc_facts_add(dc_facts *facts, const char *name, const char *value,
+                              size_t value_len, dc_error *err);
+DC_API size_t dc_facts_count(const dc_facts *facts);
+/* The i-th fact in name order. */
+DC_API const char *dc_facts_name(const dc_facts *facts, size_t i);
+DC_API const char *dc_facts_value(const dc_facts *facts, size_t i);
+/* The value of `name`, or NULL when absent. */
+DC_API const char *dc_facts_get(const dc_facts *facts, const char *name);
+DC_API void dc_facts_free(dc_facts *facts);
+
+/* Parse key=value text (SPEC 1, format 1).  For a self-describing text
+ * (with COMPATIBLE blocks), the facts are its SELF block. */
+DC_API dc_status dc_facts_parse_text(const char *file, const char *text, size_t len,
+                                     dc_facts **out, dc_error *err);
+/* Parse YAML or JSON (SPEC 1, format 2). */
+DC_API dc_status dc_facts_parse_yaml(const char *file, const char *text, size_t len,
+                                     dc_facts **out, dc_error *err);
+/* Read a facts file of any format (YAML/JSON when it starts with '{', '---'
+ * or its name ends in .yaml/.yml/.json; key=value text otherwise). */
+DC_API dc_status dc_facts_read_file(const char *path, dc_facts **out, dc_error *err);
+/* Read a device or mdev type directory under a sysfs root (SPEC 1.1).
+ * `root` may be NULL for "/"; `dir` is relative to root, or absolute (then
+ * taken below root). */
+DC_API dc_status dc_facts_read_sysfs(const char *root, const char *dir, dc_facts **out,
+                                     dc_error *err);
+
+/* ------------------------------------------------------------ inventory */
+
+typedef struct dc_inventory dc_inventory;
+
+/* Read an inventory: a YAML/JSON sequence of mappings each with a unique
+ * `id`, or a directory of facts files (id = file name less its extension,
+ * in name order). */
+DC_API dc_status dc_inventory_read(const char *path, dc_inventory **out, dc_error *err);
+DC_API size_t dc_inventory_count(const dc_inventory *inv);
+DC_API const char *dc_inventory_id(const dc_inventory *inv, size_t i);
+DC_API const dc_facts *dc_inventory_facts(const dc_inventory *inv, size_t i);
+DC_API void dc_inventory_free(dc_inventory *inv);
+
+/* ------------------------------------------------------------- prepared */
+
+typedef struct dc_prepared dc_prepared;
+
+/*
+ * Prepare facts for one policy: every field the policy reads is looked up
+ * once and its value pre-parsed to the types the policy needs.  The result
+ * does not reference `facts` (it owns copies) and may be used as a source or
+ * as a target with `policy` only, for as long as the policy lives.
+ */
+DC_API dc_status dc_prepare(const dc_policy *policy, const dc_facts *facts,
+                            dc_prepared **out, dc_error *err);
+DC_API void dc_prepared_free(dc_prepared *prepared);
+
+/* --------------------------------------------------------------- checks */
+
+typedef enum dc_verdict {
+    DC_COMPATIBLE = 0,
+    DC_INCOMPATIBLE = 1,
+    DC_TARGET_MISMATCH = 2  /* the policy is not the target's (SPEC 2.7 step 1) */
+} dc_verdict;
+
+typedef struct dc_result dc_result;
+
+/* A result object sized for `policy`; reuse it across checks of that policy. */
+DC_API dc_result *dc_result_new(const dc_policy *policy);
+DC_API void dc_result_free(dc_result *result);
+
+/*
+ * "May `source` migrate to `target`?" (SPEC 2.7).  Both must be prepared for
+ * `policy`, and `result` made for it.  Returns DC_OK whatever the verdict;
+ * the verdict and its explanation are in `result`.  Allocates nothing.
+ * The result references `policy`, `source` and `target`: read it while they
+ * live, before the next check into it.
+ */
+DC_API dc_status dc_check(const dc_policy *policy, const dc_prepared *source,
+                          const dc_prepared *target, dc_result *result);
+
+/*
+ * One source against n targets: verdicts[i] (and, when blocks is not NULL,
+ * blocks[i]: the matching block, or -1) for targets[i].  Allocates nothing.
+ */
+DC_API dc_status dc_check_batch(const dc_policy *policy, const dc_prepared *source,
+                                const dc_prepared *const *targets, size_t n,
+                                dc_verdict *verdicts, int32_t *blocks);
+
+DC_API dc_verdict dc_result_verdict(const dc_result *result);
+/* The COMPATIBLE block that matched (0-based), or -1. */
+DC_API int32_t dc_result_block(const dc_result *result);
+/* Its name, or NULL when the block is unnamed or none matched. */
+DC_API const char *dc_result_block_name(const dc_result *result);
+
+/* Bindings of a compatible result: SELF's variables, then the block's. */
+typedef enum dc_type {
+    DC_TYPE_INT = 1, DC_TYPE_HEX, DC_TYPE_STRING, DC_TYPE_SEMVER, DC_TYPE_BOOL, DC_TYPE_SET
+} dc_type;
+
+typedef struct dc_binding {
+    const char *name;
+    dc_type type;
+    int64_t int_value;      /* for DC_TYPE_INT; DC_TYPE_HEX in uint64 form */
+    const char *text;       /* canonical text (SPEC 2.4) */
+} dc_binding;
+
+DC_API size_t dc_result_bindings(const dc_result *result);
+/* Fill *out with the i-th binding; the strings live until the next check
+ * into this result.  Returns 0 when i is out of range. */
+DC_API int dc_result_binding(dc_result *result, size_t i, dc_binding *out);
+
+/* Reasons: for an incompatible result, one per COMPATIBLE block (its first
+ * failing rule); for a target mismatch, the failing SELF rule. */
+typedef struct dc_reason {
+    int32_t block;          /* COMPATIBLE index, or -1 for SELF */
+    const char *block_name; /* NULL when unnamed */
+    const char *file;
+    uint32_t line;
+    const char *field;      /* NULL for a `where` rule */
+    const char *expected;   /* what the rule wanted */
+    const char *actual;     /* what the device had; NULL when the field is absent */
+    const char *message;    /* one sentence, without file and line */
+} dc_reason;
+
+DC_API size_t dc_result_reasons(const dc_result *result);
+DC_API int dc_result_reason(dc_result *result, size_t i, dc_reason *out);
+
+/* The whole explanation as text, one line per reason, "FILE:LINE: ..."; the
+ * string lives until the next check into this result.  NULL on NOMEM. */
+DC_API const char *dc_result_explain(dc_result *result);
+
+/* ------------------------------------------------------- conveniences */
+
+/* Check unprepared facts (prepares both, checks, releases). */
+DC_API dc_status dc_check_facts(const dc_policy *policy, const dc_facts *source,
+                                const dc_facts *target, dc_result *result,
+                                dc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DEVCOMPAT_H */

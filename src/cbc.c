@@ -1,0 +1,1 @@
+/* cbc.c -- not yet written */

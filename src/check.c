@@ -1,0 +1,1 @@
+/* check.c -- not yet written */

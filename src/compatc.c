@@ -1,0 +1,2 @@
+/* compatc.c -- not yet written */
+int main(void){return 0;}

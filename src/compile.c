@@ -1,0 +1,1 @@
+/* compile.c -- not yet written */

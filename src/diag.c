@@ -1,0 +1,1 @@
+/* diag.c -- not yet written */

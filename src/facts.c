@@ -1,0 +1,1 @@
+/* facts.c -- not yet written */

@@ -1,0 +1,1 @@
+/* facts_yaml.c -- not yet written */

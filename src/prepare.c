@@ -1,0 +1,1 @@
+/* prepare.c -- not yet written */

@@ -1,0 +1,1 @@
+/* result.c -- not yet written */

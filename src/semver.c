@@ -1,0 +1,1 @@
+/* semver.c -- not yet written */

@@ -1,0 +1,58 @@
+/* semver.h -- SemVer 2.0.0 versions and node-semver ranges (SPEC 2.4, 2.5).
+ *
+ * A range compiles to constant tables: a disjunction (||) of comparator sets,
+ * each a conjunction of comparators.  Every node-semver form (^, ~, x-ranges,
+ * hyphen ranges, partial versions) is desugared at compile time to plain
+ * comparators, so testing a version is a few integer comparisons.
+ */
+#ifndef DC_SEMVER_H
+#define DC_SEMVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "value.h"
+
+typedef enum sv_op { SV_LT, SV_LE, SV_GT, SV_GE, SV_EQ } sv_op;
+
+typedef struct sv_comparator {
+    uint8_t op;     /* sv_op */
+    semver v;       /* v.pre points into the range's own text (see below) */
+} sv_comparator;
+
+typedef struct sv_range {
+    uint32_t nsets;
+    uint32_t ncmps;
+    uint32_t *set_end;      /* set i is cmps[set_end[i-1] .. set_end[i]) */
+    sv_comparator *cmps;
+    char *text;             /* owned copy of the pre-release tags */
+} sv_range;
+
+/* SemVer 2.0.0 precedence: <0, 0, >0 (build metadata is never stored). */
+int semver_cmp(const semver *a, const semver *b);
+
+/* Parse a node-semver range (strict, not loose).  On success fills *out (its
+ * arrays come from `alloc`, NULL = default; release with sv_range_free) and
+ * returns true.  On failure returns false and writes a one-line message
+ * ("invalid version '1.2.3.4' in range") into err[errcap]; *err_off receives
+ * the byte offset in `text` the message is about. */
+struct dc_alloc;
+bool sv_range_parse(const struct dc_alloc *alloc, const char *text, size_t n,
+                    sv_range *out, char *err, size_t errcap, size_t *err_off);
+void sv_range_free(const struct dc_alloc *alloc, sv_range *r);
+
+/* node-semver's satisfies(version, range) with includePrerelease off: a
+ * version with a pre-release tag satisfies a comparator set only if some
+ * comparator of that set has the same major.minor.patch and a pre-release. */
+bool sv_range_test(const sv_range *r, const semver *v);
+
+/* True when no version at all can satisfy the range (every set is empty),
+ * e.g. ">2.0.0 <1.0.0": SPEC 2.5 makes it a compile error. */
+bool sv_range_is_empty(const sv_range *r);
+
+/* Append the normalized range text ("<2.0.0-0 >=1.2.3 || ...") to buf, snprintf
+ * style; used by disasm and by reasons. */
+size_t sv_range_render(const sv_range *r, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,1 @@
+/* vm.c -- not yet written */
