@@ -1,1 +1,262 @@
-/* semver.c -- not yet written */
+/* semver.c -- SemVer 2.0.0 versions and node-semver ranges (SPEC 2.4, 2.5). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "semver.h"
+
+/* ------------------------------------------------------------ versions */
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_ident_char(char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+}
+
+/* num: "0" | [1-9][0-9]*, fitting in uint64.  Returns the length read, 0 if
+ * there is no valid number at p. */
+static size_t scan_num(const char *p, size_t n, uint64_t *out)
+{
+    size_t i = 0;
+    uint64_t v = 0;
+
+    while (i < n && is_digit(p[i])) {
+        unsigned d = (unsigned)(p[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return 0;
+        v = v * 10 + d;
+        i++;
+    }
+    if (i == 0 || (i > 1 && p[0] == '0'))
+        return 0;
+    *out = v;
+    return i;
+}
+
+/* ids: id ('.' id)*, id = [0-9A-Za-z-]+; with `numeric_rule` an all-digit id
+ * may not have a leading zero (pre-release).  Returns the length read (the
+ * ids end at the first byte that is neither an id byte nor '.'), 0 if they
+ * are malformed. */
+static size_t scan_ids(const char *p, size_t n, bool numeric_rule)
+{
+    size_t i = 0;
+
+    for (;;) {
+        size_t start = i;
+        bool all_digits = true;
+        while (i < n && is_ident_char(p[i])) {
+            if (!is_digit(p[i]))
+                all_digits = false;
+            i++;
+        }
+        if (i == start)
+            return 0;
+        if (numeric_rule && all_digits && i - start > 1 && p[start] == '0')
+            return 0;
+        if (i < n && p[i] == '.') {
+            i++;
+            continue;
+        }
+        return i;
+    }
+}
+
+/* version: num '.' num ('.' num)? ('-' pre)? ('+' build)?; the patch is
+ * optional only when !need_patch. */
+static bool parse_version(const char *p, size_t n, bool need_patch, semver *out)
+{
+    semver v;
+    size_t i = 0, k;
+
+    memset(&v, 0, sizeof v);
+    if (!(k = scan_num(p, n, &v.major)))
+        return false;
+    i += k;
+    if (i >= n || p[i] != '.')
+        return false;
+    i++;
+    if (!(k = scan_num(p + i, n - i, &v.minor)))
+        return false;
+    i += k;
+    if (i < n && p[i] == '.') {
+        i++;
+        if (!(k = scan_num(p + i, n - i, &v.patch)))
+            return false;
+        i += k;
+    } else if (need_patch) {
+        return false;
+    }
+    if (i < n && p[i] == '-') {
+        i++;
+        if (!(k = scan_ids(p + i, n - i, true)))
+            return false;
+        if (k > UINT32_MAX)
+            return false;
+        v.pre.p = p + i;
+        v.pre.len = (uint32_t)k;
+        i += k;
+    }
+    if (i < n && p[i] == '+') {
+        i++;
+        if (!(k = scan_ids(p + i, n - i, false)))
+            return false;
+        i += k;
+    }
+    if (i != n)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool parse_semver(const char *p, size_t n, semver *out)
+{
+    return parse_version(p, n, false, out);
+}
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? -1 : a > b;
+}
+
+static bool all_digits(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_digit(p[i]))
+            return false;
+    return true;
+}
+
+/* One pre-release identifier against another: numeric ones numerically
+ * (they have no leading zeros, so by length first), below alphanumeric ones,
+ * which compare in ASCII order. */
+static int cmp_ident(const char *a, size_t an, const char *b, size_t bn)
+{
+    bool anum = all_digits(a, an), bnum = all_digits(b, bn);
+    int c;
+
+    if (anum != bnum)
+        return anum ? -1 : 1;
+    if (anum && an != bn)
+        return an < bn ? -1 : 1;
+    c = memcmp(a, b, an < bn ? an : bn);
+    if (c)
+        return c < 0 ? -1 : 1;
+    return cmp_u64(an, bn);
+}
+
+static int cmp_pre(const dstr *a, const dstr *b)
+{
+    size_t i = 0, j = 0;
+
+    if (a->len == 0 || b->len == 0)
+        return a->len == b->len ? 0 : a->len == 0 ? 1 : -1;
+    for (;;) {
+        size_t ie = i, je = j;
+        while (ie < a->len && a->p[ie] != '.')
+            ie++;
+        while (je < b->len && b->p[je] != '.')
+            je++;
+        int c = cmp_ident(a->p + i, ie - i, b->p + j, je - j);
+        if (c)
+            return c;
+        bool aend = ie >= a->len, bend = je >= b->len;
+        if (aend || bend)
+            return aend == bend ? 0 : aend ? -1 : 1;
+        i = ie + 1;
+        j = je + 1;
+    }
+}
+
+int semver_cmp(const semver *a, const semver *b)
+{
+    int c;
+
+    if ((c = cmp_u64(a->major, b->major)))
+        return c;
+    if ((c = cmp_u64(a->minor, b->minor)))
+        return c;
+    if ((c = cmp_u64(a->patch, b->patch)))
+        return c;
+    return cmp_pre(&a->pre, &b->pre);
+}
+
+/* Appends like snprintf: counts everything, stores what fits (no NUL). */
+static void put(char *buf, size_t cap, size_t *len, const char *p, size_t n)
+{
+    if (*len < cap) {
+        size_t room = cap - *len - 1;
+        memcpy(buf + *len, p, n < room ? n : room);
+    }
+    *len += n;
+}
+
+static void terminate(char *buf, size_t cap, size_t len)
+{
+    if (cap > 0)
+        buf[len < cap ? len : cap - 1] = '\0';
+}
+
+static void put_semver(char *buf, size_t cap, size_t *len, const semver *v)
+{
+    char num[80];
+    int k = snprintf(num, sizeof num, "%" PRIu64 ".%" PRIu64 ".%" PRIu64,
+                     v->major, v->minor, v->patch);
+
+    put(buf, cap, len, num, (size_t)k);
+    if (v->pre.len) {
+        put(buf, cap, len, "-", 1);
+        put(buf, cap, len, v->pre.p, v->pre.len);
+    }
+}
+
+size_t semver_render(const semver *v, char *buf, size_t cap)
+{
+    size_t len = 0;
+
+    put_semver(buf, cap, &len, v);
+    terminate(buf, cap, len);
+    return len;
+}
+
+/* -------------------------------------------------------------- ranges */
+
+bool sv_range_parse(const struct dc_alloc *alloc, const char *text, size_t n,
+                    sv_range *out, char *err, size_t errcap, size_t *err_off)
+{
+    (void)alloc; (void)text; (void)n;
+    memset(out, 0, sizeof *out);
+    if (errcap)
+        snprintf(err, errcap, "semver ranges are not implemented yet");
+    if (err_off)
+        *err_off = 0;
+    return false;
+}
+
+void sv_range_free(const struct dc_alloc *alloc, sv_range *r)
+{
+    (void)alloc; (void)r;
+}
+
+bool sv_range_test(const sv_range *r, const semver *v)
+{
+    (void)r; (void)v;
+    return false;
+}
+
+bool sv_range_is_empty(const sv_range *r)
+{
+    (void)r;
+    return false;
+}
+
+size_t sv_range_render(const sv_range *r, char *buf, size_t cap)
+{
+    (void)r;
+    terminate(buf, cap, 0);
+    return 0;
+}

@@ -32,6 +32,11 @@ typedef struct sv_range {
 /* SemVer 2.0.0 precedence: <0, 0, >0 (build metadata is never stored). */
 int semver_cmp(const semver *a, const semver *b);
 
+/* Canonical text "1.2.3" or "1.2.3-pre" (build never stored), snprintf
+ * style: writes at most `cap` bytes including the NUL, returns the length
+ * the full text needs. */
+size_t semver_render(const semver *v, char *buf, size_t cap);
+
 /* Parse a node-semver range (strict, not loose).  On success fills *out (its
  * arrays come from `alloc`, NULL = default; release with sv_range_free) and
  * returns true.  On failure returns false and writes a one-line message
