@@ -13,8 +13,8 @@
 #include "devcompat.h"
 
 typedef struct fact {
-    char *name;         /* owned, NUL-terminated */
-    char *value;        /* owned, NUL-terminated, already trimmed */
+    char *name;         /* owned, NUL-terminated; one allocation holds both */
+    char *value;        /* NUL-terminated, already trimmed; points into name's block */
     uint32_t name_len;
     uint32_t value_len;
 } fact;
@@ -54,5 +54,52 @@ dc_status dc_error_set(dc_error *err, dc_status status, const char *fmt, ...)
  * error.  *data is NUL-terminated and allocated with `alloc`. */
 dc_status file_read_all(const dc_alloc *alloc, const char *path, size_t max,
                         char **data, size_t *len, dc_error *err);
+
+/* ------------------------------------------------ additions (facts.c) */
+
+/* facts_add_n with a location: the error message starts "FILE:LINE:COL: ",
+ * "FILE:LINE: " or "FILE: " (line/col 0 = not known; file NULL = none). */
+dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t col,
+                       const char *name, size_t name_len, const char *value,
+                       size_t value_len, dc_error *err);
+
+/* Render facts sorted by name, snprintf style: writes at most cap bytes
+ * (NUL included, when cap > 0) and returns the length the whole text needs.
+ * Text: one `name=value` line each, the value double-quoted with \" \\ \n \t
+ * escapes when it would not read back identically.  JSON: one flat object of
+ * strings on one line, newline-terminated. */
+size_t facts_render_text(const dc_facts *f, char *buf, size_t cap);
+size_t facts_render_json(const dc_facts *f, char *buf, size_t cap);
+
+/* Check a whole input for bytes no facts file may hold (NUL, control
+ * characters other than tab/CR/LF, non-ASCII).  On failure fills err with
+ * "FILE:LINE:COL: ..." (DC_ERR_FACTS) and returns false. */
+bool facts_check_bytes(const char *file, const char *text, size_t len, dc_error *err);
+
+/* The most bytes dc_facts_read_file reads (and the same for other readers of
+ * one device's file). */
+#define FACTS_MAX_FILE (16u << 20)
+
+/* ------------------------------------------- additions (facts_yaml.c) */
+
+/* Read a YAML/JSON inventory: a sequence of mappings, each with an `id`
+ * scalar.  For each entry, `fn` gets the id, the entry's facts (flattened as
+ * dc_facts_parse_yaml does; `fn` takes ownership of them), the 0-based entry
+ * index and the entry's line.  A non-OK return from fn stops the read. */
+typedef dc_status (*facts_entry_fn)(void *ctx, const char *id, size_t id_len,
+                                    dc_facts *facts, size_t index, uint32_t line,
+                                    dc_error *err);
+dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char *text,
+                             size_t len, facts_entry_fn fn, void *ctx, dc_error *err);
+
+/* Parse YAML/JSON facts with an allocator. */
+dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const char *text,
+                              size_t len, dc_facts **out, dc_error *err);
+/* Parse key=value text with an allocator. */
+dc_status facts_parse_text_ex(const dc_alloc *alloc, const char *file, const char *text,
+                              size_t len, dc_facts **out, dc_error *err);
+/* Parse one file's text in the format its name or content says. */
+dc_status facts_parse_any(const dc_alloc *alloc, const char *file, const char *text,
+                          size_t len, dc_facts **out, dc_error *err);
 
 #endif

@@ -1,2 +1,814 @@
+/* test_facts.c -- facts: the API, key=value text, YAML/JSON, sysfs, inventories. */
 #include <criterion/criterion.h>
-Test(stub, nothing) { cr_expect(1); }
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "devcompat.h"
+#include "facts.h"
+#include "limits.h"
+
+#ifndef DC_TEST_DATA
+#define DC_TEST_DATA "tests/data"
+#endif
+#define FACTS_DATA DC_TEST_DATA "/facts"
+
+/* ------------------------------------------------------------ helpers */
+
+static dc_facts *kv(const char *text)
+{
+    dc_facts *f = NULL;
+    dc_error err = { 0 };
+    dc_status st = dc_facts_parse_text("t.kv", text, strlen(text), &f, &err);
+    cr_assert_eq(st, DC_OK, "parse failed: %s", err.message);
+    cr_assert_not_null(f);
+    return f;
+}
+
+/* Parse text that must fail with `status` and a message containing `want`. */
+static void kv_fails(const char *text, size_t len, dc_status status, const char *want)
+{
+    dc_facts *f = (dc_facts *)1;
+    dc_error err = { 0 };
+    dc_status st = dc_facts_parse_text("t.kv", text, len, &f, &err);
+    cr_assert_eq(st, status, "status %s, want %s (%s)", dc_status_str(st),
+                 dc_status_str(status), err.message);
+    cr_assert_eq(err.status, status);
+    cr_assert_null(f);
+    cr_assert(strstr(err.message, want), "message '%s' lacks '%s'", err.message, want);
+}
+
+static dc_facts *yaml(const char *text)
+{
+    dc_facts *f = NULL;
+    dc_error err = { 0 };
+    dc_status st = dc_facts_parse_yaml("t.yaml", text, strlen(text), &f, &err);
+    cr_assert_eq(st, DC_OK, "parse failed: %s", err.message);
+    cr_assert_not_null(f);
+    return f;
+}
+
+static void yaml_fails(const char *text, dc_status status, const char *want)
+{
+    dc_facts *f = (dc_facts *)1;
+    dc_error err = { 0 };
+    dc_status st = dc_facts_parse_yaml("t.yaml", text, strlen(text), &f, &err);
+    cr_assert_eq(st, status, "status %s, want %s (%s)", dc_status_str(st),
+                 dc_status_str(status), err.message);
+    cr_assert_null(f);
+    cr_assert(strstr(err.message, want), "message '%s' lacks '%s'", err.message, want);
+}
+
+static void expect_fact(const dc_facts *f, const char *name, const char *value)
+{
+    const char *v = dc_facts_get(f, name);
+    cr_assert_not_null(v, "fact '%s' missing", name);
+    cr_assert_str_eq(v, value, "fact '%s'", name);
+}
+
+static char *repeat(char c, size_t n)
+{
+    char *s = malloc(n + 1);
+    cr_assert_not_null(s);
+    memset(s, c, n);
+    s[n] = '\0';
+    return s;
+}
+
+static char *render_text(const dc_facts *f)
+{
+    size_t n = facts_render_text(f, NULL, 0);
+    char *buf = malloc(n + 1);
+    cr_assert_not_null(buf);
+    cr_assert_eq(facts_render_text(f, buf, n + 1), n);
+    cr_assert_eq(strlen(buf), n);
+    return buf;
+}
+
+static bool facts_equal(const dc_facts *a, const dc_facts *b)
+{
+    if (dc_facts_count(a) != dc_facts_count(b))
+        return false;
+    for (size_t i = 0; i < dc_facts_count(a); i++)
+        if (strcmp(dc_facts_name(a, i), dc_facts_name(b, i)) ||
+            strcmp(dc_facts_value(a, i), dc_facts_value(b, i)))
+            return false;
+    return true;
+}
+
+/* ------------------------------------------------------------ the API */
+
+Test(api, add_get_sorted)
+{
+    dc_facts *f = dc_facts_new();
+    cr_assert_not_null(f);
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_add(f, "zeta", "1", 1, &err), DC_OK);
+    cr_assert_eq(dc_facts_add(f, "alpha", "  two \n", 7, &err), DC_OK);
+    cr_assert_eq(dc_facts_add(f, "mid.x", "3", 1, &err), DC_OK);
+    cr_assert_eq(dc_facts_add(f, "mid", "", 0, &err), DC_OK);
+    cr_assert_eq(dc_facts_count(f), 4);
+    cr_assert_str_eq(dc_facts_name(f, 0), "alpha");
+    cr_assert_str_eq(dc_facts_value(f, 0), "two");
+    cr_assert_str_eq(dc_facts_name(f, 1), "mid");
+    cr_assert_str_eq(dc_facts_name(f, 2), "mid.x");
+    cr_assert_str_eq(dc_facts_name(f, 3), "zeta");
+    cr_assert_null(dc_facts_name(f, 4));
+    cr_assert_null(dc_facts_value(f, 4));
+    cr_assert_str_eq(dc_facts_get(f, "mid"), "");
+    cr_assert_null(dc_facts_get(f, "mi"));
+    cr_assert_null(dc_facts_get(f, "absent"));
+    const fact *x = facts_find(f, "mid.xyz", 5);
+    cr_assert_not_null(x);
+    cr_assert_str_eq(x->value, "3");
+    cr_assert_eq(x->value_len, 1);
+    dc_facts_free(f);
+    dc_facts_free(NULL);
+    cr_assert_eq(dc_facts_count(NULL), 0);
+}
+
+Test(api, duplicate_is_an_error)
+{
+    dc_facts *f = dc_facts_new();
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_add(f, "a", "1", 1, &err), DC_OK);
+    cr_assert_eq(dc_facts_add(f, "a", "2", 1, &err), DC_ERR_FACTS);
+    cr_assert_str_eq(err.message, "duplicate fact 'a'");
+    cr_assert_str_eq(dc_facts_get(f, "a"), "1");
+    cr_assert_eq(facts_add_n(f, "dev.kv", "a", 1, "3", 1, &err), DC_ERR_FACTS);
+    cr_assert_str_eq(err.message, "dev.kv: duplicate fact 'a'");
+    dc_facts_free(f);
+}
+
+Test(api, null_arguments)
+{
+    dc_error err = { 0 };
+    dc_facts *f = dc_facts_new();
+    cr_assert_eq(dc_facts_add(NULL, "a", "1", 1, &err), DC_ERR_INVALID);
+    cr_assert_eq(dc_facts_add(f, NULL, "1", 1, &err), DC_ERR_INVALID);
+    cr_assert_eq(dc_facts_add(f, "a", NULL, 1, &err), DC_ERR_INVALID);
+    cr_assert_eq(dc_facts_add(f, "a", NULL, 0, NULL), DC_OK);
+    cr_assert_str_eq(dc_facts_get(f, "a"), "");
+    cr_assert_null(dc_facts_get(f, NULL));
+    cr_assert_null(dc_facts_get(NULL, "a"));
+    cr_assert_eq(dc_facts_parse_text("x", NULL, 3, &f, &err), DC_ERR_INVALID);
+    cr_assert_eq(dc_facts_read_file(NULL, &f, &err), DC_ERR_INVALID);
+    dc_facts_free(f);
+}
+
+Test(api, names)
+{
+    static const char *good[] = { "a", "_", "A_b9", "a.b.c", "params.memory", "x_1._y" };
+    static const char *bad[] = { "1a", "a.", ".a", "a..b", "a-b", "a b", "a.1", "" };
+    dc_facts *f = dc_facts_new();
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        cr_assert_eq(dc_facts_add(f, good[i], "v", 1, NULL), DC_OK, "%s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        dc_error err = { 0 };
+        cr_assert_eq(dc_facts_add(f, bad[i], "v", 1, &err), DC_ERR_FACTS, "%s", bad[i]);
+        cr_assert(strstr(err.message, "fact name"), "%s", err.message);
+    }
+    dc_facts_free(f);
+}
+
+Test(api, name_of_255_ok_256_fails)
+{
+    char *n255 = repeat('n', 255), *n256 = repeat('n', 256);
+    dc_facts *f = dc_facts_new();
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_add(f, n255, "v", 1, &err), DC_OK);
+    cr_assert_eq(dc_facts_add(f, n256, "v", 1, &err), DC_ERR_LIMIT);
+    cr_assert(strstr(err.message, "longer than 255 bytes (the limit)"), "%s", err.message);
+    dc_facts_free(f);
+    free(n255);
+    free(n256);
+}
+
+Test(api, value_of_4096_ok_4097_fails)
+{
+    char *v = repeat('v', 4097);
+    dc_facts *f = dc_facts_new();
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_add(f, "ok", v, 4096, &err), DC_OK);
+    cr_assert_eq(strlen(dc_facts_get(f, "ok")), 4096);
+    cr_assert_eq(dc_facts_add(f, "long", v, 4097, &err), DC_ERR_LIMIT);
+    cr_assert_str_eq(err.message,
+                     "fact 'long': value is 4097 bytes, longer than 4096 bytes (the limit)");
+    dc_facts_free(f);
+    free(v);
+}
+
+Test(api, facts_1024_ok_1025_fails)
+{
+    dc_facts *f = dc_facts_new();
+    dc_error err = { 0 };
+    char name[32];
+    /* In reverse order, so every insertion moves the others. */
+    for (int i = DC_MAX_FACTS - 1; i >= 0; i--) {
+        snprintf(name, sizeof name, "f%04d", i);
+        cr_assert_eq(dc_facts_add(f, name, "v", 1, &err), DC_OK, "%s", err.message);
+    }
+    cr_assert_eq(dc_facts_count(f), 1024);
+    for (size_t i = 0; i < 1024; i++) {
+        snprintf(name, sizeof name, "f%04zu", i);
+        cr_assert_str_eq(dc_facts_name(f, i), name);
+    }
+    cr_assert_eq(dc_facts_add(f, "one_more", "v", 1, &err), DC_ERR_LIMIT);
+    cr_assert_str_eq(err.message, "more than 1024 facts (the limit per device)");
+    dc_facts_free(f);
+}
+
+Test(api, value_bytes)
+{
+    dc_facts *f = dc_facts_new();
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_add(f, "tab", "a\tb\nc", 5, &err), DC_OK);
+    cr_assert_eq(dc_facts_add(f, "nul", "a\0b", 3, &err), DC_ERR_FACTS);
+    cr_assert_str_eq(err.message, "fact 'nul': NUL byte in value");
+    cr_assert_eq(dc_facts_add(f, "utf", "caf\xc3\xa9", 5, &err), DC_ERR_FACTS);
+    cr_assert_str_eq(err.message, "fact 'utf': non-ASCII byte 0xc3 in value");
+    cr_assert_eq(dc_facts_add(f, "cr", "a\rb", 3, &err), DC_ERR_FACTS);
+    cr_assert_str_eq(err.message, "fact 'cr': control character 0x0d in value");
+    dc_facts_free(f);
+}
+
+static void *counting_realloc(void *ud, void *p, size_t n)
+{
+    if (!p)
+        ++*(int *)ud;
+    return realloc(p, n ? n : 1);
+}
+
+static void counting_free(void *ud, void *p)
+{
+    if (p)
+        --*(int *)ud;
+    free(p);
+}
+
+Test(api, custom_allocator)
+{
+    int live = 0;
+    dc_alloc a = { counting_realloc, counting_free, &live };
+    dc_facts *f = dc_facts_new_ex(&a);
+    cr_assert_eq(dc_facts_add(f, "a", "1", 1, NULL), DC_OK);
+    cr_assert_eq(dc_facts_add(f, "b", "2", 1, NULL), DC_OK);
+    cr_assert_gt(live, 0);
+    dc_facts_free(f);
+    cr_assert_eq(live, 0);
+}
+
+/* Fail the k-th allocation. */
+typedef struct failing {
+    int countdown;
+} failing;
+
+static void *failing_realloc(void *ud, void *p, size_t n)
+{
+    failing *fl = ud;
+    if (fl->countdown-- == 0)
+        return NULL;
+    return realloc(p, n ? n : 1);
+}
+
+static void plain_free(void *ud, void *p)
+{
+    free(p);
+}
+
+Test(api, allocation_failures_are_reported)
+{
+    for (int k = 0; k < 20; k++) {
+        failing fl = { k };
+        dc_alloc a = { failing_realloc, plain_free, &fl };
+        dc_facts *f = NULL;
+        dc_error err = { 0 };
+        const char *text = "a=1\nb=\"two\"\nc=3\n";
+        dc_status st = facts_parse_text_ex(&a, "t.kv", text, strlen(text), &f, &err);
+        if (st == DC_OK) {
+            cr_assert_eq(dc_facts_count(f), 3);
+            dc_facts_free(f);
+        } else {
+            cr_assert_eq(st, DC_ERR_NOMEM, "k=%d: %s", k, err.message);
+            cr_assert_null(f);
+        }
+    }
+}
+
+/* ------------------------------------------------------- key=value text */
+
+Test(kv, basic)
+{
+    dc_facts *f = kv("# comment\n\n  device_api = vfio-pci  \nmdev_type=i915-GVTg_V5_4\n"
+                     "\t# indented comment\nempty=\nspaced =  a b  c \n");
+    cr_assert_eq(dc_facts_count(f), 4);
+    expect_fact(f, "device_api", "vfio-pci");
+    expect_fact(f, "mdev_type", "i915-GVTg_V5_4");
+    expect_fact(f, "empty", "");
+    expect_fact(f, "spaced", "a b  c");
+    dc_facts_free(f);
+}
+
+Test(kv, empty_text)
+{
+    dc_facts *f = kv("");
+    cr_assert_eq(dc_facts_count(f), 0);
+    dc_facts_free(f);
+    f = kv("# only a comment\n\n");
+    cr_assert_eq(dc_facts_count(f), 0);
+    dc_facts_free(f);
+}
+
+Test(kv, no_final_newline_and_crlf)
+{
+    dc_facts *f = kv("a=1\r\nb=2");
+    expect_fact(f, "a", "1");
+    expect_fact(f, "b", "2");
+    dc_facts_free(f);
+}
+
+Test(kv, hash_inside_a_plain_value_is_kept)
+{
+    dc_facts *f = kv("a=x # not a comment in plain facts\n");
+    expect_fact(f, "a", "x # not a comment in plain facts");
+    dc_facts_free(f);
+}
+
+Test(kv, value_with_equals)
+{
+    dc_facts *f = kv("remote_url=http://h/?a=b\n");
+    expect_fact(f, "remote_url", "http://h/?a=b");
+    dc_facts_free(f);
+}
+
+Test(kv, quoted_values_and_escapes)
+{
+    dc_facts *f = kv("pv_mode=\"none+ppgtt\"\n"
+                     "q=\"say \\\"hi\\\"\"\n"
+                     "b=\"back\\\\slash\"\n"
+                     "nl=\"line one\\nline two\"\n"
+                     "tab=\"a\\tb\"\n"
+                     "hash=\"a # b\"   # a comment after the quote\n"
+                     "e=\"\"\n");
+    expect_fact(f, "pv_mode", "none+ppgtt");
+    expect_fact(f, "q", "say \"hi\"");
+    expect_fact(f, "b", "back\\slash");
+    expect_fact(f, "nl", "line one\nline two");
+    expect_fact(f, "tab", "a\tb");
+    expect_fact(f, "hash", "a # b");
+    expect_fact(f, "e", "");
+    dc_facts_free(f);
+}
+
+Test(kv, unknown_escape)
+{
+    const char *t = "a=1\nx=\"a\\qb\"\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:2:5: unknown escape '\\q' in a quoted value");
+}
+
+Test(kv, missing_closing_quote)
+{
+    const char *t = "a=1\n\nx=\"abc\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:3:3: missing closing quote in the value of 'x'");
+    t = "x=\"abc\\\"\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:1:3: missing closing quote");
+}
+
+Test(kv, text_after_closing_quote)
+{
+    const char *t = "x=\"a\"b\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:1:6: unexpected text after the closing quote");
+}
+
+Test(kv, missing_equals)
+{
+    const char *t = "a=1\njust words\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:2: expected 'name=value', got 'just words'");
+    t = "a: 1\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "(for YAML, name the file .yaml or start it with '---')");
+}
+
+Test(kv, invalid_name)
+{
+    const char *t = "a=1\nmy-name=2\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS,
+             "t.kv:2: invalid fact name 'my-name': '-' is not allowed");
+    t = "=2\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:1: empty fact name");
+    t = "9lives=2\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "a segment must start with a letter or '_'");
+}
+
+Test(kv, duplicate)
+{
+    const char *t = "a=1\nb=2\n a = 3\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:3: duplicate fact 'a'");
+}
+
+Test(kv, nul_byte)
+{
+    const char t[] = "a=1\nb=x\0y\n";
+    kv_fails(t, sizeof t - 1, DC_ERR_FACTS, "t.kv:2:4: NUL byte");
+}
+
+Test(kv, non_ascii)
+{
+    const char *t = "a=1\nb=caf\xc3\xa9\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:2:6: non-ASCII byte 0xc3 (facts files are ASCII text)");
+    t = "# caf\xc3\xa9\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:1:6: non-ASCII byte 0xc3");
+}
+
+Test(kv, control_character)
+{
+    const char *t = "a=x\by\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:1:4: control character 0x08");
+    t = "a=x\ry\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:1:4: control character 0x0d");
+}
+
+static char *kv_with_value(size_t n)
+{
+    char *v = repeat('v', n);
+    char *t = malloc(n + 16);
+    snprintf(t, n + 16, "big=%s\n", v);
+    free(v);
+    return t;
+}
+
+Test(kv, value_of_4096_ok_4097_fails)
+{
+    char *t = kv_with_value(4096);
+    dc_facts *f = kv(t);
+    cr_assert_eq(strlen(dc_facts_get(f, "big")), 4096);
+    dc_facts_free(f);
+    free(t);
+    t = kv_with_value(4097);
+    kv_fails(t, strlen(t), DC_ERR_LIMIT,
+             "t.kv:1: fact 'big': value is 4097 bytes, longer than 4096 bytes (the limit)");
+    free(t);
+}
+
+/* "x\n" repeated, then the tail: the limit counts decoded bytes. */
+static char *kv_escaped(size_t pairs, const char *tail)
+{
+    char *t = malloc(pairs * 3 + strlen(tail) + 16);
+    size_t o = 0;
+    memcpy(t, "v=\"", 3);
+    o = 3;
+    for (size_t i = 0; i < pairs; i++, o += 3)
+        memcpy(t + o, "x\\n", 3);
+    o += (size_t)sprintf(t + o, "%s\"\n", tail);
+    return t;
+}
+
+Test(kv, quoted_value_limit_counts_decoded_bytes)
+{
+    char *t = kv_escaped(2047, "xy");           /* 4096 decoded bytes */
+    dc_facts *f = kv(t);
+    cr_assert_eq(strlen(dc_facts_get(f, "v")), 4096);
+    dc_facts_free(f);
+    free(t);
+    t = kv_escaped(2047, "xyz");                /* 4097 */
+    kv_fails(t, strlen(t), DC_ERR_LIMIT, "value is 4097 bytes");
+    free(t);
+}
+
+Test(kv, name_of_255_ok_256_fails)
+{
+    char *n = repeat('n', 256);
+    char t[300];
+    snprintf(t, sizeof t, "%.255s=1\n", n);
+    dc_facts *f = kv(t);
+    cr_assert_eq(dc_facts_count(f), 1);
+    dc_facts_free(f);
+    snprintf(t, sizeof t, "%s=1\n", n);
+    kv_fails(t, strlen(t), DC_ERR_LIMIT, "t.kv:1: fact name 'nnnn");
+    kv_fails(t, strlen(t), DC_ERR_LIMIT, "...' is longer than 255 bytes (the limit)");
+    free(n);
+}
+
+Test(kv, facts_1024_ok_1025_fails)
+{
+    size_t cap = 1025 * 16 + 1;
+    char *t = malloc(cap);
+    size_t o = 0;
+    for (int i = 0; i < 1024; i++)
+        o += (size_t)snprintf(t + o, cap - o, "f%04d=%d\n", i, i);
+    dc_facts *f = kv(t);
+    cr_assert_eq(dc_facts_count(f), 1024);
+    dc_facts_free(f);
+    snprintf(t + o, cap - o, "f1024=x\n");
+    kv_fails(t, strlen(t), DC_ERR_LIMIT, "t.kv:1025: more than 1024 facts (the limit per device)");
+    free(t);
+}
+
+Test(kv, self_header)
+{
+    dc_facts *f = kv("# a device\nSELF:\n\tdevice_api=vfio-pci\n\ttype=x\n");
+    cr_assert_eq(dc_facts_count(f), 2);
+    expect_fact(f, "type", "x");
+    dc_facts_free(f);
+    f = kv("SELF:   # the device\na=1\n");
+    expect_fact(f, "a", "1");
+    dc_facts_free(f);
+    /* A fact may be called SELF. */
+    f = kv("SELF=1\n");
+    expect_fact(f, "SELF", "1");
+    dc_facts_free(f);
+}
+
+Test(kv, self_header_errors)
+{
+    const char *t = "SELF:\na=1\nSELF:\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:3: second SELF block (the first is at line 1)");
+    t = "a=1\nSELF:\nb=1\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:2: 'SELF:' must come before the facts");
+    t = "SELF: a=1\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:1: malformed block header 'SELF: a=1'");
+    t = "POLICY:\nname=x\nSELF:\na=1\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS,
+             "t.kv:1: a POLICY block in a facts text without COMPATIBLE blocks");
+}
+
+/* --------------------------------------------------- self-describing */
+
+Test(selfdesc, upstream_uuid1)
+{
+    dc_facts *f = NULL;
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/uuid1.txt", &f, &err), DC_OK, "%s",
+                 err.message);
+    cr_assert_eq(dc_facts_count(f), 6);
+    expect_fact(f, "device_type", "pci");
+    expect_fact(f, "device_id", "8086591d");
+    expect_fact(f, "mdev_type", "i915-GVTg_V5_2");
+    expect_fact(f, "aggregator", "1");
+    expect_fact(f, "pv_mode", "none+ppgtt+context");
+    expect_fact(f, "interface_version", "3");
+    dc_facts_free(f);
+    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/uuid2.txt", &f, &err), DC_OK, "%s",
+                 err.message);
+    cr_assert_eq(dc_facts_count(f), 5);
+    expect_fact(f, "aggregator", "2");
+    dc_facts_free(f);
+}
+
+Test(selfdesc, blocks_in_any_order_comments_and_policy_block)
+{
+    dc_facts *f = kv("POLICY:\n  name = gvt   # metadata\n"
+                     "COMPATIBLE legacy:\n  x = {v:int}\n"
+                     "SELF:   # the target\n"
+                     "  a = 1   # a comment\n"
+                     "  b = \"q # not a comment\"  # but this is\n"
+                     "  c = x#y\n"
+                     "  d = \"\"  #\"\" meaning empty\n"
+                     "  neg = -5\n"
+                     "  ver = 1.2.3\n"
+                     "COMPATIBLE:\n  x != 3\n  where true\n");
+    cr_assert_eq(dc_facts_count(f), 6);
+    expect_fact(f, "a", "1");
+    expect_fact(f, "b", "q # not a comment");
+    expect_fact(f, "c", "x#y");
+    expect_fact(f, "d", "");
+    expect_fact(f, "neg", "-5");
+    expect_fact(f, "ver", "1.2.3");
+    dc_facts_free(f);
+}
+
+Test(selfdesc, rules_that_are_not_literal)
+{
+    static const char *rules[] = {
+        "a != 1", "a < 1", "a <= 1", "a > 1", "a >= 1", "a = {x:int}",
+        "a = i915-GVTg_V5_{n:int:1,2}", "a = {x}/2", "where true", "a = 2*3", "a = 4 - 1",
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
+        char t[256];
+        snprintf(t, sizeof t, "SELF:\n  ok = 1\n  %s\nCOMPATIBLE:\n  ok = 1\n", rules[i]);
+        kv_fails(t, strlen(t), DC_ERR_FACTS,
+                 "t.kv:3: SELF block of a self-describing device must hold literal facts");
+    }
+}
+
+Test(selfdesc, needs_a_self_block)
+{
+    const char *t = "COMPATIBLE:\n  a = 1\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS,
+             "t.kv: a self-describing device (with COMPATIBLE blocks) needs a SELF block");
+    t = "a = 1\nSELF:\nCOMPATIBLE:\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS,
+             "t.kv:1: a rule before the first block header of a self-describing device");
+}
+
+/* ----------------------------------------------------------- rendering */
+
+Test(render, text_sorted_and_quoted)
+{
+    dc_facts *f = dc_facts_new();
+    cr_assert_eq(dc_facts_add(f, "plain", "vfio-pci", 8, NULL), DC_OK);
+    cr_assert_eq(dc_facts_add(f, "empty", "", 0, NULL), DC_OK);
+    cr_assert_eq(dc_facts_add(f, "desc", "a\nb", 3, NULL), DC_OK);
+    cr_assert_eq(dc_facts_add(f, "q", "x\"y\\z", 5, NULL), DC_OK);
+    cr_assert_eq(dc_facts_add(f, "hash", "a #b", 4, NULL), DC_OK);
+    cr_assert_eq(dc_facts_add(f, "tab", "a\tb", 3, NULL), DC_OK);
+    char *t = render_text(f);
+    cr_assert_str_eq(t, "desc=\"a\\nb\"\nempty=\"\"\nhash=\"a #b\"\nplain=vfio-pci\n"
+                        "q=\"x\\\"y\\\\z\"\ntab=\"a\\tb\"\n");
+    /* Truncation: snprintf style. */
+    char small[8];
+    cr_assert_eq(facts_render_text(f, small, sizeof small), strlen(t));
+    cr_assert_str_eq(small, "desc=\"a");
+    free(t);
+    dc_facts_free(f);
+}
+
+Test(render, json)
+{
+    dc_facts *f = kv("b=\"x\\\"y\\\\z\\n\\tw\"\na=1\n");
+    size_t n = facts_render_json(f, NULL, 0);
+    char *buf = malloc(n + 1);
+    cr_assert_eq(facts_render_json(f, buf, n + 1), n);
+    cr_assert_str_eq(buf, "{\"a\": \"1\", \"b\": \"x\\\"y\\\\z\\n\\tw\"}\n");
+    free(buf);
+    dc_facts_free(f);
+    char e[8];
+    cr_assert_eq(facts_render_json(NULL, e, sizeof e), 3);
+    cr_assert_str_eq(e, "{}\n");
+}
+
+Test(render, round_trip)
+{
+    static const char *values[] = {
+        "", "x", "a b", "a\nb", "a\tb", "\"", "\\", "a#b", "#", "=", "a=b", "\"quoted\"",
+        "{x:int}", "x\n\ny", "trailing\\", "tab\there\tand\nnewline", "'single'",
+    };
+    dc_facts *f = dc_facts_new();
+    for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "v%02zu", i);
+        cr_assert_eq(dc_facts_add(f, name, values[i], strlen(values[i]), NULL), DC_OK);
+    }
+    char *t = render_text(f);
+    dc_facts *g = kv(t);
+    cr_assert(facts_equal(f, g), "round trip differs:\n%s", t);
+    free(t);
+    dc_facts_free(g);
+    dc_facts_free(f);
+}
+
+Test(render, round_trip_of_files)
+{
+    static const char *files[] = { "simple.kv", "uuid1.txt" };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char path[512];
+        snprintf(path, sizeof path, FACTS_DATA "/%s", files[i]);
+        dc_facts *f = NULL;
+        dc_error err = { 0 };
+        cr_assert_eq(dc_facts_read_file(path, &f, &err), DC_OK, "%s", err.message);
+        char *t = render_text(f);
+        dc_facts *g = kv(t);
+        cr_assert(facts_equal(f, g), "%s", t);
+        free(t);
+        dc_facts_free(f);
+        dc_facts_free(g);
+    }
+}
+
+/* --------------------------------------------------------------- files */
+
+Test(files, simple_kv)
+{
+    dc_facts *f = NULL;
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/simple.kv", &f, &err), DC_OK, "%s",
+                 err.message);
+    cr_assert_eq(dc_facts_count(f), 6);
+    expect_fact(f, "device_api", "vfio-pci");
+    expect_fact(f, "description", "line one\nline two");
+    expect_fact(f, "params.memory", "4096");
+    dc_facts_free(f);
+}
+
+Test(files, missing_file)
+{
+    dc_facts *f = NULL;
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/no-such-file.kv", &f, &err), DC_ERR_IO);
+    cr_assert_str_eq(err.message, FACTS_DATA "/no-such-file.kv: No such file or directory");
+    cr_assert_null(f);
+}
+
+Test(files, directory_as_file)
+{
+    dc_facts *f = NULL;
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_read_file(FACTS_DATA, &f, &err), DC_ERR_IO);
+    cr_assert_str_eq(err.message, FACTS_DATA ": is a directory");
+}
+
+Test(files, not_a_regular_file)
+{
+    dc_facts *f = NULL;
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_read_file("/dev/null", &f, &err), DC_ERR_IO);
+    cr_assert_str_eq(err.message, "/dev/null: not a regular file");
+}
+
+static char *tmpdir(void)
+{
+    char *d = strdup("/tmp/dc-facts-XXXXXX");
+    cr_assert_not_null(mkdtemp(d));
+    return d;
+}
+
+static void rm_rf(const char *path)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    cr_assert_not_null(fp, "%s: %s", path, strerror(errno));
+    fputs(text, fp);
+    fclose(fp);
+}
+
+Test(files, broken_symlink)
+{
+    char *d = tmpdir();
+    char link[512];
+    snprintf(link, sizeof link, "%s/dev.kv", d);
+    cr_assert_eq(symlink("gone.kv", link), 0);
+    dc_facts *f = NULL;
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_read_file(link, &f, &err), DC_ERR_IO);
+    char want[600];
+    snprintf(want, sizeof want, "%s: broken symbolic link (to 'gone.kv')", link);
+    cr_assert_str_eq(err.message, want);
+    rm_rf(d);
+    free(d);
+}
+
+Test(files, size_limit)
+{
+    char *d = tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/big.kv", d);
+    cr_assert_eq(truncate(path, 0) == 0 || errno == ENOENT, 1);
+    FILE *fp = fopen(path, "w");
+    cr_assert_not_null(fp);
+    cr_assert_eq(fseek(fp, (long)FACTS_MAX_FILE, SEEK_SET), 0);
+    fputc('\n', fp);
+    fclose(fp);
+    dc_facts *f = NULL;
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_read_file(path, &f, &err), DC_ERR_LIMIT);
+    char want[600];
+    snprintf(want, sizeof want, "%s: larger than 16 MiB (the limit)", path);
+    cr_assert_str_eq(err.message, want);
+    /* file_read_all with a small limit. */
+    write_file(d, "small.kv", "a=1234567890\n");
+    snprintf(path, sizeof path, "%s/small.kv", d);
+    char *data;
+    size_t len;
+    cr_assert_eq(file_read_all(NULL, path, 8, &data, &len, &err), DC_ERR_LIMIT);
+    cr_assert(strstr(err.message, "larger than 8 bytes (the limit)"), "%s", err.message);
+    cr_assert_eq(file_read_all(NULL, path, 13, &data, &len, &err), DC_OK);
+    cr_assert_eq(len, 13);
+    cr_assert_str_eq(data, "a=1234567890\n");
+    free(data);
+    rm_rf(d);
+    free(d);
+}
+
+Test(files, format_detection)
+{
+    char *d = tmpdir();
+    write_file(d, "a.txt", "---\nx: 1\n");
+    write_file(d, "b.txt", "\n# comment\n  {\"x\": \"1\"}\n");
+    write_file(d, "c.YAML", "x: 1\n");
+    write_file(d, "d.kv", "x=1\n");
+    static const char *names[] = { "a.txt", "b.txt", "c.YAML", "d.kv" };
+    for (size_t i = 0; i < 4; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", d, names[i]);
+        dc_facts *f = NULL;
+        dc_error err = { 0 };
+        cr_assert_eq(dc_facts_read_file(path, &f, &err), DC_OK, "%s: %s", names[i],
+                     err.message);
+        expect_fact(f, "x", "1");
+        dc_facts_free(f);
+    }
+    rm_rf(d);
+    free(d);
+}
