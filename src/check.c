@@ -1,1 +1,885 @@
-/* check.c -- not yet written */
+/* check.c -- names, scopes and types (SPEC 2.3-2.6) and lint (SPEC 2.9). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "limits.h"
+
+typedef struct chk {
+    ast_policy *ast;
+    dc_diags *d;
+    const dc_alloc *alloc;
+    checked *out;
+    bool oom;
+    uint32_t block;         /* the block being checked */
+    bool in_self;
+} chk;
+
+static void err(chk *c, span at, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void err(chk *c, span at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vreport(c->d, DC_SEV_ERROR, at, fmt, ap);
+    va_end(ap);
+}
+
+static void warn(chk *c, span at, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void warn(chk *c, span at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vreport(c->d, DC_SEV_WARNING, at, fmt, ap);
+    va_end(ap);
+}
+
+static void *grow(chk *c, void *arr, uint32_t *cap, uint32_t n, size_t size)
+{
+    if (n < *cap)
+        return arr;
+    uint32_t ncap = *cap ? *cap * 2 : 16;
+    void *p = mem_grow(c->alloc, arr, ncap, size);
+    if (!p) {
+        c->oom = true;
+        return NULL;
+    }
+    *cap = ncap;
+    return p;
+}
+
+/* ------------------------------------------------------------ slots */
+
+static int32_t slot_of(chk *c, const char *name, uint32_t len, vtype as)
+{
+    checked *o = c->out;
+    for (uint32_t i = 0; i < o->nslots; i++)
+        if (o->slots[i].len == len && memcmp(o->slots[i].name, name, len) == 0) {
+            if (as)
+                o->slots[i].types |= (uint8_t)(1u << as);
+            return (int32_t)i;
+        }
+    chk_slot *s = grow(c, o->slots, &o->cap_slots, o->nslots, sizeof *s);
+    if (!s)
+        return -1;
+    o->slots = s;
+    s[o->nslots] = (chk_slot){ name, len, as ? (uint8_t)(1u << as) : 0 };
+    return (int32_t)o->nslots++;
+}
+
+/* ------------------------------------------------------------ variables */
+
+/* Declarations visible at `at` in the current block: the block's own that
+ * precede it, then SELF's. */
+static int32_t lookup(chk *c, const char *name, uint32_t at, bool *later)
+{
+    checked *o = c->out;
+    *later = false;
+    for (uint32_t i = 0; i < o->nvars; i++) {
+        chk_var *v = &o->vars[i];
+        if (strcmp(v->name, name) != 0)
+            continue;
+        bool same_scope = c->in_self ? v->self : (!v->self && v->block == c->block);
+        if (!same_scope && !(v->self && !c->in_self))
+            continue;
+        if (!same_scope || v->decl.start < at)
+            return (int32_t)i;
+        *later = true;
+    }
+    return -1;
+}
+
+static bool reserved(const char *name)
+{
+    return !strcmp(name, "self") || !strcmp(name, "source") || !strcmp(name, "true") ||
+           !strcmp(name, "false") || !strcmp(name, "where");
+}
+
+static int32_t declare(chk *c, ast_part *pt)
+{
+    checked *o = c->out;
+    uint32_t in_scope = 0;
+    if (reserved(pt->name)) {
+        err(c, pt->name_loc, "'%s' is reserved and cannot name a variable", pt->name);
+        return -1;
+    }
+    for (uint32_t i = 0; i < o->nvars; i++) {
+        chk_var *v = &o->vars[i];
+        if (v->block == c->block)
+            in_scope++;
+        if (strcmp(v->name, pt->name) != 0)
+            continue;
+        if (v->block == c->block) {
+            err(c, pt->name_loc, "variable '%s' is declared twice in this block", pt->name);
+            return -1;
+        }
+        if (v->self && !c->in_self) {
+            err(c, pt->name_loc, "variable '%s' is declared in SELF: a COMPATIBLE block "
+                "may refer to it as {%s} but not declare it again", pt->name, pt->name);
+            return -1;
+        }
+    }
+    if (in_scope >= DC_MAX_VARS) {
+        if (in_scope == DC_MAX_VARS)
+            err(c, pt->name_loc, "too many variables in one block (limit %d)", DC_MAX_VARS);
+        return -1;
+    }
+    chk_var *vars = grow(c, o->vars, &o->cap_vars, o->nvars, sizeof *vars);
+    if (!vars)
+        return -1;
+    o->vars = vars;
+    vars[o->nvars] = (chk_var){ pt->name, pt->type, pt->name_loc, c->block, c->in_self,
+                                pt->name[0] == '_', pt->constraint != NULL };
+    return (int32_t)o->nvars++;
+}
+
+/* ------------------------------------------------------------ expressions */
+
+static const struct {
+    const char *name;
+    uint8_t nargs;
+} builtins[BI__COUNT] = {
+    [BI_MAJOR] = { "major", 1 }, [BI_MINOR] = { "minor", 1 }, [BI_PATCH] = { "patch", 1 },
+    [BI_INT] = { "int", 1 }, [BI_HEX] = { "hex", 1 }, [BI_SEMVER] = { "semver", 1 },
+    [BI_BOOL] = { "bool", 1 }, [BI_SET] = { "set", 1 }, [BI_LEN] = { "len", 1 },
+    [BI_HAS] = { "has", 1 }, [BI_CONTAINS] = { "contains", 2 },
+    [BI_SUBSET] = { "subset", 2 }, [BI_MIN] = { "min", 2 }, [BI_MAX] = { "max", 2 },
+};
+
+static bool numeric(vtype t)
+{
+    return t == VT_INT || t == VT_HEX;
+}
+
+static const char *tname(vtype t)
+{
+    return t ? vtype_name(t) : "?";
+}
+
+int32_t chk_plain_var(const ast_expr *e)
+{
+    return e && e->kind == EX_NAME && e->ref == REF_VAR ? (int32_t)e->index : -1;
+}
+
+/* Resolve a name operand: a variable, self.F or source.F. */
+static vtype check_name(chk *c, ast_expr *e)
+{
+    const char *dot = strchr(e->str, '.');
+    if (dot) {
+        size_t plen = (size_t)(dot - e->str);
+        const char *field = dot + 1;
+        if (plen == 4 && !memcmp(e->str, "self", 4)) {
+            e->ref = REF_SELF_FIELD;
+        } else if (plen == 6 && !memcmp(e->str, "source", 6)) {
+            if (c->in_self) {
+                err(c, e->loc, "'source.' is not available in SELF: SELF describes the "
+                    "target alone");
+                return VT_NONE;
+            }
+            e->ref = REF_SOURCE_FIELD;
+        } else {
+            err(c, e->loc, "unknown name '%s': facts are read as self.FIELD or source.FIELD",
+                e->str);
+            return VT_NONE;
+        }
+        int32_t s = slot_of(c, field, (uint32_t)strlen(field), VT_STRING);
+        if (s < 0)
+            return VT_NONE;
+        e->index = (uint32_t)s;
+        return VT_STRING;
+    }
+    bool later;
+    int32_t v = lookup(c, e->str, e->loc.start, &later);
+    if (v < 0) {
+        if (later)
+            err(c, e->loc, "variable '%s' is used before its declaration", e->str);
+        else
+            err(c, e->loc, "undeclared variable '%s'", e->str);
+        return VT_NONE;
+    }
+    chk_var *var = &c->out->vars[v];
+    var->used = true;
+    e->ref = REF_VAR;
+    e->index = (uint32_t)v;
+    return var->type;
+}
+
+static vtype check_expr(chk *c, ast_expr *e);
+
+static vtype check_call(chk *c, ast_expr *e)
+{
+    int b = -1;
+    for (int i = 0; i < BI__COUNT; i++)
+        if (!strcmp(builtins[i].name, e->str))
+            b = i;
+    if (b < 0) {
+        err(c, e->loc, "unknown function '%s'", e->str);
+        return VT_NONE;
+    }
+    e->builtin = b;
+    if (e->nargs != builtins[b].nargs) {
+        err(c, e->loc, "%s() takes %u argument%s, not %u", e->str, builtins[b].nargs,
+            builtins[b].nargs == 1 ? "" : "s", e->nargs);
+        return VT_NONE;
+    }
+    if (b == BI_HAS) {
+        ast_expr *a = e->args[0];
+        if (a->kind != EX_NAME || !strchr(a->str, '.')) {
+            err(c, a->loc, "has() takes a fact: has(self.FIELD) or has(source.FIELD)");
+            return VT_NONE;
+        }
+        if (check_name(c, a) == VT_NONE)
+            return VT_NONE;
+        a->type = VT_STRING;
+        e->is_const = false;
+        return VT_BOOL;
+    }
+    vtype at[2] = { VT_NONE, VT_NONE };
+    e->is_const = true;
+    for (uint32_t i = 0; i < e->nargs; i++) {
+        at[i] = check_expr(c, e->args[i]);
+        if (at[i] == VT_NONE)
+            return VT_NONE;
+        e->is_const = e->is_const && e->args[i]->is_const;
+    }
+    switch ((builtin)b) {
+    case BI_MAJOR: case BI_MINOR: case BI_PATCH:
+        if (at[0] != VT_SEMVER)
+            break;
+        return VT_INT;
+    case BI_INT: case BI_HEX: case BI_SEMVER: case BI_BOOL: case BI_SET:
+        if (at[0] != VT_STRING)
+            break;
+        return b == BI_INT ? VT_INT : b == BI_HEX ? VT_HEX : b == BI_SEMVER ? VT_SEMVER
+             : b == BI_BOOL ? VT_BOOL : VT_SET;
+    case BI_LEN:
+        if (at[0] != VT_STRING && at[0] != VT_SET)
+            break;
+        return VT_INT;
+    case BI_CONTAINS:
+        if (at[0] != VT_SET || at[1] != VT_STRING)
+            break;
+        return VT_BOOL;
+    case BI_SUBSET:
+        if (at[0] != VT_SET || at[1] != VT_SET)
+            break;
+        return VT_BOOL;
+    case BI_MIN: case BI_MAX:
+        if (!numeric(at[0]) || !numeric(at[1]))
+            break;
+        return at[0] == VT_HEX || at[1] == VT_HEX ? VT_HEX : VT_INT;
+    default:
+        break;
+    }
+    static const char *const want[BI__COUNT] = {
+        [BI_MAJOR] = "a semver", [BI_MINOR] = "a semver", [BI_PATCH] = "a semver",
+        [BI_INT] = "a string", [BI_HEX] = "a string", [BI_SEMVER] = "a string",
+        [BI_BOOL] = "a string", [BI_SET] = "a string", [BI_LEN] = "a string or a set",
+        [BI_CONTAINS] = "a set and a string", [BI_SUBSET] = "two sets",
+        [BI_MIN] = "two integers", [BI_MAX] = "two integers",
+    };
+    if (e->nargs == 1)
+        err(c, e->loc, "type error: %s() takes %s, not %s", e->str, want[b], tname(at[0]));
+    else
+        err(c, e->loc, "type error: %s() takes %s, not %s and %s", e->str, want[b],
+            tname(at[0]), tname(at[1]));
+    return VT_NONE;
+}
+
+static vtype check_binary(chk *c, ast_expr *e)
+{
+    vtype a = check_expr(c, e->a);
+    vtype b = check_expr(c, e->b);
+    if (a == VT_NONE || b == VT_NONE)
+        return VT_NONE;
+    e->is_const = e->a->is_const && e->b->is_const;
+    switch (e->op) {
+    case OP_MUL: case OP_DIV: case OP_MOD: case OP_ADD: case OP_SUB:
+        if (numeric(a) && numeric(b))
+            return a == VT_HEX || b == VT_HEX ? VT_HEX : VT_INT;
+        err(c, e->loc, "type error: '%s' takes integers, not %s and %s", ex_op_str(e->op),
+            tname(a), tname(b));
+        return VT_NONE;
+    case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+        if ((numeric(a) && numeric(b)) || (a == VT_SEMVER && b == VT_SEMVER))
+            return VT_BOOL;
+        err(c, e->loc, "type error: '%s' orders integers or semvers, not %s and %s",
+            ex_op_str(e->op), tname(a), tname(b));
+        return VT_NONE;
+    case OP_EQ: case OP_NE:
+        if (a == b || (numeric(a) && numeric(b)))
+            return VT_BOOL;
+        err(c, e->loc, "type error: cannot compare %s with %s (convert one: int(), "
+            "semver(), ...)", tname(a), tname(b));
+        return VT_NONE;
+    case OP_AND: case OP_OR:
+        if (a == VT_BOOL && b == VT_BOOL)
+            return VT_BOOL;
+        err(c, e->loc, "type error: '%s' takes bools, not %s and %s", ex_op_str(e->op),
+            tname(a), tname(b));
+        return VT_NONE;
+    default:
+        return VT_NONE;
+    }
+}
+
+static vtype check_expr(chk *c, ast_expr *e)
+{
+    vtype t = VT_NONE;
+    switch (e->kind) {
+    case EX_INT:
+        e->is_const = true;
+        t = VT_INT;
+        break;
+    case EX_STR:
+        e->is_const = true;
+        t = VT_STRING;
+        break;
+    case EX_BOOL:
+        e->is_const = true;
+        t = VT_BOOL;
+        break;
+    case EX_NAME:
+        t = check_name(c, e);
+        break;
+    case EX_UNARY: {
+        vtype a = check_expr(c, e->a);
+        e->is_const = e->a->is_const;
+        if (a == VT_NONE)
+            break;
+        if (e->op == OP_NEG && numeric(a))
+            t = a;
+        else if (e->op == OP_NOT && a == VT_BOOL)
+            t = VT_BOOL;
+        else
+            err(c, e->loc, "type error: '%s' takes %s, not %s", ex_op_str(e->op),
+                e->op == OP_NEG ? "an integer" : "a bool", tname(a));
+        break;
+    }
+    case EX_BINARY:
+        t = check_binary(c, e);
+        break;
+    case EX_CALL:
+        t = check_call(c, e);
+        break;
+    }
+    e->type = t;
+    return t;
+}
+
+/* ------------------------------------------------------------ constraints */
+
+static int cmp_range(const void *a, const void *b)
+{
+    const chk_range *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static int cmp_urange(const void *a, const void *b)
+{
+    const chk_range *x = a, *y = b;
+    uint64_t p = (uint64_t)x->lo, q = (uint64_t)y->lo;
+    return p < q ? -1 : p > q;
+}
+
+static int cmp_dstr(const void *a, const void *b)
+{
+    const dstr *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int r = memcmp(x->p, y->p, n);
+    return r ? r : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Split a constraint at commas outside quotes; calls item() for each
+ * trimmed item [s, e) (offsets into the policy text). */
+typedef bool (*item_fn)(chk *c, chk_ct *ct, uint32_t s, uint32_t e);
+
+static bool split_items(chk *c, chk_ct *ct, item_fn item)
+{
+    const char *t = c->ast->text;
+    uint32_t s = ct->loc.start, end = ct->loc.end, i = s;
+    bool ok = true;
+    while (i <= end) {
+        uint32_t b = i;
+        while (i < end && t[i] != ',') {
+            if (t[i] == '"') {
+                for (i++; i < end && t[i] != '"'; i++)
+                    if (t[i] == '\\')
+                        i++;
+            }
+            i++;
+        }
+        if (i > end)
+            i = end;
+        uint32_t ib = b, ie = i;
+        while (ib < ie && (t[ib] == ' ' || t[ib] == '\t'))
+            ib++;
+        while (ie > ib && (t[ie - 1] == ' ' || t[ie - 1] == '\t'))
+            ie--;
+        if (ib == ie) {
+            err(c, (span){ b, i + 1 > end ? end : i + 1 }, "empty item in constraint");
+            ok = false;
+        } else if (!item(c, ct, ib, ie)) {
+            ok = false;
+        }
+        i++;
+    }
+    return ok;
+}
+
+static bool num_item(chk *c, chk_ct *ct, uint32_t s, uint32_t e)
+{
+    const char *t = c->ast->text;
+    const char *dots = NULL;
+    for (uint32_t i = s; i + 1 < e; i++)
+        if (t[i] == '.' && t[i + 1] == '.') {
+            dots = t + i;
+            break;
+        }
+    chk_range r;
+    bool hex = ct->type == VT_HEX;
+    const char *ls = t + s, *le = dots ? dots : t + e;
+    const char *hs = dots ? dots + 2 : t + s, *he = t + e;
+    while (le > ls && le[-1] == ' ')
+        le--;
+    while (hs < he && *hs == ' ')
+        hs++;
+    if (dots && ls == le)
+        r.lo = hex ? 0 : INT64_MIN;
+    else if (hex ? !parse_hex(ls, (size_t)(le - ls), (uint64_t *)&r.lo)
+                 : !parse_int(ls, (size_t)(le - ls), &r.lo)) {
+        err(c, (span){ (uint32_t)(ls - t), (uint32_t)(le - t) }, "'%.*s' is not %s value",
+            (int)(le - ls), ls, hex ? "a hex" : "an int");
+        return false;
+    }
+    if (dots && hs == he)
+        r.hi = hex ? (int64_t)UINT64_MAX : INT64_MAX;
+    else if (!dots)
+        r.hi = r.lo;
+    else if (hex ? !parse_hex(hs, (size_t)(he - hs), (uint64_t *)&r.hi)
+                 : !parse_int(hs, (size_t)(he - hs), &r.hi)) {
+        err(c, (span){ (uint32_t)(hs - t), (uint32_t)(he - t) }, "'%.*s' is not %s value",
+            (int)(he - hs), hs, hex ? "a hex" : "an int");
+        return false;
+    }
+    if (hex ? (uint64_t)r.lo > (uint64_t)r.hi : r.lo > r.hi) {
+        err(c, (span){ s, e }, "empty constraint: the range %.*s holds no value",
+            (int)(e - s), t + s);
+        return false;
+    }
+    /* ranges grow one by one: constraints are short */
+    chk_range *rs = mem_grow(c->alloc, ct->ranges, ct->nranges + 1, sizeof *rs);
+    if (!rs) {
+        c->oom = true;
+        return false;
+    }
+    ct->ranges = rs;
+    rs[ct->nranges++] = r;
+    return true;
+}
+
+static bool str_item(chk *c, chk_ct *ct, uint32_t s, uint32_t e)
+{
+    const char *t = c->ast->text;
+    dstr item;
+    if (t[s] == '"') {
+        if (e - s < 2 || t[e - 1] != '"') {
+            err(c, (span){ s, e }, "unterminated quoted item");
+            return false;
+        }
+        char *d = arena_alloc(&c->ast->ar, e - s);
+        uint32_t n = 0;
+        if (!d) {
+            c->oom = true;
+            return false;
+        }
+        for (uint32_t i = s + 1; i < e - 1; i++) {
+            char ch = t[i];
+            if (ch == '\\' && i + 1 < e - 1) {
+                ch = t[++i];
+                ch = ch == 'n' ? '\n' : ch == 't' ? '\t' : ch;
+            }
+            d[n++] = ch;
+        }
+        item = (dstr){ d, n };
+    } else {
+        item = (dstr){ t + s, e - s };
+    }
+    dstr *items = mem_grow(c->alloc, ct->items, ct->nitems + 1, sizeof *items);
+    if (!items) {
+        c->oom = true;
+        return false;
+    }
+    ct->items = items;
+    items[ct->nitems++] = item;
+    return true;
+}
+
+static chk_ct *check_constraint(chk *c, ast_part *pt)
+{
+    chk_ct *ct = arena_alloc(&c->ast->ar, sizeof *ct);
+    if (!ct) {
+        c->oom = true;
+        return NULL;
+    }
+    ct->type = pt->type;
+    ct->loc = pt->constraint_loc;
+    ct->text = pt->constraint;
+    ct->text_len = pt->constraint_len;
+    checked *o = c->out;
+    chk_ct **cts = grow(c, o->cts, &o->cap_cts, o->ncts, sizeof *cts);
+    if (!cts)
+        return NULL;
+    o->cts = cts;
+    cts[o->ncts++] = ct;
+    const char *t = c->ast->text;
+    bool ok = true;
+    switch (pt->type) {
+    case VT_INT:
+    case VT_HEX:
+        ok = split_items(c, ct, num_item);
+        if (ok && ct->nranges) {
+            bool hex = pt->type == VT_HEX;
+            qsort(ct->ranges, ct->nranges, sizeof *ct->ranges, hex ? cmp_urange : cmp_range);
+            uint32_t k = 0;
+            for (uint32_t i = 1; i < ct->nranges; i++) {
+                chk_range *last = &ct->ranges[k], *r = &ct->ranges[i];
+                bool touches = hex ? (uint64_t)r->lo <= (uint64_t)last->hi ||
+                                     (uint64_t)r->lo - 1 == (uint64_t)last->hi
+                                   : r->lo <= last->hi ||
+                                     (last->hi != INT64_MAX && r->lo == last->hi + 1);
+                if (touches) {
+                    if (hex ? (uint64_t)r->hi > (uint64_t)last->hi : r->hi > last->hi)
+                        last->hi = r->hi;
+                } else {
+                    ct->ranges[++k] = *r;
+                }
+            }
+            ct->nranges = k + 1;
+        }
+        break;
+    case VT_STRING:
+    case VT_SET:
+        ok = split_items(c, ct, str_item);
+        if (ok && ct->nitems) {
+            qsort(ct->items, ct->nitems, sizeof *ct->items, cmp_dstr);
+            uint32_t k = 0;
+            for (uint32_t i = 1; i < ct->nitems; i++)
+                if (cmp_dstr(&ct->items[k], &ct->items[i]) != 0)
+                    ct->items[++k] = ct->items[i];
+            ct->nitems = k + 1;
+        }
+        break;
+    case VT_SEMVER: {
+        char msg[256];
+        size_t eoff = 0;
+        if (!sv_range_parse(c->alloc, t + ct->loc.start, ct->loc.end - ct->loc.start, &ct->sv,
+                            msg, sizeof msg, &eoff)) {
+            uint32_t at = ct->loc.start + (uint32_t)eoff;
+            if (at >= ct->loc.end)
+                at = ct->loc.start;
+            err(c, (span){ at, ct->loc.end }, "invalid semver range: %s", msg);
+            return NULL;
+        }
+        ct->has_sv = true;
+        if (sv_range_is_empty(&ct->sv)) {
+            err(c, ct->loc, "empty constraint: no version satisfies '%s'", pt->constraint);
+            return NULL;
+        }
+        break;
+    }
+    case VT_BOOL:
+        if (pt->constraint_len == 4 && !memcmp(pt->constraint, "true", 4))
+            ct->bval = true;
+        else if (pt->constraint_len == 5 && !memcmp(pt->constraint, "false", 5))
+            ct->bval = false;
+        else {
+            err(c, ct->loc, "a bool constraint is 'true' or 'false'");
+            return NULL;
+        }
+        break;
+    default:
+        return NULL;
+    }
+    return ok ? ct : NULL;
+}
+
+/* ------------------------------------------------------------ rules */
+
+static bool is_int_literal(const ast_value *v, int64_t *out)
+{
+    return v->kind == VAL_TEMPLATE && v->nparts == 1 && !v->parts[0].is_placeholder &&
+           parse_int(v->parts[0].text, v->parts[0].len, out);
+}
+
+static void check_template(chk *c, ast_rule *r)
+{
+    ast_value *v = &r->value;
+    for (uint32_t i = 0; i < v->nparts; i++) {
+        ast_part *pt = &v->parts[i];
+        if (!pt->is_placeholder)
+            continue;
+        if (pt->is_decl) {
+            if (r->op != RO_EQ) {
+                err(c, pt->loc, "a declaration is only allowed in an '=' rule, not under "
+                    "'%s'", rule_op_str(r->op));
+                continue;
+            }
+            if (pt->constraint)
+                pt->ct = check_constraint(c, pt);
+            int32_t var = declare(c, pt);
+            if (var >= 0)
+                pt->var = (uint32_t)var;
+            else
+                pt->is_decl = false, pt->type = VT_NONE;
+            continue;
+        }
+        vtype t = check_expr(c, pt->expr);
+        if (t == VT_NONE)
+            continue;
+        if (t == VT_SET && v->nparts > 1) {
+            err(c, pt->loc, "a set cannot be a part of a template");
+            pt->expr->type = VT_NONE;
+        }
+    }
+}
+
+/* Does e use a variable declared at index >= first (by the template being
+ * checked: variables are numbered in declaration order)? */
+static bool uses_vars_from(const ast_expr *e, uint32_t first)
+{
+    if (!e)
+        return false;
+    if (e->kind == EX_NAME && e->ref == REF_VAR)
+        return e->index >= first;
+    if (uses_vars_from(e->a, first) || uses_vars_from(e->b, first))
+        return true;
+    for (uint32_t i = 0; i < e->nargs; i++)
+        if (uses_vars_from(e->args[i], first))
+            return true;
+    return false;
+}
+
+static void check_rule(chk *c, ast_block *b, ast_rule *r)
+{
+    if (r->is_where) {
+        vtype t = check_expr(c, r->where);
+        if (t != VT_NONE && t != VT_BOOL)
+            err(c, r->where->loc, "type error: 'where' needs a bool, not %s", tname(t));
+        else if (t == VT_BOOL && r->where->is_const)
+            warn(c, r->where->loc, "constant 'where': it does not depend on any device");
+        return;
+    }
+    int32_t s = slot_of(c, r->field, r->field_len, VT_NONE);
+    if (s < 0)
+        return;
+    r->slot = (uint32_t)s;
+    ast_value *v = &r->value;
+    bool ordering = r->op >= RO_LT;
+    int64_t lit;
+    switch (v->kind) {
+    case VAL_EMPTY:
+    case VAL_QUOTED:
+        if (ordering)
+            err(c, r->op_loc, "ordering operator '%s' on an untyped value: compare with an "
+                "integer or a typed placeholder such as {v:int}", rule_op_str(r->op));
+        return;
+    case VAL_EXPR: {
+        vtype t = check_expr(c, v->expr);
+        if (t != VT_NONE && !numeric(t))
+            err(c, v->expr->loc, "type error: an arithmetic value must be an integer, not %s",
+                tname(t));
+        else if (t != VT_NONE)
+            slot_of(c, r->field, r->field_len, t);
+        return;
+    }
+    case VAL_TEMPLATE:
+        break;
+    }
+    uint32_t first = c->out->nvars;
+    check_template(c, r);
+    uint32_t nph = 0;
+    for (uint32_t i = 0; i < v->nparts; i++) {
+        ast_part *pt = &v->parts[i];
+        if (!pt->is_placeholder)
+            continue;
+        nph++;
+        if (!pt->is_decl && pt->expr && chk_plain_var(pt->expr) < 0 &&
+            uses_vars_from(pt->expr, first)) {
+            err(c, pt->loc, "this expression uses a variable declared in the same template; "
+                "compute it in a later rule");
+            pt->expr->type = VT_NONE;
+        }
+    }
+    bool whole = v->nparts == 1 && nph == 1;
+    if (ordering) {
+        if (nph == 0 && is_int_literal(v, &lit)) {
+            slot_of(c, r->field, r->field_len, VT_INT);
+            return;
+        }
+        if (!whole || v->parts[0].is_decl || !v->parts[0].expr ||
+            v->parts[0].expr->type == VT_NONE) {
+            if (!whole || !v->parts[0].is_decl)
+                err(c, v->loc, "ordering operator '%s' on an untyped value: compare with an "
+                    "integer or a typed placeholder such as {v}", rule_op_str(r->op));
+            return;
+        }
+        vtype t = v->parts[0].expr->type;
+        if (!numeric(t) && t != VT_SEMVER) {
+            err(c, v->loc, "type error: '%s' orders integers or semvers, not %s",
+                rule_op_str(r->op), tname(t));
+            return;
+        }
+        slot_of(c, r->field, r->field_len, t);
+        return;
+    }
+    if (whole) {
+        ast_part *pt = &v->parts[0];
+        vtype t = pt->is_decl ? pt->type : pt->expr ? pt->expr->type : VT_NONE;
+        if (t != VT_NONE)
+            slot_of(c, r->field, r->field_len, t);
+    }
+    (void)b;
+}
+
+/* ------------------------------------------------------------ lint */
+
+static bool same_text(const ast_policy *a, span x, span y)
+{
+    return x.end - x.start == y.end - y.start &&
+           memcmp(a->text + x.start, a->text + y.start, x.end - x.start) == 0;
+}
+
+static void lint_block(chk *c, ast_block *b)
+{
+    for (uint32_t i = 0; i < b->nrules; i++)
+        for (uint32_t j = 0; j < i; j++)
+            if (same_text(c->ast, b->rules[i].loc, b->rules[j].loc)) {
+                warn(c, b->rules[i].loc, "rule repeated in this block (first on line %u)",
+                     b->rules[j].line);
+                break;
+            }
+}
+
+static bool same_block(const ast_policy *a, const ast_block *x, const ast_block *y)
+{
+    if (x->nrules != y->nrules)
+        return false;
+    for (uint32_t i = 0; i < x->nrules; i++)
+        if (!same_text(a, x->rules[i].loc, y->rules[i].loc))
+            return false;
+    return true;
+}
+
+/* ------------------------------------------------------------ policy */
+
+static void check_policy_block(chk *c, ast_block *b)
+{
+    for (uint32_t i = 0; i < b->nrules; i++) {
+        ast_rule *r = &b->rules[i];
+        bool literal = !r->is_where && r->op == RO_EQ &&
+                       (r->value.kind == VAL_QUOTED || r->value.kind == VAL_EMPTY ||
+                        (r->value.kind == VAL_TEMPLATE && r->value.nparts == 1 &&
+                         !r->value.parts[0].is_placeholder));
+        if (!literal) {
+            err(c, r->loc, "POLICY holds metadata only: literal 'key = value' lines");
+            continue;
+        }
+        if (r->field_len == 4 && !memcmp(r->field, "name", 4) && !c->out->name)
+            c->out->name = r->value.kind == VAL_QUOTED ? r->value.str
+                         : r->value.kind == VAL_EMPTY ? "" : r->value.parts[0].text;
+    }
+}
+
+bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked *out)
+{
+    chk c = { .ast = ast, .d = diags, .alloc = alloc, .out = out };
+    memset(out, 0, sizeof *out);
+    out->self_block = out->policy_block = -1;
+    int32_t first_compat = -1;
+    uint32_t ncompat = 0;
+    uint32_t nblocks = ast->nblocks > DC_MAX_BLOCKS ? DC_MAX_BLOCKS : ast->nblocks;
+
+    for (uint32_t i = 0; i < nblocks; i++) {
+        ast_block *b = &ast->blocks[i];
+        switch (b->kind) {
+        case BK_POLICY:
+            if (out->policy_block >= 0)
+                err(&c, b->loc, "second POLICY block (a policy has at most one)");
+            else
+                out->policy_block = (int32_t)i;
+            break;
+        case BK_SELF:
+            if (out->self_block >= 0)
+                err(&c, b->loc, "second SELF block (a policy has exactly one)");
+            else if (first_compat >= 0)
+                err(&c, b->loc, "SELF must come before the COMPATIBLE blocks");
+            else
+                out->self_block = (int32_t)i;
+            break;
+        case BK_COMPATIBLE:
+            if (first_compat < 0)
+                first_compat = (int32_t)i;
+            ncompat++;
+            break;
+        }
+    }
+    if (out->policy_block >= 0)
+        check_policy_block(&c, &ast->blocks[out->policy_block]);
+    /* SELF first: its variables are visible in every COMPATIBLE block. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < nblocks; i++) {
+            ast_block *b = &ast->blocks[i];
+            if (pass == 0 ? (int32_t)i != out->self_block : b->kind != BK_COMPATIBLE)
+                continue;
+            c.block = i;
+            c.in_self = pass == 0;
+            for (uint32_t k = 0; k < b->nrules && k < DC_MAX_RULES; k++)
+                check_rule(&c, b, &b->rules[k]);
+            lint_block(&c, b);
+            if (pass == 1) {
+                for (uint32_t j = 0; j < i; j++)
+                    if (ast->blocks[j].kind == BK_COMPATIBLE &&
+                        same_block(ast, b, &ast->blocks[j])) {
+                        warn(&c, b->loc, "COMPATIBLE block identical to the one on line %u",
+                             ast->blocks[j].line);
+                        break;
+                    }
+            }
+        }
+    }
+    for (uint32_t i = 0; i < out->nvars; i++) {
+        chk_var *v = &out->vars[i];
+        if (!v->used && !v->constrained)
+            warn(&c, v->decl, "unused variable '%s' (a name starting with '_' is exempt)",
+                 v->name);
+    }
+    span end = { ast->len, ast->len };
+    if (out->self_block < 0 && ast->nblocks <= DC_MAX_BLOCKS)
+        err(&c, end, "no SELF block: a policy says which targets it is for in 'SELF:'");
+    if (ncompat == 0 && ast->nblocks <= DC_MAX_BLOCKS)
+        err(&c, end, "no COMPATIBLE block: a policy needs at least one 'COMPATIBLE:' block");
+    return !c.oom;
+}
+
+void chk_release(checked *c, const dc_alloc *alloc)
+{
+    for (uint32_t i = 0; i < c->ncts; i++) {
+        chk_ct *ct = c->cts[i];
+        mem_free(alloc, ct->ranges);
+        mem_free(alloc, ct->items);
+        if (ct->has_sv)
+            sv_range_free(alloc, &ct->sv);
+    }
+    mem_free(alloc, c->cts);
+    mem_free(alloc, c->vars);
+    mem_free(alloc, c->slots);
+    memset(c, 0, sizeof *c);
+}

@@ -1,1 +1,72 @@
-/* check.h */
+/* check.h -- names, scopes and types of a parsed policy (SPEC 2.3-2.6, 2.9).
+ * The checker annotates the syntax tree in place and collects the tables
+ * the compiler needs: variables, slots and parsed constraints. */
+#ifndef DC_CHECK_H
+#define DC_CHECK_H
+
+#include "ast.h"
+#include "diag.h"
+#include "semver.h"
+
+/* A parsed constraint (SPEC 2.5). */
+typedef struct chk_range {
+    int64_t lo, hi;     /* hex: uint64 bits */
+} chk_range;
+
+typedef struct chk_ct {
+    vtype type;
+    span loc;
+    const char *text;
+    uint32_t text_len;
+    chk_range *ranges;  /* int, hex: sorted and merged */
+    uint32_t nranges;
+    dstr *items;        /* string, set: sorted, unique */
+    uint32_t nitems;
+    sv_range sv;        /* semver (arrays from the checker's allocator) */
+    bool has_sv;
+    bool bval;          /* bool */
+} chk_ct;
+
+typedef struct chk_var {
+    const char *name;
+    vtype type;
+    span decl;
+    uint32_t block;     /* index in ast->blocks */
+    bool self;          /* declared in SELF */
+    bool used;
+    bool constrained;
+} chk_var;
+
+typedef struct chk_slot {
+    const char *name;
+    uint32_t len;
+    uint8_t types;      /* 1 << vtype for each type it is read as */
+} chk_slot;
+
+typedef struct checked {
+    chk_var *vars;
+    uint32_t nvars, cap_vars;
+    chk_slot *slots;
+    uint32_t nslots, cap_slots;
+    int32_t self_block;     /* index in ast->blocks, -1 when missing */
+    int32_t policy_block;
+    const char *name;       /* POLICY name, or NULL */
+    chk_ct **cts;           /* every parsed semver constraint, to release */
+    uint32_t ncts, cap_cts;
+} checked;
+
+/* Check the whole policy; every error and warning goes to diags.  Returns
+ * false when memory ran out.  Release with chk_release. */
+bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked *out);
+void chk_release(checked *c, const dc_alloc *alloc);
+
+/* Builtin functions of expressions (SPEC 2.6). */
+typedef enum builtin {
+    BI_MAJOR, BI_MINOR, BI_PATCH, BI_INT, BI_HEX, BI_SEMVER, BI_BOOL, BI_SET, BI_LEN,
+    BI_HAS, BI_CONTAINS, BI_SUBSET, BI_MIN, BI_MAX, BI__COUNT
+} builtin;
+
+/* Whether an expression is a single variable reference: its var, or -1. */
+int32_t chk_plain_var(const ast_expr *e);
+
+#endif

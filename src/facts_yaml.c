@@ -1,17 +1,606 @@
-/* facts_yaml.c -- YAML/JSON facts (SPEC 1, format 2): being written. */
+/* facts_yaml.c -- YAML and JSON facts and inventories (SPEC 1, format 2).
+ *
+ * libyaml's event parser feeds a small tree built in an arena (one per
+ * device, so an inventory of any size is read in constant memory beyond its
+ * result); the tree is then flattened into a dc_facts:
+ *
+ *   mapping of scalars          name: value            -> name=value
+ *   nested mapping              params: {memory: 4096} -> params.memory=4096
+ *   sequence of scalars         api: [a, b]            -> api=a,b   (a set)
+ *   top key self/SELF: mapping  self: {...}            -> that mapping alone
+ *   plain null (~, null, empty)                        -> empty value
+ *
+ * Aliases are refused (no billion laughs); anchors are harmless and ignored.
+ * Other scalars are taken as their text: `yes` stays "yes", `0x10` "0x10".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "alloc.h"
 #include "facts.h"
+#include "limits.h"
+
+/* Deeper nesting cannot make a name of at most 255 bytes. */
+#define YAML_MAX_DEPTH 128
+
+typedef enum ykind { Y_SCALAR, Y_MAP, Y_SEQ } ykind;
+
+typedef struct ynode {
+    ykind kind;
+    bool null;                  /* a plain null scalar */
+    uint32_t line, col;         /* 1-based */
+    const char *text;           /* scalar: NUL-terminated */
+    size_t len;
+    size_t count;               /* children (a mapping: keys and values) */
+    struct ynode *first, *last, *next;
+} ynode;
+
+typedef struct yctx {
+    yaml_parser_t parser;
+    arena ar;
+    const dc_alloc *alloc;
+    const char *file;
+    const char *text;
+    size_t len;
+    dc_error *err;
+} yctx;
+
+/* ------------------------------------------------------------ parsing */
+
+static dc_status nomem(yctx *c)
+{
+    return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+}
+
+/* Line and column of a byte offset, for libyaml's reader errors. */
+static void offset_pos(const char *text, size_t len, size_t off, uint32_t *line,
+                       uint32_t *col)
+{
+    uint32_t l = 1;
+    size_t start = 0;
+    for (size_t i = 0; i < off && i < len; i++)
+        if (text[i] == '\n') {
+            l++;
+            start = i + 1;
+        }
+    *line = l;
+    *col = (uint32_t)(off - start + 1);
+}
+
+static dc_status parser_error(yctx *c)
+{
+    yaml_parser_t *p = &c->parser;
+    if (p->error == YAML_MEMORY_ERROR)
+        return nomem(c);
+    uint32_t line, col;
+    if (p->error == YAML_READER_ERROR) {
+        offset_pos(c->text, c->len, p->problem_offset, &line, &col);
+    } else {
+        line = (uint32_t)p->problem_mark.line + 1;
+        col = (uint32_t)p->problem_mark.column + 1;
+    }
+    const char *problem = p->problem ? p->problem : "malformed YAML";
+    if (p->context && p->error != YAML_READER_ERROR)
+        return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: %s (%s started at %u:%u)",
+                            c->file, line, col, problem, p->context,
+                            (unsigned)p->context_mark.line + 1,
+                            (unsigned)p->context_mark.column + 1);
+    return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: %s", c->file, line, col, problem);
+}
+
+static dc_status next_event(yctx *c, yaml_event_t *ev)
+{
+    if (!yaml_parser_parse(&c->parser, ev))
+        return parser_error(c);
+    return DC_OK;
+}
+
+static bool is_null_scalar(const yaml_event_t *ev)
+{
+    const char *v = (const char *)ev->data.scalar.value;
+    size_t n = ev->data.scalar.length;
+    const char *tag = (const char *)ev->data.scalar.tag;
+    if (tag && strcmp(tag, YAML_NULL_TAG) == 0)
+        return true;
+    if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || tag)
+        return false;
+    return n == 0 || (n == 1 && v[0] == '~') ||
+           (n == 4 && (!memcmp(v, "null", 4) || !memcmp(v, "Null", 4) || !memcmp(v, "NULL", 4)));
+}
+
+static void add_child(ynode *parent, ynode *kid)
+{
+    if (parent->last)
+        parent->last->next = kid;
+    else
+        parent->first = kid;
+    parent->last = kid;
+    parent->count++;
+}
+
+/* Build the node that starts with *ev (consumed here), and its children. */
+static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth)
+{
+    uint32_t line = (uint32_t)ev->start_mark.line + 1;
+    uint32_t col = (uint32_t)ev->start_mark.column + 1;
+    *out = NULL;
+    if (ev->type == YAML_ALIAS_EVENT) {
+        yaml_event_delete(ev);
+        return dc_error_set(c->err, DC_ERR_FACTS,
+                            "%s:%u:%u: YAML aliases (*name) are not supported in facts",
+                            c->file, line, col);
+    }
+    if (depth > YAML_MAX_DEPTH) {
+        yaml_event_delete(ev);
+        return dc_error_set(c->err, DC_ERR_LIMIT, "%s:%u:%u: nesting deeper than %d levels",
+                            c->file, line, col, YAML_MAX_DEPTH);
+    }
+    ynode *n = arena_alloc(&c->ar, sizeof *n);
+    if (!n) {
+        yaml_event_delete(ev);
+        return nomem(c);
+    }
+    n->line = line;
+    n->col = col;
+    if (ev->type == YAML_SCALAR_EVENT) {
+        n->kind = Y_SCALAR;
+        n->null = is_null_scalar(ev);
+        n->len = n->null ? 0 : ev->data.scalar.length;
+        n->text = arena_strndup(&c->ar, n->null ? "" : (const char *)ev->data.scalar.value,
+                                n->len);
+        yaml_event_delete(ev);
+        if (!n->text)
+            return nomem(c);
+        *out = n;
+        return DC_OK;
+    }
+    yaml_event_type_t end;
+    if (ev->type == YAML_MAPPING_START_EVENT) {
+        n->kind = Y_MAP;
+        end = YAML_MAPPING_END_EVENT;
+    } else if (ev->type == YAML_SEQUENCE_START_EVENT) {
+        n->kind = Y_SEQ;
+        end = YAML_SEQUENCE_END_EVENT;
+    } else {
+        yaml_event_delete(ev);
+        return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: unexpected YAML event",
+                            c->file, line, col);
+    }
+    yaml_event_delete(ev);
+    for (;;) {
+        yaml_event_t kid_ev;
+        dc_status st = next_event(c, &kid_ev);
+        if (st != DC_OK)
+            return st;
+        if (kid_ev.type == end) {
+            yaml_event_delete(&kid_ev);
+            break;
+        }
+        ynode *kid;
+        st = read_node(c, &kid_ev, &kid, depth + 1);
+        if (st != DC_OK)
+            return st;
+        add_child(n, kid);
+    }
+    *out = n;
+    return DC_OK;
+}
+
+/* Read one document's root node; *root is NULL for an empty stream. */
+static dc_status read_document(yctx *c, ynode **root)
+{
+    yaml_event_t ev;
+    dc_status st;
+    *root = NULL;
+    if ((st = next_event(c, &ev)) != DC_OK)
+        return st;
+    yaml_event_delete(&ev);                     /* STREAM-START */
+    if ((st = next_event(c, &ev)) != DC_OK)
+        return st;
+    if (ev.type == YAML_STREAM_END_EVENT) {
+        yaml_event_delete(&ev);
+        return DC_OK;
+    }
+    yaml_event_delete(&ev);                     /* DOCUMENT-START */
+    if ((st = next_event(c, &ev)) != DC_OK)
+        return st;
+    if ((st = read_node(c, &ev, root, 0)) != DC_OK)
+        return st;
+    if ((st = next_event(c, &ev)) != DC_OK)     /* DOCUMENT-END */
+        return st;
+    yaml_event_delete(&ev);
+    if ((st = next_event(c, &ev)) != DC_OK)
+        return st;
+    bool more = ev.type != YAML_STREAM_END_EVENT;
+    uint32_t line = (uint32_t)ev.start_mark.line + 1;
+    yaml_event_delete(&ev);
+    if (more)
+        return dc_error_set(c->err, DC_ERR_FACTS,
+                            "%s:%u: a second YAML document: facts are one document",
+                            c->file, line);
+    return DC_OK;
+}
+
+/* --------------------------------------------------------- flattening */
+
+static const char *kind_name(const ynode *n)
+{
+    return n->kind == Y_MAP ? "a mapping" : n->kind == Y_SEQ ? "a sequence" : "a scalar";
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    const ynode *x = *(const ynode *const *)a, *y = *(const ynode *const *)b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->text, y->text, n);
+    if (c)
+        return c;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return x->line != y->line ? (x->line < y->line ? -1 : 1) : (x->col < y->col ? -1 : 1);
+}
+
+/* Keys must be scalars and unique, also those whose values flatten to
+ * nothing or to different names ({a: {x: 1}, a: {y: 2}}). */
+static dc_status check_keys(yctx *c, const ynode *map)
+{
+    size_t nkeys = map->count / 2;
+    for (const ynode *k = map->first; k; k = k->next->next)
+        if (k->kind != Y_SCALAR)
+            return dc_error_set(c->err, DC_ERR_FACTS,
+                                "%s:%u:%u: a mapping key must be a scalar, not %s", c->file,
+                                k->line, k->col, kind_name(k));
+    if (nkeys > DC_MAX_FACTS)
+        return dc_error_set(c->err, DC_ERR_LIMIT,
+                            "%s:%u:%u: a mapping with more than %d keys (the facts limit "
+                            "per device is %d)", c->file, map->line, map->col, DC_MAX_FACTS,
+                            DC_MAX_FACTS);
+    if (nkeys < 2)
+        return DC_OK;
+    const ynode *dup = NULL, *first = NULL;
+    if (nkeys <= 8) {
+        for (const ynode *k = map->first; k && !dup; k = k->next->next)
+            for (const ynode *j = map->first; j != k; j = j->next->next)
+                if (j->len == k->len && memcmp(j->text, k->text, k->len) == 0) {
+                    dup = k;
+                    first = j;
+                    break;
+                }
+    } else {
+        const ynode **keys = mem_array(c->alloc, nkeys, sizeof *keys);
+        if (!keys)
+            return nomem(c);
+        size_t i = 0;
+        for (const ynode *k = map->first; k; k = k->next->next)
+            keys[i++] = k;
+        qsort(keys, nkeys, sizeof *keys, key_cmp);
+        /* In each run of equal keys (sorted by position), the second is the
+         * run's first duplicate: report the earliest of those. */
+        for (i = 1; i < nkeys; i++) {
+            const ynode *k = keys[i], *prev = keys[i - 1];
+            if (k->len != prev->len || memcmp(k->text, prev->text, k->len) != 0)
+                continue;
+            if (i >= 2 && keys[i - 2]->len == k->len &&
+                memcmp(keys[i - 2]->text, k->text, k->len) == 0)
+                continue;                       /* not the run's second */
+            if (!dup || k->line < dup->line || (k->line == dup->line && k->col < dup->col)) {
+                dup = k;
+                first = prev;
+            }
+        }
+        mem_free(c->alloc, keys);
+    }
+    if (dup)
+        return dc_error_set(c->err, DC_ERR_FACTS,
+                            "%s:%u:%u: duplicate key '%.*s' (first at line %u)", c->file,
+                            dup->line, dup->col, dup->len > 64 ? 64 : (int)dup->len,
+                            dup->text, first->line);
+    return DC_OK;
+}
+
+/* name = prefix '.' key into buf[DC_MAX_NAME + 1]; false when too long. */
+static bool join_name(char *buf, size_t *len, const char *prefix, size_t plen,
+                      const ynode *key)
+{
+    size_t n = plen ? plen + 1 + key->len : key->len;
+    if (n > DC_MAX_NAME)
+        return false;
+    if (plen) {
+        memcpy(buf, prefix, plen);
+        buf[plen] = '.';
+        memcpy(buf + plen + 1, key->text, key->len);
+    } else {
+        memcpy(buf, key->text, key->len);
+    }
+    buf[n] = '\0';
+    *len = n;
+    return true;
+}
+
+/* A sequence of scalars as a set value "a,b,c". */
+static dc_status join_sequence(yctx *c, dc_facts *f, const char *name, size_t name_len,
+                               const ynode *key, const ynode *seq)
+{
+    size_t total = 0;
+    for (const ynode *it = seq->first; it; it = it->next) {
+        if (it->kind != Y_SCALAR)
+            return dc_error_set(c->err, DC_ERR_FACTS,
+                                "%s:%u:%u: '%s': a sequence may hold only scalars (it is a "
+                                "set), not %s", c->file, it->line, it->col, name,
+                                kind_name(it));
+        if (it->len == 0)
+            return dc_error_set(c->err, DC_ERR_FACTS,
+                                "%s:%u:%u: '%s': an empty item in a sequence (a set)",
+                                c->file, it->line, it->col, name);
+        for (size_t i = 0; i < it->len; i++) {
+            char ch = it->text[i];
+            if (ch == ',' || ch == ' ' || ch == '\t' || ch == '\n')
+                return dc_error_set(c->err, DC_ERR_FACTS,
+                                    "%s:%u:%u: '%s': the item '%.*s' holds a comma or a "
+                                    "blank, which separate the items of a set", c->file,
+                                    it->line, it->col, name,
+                                    it->len > 64 ? 64 : (int)it->len, it->text);
+        }
+        total += it->len + 1;
+    }
+    char *value = arena_alloc(&c->ar, total + 1);
+    if (!value)
+        return nomem(c);
+    size_t o = 0;
+    for (const ynode *it = seq->first; it; it = it->next) {
+        if (o)
+            value[o++] = ',';
+        memcpy(value + o, it->text, it->len);
+        o += it->len;
+    }
+    return facts_add_at(f, c->file, key->line, key->col, name, name_len, value, o, c->err);
+}
+
+static dc_status flatten(yctx *c, dc_facts *f, const char *prefix, size_t plen,
+                         const ynode *map, const char *skip, bool checked)
+{
+    dc_status st = checked ? DC_OK : check_keys(c, map);
+    if (st != DC_OK)
+        return st;
+    char name[DC_MAX_NAME + 1];
+    for (const ynode *key = map->first; key; key = key->next->next) {
+        const ynode *val = key->next;
+        if (skip && key->len == strlen(skip) && memcmp(key->text, skip, key->len) == 0)
+            continue;
+        size_t name_len;
+        if (!join_name(name, &name_len, prefix, plen, key)) {
+            return dc_error_set(c->err, DC_ERR_LIMIT,
+                                "%s:%u:%u: fact name '%.*s%s%.*s...' is longer than %d bytes "
+                                "(the limit)", c->file, key->line, key->col,
+                                plen > 64 ? 64 : (int)plen, prefix, plen ? "." : "",
+                                key->len > 48 ? 48 : (int)key->len, key->text, DC_MAX_NAME);
+        }
+        if (val->kind == Y_SCALAR) {
+            st = facts_add_at(f, c->file, key->line, key->col, name, name_len, val->text,
+                              val->len, c->err);
+        } else if (val->kind == Y_SEQ) {
+            st = join_sequence(c, f, name, name_len, key, val);
+        } else {
+            char msg[512];
+            if (!facts_valid_name(name, name_len, msg, sizeof msg))
+                return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: %s", c->file,
+                                    key->line, key->col, msg);
+            st = flatten(c, f, name, name_len, val, NULL, false);
+        }
+        if (st != DC_OK)
+            return st;
+    }
+    return DC_OK;
+}
+
+/* The facts of one mapping: its `self`/`SELF` mapping when it has one.
+ * `skip` names a key that is not a fact (an inventory's `id`). */
+static dc_status facts_of(yctx *c, const ynode *map, const char *skip, bool checked,
+                         dc_facts *f)
+{
+    const ynode *self = NULL;
+    dc_status st = checked ? DC_OK : check_keys(c, map);
+    if (st != DC_OK)
+        return st;
+    for (const ynode *key = map->first; key; key = key->next->next) {
+        if (key->next->kind != Y_MAP || key->len != 4 ||
+            (memcmp(key->text, "self", 4) && memcmp(key->text, "SELF", 4)))
+            continue;
+        if (self)
+            return dc_error_set(c->err, DC_ERR_FACTS,
+                                "%s:%u:%u: both 'self' and 'SELF' (the first at line %u): "
+                                "which one holds the facts?", c->file, key->line, key->col,
+                                self->line);
+        self = key;
+    }
+    if (self)
+        return flatten(c, f, NULL, 0, self->next, NULL, false);
+    return flatten(c, f, NULL, 0, map, skip, true);
+}
+
+static dc_status yctx_init(yctx *c, const dc_alloc *alloc, const char *file, const char *text,
+                           size_t len, dc_error *err)
+{
+    c->alloc = alloc;
+    c->file = file;
+    c->text = text;
+    c->len = len;
+    c->err = err;
+    arena_init(&c->ar, alloc);
+    if (!yaml_parser_initialize(&c->parser))
+        return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
+    yaml_parser_set_input_string(&c->parser, (const unsigned char *)text, len);
+    yaml_parser_set_encoding(&c->parser, YAML_UTF8_ENCODING);
+    return DC_OK;
+}
+
+static void yctx_done(yctx *c)
+{
+    yaml_parser_delete(&c->parser);
+    arena_release(&c->ar);
+}
 
 dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const char *text,
                               size_t len, dc_facts **out, dc_error *err)
 {
-    (void)alloc; (void)text; (void)len;
-    if (out)
-        *out = NULL;
-    return dc_error_set(err, DC_ERR_FACTS, "%s: YAML facts are not supported yet", file);
+    if (!out || (!text && len))
+        return dc_error_set(err, DC_ERR_INVALID, "dc_facts_parse_yaml: NULL argument");
+    *out = NULL;
+    if (!file)
+        file = "<facts>";
+    if (!text)
+        text = "";
+    yctx c;
+    if (!facts_check_bytes(file, text, len, err))
+        return DC_ERR_FACTS;
+    dc_status st = yctx_init(&c, alloc, file, text, len, err);
+    if (st != DC_OK)
+        return st;
+    ynode *root;
+    dc_facts *f = NULL;
+    st = read_document(&c, &root);
+    if (st == DC_OK) {
+        f = dc_facts_new_ex(alloc);
+        if (!f)
+            st = nomem(&c);
+    }
+    if (st == DC_OK && root && !(root->kind == Y_SCALAR && root->null)) {
+        if (root->kind != Y_MAP)
+            st = dc_error_set(err, DC_ERR_FACTS,
+                              "%s:%u:%u: facts must be a mapping (name: value), not %s",
+                              file, root->line, root->col, kind_name(root));
+        else
+            st = facts_of(&c, root, NULL, false, f);
+    }
+    yctx_done(&c);
+    if (st != DC_OK) {
+        dc_facts_free(f);
+        return st;
+    }
+    *out = f;
+    return DC_OK;
 }
 
 dc_status dc_facts_parse_yaml(const char *file, const char *text, size_t len,
                               dc_facts **out, dc_error *err)
 {
     return facts_parse_yaml_ex(NULL, file, text, len, out, err);
+}
+
+/* ----------------------------------------------------------- inventory */
+
+static dc_status read_entry(yctx *c, yaml_event_t *ev, size_t index, facts_entry_fn fn,
+                            void *ctx)
+{
+    ynode *item;
+    dc_status st = read_node(c, ev, &item, 1);
+    if (st != DC_OK)
+        return st;
+    if (item->kind != Y_MAP)
+        return dc_error_set(c->err, DC_ERR_FACTS,
+                            "%s:%u:%u: entry %zu: a device must be a mapping with an 'id', "
+                            "not %s", c->file, item->line, item->col, index, kind_name(item));
+    st = check_keys(c, item);
+    if (st != DC_OK)
+        return st;
+    const ynode *id = NULL;
+    for (const ynode *key = item->first; key; key = key->next->next)
+        if (key->kind == Y_SCALAR && key->len == 2 && memcmp(key->text, "id", 2) == 0)
+            id = key->next;            /* a duplicate `id` key is found by facts_of */
+    if (!id)
+        return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: entry %zu: no 'id'", c->file,
+                            item->line, item->col, index);
+    if (id->kind != Y_SCALAR || id->len == 0)
+        return dc_error_set(c->err, DC_ERR_FACTS,
+                            "%s:%u:%u: entry %zu: the 'id' must be a non-empty scalar",
+                            c->file, id->line, id->col, index);
+    for (size_t i = 0; i < id->len; i++)
+        if (id->text[i] < 0x20 || id->text[i] >= 0x7f)
+            return dc_error_set(c->err, DC_ERR_FACTS,
+                                "%s:%u:%u: entry %zu: the 'id' must be one line of "
+                                "printable ASCII", c->file, id->line, id->col, index);
+    dc_facts *f = dc_facts_new_ex(c->alloc);
+    if (!f)
+        return nomem(c);
+    st = facts_of(c, item, "id", true, f);
+    if (st != DC_OK) {
+        dc_facts_free(f);
+        return st;
+    }
+    return fn(ctx, id->text, id->len, f, index, item->line, c->err);
+}
+
+dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char *text,
+                             size_t len, facts_entry_fn fn, void *ctx, dc_error *err)
+{
+    if (!fn || (!text && len))
+        return dc_error_set(err, DC_ERR_INVALID, "facts_yaml_entries: NULL argument");
+    if (!file)
+        file = "<inventory>";
+    if (!text)
+        text = "";
+    yctx c;
+    if (!facts_check_bytes(file, text, len, err))
+        return DC_ERR_FACTS;
+    dc_status st = yctx_init(&c, alloc, file, text, len, err);
+    if (st != DC_OK)
+        return st;
+    yaml_event_t ev;
+    bool empty = false;
+    st = next_event(&c, &ev);                   /* STREAM-START */
+    if (st == DC_OK) {
+        yaml_event_delete(&ev);
+        st = next_event(&c, &ev);               /* DOCUMENT-START or STREAM-END */
+    }
+    if (st == DC_OK) {
+        empty = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+        if (!empty)
+            st = next_event(&c, &ev);
+    }
+    if (st == DC_OK && !empty) {
+        if (ev.type == YAML_SCALAR_EVENT && is_null_scalar(&ev)) {
+            yaml_event_delete(&ev);             /* an empty document: no devices */
+        } else if (ev.type != YAML_SEQUENCE_START_EVENT) {
+            st = dc_error_set(err, DC_ERR_FACTS,
+                              "%s:%u:%u: an inventory must be a sequence of mappings, one per "
+                              "device (or a directory of facts files)", file,
+                              (unsigned)ev.start_mark.line + 1,
+                              (unsigned)ev.start_mark.column + 1);
+            yaml_event_delete(&ev);
+        } else {
+            yaml_event_delete(&ev);
+            for (size_t index = 0; st == DC_OK; index++) {
+                st = next_event(&c, &ev);
+                if (st != DC_OK)
+                    break;
+                if (ev.type == YAML_SEQUENCE_END_EVENT) {
+                    yaml_event_delete(&ev);
+                    break;
+                }
+                st = read_entry(&c, &ev, index, fn, ctx);
+                /* Each device's tree is dropped once it is facts. */
+                arena_release(&c.ar);
+            }
+        }
+        if (st == DC_OK)
+            st = next_event(&c, &ev);           /* DOCUMENT-END */
+        if (st == DC_OK) {
+            yaml_event_delete(&ev);
+            st = next_event(&c, &ev);
+        }
+        if (st == DC_OK) {
+            bool more = ev.type != YAML_STREAM_END_EVENT;
+            uint32_t line = (uint32_t)ev.start_mark.line + 1;
+            yaml_event_delete(&ev);
+            if (more)
+                st = dc_error_set(err, DC_ERR_FACTS,
+                                  "%s:%u: a second YAML document: an inventory is one "
+                                  "document", file, line);
+        }
+    }
+    yctx_done(&c);
+    return st;
 }

@@ -1,1 +1,587 @@
-/* parse.c -- not yet written */
+/* parse.c -- glue between the lexer, the grammar and the syntax tree:
+ * building nodes, blocks and rules, and classifying rule values (SPEC 2.2). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "limits.h"
+#include "parse.h"
+#include "parser.h"
+
+void parse_error(parser *p, span at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vreport(p->diags, DC_SEV_ERROR, at, fmt, ap);
+    va_end(ap);
+}
+
+static void *node_alloc(parser *p, size_t size)
+{
+    void *n = arena_alloc(&p->ast->ar, size);
+    if (!n)
+        p->oom = true;
+    return n;
+}
+
+static const char *src(const parser *p, uint32_t off)
+{
+    return p->ast->text + off;
+}
+
+/* ------------------------------------------------------------ expressions */
+
+ast_expr *parse_node(parser *p, ex_kind kind, span at)
+{
+    ast_expr *e = node_alloc(p, sizeof *e);
+    if (!e)
+        return NULL;
+    e->kind = kind;
+    e->loc = at;
+    e->depth = 1;
+    if (kind == EX_NAME) {
+        e->str = arena_strndup(&p->ast->ar, src(p, at.start), at.end - at.start);
+        e->len = at.end - at.start;
+        if (!e->str)
+            p->oom = true;
+    }
+    return e;
+}
+
+/* Depth is checked while building, so that no later pass recurses deeper
+ * than DC_MAX_NESTING (SPEC 6). */
+static ast_expr *check_depth(parser *p, ast_expr *e)
+{
+    if (e && e->depth > DC_MAX_NESTING) {
+        if (!p->syntax_error)
+            parse_error(p, e->loc, "expression nested too deeply (limit %d)", DC_MAX_NESTING);
+        p->syntax_error = true;
+    }
+    return e;
+}
+
+ast_expr *parse_unary(parser *p, ex_op op, span at, ast_expr *a)
+{
+    if (!a)
+        return NULL;
+    ast_expr *e = parse_node(p, EX_UNARY, at);
+    if (!e)
+        return NULL;
+    e->op = op;
+    e->a = a;
+    e->depth = a->depth + 1;
+    return check_depth(p, e);
+}
+
+ast_expr *parse_binary(parser *p, ex_op op, ast_expr *a, ast_expr *b)
+{
+    if (!a || !b)
+        return NULL;
+    ast_expr *e = parse_node(p, EX_BINARY, (span){ a->loc.start, b->loc.end });
+    if (!e)
+        return NULL;
+    e->op = op;
+    e->a = a;
+    e->b = b;
+    e->depth = (a->depth > b->depth ? a->depth : b->depth) + 1;
+    return check_depth(p, e);
+}
+
+ast_expr *parse_call(parser *p, span name, span at, ast_expr **args, uint32_t nargs)
+{
+    ast_expr *e = parse_node(p, EX_CALL, at);
+    if (!e)
+        return NULL;
+    e->str = arena_strndup(&p->ast->ar, src(p, name.start), name.end - name.start);
+    e->len = name.end - name.start;
+    if (!e->str)
+        p->oom = true;
+    e->args = args;
+    e->nargs = nargs;
+    for (uint32_t i = 0; i < nargs; i++) {
+        if (!args[i])
+            return NULL;
+        if (args[i]->depth + 1 > e->depth)
+            e->depth = args[i]->depth + 1;
+    }
+    return check_depth(p, e);
+}
+
+ast_expr *parse_int_literal(parser *p, span at)
+{
+    ast_expr *e = parse_node(p, EX_INT, at);
+    if (!e)
+        return NULL;
+    if (!parse_int(src(p, at.start), at.end - at.start, &e->ival)) {
+        parse_error(p, at, "integer literal out of range (64-bit signed)");
+        p->syntax_error = true;
+    }
+    return e;
+}
+
+/* Unescape a quoted string: \" \\ \n \t.  [s, e) excludes the quotes.
+ * Returns false (after reporting) on an unknown escape. */
+static bool unescape(parser *p, uint32_t s, uint32_t e, const char **out, uint32_t *outlen)
+{
+    char *d = arena_alloc(&p->ast->ar, e - s + 1);
+    uint32_t n = 0;
+    if (!d) {
+        p->oom = true;
+        return false;
+    }
+    for (uint32_t i = s; i < e; i++) {
+        char c = p->ast->text[i];
+        if (c == '\\' && i + 1 < e) {
+            char x = p->ast->text[++i];
+            switch (x) {
+            case '"': case '\\': c = x; break;
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            default:
+                parse_error(p, (span){ i - 1, i + 1 },
+                            "unknown escape '\\%c' (use \\\" \\\\ \\n or \\t)", x);
+                return false;
+            }
+        }
+        d[n++] = c;
+    }
+    *out = d;
+    *outlen = n;
+    return true;
+}
+
+ast_expr *parse_string(parser *p, span at)
+{
+    ast_expr *e = parse_node(p, EX_STR, at);
+    if (!e)
+        return NULL;
+    if (!unescape(p, at.start + 1, at.end - 1, &e->str, &e->len))
+        p->syntax_error = true;
+    return e;
+}
+
+ast_expr *parse_expr_at(parser *p, uint32_t start, uint32_t end)
+{
+    parser sub = *p;
+    char *copy = arena_strndup(&p->ast->ar, src(p, start), end - start);
+    if (!copy) {
+        p->oom = true;
+        return NULL;
+    }
+    sub.buf = sub.cur = sub.tok = copy;
+    sub.lim = copy + (end - start);
+    sub.base = start;
+    sub.mode = LM_EXPR;
+    sub.nest = 0;
+    sub.start_token = START_EXPR;
+    sub.expr = NULL;
+    sub.syntax_error = false;
+    sub.error_line_end = 0;
+    int rc = yyparse(&sub);
+    p->oom |= sub.oom;
+    if (rc != 0 || sub.syntax_error) {
+        p->syntax_error = true;
+        return NULL;
+    }
+    return sub.expr;
+}
+
+/* ------------------------------------------------------------ blocks */
+
+void parse_header(parser *p, block_kind kind, span at, span name)
+{
+    ast_policy *ast = p->ast;
+    if (ast->nblocks >= DC_MAX_BLOCKS) {
+        if (ast->nblocks == DC_MAX_BLOCKS)
+            parse_error(p, at, "too many blocks (limit %d)", DC_MAX_BLOCKS);
+        ast->nblocks++;     /* count past the limit so it is reported once */
+        p->block = NULL;
+        return;
+    }
+    if (ast->nblocks == ast->cap) {
+        uint32_t cap = ast->cap ? ast->cap * 2 : 8;
+        ast_block *b = arena_alloc(&ast->ar, cap * sizeof *b);
+        if (!b) {
+            p->oom = true;
+            return;
+        }
+        if (ast->nblocks)
+            memcpy(b, ast->blocks, ast->nblocks * sizeof *b);
+        ast->blocks = b;
+        ast->cap = cap;
+    }
+    ast_block *b = &ast->blocks[ast->nblocks++];
+    memset(b, 0, sizeof *b);
+    b->kind = kind;
+    b->loc = at;
+    uint32_t col;
+    srcmap_locate(p->diags->map, at.start, &b->line, &col);
+    if (name.end > name.start) {
+        b->name = arena_strndup(&ast->ar, src(p, name.start), name.end - name.start);
+        if (!b->name)
+            p->oom = true;
+    }
+    p->block = b;
+}
+
+static ast_rule *new_rule(parser *p, span at)
+{
+    ast_block *b = p->block;
+    if (!b) {
+        if (p->ast->nblocks <= DC_MAX_BLOCKS)
+            parse_error(p, at, "rule outside a block: a policy starts with a header "
+                               "such as 'SELF:'");
+        return NULL;
+    }
+    if (b->nrules >= DC_MAX_RULES) {
+        if (b->nrules == DC_MAX_RULES)
+            parse_error(p, at, "too many rules in one block (limit %d)", DC_MAX_RULES);
+        b->nrules++;
+        return NULL;
+    }
+    if (b->nrules == b->cap) {
+        uint32_t cap = b->cap ? b->cap * 2 : 8;
+        ast_rule *r = arena_alloc(&p->ast->ar, cap * sizeof *r);
+        if (!r) {
+            p->oom = true;
+            return NULL;
+        }
+        if (b->nrules)
+            memcpy(r, b->rules, b->nrules * sizeof *r);
+        b->rules = r;
+        b->cap = cap;
+    }
+    ast_rule *r = &b->rules[b->nrules++];
+    memset(r, 0, sizeof *r);
+    r->loc = at;
+    uint32_t col;
+    srcmap_locate(p->diags->map, at.start, &r->line, &col);
+    return r;
+}
+
+void parse_where(parser *p, span kw, ast_expr *e)
+{
+    if (!e)
+        return;
+    ast_rule *r = new_rule(p, (span){ kw.start, e->loc.end });
+    if (!r)
+        return;
+    r->is_where = true;
+    r->where = e;
+}
+
+/* ------------------------------------------------------------ values */
+
+static bool is_ident_start(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static bool is_ident_char(char c)
+{
+    return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Skip a quoted string starting at text[i] == '"'; returns the offset after
+ * the closing quote, or `end` when it is not closed. */
+static uint32_t skip_string(const char *text, uint32_t i, uint32_t end)
+{
+    for (i++; i < end; i++) {
+        if (text[i] == '\\' && i + 1 < end)
+            i++;
+        else if (text[i] == '"')
+            return i + 1;
+    }
+    return end;
+}
+
+static void trim(const char *text, uint32_t *s, uint32_t *e)
+{
+    while (*s < *e && is_blank(text[*s]))
+        (*s)++;
+    while (*e > *s && is_blank(text[*e - 1]))
+        (*e)--;
+}
+
+/* The body of a placeholder, [s, e) between the braces: a declaration
+ * `name:type[:constraint]`, or an expression. */
+static bool parse_placeholder(parser *p, ast_part *part, uint32_t s, uint32_t e)
+{
+    const char *t = p->ast->text;
+    uint32_t i = s;
+    trim(t, &s, &e);
+    if (s == e) {
+        parse_error(p, part->loc, "empty placeholder '{}'");
+        return false;
+    }
+    i = s;
+    if (is_ident_start(t[i])) {
+        while (i < e && is_ident_char(t[i]))
+            i++;
+        uint32_t name_end = i;
+        while (i < e && is_blank(t[i]))
+            i++;
+        if (i < e && t[i] == ':') {
+            part->is_decl = true;
+            part->name = arena_strndup(&p->ast->ar, t + s, name_end - s);
+            part->name_loc = (span){ s, name_end };
+            uint32_t ts = i + 1, te = ts;
+            while (te < e && t[te] != ':')
+                te++;
+            uint32_t cs = te < e ? te + 1 : e, ce = e;
+            trim(t, &ts, &te);
+            part->type_loc = (span){ ts, te };
+            if (!part->name) {
+                p->oom = true;
+                return false;
+            }
+            if (ts == te) {
+                parse_error(p, (span){ i, i + 1 }, "missing type after '%s:' (int, hex, "
+                            "string, semver, bool or set)", part->name);
+                return false;
+            }
+            part->type = vtype_from_name(t + ts, te - ts);
+            if (part->type == VT_NONE) {
+                parse_error(p, part->type_loc, "unknown type '%.*s' (expected int, hex, "
+                            "string, semver, bool or set)", (int)(te - ts), t + ts);
+                return false;
+            }
+            if (te < e) {
+                trim(t, &cs, &ce);
+                part->constraint_loc = cs < ce ? (span){ cs, ce } : (span){ te, te + 1 };
+                part->constraint = arena_strndup(&p->ast->ar, t + cs, ce - cs);
+                part->constraint_len = ce - cs;
+                if (!part->constraint) {
+                    p->oom = true;
+                    return false;
+                }
+                if (cs == ce) {
+                    parse_error(p, part->constraint_loc, "empty constraint after '%s:%s:'",
+                                part->name, vtype_name(part->type));
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+    part->expr = parse_expr_at(p, s, e);
+    return part->expr != NULL;
+}
+
+/* Is [s, e) arithmetic (SPEC 2.2, item 4)?  Placeholders count as operands;
+ * outside them only integer literals, + - * / %, parentheses and blanks, and
+ * at least one operator. */
+static bool is_arithmetic(const char *t, uint32_t s, uint32_t e)
+{
+    bool op = false;
+    for (uint32_t i = s; i < e; i++) {
+        char c = t[i];
+        if (c == '{') {
+            while (i < e && t[i] != '}') {
+                if (t[i] == '"')
+                    i = skip_string(t, i, e) - 1;
+                i++;
+            }
+        } else if (c == '0' && i + 1 < e && (t[i + 1] == 'x' || t[i + 1] == 'X')) {
+            i += 2;
+            if (i >= e || !strchr("0123456789abcdefABCDEF", t[i]))
+                return false;
+            while (i + 1 < e && strchr("0123456789abcdefABCDEF", t[i + 1]) && t[i + 1])
+                i++;
+        } else if (c >= '0' && c <= '9') {
+            continue;
+        } else if (strchr("+-*/%", c) && c) {
+            op = true;
+        } else if (!(c == '(' || c == ')' || is_blank(c))) {
+            return false;
+        }
+    }
+    return op;
+}
+
+static bool parse_template(parser *p, ast_value *v, uint32_t s, uint32_t e)
+{
+    const char *t = p->ast->text;
+    ast_part parts[2 * DC_MAX_PLACEHOLDERS + 1];
+    uint32_t n = 0, nph = 0;
+    uint32_t i = s;
+    bool ok = true;
+
+    while (i < e) {
+        uint32_t lit = i;
+        while (i < e && t[i] != '{' && t[i] != '}')
+            i++;
+        if (i > lit) {
+            if (n == sizeof parts / sizeof parts[0])
+                break;
+            ast_part *pt = &parts[n++];
+            memset(pt, 0, sizeof *pt);
+            pt->loc = (span){ lit, i };
+            pt->text = arena_strndup(&p->ast->ar, t + lit, i - lit);
+            pt->len = i - lit;
+            if (!pt->text) {
+                p->oom = true;
+                return false;
+            }
+        }
+        if (i >= e)
+            break;
+        if (t[i] == '}') {
+            parse_error(p, (span){ i, i + 1 }, "'}' without a matching '{'");
+            return false;
+        }
+        uint32_t open = i++;
+        while (i < e && t[i] != '}') {
+            if (t[i] == '{') {
+                parse_error(p, (span){ i, i + 1 }, "'{' inside a placeholder");
+                return false;
+            }
+            if (t[i] == '"')
+                i = skip_string(t, i, e);
+            else
+                i++;
+        }
+        if (i >= e) {
+            parse_error(p, (span){ open, e }, "unterminated placeholder: missing '}'");
+            return false;
+        }
+        uint32_t close = i++;
+        if (++nph > DC_MAX_PLACEHOLDERS) {
+            parse_error(p, (span){ open, close + 1 },
+                        "too many placeholders in one template (limit %d)",
+                        DC_MAX_PLACEHOLDERS);
+            return false;
+        }
+        if (n > 0 && parts[n - 1].is_placeholder) {
+            parse_error(p, (span){ parts[n - 1].loc.start, close + 1 },
+                        "adjacent placeholders: put literal text between them, "
+                        "or their spans are ambiguous");
+            ok = false;
+        }
+        ast_part *pt = &parts[n++];
+        memset(pt, 0, sizeof *pt);
+        pt->is_placeholder = true;
+        pt->loc = (span){ open, close + 1 };
+        if (!parse_placeholder(p, pt, open + 1, close))
+            ok = false;
+    }
+    if (!ok)
+        return false;
+    v->kind = VAL_TEMPLATE;
+    v->nparts = n;
+    v->parts = arena_alloc(&p->ast->ar, n * sizeof *v->parts);
+    if (!v->parts) {
+        p->oom = true;
+        return false;
+    }
+    memcpy(v->parts, parts, n * sizeof *parts);
+    return true;
+}
+
+/* Classify and parse a rule's value (SPEC 2.2). */
+static bool parse_value(parser *p, ast_value *v, span at, rule_op op, span op_loc)
+{
+    const char *t = p->ast->text;
+    uint32_t s = at.start, e = at.end;
+    v->loc = at;
+    if (s == e) {
+        parse_error(p, op_loc, "missing value after '%s' (write \"\" for an empty value)",
+                    rule_op_str(op));
+        return false;
+    }
+    if (t[s] == '"') {
+        uint32_t q = skip_string(t, s, e);
+        if (q > e || (q == e && t[e - 1] != '"') || q - s < 2) {
+            parse_error(p, at, "unterminated quoted value");
+            return false;
+        }
+        if (q < e) {
+            parse_error(p, (span){ q, e }, "text after the closing quote");
+            return false;
+        }
+        if (e - s == 2) {
+            v->kind = VAL_EMPTY;
+            return true;
+        }
+        v->kind = VAL_QUOTED;
+        return unescape(p, s + 1, e - 1, &v->str, &v->len);
+    }
+    if (is_arithmetic(t, s, e)) {
+        /* A declaration cannot be an operand: its braces hold name:type. */
+        for (uint32_t i = s; i < e; i++) {
+            if (t[i] != '{')
+                continue;
+            uint32_t j = i + 1;
+            while (j < e && is_blank(t[j]))
+                j++;
+            if (j < e && is_ident_start(t[j])) {
+                while (j < e && is_ident_char(t[j]))
+                    j++;
+                while (j < e && is_blank(t[j]))
+                    j++;
+                if (j < e && t[j] == ':') {
+                    parse_error(p, (span){ i, j + 1 }, "a declaration cannot be an operand "
+                                "of an arithmetic value: declare the variable in its own rule");
+                    return false;
+                }
+            }
+        }
+        v->kind = VAL_EXPR;
+        v->expr = parse_expr_at(p, s, e);
+        return v->expr != NULL;
+    }
+    return parse_template(p, v, s, e);
+}
+
+void parse_rule(parser *p, span field, rule_op op, span op_loc, span val)
+{
+    ast_rule *r = new_rule(p, (span){ field.start, val.end > op_loc.end ? val.end
+                                                                          : op_loc.end });
+    if (!r)
+        return;
+    r->field = arena_strndup(&p->ast->ar, src(p, field.start), field.end - field.start);
+    r->field_len = field.end - field.start;
+    r->field_loc = field;
+    r->op = op;
+    r->op_loc = op_loc;
+    if (!r->field) {
+        p->oom = true;
+        return;
+    }
+    if (r->field_len > DC_MAX_NAME)
+        parse_error(p, field, "field name longer than %d bytes", DC_MAX_NAME);
+    if (!parse_value(p, &r->value, val, op, op_loc))
+        r->value.kind = VAL_EMPTY, r->field = NULL, p->block->nrules--;
+}
+
+/* ------------------------------------------------------------ entry */
+
+bool parse_policy(ast_policy *ast, dc_diags *diags)
+{
+    parser p;
+    memset(&p, 0, sizeof p);
+    p.ast = ast;
+    p.diags = diags;
+    /* A NUL-terminated copy that ends in a newline: the lexer needs the
+     * sentinel, and the grammar wants every line terminated. */
+    uint32_t n = ast->len;
+    bool nl = n > 0 && ast->text[n - 1] != '\n';
+    char *copy = arena_alloc(&ast->ar, (size_t)n + 2);
+    if (!copy)
+        return false;
+    memcpy(copy, ast->text, n);
+    if (nl)
+        copy[n++] = '\n';
+    copy[n] = '\0';
+    p.buf = p.cur = p.tok = copy;
+    p.lim = copy + n;
+    p.mode = LM_LINE;
+    p.start_token = START_FILE;
+    yyparse(&p);
+    return !p.oom;
+}

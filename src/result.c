@@ -1,1 +1,412 @@
-/* result.c -- not yet written */
+/* result.c -- dc_check (SPEC 2.7) and what a result tells: verdict, block,
+ * bindings and reasons.  Checking fills fixed-size records; text is only
+ * rendered when an accessor asks for it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "facts.h"
+#include "limits.h"
+#include "vm.h"
+
+dc_result *dc_result_new(const dc_policy *pol)
+{
+    if (!pol)
+        return NULL;
+    const program *p = &pol->prog;
+    dc_result *r = mem_zalloc(pol->alloc, sizeof *r);
+    if (!r)
+        return NULL;
+    r->policy = pol;
+    r->nregs = p->nregs ? p->nregs : 1;
+    r->regs = mem_array(pol->alloc, r->nregs, sizeof *r->regs);
+    r->fails = mem_array(pol->alloc, p->nblocks ? p->nblocks : 1, sizeof *r->fails);
+    r->nscratch = DC_MAX_SET_ITEMS;
+    r->scratch = mem_array(pol->alloc, r->nscratch, sizeof *r->scratch);
+    arena_init(&r->text, pol->alloc);
+    if (!r->regs || !r->fails || !r->scratch) {
+        dc_result_free(r);
+        return NULL;
+    }
+    memset(r->regs, 0, r->nregs * sizeof *r->regs);
+    r->verdict = DC_INCOMPATIBLE;
+    r->block = -1;
+    return r;
+}
+
+static void drop_owned(dc_result *r)
+{
+    dc_prepared_free(r->owned_source);
+    dc_prepared_free(r->owned_target);
+    r->owned_source = r->owned_target = NULL;
+}
+
+void dc_result_free(dc_result *r)
+{
+    if (!r)
+        return;
+    const dc_alloc *a = r->policy->alloc;
+    drop_owned(r);
+    arena_release(&r->text);
+    mem_free(a, r->regs);
+    mem_free(a, r->fails);
+    mem_free(a, r->scratch);
+    mem_free(a, r);
+}
+
+static bool usable(const dc_policy *pol, const dc_prepared *s, const dc_prepared *t,
+                   const dc_result *r)
+{
+    return pol && s && t && r && s->policy == pol && t->policy == pol && r->policy == pol;
+}
+
+/* The evaluation itself: no allocation, no output. */
+static dc_verdict run(const program *p, const dc_prepared *s, const dc_prepared *t,
+                      dc_result *r, int32_t *block)
+{
+    *block = -1;
+    if (!vm_run_block(p, 0, s, t, r, &r->fails[0]))
+        return DC_TARGET_MISMATCH;
+    for (uint32_t b = 1; b < p->nblocks; b++)
+        if (vm_run_block(p, b, s, t, r, &r->fails[b])) {
+            *block = (int32_t)(b - 1);
+            return DC_COMPATIBLE;
+        }
+    return DC_INCOMPATIBLE;
+}
+
+dc_status dc_check(const dc_policy *pol, const dc_prepared *s, const dc_prepared *t,
+                   dc_result *r)
+{
+    if (!usable(pol, s, t, r))
+        return DC_ERR_INVALID;
+    if (r->owned_source && r->owned_source != s)
+        drop_owned(r);
+    r->source = s;
+    r->target = t;
+    r->text_stale = true;
+    r->verdict = run(&pol->prog, s, t, r, &r->block);
+    return DC_OK;
+}
+
+dc_status dc_check_batch(const dc_policy *pol, const dc_prepared *s,
+                         const dc_prepared *const *targets, size_t n, dc_verdict *verdicts,
+                         int32_t *blocks)
+{
+    if (!pol || !s || (n && (!targets || !verdicts)) || s->policy != pol)
+        return DC_ERR_INVALID;
+    for (size_t i = 0; i < n; i++)
+        if (!targets[i] || targets[i]->policy != pol)
+            return DC_ERR_INVALID;
+    /* one result's worth of registers, on the stack when small */
+    dc_result r;
+    memset(&r, 0, sizeof r);
+    value regs[64];
+    vm_fail fails[8];
+    dstr scratch[DC_MAX_SET_ITEMS];
+    dc_result *heap = NULL;
+    const program *p = &pol->prog;
+    if (p->nregs <= 64 && p->nblocks <= 8) {
+        r.policy = pol;
+        r.regs = regs;
+        r.nregs = 64;
+        r.fails = fails;
+        r.scratch = scratch;
+        r.nscratch = DC_MAX_SET_ITEMS;
+    } else {
+        heap = dc_result_new(pol);
+        if (!heap)
+            return DC_ERR_NOMEM;
+    }
+    dc_result *use = heap ? heap : &r;
+    for (size_t i = 0; i < n; i++) {
+        int32_t b;
+        verdicts[i] = run(p, s, targets[i], use, &b);
+        if (blocks)
+            blocks[i] = b;
+    }
+    dc_result_free(heap);
+    return DC_OK;
+}
+
+dc_status dc_check_facts(const dc_policy *pol, const dc_facts *source, const dc_facts *target,
+                         dc_result *r, dc_error *err)
+{
+    dc_prepared *s = NULL, *t = NULL;
+    dc_status st;
+    if (!pol || !r || r->policy != pol)
+        return dc_error_set(err, DC_ERR_INVALID, "dc_check_facts: invalid argument");
+    if ((st = dc_prepare(pol, source, &s, err)) != DC_OK)
+        return st;
+    if ((st = dc_prepare(pol, target, &t, err)) != DC_OK) {
+        dc_prepared_free(s);
+        return st;
+    }
+    drop_owned(r);
+    st = dc_check(pol, s, t, r);
+    r->owned_source = s;
+    r->owned_target = t;
+    return st;
+}
+
+/* ------------------------------------------------------------ accessors */
+
+dc_verdict dc_result_verdict(const dc_result *r) { return r ? r->verdict : DC_INCOMPATIBLE; }
+int32_t dc_result_block(const dc_result *r) { return r ? r->block : -1; }
+
+const char *dc_result_block_name(const dc_result *r)
+{
+    if (!r || r->block < 0)
+        return NULL;
+    return dc_policy_block_name(r->policy, (size_t)r->block);
+}
+
+/* Rendered text lives in r->text until the next check into r. */
+static void fresh(dc_result *r)
+{
+    if (r->text_stale) {
+        arena_release(&r->text);
+        r->text_stale = false;
+    }
+}
+
+static const char *keep(dc_result *r, const char *s, size_t n)
+{
+    return arena_strndup(&r->text, s, n);
+}
+
+static const char *keepf(dc_result *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static const char *keepf(dc_result *r, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    if ((size_t)n < sizeof buf)
+        return keep(r, buf, (size_t)n);
+    char *big = arena_alloc(&r->text, (size_t)n + 1);
+    if (big) {
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return big;
+}
+
+static const char *render(dc_result *r, const value *v)
+{
+    char small[128];
+    size_t n = value_render(v, small, sizeof small);
+    if (n < sizeof small)
+        return keep(r, small, n);
+    char *big = arena_alloc(&r->text, n + 1);
+    if (big)
+        value_render(v, big, n + 1);
+    return big;
+}
+
+/* The variables a result binds: SELF's, then the matching block's. */
+static uint32_t nbindings(const dc_result *r)
+{
+    if (!r || r->verdict != DC_COMPATIBLE)
+        return 0;
+    const program *p = &r->policy->prog;
+    return p->blocks[0].nvars + p->blocks[r->block + 1].nvars;
+}
+
+size_t dc_result_bindings(const dc_result *r)
+{
+    return nbindings(r);
+}
+
+int dc_result_binding(dc_result *r, size_t i, dc_binding *out)
+{
+    if (!r || !out || i >= nbindings(r))
+        return 0;
+    fresh(r);
+    const program *p = &r->policy->prog;
+    const pblock *self = &p->blocks[0], *b = &p->blocks[r->block + 1];
+    const var *v = i < self->nvars ? &p->vars[self->first_var + i]
+                                   : &p->vars[b->first_var + (i - self->nvars)];
+    const value *val = &r->regs[v->reg];
+    out->name = p->pool + v->name.off;
+    out->type = (dc_type)v->type;
+    out->int_value = v->type == VT_HEX ? (int64_t)val->as.u : v->type == VT_INT ? val->as.i : 0;
+    out->text = render(r, val);
+    return out->text != NULL;
+}
+
+/* ------------------------------------------------------------ reasons */
+
+size_t dc_result_reasons(const dc_result *r)
+{
+    if (!r)
+        return 0;
+    if (r->verdict == DC_TARGET_MISMATCH)
+        return 1;
+    if (r->verdict == DC_INCOMPATIBLE)
+        return r->policy->prog.nblocks - 1;
+    return 0;
+}
+
+static const char *cmp_text(uint8_t cmp)
+{
+    static const char *const t[] = { "=", "!=", "<", "<=", ">", ">=" };
+    return cmp < 6 ? t[cmp] : "?";
+}
+
+int dc_result_reason(dc_result *r, size_t i, dc_reason *out)
+{
+    if (!r || !out || i >= dc_result_reasons(r))
+        return 0;
+    fresh(r);
+    const program *p = &r->policy->prog;
+    uint32_t b = r->verdict == DC_TARGET_MISMATCH ? 0 : (uint32_t)i + 1;
+    const vm_fail *f = &r->fails[b];
+    const prule *pr = &p->rules[f->rule];
+    const dc_prepared *dev = pr->side ? r->source : r->target;
+    memset(out, 0, sizeof *out);
+    out->block = (int32_t)b - 1;
+    out->block_name = b ? dc_policy_block_name(r->policy, b - 1) : NULL;
+    out->file = r->policy->file;
+    out->line = pr->line;
+    out->field = pr->slot >= 0 ? p->pool + p->slots[pr->slot].name.off : NULL;
+    const pfact *x = pr->slot >= 0 ? &dev->slots[pr->slot] : NULL;
+    out->actual = x && x->present ? x->raw.p : NULL;
+    dstr written = prog_str(p, pr->expected);
+    out->expected = f->has_x && (pr->slot >= 0) ? render(r, &f->x)
+                                                 : keep(r, written.p, written.len);
+    const char *field = out->field ? out->field : "";
+    const char *actual = out->actual ? out->actual : "";
+    const char *tn = vtype_name((vtype)f->type) ? vtype_name((vtype)f->type) : "value";
+    const char *m = NULL;
+    switch ((fail_code)f->code) {
+    case F_MISSING:
+        m = keepf(r, "%s is absent; the rule wants %s %s", field, cmp_text(pr->op),
+                  out->expected);
+        break;
+    case F_NOT_EMPTY:
+        m = keepf(r, "%s must be absent or empty, but is '%s'", field, actual);
+        break;
+    case F_EMPTY:
+        m = keepf(r, "%s must be present and non-empty", field);
+        break;
+    case F_NOT_EQUAL:
+        m = keepf(r, "%s is '%s', expected '%s'", field, actual, out->expected);
+        break;
+    case F_EQUAL:
+        m = keepf(r, "%s is '%s', which the rule excludes", field, actual);
+        break;
+    case F_PARSE:
+        m = keepf(r, "%s '%s' is not a valid %s", field, actual, tn);
+        break;
+    case F_CONSTRAINT: {
+        dstr ct = prog_str(p, p->ctables[f->aux].text);
+        m = keepf(r, "%s '%s' is outside the allowed values %.*s", field, actual, (int)ct.len,
+                  ct.p);
+        out->expected = keep(r, written.p, written.len);
+        break;
+    }
+    case F_NOMATCH:
+        m = keepf(r, "%s '%s' does not match %s", field, actual, out->expected);
+        break;
+    case F_MATCH:
+        m = keepf(r, "%s '%s' matches %s, which the rule excludes", field, actual,
+                  out->expected);
+        break;
+    case F_COMPARE:
+        m = keepf(r, "%s %s is not %s %s", field, actual, cmp_text(pr->op), out->expected);
+        break;
+    case F_FALSE:
+        m = keepf(r, "condition is false: %s", out->expected);
+        break;
+    case F_OVERFLOW:
+        m = keepf(r, "%s%sinteger overflow while computing %.*s", field, *field ? ": " : "",
+                  (int)written.len, written.p);
+        out->expected = keep(r, written.p, written.len);
+        break;
+    case F_DIVZERO:
+        m = keepf(r, "%s%sdivision by zero in %.*s", field, *field ? ": " : "",
+                  (int)written.len, written.p);
+        out->expected = keep(r, written.p, written.len);
+        break;
+    case F_INEXACT: {
+        const char *a = render(r, &f->x), *d = render(r, &f->y);
+        m = keepf(r, "%s%sinexact division %s/%s in %.*s", field, *field ? ": " : "",
+                  a ? a : "?", d ? d : "?", (int)written.len, written.p);
+        out->expected = keep(r, written.p, written.len);
+        break;
+    }
+    case F_OPERAND_ABSENT:
+        m = keepf(r, "%s.%s is absent", f->side ? "source" : "self",
+                  p->pool + p->slots[f->slot].name.off);
+        out->expected = keep(r, written.p, written.len);
+        break;
+    case F_CONVERT:
+        m = keepf(r, "a value does not parse as %s in %.*s", tn, (int)written.len, written.p);
+        out->expected = keep(r, written.p, written.len);
+        break;
+    case F_BUDGET:
+        m = keepf(r, "%s: matching '%s' against %s took more than %d steps", field, actual,
+                  out->expected, DC_MAX_MATCH_STEPS);
+        break;
+    case F_SCRATCH:
+        m = keepf(r, "a set has more than %d items in %.*s", DC_MAX_SET_ITEMS,
+                  (int)written.len, written.p);
+        break;
+    case F_NONE:
+        m = keep(r, "no reason", 9);
+        break;
+    }
+    out->message = m;
+    return m != NULL && out->expected != NULL;
+}
+
+const char *dc_result_explain(dc_result *r)
+{
+    if (!r)
+        return NULL;
+    fresh(r);
+    size_t n = dc_result_reasons(r), cap = 256, len = 0;
+    for (size_t i = 0; i < n; i++)
+        cap += 600;
+    char *buf = arena_alloc(&r->text, cap);
+    if (!buf)
+        return NULL;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        dc_reason why;
+        if (!dc_result_reason(r, i, &why))
+            return NULL;
+        char head[64];
+        if (why.block < 0)
+            snprintf(head, sizeof head, "SELF");
+        else if (why.block_name)
+            snprintf(head, sizeof head, "block %d (%.40s)", why.block, why.block_name);
+        else
+            snprintf(head, sizeof head, "block %d", why.block);
+        int k = snprintf(buf + len, cap - len, "%s:%u: %s: %s\n", why.file, why.line, head,
+                         why.message);
+        if (k < 0 || (size_t)k >= cap - len) {
+            /* a long message: grow into a new buffer */
+            size_t ncap = cap + (size_t)(k > 0 ? k : 0) + 600 * n;
+            char *nb = arena_alloc(&r->text, ncap);
+            if (!nb)
+                return NULL;
+            memcpy(nb, buf, len + 1);
+            buf = nb;
+            cap = ncap;
+            i--;
+            continue;
+        }
+        len += (size_t)k;
+    }
+    return buf;
+}
