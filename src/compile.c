@@ -512,7 +512,7 @@ static void cg_block(cg *g, const ast_block *b, pblock_kind kind)
     }
     pb.nvars = p->nvars - pb.first_var;
     for (uint32_t i = 0; i < b->nrules && i < DC_MAX_RULES; i++)
-        cg_rule(g, &b->rules[i], p->nrules);
+        cg_rule(g, &b->rules[i], i);
     emit(g, I_OK, 0, 0, 0, 0);
     pb.end = p->ncode;
     pb.nrules = p->nrules - pb.first_rule;

@@ -1,0 +1,49 @@
+/* compatc.h -- what the commands of compatc share (the CLI only). */
+#ifndef DC_COMPATC_H
+#define DC_COMPATC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "devcompat.h"
+
+typedef struct cli_opts {
+    bool json, explain, werror;
+    const char *policy, *policy_dir;
+    const char *sysfs, *sysfs_root, *sysfs_source, *sysfs_target;
+    const char *output;
+    size_t limit;
+    const char *args[64];
+    int nargs;
+} cli_opts;
+
+int cli_opts_parse(cli_opts *o, int argc, char **argv);
+
+/* "compatc: " + message on stderr. */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+void json_str(FILE *out, const char *s);   /* a JSON string, or null */
+
+/* Read a whole file (NUL-terminated, malloc'ed); NULL after reporting. */
+char *cli_read(const char *path, size_t max, size_t *len);
+/* A policy file (.compat or .cbc); NULL after reporting diagnostics. */
+dc_policy *cli_load_policy(const char *path);
+/* Facts from a file, or from a sysfs directory when `sysfs` is set. */
+dc_facts *cli_load_facts(const char *file, const char *sysfs, const char *root);
+/* --policy FILE, or every policy of --policy-dir (default: installed). */
+int cli_policies(const cli_opts *o, dc_policy ***out, size_t *n);
+void cli_policies_free(dc_policy **pols, size_t n);
+int cli_pick_policy(dc_policy **pols, size_t n, const dc_facts *target, const char *tname,
+                    bool single, bool json, const char *dir);
+void cli_print_reasons_json(FILE *out, dc_result *r);
+void cli_print_bindings_json(FILE *out, dc_result *r);
+
+/* Commands implemented in their own files. */
+int cmd_targets(const cli_opts *o);     /* cli_targets.c */
+int cmd_test(const cli_opts *o);        /* cli_test.c */
+
+#endif
