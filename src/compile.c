@@ -71,8 +71,9 @@ static pref intern(cg *g, const char *s, uint32_t len)
     program *p = g->p;
     /* share identical strings already in the pool (templates repeat a lot) */
     if (len && len <= 64 && p->pool_len >= len) {
-        for (uint32_t off = 0; off + len <= p->pool_len; off++)
-            if (p->pool[off] == s[0] && !memcmp(p->pool + off, s, len))
+        for (uint32_t off = 0; off + len < p->pool_len; off++)
+            if (p->pool[off] == s[0] && p->pool[off + len] == '\0' &&
+                !memcmp(p->pool + off, s, len))
                 return (pref){ off, len };
     }
     while (p->pool_len + (uint64_t)len + 1 > g->cap_pool) {

@@ -483,6 +483,29 @@ static bool parse_template(parser *p, ast_value *v, uint32_t s, uint32_t e)
     return true;
 }
 
+/* Does [s, e) hold a placeholder `{name:...}`?  A declaration is never an
+ * operand, so such a value is a template even where its other characters
+ * would read as arithmetic (`{a:int}-{b:int}`). */
+static bool has_declaration(const char *t, uint32_t s, uint32_t e)
+{
+    for (uint32_t i = s; i < e; i++) {
+        if (t[i] != '{')
+            continue;
+        uint32_t j = i + 1;
+        while (j < e && is_blank(t[j]))
+            j++;
+        if (j < e && is_ident_start(t[j])) {
+            while (j < e && is_ident_char(t[j]))
+                j++;
+            while (j < e && is_blank(t[j]))
+                j++;
+            if (j < e && t[j] == ':')
+                return true;
+        }
+    }
+    return false;
+}
+
 /* Classify and parse a rule's value (SPEC 2.2). */
 static bool parse_value(parser *p, ast_value *v, span at, rule_op op, span op_loc)
 {
@@ -511,26 +534,7 @@ static bool parse_value(parser *p, ast_value *v, span at, rule_op op, span op_lo
         v->kind = VAL_QUOTED;
         return unescape(p, s + 1, e - 1, &v->str, &v->len);
     }
-    if (is_arithmetic(t, s, e)) {
-        /* A declaration cannot be an operand: its braces hold name:type. */
-        for (uint32_t i = s; i < e; i++) {
-            if (t[i] != '{')
-                continue;
-            uint32_t j = i + 1;
-            while (j < e && is_blank(t[j]))
-                j++;
-            if (j < e && is_ident_start(t[j])) {
-                while (j < e && is_ident_char(t[j]))
-                    j++;
-                while (j < e && is_blank(t[j]))
-                    j++;
-                if (j < e && t[j] == ':') {
-                    parse_error(p, (span){ i, j + 1 }, "a declaration cannot be an operand "
-                                "of an arithmetic value: declare the variable in its own rule");
-                    return false;
-                }
-            }
-        }
+    if (is_arithmetic(t, s, e) && !has_declaration(t, s, e)) {
         v->kind = VAL_EXPR;
         v->expr = parse_expr_at(p, s, e);
         return v->expr != NULL;
