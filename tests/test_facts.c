@@ -726,11 +726,28 @@ static char *tmpdir(void)
     return d;
 }
 
+/* rm -rf, without a shell (valgrind follows children). */
 static void rm_rf(const char *path)
 {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-    cr_assert_eq(system(cmd), 0);
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        cr_assert_not_null(d, "%s", path);
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char sub[2048];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            rm_rf(sub);
+        }
+        closedir(d);
+        cr_assert_eq(rmdir(path), 0, "rmdir %s: %s", path, strerror(errno));
+    } else {
+        cr_assert_eq(unlink(path), 0, "unlink %s: %s", path, strerror(errno));
+    }
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -811,4 +828,265 @@ Test(files, format_detection)
     }
     rm_rf(d);
     free(d);
+}
+
+/* ---------------------------------------------------------- YAML, JSON */
+
+Test(yaml, files_give_the_same_facts)
+{
+    dc_facts *k = NULL, *y = NULL, *j = NULL;
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/simple.kv", &k, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/simple.yaml", &y, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/simple.json", &j, &err), DC_OK, "%s", err.message);
+    cr_assert(facts_equal(k, y));
+    cr_assert(facts_equal(k, j));
+    expect_fact(y, "params.memory", "4096");
+    expect_fact(y, "aggregator", "2");
+    dc_facts_free(k);
+    dc_facts_free(y);
+    dc_facts_free(j);
+}
+
+Test(yaml, scalars_are_their_text)
+{
+    dc_facts *f = yaml("a: yes\nb: 0x10\nc: 1.50\nd: 'quoted'\ne: \"x\\ty\"\n"
+                       "f: |\n  line one\n  line two\ng: true\nh: 'null'\n");
+    expect_fact(f, "a", "yes");
+    expect_fact(f, "b", "0x10");
+    expect_fact(f, "c", "1.50");
+    expect_fact(f, "d", "quoted");
+    expect_fact(f, "e", "x\ty");
+    expect_fact(f, "f", "line one\nline two");
+    expect_fact(f, "g", "true");
+    expect_fact(f, "h", "null");
+    dc_facts_free(f);
+}
+
+Test(yaml, null_is_an_empty_value)
+{
+    dc_facts *f = yaml("a:\nb: ~\nc: null\nd: NULL\n");
+    cr_assert_eq(dc_facts_count(f), 4);
+    expect_fact(f, "a", "");
+    expect_fact(f, "b", "");
+    expect_fact(f, "c", "");
+    expect_fact(f, "d", "");
+    dc_facts_free(f);
+    f = yaml("{\"a\": null}");
+    expect_fact(f, "a", "");
+    dc_facts_free(f);
+}
+
+Test(yaml, nested_mappings_flatten)
+{
+    dc_facts *f = yaml("params:\n  memory: 4096\n  gpu:\n    slices: 2\n"
+                       "  empty: {}\nx.y: 1\n");
+    cr_assert_eq(dc_facts_count(f), 3);
+    expect_fact(f, "params.memory", "4096");
+    expect_fact(f, "params.gpu.slices", "2");
+    expect_fact(f, "x.y", "1");
+    dc_facts_free(f);
+}
+
+Test(yaml, sequences_are_sets)
+{
+    dc_facts *f = yaml("features: [a, b, c]\nblock:\n  - x\n  - 2\nnone: []\n");
+    expect_fact(f, "features", "a,b,c");
+    expect_fact(f, "block", "x,2");
+    expect_fact(f, "none", "");
+    dc_facts_free(f);
+}
+
+Test(yaml, self_mapping_is_the_facts)
+{
+    dc_facts *f = yaml("self:\n  type: i915-GVTg_V5_4\n  aggregator: 2\n"
+                       "compatible:\n  - {type: x}\n");
+    cr_assert_eq(dc_facts_count(f), 2);
+    expect_fact(f, "type", "i915-GVTg_V5_4");
+    dc_facts_free(f);
+    f = yaml("{\"SELF\": {\"a\": \"1\"}, \"other\": [[1]]}");
+    cr_assert_eq(dc_facts_count(f), 1);
+    expect_fact(f, "a", "1");
+    dc_facts_free(f);
+    /* A scalar `self` is an ordinary fact. */
+    f = yaml("self: 1\nb: 2\n");
+    expect_fact(f, "self", "1");
+    dc_facts_free(f);
+}
+
+Test(yaml, both_self_and_SELF)
+{
+    yaml_fails("self: {a: 1}\nSELF: {a: 2}\n", DC_ERR_FACTS,
+               "t.yaml:2:1: both 'self' and 'SELF' (the first at line 1)");
+}
+
+Test(yaml, empty_document)
+{
+    dc_facts *f = yaml("");
+    cr_assert_eq(dc_facts_count(f), 0);
+    dc_facts_free(f);
+    f = yaml("---\n");
+    cr_assert_eq(dc_facts_count(f), 0);
+    dc_facts_free(f);
+    f = yaml("{}");
+    cr_assert_eq(dc_facts_count(f), 0);
+    dc_facts_free(f);
+}
+
+Test(yaml, duplicate_keys)
+{
+    yaml_fails("a: 1\nb: 2\na: 3\n", DC_ERR_FACTS, "t.yaml:3:1: duplicate key 'a' (first at line 1)");
+    yaml_fails("{\"a\": 1, \"a\": 1}", DC_ERR_FACTS, "t.yaml:1:10: duplicate key 'a'");
+    /* Different names after flattening, but the same key. */
+    yaml_fails("a: {x: 1}\na: {y: 2}\n", DC_ERR_FACTS, "t.yaml:2:1: duplicate key 'a'");
+    /* The same name after flattening. */
+    yaml_fails("a:\n  b: 1\na.b: 2\n", DC_ERR_FACTS, "t.yaml:3:1: duplicate fact 'a.b'");
+}
+
+Test(yaml, duplicate_keys_in_a_big_mapping)
+{
+    char *t = malloc(64 * 12 + 32);
+    size_t o = 0;
+    for (int i = 0; i < 64; i++)
+        o += (size_t)sprintf(t + o, "k%02d: v\n", i);
+    sprintf(t + o, "k07: again\n");
+    yaml_fails(t, DC_ERR_FACTS, "t.yaml:65:1: duplicate key 'k07' (first at line 8)");
+    free(t);
+}
+
+Test(yaml, malformed_yaml_has_line_and_column)
+{
+    yaml_fails("a: 1\nb: 2\nc: d: e\n", DC_ERR_FACTS,
+               "t.yaml:3:5: mapping values are not allowed in this context");
+    yaml_fails("a: [1, 2\nb: 3\n", DC_ERR_FACTS,
+               "t.yaml:2:2: did not find expected ',' or ']' (while parsing a flow sequence "
+               "started at 1:4)");
+}
+
+Test(yaml, malformed_json_has_line_and_column)
+{
+    yaml_fails("{\"a\": \"1\",\n \"b\": \"2\"\n \"c\": 3}", DC_ERR_FACTS, "t.yaml:3:2: ");
+    yaml_fails("{\"a\": \"1\"\n\n", DC_ERR_FACTS, "t.yaml:3:1: did not find expected ',' or '}' (while parsing a flow mapping started at 1:1)");
+}
+
+Test(yaml, not_a_mapping)
+{
+    yaml_fails("- a\n- b\n", DC_ERR_FACTS,
+               "t.yaml:1:1: facts must be a mapping (name: value), not a sequence");
+    yaml_fails("just text\n", DC_ERR_FACTS, "t.yaml:1:1: facts must be a mapping");
+}
+
+Test(yaml, nested_sequences_and_sequences_of_mappings)
+{
+    yaml_fails("a: [[1, 2]]\n", DC_ERR_FACTS,
+               "t.yaml:1:5: 'a': a sequence may hold only scalars (it is a set), not a sequence");
+    yaml_fails("a:\n  - x: 1\n", DC_ERR_FACTS,
+               "t.yaml:2:5: 'a': a sequence may hold only scalars (it is a set), not a mapping");
+}
+
+Test(yaml, set_items_with_separators)
+{
+    yaml_fails("a: [\"x,y\"]\n", DC_ERR_FACTS, "t.yaml:1:5: 'a': the item 'x,y' holds a comma");
+    yaml_fails("a: [\"x y\"]\n", DC_ERR_FACTS, "holds a comma or a blank");
+    yaml_fails("a: [x, ~]\n", DC_ERR_FACTS, "t.yaml:1:8: 'a': an empty item in a sequence");
+}
+
+Test(yaml, keys_must_be_scalars_and_names)
+{
+    yaml_fails("? [a, b]\n: 1\n", DC_ERR_FACTS, "t.yaml:1:3: a mapping key must be a scalar, not a sequence");
+    yaml_fails("my-key: 1\n", DC_ERR_FACTS, "t.yaml:1:1: invalid fact name 'my-key'");
+    yaml_fails("1: x\n", DC_ERR_FACTS, "a segment must start with a letter");
+    yaml_fails("a:\n  my-key:\n    b: 1\n", DC_ERR_FACTS, "t.yaml:2:3: invalid fact name 'a.my-key'");
+}
+
+Test(yaml, aliases_are_refused)
+{
+    yaml_fails("a: &x 1\nb: *x\n", DC_ERR_FACTS,
+               "t.yaml:2:4: YAML aliases (*name) are not supported in facts");
+    /* The billion laughs stop at the first alias. */
+    yaml_fails("a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\n", DC_ERR_FACTS, "aliases");
+}
+
+Test(yaml, anchors_alone_are_fine)
+{
+    dc_facts *f = yaml("a: &x 1\n");
+    expect_fact(f, "a", "1");
+    dc_facts_free(f);
+}
+
+Test(yaml, two_documents)
+{
+    yaml_fails("a: 1\n---\nb: 2\n", DC_ERR_FACTS, "t.yaml:2: a second YAML document");
+}
+
+Test(yaml, non_ascii_and_nul)
+{
+    yaml_fails("a: 1\nb: caf\xc3\xa9\n", DC_ERR_FACTS, "t.yaml:2:7: non-ASCII byte 0xc3");
+    /* Escapes cannot smuggle them in either. */
+    yaml_fails("a: \"caf\\u00e9\"\n", DC_ERR_FACTS, "t.yaml:1:1: fact 'a': non-ASCII byte 0xc3 in value");
+    yaml_fails("a: \"x\\0y\"\n", DC_ERR_FACTS, "t.yaml:1:1: fact 'a': NUL byte in value");
+    dc_facts *f = (dc_facts *)1;
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_parse_yaml("t.yaml", "a: x\0y\n", 7, &f, &err), DC_ERR_FACTS);
+    cr_assert(strstr(err.message, "t.yaml:1:5: NUL byte"), "%s", err.message);
+}
+
+Test(yaml, limits)
+{
+    char *v = repeat('v', 4097);
+    char *t = malloc(4200);
+    sprintf(t, "ok: %.4096s\n", v);
+    dc_facts *f = yaml(t);
+    cr_assert_eq(strlen(dc_facts_get(f, "ok")), 4096);
+    dc_facts_free(f);
+    sprintf(t, "big: %s\n", v);
+    yaml_fails(t, DC_ERR_LIMIT, "t.yaml:1:1: fact 'big': value is 4097 bytes, longer than 4096");
+    /* A set that joins to more than 4096 bytes. */
+    sprintf(t, "set: [%.2048s, %.2048s]\n", v, v);
+    yaml_fails(t, DC_ERR_LIMIT, "value is 4097 bytes");
+    free(v);
+    free(t);
+    /* Names: 255 ok, 256 fails, also when made by flattening. */
+    char *n = repeat('n', 256);
+    t = malloc(600);
+    sprintf(t, "%.255s: 1\n", n);
+    f = yaml(t);
+    dc_facts_free(f);
+    sprintf(t, "%s: 1\n", n);
+    yaml_fails(t, DC_ERR_LIMIT, "is longer than 255 bytes (the limit)");
+    sprintf(t, "a:\n  %.254s: 1\n", n);
+    yaml_fails(t, DC_ERR_LIMIT, "t.yaml:2:3: fact name 'a.nnn");
+    free(n);
+    free(t);
+}
+
+Test(yaml, facts_1024_ok_1025_fails)
+{
+    char *t = malloc(1025 * 16 + 1);
+    size_t o = 0;
+    for (int i = 0; i < 1024; i++)
+        o += (size_t)sprintf(t + o, "f%04d: %d\n", i, i);
+    dc_facts *f = yaml(t);
+    cr_assert_eq(dc_facts_count(f), 1024);
+    dc_facts_free(f);
+    sprintf(t + o, "f1024: x\n");
+    yaml_fails(t, DC_ERR_LIMIT, "more than 1024 keys");
+    /* Spread over mappings, the 1025th fact is named. */
+    o = (size_t)sprintf(t, "a:\n");
+    for (int i = 0; i < 1024; i++)
+        o += (size_t)sprintf(t + o, "  f%04d: %d\n", i, i);
+    sprintf(t + o, "b: x\n");
+    yaml_fails(t, DC_ERR_LIMIT, "t.yaml:1026:1: more than 1024 facts (the limit per device)");
+    free(t);
+}
+
+Test(yaml, deep_nesting)
+{
+    char *t = malloc(20000);
+    size_t o = 0;
+    for (int i = 0; i < 2000; i++)
+        o += (size_t)sprintf(t + o, "{a: ");
+    t[o] = '\0';
+    yaml_fails(t, DC_ERR_LIMIT, "nesting deeper than 128 levels");
+    free(t);
 }
