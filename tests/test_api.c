@@ -1,0 +1,349 @@
+/* test_api.c -- the public API as an embedder meets it: ownership, the
+ * allocation-free hot path, sharing a policy between threads, batches. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "devcompat.h"
+
+static const char share[] =
+    "POLICY:\n"
+    "    name = share\n"
+    "SELF:\n"
+    "    device_api = vfio-pci\n"
+    "    mdev_type = i915-GVTg_V5_{n:int:1,2,4,8}\n"
+    "    aggregator = {agg:int:1..8}\n"
+    "    software_version = {tv:semver}\n"
+    "COMPATIBLE same:\n"
+    "    device_api = vfio-pci\n"
+    "    mdev_type = i915-GVTg_V5_{m:int:1,2,4,8}\n"
+    "    aggregator = {m * agg / n}\n"
+    "    software_version = {sv:semver}\n"
+    "    where major(sv) == major(tv) && minor(sv) <= minor(tv)\n"
+    "COMPATIBLE:\n"
+    "    device_api = vfio-pci\n"
+    "    legacy = {l:bool:true}\n";
+
+/* An allocator that counts, and can fail the n-th allocation. */
+typedef struct counter {
+    long allocs, frees, fail_at;
+} counter;
+
+static void *count_realloc(void *ud, void *ptr, size_t size)
+{
+    counter *c = ud;
+    if (c->fail_at && c->allocs + 1 == c->fail_at) {
+        c->allocs++;
+        return NULL;
+    }
+    c->allocs++;
+    if (ptr)
+        c->frees++;
+    return realloc(ptr, size ? size : 1);
+}
+
+static void count_free(void *ud, void *ptr)
+{
+    counter *c = ud;
+    if (ptr)
+        c->frees++;
+    free(ptr);
+}
+
+static dc_facts *facts(const char *text)
+{
+    dc_facts *f = NULL;
+    dc_error err;
+    cr_assert_eq(dc_facts_parse_text("t", text, strlen(text), &f, &err), DC_OK, "%s",
+                 err.message);
+    return f;
+}
+
+static dc_policy *compile(const dc_alloc *a, const char *text)
+{
+    dc_policy *p = NULL;
+    dc_diags *d = NULL;
+    dc_error err;
+    dc_status st = dc_policy_compile_ex(a, "share.compat", text, strlen(text), &p, &d, &err);
+    cr_assert_eq(st, DC_OK, "%s", err.message);
+    dc_diags_free(d);
+    return p;
+}
+
+static dc_prepared *prepare(const dc_policy *p, const char *text)
+{
+    dc_facts *f = facts(text);
+    dc_prepared *d = NULL;
+    cr_assert_eq(dc_prepare(p, f, &d, NULL), DC_OK);
+    dc_facts_free(f);
+    return d;
+}
+
+#define TGT "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_4\naggregator=2\nsoftware_version=1.4.0\n"
+#define SRC_OK "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.3.9\n"
+#define SRC_NO "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_1\naggregator=1\nsoftware_version=1.3.9\n"
+
+Test(api, check_allocates_nothing)
+{
+    counter c = { 0, 0, 0 };
+    dc_alloc a = { count_realloc, count_free, &c };
+    dc_policy *p = compile(&a, share);
+    dc_prepared *t = prepare(p, TGT), *ok = prepare(p, SRC_OK), *no = prepare(p, SRC_NO);
+    dc_result *r = dc_result_new(p);
+    cr_assert_not_null(r);
+    long before = c.allocs, freed = c.frees;
+    for (int i = 0; i < 1000; i++) {
+        cr_assert_eq(dc_check(p, ok, t, r), DC_OK);
+        cr_assert_eq(dc_result_verdict(r), DC_COMPATIBLE);
+        cr_assert_eq(dc_check(p, no, t, r), DC_OK);
+        cr_assert_eq(dc_result_verdict(r), DC_INCOMPATIBLE);
+    }
+    cr_assert_eq(c.allocs, before, "dc_check allocated %ld times", c.allocs - before);
+    cr_assert_eq(c.frees, freed, "dc_check freed %ld times", c.frees - freed);
+    /* reading the reasons may allocate (lazily rendered text) */
+    dc_reason why;
+    cr_assert(dc_result_reason(r, 0, &why));
+    cr_assert_str_eq(why.field, "aggregator");
+    dc_result_free(r);
+    dc_prepared_free(t);
+    dc_prepared_free(ok);
+    dc_prepared_free(no);
+    dc_policy_free(p);
+    cr_assert_eq(c.allocs - c.frees, 0, "leak: %ld allocations not freed", c.allocs - c.frees);
+}
+
+Test(api, batch_allocates_nothing_and_agrees)
+{
+    counter c = { 0, 0, 0 };
+    dc_alloc a = { count_realloc, count_free, &c };
+    dc_policy *p = compile(&a, share);
+    const char *tgts[] = {
+        TGT,
+        "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_8\naggregator=4\nsoftware_version=1.3.0\n",
+        "device_api=vfio-ccw\n",
+        "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_8\naggregator=3\nsoftware_version=1.3.0\n",
+        "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.2.0\n",
+    };
+    enum { N = sizeof tgts / sizeof tgts[0] };
+    dc_prepared *t[N];
+    for (int i = 0; i < N; i++)
+        t[i] = prepare(p, tgts[i]);
+    dc_prepared *s = prepare(p, SRC_OK);
+    dc_verdict v[N];
+    int32_t b[N];
+    long before = c.allocs;
+    cr_assert_eq(dc_check_batch(p, s, (const dc_prepared *const *)t, N, v, b), DC_OK);
+    cr_assert_eq(c.allocs, before);
+    dc_result *r = dc_result_new(p);
+    for (int i = 0; i < N; i++) {
+        dc_check(p, s, t[i], r);
+        cr_assert_eq(v[i], dc_result_verdict(r), "target %d", i);
+        cr_assert_eq(b[i], dc_result_block(r), "target %d", i);
+    }
+    cr_assert_eq(v[0], DC_COMPATIBLE);
+    cr_assert_eq(v[1], DC_COMPATIBLE);
+    cr_assert_eq(v[2], DC_TARGET_MISMATCH);
+    cr_assert_eq(v[3], DC_INCOMPATIBLE);
+    cr_assert_eq(v[4], DC_INCOMPATIBLE);
+    dc_result_free(r);
+    for (int i = 0; i < N; i++)
+        dc_prepared_free(t[i]);
+    dc_prepared_free(s);
+    dc_policy_free(p);
+    cr_assert_eq(c.allocs - c.frees, 0);
+}
+
+typedef struct job {
+    const dc_policy *p;
+    const dc_prepared *src[2], *tgt;
+    int mismatches;
+} job;
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    dc_result *r = dc_result_new(j->p);
+    for (int i = 0; i < 20000; i++) {
+        int k = i & 1;
+        dc_check(j->p, j->src[k], j->tgt, r);
+        dc_verdict want = k ? DC_INCOMPATIBLE : DC_COMPATIBLE;
+        if (dc_result_verdict(r) != want)
+            j->mismatches++;
+        if (k == 0) {
+            dc_binding b;
+            if (!dc_result_binding(r, 0, &b) || strcmp(b.name, "n") != 0 || b.int_value != 4)
+                j->mismatches++;
+        }
+    }
+    dc_result_free(r);
+    return NULL;
+}
+
+Test(api, one_policy_many_threads)
+{
+    dc_policy *p = compile(NULL, share);
+    dc_prepared *t = prepare(p, TGT), *ok = prepare(p, SRC_OK), *no = prepare(p, SRC_NO);
+    enum { T = 4 };
+    pthread_t th[T];
+    job jobs[T];
+    for (int i = 0; i < T; i++) {
+        jobs[i] = (job){ p, { ok, no }, t, 0 };
+        cr_assert_eq(pthread_create(&th[i], NULL, worker, &jobs[i]), 0);
+    }
+    for (int i = 0; i < T; i++) {
+        pthread_join(th[i], NULL);
+        cr_assert_eq(jobs[i].mismatches, 0, "thread %d saw %d wrong verdicts", i,
+                     jobs[i].mismatches);
+    }
+    dc_prepared_free(t);
+    dc_prepared_free(ok);
+    dc_prepared_free(no);
+    dc_policy_free(p);
+}
+
+Test(api, results_and_bindings)
+{
+    dc_policy *p = compile(NULL, share);
+    cr_assert_str_eq(dc_policy_name(p), "share");
+    cr_assert_eq(dc_policy_blocks(p), 2);
+    cr_assert_str_eq(dc_policy_block_name(p, 0), "same");
+    cr_assert_null(dc_policy_block_name(p, 1));
+    cr_assert_null(dc_policy_block_name(p, 2));
+    dc_facts *s = facts(SRC_OK), *t = facts(TGT);
+    dc_result *r = dc_result_new(p);
+    cr_assert_eq(dc_check_facts(p, s, t, r, NULL), DC_OK);
+    cr_assert_eq(dc_result_verdict(r), DC_COMPATIBLE);
+    cr_assert_eq(dc_result_block(r), 0);
+    cr_assert_str_eq(dc_result_block_name(r), "same");
+    cr_assert_eq(dc_result_bindings(r), 5);
+    const char *names[] = { "n", "agg", "tv", "m", "sv" };
+    const char *texts[] = { "4", "2", "1.4.0", "2", "1.3.9" };
+    for (size_t i = 0; i < 5; i++) {
+        dc_binding b;
+        cr_assert(dc_result_binding(r, i, &b));
+        cr_assert_str_eq(b.name, names[i]);
+        cr_assert_str_eq(b.text, texts[i]);
+    }
+    dc_binding b;
+    cr_assert_eq(dc_result_binding(r, 5, &b), 0);
+    cr_assert_eq(dc_result_reasons(r), 0);
+    dc_result_free(r);
+    dc_facts_free(s);
+    dc_facts_free(t);
+    dc_policy_free(p);
+}
+
+Test(api, reasons_and_explain)
+{
+    dc_policy *p = compile(NULL, share);
+    dc_facts *s = facts(SRC_NO), *t = facts(TGT);
+    dc_result *r = dc_result_new(p);
+    cr_assert_eq(dc_check_facts(p, s, t, r, NULL), DC_OK);
+    cr_assert_eq(dc_result_verdict(r), DC_INCOMPATIBLE);
+    cr_assert_eq(dc_result_block(r), -1);
+    cr_assert_eq(dc_result_reasons(r), 2);
+    dc_reason why;
+    cr_assert(dc_result_reason(r, 0, &why));
+    cr_assert_eq(why.block, 0);
+    cr_assert_str_eq(why.block_name, "same");
+    cr_assert_str_eq(why.file, "share.compat");
+    cr_assert_eq(why.line, 11);
+    cr_assert_str_eq(why.field, "aggregator");
+    cr_assert_str_eq(why.actual, "1");
+    cr_assert(strstr(why.message, "inexact division 2/4"), "%s", why.message);
+    cr_assert(dc_result_reason(r, 1, &why));
+    cr_assert_eq(why.block, 1);
+    cr_assert_null(why.block_name);
+    cr_assert_eq(why.line, 16);
+    cr_assert_str_eq(why.field, "legacy");
+    cr_assert_null(why.actual);
+    const char *e = dc_result_explain(r);
+    cr_assert_not_null(e);
+    cr_assert(strstr(e, "share.compat:11: block 0 (same): "), "%s", e);
+    cr_assert(strstr(e, "share.compat:16: block 1: legacy is absent"), "%s", e);
+    dc_result_free(r);
+    dc_facts_free(s);
+    dc_facts_free(t);
+    dc_policy_free(p);
+}
+
+Test(api, target_mismatch_is_a_verdict)
+{
+    dc_policy *p = compile(NULL, share);
+    dc_facts *s = facts(SRC_OK), *t = facts("device_api=vfio-ccw\n");
+    dc_result *r = dc_result_new(p);
+    cr_assert_eq(dc_check_facts(p, s, t, r, NULL), DC_OK);
+    cr_assert_eq(dc_result_verdict(r), DC_TARGET_MISMATCH);
+    cr_assert_eq(dc_result_reasons(r), 1);
+    dc_reason why;
+    cr_assert(dc_result_reason(r, 0, &why));
+    cr_assert_eq(why.block, -1);
+    cr_assert_eq(why.line, 4);
+    cr_assert_str_eq(why.field, "device_api");
+    cr_assert_str_eq(why.expected, "vfio-pci");
+    cr_assert_str_eq(why.actual, "vfio-ccw");
+    dc_result_free(r);
+    dc_facts_free(s);
+    dc_facts_free(t);
+    dc_policy_free(p);
+}
+
+Test(api, misuse_is_an_error_not_a_crash)
+{
+    dc_policy *p = compile(NULL, share), *q = compile(NULL, share);
+    dc_prepared *t = prepare(p, TGT), *other = prepare(q, TGT);
+    dc_result *r = dc_result_new(p);
+    cr_assert_eq(dc_check(NULL, t, t, r), DC_ERR_INVALID);
+    cr_assert_eq(dc_check(p, NULL, t, r), DC_ERR_INVALID);
+    cr_assert_eq(dc_check(p, t, t, NULL), DC_ERR_INVALID);
+    cr_assert_eq(dc_check(p, other, t, r), DC_ERR_INVALID, "prepared for another policy");
+    cr_assert_eq(dc_check(q, t, t, r), DC_ERR_INVALID, "result made for another policy");
+    dc_error err;
+    dc_policy *none = (dc_policy *)1;
+    cr_assert_eq(dc_policy_compile(NULL, "x", 1, &none, NULL, &err), DC_ERR_INVALID);
+    cr_assert_null(none);
+    cr_assert_eq(dc_prepare(p, NULL, &t, &err), DC_ERR_INVALID);
+    cr_assert_null(dc_result_new(NULL));
+    dc_policy_free(NULL);
+    dc_facts_free(NULL);
+    dc_prepared_free(NULL);
+    dc_result_free(NULL);
+    dc_diags_free(NULL);
+    dc_result_free(r);
+    dc_prepared_free(other);
+    dc_policy_free(q);
+    dc_policy_free(p);
+}
+
+Test(api, status_names)
+{
+    cr_assert_str_eq(dc_status_str(DC_OK), "ok");
+    cr_assert_str_eq(dc_status_str(DC_ERR_TARGET_MISMATCH), "target-mismatch");
+    cr_assert_str_eq(dc_status_str(DC_ERR_NO_POLICY), "no-policy");
+    cr_assert_str_eq(dc_status_str(DC_ERR_AMBIGUOUS_POLICY), "ambiguous-policy");
+    cr_assert_str_eq(dc_status_str((dc_status)999), "unknown");
+    cr_assert_str_eq(dc_version(), PACKAGE_VERSION);
+}
+
+Test(api, compile_failure_gives_diagnostics_and_no_policy)
+{
+    const char *text = "SELF:\n    a = {x:int:9..1}\n";
+    dc_policy *p = NULL;
+    dc_diags *d = NULL;
+    dc_error err;
+    cr_assert_eq(dc_policy_compile("bad.compat", text, strlen(text), &p, &d, &err), DC_ERR_POLICY);
+    cr_assert_null(p);
+    cr_assert_eq(dc_diags_errors(d), 2);
+    const dc_diag *dg = dc_diags_get(d, 0);
+    cr_assert_str_eq(dg->file, "bad.compat");
+    cr_assert_eq(dg->line, 2);
+    cr_assert_eq(dg->col, 16);
+    cr_assert_eq(dg->end_col, 20);
+    cr_assert_str_eq(dg->source_line, "    a = {x:int:9..1}");
+    cr_assert(strstr(dc_diags_get(d, 1)->message, "no COMPATIBLE block"));
+    cr_assert_str_eq(err.message, "bad.compat: policy has 2 errors");
+    cr_assert_null(dc_diags_get(d, 2));
+    dc_diags_free(d);
+}
