@@ -304,7 +304,9 @@ Test(api, misuse_is_an_error_not_a_crash)
     dc_policy *none = (dc_policy *)1;
     cr_assert_eq(dc_policy_compile(NULL, "x", 1, &none, NULL, &err), DC_ERR_INVALID);
     cr_assert_null(none);
-    cr_assert_eq(dc_prepare(p, NULL, &t, &err), DC_ERR_INVALID);
+    dc_prepared *none_prepared = (dc_prepared *)1;
+    cr_assert_eq(dc_prepare(p, NULL, &none_prepared, &err), DC_ERR_INVALID);
+    cr_assert_null(none_prepared);
     cr_assert_null(dc_result_new(NULL));
     dc_policy_free(NULL);
     dc_facts_free(NULL);
@@ -312,6 +314,7 @@ Test(api, misuse_is_an_error_not_a_crash)
     dc_result_free(NULL);
     dc_diags_free(NULL);
     dc_result_free(r);
+    dc_prepared_free(t);
     dc_prepared_free(other);
     dc_policy_free(q);
     dc_policy_free(p);
