@@ -1090,3 +1090,399 @@ Test(yaml, deep_nesting)
     yaml_fails(t, DC_ERR_LIMIT, "nesting deeper than 128 levels");
     free(t);
 }
+
+/* --------------------------------------------------------------- sysfs */
+
+/* mkdir -p ROOT/REL */
+static void mkdirs(const char *root, const char *rel)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    for (char *p = path + strlen(root) + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(path, 0755);
+            *p = '/';
+        }
+    mkdir(path, 0755);
+}
+
+/* ROOT/REL holds TEXT (directories made as needed). */
+static void put(const char *root, const char *rel, const char *text)
+{
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s", rel);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        mkdirs(root, dir);
+    }
+    write_file(root, rel, text);
+}
+
+static void link_to(const char *root, const char *rel, const char *target)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    cr_assert_eq(symlink(target, path), 0, "%s: %s", path, strerror(errno));
+}
+
+#define GVT_PARENT "sys/devices/pci0000:00/0000:00:02.0"
+#define GVT_TYPE GVT_PARENT "/mdev_supported_types/i915-GVTg_V5_4"
+#define GVT_UUID "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001"
+
+/* A fake sysfs: a GVT-g parent with one type and one mdev, a vfio-pci VF,
+ * and the kernel's sample mdev drivers. */
+static char *fake_sysfs(void)
+{
+    char *root = tmpdir();
+    mkdirs(root, "sys/bus/pci/drivers/i915");
+    mkdirs(root, "sys/bus/pci/drivers/vfio-pci");
+    mkdirs(root, "sys/bus/pci/drivers/mlx5_vfio_pci");
+    mkdirs(root, "sys/bus/pci/devices");
+    mkdirs(root, "sys/bus/mdev/devices");
+
+    put(root, GVT_PARENT "/vendor", "0x8086\n");
+    put(root, GVT_PARENT "/device", "0x591D\n");
+    put(root, GVT_PARENT "/subsystem_vendor", "0x8086\n");
+    put(root, GVT_PARENT "/subsystem_device", "0x2212\n");
+    put(root, GVT_PARENT "/revision", "0x02\n");
+    put(root, GVT_PARENT "/class", "0x030000\n");
+    link_to(root, GVT_PARENT "/driver", "../../../bus/pci/drivers/i915");
+    link_to(root, "sys/bus/pci/devices/0000:00:02.0", "../../../devices/pci0000:00/0000:00:02.0");
+    put(root, GVT_TYPE "/device_api", "vfio-pci\n");
+    put(root, GVT_TYPE "/available_instances", "2\n");
+    put(root, GVT_TYPE "/name", "GVTg_V5_4\n");
+    put(root, GVT_TYPE "/description",
+        "low_gm_size: 128MB\nhigh_gm_size: 512MB\nfence: 4\nresolution: 1920x1200\n"
+        "weight: 4\n");
+
+    put(root, GVT_PARENT "/" GVT_UUID "/migration_compatible",
+        "SELF:\n\tdevice_type=pci\n\tdevice_id=8086591d\n\taggregator=2\n"
+        "\tinterface_version=1\n"
+        "COMPATIBLE:\n\tmdev_type=i915-GVTg_V5_{val1:int:1,2,4,8}\n\taggregator={val1}/2\n");
+    link_to(root, GVT_PARENT "/" GVT_UUID "/mdev_type", "../mdev_supported_types/i915-GVTg_V5_4");
+    link_to(root, "sys/bus/mdev/devices/" GVT_UUID,
+            "../../../devices/pci0000:00/0000:00:02.0/" GVT_UUID);
+
+    put(root, "sys/devices/pci0000:00/0000:00:03.0/vendor", "0x15b3\n");
+    put(root, "sys/devices/pci0000:00/0000:00:03.0/device", "0x101e\n");
+    link_to(root, "sys/devices/pci0000:00/0000:00:03.0/driver", "../../../bus/pci/drivers/vfio-pci");
+    put(root, "sys/devices/pci0000:00/0000:00:04.0/vendor", "0x15b3\n");
+    put(root, "sys/devices/pci0000:00/0000:00:04.0/device", "0x101e\n");
+    link_to(root, "sys/devices/pci0000:00/0000:00:04.0/driver",
+            "../../../bus/pci/drivers/mlx5_vfio_pci");
+
+    static const char *samples[] = { "mtty/mtty/mdev_supported_types/mtty-1",
+                                     "mdpy/mdpy/mdev_supported_types/mdpy-vga",
+                                     "mbochs/mbochs/mdev_supported_types/mbochs-1" };
+    for (size_t i = 0; i < 3; i++) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "sys/devices/virtual/%s/device_api", samples[i]);
+        put(root, rel, "vfio-pci\n");
+        snprintf(rel, sizeof rel, "sys/devices/virtual/%s/available_instances", samples[i]);
+        put(root, rel, "24\n");
+    }
+    return root;
+}
+
+static dc_facts *sysfs_ok(const char *root, const char *dir)
+{
+    dc_facts *f = NULL;
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_read_sysfs(root, dir, &f, &err), DC_OK, "%s", err.message);
+    cr_assert_not_null(f);
+    return f;
+}
+
+static void sysfs_fails(const char *root, const char *dir, dc_status status, const char *want)
+{
+    dc_facts *f = (dc_facts *)1;
+    dc_error err = { 0 };
+    dc_status st = dc_facts_read_sysfs(root, dir, &f, &err);
+    cr_assert_eq(st, status, "status %s (%s)", dc_status_str(st), err.message);
+    cr_assert_null(f);
+    char full[4096];
+    snprintf(full, sizeof full, want, root, root);
+    cr_assert(strstr(err.message, full), "message '%s' lacks '%s'", err.message, full);
+}
+
+Test(sysfs, pci_device)
+{
+    char *root = fake_sysfs();
+    dc_facts *f = sysfs_ok(root, "/sys/bus/pci/devices/0000:00:02.0");
+    cr_assert_eq(dc_facts_count(f), 8);
+    expect_fact(f, "vendor", "0x8086");
+    expect_fact(f, "device", "0x591D");
+    expect_fact(f, "subsystem_vendor", "0x8086");
+    expect_fact(f, "subsystem_device", "0x2212");
+    expect_fact(f, "revision", "0x02");
+    expect_fact(f, "class", "0x030000");
+    expect_fact(f, "pci_id", "8086591d");
+    expect_fact(f, "driver", "i915");
+    cr_assert_null(dc_facts_get(f, "device_api"));
+    dc_facts_free(f);
+    /* Relative to the root, trailing slashes, a root with a slash. */
+    char root2[1024];
+    snprintf(root2, sizeof root2, "%s/", root);
+    f = sysfs_ok(root2, "sys/bus/pci/devices/0000:00:02.0/");
+    expect_fact(f, "pci_id", "8086591d");
+    dc_facts_free(f);
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, vfio_pci_and_variant_drivers)
+{
+    char *root = fake_sysfs();
+    dc_facts *f = sysfs_ok(root, "/sys/devices/pci0000:00/0000:00:03.0");
+    cr_assert_eq(dc_facts_count(f), 5);
+    expect_fact(f, "driver", "vfio-pci");
+    expect_fact(f, "device_api", "vfio-pci");
+    expect_fact(f, "pci_id", "15b3101e");
+    cr_assert_null(dc_facts_get(f, "revision"));
+    dc_facts_free(f);
+    f = sysfs_ok(root, "/sys/devices/pci0000:00/0000:00:04.0");
+    expect_fact(f, "driver", "mlx5_vfio_pci");
+    expect_fact(f, "device_api", "vfio-pci");
+    dc_facts_free(f);
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, mdev_type_directory)
+{
+    char *root = fake_sysfs();
+    dc_facts *f = sysfs_ok(root, "/" GVT_TYPE);
+    cr_assert_eq(dc_facts_count(f), 6);
+    expect_fact(f, "type", "i915-GVTg_V5_4");
+    expect_fact(f, "mdev_type", "i915-GVTg_V5_4");
+    expect_fact(f, "device_api", "vfio-pci");
+    expect_fact(f, "available_instances", "2");
+    expect_fact(f, "name", "GVTg_V5_4");
+    expect_fact(f, "description", "low_gm_size: 128MB\nhigh_gm_size: 512MB\nfence: 4\n"
+                                  "resolution: 1920x1200\nweight: 4");
+    dc_facts_free(f);
+    /* Through the parent's link. */
+    f = sysfs_ok(root, "/sys/bus/pci/devices/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_4");
+    expect_fact(f, "type", "i915-GVTg_V5_4");
+    dc_facts_free(f);
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, kernel_sample_types_without_name_or_description)
+{
+    char *root = fake_sysfs();
+    static const char *types[][2] = {
+        { "/sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-1", "mtty-1" },
+        { "/sys/devices/virtual/mdpy/mdpy/mdev_supported_types/mdpy-vga", "mdpy-vga" },
+        { "/sys/devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-1", "mbochs-1" },
+    };
+    for (size_t i = 0; i < 3; i++) {
+        dc_facts *f = sysfs_ok(root, types[i][0]);
+        cr_assert_eq(dc_facts_count(f), 4);
+        expect_fact(f, "type", types[i][1]);
+        expect_fact(f, "mdev_type", types[i][1]);
+        expect_fact(f, "device_api", "vfio-pci");
+        expect_fact(f, "available_instances", "24");
+        cr_assert_null(dc_facts_get(f, "name"));
+        cr_assert_null(dc_facts_get(f, "description"));
+        dc_facts_free(f);
+    }
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, mdev_device_with_migration_compatible)
+{
+    char *root = fake_sysfs();
+    dc_facts *f = sysfs_ok(root, "/sys/bus/mdev/devices/" GVT_UUID);
+    cr_assert_eq(dc_facts_count(f), 7);
+    expect_fact(f, "type", "i915-GVTg_V5_4");
+    expect_fact(f, "mdev_type", "i915-GVTg_V5_4");
+    expect_fact(f, "device_api", "vfio-pci");
+    expect_fact(f, "device_type", "pci");
+    expect_fact(f, "device_id", "8086591d");
+    expect_fact(f, "aggregator", "2");
+    expect_fact(f, "interface_version", "1");
+    dc_facts_free(f);
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, vendor_facts_win_over_derived)
+{
+    char *root = fake_sysfs();
+    put(root, GVT_TYPE "/migration/self/software_version", "1.2.3\n");
+    put(root, GVT_TYPE "/migration/self/type", "gvt-4\n");
+    put(root, GVT_TYPE "/migration_compatible", "device_api=vfio-pci-custom\n");
+    dc_facts *f = sysfs_ok(root, GVT_TYPE);
+    cr_assert_eq(dc_facts_count(f), 7);
+    expect_fact(f, "software_version", "1.2.3");
+    expect_fact(f, "type", "gvt-4");
+    expect_fact(f, "mdev_type", "i915-GVTg_V5_4");
+    expect_fact(f, "device_api", "vfio-pci-custom");
+    dc_facts_free(f);
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, vendor_fact_set_twice)
+{
+    char *root = fake_sysfs();
+    put(root, GVT_TYPE "/migration/self/aggregator", "1\n");
+    put(root, GVT_TYPE "/migration_compatible", "aggregator=1\n");
+    sysfs_fails(root, GVT_TYPE, DC_ERR_FACTS,
+                "%s/" GVT_TYPE "/migration/self/aggregator: fact 'aggregator' is also set by "
+                "%s/" GVT_TYPE "/migration_compatible");
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, bad_migration_self_file_name)
+{
+    char *root = fake_sysfs();
+    put(root, GVT_TYPE "/migration/self/bad-name", "1\n");
+    sysfs_fails(root, GVT_TYPE, DC_ERR_FACTS,
+                "%s/" GVT_TYPE "/migration/self/bad-name: invalid fact name 'bad-name'");
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, bad_migration_compatible)
+{
+    char *root = fake_sysfs();
+    put(root, GVT_TYPE "/migration_compatible", "SELF:\n  a != 1\nCOMPATIBLE:\n  a = 1\n");
+    sysfs_fails(root, GVT_TYPE, DC_ERR_FACTS,
+                "%s/" GVT_TYPE "/migration_compatible:2: SELF block of a self-describing "
+                "device must hold literal facts");
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, non_ascii_content)
+{
+    char *root = fake_sysfs();
+    put(root, GVT_TYPE "/name", "GVTg \xe2\x80\x94 4\n");
+    sysfs_fails(root, GVT_TYPE, DC_ERR_FACTS,
+                "%s/" GVT_TYPE "/name: fact 'name': non-ASCII byte 0xe2 in value");
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, value_over_4096_bytes)
+{
+    char *root = fake_sysfs();
+    char *v = repeat('d', 4097);
+    put(root, GVT_TYPE "/description", v);
+    sysfs_fails(root, GVT_TYPE, DC_ERR_LIMIT,
+                "%s/" GVT_TYPE "/description: fact 'description': value is 4097 bytes, "
+                "longer than 4096 bytes (the limit)");
+    v[4096] = '\0';
+    put(root, GVT_TYPE "/description", v);
+    dc_facts *f = sysfs_ok(root, GVT_TYPE);
+    cr_assert_eq(strlen(dc_facts_get(f, "description")), 4096);
+    dc_facts_free(f);
+    free(v);
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, broken_driver_link)
+{
+    char *root = fake_sysfs();
+    link_to(root, "sys/devices/pci0000:00/0000:00:05.0", "pci-gone");
+    sysfs_fails(root, "/sys/devices/pci0000:00/0000:00:05.0", DC_ERR_IO,
+                "%s/sys/devices/pci0000:00/0000:00:05.0: broken symbolic link");
+    put(root, "sys/devices/pci0000:00/0000:00:06.0/vendor", "0x8086\n");
+    put(root, "sys/devices/pci0000:00/0000:00:06.0/device", "0x1234\n");
+    link_to(root, "sys/devices/pci0000:00/0000:00:06.0/driver", "../../../bus/pci/drivers/gone");
+    sysfs_fails(root, "/sys/devices/pci0000:00/0000:00:06.0", DC_ERR_IO,
+                "%s/sys/devices/pci0000:00/0000:00:06.0/driver: broken symbolic link (to "
+                "'../../../bus/pci/drivers/gone')");
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, broken_mdev_type_link)
+{
+    char *root = fake_sysfs();
+    mkdirs(root, "sys/devices/m1");
+    link_to(root, "sys/devices/m1/mdev_type", "../nowhere/t1");
+    sysfs_fails(root, "sys/devices/m1", DC_ERR_IO,
+                "%s/sys/devices/m1/mdev_type: broken symbolic link (to '../nowhere/t1')");
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, bad_pci_id)
+{
+    char *root = fake_sysfs();
+    put(root, "sys/devices/p/vendor", "intel\n");
+    put(root, "sys/devices/p/device", "0x1234\n");
+    sysfs_fails(root, "sys/devices/p", DC_ERR_FACTS,
+                "%s/sys/devices/p/vendor: 'intel' is not a PCI ID (0x and 4 hex digits)");
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, unreadable_attribute)
+{
+    char *root = fake_sysfs();
+    mkdirs(root, "sys/devices/q/vendor");
+    put(root, "sys/devices/q/device", "0x1234\n");
+    sysfs_fails(root, "sys/devices/q", DC_ERR_IO, "%s/sys/devices/q/vendor: is a directory");
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, not_a_device_directory)
+{
+    char *root = fake_sysfs();
+    sysfs_fails(root, "/sys/bus", DC_ERR_FACTS,
+                "%s/sys/bus: not a PCI device (vendor, device), mdev device (mdev_type) or "
+                "mdev type (device_api, available_instances) directory");
+    sysfs_fails(root, "/sys/nothing", DC_ERR_IO, "%s/sys/nothing: No such file or directory");
+    sysfs_fails(root, GVT_TYPE "/name", DC_ERR_FACTS, "%s/" GVT_TYPE "/name: not a directory");
+    dc_facts *f = NULL;
+    cr_assert_eq(dc_facts_read_sysfs(root, NULL, &f, NULL), DC_ERR_INVALID);
+    rm_rf(root);
+    free(root);
+}
+
+/* This machine's PCI devices, whatever they are. */
+Test(sysfs, real_sys)
+{
+    DIR *d = opendir("/sys/bus/pci/devices");
+    if (!d)
+        cr_skip_test("no /sys/bus/pci/devices here");
+    struct dirent *e;
+    int seen = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char dir[512];
+        snprintf(dir, sizeof dir, "/sys/bus/pci/devices/%s", e->d_name);
+        dc_facts *f = NULL;
+        dc_error err = { 0 };
+        cr_assert_eq(dc_facts_read_sysfs(NULL, dir, &f, &err), DC_OK, "%s", err.message);
+        const char *pci_id = dc_facts_get(f, "pci_id");
+        cr_assert_not_null(pci_id);
+        cr_assert_eq(strlen(pci_id), 8);
+        cr_assert_eq(strspn(pci_id, "0123456789abcdef"), 8, "%s", pci_id);
+        char want[16];
+        snprintf(want, sizeof want, "%04lx%04lx", strtoul(dc_facts_get(f, "vendor"), NULL, 16),
+                 strtoul(dc_facts_get(f, "device"), NULL, 16));
+        cr_assert_str_eq(pci_id, want);
+        dc_facts_free(f);
+        /* The same with an explicit root. */
+        cr_assert_eq(dc_facts_read_sysfs("/", dir + 1, &f, &err), DC_OK, "%s", err.message);
+        cr_assert_str_eq(dc_facts_get(f, "pci_id"), want);
+        dc_facts_free(f);
+        seen++;
+    }
+    closedir(d);
+    if (!seen)
+        cr_skip_test("no PCI devices here");
+}
