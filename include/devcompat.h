@@ -86,7 +86,8 @@ typedef struct dc_diag {
     uint32_t end_col;       /* one past the last column of the span (>= col+1) */
     dc_severity severity;
     const char *message;
-    const char *source_line;/* the text of the line, without its newline */
+    const char *source_line;/* the text of the line, without its newline;
+                               NULL for a line over 4096 bytes */
 } dc_diag;
 
 typedef struct dc_diags dc_diags;

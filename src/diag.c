@@ -101,9 +101,13 @@ static bool push(dc_diags *d, dc_severity sev, span at, const char *msg)
     dg->line = line;
     dg->col = col;
     dg->end_col = ecol > col ? ecol : col + 1;
-    dg->source_line = arena_strndup(&d->ar, src, srclen);
-    if (!dg->source_line)
-        return false;
+    /* a line too long to be worth quoting is not copied (a 1 MiB line with
+     * a thousand errors would cost a gigabyte) */
+    if (srclen <= DC_MAX_QUOTED_LINE) {
+        dg->source_line = arena_strndup(&d->ar, src, srclen);
+        if (!dg->source_line)
+            return false;
+    }
     d->n++;
     if (sev == DC_SEV_ERROR)
         d->nerrors++;
@@ -157,12 +161,14 @@ void diag_sort(dc_diags *d)
 size_t diag_format(const dc_diag *dg, char *buf, size_t cap)
 {
     size_t need = 0;
-    int k = snprintf(buf, cap, "%s:%u:%u: %s: %s\n%s\n", dg->file, dg->line, dg->col,
+    int k = snprintf(buf, cap, "%s:%u:%u: %s: %s\n%s%s", dg->file, dg->line, dg->col,
                      dg->severity == DC_SEV_ERROR ? "error" : "warning", dg->message,
-                     dg->source_line);
+                     dg->source_line ? dg->source_line : "", dg->source_line ? "\n" : "");
     if (k < 0)
         return 0;
     need = (size_t)k;
+    if (!dg->source_line)
+        return need;
     size_t srclen = strlen(dg->source_line);
     for (uint32_t c = 1; c < dg->end_col; c++) {
         char ch;

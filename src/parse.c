@@ -261,7 +261,7 @@ static ast_rule *new_rule(parser *p, span at)
 
 void parse_where(parser *p, span kw, ast_expr *e)
 {
-    if (!e)
+    if (!e || e->depth > DC_MAX_NESTING)    /* reported while it was built */
         return;
     ast_rule *r = new_rule(p, (span){ kw.start, e->loc.end });
     if (!r)
