@@ -1,6 +1,6 @@
 /* facts_yaml.c -- YAML and JSON facts and inventories (SPEC 1, format 2).
  *
- * libyaml's event parser feeds a small tree built in an arena (one per
+ * libyaml's event parser feeds a small tree built in a pool (reset for each
  * device, so an inventory of any size is read in constant memory beyond its
  * result); the tree is then flattened into a dc_facts:
  *
@@ -13,6 +13,8 @@
  * Aliases are refused (no billion laughs); anchors are harmless and ignored.
  * Other scalars are taken as their text: `yes` stays "yes", `0x10` "0x10".
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,9 +39,79 @@ typedef struct ynode {
     struct ynode *first, *last, *next;
 } ynode;
 
+/* A bump allocator whose blocks are kept across resets. */
+typedef struct pool_block {
+    struct pool_block *next;
+    size_t cap, used;
+    max_align_t data[];
+} pool_block;
+
+typedef struct pool {
+    const dc_alloc *alloc;
+    pool_block *first, *cur;
+} pool;
+
+static void *pool_alloc(pool *p, size_t size)
+{
+    size = (size + 7) & ~(size_t)7;
+    if (size == 0 || size > SIZE_MAX / 2)
+        return NULL;
+    while (!p->cur || p->cur->cap - p->cur->used < size) {
+        pool_block *next = p->cur ? p->cur->next : p->first;
+        if (next && next->cap >= size) {
+            next->used = 0;
+            p->cur = next;
+            break;
+        }
+        size_t cap = size > 16384 ? size : 16384;
+        pool_block *b = mem_alloc(p->alloc, sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->cap = cap;
+        b->used = 0;
+        if (p->cur) {
+            b->next = p->cur->next;
+            p->cur->next = b;
+        } else {
+            b->next = p->first;
+            p->first = b;
+        }
+        p->cur = b;
+    }
+    char *q = (char *)p->cur->data + p->cur->used;
+    p->cur->used += size;
+    memset(q, 0, size);
+    return q;
+}
+
+static char *pool_strndup(pool *p, const char *s, size_t n)
+{
+    char *d = pool_alloc(p, n + 1);
+    if (d && n)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* Forget everything allocated, keeping the blocks. */
+static void pool_reset(pool *p)
+{
+    p->cur = p->first;
+    if (p->cur)
+        p->cur->used = 0;
+}
+
+static void pool_release(pool *p)
+{
+    for (pool_block *b = p->first, *next; b; b = next) {
+        next = b->next;
+        mem_free(p->alloc, b);
+    }
+    p->first = p->cur = NULL;
+}
+
 typedef struct yctx {
     yaml_parser_t parser;
-    arena ar;
+    pool ar;
     const dc_alloc *alloc;
     const char *file;
     const char *text;
@@ -137,7 +209,7 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth)
         return dc_error_set(c->err, DC_ERR_LIMIT, "%s:%u:%u: nesting deeper than %d levels",
                             c->file, line, col, YAML_MAX_DEPTH);
     }
-    ynode *n = arena_alloc(&c->ar, sizeof *n);
+    ynode *n = pool_alloc(&c->ar, sizeof *n);
     if (!n) {
         yaml_event_delete(ev);
         return nomem(c);
@@ -148,7 +220,7 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth)
         n->kind = Y_SCALAR;
         n->null = is_null_scalar(ev);
         n->len = n->null ? 0 : ev->data.scalar.length;
-        n->text = arena_strndup(&c->ar, n->null ? "" : (const char *)ev->data.scalar.value,
+        n->text = pool_strndup(&c->ar, n->null ? "" : (const char *)ev->data.scalar.value,
                                 n->len);
         yaml_event_delete(ev);
         if (!n->text)
@@ -345,7 +417,7 @@ static dc_status join_sequence(yctx *c, dc_facts *f, const char *name, size_t na
         }
         total += it->len + 1;
     }
-    char *value = arena_alloc(&c->ar, total + 1);
+    char *value = pool_alloc(&c->ar, total + 1);
     if (!value)
         return nomem(c);
     size_t o = 0;
@@ -428,7 +500,7 @@ static dc_status yctx_init(yctx *c, const dc_alloc *alloc, const char *file, con
     c->text = text;
     c->len = len;
     c->err = err;
-    arena_init(&c->ar, alloc);
+    c->ar = (pool){ alloc, NULL, NULL };
     if (!yaml_parser_initialize(&c->parser))
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
     yaml_parser_set_input_string(&c->parser, (const unsigned char *)text, len);
@@ -439,7 +511,7 @@ static dc_status yctx_init(yctx *c, const dc_alloc *alloc, const char *file, con
 static void yctx_done(yctx *c)
 {
     yaml_parser_delete(&c->parser);
-    arena_release(&c->ar);
+    pool_release(&c->ar);
 }
 
 dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const char *text,
@@ -582,7 +654,7 @@ dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char
                 }
                 st = read_entry(&c, &ev, index, fn, ctx);
                 /* Each device's tree is dropped once it is facts. */
-                arena_release(&c.ar);
+                pool_reset(&c.ar);
             }
         }
         if (st == DC_OK)
