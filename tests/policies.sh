@@ -5,7 +5,9 @@
 #   3. a few pairs print exactly the --json / --explain text kept in
 #      tests/data/policies/ (NAME.json, NAME.explain: `compatc check` run
 #      from policies/, so file names in reasons are relative);
-#   4. each POLICY.cases.yaml passes `compatc test`.
+#   4. each policy compiles to a .cbc that disassembles and gives the same
+#      golden output, reasons included;
+#   5. each POLICY.cases.yaml passes `compatc test`.
 # Environment (set by `make check`): COMPATC, the compatc to test, and
 # top_srcdir.  Prints one line per check, then "N passed, N failed".
 # Exit 0 when all pass, 1 on any failure, 77 (skip) without a compatc.
@@ -113,21 +115,54 @@ dir device-model-src-4gb.kv vfio-ccw-target.kv 1
 - self-describing/uuid2.txt self-describing/uuid3.txt 1
 PAIRS
 
-# -------------------------------------------------------------- 3. golden
-# golden NAME MODE POLICY SOURCE TARGET: `check MODE` output = NAME.MODE.
+# ------------------------------------------------- 3, 4. golden, bytecode
+# Every policy compiles (from policies/, so reasons name the file as the
+# goldens do) and its .cbc disassembles.
+for f in "$P"/*.compat; do
+    name=${f#"$P"/}
+    run "$P" compile "$name" -o "$TMP/${name%.compat}.cbc"
+    if [ "$rc" -eq 0 ] && [ -s "$TMP/${name%.compat}.cbc" ]; then
+        pass "compile $name"
+    else
+        fail "compile $name (exit $rc)"
+        cat "$TMP/out" "$TMP/err"
+        continue
+    fi
+    run "$P" disasm "$TMP/${name%.compat}.cbc"
+    if [ "$rc" -eq 0 ] && grep -q '^COMPATIBLE' "$TMP/out"; then
+        pass "disasm ${name%.compat}.cbc"
+    else
+        fail "disasm ${name%.compat}.cbc (exit $rc)"
+        cat "$TMP/err"
+    fi
+done
+
+# compare LABEL GOLDEN: the last run printed exactly GOLDEN.
+compare() {
+    if cmp -s "$TMP/out" "$2"; then
+        pass "$1"
+    else
+        fail "$1 (exit $rc)"
+        diff "$2" "$TMP/out" | sed 's/^/    /'
+        cat "$TMP/err"
+    fi
+}
+
+# golden NAME MODE POLICY SOURCE TARGET: `check --MODE` prints NAME.MODE,
+# from the policy's source and from its .cbc alike.
 golden() {
     name=$1 mode=$2 policy=$3 source=$4 target=$5
     if [ "$policy" = - ]; then
         run "$P" check "--$mode" "$source" "$target"
-    else
-        run "$P" check --policy "$policy" "--$mode" "$source" "$target"
+        compare "golden $name.$mode" "$G/$name.$mode"
+        return
     fi
-    if cmp -s "$TMP/out" "$G/$name.$mode"; then
-        pass "golden $name.$mode"
-    else
-        fail "golden $name.$mode (exit $rc)"
-        diff "$G/$name.$mode" "$TMP/out" | sed 's/^/    /'
-        cat "$TMP/err"
+    run "$P" check --policy "$policy" "--$mode" "$source" "$target"
+    compare "golden $name.$mode" "$G/$name.$mode"
+    cbc=$TMP/${policy%.compat}.cbc
+    if [ -f "$cbc" ]; then
+        run "$P" check --policy "$cbc" "--$mode" "$source" "$target"
+        compare "golden $name.$mode from ${policy%.compat}.cbc" "$G/$name.$mode"
     fi
 }
 golden gvt-half json gvt-share.compat gvt-share-src-half.kv gvt-share-target.kv
@@ -145,7 +180,7 @@ golden uuid2-uuid1 json - self-describing/uuid2.txt self-describing/uuid1.txt
 golden uuid1-uuid2 explain - self-describing/uuid1.txt self-describing/uuid2.txt
 golden uuid3-uuid1 explain - self-describing/uuid3.txt self-describing/uuid1.txt
 
-# --------------------------------------------------------------- 4. cases
+# --------------------------------------------------------------- 5. cases
 for cases in "$P"/*.cases.yaml "$P"/self-describing/*.cases.yaml; do
     name=${cases#"$P"/}
     base=${name%.cases.yaml}
