@@ -654,6 +654,20 @@ Test(limits, placeholders_17_fail)
     cr_expect(has_error("limit 16"));
 }
 
+/* BUG: when a template is refused (too many placeholders, adjacent
+ * placeholders), the variables it declares are dropped, and every later use
+ * adds an "undeclared variable" error to the cascade. */
+Test(limits, placeholders_17_no_cascade, .disabled = true)
+{
+    char *t = placeholders(17);
+    size_t n = strlen(t);
+    t = realloc(t, n + 64);
+    strcpy(t + n, "    where _v0 == _v1\n");
+    errors(t, 1);
+    free(t);
+    errors(HEAD "    b = {x:int}{y:int}\n    where x == y\n", 1);
+}
+
 /* `n` variable declarations in SELF (self) or in a COMPATIBLE block. */
 static char *variables(size_t n, bool self)
 {
