@@ -235,6 +235,15 @@ size_t semver_render(const semver *v, char *buf, size_t cap)
  * offset it came from (for the error position).  Each matcher below mirrors
  * one of node-semver's regular expressions (internal/re.js); where the regex
  * is unanchored, the matcher returns the extent the regex engine would.
+ * The reference is node-semver 7.8.6 (build suffixes stripped before hyphen
+ * ranges, the scanning comparator trim, "1.x.3" left as an invalid x-range);
+ * checked against it on a few hundred thousand generated ranges.
+ *
+ * Known differences, all outside what a policy would write: only ASCII
+ * blanks are blanks (JavaScript's \s also takes Unicode spaces), and numeric
+ * pre-release identifiers above 2^53 compare exactly, not as doubles.  Range
+ * versions keep node-semver's 9007199254740991 limit, facts (parse_semver)
+ * take any uint64.
  */
 
 #define NOMATCH ((size_t)-1)
