@@ -1,0 +1,36 @@
+#!/bin/sh
+# callgrind.sh -- instructions per pair of each contender of bench/bench,
+# counted by valgrind's callgrind: stable where wall-clock times are not.
+#
+# Usage: bench/callgrind.sh [BUILD_DIR]     (default: the current directory)
+# Counts only inside each contender's loop (--toggle-collect), so setup,
+# verification and Lua's start-up are left out.
+set -eu
+build=${1:-.}
+bench=$build/bench/bench
+[ -x "$bench" ] || { echo "callgrind.sh: $bench: run 'make bench' first" >&2; exit 2; }
+out=${TMPDIR:-/tmp}/dc-callgrind.$$
+trap 'rm -f "$out"' EXIT
+
+# ir FUNCTION ARGS...: the instructions executed inside FUNCTION
+ir() {
+    fn=$1; shift
+    valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect="$fn" \
+        "$bench" "$@" >/dev/null 2>&1
+    sed -n 's/^summary: *//p' "$out"
+}
+
+passes=20
+printf '%-20s %14s\n' contender 'instr/pair'
+for c in hand-c:run_hand prepared:run_prepared e2e:run_e2e \
+         lua-tables:run_lua_tables lua-tables-lookup:run_lua_tables_lookup \
+         lua-from-c:run_lua_from_c lua-from-c-lookup:run_lua_from_c_lookup; do
+    name=${c%%:*} fn=${c#*:}
+    n=$(ir "$fn" --only "$name" --iters $passes) || continue
+    [ -n "$n" ] && [ "$n" != 0 ] || continue
+    printf '%-20s %14.1f\n' "$name" "$(echo "$n / ($passes * 1024)" | bc -l)"
+done
+# the batch: one run over N targets, plus verify()'s run over 1024
+n=100000
+total=$(ir dc_check_batch --only batch --batch $n --runs 1)
+printf '%-20s %14.1f\n' "batch (per target)" "$(echo "$total / ($n + 1024)" | bc -l)"
