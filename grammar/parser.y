@@ -201,14 +201,19 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, parser *p)
     if (at->start < p->error_line_end)  /* the lexer said it already */
         return 0;
     p->syntax_error = true;
+    parse_broken_header(p, at->start);
     if (got == YYSYMBOL_LEXERROR)
         return 0;
     k += (size_t)snprintf(msg + k, sizeof msg - k, "unexpected %s",
-                          got == YYSYMBOL_YYEOF ? "end of input" : yysymbol_name(got));
+                          got == YYSYMBOL_YYEOF ? (p->eof_name ? p->eof_name : "end of input")
+                                                : yysymbol_name(got));
     if (n > 0 && n <= 4) {
         for (int i = 0; i < n && k < sizeof msg; i++)
             k += (size_t)snprintf(msg + k, sizeof msg - k, "%s%s", i == 0 ? ", expected " :
-                                  i == n - 1 ? " or " : ", ", yysymbol_name(exp[i]));
+                                  i == n - 1 ? " or " : ", ",
+                                  exp[i] == YYSYMBOL_YYEOF ? (p->eof_name ? p->eof_name
+                                                                          : "end of input")
+                                                           : yysymbol_name(exp[i]));
     }
     parse_error(p, *at, "%s", msg);
     return 0;

@@ -116,6 +116,7 @@ typedef struct ast_block {
     span loc;               /* the header */
     uint32_t line;
     const char *name;       /* COMPATIBLE name, or NULL */
+    bool broken;            /* its header had a syntax error: not checked */
     ast_rule *rules;
     uint32_t nrules, cap;
 } ast_block;
@@ -127,6 +128,11 @@ typedef struct ast_policy {
     uint32_t len;
     ast_block *blocks;
     uint32_t nblocks, cap;
+    /* names declared by values that failed to parse: using them is not
+     * reported again as "undeclared" */
+    const char **poisoned;
+    uint32_t npoisoned, cap_poisoned;
+    bool syntax_errors;     /* the parser reported errors */
 } ast_policy;
 
 const char *ex_op_str(ex_op op);

@@ -13,6 +13,8 @@ typedef struct chk {
     bool oom;
     uint32_t block;         /* the block being checked */
     bool in_self;
+    const char *forward[64];/* names used before their declaration */
+    uint32_t nforward;
 } chk;
 
 static void err(chk *c, span at, const char *fmt, ...)
@@ -135,8 +137,12 @@ static int32_t declare(chk *c, ast_part *pt)
     if (!vars)
         return -1;
     o->vars = vars;
+    bool used = pt->name[0] == '_';
+    for (uint32_t i = 0; i < c->nforward; i++)
+        if (!strcmp(c->forward[i], pt->name))
+            used = true;
     vars[o->nvars] = (chk_var){ pt->name, pt->type, pt->name_loc, c->block, c->in_self,
-                                pt->name[0] == '_', pt->constraint != NULL };
+                                used, pt->constraint != NULL };
     return (int32_t)o->nvars++;
 }
 
@@ -166,6 +172,33 @@ static const char *tname(vtype t)
 int32_t chk_plain_var(const ast_expr *e)
 {
     return e && e->kind == EX_NAME && e->ref == REF_VAR ? (int32_t)e->index : -1;
+}
+
+/* Is `name` declared further on in the current block (or in SELF, seen
+ * from SELF)? */
+static bool declared_later(chk *c, const char *name, uint32_t at)
+{
+    const ast_block *b = &c->ast->blocks[c->block];
+    for (uint32_t i = 0; i < b->nrules; i++) {
+        const ast_rule *r = &b->rules[i];
+        if (r->is_where || r->value.kind != VAL_TEMPLATE || r->loc.start < at)
+            continue;
+        for (uint32_t k = 0; k < r->value.nparts; k++) {
+            const ast_part *pt = &r->value.parts[k];
+            if (pt->is_placeholder && pt->is_decl && pt->loc.start > at &&
+                !strcmp(pt->name, name))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Remember a use before the declaration, so that the declaration is not
+ * then called unused. */
+static void forward_use(chk *c, const char *name)
+{
+    if (c->nforward < sizeof c->forward / sizeof c->forward[0])
+        c->forward[c->nforward++] = name;
 }
 
 /* Resolve a name operand: a variable, self.F or source.F. */
@@ -198,10 +231,15 @@ static vtype check_name(chk *c, ast_expr *e)
     bool later;
     int32_t v = lookup(c, e->str, e->loc.start, &later);
     if (v < 0) {
-        if (later)
+        for (uint32_t i = 0; i < c->ast->npoisoned; i++)
+            if (!strcmp(c->ast->poisoned[i], e->str))
+                return VT_NONE;     /* its declaration had an error already */
+        if (later || declared_later(c, e->str, e->loc.start)) {
             err(c, e->loc, "variable '%s' is used before its declaration", e->str);
-        else
+            forward_use(c, e->str);
+        } else {
             err(c, e->loc, "undeclared variable '%s'", e->str);
+        }
         return VT_NONE;
     }
     chk_var *var = &c->out->vars[v];
@@ -689,7 +727,7 @@ static void check_rule(chk *c, ast_block *b, ast_rule *r)
     case VAL_QUOTED:
         if (ordering)
             err(c, r->op_loc, "ordering operator '%s' on an untyped value: compare with an "
-                "integer or a typed placeholder such as {v:int}", rule_op_str(r->op));
+                "integer or a typed variable such as {v}", rule_op_str(r->op));
         return;
     case VAL_EXPR: {
         vtype t = check_expr(c, v->expr);
@@ -728,7 +766,7 @@ static void check_rule(chk *c, ast_block *b, ast_rule *r)
             v->parts[0].expr->type == VT_NONE) {
             if (!whole || !v->parts[0].is_decl)
                 err(c, v->loc, "ordering operator '%s' on an untyped value: compare with an "
-                    "integer or a typed placeholder such as {v}", rule_op_str(r->op));
+                    "integer or a typed variable such as {v}", rule_op_str(r->op));
             return;
         }
         vtype t = v->parts[0].expr->type;
@@ -805,10 +843,15 @@ bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked
     out->self_block = out->policy_block = -1;
     int32_t first_compat = -1;
     uint32_t ncompat = 0;
+    bool saw_self = false, broken = false;
     uint32_t nblocks = ast->nblocks > DC_MAX_BLOCKS ? DC_MAX_BLOCKS : ast->nblocks;
 
     for (uint32_t i = 0; i < nblocks; i++) {
         ast_block *b = &ast->blocks[i];
+        if (b->broken) {
+            broken = true;
+            continue;
+        }
         switch (b->kind) {
         case BK_POLICY:
             if (out->policy_block >= 0)
@@ -817,6 +860,7 @@ bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked
                 out->policy_block = (int32_t)i;
             break;
         case BK_SELF:
+            saw_self = true;
             if (out->self_block >= 0)
                 err(&c, b->loc, "second SELF block (a policy has exactly one)");
             else if (first_compat >= 0)
@@ -837,7 +881,8 @@ bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t i = 0; i < nblocks; i++) {
             ast_block *b = &ast->blocks[i];
-            if (pass == 0 ? (int32_t)i != out->self_block : b->kind != BK_COMPATIBLE)
+            if (b->broken ||
+                (pass == 0 ? (int32_t)i != out->self_block : b->kind != BK_COMPATIBLE))
                 continue;
             c.block = i;
             c.in_self = pass == 0;
@@ -846,7 +891,7 @@ bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked
             lint_block(&c, b);
             if (pass == 1) {
                 for (uint32_t j = 0; j < i; j++)
-                    if (ast->blocks[j].kind == BK_COMPATIBLE &&
+                    if (ast->blocks[j].kind == BK_COMPATIBLE && !ast->blocks[j].broken &&
                         same_block(ast, b, &ast->blocks[j])) {
                         warn(&c, b->loc, "COMPATIBLE block identical to the one on line %u",
                              ast->blocks[j].line);
@@ -855,16 +900,17 @@ bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked
             }
         }
     }
-    for (uint32_t i = 0; i < out->nvars; i++) {
+    /* after a syntax error, a use may have been lost with its line */
+    for (uint32_t i = 0; i < out->nvars && !ast->syntax_errors; i++) {
         chk_var *v = &out->vars[i];
         if (!v->used && !v->constrained)
             warn(&c, v->decl, "unused variable '%s' (a name starting with '_' is exempt)",
                  v->name);
     }
     span end = { ast->len, ast->len };
-    if (out->self_block < 0 && ast->nblocks <= DC_MAX_BLOCKS)
+    if (!saw_self && !broken && ast->nblocks <= DC_MAX_BLOCKS)
         err(&c, end, "no SELF block: a policy says which targets it is for in 'SELF:'");
-    if (ncompat == 0 && ast->nblocks <= DC_MAX_BLOCKS)
+    if (ncompat == 0 && !broken && ast->nblocks <= DC_MAX_BLOCKS)
         err(&c, end, "no COMPATIBLE block: a policy needs at least one 'COMPATIBLE:' block");
     return !c.oom;
 }

@@ -2,6 +2,7 @@
  * building nodes, blocks and rules, and classifying rule values (SPEC 2.2). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 
 #include "limits.h"
@@ -38,7 +39,7 @@ ast_expr *parse_node(parser *p, ex_kind kind, span at)
         return NULL;
     e->kind = kind;
     e->loc = at;
-    e->depth = 1;
+    e->depth = 0;
     if (kind == EX_NAME) {
         e->str = arena_strndup(&p->ast->ar, src(p, at.start), at.end - at.start);
         e->len = at.end - at.start;
@@ -160,7 +161,7 @@ ast_expr *parse_string(parser *p, span at)
     return e;
 }
 
-ast_expr *parse_expr_at(parser *p, uint32_t start, uint32_t end)
+ast_expr *parse_expr_at(parser *p, uint32_t start, uint32_t end, const char *what)
 {
     parser sub = *p;
     char *copy = arena_strndup(&p->ast->ar, src(p, start), end - start);
@@ -177,6 +178,7 @@ ast_expr *parse_expr_at(parser *p, uint32_t start, uint32_t end)
     sub.expr = NULL;
     sub.syntax_error = false;
     sub.error_line_end = 0;
+    sub.eof_name = what;
     int rc = yyparse(&sub);
     p->oom |= sub.oom;
     if (rc != 0 || sub.syntax_error) {
@@ -224,6 +226,35 @@ void parse_header(parser *p, block_kind kind, span at, span name)
     p->block = b;
 }
 
+void parse_broken_header(parser *p, uint32_t at)
+{
+    const char *t = p->ast->text;
+    uint32_t line, col;
+    srcmap_locate(p->diags->map, at, &line, &col);
+    uint32_t i = p->diags->map->starts[line - 1];
+    while (i < p->ast->len && (t[i] == ' ' || t[i] == '\t'))
+        i++;
+    static const struct { const char *kw; block_kind kind; } heads[] = {
+        { "POLICY", BK_POLICY }, { "SELF", BK_SELF }, { "COMPATIBLE", BK_COMPATIBLE },
+    };
+    for (size_t k = 0; k < sizeof heads / sizeof heads[0]; k++) {
+        size_t n = strlen(heads[k].kw);
+        if (p->ast->len - i >= n && !memcmp(t + i, heads[k].kw, n) &&
+            (i + n == p->ast->len || !(isalnum((unsigned char)t[i + n]) || t[i + n] == '_'))) {
+            /* p->block may already be this line's block if the header was
+             * reduced before the error: leave it broken */
+            if (p->block && p->block->line == line) {
+                p->block->broken = true;
+                return;
+            }
+            parse_header(p, heads[k].kind, (span){ i, i + (uint32_t)n }, (span){ 0, 0 });
+            if (p->block)
+                p->block->broken = true;
+            return;
+        }
+    }
+}
+
 static ast_rule *new_rule(parser *p, span at)
 {
     ast_block *b = p->block;
@@ -262,6 +293,8 @@ static ast_rule *new_rule(parser *p, span at)
 void parse_where(parser *p, span kw, ast_expr *e)
 {
     if (!e || e->depth > DC_MAX_NESTING)    /* reported while it was built */
+        return;
+    if (p->error_line_end > kw.start)       /* a lexical error cut it short */
         return;
     ast_rule *r = new_rule(p, (span){ kw.start, e->loc.end });
     if (!r)
@@ -369,7 +402,7 @@ static bool parse_placeholder(parser *p, ast_part *part, uint32_t s, uint32_t e)
             return true;
         }
     }
-    part->expr = parse_expr_at(p, s, e);
+    part->expr = parse_expr_at(p, s, e, "end of the placeholder");
     return part->expr != NULL;
 }
 
@@ -483,6 +516,49 @@ static bool parse_template(parser *p, ast_value *v, uint32_t s, uint32_t e)
     return true;
 }
 
+/* A value that failed to parse may declare names; remember them so that
+ * their uses are not reported again as undeclared. */
+static void poison_declarations(parser *p, uint32_t s, uint32_t e)
+{
+    const char *t = p->ast->text;
+    ast_policy *ast = p->ast;
+    for (uint32_t i = s; i < e; i++) {
+        if (t[i] != '{')
+            continue;
+        uint32_t j = i + 1;
+        while (j < e && is_blank(t[j]))
+            j++;
+        uint32_t n0 = j;
+        if (j >= e || !is_ident_start(t[j]))
+            continue;
+        while (j < e && is_ident_char(t[j]))
+            j++;
+        uint32_t n1 = j;
+        while (j < e && is_blank(t[j]))
+            j++;
+        if (j >= e || t[j] != ':')
+            continue;
+        if (ast->npoisoned == ast->cap_poisoned) {
+            uint32_t cap = ast->cap_poisoned ? ast->cap_poisoned * 2 : 8;
+            const char **v = arena_alloc(&ast->ar, cap * sizeof *v);
+            if (!v) {
+                p->oom = true;
+                return;
+            }
+            if (ast->npoisoned)
+                memcpy(v, ast->poisoned, ast->npoisoned * sizeof *v);
+            ast->poisoned = v;
+            ast->cap_poisoned = cap;
+        }
+        const char *name = arena_strndup(&ast->ar, t + n0, n1 - n0);
+        if (!name) {
+            p->oom = true;
+            return;
+        }
+        ast->poisoned[ast->npoisoned++] = name;
+    }
+}
+
 /* Does [s, e) hold a placeholder `{name:...}`?  A declaration is never an
  * operand, so such a value is a template even where its other characters
  * would read as arithmetic (`{a:int}-{b:int}`). */
@@ -536,7 +612,7 @@ static bool parse_value(parser *p, ast_value *v, span at, rule_op op, span op_lo
     }
     if (is_arithmetic(t, s, e) && !has_declaration(t, s, e)) {
         v->kind = VAL_EXPR;
-        v->expr = parse_expr_at(p, s, e);
+        v->expr = parse_expr_at(p, s, e, "end of the value");
         return v->expr != NULL;
     }
     return parse_template(p, v, s, e);
@@ -559,8 +635,12 @@ void parse_rule(parser *p, span field, rule_op op, span op_loc, span val)
     }
     if (r->field_len > DC_MAX_NAME)
         parse_error(p, field, "field name longer than %d bytes", DC_MAX_NAME);
-    if (!parse_value(p, &r->value, val, op, op_loc))
-        r->value.kind = VAL_EMPTY, r->field = NULL, p->block->nrules--;
+    if (!parse_value(p, &r->value, val, op, op_loc)) {
+        /* the rule is dropped; its declarations must not cascade */
+        poison_declarations(p, val.start, val.end);
+        p->block->nrules--;
+        p->syntax_error = true;
+    }
 }
 
 /* ------------------------------------------------------------ entry */
@@ -587,5 +667,6 @@ bool parse_policy(ast_policy *ast, dc_diags *diags)
     p.mode = LM_LINE;
     p.start_token = START_FILE;
     yyparse(&p);
+    ast->syntax_errors = p.syntax_error || diags->nerrors > 0;
     return !p.oom;
 }

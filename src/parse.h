@@ -29,14 +29,19 @@ typedef struct parser {
     ast_block *block;       /* the current block, or NULL before the first header */
     ast_expr *expr;         /* result of an expression parse */
     bool syntax_error;
+    const char *eof_name;   /* what the end of the text is called in messages */
 } parser;
 
 /* Parse the whole policy text (ast->text, ast->len).  Every syntax error
  * goes to diags.  Returns false only when memory ran out. */
 bool parse_policy(ast_policy *ast, dc_diags *diags);
 
-/* Parse [start, end) of the policy text as one expression. */
-ast_expr *parse_expr_at(parser *p, uint32_t start, uint32_t end);
+/* Parse [start, end) of the policy text as one expression; `what` names its
+ * end in messages ("end of the placeholder"). */
+ast_expr *parse_expr_at(parser *p, uint32_t start, uint32_t end, const char *what);
+/* A header line with a syntax error: open a block that is not checked, so
+ * its rules do not land in the previous block. */
+void parse_broken_header(parser *p, uint32_t at);
 
 /* Glue called by the grammar's actions. */
 struct YYLTYPE;

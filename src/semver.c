@@ -925,7 +925,7 @@ static void each_piece(rctx *cx, const wtext *in, wtext *out, piece_fn *fn)
 static void piece_caret(rctx *cx, const wtext *in, size_t from, size_t to, wtext *out)
 {
     xmatch x;
-    const char *s = in->c + from;
+    const char *s = in->c ? in->c + from : "";
     size_t n = to - from;
 
     if (n > 0 && s[0] == '^' && m_xrangeplain(s, n, 1, &x) == n) {
@@ -939,7 +939,7 @@ static void piece_caret(rctx *cx, const wtext *in, size_t from, size_t to, wtext
 static void piece_tilde(rctx *cx, const wtext *in, size_t from, size_t to, wtext *out)
 {
     xmatch x;
-    const char *s = in->c + from;
+    const char *s = in->c ? in->c + from : "";
     size_t n = to - from, k = 1;
 
     if (n > 1 && s[1] == '>')
@@ -955,7 +955,7 @@ static void piece_tilde(rctx *cx, const wtext *in, size_t from, size_t to, wtext
 static void piece_xrange(rctx *cx, const wtext *in, size_t from, size_t to, wtext *out)
 {
     xmatch x;
-    const char *s = in->c + from;
+    const char *s = in->c ? in->c + from : "";
     size_t n = to - from, g = m_gtlt(s, n, 0);
     char op[3] = { 0 };
 

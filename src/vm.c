@@ -195,12 +195,11 @@ static bool as_int(const value *v, int64_t *out)
     return true;
 }
 
-/* Store an arithmetic result: hex when either operand was hex. */
+/* Store an arithmetic result: hex when either operand was hex, unless it is
+ * negative (hex has no sign): then an int, which compares the same. */
 static bool put_int(value *dst, int64_t x, bool hex)
 {
-    if (hex) {
-        if (x < 0)
-            return false;
+    if (hex && x >= 0) {
         dst->type = VT_HEX;
         dst->as.u = (uint64_t)x;
     } else {

@@ -160,11 +160,11 @@ Test(scope, reference_after_declaration_in_text)
     clean(HEAD "    b = {x:int}\n    c = {x}\n    where x > 0\n");
 }
 
-/* BUG: a reference that precedes its declaration is reported as
+/* Regression (fixed): a reference that precedes its declaration is reported as
  * "undeclared variable", not as a reference before the declaration (a lint
  * error of its own in SPEC 2.9), and the declaration then gets a spurious
  * "unused variable" warning. */
-Test(scope, used_before_declaration, .disabled = true)
+Test(scope, used_before_declaration)
 {
     one_error(HEAD "    b = {x}\n    c = {x:int}\n", 4, 10, "before its declaration");
     one_error(HEAD "    where x > 0\n    c = {x:int}\n", 4, 11, "before its declaration");
@@ -436,9 +436,9 @@ Test(structure, two_policy)
               "COMPATIBLE:\n    a = 1\n", 3, 1, "second POLICY block");
 }
 
-/* BUG: SELF after a COMPATIBLE block is reported twice: "SELF must come
+/* Regression (fixed): SELF after a COMPATIBLE block is reported twice: "SELF must come
  * before the COMPATIBLE blocks" and then "no SELF block", which is false. */
-Test(structure, self_after_compatible_one_error, .disabled = true)
+Test(structure, self_after_compatible_one_error)
 {
     one_error("COMPATIBLE:\n    a = 1\nSELF:\n    a = 1\n", 3, 1, "SELF");
 }
@@ -475,10 +475,10 @@ Test(ordering, untyped_values)
     one_error("SELF:\n    a = {n:int}\nCOMPATIBLE:\n    b < x{n}\n", 4, 9, "untyped value");
 }
 
-/* BUG: the hint of "ordering operator on an untyped value" suggests a
+/* Regression (fixed): the hint of "ordering operator on an untyped value" suggests a
  * declaration such as {v:int}, which is itself an error under an ordering
  * operator (SPEC 2.2: a declaration only in an '=' rule). */
-Test(ordering, hint_does_not_suggest_a_declaration, .disabled = true)
+Test(ordering, hint_does_not_suggest_a_declaration)
 {
     one_error(HEAD "    b < \"5\"\n", 4, 7, "untyped value");
     const char *m = dc_diags_get(K.d, 0)->message;

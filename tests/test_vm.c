@@ -820,11 +820,11 @@ Test(expr, hex_arithmetic)
     COMPATIBLE("    h = {h:hex}\n    where h * 2 == 62", "h=1f");
 }
 
-/* BUG: arithmetic with a hex operand is stored as hex, so any negative
+/* Regression (fixed): arithmetic with a hex operand is stored as hex, so any negative
  * result is reported as "integer overflow": `h - 0x20 < 0` with h = 0x10 and
  * `min(h, -1)` fail, although -16 and -1 fit in 64 bits (SPEC 2.6: overflow
  * means the result does not fit; hex compares numerically with int). */
-Test(expr, hex_arithmetic_negative_result, .disabled = true)
+Test(expr, hex_arithmetic_negative_result)
 {
     COMPATIBLE("    h = {h:hex}\n    where h - 0x20 < 0", "h=10");
     COMPATIBLE("    h = {h:hex}\n    where -h == -16", "h=10");
