@@ -183,7 +183,7 @@ static dc_status read_directory(dc_inventory *inv, const char *path, dc_error *e
         n++;
     }
     closedir(dir);
-    if (st == DC_OK)
+    if (st == DC_OK && n > 1)
         qsort(names, n, sizeof *names, name_cmp);
     size_t plen = strlen(path);
     while (plen > 1 && path[plen - 1] == '/')

@@ -289,7 +289,7 @@ static dc_status migration_self(const sysfs_dir *d, dc_facts *vendor, const char
         n++;
     }
     closedir(dir);
-    if (status == DC_OK)
+    if (status == DC_OK && n > 1)
         qsort(names, n, sizeof *names, name_cmp);
     for (size_t i = 0; i < n && status == DC_OK; i++) {
         char file[SYSFS_PATH_MAX], msg[512];
