@@ -6,7 +6,8 @@
 #      tests/data/policies/ (NAME.json, NAME.explain: `compatc check` run
 #      from policies/, so file names in reasons are relative);
 #   4. each policy compiles to a .cbc that disassembles and gives the same
-#      golden output, reasons included;
+#      golden output, reasons included; `match` over an inventory prints
+#      tests/data/policies/gvt-fleet.match;
 #   5. each POLICY.cases.yaml passes `compatc test`.
 # Environment (set by `make check`): COMPATC, the compatc to test, and
 # top_srcdir.  Prints one line per check, then "N passed, N failed".
@@ -179,6 +180,10 @@ golden model-newer json device-model.compat device-model-src-newer.kv device-mod
 golden uuid2-uuid1 json - self-describing/uuid2.txt self-describing/uuid1.txt
 golden uuid1-uuid2 explain - self-describing/uuid1.txt self-describing/uuid2.txt
 golden uuid3-uuid1 explain - self-describing/uuid3.txt self-describing/uuid1.txt
+
+# an inventory: one JSON line per device, in inventory order, exit 0
+run "$P" match --policy gvt-share.compat gvt-share-src-half.kv gvt-share-fleet.yaml
+compare "golden gvt-fleet.match" "$G/gvt-fleet.match"
 
 # --------------------------------------------------------------- 5. cases
 for cases in "$P"/*.cases.yaml "$P"/self-describing/*.cases.yaml; do
