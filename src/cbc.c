@@ -747,8 +747,6 @@ dc_status dc_policy_read_file(const char *path, dc_policy **out, dc_diags **diag
     return st;
 }
 
-/* ------------------------------------------------------------ verifier */
-
 /* ------------------------------------------------------------ verifier
  *
  * Static checks first (every table, every operand), then a forward dataflow
@@ -795,7 +793,7 @@ typedef struct ver {
     int32_t *head;      /* pc - entry -> first jump landing there, or -1 */
     jump *jumps;
     uint32_t njumps;
-    uint64_t budget;
+    uint64_t budget, budget0;
     uint32_t pc;        /* the instruction being checked, for messages */
     bool in_self;
 } ver;
@@ -1197,10 +1195,9 @@ static bool check_blocks(ver *v)
             if (i > 0 && v->self_reg[x->reg])
                 return vfail(v, "variable %u: register %u is a SELF variable's",
                              b->first_var + k, x->reg);
-            for (uint32_t j = 0; j < k; j++)
-                if (p->vars[b->first_var + j].reg == x->reg)
-                    return vfail(v, "variables %u and %u share register %u", b->first_var + j,
-                                 b->first_var + k, x->reg);
+            if (v->stamp[x->reg] == i + 1)
+                return vfail(v, "block %u: two variables share register %u", i, x->reg);
+            v->stamp[x->reg] = i + 1;
         }
         if (i == 0)
             for (uint32_t k = 0; k < b->nvars; k++)
@@ -1341,8 +1338,8 @@ static bool merge(ver *v, const jump *j, bool assign)
 {
     uint32_t end = v->nlog;
     if (end - j->pos > v->budget)
-        return vfail(v, "block too complex to verify (more than %u merge steps)",
-                     VERIFY_BUDGET_MAX);
+        return ifail(v, "the program is too complex to verify (more than %llu merge steps)",
+                     (unsigned long long)v->budget0);
     v->budget -= end - j->pos;
     v->mstamp++;
     for (uint32_t i = j->pos; i < end; i++) {
@@ -1377,7 +1374,8 @@ static bool need(ver *v, uint32_t reg, unsigned mask)
 {
     uint8_t t = v->ty[reg];
     if (t == VT_NONE)
-        return ifail(v, "register %u is read but not written on every path", reg);
+        return ifail(v, "register %u is read but not written (with one type) on every path",
+                     reg);
     if (!(M(t) & mask))
         return ifail(v, "register %u holds %s, read as %s", reg, tname(t), mask_text(mask));
     return true;
@@ -1514,6 +1512,7 @@ static bool flow_block(ver *v, uint32_t bi)
         v->head[k] = -1;
     bool reach = true;
     for (uint32_t pc = b->entry; pc < b->end; pc++) {
+        v->pc = pc;
         for (int32_t j = v->head[pc - b->entry]; j >= 0; j = v->jumps[j].next) {
             if (!merge(v, &v->jumps[j], !reach))
                 return false;
@@ -1552,6 +1551,8 @@ bool cbc_verify(const program *p, char *msg, size_t cap)
     bool ok = v.ty && v.self_reg && v.stamp;
     if (!ok)
         vfail(&v, "out of memory");
+    else
+        memset(v.stamp, 0, nregs * sizeof *v.stamp);
     ok = ok && check_consts(&v) && check_ctables(&v) && check_templates(&v) &&
          check_names(&v) && check_blocks(&v);
     for (uint32_t i = 0; ok && i < p->nblocks; i++)
@@ -1565,7 +1566,7 @@ bool cbc_verify(const program *p, char *msg, size_t cap)
             ok = vfail(&v, "out of memory");
     }
     uint64_t budget = VERIFY_BUDGET_BASE + (uint64_t)256 * p->ncode;
-    v.budget = budget < VERIFY_BUDGET_MAX ? budget : VERIFY_BUDGET_MAX;
+    v.budget = v.budget0 = budget < VERIFY_BUDGET_MAX ? budget : VERIFY_BUDGET_MAX;
     /* SELF starts with nothing written; every COMPATIBLE block starts with
      * SELF's variables, as SELF's OK left them */
     ok = ok && flow_block(&v, 0);
