@@ -300,6 +300,27 @@ Test(api, allocation_failures_are_reported)
     }
 }
 
+Test(api, allocation_failures_in_yaml)
+{
+    const char *text = "a: 1\nb: [x, y]\nc: {d: 2, e: 3}\nf: ~\n";
+    int k;
+    for (k = 0; k < 200; k++) {
+        failing fl = { k };
+        dc_alloc a = { failing_realloc, plain_free, &fl };
+        dc_facts *f = NULL;
+        dc_error err = { 0 };
+        dc_status st = facts_parse_yaml_ex(&a, "t.yaml", text, strlen(text), &f, &err);
+        if (st == DC_OK) {
+            cr_assert_eq(dc_facts_count(f), 5);
+            dc_facts_free(f);
+            break;
+        }
+        cr_assert_eq(st, DC_ERR_NOMEM, "k=%d: %s", k, err.message);
+        cr_assert_null(f);
+    }
+    cr_assert_lt(k, 200);
+}
+
 /* ------------------------------------------------------- key=value text */
 
 Test(kv, basic)
