@@ -198,10 +198,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, parser *p)
     char msg[400];
     size_t k = 0;
 
+    parse_broken_header(p, at->start);
     if (at->start < p->error_line_end)  /* the lexer said it already */
         return 0;
     p->syntax_error = true;
-    parse_broken_header(p, at->start);
     if (got == YYSYMBOL_LEXERROR)
         return 0;
     k += (size_t)snprintf(msg + k, sizeof msg - k, "unexpected %s",

@@ -542,7 +542,15 @@ static bool str_item(chk *c, chk_ct *ct, uint32_t s, uint32_t e)
             char ch = t[i];
             if (ch == '\\' && i + 1 < e - 1) {
                 ch = t[++i];
-                ch = ch == 'n' ? '\n' : ch == 't' ? '\t' : ch;
+                if (ch == 'n')
+                    ch = '\n';
+                else if (ch == 't')
+                    ch = '\t';
+                else if (ch != '"' && ch != '\\') {
+                    err(c, (span){ i - 1, i + 1 }, "unknown escape '\\%c' (use \\\" \\\\ "
+                        "\\n or \\t)", ch);
+                    return false;
+                }
             }
             d[n++] = ch;
         }
@@ -620,6 +628,10 @@ static chk_ct *check_constraint(chk *c, ast_part *pt)
         size_t eoff = 0;
         if (!sv_range_parse(c->alloc, t + ct->loc.start, ct->loc.end - ct->loc.start, &ct->sv,
                             msg, sizeof msg, &eoff)) {
+            if (!strncmp(msg, "out of memory", 13)) {   /* not the policy's fault */
+                c->oom = true;
+                return NULL;
+            }
             uint32_t at = ct->loc.start + (uint32_t)eoff;
             if (at >= ct->loc.end)
                 at = ct->loc.start;
@@ -907,7 +919,11 @@ bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked
             warn(&c, v->decl, "unused variable '%s' (a name starting with '_' is exempt)",
                  v->name);
     }
-    span end = { ast->len, ast->len };
+    /* "no SELF" and friends point at the last line, not past it */
+    uint32_t last = ast->len;
+    while (last > 0 && (ast->text[last - 1] == '\n' || ast->text[last - 1] == '\r'))
+        last--;
+    span end = { last, last };
     if (!saw_self && !broken && ast->nblocks <= DC_MAX_BLOCKS)
         err(&c, end, "no SELF block: a policy says which targets it is for in 'SELF:'");
     if (ncompat == 0 && !broken && ast->nblocks <= DC_MAX_BLOCKS)

@@ -548,16 +548,17 @@ static void cg_program(cg *g)
         g->oom = true;
         return;
     }
-    for (uint32_t i = 0; i < c->nslots; i++) {
+    for (uint32_t i = 0; i < c->nslots && !g->oom; i++) {
         slotinfo *s = PUSH(g, slots, nslots, cap_slots);
         if (!s)
-            return;
+            break;
         s->name = intern(g, c->slots[i].name, c->slots[i].len);
         s->types = c->slots[i].types;
     }
-    cg_block(g, &g->ast->blocks[c->self_block], PB_SELF);
-    for (uint32_t b = 0; b < g->ast->nblocks && b < DC_MAX_BLOCKS; b++)
-        if (g->ast->blocks[b].kind == BK_COMPATIBLE)
+    if (!g->oom)
+        cg_block(g, &g->ast->blocks[c->self_block], PB_SELF);
+    for (uint32_t b = 0; b < g->ast->nblocks && b < DC_MAX_BLOCKS && !g->oom; b++)
+        if (g->ast->blocks[b].kind == BK_COMPATIBLE && !g->ast->blocks[b].broken)
             cg_block(g, &g->ast->blocks[b], PB_COMPATIBLE);
     mem_free(p->alloc, g->var_reg);
     g->var_reg = NULL;
@@ -579,10 +580,11 @@ dc_status policy_finish(dc_policy *pol, dc_error *err)
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     pol->name = dup_pref(p, p->name);
     pol->file = dup_pref(p, p->file);
-    pol->block_names = mem_array(p->alloc, p->nblocks ? p->nblocks : 1, sizeof(char *));
+    size_t nnames = p->nblocks ? p->nblocks : 1;
+    if (nnames <= SIZE_MAX / sizeof(char *))
+        pol->block_names = mem_zalloc(p->alloc, nnames * sizeof(char *));
     if (!pol->name || !pol->file || !pol->block_names)
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
-    memset(pol->block_names, 0, (p->nblocks ? p->nblocks : 1) * sizeof(char *));
     for (uint32_t i = 0; i < p->nblocks; i++)
         if (p->blocks[i].name.len) {
             pol->block_names[i] = dup_pref(p, p->blocks[i].name);
