@@ -851,16 +851,24 @@ static bool pref_in_pool(const program *p, pref r)
     return r.off <= p->pool_len && r.len <= p->pool_len - r.off;
 }
 
-/* A pool reference; `name`: also free of NUL bytes (the API hands names out
- * as C strings). */
+/* A pool reference; `name`: also free of NUL bytes, and followed by one (the
+ * API hands names out as C strings). */
 static bool check_pref(ver *v, pref r, bool name, const char *what, uint32_t i)
 {
     const program *p = v->p;
+    char label[64];
+    if (i == UINT32_MAX)
+        snprintf(label, sizeof label, "%s", what);
+    else
+        snprintf(label, sizeof label, "%s %u", what, i);
     if (!pref_in_pool(p, r))
-        return vfail(v, "%s %u: string at %u+%u is outside the pool (%u bytes)", what, i,
-                     r.off, r.len, p->pool_len);
+        return vfail(v, "%s: string at %u+%u is outside the pool (%u bytes)", label, r.off,
+                     r.len, p->pool_len);
     if (name && memchr(p->pool + r.off, '\0', r.len))
-        return vfail(v, "%s %u: name holds a NUL byte", what, i);
+        return vfail(v, "%s: name holds a NUL byte", label);
+    /* names are handed out as C strings, straight from the pool */
+    if (name && r.len && (r.len == p->pool_len - r.off || p->pool[r.off + r.len] != '\0'))
+        return vfail(v, "%s: name is not followed by a NUL byte", label);
     return true;
 }
 
@@ -920,8 +928,8 @@ static bool check_header(ver *v)
                      DC_MAX_BLOCKS);
     if (p->pool_len == 0 || p->pool[p->pool_len - 1] != '\0')
         return vfail(v, "the pool does not end with a NUL byte");
-    if (!check_pref(v, p->name, true, "policy name", 0) ||
-        !check_pref(v, p->file, true, "file name", 0))
+    if (!check_pref(v, p->name, true, "policy name", UINT32_MAX) ||
+        !check_pref(v, p->file, true, "file name", UINT32_MAX))
         return false;
     return true;
 }

@@ -971,7 +971,10 @@ Test(cbc, disasm_listing)
 /* ------------------------------------------------------------ mutations */
 
 /* xorshift64*: a fixed seed, so every run mutates the same way */
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+#ifndef MUTATION_SEED
+#define MUTATION_SEED 0x9e3779b97f4a7c15ull
+#endif
+static uint64_t rng_state = MUTATION_SEED;
 
 static uint64_t rnd(void)
 {
