@@ -7,6 +7,7 @@
 #   expect_rc NAME N             the last run exited with N
 #   expect_stdout NAME TEXT      its stdout is TEXT (plus a final newline), exactly
 #   expect_stdout_file NAME F    its stdout is the content of file F, byte for byte
+#   expect_stdout_is NAME <<EOF  its stdout is the here-document, byte for byte
 #   expect_stdout_has NAME S     its stdout contains the string S
 #   expect_stderr_has NAME S     its stderr contains the string S
 #   expect_stdout_lacks NAME S   its stdout does not contain S
@@ -119,6 +120,11 @@ expect_stdout_file() {
         diff -u "$2" "$OUT" >"$T/.diff" 2>&1
         fail "$1" "stdout differs (- want, + got)" "$T/.diff"
     fi
+}
+
+expect_stdout_is() {
+    cat >"$T/.want"
+    expect_stdout_file "$1" "$T/.want"
 }
 
 expect_stdout_has() {
