@@ -749,6 +749,36 @@ Test(limits, rules_1025_fail)
     diag_at(0, 3 + 1025, 5, "limit 1024");
 }
 
+/* A block past the rule limit is reported once and never read past its
+ * end (the bug: lint and POLICY checks walked 1025 rules of a 1024 array,
+ * a heap overflow seen with ASan/valgrind). */
+Test(limits, rules_over_limit_in_every_kind_of_block)
+{
+    char *many = malloc(1100 * 24);
+    size_t k = 0;
+    for (int i = 0; i < 1025; i++)
+        k += (size_t)sprintf(many + k, "    f%d = 1\n", i);
+    char *t = malloc(1100 * 24 + 256);
+    sprintf(t, "POLICY:\n%sSELF:\n    a = 1\nCOMPATIBLE:\n    a = 1\n", many);
+    lint(t);
+    cr_expect_eq(L.st, DC_ERR_POLICY);
+    cr_expect(has_error("limit 1024"));
+    sprintf(t, "SELF:\n    a = 1\nCOMPATIBLE:\n    where u == 1\n%s", many);
+    lint(t);
+    cr_expect(has_error("limit 1024"));
+    cr_expect(has_error("undeclared variable 'u'"));
+    sprintf(t, "SELF:\n%sCOMPATIBLE:\n    a = 1\n", many);
+    lint(t);
+    cr_expect(has_error("limit 1024"));
+    free(t);
+    t = malloc(2 * 1100 * 24 + 256);
+    sprintf(t, "SELF:\n    a = 1\nCOMPATIBLE:\n%sCOMPATIBLE:\n%s", many, many);
+    lint(t);
+    cr_expect(has_error("limit 1024"));
+    free(t);
+    free(many);
+}
+
 static char *blocks(size_t n)
 {
     size_t cap = 64 + 32 * n;

@@ -1176,6 +1176,98 @@ Test(eval, batch_matches_single_checks)
     dc_facts_free(src);
 }
 
+Test(eval, batch_many_blocks_and_registers)
+{
+    /* more blocks and registers than dc_check_batch keeps on its stack */
+    static char p[8192];
+    size_t k = (size_t)snprintf(p, sizeof p, "SELF:\n    v = {tv:int}\n");
+    for (int i = 0; i < 12; i++)
+        k += (size_t)snprintf(p + k, sizeof p - k,
+                              "COMPATIBLE b%d:\n    n = {n%d:int}\n"
+                              "    where (n%d + 1) * (n%d + 2) * (n%d + 3) * (tv + 4) == %d\n",
+                              i, i, i, i, i, i);
+    snprintf(p + k, sizeof p - k, "COMPATIBLE last:\n    v = {tv}\n");
+    release();
+    C.pol = compile_ok(p);
+    dc_facts *src = mkfacts("n=5\nv=7"), *t1 = mkfacts("v=7"), *t2 = mkfacts("v=8"),
+             *t3 = mkfacts("w=1");
+    dc_prepared *ps = NULL, *pt[3] = { 0 };
+    cr_assert_eq(dc_prepare(C.pol, src, &ps, NULL), DC_OK);
+    cr_assert_eq(dc_prepare(C.pol, t1, &pt[0], NULL), DC_OK);
+    cr_assert_eq(dc_prepare(C.pol, t2, &pt[1], NULL), DC_OK);
+    cr_assert_eq(dc_prepare(C.pol, t3, &pt[2], NULL), DC_OK);
+    dc_verdict v[3];
+    int32_t b[3];
+    cr_assert_eq(dc_check_batch(C.pol, ps, (const dc_prepared *const *)pt, 3, v, b), DC_OK);
+    cr_expect_eq(v[0], DC_COMPATIBLE);
+    cr_expect_eq(b[0], 12);
+    cr_expect_eq(v[1], DC_INCOMPATIBLE);
+    cr_expect_eq(v[2], DC_TARGET_MISMATCH);
+    /* the same through dc_check: SELF's binding survives the blocks' temporaries */
+    C.res = dc_result_new(C.pol);
+    cr_assert_eq(dc_check(C.pol, ps, pt[0], C.res), DC_OK);
+    cr_expect_eq(dc_result_verdict(C.res), DC_COMPATIBLE);
+    cr_expect_str_eq(dc_result_block_name(C.res), "last");
+    expect_binding("tv", "7");
+    cr_assert_eq(dc_check(C.pol, ps, pt[1], C.res), DC_OK);
+    cr_expect_eq(dc_result_reasons(C.res), 13);
+    for (int i = 0; i < 3; i++)
+        dc_prepared_free(pt[i]);
+    dc_prepared_free(ps);
+    dc_facts_free(src);
+    dc_facts_free(t1);
+    dc_facts_free(t2);
+    dc_facts_free(t3);
+}
+
+Test(eval, long_values_in_reasons)
+{
+    /* a 4096-byte fact in a reason and in the explanation */
+    static char kv[4200];
+    strcpy(kv, "a=");
+    memset(kv + 2, 'z', 4096);
+    kv[4098] = '\0';
+    INCOMPATIBLE("    a = short\nCOMPATIBLE:\n    a = other", kv);
+    dc_reason r = reason(1);
+    cr_expect_eq(strlen(r.actual), 4096);
+    cr_expect_geq(strlen(r.message), 4096);
+    const char *e = dc_result_explain(C.res);
+    cr_assert_not_null(e);
+    cr_expect_geq(strlen(e), 2 * 4096);
+    cr_expect(strstr(e, "t.compat:4:") && strstr(e, "t.compat:6:"), "explain names both lines");
+}
+
+Test(eval, sets_beyond_scratch_fail_conservatively)
+{
+    /* 1100 distinct items: a set() conversion is bounded, and refusing is safe */
+    static const char digits[] =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    static char kv[8192];
+    size_t k = (size_t)snprintf(kv, sizeof kv, "s=");
+    for (int i = 0; i < 1100; i++) {
+        if (i)
+            kv[k++] = ',';
+        if (i >= 62)
+            kv[k++] = digits[i / 62];
+        kv[k++] = digits[i % 62];
+    }
+    kv[k] = '\0';
+    cr_assert_lt(k, 4098);
+    dc_verdict v = src_check("    where len(set(source.s)) > 0", kv);
+    cr_expect(v == DC_INCOMPATIBLE || v == DC_COMPATIBLE);
+    if (v == DC_INCOMPATIBLE)
+        expect_reason_has("1024");
+    /* a declared set of the same fact */
+    COMPATIBLE("    s = {s:set}\n    where len(s) == 1100", kv);
+}
+
+Test(template, set_declaration_in_span)
+{
+    COMPATIBLE("    caps = caps:{c:set}\n    where contains(c, \"b\")", "caps=caps:a,b,c");
+    expect_binding("c", "a,b,c");
+    INCOMPATIBLE("    caps = caps:{c:set}\n    where contains(c, \"d\")", "caps=caps:a,b,c");
+}
+
 /* ------------------------------------------------------------ bindings (2.4) */
 
 Test(bindings, canonical_rendering)
