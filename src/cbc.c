@@ -604,8 +604,30 @@ static bool read_section(program *p, const uint8_t *data, const sec *s, sec_id i
     return true;
 }
 
-/* The header and the section table: everything about the file's shape.
- * Fills s[1..NSECTIONS]. */
+/* The section whose end a truncated file cuts off, for the message; NULL
+ * when the section table is not readable. */
+static const char *cut_section(const uint8_t *d, size_t len, uint64_t *end)
+{
+    uint64_t at = HEADER_SIZE + (uint64_t)NSECTIONS * SECTION_ENTRY;
+    if (len < at)
+        return NULL;
+    rbuf r = { d, HEADER_SIZE, true };
+    for (uint32_t i = 1; i < SEC__END; i++) {
+        uint32_t id = r32(&r), count = r32(&r), off = r32(&r), size = r32(&r);
+        (void)count;
+        if (id != i || off != at)
+            return NULL;
+        at += size;
+        if (at > len) {
+            *end = at;
+            return sections[i].name;
+        }
+    }
+    return NULL;
+}
+
+/* The header and the section table: everything about the file's shape,
+ * and its checksum.  Fills s[1..NSECTIONS]. */
 static dc_status read_layout(const char *file, const uint8_t *d, size_t len,
                              sec s[SEC__END], dc_error *err)
 {
@@ -622,17 +644,43 @@ static dc_status read_layout(const char *file, const uint8_t *d, size_t len,
     if (version != CBC_VERSION)
         return dc_error_set(err, DC_ERR_BYTECODE, "%s: format version %u is not supported "
                             "(this library reads version %d)", file, version, CBC_VERSION);
+    if (size > len) {
+        uint64_t end = 0;
+        const char *name = cut_section(d, len, &end);
+        if (len < HEADER_SIZE + (uint64_t)NSECTIONS * SECTION_ENTRY)
+            return dc_error_set(err, DC_ERR_BYTECODE, "%s: truncated: the section table ends "
+                                "at byte %d of %zu", file, HEADER_SIZE + NSECTIONS * SECTION_ENTRY,
+                                len);
+        if (name)
+            return dc_error_set(err, DC_ERR_BYTECODE, "%s: truncated: section '%s' ends at "
+                                "byte %llu of %zu", file, name, (unsigned long long)end, len);
+        return dc_error_set(err, DC_ERR_BYTECODE, "%s: truncated: the header says %u bytes, "
+                            "the file has %zu", file, size, len);
+    }
+    /* more bytes than the header says: garbage after a whole file, when
+     * the file up to its size is intact */
+    if (size < len && size >= HEADER_SIZE && file_crc(d, size) == stored_crc)
+        return dc_error_set(err, DC_ERR_BYTECODE, "%s: %zu bytes of trailing data after the "
+                            "end of the file (byte %u)", file, len - size, size);
+    uint32_t crc = file_crc(d, len);
+    if (crc != stored_crc)
+        return dc_error_set(err, DC_ERR_BYTECODE, "%s: bad checksum (stored 0x%08x, computed "
+                            "0x%08x): the file is damaged", file, stored_crc, crc);
+    /* from here on, the bytes are as written: what is wrong was written so */
+    if (size != len)
+        return dc_error_set(err, DC_ERR_BYTECODE, "%s: the header says %u bytes, the file has "
+                            "%zu", file, size, len);
     if (flags || !r.zero_ok)
         return dc_error_set(err, DC_ERR_BYTECODE, "%s: unknown flags in the header", file);
     if (nsec != NSECTIONS || table != HEADER_SIZE)
         return dc_error_set(err, DC_ERR_BYTECODE, "%s: the header announces %u sections at "
                             "byte %u; version %d files have %d at byte %d", file, nsec, table,
                             CBC_VERSION, NSECTIONS, HEADER_SIZE);
-    uint64_t data_start = HEADER_SIZE + (uint64_t)NSECTIONS * SECTION_ENTRY;
-    if (len < data_start)
-        return dc_error_set(err, DC_ERR_BYTECODE, "%s: truncated: the section table ends at "
-                            "byte %llu of %zu", file, (unsigned long long)data_start, len);
-    uint64_t at = data_start;
+    uint64_t at = HEADER_SIZE + (uint64_t)NSECTIONS * SECTION_ENTRY;
+    if (len < at)
+        return dc_error_set(err, DC_ERR_BYTECODE, "%s: the section table ends at byte %llu, "
+                            "past the end of the file (%zu bytes)", file,
+                            (unsigned long long)at, len);
     for (uint32_t i = 1; i < SEC__END; i++) {
         uint32_t id = r32(&r);
         s[i].count = r32(&r);
@@ -652,24 +700,13 @@ static dc_status read_layout(const char *file, const uint8_t *d, size_t len,
                                 (unsigned long long)s[i].count * sections[i].size);
         at += s[i].size;
         if (at > len)
-            return dc_error_set(err, DC_ERR_BYTECODE, "%s: truncated: section '%s' ends at "
-                                "byte %llu of %zu", file, name, (unsigned long long)at, len);
+            return dc_error_set(err, DC_ERR_BYTECODE, "%s: section '%s' ends at byte %llu, past "
+                                "the end of the file (%zu bytes)", file, name,
+                                (unsigned long long)at, len);
     }
-    if (at != size || size != len) {
-        if (size > len)
-            return dc_error_set(err, DC_ERR_BYTECODE, "%s: truncated: the header says %u "
-                                "bytes, the file has %zu", file, size, len);
-        if (at < len)
-            return dc_error_set(err, DC_ERR_BYTECODE, "%s: %llu bytes of trailing data after "
-                                "the last section (byte %llu)", file,
-                                (unsigned long long)(len - at), (unsigned long long)at);
-        return dc_error_set(err, DC_ERR_BYTECODE, "%s: the header says %u bytes, the sections "
-                            "end at byte %llu", file, size, (unsigned long long)at);
-    }
-    uint32_t crc = file_crc(d, len);
-    if (crc != stored_crc)
-        return dc_error_set(err, DC_ERR_BYTECODE, "%s: bad checksum (stored 0x%08x, computed "
-                            "0x%08x): the file is damaged", file, stored_crc, crc);
+    if (at != len)
+        return dc_error_set(err, DC_ERR_BYTECODE, "%s: the sections end at byte %llu, the file "
+                            "at byte %zu", file, (unsigned long long)at, len);
     return DC_OK;
 }
 

@@ -589,7 +589,30 @@ Test(cbc, header_errors)
 
     memcpy(m, d, len);
     memset(m + len, 0, 7);
-    expect_error(m, len + 7, DC_ERR_BYTECODE, "7 bytes of trailing data");
+    expect_error(m, len + 7, DC_ERR_BYTECODE, "7 bytes of trailing data after the end of the "
+                 "file");
+    m[40] ^= 1;     /* and damaged: the checksum says so */
+    expect_error(m, len + 7, DC_ERR_BYTECODE, "bad checksum");
+
+    /* damage in the section table reads as damage... */
+    memcpy(m, d, len);
+    m[32 + 2 * 16 + 4] ^= 1;    /* count of 'constants' */
+    expect_error(m, len, DC_ERR_BYTECODE, "bad checksum");
+    /* ...unless the checksum was written over it: then the table is wrong */
+    fix_crc(m, len);
+    expect_error(m, len, DC_ERR_BYTECODE, "section 'constants' is ");
+    memcpy(m, d, len);
+    m[32 + 16 + 8] ^= 1;        /* offset of 'pool' */
+    fix_crc(m, len);
+    expect_error(m, len, DC_ERR_BYTECODE, "section 'pool' starts at byte ");
+    memcpy(m, d, len);
+    m[10] = 1;                  /* flags */
+    fix_crc(m, len);
+    expect_error(m, len, DC_ERR_BYTECODE, "unknown flags in the header");
+    memcpy(m, d, len);
+    m[16] ^= 4;                 /* size: smaller than the file, checksum rewritten */
+    fix_crc(m, len);
+    expect_error(m, len, DC_ERR_BYTECODE, "the header says ");
 
     dc_buffer_free(pol, d);
     dc_policy_free(pol);
