@@ -75,24 +75,21 @@ unsigned cbc_tfields(unsigned op)
 
 /* ------------------------------------------------------------ CRC-32 */
 
-/* CRC-32 as zlib and PNG compute it (reflected, polynomial 0xedb88320). */
+/* CRC-32 as zlib and PNG compute it (reflected, polynomial 0xedb88320),
+ * four bits at a time from a constant table: no global state to set up. */
 static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
 {
-    static uint32_t table[256];
-    static volatile int ready;
-    if (!ready) {
-        /* idempotent: racing threads write the same values */
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++)
-                c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        ready = 1;
-    }
+    static const uint32_t table[16] = {
+        0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
+        0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+        0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
+    };
     crc = ~crc;
-    for (size_t i = 0; i < n; i++)
-        crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        crc = (crc >> 4) ^ table[crc & 15];
+        crc = (crc >> 4) ^ table[crc & 15];
+    }
     return ~crc;
 }
 
@@ -1586,9 +1583,11 @@ bool cbc_verify(const program *p, char *msg, size_t cap)
     if (!check_header(&v))
         return false;
     uint32_t nregs = p->nregs ? p->nregs : 1, longest = 1;
-    for (uint32_t i = 0; i < p->nblocks; i++)
-        if (p->blocks[i].end > p->blocks[i].entry && p->blocks[i].end - p->blocks[i].entry > longest)
-            longest = p->blocks[i].end - p->blocks[i].entry;
+    for (uint32_t i = 0; i < p->nblocks; i++) {
+        const pblock *b = &p->blocks[i];
+        if (b->end > b->entry && b->end - b->entry > longest)
+            longest = b->end - b->entry;
+    }
     const dc_alloc *a = p->alloc;
     v.ty = mem_zalloc(a, nregs);
     v.self_reg = mem_zalloc(a, nregs);

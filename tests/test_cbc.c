@@ -316,6 +316,8 @@ static const char *const suites[] = {
 };
 #define NSUITES (sizeof suites / sizeof *suites)
 
+static uint32_t crc_of(const uint8_t *p, size_t len);
+
 /* ------------------------------------------------------------ round trips */
 
 Test(cbc, roundtrip_same_results)
@@ -424,6 +426,11 @@ Test(cbc, layout)
     cr_assert_eq(d[20], 15);                            /* sections */
     cr_assert_eq(d[24], 32);                            /* section table */
     cr_assert(cbc_is_cbc(d, len));
+    /* the checksum is zlib's CRC-32 of every byte but its own four */
+    uint32_t stored = (uint32_t)(d[12] | d[13] << 8 | d[14] << 16 | (uint32_t)d[15] << 24);
+    cr_assert_eq(stored, crc_of(d, len));
+    /* zlib.crc32(b"123456789012" b"3456789"): the four bytes at 12 are skipped */
+    cr_assert_eq(crc_of((const uint8_t *)"123456789012....3456789", 23), 0xd36e1319u);
     cr_assert(!cbc_is_cbc("SELF:", 5));
     dc_buffer_free(pol, d);
     dc_policy_free(pol);
