@@ -799,15 +799,17 @@ dc_status dc_policy_read_file(const char *path, dc_policy **out, dc_diags **diag
 /* Steps of merging allowed: compiler output needs about (nesting of && and
  * ||) x (code size); more is a crafted file, refused rather than slow. */
 #define VERIFY_BUDGET_BASE (1u << 20)
-#define VERIFY_BUDGET_MAX  (1u << 28)
+#define VERIFY_BUDGET_MAX  (1u << 26)
+/* State changes kept for the merges, 4 bytes each; compiler output makes
+ * about one per instruction. */
+#define VERIFY_LOG_BASE    (1u << 20)
+#define VERIFY_LOG_MAX     (1u << 24)
 
 /* The type a constraint table's kind tests (ct_kind order). */
 static const uint8_t ct_type[] = { VT_INT, VT_HEX, VT_STRING, VT_SEMVER, VT_BOOL, VT_SET };
 
-typedef struct logent {
-    uint32_t reg;
-    uint8_t old;
-} logent;
+/* A state change: (register << 8) | the type it held before. */
+typedef uint32_t logent;
 
 typedef struct jump {
     uint32_t pos;       /* log length when the jump was taken */
@@ -823,7 +825,7 @@ typedef struct ver {
     uint32_t *stamp;    /* register -> last merge that saw it */
     uint32_t mstamp;
     logent *log;
-    uint32_t nlog, caplog;
+    uint32_t nlog, caplog, maxlog;
     int32_t *head;      /* pc - entry -> first jump landing there, or -1 */
     jump *jumps;
     uint32_t njumps;
@@ -1352,6 +1354,9 @@ static bool check_insn(ver *v, const pblock *b, uint32_t pc)
 
 static bool log_push(ver *v, uint32_t reg, uint8_t old)
 {
+    if (v->nlog == v->maxlog)
+        return ifail(v, "the program is too complex to verify (more than %u state changes)",
+                     v->maxlog);
     if (v->nlog == v->caplog) {
         uint32_t ncap = v->caplog ? v->caplog * 2 : 256;
         logent *n = mem_grow(v->p->alloc, v->log, ncap, sizeof *n);
@@ -1360,7 +1365,7 @@ static bool log_push(ver *v, uint32_t reg, uint8_t old)
         v->log = n;
         v->caplog = ncap;
     }
-    v->log[v->nlog++] = (logent){ reg, old };
+    v->log[v->nlog++] = reg << 8 | old;
     return true;
 }
 
@@ -1385,11 +1390,11 @@ static bool merge(ver *v, const jump *j, bool assign)
     v->budget -= end - j->pos;
     v->mstamp++;
     for (uint32_t i = j->pos; i < end; i++) {
-        uint32_t r = v->log[i].reg;
+        uint32_t r = v->log[i] >> 8;
         if (v->stamp[r] == v->mstamp)
             continue;
         v->stamp[r] = v->mstamp;
-        uint8_t then = v->log[i].old, now = v->ty[r];
+        uint8_t then = (uint8_t)v->log[i], now = v->ty[r];
         if (!set_type(v, r, assign || then == now ? then : VT_NONE))
             return false;
     }
@@ -1566,7 +1571,7 @@ static bool flow_block(ver *v, uint32_t bi)
     /* back to the state every block starts from */
     while (v->nlog) {
         v->nlog--;
-        v->ty[v->log[v->nlog].reg] = v->log[v->nlog].old;
+        v->ty[v->log[v->nlog] >> 8] = (uint8_t)v->log[v->nlog];
     }
     return true;
 }
@@ -1611,6 +1616,8 @@ bool cbc_verify(const program *p, char *msg, size_t cap)
     }
     uint64_t budget = VERIFY_BUDGET_BASE + (uint64_t)256 * p->ncode;
     v.budget = v.budget0 = budget < VERIFY_BUDGET_MAX ? budget : VERIFY_BUDGET_MAX;
+    uint64_t maxlog = VERIFY_LOG_BASE + (uint64_t)8 * p->ncode;
+    v.maxlog = (uint32_t)(maxlog < VERIFY_LOG_MAX ? maxlog : VERIFY_LOG_MAX);
     /* SELF starts with nothing written; every COMPATIBLE block starts with
      * SELF's variables, as SELF's OK left them */
     ok = ok && flow_block(&v, 0);
