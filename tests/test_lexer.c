@@ -442,6 +442,22 @@ Test(syntax, integer_literal_out_of_range)
     diag_at(0, 4, 11, "out of range");
 }
 
+/* Regression (fixed): the smallest int64 could not be written: `-9223372036854775808` is read
+ * as unary minus applied to 9223372036854775808, which is out of range, so
+ * `where n > -9223372036854775808`, `c > -9223372036854775808` and
+ * `d = -9223372036854775808` are refused although the value is a valid
+ * 64-bit signed int (SPEC 2.4), and a constraint accepts it. */
+Test(syntax, int64_min_literal)
+{
+    clean("SELF:\n    a = {n:int}\nCOMPATIBLE:\n    where n > -9223372036854775808\n"
+          "    c > -9223372036854775808\n    d = -9223372036854775808\n");
+}
+
+Test(syntax, int64_min_in_constraint)
+{
+    clean(HEAD "    b = {_x:int:-9223372036854775808..0}\n");
+}
+
 Test(syntax, every_error_of_a_file_reported)
 {
     lint("SELF:\n"                          /* 1 */

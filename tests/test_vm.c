@@ -292,6 +292,9 @@ Test(rule, ne_expression)
     const char *self = "    kind = t\n    n = {sn:int}";
     cr_expect_eq(pair_check(self, "    a != {sn}*2", "a=4", "kind=t\nn=2"), DC_INCOMPATIBLE);
     cr_expect_eq(pair_check(self, "    a != {sn}*2", "a=5", "kind=t\nn=2"), DC_COMPATIBLE);
+    /* a fact that does not parse as an int fails the rule, even under != */
+    cr_expect_eq(pair_check(self, "    a != {sn}*2", "a=four", "kind=t\nn=2"), DC_INCOMPATIBLE);
+    cr_expect_eq(pair_check(self, "    a != {sn}", "a=four", "kind=t\nn=2"), DC_INCOMPATIBLE);
 }
 
 Test(rule, ordering_with_integer_literal)
