@@ -47,7 +47,8 @@ struct ast_expr {
     ast_expr *a, *b;
     ast_expr **args;
     uint32_t nargs;
-    uint32_t depth;         /* 1 for a leaf */
+    uint32_t depth;         /* operator levels: 0 for a leaf */
+    bool min_magnitude;     /* EX_INT 2^63, valid only under a unary minus */
     /* filled by the checker */
     vtype type;
     ref_kind ref;
@@ -117,6 +118,7 @@ typedef struct ast_block {
     uint32_t line;
     const char *name;       /* COMPATIBLE name, or NULL */
     bool broken;            /* its header had a syntax error: not checked */
+    bool too_many_rules;    /* rules past DC_MAX_RULES were dropped */
     ast_rule *rules;
     uint32_t nrules, cap;
 } ast_block;
@@ -133,6 +135,7 @@ typedef struct ast_policy {
     const char **poisoned;
     uint32_t npoisoned, cap_poisoned;
     bool syntax_errors;     /* the parser reported errors */
+    bool too_many_blocks;   /* blocks past DC_MAX_BLOCKS were dropped */
 } ast_policy;
 
 const char *ex_op_str(ex_op op);

@@ -375,6 +375,10 @@ static vtype check_expr(chk *c, ast_expr *e)
     case EX_INT:
         e->is_const = true;
         t = VT_INT;
+        if (e->min_magnitude) {
+            err(c, e->loc, "integer literal out of range (64-bit signed)");
+            t = VT_NONE;
+        }
         break;
     case EX_STR:
         e->is_const = true;
@@ -924,9 +928,9 @@ bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked
     while (last > 0 && (ast->text[last - 1] == '\n' || ast->text[last - 1] == '\r'))
         last--;
     span end = { last, last };
-    if (!saw_self && !broken && ast->nblocks <= DC_MAX_BLOCKS)
+    if (!saw_self && !broken && !ast->too_many_blocks)
         err(&c, end, "no SELF block: a policy says which targets it is for in 'SELF:'");
-    if (ncompat == 0 && !broken && ast->nblocks <= DC_MAX_BLOCKS)
+    if (ncompat == 0 && !broken && !ast->too_many_blocks)
         err(&c, end, "no COMPATIBLE block: a policy needs at least one 'COMPATIBLE:' block");
     return !c.oom;
 }

@@ -65,6 +65,11 @@ ast_expr *parse_unary(parser *p, ex_op op, span at, ast_expr *a)
 {
     if (!a)
         return NULL;
+    if (op == OP_NEG && a->kind == EX_INT && a->min_magnitude) {
+        a->min_magnitude = false;   /* -2^63: the one literal that needs its sign */
+        a->loc = at;
+        return a;
+    }
     ast_expr *e = parse_node(p, EX_UNARY, at);
     if (!e)
         return NULL;
@@ -113,7 +118,16 @@ ast_expr *parse_int_literal(parser *p, span at)
     ast_expr *e = parse_node(p, EX_INT, at);
     if (!e)
         return NULL;
-    if (!parse_int(src(p, at.start), at.end - at.start, &e->ival)) {
+    const char *t = src(p, at.start);
+    uint32_t n = at.end - at.start;
+    if (!parse_int(t, n, &e->ival)) {
+        /* 2^63 is in range only under a unary minus: -9223372036854775808 */
+        if ((n == 19 && !memcmp(t, "9223372036854775808", 19)) ||
+            (n == 18 && (t[1] == 'x' || t[1] == 'X') && !memcmp(t + 2, "8000000000000000", 16))) {
+            e->ival = INT64_MIN;
+            e->min_magnitude = true;
+            return e;
+        }
         parse_error(p, at, "integer literal out of range (64-bit signed)");
         p->syntax_error = true;
     }
@@ -194,9 +208,9 @@ void parse_header(parser *p, block_kind kind, span at, span name)
 {
     ast_policy *ast = p->ast;
     if (ast->nblocks >= DC_MAX_BLOCKS) {
-        if (ast->nblocks == DC_MAX_BLOCKS)
+        if (!ast->too_many_blocks)
             parse_error(p, at, "too many blocks (limit %d)", DC_MAX_BLOCKS);
-        ast->nblocks++;     /* count past the limit so it is reported once */
+        ast->too_many_blocks = true;
         p->block = NULL;
         return;
     }
@@ -259,15 +273,15 @@ static ast_rule *new_rule(parser *p, span at)
 {
     ast_block *b = p->block;
     if (!b) {
-        if (p->ast->nblocks <= DC_MAX_BLOCKS)
+        if (!p->ast->too_many_blocks)
             parse_error(p, at, "rule outside a block: a policy starts with a header "
                                "such as 'SELF:'");
         return NULL;
     }
     if (b->nrules >= DC_MAX_RULES) {
-        if (b->nrules == DC_MAX_RULES)
+        if (!b->too_many_rules)
             parse_error(p, at, "too many rules in one block (limit %d)", DC_MAX_RULES);
-        b->nrules++;
+        b->too_many_rules = true;
         return NULL;
     }
     if (b->nrules == b->cap) {
