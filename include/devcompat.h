@@ -287,6 +287,68 @@ DC_API dc_status dc_check_facts(const dc_policy *policy, const dc_facts *source,
                                 const dc_facts *target, dc_result *result,
                                 dc_error *err);
 
+/* -------------------------------------------------------------- targets */
+
+/*
+ * "Which target would accept this source?" (SPEC 4, `compatc targets`).
+ *
+ * Every combination of the finite domains of the policy's SELF variables
+ * (in declaration order, the first varying slowest) is rendered into target
+ * facts as SELF's rules write them (literals, variables' canonical text,
+ * templates, derived values computed by the VM), and kept when SELF holds on
+ * those facts and the source passes the check (dc_check; the first matching
+ * COMPATIBLE block is reported).  Identical fact sets are reported once.
+ * A variable's values are tried alone first, and those no block accepts
+ * for this source are not combined (a source that pins a variable leaves
+ * one value).
+ *
+ * A variable without a small finite domain (no constraint, an open or
+ * larger-than-`limit` range, semver, set, a string without a list) is never
+ * guessed: the facts that depend on it are *open*, reported with SELF's rules
+ * about them (`constraint`, as written) and what the matching COMPATIBLE
+ * block still requires of them (`residue`: the block's rules that read them,
+ * with everything the source determines computed, e.g. "pci_id = 8086591d" or
+ * "major(tv) == 1 && minor(tv) >= 2").  The rest of the check still runs.
+ *
+ * `limit` bounds the combinations tried (0: 1024); a variable with more
+ * values than `limit` is open.  No target at all is not an error: the count
+ * is 0.  Fails with DC_ERR_INVALID (a NULL argument, bytecode not shaped as
+ * compiled rules) or DC_ERR_NOMEM.  The policy is only read (threads may
+ * share it); the result does not reference `source` but does reference
+ * `policy`, which must outlive it.  Release it with dc_targets_free.
+ */
+typedef struct dc_targets dc_targets;
+
+typedef struct dc_target_open {
+    const char *fact;       /* the target's fact */
+    const char *constraint; /* SELF's rules about it, as written ("pci_id = {pid:hex}");
+                               NULL when only a COMPATIBLE block reads it */
+    const char *residue;    /* what the matching block requires of it; NULL: nothing */
+} dc_target_open;
+
+DC_API dc_status dc_targets_find(const dc_policy *policy, const dc_facts *source,
+                                 size_t limit, dc_targets **out, dc_error *err);
+/* Number of targets found. */
+DC_API size_t dc_targets_count(const dc_targets *targets);
+/* 1 when there were more combinations than `limit` (some were not tried). */
+DC_API int dc_targets_limited(const dc_targets *targets);
+/* Number of combinations tried (values that no COMPATIBLE block can accept
+ * for this source, whatever the other variables are, are dropped first). */
+DC_API size_t dc_targets_tried(const dc_targets *targets);
+/* The COMPATIBLE block (0-based) that accepts the source on target i, and
+ * its name (NULL when unnamed); -1 / NULL when i is out of range. */
+DC_API int32_t dc_targets_block(const dc_targets *targets, size_t i);
+DC_API const char *dc_targets_block_name(const dc_targets *targets, size_t i);
+/* Target i's fixed facts (sorted by name, like any dc_facts); owned by
+ * `targets`.  NULL when i is out of range. */
+DC_API const dc_facts *dc_targets_facts(const dc_targets *targets, size_t i);
+/* Target i's open facts: how many, and the j-th (returns 0 when out of range).
+ * The strings live as long as `targets`. */
+DC_API size_t dc_targets_open_count(const dc_targets *targets, size_t i);
+DC_API int dc_targets_open(const dc_targets *targets, size_t i, size_t j,
+                           dc_target_open *out);
+DC_API void dc_targets_free(dc_targets *targets);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,9 +1,136 @@
-/* cli_targets.c -- `compatc targets` (SPEC 4). */
+/* cli_targets.c -- `compatc targets` (SPEC 4): which targets would accept a
+ * source.  The answer comes from dc_targets_find; this file prints it.
+ *
+ *   text:  one line per target, "POLICY: name=value ... [open fact]..."
+ *   json:  one object per policy, one per line
+ *
+ * Exit status: 0 when some policy has a target, 1 when none has (like grep:
+ * nothing found), 2 on any error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "compatc.h"
+#include "facts.h"
+
+/* Facts as `name=value` words on one line (values quoted as `facts` does). */
+static void print_facts_words(const dc_facts *f)
+{
+    size_t n = facts_render_text(f, NULL, 0);
+    char *buf = malloc(n + 1);
+    if (!buf)
+        return;
+    facts_render_text(f, buf, n + 1);
+    /* one fact per line, and a newline inside a value is escaped: join */
+    for (char *line = buf; *line;) {
+        char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        printf(" %.*s", (int)len, line);
+        line += len + (end != NULL);
+    }
+    free(buf);
+}
+
+static void print_text(const dc_policy *pol, const dc_targets *t)
+{
+    for (size_t i = 0; i < dc_targets_count(t); i++) {
+        printf("%s:", dc_policy_name(pol));
+        print_facts_words(dc_targets_facts(t, i));
+        for (size_t j = 0; j < dc_targets_open_count(t, i); j++) {
+            dc_target_open o;
+            if (!dc_targets_open(t, i, j, &o))
+                continue;
+            printf(" [%s", o.constraint ? o.constraint : o.fact);
+            if (o.residue)
+                printf("; requires %s", o.residue);
+            putchar(']');
+        }
+        putchar('\n');
+    }
+}
+
+static void print_json(const dc_policy *pol, const dc_targets *t)
+{
+    printf("{\"policy\": ");
+    json_str(stdout, dc_policy_name(pol));
+    printf(", \"file\": ");
+    json_str(stdout, dc_policy_file(pol));
+    printf(", \"targets\": [");
+    for (size_t i = 0; i < dc_targets_count(t); i++) {
+        const dc_facts *f = dc_targets_facts(t, i);
+        printf("%s{\"block\": %d, \"block_name\": ", i ? ", " : "", dc_targets_block(t, i));
+        json_str(stdout, dc_targets_block_name(t, i));
+        printf(", \"facts\": {");
+        for (size_t k = 0; k < dc_facts_count(f); k++) {
+            fputs(k ? ", " : "", stdout);
+            json_str(stdout, dc_facts_name(f, k));
+            fputs(": ", stdout);
+            json_str(stdout, dc_facts_value(f, k));
+        }
+        printf("}, \"open\": {");
+        for (size_t j = 0; j < dc_targets_open_count(t, i); j++) {
+            dc_target_open o;
+            if (!dc_targets_open(t, i, j, &o))
+                continue;
+            fputs(j ? ", " : "", stdout);
+            json_str(stdout, o.fact);
+            fputs(": {\"constraint\": ", stdout);
+            json_str(stdout, o.constraint);
+            fputs(", \"requires\": ", stdout);
+            json_str(stdout, o.residue);
+            fputc('}', stdout);
+        }
+        printf("}}");
+    }
+    printf("], \"limited\": %s, \"tried\": %zu}\n", dc_targets_limited(t) ? "true" : "false",
+           dc_targets_tried(t));
+}
 
 int cmd_targets(const cli_opts *o)
 {
-    (void)o;
-    cli_error("targets: not implemented yet");
-    return 2;
+    int need = 1 - (o->sysfs_source != NULL);
+    if (o->nargs != need) {
+        cli_error("targets takes one SOURCE (a facts file, or --sysfs-source DIR)");
+        fputs("usage: compatc targets (--policy FILE | --policy-dir DIR) SOURCE "
+              "[--limit N] [--json]\n", stderr);
+        return 2;
+    }
+    const char *sname = o->sysfs_source ? o->sysfs_source : o->args[0];
+    dc_facts *src = cli_load_facts(sname, o->sysfs_source, o->sysfs_root);
+    if (!src)
+        return 2;
+    dc_policy **pols = NULL;
+    size_t npols = 0;
+    if (cli_policies(o, &pols, &npols) != 0) {
+        dc_facts_free(src);
+        return 2;
+    }
+    int rc = 1;
+    for (size_t k = 0; k < npols; k++) {
+        dc_targets *t = NULL;
+        dc_error err;
+        if (dc_targets_find(pols[k], src, o->limit, &t, &err) != DC_OK) {
+            cli_error("%s", err.message);
+            rc = 2;
+            break;
+        }
+        if (o->json)
+            print_json(pols[k], t);
+        else
+            print_text(pols[k], t);
+        fflush(stdout);
+        if (dc_targets_limited(t))
+            cli_error("%s: more than %zu combinations of SELF's variables: only the first %zu "
+                      "were tried (--limit)", dc_policy_file(pols[k]), dc_targets_tried(t),
+                      dc_targets_tried(t));
+        if (dc_targets_count(t))
+            rc = 0;
+        dc_targets_free(t);
+    }
+    if (rc == 1)
+        cli_error("%s: no target of %s accepts this source", sname,
+                  npols == 1 ? dc_policy_file(pols[0]) : "these policies");
+    cli_policies_free(pols, npols);
+    dc_facts_free(src);
+    return rc;
 }

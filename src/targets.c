@@ -1,0 +1,1879 @@
+/* targets.c -- "which target would accept this source?" (SPEC 4, `targets`).
+ *
+ * Everything here reads the program, never the syntax tree, so a .cbc policy
+ * gets the same answer as its source.  Once per call:
+ *
+ *   1. Classify SELF's rules.  A target slot is *rendered* by its first SELF
+ *      rule that can produce it: EQSTR (the constant), LOADF (a variable's
+ *      canonical text), MATCH (a template, variables substituted), FCMP =
+ *      (a derived value, computed by the VM) or EMPTY (absent).  A variable
+ *      whose domain is small enough to enumerate is; a slot whose renderer
+ *      needs any other variable is *open*, and so is a slot SELF only
+ *      constrains (!=, <, where...).  Taint flows from open slots and open
+ *      variables through registers to every rule that reads them (to a
+ *      fixpoint: a derived slot reading an open one is open too).
+ *   2. Copy the code with the tainted rules made no-ops (RULE), so the VM
+ *      still checks everything that does not depend on open facts.
+ *
+ * Each variable's values are first tried alone (prune: the other variables
+ * forced open), and those no block can accept are not combined.  Then, per
+ * combination of the enumerated variables: render the facts, run
+ * SELF (a derived rule fails as "missing" with its registers computed:
+ * render it, add it, run again), then the real check (dc_check), or, when
+ * anything is open, the COMPATIBLE blocks of the copy.  The tainted rules of
+ * the block that held are the *residue*: decompiled, with every part that
+ * does not depend on open facts computed by the VM and folded to its value.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "facts.h"
+#include "limits.h"
+#include "vm.h"
+
+#define DEFAULT_LIMIT 1024
+
+/* ------------------------------------------------------------ results */
+
+typedef struct topen {
+    const char *fact, *constraint, *residue;
+} topen;
+
+typedef struct tentry {
+    int32_t block;
+    dc_facts *facts;
+    topen *open;
+    uint32_t nopen;
+} tentry;
+
+struct dc_targets {
+    const dc_alloc *alloc;
+    const dc_policy *policy;
+    tentry *items;
+    size_t n, cap;
+    arena text;
+    bool limited;
+    size_t tried;
+};
+
+/* ------------------------------------------------------------ text */
+
+typedef struct sbuf {
+    const dc_alloc *a;
+    char *p;
+    size_t len, cap;
+    bool oom;
+} sbuf;
+
+static void sb_putn(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 64;
+        while (ncap < b->len + n + 1)
+            ncap *= 2;
+        char *np = mem_grow(b->a, b->p, ncap, 1);
+        if (!np) {
+            b->oom = true;
+            return;
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s)
+{
+    sb_putn(b, s, strlen(s));
+}
+
+static void sb_dstr(sbuf *b, dstr s)
+{
+    sb_putn(b, s.p, s.len);
+}
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    char small[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = true;
+        return;
+    }
+    sb_putn(b, small, (size_t)n < sizeof small ? (size_t)n : sizeof small - 1);
+}
+
+/* A value's canonical text (SPEC 2.4). */
+static void sb_value(sbuf *b, const value *v)
+{
+    char small[128];
+    size_t n = value_render(v, small, sizeof small);
+    if (n < sizeof small) {
+        sb_putn(b, small, n);
+        return;
+    }
+    char *big = mem_alloc(b->a, n + 1);
+    if (!big) {
+        b->oom = true;
+        return;
+    }
+    value_render(v, big, n + 1);
+    sb_putn(b, big, n);
+    mem_free(b->a, big);
+}
+
+static void sb_quoted(sbuf *b, const char *s, size_t n)
+{
+    sb_putn(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '"' || c == '\\') {
+            sb_putn(b, "\\", 1);
+            sb_putn(b, &c, 1);
+        } else if (c == '\n') {
+            sb_putn(b, "\\n", 2);
+        } else if (c == '\t') {
+            sb_putn(b, "\\t", 2);
+        } else {
+            sb_putn(b, &c, 1);
+        }
+    }
+    sb_putn(b, "\"", 1);
+}
+
+/* A value as an expression literal, for residues: numbers and booleans as
+ * such, hex with 0x, semver bare, strings and sets quoted. */
+static void sb_literal(sbuf *b, const value *v)
+{
+    switch (v->type) {
+    case VT_INT:
+    case VT_BOOL:
+    case VT_SEMVER:
+        sb_value(b, v);
+        break;
+    case VT_HEX:
+        sb_printf(b, "0x%llx", (unsigned long long)v->as.u);
+        break;
+    case VT_STRING:
+        sb_quoted(b, v->as.s.p, v->as.s.len);
+        break;
+    default: {
+        sbuf t = { b->a, NULL, 0, 0, false };
+        sb_value(&t, v);
+        if (t.oom)
+            b->oom = true;
+        else
+            sb_quoted(b, t.p ? t.p : "", t.len);
+        mem_free(b->a, t.p);
+    }
+    }
+}
+
+/* ------------------------------------------------------------ analysis */
+
+enum rkind { RK_OTHER, RK_ABSENT, RK_CONST, RK_VAR, RK_TMPL, RK_DERIVED };
+
+typedef struct rinfo {
+    uint32_t start, end;    /* code[start] is its RULE, code[end] the next RULE or OK */
+    uint32_t block;
+    bool seen;
+    uint8_t kind;           /* rkind, SELF rules only */
+    uint32_t at;            /* pc of the rendering instruction */
+    bool tainted;
+    uint32_t first_t, ntaint;   /* its open slots, in tlist */
+} rinfo;
+
+/* An enumerated variable. */
+typedef struct evar {
+    uint16_t reg;
+    uint8_t type;
+    int32_t ct;             /* -1: a bool without constraint */
+    uint64_t size;          /* of its domain */
+    uint64_t *keep;         /* the domain indexes left after pruning, or NULL: all */
+    uint64_t nkeep;
+} evar;
+
+enum {
+    S_REF = 1,              /* some rule reads it on the target side */
+    S_SELF = 2,             /* SELF reads it */
+    S_OPEN = 4
+};
+
+typedef struct tctx {
+    const dc_policy *pol;
+    const program *p;
+    const dc_alloc *a;
+    dc_error *err;
+    size_t limit;
+    const bool *forced;     /* per register: SELF variables taken as open, or NULL */
+    bool oom;
+    uint32_t W;             /* words of a slot bitset */
+    uint64_t *rtaint;       /* per register: a slot bitset */
+    uint64_t *cur;          /* W words: a rule's taint */
+    uint64_t *ins;          /* W words: an instruction's taint */
+    int32_t *renderer;      /* per slot: rule index of its renderer, -1 */
+    uint8_t *sflags;        /* per slot */
+    char **constraint;      /* per slot: SELF's rules on an open slot */
+    int32_t *whole;         /* per SELF var: the open slot it is the whole of, -1 */
+    bool *selfreg;          /* per register: a SELF variable's */
+    uint32_t *wstamp;       /* per register: rule that wrote it (+1) */
+    rinfo *rules;
+    uint32_t *tlist;
+    uint32_t ntlist, cap_tlist;
+    uint8_t *itaint;        /* per pc */
+    bool *var_open;         /* per var */
+    bool any_tainted;
+    evar *ev;
+    uint32_t nev;
+    value *assign;          /* per register: the enumerated values */
+    insn *code;             /* the copy */
+    dc_policy fake;         /* the policy with the copy */
+    dc_result *res;         /* sized for the copy */
+    dc_result *real;
+    dc_prepared *src;
+    /* decompiler scratch */
+    int32_t *def;           /* per register: node */
+    uint32_t *dstamp;
+    uint32_t stamp;
+} tctx;
+
+static dc_status nomem(tctx *c)
+{
+    c->oom = true;
+    return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->pol->file);
+}
+
+static bool bit(const uint64_t *set, uint32_t i) { return (set[i / 64] >> (i % 64)) & 1; }
+static void setbit(uint64_t *set, uint32_t i) { set[i / 64] |= (uint64_t)1 << (i % 64); }
+
+static bool none(const uint64_t *set, uint32_t w)
+{
+    for (uint32_t i = 0; i < w; i++)
+        if (set[i])
+            return false;
+    return true;
+}
+
+static void orset(uint64_t *dst, const uint64_t *src, uint32_t w)
+{
+    for (uint32_t i = 0; i < w; i++)
+        dst[i] |= src[i];
+}
+
+static uint64_t *rt(tctx *c, uint32_t reg) { return c->rtaint + (size_t)reg * c->W; }
+
+/* Does the instruction's value operand read slot `s` of the target?  Stores
+ * the slot in *slot. */
+static bool reads_target(const insn *i, uint32_t *slot)
+{
+    if (i->t & SIDE_SOURCE)
+        return false;
+    switch ((enum opcode)i->op) {
+    case I_EMPTY: case I_NONEMPTY: case I_EQSTR: case I_NESTR: case I_MATCH: case I_NMATCH:
+    case I_FCMP:
+        *slot = i->a;
+        return true;
+    case I_LOADF: case I_FIELD: case I_FIELDT: case I_HAS:
+        *slot = i->b;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Registers an instruction reads (into rd) and writes (into wr); template
+ * parts included.  Returns false for a template too large to list. */
+#define MAXREGS 80
+static bool insn_regs(const program *p, const insn *i, uint16_t *rd, int *nrd, uint16_t *wr,
+                      int *nwr)
+{
+    *nrd = *nwr = 0;
+    switch ((enum opcode)i->op) {
+    case I_CHECKT: case I_WHERE: case I_JF: case I_JT:
+        rd[(*nrd)++] = i->a;
+        break;
+    case I_FCMP:
+        rd[(*nrd)++] = i->b;
+        break;
+    case I_LOADF: case I_LOADK: case I_FIELD: case I_FIELDT: case I_HAS:
+        wr[(*nwr)++] = i->a;
+        break;
+    case I_MOVE: case I_CONV: case I_NEG: case I_NOT: case I_MAJOR: case I_MINOR:
+    case I_PATCH: case I_LEN:
+        rd[(*nrd)++] = i->b;
+        wr[(*nwr)++] = i->a;
+        break;
+    case I_ADD: case I_SUB: case I_MUL: case I_DIV: case I_MOD: case I_LT: case I_LE:
+    case I_GT: case I_GE: case I_EQ: case I_NE: case I_CONTAINS: case I_SUBSET: case I_MIN:
+    case I_MAX:
+        rd[(*nrd)++] = i->b;
+        rd[(*nrd)++] = i->c;
+        wr[(*nwr)++] = i->a;
+        break;
+    case I_MATCH: case I_NMATCH: {
+        if (i->b >= p->ntmpls)
+            return false;
+        const tmpl *t = &p->tmpls[i->b];
+        if (t->n > MAXREGS)
+            return false;
+        for (uint32_t k = 0; k < t->n; k++) {
+            const tpart *tp = &p->tparts[t->first + k];
+            if (tp->kind == TP_CMP)
+                rd[(*nrd)++] = tp->reg;
+            else if (tp->kind == TP_DECL)
+                wr[(*nwr)++] = tp->reg;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return true;
+}
+
+/* Rule boundaries: every block is RULE...RULE...OK. */
+static dc_status find_rules(tctx *c)
+{
+    const program *p = c->p;
+    for (uint32_t b = 0; b < p->nblocks; b++) {
+        const pblock *pb = &p->blocks[b];
+        int32_t open_rule = -1;
+        for (uint32_t pc = pb->entry; pc < pb->end && pc < p->ncode; pc++) {
+            const insn *i = &p->code[pc];
+            if (i->op != I_RULE && i->op != I_OK) {
+                if (open_rule < 0)
+                    goto shape;
+                continue;
+            }
+            if (open_rule >= 0)
+                c->rules[open_rule].end = pc;
+            open_rule = -1;
+            if (i->op == I_OK)
+                break;
+            uint32_t ri = pb->first_rule + i->a;
+            if (i->a >= pb->nrules || ri >= p->nrules || c->rules[ri].seen)
+                goto shape;
+            c->rules[ri] = (rinfo){ .start = pc, .end = pc, .block = b, .seen = true };
+            open_rule = (int32_t)ri;
+        }
+        if (open_rule >= 0)
+            goto shape;
+    }
+    return DC_OK;
+shape:
+    return dc_error_set(c->err, DC_ERR_INVALID,
+                        "%s: the program's code does not have the shape of compiled rules",
+                        c->pol->file);
+}
+
+/* The size of a declaration's domain, or 0 when it is not enumerable (no
+ * finite domain, or one larger than the limit). */
+static uint64_t domain_size(const tctx *c, uint8_t type, int32_t ct)
+{
+    const program *p = c->p;
+    if (ct < 0 || (uint32_t)ct >= p->nctables)
+        return type == VT_BOOL ? 2 : 0;
+    const ctable *t = &p->ctables[ct];
+    uint64_t n = 0;
+    switch (t->kind) {
+    case CT_INT:
+    case CT_HEX:
+        if (type != (t->kind == CT_INT ? VT_INT : VT_HEX) || t->first + (uint64_t)t->n > p->nranges)
+            return 0;
+        for (uint32_t k = 0; k < t->n; k++) {
+            const irange *r = &p->ranges[t->first + k];
+            uint64_t size = (uint64_t)r->hi - (uint64_t)r->lo + 1;
+            if (size == 0 || size > c->limit)
+                return 0;
+            n += size;
+            if (n > c->limit)
+                return 0;
+        }
+        return n;
+    case CT_STRING:
+        if (type != VT_STRING || t->n > c->limit || t->first + (uint64_t)t->n > p->nstrs)
+            return 0;
+        return t->n;
+    case CT_BOOL:
+        return type == VT_BOOL ? 1 : 0;
+    default:
+        return 0;
+    }
+}
+
+static void domain_value(const program *p, const evar *e, uint64_t k, value *out)
+{
+    memset(out, 0, sizeof *out);
+    out->type = e->type;
+    if (e->ct < 0) {
+        out->as.b = k != 0;
+        return;
+    }
+    const ctable *t = &p->ctables[e->ct];
+    switch (t->kind) {
+    case CT_INT:
+    case CT_HEX:
+        for (uint32_t i = 0; i < t->n; i++) {
+            const irange *r = &p->ranges[t->first + i];
+            uint64_t size = (uint64_t)r->hi - (uint64_t)r->lo + 1;
+            if (k < size) {
+                uint64_t u = (uint64_t)r->lo + k;
+                if (t->kind == CT_INT)
+                    out->as.i = (int64_t)u;
+                else
+                    out->as.u = u;
+                return;
+            }
+            k -= size;
+        }
+        break;
+    case CT_STRING:
+        out->as.s = p->strs[t->first + k];
+        break;
+    case CT_BOOL:
+        out->as.b = t->first != 0;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Classify SELF's rules: what each renders (SPEC 2.2 lowered by compile.c). */
+static void classify_self(tctx *c)
+{
+    const program *p = c->p;
+    const pblock *self = &p->blocks[0];
+    for (uint32_t ri = self->first_rule; ri < self->first_rule + self->nrules; ri++) {
+        rinfo *r = &c->rules[ri];
+        const prule *pr = &p->rules[ri];
+        if (!r->seen || pr->slot < 0 || pr->side)
+            continue;
+        uint32_t slot = (uint32_t)pr->slot;
+        for (uint32_t pc = r->start + 1; pc < r->end; pc++) {
+            const insn *i = &p->code[pc];
+            uint32_t s;
+            if (!reads_target(i, &s) || s != slot)
+                continue;
+            uint8_t kind = RK_OTHER;
+            switch ((enum opcode)i->op) {
+            case I_EMPTY: kind = RK_ABSENT; break;
+            case I_EQSTR: kind = RK_CONST; break;
+            case I_LOADF: kind = RK_VAR; break;
+            case I_MATCH: kind = RK_TMPL; break;
+            case I_FCMP:
+                if (((i->t >> 4) & 7) == CMP_EQ)
+                    kind = RK_DERIVED;
+                break;
+            default: break;
+            }
+            if (kind != RK_OTHER) {
+                r->kind = kind;
+                r->at = pc;
+            }
+            break;
+        }
+        if (r->kind != RK_OTHER && c->renderer[slot] < 0)
+            c->renderer[slot] = (int32_t)ri;
+    }
+}
+
+/* The domain of the variable a LOADF renders: CHECKT after it, if any. */
+static int32_t loadf_ctable(const tctx *c, const rinfo *r)
+{
+    const insn *l = &c->p->code[r->at];
+    for (uint32_t pc = r->at + 1; pc < r->end; pc++) {
+        const insn *i = &c->p->code[pc];
+        if (i->op == I_CHECKT && i->a == l->a)
+            return i->b;
+    }
+    return -1;
+}
+
+/* Does a renderer need a variable that is not enumerable? */
+static bool needs_open_var(const tctx *c, const rinfo *r)
+{
+    const program *p = c->p;
+    const insn *i = &p->code[r->at];
+    if (r->kind == RK_VAR)
+        return domain_size(c, i->t & TYPE_MASK, loadf_ctable(c, r)) == 0 ||
+               (c->forced && c->forced[i->a]);
+    if (r->kind == RK_TMPL) {
+        const tmpl *t = &p->tmpls[i->b];
+        for (uint32_t k = 0; k < t->n; k++) {
+            const tpart *tp = &p->tparts[t->first + k];
+            if (tp->kind == TP_DECL && (domain_size(c, tp->type, tp->ctable) == 0 ||
+                                        (c->forced && c->forced[tp->reg])))
+                return true;
+        }
+    }
+    return false;
+}
+
+static int32_t var_of_reg(const program *p, uint32_t block, uint32_t reg)
+{
+    const pblock *pb = &p->blocks[block];
+    for (uint32_t v = pb->first_var; v < pb->first_var + pb->nvars; v++)
+        if (p->vars[v].reg == reg)
+            return (int32_t)v;
+    if (block != 0)
+        return var_of_reg(p, 0, reg);
+    return -1;
+}
+
+/* One pass of taint over block b.  For SELF, returns true when a slot newly
+ * became open; with `record`, stores each rule's taint. */
+static bool taint_block(tctx *c, uint32_t b, bool record)
+{
+    const program *p = c->p;
+    const pblock *pb = &p->blocks[b];
+    uint32_t W = c->W;
+    bool changed = false;
+    uint16_t rd[MAXREGS], wr[MAXREGS];
+    int nrd, nwr;
+    if (b > 0) {
+        /* a block's registers start clean; SELF's variables keep theirs */
+        for (uint32_t reg = 0; reg < p->nregs; reg++)
+            if (!c->selfreg[reg])
+                memset(rt(c, reg), 0, W * sizeof(uint64_t));
+    }
+    for (uint32_t ri = pb->first_rule; ri < pb->first_rule + pb->nrules; ri++) {
+        rinfo *r = &c->rules[ri];
+        if (!r->seen)
+            continue;
+        const prule *pr = &p->rules[ri];
+        bool renders = b == 0 && r->kind != RK_OTHER && pr->slot >= 0 &&
+                       c->renderer[pr->slot] == (int32_t)ri;
+        uint32_t own = renders ? (uint32_t)pr->slot : UINT32_MAX;
+        memset(c->cur, 0, W * sizeof(uint64_t));
+        for (uint32_t pc = r->start + 1; pc < r->end; pc++) {
+            const insn *i = &p->code[pc];
+            memset(c->ins, 0, W * sizeof(uint64_t));
+            uint32_t s;
+            if (reads_target(i, &s) && s < p->nslots && s != own &&
+                (c->sflags[s] & S_OPEN))
+                setbit(c->ins, s);
+            if (!insn_regs(p, i, rd, &nrd, wr, &nwr)) {
+                /* too large to follow: taint by everything open */
+                for (uint32_t k = 0; k < p->nslots; k++)
+                    if (c->sflags[k] & S_OPEN)
+                        setbit(c->ins, k);
+                nrd = nwr = 0;
+            }
+            for (int k = 0; k < nrd; k++)
+                if (rd[k] < p->nregs)
+                    orset(c->ins, rt(c, rd[k]), W);
+            for (int k = 0; k < nwr; k++)
+                if (wr[k] < p->nregs)
+                    memcpy(rt(c, wr[k]), c->ins, W * sizeof(uint64_t));
+            if (record)
+                c->itaint[pc] = !none(c->ins, W);
+            orset(c->cur, c->ins, W);
+        }
+        if (renders) {
+            uint32_t s = (uint32_t)pr->slot;
+            if (!(c->sflags[s] & S_OPEN) && (!none(c->cur, W) || needs_open_var(c, r))) {
+                c->sflags[s] |= S_OPEN;
+                changed = true;
+            }
+            if (c->sflags[s] & S_OPEN)
+                setbit(c->cur, s);
+        }
+        bool tainted = !none(c->cur, W);
+        if (tainted) {
+            /* the rule will not run: whatever it writes is open too */
+            for (uint32_t pc = r->start + 1; pc < r->end; pc++) {
+                if (!insn_regs(p, &p->code[pc], rd, &nrd, wr, &nwr))
+                    continue;
+                for (int k = 0; k < nwr; k++)
+                    if (wr[k] < p->nregs) {
+                        orset(rt(c, wr[k]), c->cur, W);
+                        if (record) {
+                            int32_t v = var_of_reg(p, b, wr[k]);
+                            if (v >= 0)
+                                c->var_open[v] = true;
+                        }
+                    }
+            }
+        }
+        if (record) {
+            r->tainted = tainted;
+            r->first_t = c->ntlist;
+            r->ntaint = 0;
+            if (tainted) {
+                c->any_tainted = true;
+                for (uint32_t s = 0; s < p->nslots; s++) {
+                    if (!bit(c->cur, s))
+                        continue;
+                    if (c->ntlist == c->cap_tlist) {
+                        uint32_t ncap = c->cap_tlist ? c->cap_tlist * 2 : 32;
+                        uint32_t *nl = mem_grow(c->a, c->tlist, ncap, sizeof *nl);
+                        if (!nl) {
+                            c->oom = true;
+                            return false;
+                        }
+                        c->tlist = nl;
+                        c->cap_tlist = ncap;
+                    }
+                    c->tlist[c->ntlist++] = s;
+                    r->ntaint++;
+                }
+            }
+        }
+    }
+    return changed;
+}
+
+/* SELF's rule as text: "FIELD OP EXPECTED" or "where EXPR". */
+static void rule_text(const program *p, uint32_t ri, sbuf *b)
+{
+    static const char *const ops[] = { "=", "!=", "<", "<=", ">", ">=" };
+    const prule *pr = &p->rules[ri];
+    if (pr->slot < 0) {
+        sb_puts(b, "where ");
+    } else {
+        sb_dstr(b, prog_str(p, p->slots[pr->slot].name));
+        sb_printf(b, " %s ", pr->op < 6 ? ops[pr->op] : "?");
+    }
+    sb_dstr(b, prog_str(p, pr->expected));
+}
+
+/* The constraint text of each open slot: SELF's tainted rules about it. */
+static dc_status build_constraints(tctx *c)
+{
+    const program *p = c->p;
+    const pblock *self = &p->blocks[0];
+    for (uint32_t s = 0; s < p->nslots; s++) {
+        if ((c->sflags[s] & (S_OPEN | S_SELF)) != (S_OPEN | S_SELF))
+            continue;
+        sbuf b = { c->a, NULL, 0, 0, false };
+        for (uint32_t ri = self->first_rule; ri < self->first_rule + self->nrules; ri++) {
+            const rinfo *r = &c->rules[ri];
+            if (!r->tainted)
+                continue;
+            bool about = false;
+            for (uint32_t k = 0; k < r->ntaint; k++)
+                if (c->tlist[r->first_t + k] == s)
+                    about = true;
+            if (!about)
+                continue;
+            if (b.len)
+                sb_puts(&b, ", ");
+            rule_text(p, ri, &b);
+        }
+        if (b.oom) {
+            mem_free(c->a, b.p);
+            return nomem(c);
+        }
+        c->constraint[s] = b.p;     /* NULL when SELF has no rule about it */
+    }
+    return DC_OK;
+}
+
+/* The copy of the code: tainted rules become no-ops, except that a
+ * COMPATIBLE rule still requires what it reads of the source (the field
+ * present and of its type), since no value of an open fact can change that. */
+static dc_status build_copy(tctx *c)
+{
+    const program *p = c->p;
+    c->code = mem_array(c->a, p->ncode ? p->ncode : 1, sizeof *c->code);
+    if (!c->code)
+        return nomem(c);
+    memcpy(c->code, p->code, p->ncode * sizeof *c->code);
+    uint16_t scratch = (uint16_t)p->nregs;
+    for (uint32_t ri = 0; ri < p->nrules; ri++) {
+        const rinfo *r = &c->rules[ri];
+        if (!r->seen || !r->tainted)
+            continue;
+        uint16_t local = p->code[r->start].a;
+        for (uint32_t pc = r->start + 1; pc < r->end; pc++) {
+            const insn *i = &p->code[pc];
+            insn nop = { I_RULE, 0, local, 0, 0 };
+            if (r->block > 0 && (i->t & SIDE_SOURCE)) {
+                if (i->op == I_FCMP)
+                    nop = (insn){ I_LOADF, (uint8_t)((i->t & TYPE_MASK) | SIDE_SOURCE),
+                                  scratch, i->a, 0 };
+                else if (i->op == I_MATCH)
+                    nop = (insn){ I_NONEMPTY, SIDE_SOURCE, i->a, 0, 0 };
+                else if (i->op == I_NMATCH)
+                    nop = (insn){ I_FIELD, SIDE_SOURCE, scratch, i->a, 0 };
+            }
+            c->code[pc] = nop;
+        }
+    }
+    c->fake = *c->pol;
+    c->fake.prog.code = c->code;
+    c->fake.prog.nregs = p->nregs + 1;
+    return DC_OK;
+}
+
+/* The enumerated variables, in SELF's order: those of the renderers of
+ * slots that are not open. */
+static dc_status build_enum(tctx *c)
+{
+    const program *p = c->p;
+    const pblock *self = &p->blocks[0];
+    c->ev = mem_array(c->a, self->nvars ? self->nvars : 1, sizeof *c->ev);
+    c->assign = mem_array(c->a, p->nregs + 1, sizeof *c->assign);
+    if (!c->ev || !c->assign)
+        return nomem(c);
+    memset(c->assign, 0, (p->nregs + 1) * sizeof *c->assign);
+    for (uint32_t ri = self->first_rule; ri < self->first_rule + self->nrules; ri++) {
+        const rinfo *r = &c->rules[ri];
+        const prule *pr = &p->rules[ri];
+        if (!r->seen || r->tainted || pr->slot < 0 || c->renderer[pr->slot] != (int32_t)ri)
+            continue;
+        const insn *i = &p->code[r->at];
+        if (r->kind == RK_VAR) {
+            int32_t ct = loadf_ctable(c, r);
+            uint8_t type = i->t & TYPE_MASK;
+            if (c->nev < self->nvars)
+                c->ev[c->nev++] = (evar){ i->a, type, ct, domain_size(c, type, ct), NULL, 0 };
+        } else if (r->kind == RK_TMPL) {
+            const tmpl *t = &p->tmpls[i->b];
+            for (uint32_t k = 0; k < t->n; k++) {
+                const tpart *tp = &p->tparts[t->first + k];
+                if (tp->kind == TP_DECL && c->nev < self->nvars)
+                    c->ev[c->nev++] = (evar){ tp->reg, tp->type, tp->ctable,
+                                              domain_size(c, tp->type, tp->ctable), NULL, 0 };
+            }
+        }
+    }
+    /* SELF variables that are the whole of an open slot, for residues */
+    for (uint32_t v = 0; v < self->nvars; v++)
+        c->whole[v] = -1;
+    for (uint32_t ri = self->first_rule; ri < self->first_rule + self->nrules; ri++) {
+        const rinfo *r = &c->rules[ri];
+        const prule *pr = &p->rules[ri];
+        if (!r->seen || r->kind != RK_VAR || pr->slot < 0 ||
+            c->renderer[pr->slot] != (int32_t)ri || !(c->sflags[pr->slot] & S_OPEN))
+            continue;
+        int32_t v = var_of_reg(p, 0, p->code[r->at].a);
+        if (v >= 0 && (uint32_t)v >= self->first_var && (uint32_t)v < self->first_var + self->nvars)
+            c->whole[(uint32_t)v - self->first_var] = pr->slot;
+    }
+    return DC_OK;
+}
+
+static dc_status analyse(tctx *c)
+{
+    const program *p = c->p;
+    dc_status st;
+    c->W = (p->nslots + 63) / 64;
+    if (c->W == 0)
+        c->W = 1;
+    c->rtaint = mem_array(c->a, (size_t)(p->nregs + 1) * c->W, sizeof(uint64_t));
+    c->cur = mem_array(c->a, c->W, sizeof(uint64_t));
+    c->ins = mem_array(c->a, c->W, sizeof(uint64_t));
+    c->renderer = mem_array(c->a, p->nslots + 1, sizeof *c->renderer);
+    c->sflags = mem_zalloc(c->a, p->nslots + 1);
+    c->constraint = mem_array(c->a, p->nslots + 1, sizeof *c->constraint);
+    if (c->constraint)      /* released entry by entry */
+        memset(c->constraint, 0, (p->nslots + 1) * sizeof *c->constraint);
+    c->rules = mem_array(c->a, p->nrules + 1, sizeof *c->rules);
+    c->itaint = mem_zalloc(c->a, p->ncode + 1);
+    c->var_open = mem_array(c->a, p->nvars + 1, sizeof *c->var_open);
+    c->whole = mem_array(c->a, p->blocks[0].nvars + 1, sizeof *c->whole);
+    c->def = mem_array(c->a, p->nregs + 1, sizeof *c->def);
+    c->dstamp = mem_array(c->a, p->nregs + 1, sizeof *c->dstamp);
+    c->selfreg = mem_zalloc(c->a, (p->nregs + 1) * sizeof *c->selfreg);
+    if (!c->selfreg || !c->rtaint || !c->cur || !c->ins || !c->renderer || !c->sflags || !c->constraint ||
+        !c->rules || !c->itaint || !c->var_open || !c->whole || !c->def || !c->dstamp)
+        return nomem(c);
+    memset(c->rules, 0, (p->nrules + 1) * sizeof *c->rules);
+    memset(c->var_open, 0, (p->nvars + 1) * sizeof *c->var_open);
+    memset(c->dstamp, 0, (p->nregs + 1) * sizeof *c->dstamp);
+    for (uint32_t s = 0; s <= p->nslots; s++)
+        c->renderer[s] = -1;
+    for (uint32_t v = p->blocks[0].first_var; v < p->blocks[0].first_var + p->blocks[0].nvars; v++)
+        if (v < p->nvars && p->vars[v].reg < p->nregs)
+            c->selfreg[p->vars[v].reg] = true;
+    if ((st = find_rules(c)) != DC_OK)
+        return st;
+    classify_self(c);
+
+    /* which target slots are read, and by whom */
+    for (uint32_t ri = 0; ri < p->nrules; ri++) {
+        const rinfo *r = &c->rules[ri];
+        const prule *pr = &p->rules[ri];
+        if (!r->seen)
+            continue;
+        if (r->block == 0 && pr->slot >= 0 && !pr->side)
+            c->sflags[pr->slot] |= S_REF | S_SELF;
+        for (uint32_t pc = r->start + 1; pc < r->end; pc++) {
+            uint32_t s;
+            if (reads_target(&p->code[pc], &s) && s < p->nslots)
+                c->sflags[s] |= S_REF | (r->block == 0 ? S_SELF : 0);
+        }
+    }
+    /* a slot read but never rendered is open from the start */
+    for (uint32_t s = 0; s < p->nslots; s++)
+        if ((c->sflags[s] & S_REF) && c->renderer[s] < 0)
+            c->sflags[s] |= S_OPEN;
+
+    /* SELF to a fixpoint: each round opens at least one slot or ends */
+    for (uint32_t round = 0; round <= p->nslots + 1; round++) {
+        memset(c->rtaint, 0, (size_t)(p->nregs + 1) * c->W * sizeof(uint64_t));
+        if (!taint_block(c, 0, false))
+            break;
+    }
+    memset(c->rtaint, 0, (size_t)(p->nregs + 1) * c->W * sizeof(uint64_t));
+    for (uint32_t b = 0; b < p->nblocks; b++) {
+        taint_block(c, b, true);
+        if (c->oom)
+            return nomem(c);
+    }
+    if ((st = build_constraints(c)) != DC_OK || (st = build_copy(c)) != DC_OK ||
+        (st = build_enum(c)) != DC_OK)
+        return st;
+    return DC_OK;
+}
+
+/* ------------------------------------------------------------ residues */
+
+enum { DN_VAR, DN_K, DN_OP, DN_AND, DN_OR, DN_UNKNOWN };
+
+typedef struct dnode {
+    uint8_t kind, op, t;
+    bool tainted;
+    uint16_t reg;           /* where its value is after the run */
+    uint16_t arg;           /* slot, constant or variable register */
+    int32_t a, b;
+} dnode;
+
+typedef struct dtree {
+    dnode *n;
+    uint32_t count, cap;
+} dtree;
+
+static int32_t dn_new(tctx *c, dtree *t, dnode node)
+{
+    if (t->count == t->cap) {
+        uint32_t ncap = t->cap ? t->cap * 2 : 16;
+        dnode *nn = mem_grow(c->a, t->n, ncap, sizeof *nn);
+        if (!nn) {
+            c->oom = true;
+            return -1;
+        }
+        t->n = nn;
+        t->cap = ncap;
+    }
+    t->n[t->count] = node;
+    return (int32_t)t->count++;
+}
+
+/* The node holding register `reg` now: defined in this rule, or a variable. */
+static int32_t dn_get(tctx *c, dtree *t, uint32_t block, uint16_t reg)
+{
+    if (reg < c->p->nregs && c->dstamp[reg] == c->stamp)
+        return c->def[reg];
+    int32_t v = var_of_reg(c->p, block, reg);
+    dnode node = { v >= 0 ? DN_VAR : DN_UNKNOWN, 0, 0, true, reg, reg, -1, -1 };
+    if (v >= 0)
+        node.tainted = c->var_open[v];
+    int32_t k = dn_new(c, t, node);
+    if (k >= 0 && reg < c->p->nregs) {
+        c->def[reg] = k;
+        c->dstamp[reg] = c->stamp;
+    }
+    return k;
+}
+
+static void dn_def(tctx *c, uint16_t reg, int32_t k)
+{
+    if (reg < c->p->nregs && k >= 0) {
+        c->def[reg] = k;
+        c->dstamp[reg] = c->stamp;
+    }
+}
+
+static bool dn_tainted(const dtree *t, int32_t k) { return k < 0 || t->n[k].tainted; }
+
+/* Decompile rule ri's expression code; *test is the pc of its final test. */
+static dc_status decompile(tctx *c, uint32_t ri, dtree *t, uint32_t *test)
+{
+    const program *p = c->p;
+    const rinfo *r = &c->rules[ri];
+    struct pend {
+        uint16_t reg;
+        uint32_t target;
+        int32_t left;
+        uint8_t kind;
+    } pend[DC_MAX_NESTING * 2 + 8];
+    int npend = 0;
+    c->stamp++;
+    *test = UINT32_MAX;
+    for (uint32_t pc = r->start + 1; pc <= r->end; pc++) {
+        while (npend > 0 && pend[npend - 1].target == pc) {
+            struct pend *e = &pend[--npend];
+            int32_t right = dn_get(c, t, r->block, e->reg);
+            dnode node = { e->kind, 0, 0, dn_tainted(t, e->left) || dn_tainted(t, right),
+                           e->reg, 0, e->left, right };
+            dn_def(c, e->reg, dn_new(c, t, node));
+        }
+        if (pc == r->end)
+            break;
+        const insn *i = &p->code[pc];
+        bool it = c->itaint[pc];
+        int32_t k = -1;
+        switch ((enum opcode)i->op) {
+        case I_LOADK:
+            k = dn_new(c, t, (dnode){ DN_K, I_LOADK, 0, false, i->a, i->b, -1, -1 });
+            dn_def(c, i->a, k);
+            break;
+        case I_MOVE:
+            dn_def(c, i->a, dn_get(c, t, r->block, i->b));
+            break;
+        case I_FIELD: case I_FIELDT: case I_HAS:
+            k = dn_new(c, t, (dnode){ DN_OP, i->op, i->t, it, i->a, i->b, -1, -1 });
+            dn_def(c, i->a, k);
+            break;
+        case I_CONV: case I_NEG: case I_NOT: case I_MAJOR: case I_MINOR: case I_PATCH:
+        case I_LEN: {
+            int32_t a = dn_get(c, t, r->block, i->b);
+            k = dn_new(c, t, (dnode){ DN_OP, i->op, i->t, dn_tainted(t, a), i->a, 0, a, -1 });
+            dn_def(c, i->a, k);
+            break;
+        }
+        case I_ADD: case I_SUB: case I_MUL: case I_DIV: case I_MOD: case I_LT: case I_LE:
+        case I_GT: case I_GE: case I_EQ: case I_NE: case I_CONTAINS: case I_SUBSET:
+        case I_MIN: case I_MAX: {
+            int32_t a = dn_get(c, t, r->block, i->b);
+            int32_t b = dn_get(c, t, r->block, i->c);
+            k = dn_new(c, t, (dnode){ DN_OP, i->op, i->t, dn_tainted(t, a) || dn_tainted(t, b),
+                                      i->a, 0, a, b });
+            dn_def(c, i->a, k);
+            break;
+        }
+        case I_JF:
+        case I_JT:
+            if (npend == (int)(sizeof pend / sizeof pend[0]))
+                return DC_ERR_INVALID;
+            pend[npend++] = (struct pend){ i->a, pc + 1 + i->b, dn_get(c, t, r->block, i->a),
+                                           i->op == I_JF ? DN_AND : DN_OR };
+            if (pend[npend - 1].target > r->end)
+                return DC_ERR_INVALID;
+            break;
+        case I_WHERE: case I_FCMP: case I_MATCH: case I_NMATCH:
+            *test = pc;
+            break;
+        default:
+            break;
+        }
+        if (c->oom)
+            return DC_ERR_NOMEM;
+    }
+    return *test == UINT32_MAX || npend ? DC_ERR_INVALID : DC_OK;
+}
+
+enum { PR_OR = 1, PR_AND, PR_EQ, PR_CMP, PR_ADD, PR_MUL, PR_UNARY, PR_ATOM };
+
+static int op_prec(uint8_t op)
+{
+    switch ((enum opcode)op) {
+    case I_EQ: case I_NE: return PR_EQ;
+    case I_LT: case I_LE: case I_GT: case I_GE: return PR_CMP;
+    case I_ADD: case I_SUB: return PR_ADD;
+    case I_MUL: case I_DIV: case I_MOD: return PR_MUL;
+    default: return PR_ATOM;
+    }
+}
+
+static const char *op_text(uint8_t op)
+{
+    switch ((enum opcode)op) {
+    case I_EQ: return "==";
+    case I_NE: return "!=";
+    case I_LT: return "<";
+    case I_LE: return "<=";
+    case I_GT: return ">";
+    case I_GE: return ">=";
+    case I_ADD: return "+";
+    case I_SUB: return "-";
+    case I_MUL: return "*";
+    case I_DIV: return "/";
+    case I_MOD: return "%";
+    case I_MAJOR: return "major";
+    case I_MINOR: return "minor";
+    case I_PATCH: return "patch";
+    case I_LEN: return "len";
+    case I_CONTAINS: return "contains";
+    case I_SUBSET: return "subset";
+    case I_MIN: return "min";
+    case I_MAX: return "max";
+    default: return "?";
+    }
+}
+
+static uint8_t mirror(uint8_t op)
+{
+    switch ((enum opcode)op) {
+    case I_LT: return I_GT;
+    case I_LE: return I_GE;
+    case I_GT: return I_LT;
+    case I_GE: return I_LE;
+    default: return op;
+    }
+}
+
+typedef struct rctx {
+    tctx *c;
+    const dtree *t;
+    const value *regs;      /* NULL: nothing was computed */
+    uint32_t block;
+    int depth;              /* of the recursion: bytecode is not bounded by
+                               the source's nesting limit */
+} rctx;
+
+#define MAX_RENDER_DEPTH (DC_MAX_NESTING * 4)
+
+static bool dn_value(const rctx *x, int32_t k, value *out)
+{
+    const dnode *n = &x->t->n[k];
+    if (n->tainted)
+        return false;
+    if (n->kind == DN_K) {
+        *out = x->c->p->consts[n->arg];
+        return true;
+    }
+    if (!x->regs || n->kind == DN_UNKNOWN)
+        return false;
+    *out = x->regs[n->reg];
+    return true;
+}
+
+static int render_node(rctx *x, int32_t k, sbuf *b);
+
+static void render_child(rctx *x, int32_t k, int min_prec, sbuf *b)
+{
+    sbuf tmp = { b->a, NULL, 0, 0, false };
+    int prec = render_node(x, k, &tmp);
+    if (prec < min_prec) {
+        sb_putn(b, "(", 1);
+        sb_putn(b, tmp.p ? tmp.p : "", tmp.len);
+        sb_putn(b, ")", 1);
+    } else {
+        sb_putn(b, tmp.p ? tmp.p : "", tmp.len);
+    }
+    if (tmp.oom)
+        b->oom = true;
+    mem_free(b->a, tmp.p);
+}
+
+static int render_op(rctx *x, int32_t k, sbuf *b);
+
+/* Render node k, folding what is known; returns its precedence. */
+static int render_node(rctx *x, int32_t k, sbuf *b)
+{
+    if (k < 0 || x->depth >= MAX_RENDER_DEPTH) {
+        sb_putn(b, "?", 1);
+        return PR_ATOM;
+    }
+    x->depth++;
+    int prec = render_op(x, k, b);
+    x->depth--;
+    return prec;
+}
+
+static int render_op(rctx *x, int32_t k, sbuf *b)
+{
+    const program *p = x->c->p;
+    const dnode *n = &x->t->n[k];
+    value v;
+    if (dn_value(x, k, &v)) {
+        sb_literal(b, &v);
+        return v.type == VT_INT && v.as.i < 0 ? PR_UNARY : PR_ATOM;
+    }
+    switch (n->kind) {
+    case DN_VAR: {
+        int32_t vi = var_of_reg(p, x->block, n->arg);
+        if (vi >= 0)
+            sb_dstr(b, prog_str(p, p->vars[vi].name));
+        else
+            sb_putn(b, "?", 1);
+        return PR_ATOM;
+    }
+    case DN_AND:
+    case DN_OR: {
+        bool is_and = n->kind == DN_AND;
+        if (dn_value(x, n->a, &v) && v.type == VT_BOOL) {
+            /* a known left side: it decides, or the right side is the value */
+            if (v.as.b != is_and) {
+                sb_puts(b, v.as.b ? "true" : "false");
+                return PR_ATOM;
+            }
+            return render_node(x, n->b, b);
+        }
+        if (dn_value(x, n->b, &v) && v.type == VT_BOOL) {
+            /* a known right side (the left one was not known, so the
+             * right one was computed): it decides, or the left side is */
+            if (v.as.b != is_and) {
+                sb_puts(b, v.as.b ? "true" : "false");
+                return PR_ATOM;
+            }
+            return render_node(x, n->a, b);
+        }
+        int prec = is_and ? PR_AND : PR_OR;
+        render_child(x, n->a, prec, b);
+        sb_puts(b, is_and ? " && " : " || ");
+        render_child(x, n->b, prec + 1, b);
+        return prec;
+    }
+    case DN_OP:
+        break;
+    default:
+        sb_putn(b, "?", 1);
+        return PR_ATOM;
+    }
+    switch ((enum opcode)n->op) {
+    case I_FIELD:
+    case I_FIELDT:
+    case I_HAS: {
+        const char *side = (n->t & SIDE_SOURCE) ? "source." : "self.";
+        const char *fn = n->op == I_HAS ? "has" : n->op == I_FIELDT
+                         ? vtype_name((vtype)(n->t & TYPE_MASK)) : NULL;
+        if (fn)
+            sb_printf(b, "%s(", fn);
+        sb_puts(b, side);
+        if (n->arg < p->nslots)
+            sb_dstr(b, prog_str(p, p->slots[n->arg].name));
+        if (fn)
+            sb_putn(b, ")", 1);
+        return PR_ATOM;
+    }
+    case I_CONV: {
+        const char *fn = vtype_name((vtype)(n->t & TYPE_MASK));
+        sb_printf(b, "%s(", fn ? fn : "?");
+        render_child(x, n->a, 0, b);
+        sb_putn(b, ")", 1);
+        return PR_ATOM;
+    }
+    case I_NEG:
+    case I_NOT:
+        sb_putn(b, n->op == I_NEG ? "-" : "!", 1);
+        render_child(x, n->a, PR_UNARY, b);
+        return PR_UNARY;
+    case I_MAJOR: case I_MINOR: case I_PATCH: case I_LEN:
+        sb_printf(b, "%s(", op_text(n->op));
+        render_child(x, n->a, 0, b);
+        sb_putn(b, ")", 1);
+        return PR_ATOM;
+    case I_CONTAINS: case I_SUBSET: case I_MIN: case I_MAX:
+        sb_printf(b, "%s(", op_text(n->op));
+        render_child(x, n->a, 0, b);
+        sb_puts(b, ", ");
+        render_child(x, n->b, 0, b);
+        sb_putn(b, ")", 1);
+        return PR_ATOM;
+    default: {
+        int prec = op_prec(n->op);
+        int32_t l = n->a, r = n->b;
+        uint8_t op = n->op;
+        /* a comparison reads best with its unknown side first */
+        if ((prec == PR_CMP || prec == PR_EQ) && !dn_tainted(x->t, l) && dn_tainted(x->t, r)) {
+            int32_t s = l;
+            l = r;
+            r = s;
+            op = mirror(op);
+        }
+        render_child(x, l, prec, b);
+        sb_printf(b, " %s ", op_text(op));
+        render_child(x, r, prec + 1, b);
+        return prec;
+    }
+    }
+}
+
+/* The source's fact of slot s as the literal of type t, when it has one. */
+static bool source_value(const tctx *c, uint32_t slot, uint8_t type, value *out)
+{
+    const pfact *f = &c->src->slots[slot];
+    if (!f->present)
+        return false;
+    memset(out, 0, sizeof *out);
+    out->type = type;
+    switch (type) {
+    case VT_STRING: out->as.s = f->raw; return true;
+    case VT_INT: out->as.i = f->i; break;
+    case VT_HEX: out->as.u = f->u; break;
+    case VT_BOOL: out->as.b = f->b; break;
+    case VT_SEMVER: out->as.v = f->v; break;
+    case VT_SET: out->as.set = f->set; break;
+    default: return false;
+    }
+    return (f->ok >> type) & 1;
+}
+
+/* Run SELF and block b of the copy with rule ri cut short after its
+ * computations that do not depend on open facts; the registers then hold
+ * their values.  The copy is restored before returning. */
+static bool compute_known(tctx *c, uint32_t ri, const dc_prepared *tgt)
+{
+    const program *p = c->p;
+    const rinfo *r = &c->rules[ri];
+    uint32_t n = r->end - r->start + 1;
+    insn saved[64];
+    insn *keep = n <= 64 ? saved : mem_array(c->a, n, sizeof *keep);
+    if (!keep) {
+        c->oom = true;
+        return false;
+    }
+    memcpy(keep, c->code + r->start, n * sizeof *keep);
+    for (uint32_t pc = r->start + 1; pc < r->end; pc++) {
+        const insn *i = &p->code[pc];
+        bool compute = false;
+        switch ((enum opcode)i->op) {
+        case I_LOADK: case I_MOVE: case I_FIELD: case I_FIELDT: case I_HAS: case I_CONV:
+        case I_NEG: case I_NOT: case I_ADD: case I_SUB: case I_MUL: case I_DIV: case I_MOD:
+        case I_LT: case I_LE: case I_GT: case I_GE: case I_EQ: case I_NE: case I_JF: case I_JT:
+        case I_MAJOR: case I_MINOR: case I_PATCH: case I_LEN: case I_CONTAINS: case I_SUBSET:
+        case I_MIN: case I_MAX:
+            compute = !c->itaint[pc];
+            break;
+        default:
+            break;
+        }
+        c->code[pc] = compute ? *i : (insn){ I_RULE, 0, p->code[r->start].a, 0, 0 };
+    }
+    c->code[r->end] = (insn){ I_OK, 0, 0, 0, 0 };
+    vm_fail f;
+    bool ok = vm_run_block(&c->fake.prog, 0, c->src, tgt, c->res, &f) &&
+              vm_run_block(&c->fake.prog, r->block, c->src, tgt, c->res, &f);
+    memcpy(c->code + r->start, keep, n * sizeof *keep);
+    if (keep != saved)
+        mem_free(c->a, keep);
+    return ok;
+}
+
+/* What node k is known to be: 1 true, 0 false, -1 not known. */
+static int dn_truth(const rctx *x, int32_t k, int depth)
+{
+    if (k < 0 || depth >= MAX_RENDER_DEPTH)
+        return -1;
+    const dnode *n = &x->t->n[k];
+    value v;
+    if (dn_value(x, k, &v))
+        return v.type == VT_BOOL ? v.as.b : -1;
+    if (n->kind == DN_AND || n->kind == DN_OR) {
+        int stop = n->kind == DN_OR;   /* the value that decides */
+        int l = dn_truth(x, n->a, depth + 1);
+        if (l == stop)
+            return stop;
+        int r = dn_truth(x, n->b, depth + 1);
+        if (l == !stop)
+            return r;
+        return r == stop ? stop : -1;
+    }
+    if (n->kind == DN_OP && n->op == I_NOT) {
+        int a = dn_truth(x, n->a, depth + 1);
+        return a < 0 ? -1 : !a;
+    }
+    return -1;
+}
+
+/* The residue of tainted COMPATIBLE rule ri, for the current candidate;
+ * *truth is 0 when it cannot hold whatever the open facts are, 1 when it
+ * holds whatever they are, -1 otherwise. */
+static void residue_text(tctx *c, uint32_t ri, const dc_prepared *tgt, sbuf *out, bool *is_or,
+                         int *truth)
+{
+    static const char *const rule_ops[] = { "=", "!=", "<", "<=", ">", ">=" };
+    static const uint8_t expr_ops[] = { I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE };
+    static const uint8_t rev[] = { CMP_EQ, CMP_NE, CMP_GT, CMP_GE, CMP_LT, CMP_LE };
+    const program *p = c->p;
+    const rinfo *r = &c->rules[ri];
+    dtree t = { NULL, 0, 0 };
+    uint32_t test;
+    *is_or = false;
+    *truth = -1;
+    sbuf b = { c->a, NULL, 0, 0, false };
+    if (decompile(c, ri, &t, &test) != DC_OK) {
+        rule_text(p, ri, &b);
+        goto done;
+    }
+    bool known = compute_known(c, ri, tgt);
+    rctx x = { c, &t, known ? c->res->regs : NULL, r->block, 0 };
+    const insn *i = &p->code[test];
+    switch ((enum opcode)i->op) {
+    case I_WHERE: {
+        int32_t root = dn_get(c, &t, r->block, i->a);
+        *truth = dn_truth(&x, root, 0);
+        *is_or = render_node(&x, root, &b) == PR_OR;
+        break;
+    }
+    case I_FCMP: {
+        uint8_t cmp = (i->t >> 4) & 7, type = i->t & TYPE_MASK;
+        int32_t e = dn_get(c, &t, r->block, i->b);
+        value sv;
+        if (cmp > CMP_GE || !source_value(c, i->a, type, &sv)) {
+            rule_text(p, ri, &b);
+            break;
+        }
+        int32_t vi = e >= 0 && t.n[e].kind == DN_VAR ? var_of_reg(p, r->block, t.n[e].arg) : -1;
+        const pblock *self = &p->blocks[0];
+        if (vi >= (int32_t)self->first_var && vi < (int32_t)(self->first_var + self->nvars) &&
+            c->whole[vi - (int32_t)self->first_var] >= 0) {
+            /* the variable is the whole of a target fact: say it as a rule */
+            uint32_t slot = (uint32_t)c->whole[vi - (int32_t)self->first_var];
+            sb_dstr(&b, prog_str(p, p->slots[slot].name));
+            sb_printf(&b, " %s ", rule_ops[rev[cmp]]);
+            sb_value(&b, &sv);
+        } else {
+            render_child(&x, e, PR_CMP + 1, &b);
+            sb_printf(&b, " %s ", op_text(expr_ops[rev[cmp]]));
+            sb_literal(&b, &sv);
+        }
+        break;
+    }
+    case I_MATCH:
+    case I_NMATCH: {
+        const tmpl *tm = &p->tmpls[i->b];
+        for (uint32_t k = 0; k < tm->n; k++) {
+            const tpart *tp = &p->tparts[tm->first + k];
+            if (tp->kind == TP_LIT) {
+                sb_dstr(&b, prog_str(p, tp->lit));
+            } else if (tp->kind == TP_DECL) {
+                int32_t vi = var_of_reg(p, r->block, tp->reg);
+                sb_putn(&b, "{", 1);
+                if (vi >= 0)
+                    sb_dstr(&b, prog_str(p, p->vars[vi].name));
+                const char *tn = vtype_name((vtype)tp->type);
+                sb_printf(&b, ":%s}", tn ? tn : "?");
+            } else {
+                int32_t e = dn_get(c, &t, r->block, tp->reg);
+                value v;
+                if (e >= 0 && dn_value(&x, e, &v)) {
+                    sb_value(&b, &v);
+                } else {
+                    sb_putn(&b, "{", 1);
+                    render_node(&x, e, &b);
+                    sb_putn(&b, "}", 1);
+                }
+            }
+        }
+        const pfact *f = &c->src->slots[i->a];
+        sb_puts(&b, i->op == I_MATCH ? " = " : " != ");
+        sb_quoted(&b, f->raw.p ? f->raw.p : "", f->raw.len);
+        break;
+    }
+    default:
+        rule_text(p, ri, &b);
+        break;
+    }
+done:
+    mem_free(c->a, t.n);
+    if (b.oom)
+        c->oom = true;
+    sb_putn(out, b.p ? b.p : "", b.len);
+    mem_free(c->a, b.p);
+}
+
+/* ------------------------------------------------------------ candidates */
+
+static dc_status add_fact(tctx *c, dc_facts *f, uint32_t slot, const char *v, size_t n,
+                          bool *bad)
+{
+    dstr name = prog_str(c->p, c->p->slots[slot].name);
+    dc_error e;
+    dc_status st = facts_add_n(f, NULL, name.p, name.len, v, n, &e);
+    if (st == DC_ERR_NOMEM)
+        return nomem(c);
+    if (st != DC_OK)
+        *bad = true;        /* not a valid fact (too long...): no such target */
+    return DC_OK;
+}
+
+/* Render slot `slot` by rule ri: from the enumerated values, and, for
+ * derived parts, from the registers the VM computed. */
+static dc_status render_slot(tctx *c, dc_facts *f, uint32_t ri, const value *regs, bool *bad)
+{
+    const program *p = c->p;
+    const rinfo *r = &c->rules[ri];
+    const insn *i = &p->code[r->at];
+    uint32_t slot = (uint32_t)p->rules[ri].slot;
+    sbuf b = { c->a, NULL, 0, 0, false };
+    switch (r->kind) {
+    case RK_CONST:
+        sb_dstr(&b, p->consts[i->b].as.s);
+        break;
+    case RK_VAR:
+        sb_value(&b, &c->assign[i->a]);
+        break;
+    case RK_DERIVED:
+        sb_value(&b, &regs[i->b]);
+        break;
+    case RK_TMPL: {
+        const tmpl *t = &p->tmpls[i->b];
+        for (uint32_t k = 0; k < t->n; k++) {
+            const tpart *tp = &p->tparts[t->first + k];
+            if (tp->kind == TP_LIT)
+                sb_dstr(&b, prog_str(p, tp->lit));
+            else if (tp->kind == TP_DECL)
+                sb_value(&b, &c->assign[tp->reg]);
+            else
+                sb_value(&b, &regs[tp->reg]);
+        }
+        break;
+    }
+    default:
+        return DC_OK;
+    }
+    dc_status st = b.oom ? nomem(c) : add_fact(c, f, slot, b.p ? b.p : "", b.len, bad);
+    mem_free(c->a, b.p);
+    return st;
+}
+
+static bool has_cmp_part(const program *p, const insn *i)
+{
+    const tmpl *t = &p->tmpls[i->b];
+    for (uint32_t k = 0; k < t->n; k++)
+        if (p->tparts[t->first + k].kind == TP_CMP)
+            return true;
+    return false;
+}
+
+/* The facts of the current combination, with SELF holding on them: *ok is
+ * false when SELF rejects them (no such target). */
+static dc_status render_target(tctx *c, dc_facts **out, dc_prepared **prep, bool *ok)
+{
+    const program *p = c->p;
+    const pblock *self = &p->blocks[0];
+    *out = NULL;
+    *prep = NULL;
+    *ok = false;
+    dc_facts *f = dc_facts_new_ex(c->a);
+    if (!f)
+        return nomem(c);
+    bool bad = false;
+    dc_status st = DC_OK;
+    for (uint32_t ri = self->first_rule; ri < self->first_rule + self->nrules && st == DC_OK;
+         ri++) {
+        const rinfo *r = &c->rules[ri];
+        const prule *pr = &p->rules[ri];
+        if (!r->seen || r->tainted || pr->slot < 0 || c->renderer[pr->slot] != (int32_t)ri)
+            continue;
+        if (r->kind == RK_CONST || r->kind == RK_VAR ||
+            (r->kind == RK_TMPL && !has_cmp_part(p, &p->code[r->at])))
+            st = render_slot(c, f, ri, NULL, &bad);
+    }
+    /* derived facts: the VM computes them, one per run */
+    for (uint32_t round = 0; st == DC_OK && !bad && round <= self->nrules + 1; round++) {
+        dc_prepared *t = NULL;
+        dc_error e;
+        st = dc_prepare(c->pol, f, &t, &e);
+        if (st != DC_OK) {
+            st = st == DC_ERR_NOMEM ? nomem(c) : dc_error_set(c->err, st, "%s", e.message);
+            break;
+        }
+        vm_fail fail;
+        if (vm_run_block(&c->fake.prog, 0, c->src, t, c->res, &fail)) {
+            *out = f;
+            *prep = t;
+            *ok = true;
+            return DC_OK;
+        }
+        uint32_t ri = fail.rule;
+        const rinfo *r = ri < p->nrules ? &c->rules[ri] : NULL;
+        bool derived = fail.code == F_MISSING && r && r->block == 0 && !r->tainted &&
+                       fail.slot >= 0 && c->renderer[fail.slot] == (int32_t)ri &&
+                       (r->kind == RK_DERIVED || r->kind == RK_TMPL) &&
+                       !facts_find(f, p->pool + p->slots[fail.slot].name.off,
+                                   p->slots[fail.slot].name.len);
+        if (derived)
+            st = render_slot(c, f, ri, c->res->regs, &bad);
+        dc_prepared_free(t);
+        if (!derived)
+            break;
+    }
+    dc_facts_free(f);
+    return st;
+}
+
+static bool facts_same(const dc_facts *a, const dc_facts *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (uint32_t i = 0; i < a->n; i++)
+        if (a->items[i].name_len != b->items[i].name_len ||
+            a->items[i].value_len != b->items[i].value_len ||
+            memcmp(a->items[i].name, b->items[i].name, a->items[i].name_len) ||
+            memcmp(a->items[i].value, b->items[i].value, a->items[i].value_len))
+            return false;
+    return true;
+}
+
+/* The residues of block b (a program block) on the current candidate, per
+ * open slot (res[nslots]); *dead when one of them can never hold. */
+static void block_residues(tctx *c, uint32_t b, const dc_prepared *tgt, sbuf *res, bool *dead)
+{
+    const program *p = c->p;
+    const pblock *pb = &p->blocks[b];
+    *dead = false;
+    for (uint32_t s = 0; s <= p->nslots; s++) {
+        res[s].len = 0;
+        res[s].a = c->a;
+        if (res[s].p)
+            res[s].p[0] = '\0';
+    }
+    for (uint32_t ri = pb->first_rule; ri < pb->first_rule + pb->nrules && !c->oom; ri++) {
+        const rinfo *r = &c->rules[ri];
+        if (!r->seen || !r->tainted)
+            continue;
+        sbuf text = { c->a, NULL, 0, 0, false };
+        bool is_or;
+        int truth;
+        residue_text(c, ri, tgt, &text, &is_or, &truth);
+        if (truth == 0)
+            *dead = true;
+        for (uint32_t k = 0; k < r->ntaint && truth != 1; k++) {
+            sbuf *s = &res[c->tlist[r->first_t + k]];
+            if (s->len)
+                sb_puts(s, " && ");
+            if (is_or)
+                sb_putn(s, "(", 1);
+            sb_putn(s, text.p ? text.p : "", text.len);
+            if (is_or)
+                sb_putn(s, ")", 1);
+            if (s->oom)
+                c->oom = true;
+        }
+        mem_free(c->a, text.p);
+        if (*dead)
+            break;
+    }
+}
+
+/* Keep an accepted target: its facts, block and open slots with residues
+ * (res: per slot, or NULL when nothing is open). */
+static dc_status keep_target(tctx *c, dc_targets *out, dc_facts *f, int32_t block,
+                             const sbuf *res)
+{
+    const program *p = c->p;
+    for (size_t k = 0; k < out->n; k++)
+        if (facts_same(out->items[k].facts, f)) {
+            dc_facts_free(f);
+            return DC_OK;
+        }
+    if (out->n == out->cap) {
+        size_t ncap = out->cap ? out->cap * 2 : 16;
+        tentry *ni = mem_grow(c->a, out->items, ncap, sizeof *ni);
+        if (!ni) {
+            dc_facts_free(f);
+            return nomem(c);
+        }
+        out->items = ni;
+        out->cap = ncap;
+    }
+    tentry *t = &out->items[out->n++];
+    memset(t, 0, sizeof *t);
+    t->block = block;
+    t->facts = f;
+    if (!res)
+        return DC_OK;
+    uint32_t nopen = 0;
+    for (uint32_t s = 0; s < p->nslots; s++)
+        if ((c->sflags[s] & S_OPEN) && ((c->sflags[s] & S_SELF) || res[s].len))
+            nopen++;
+    t->open = nopen ? arena_alloc(&out->text, nopen * sizeof *t->open) : NULL;
+    if (nopen && !t->open)
+        return nomem(c);
+    for (uint32_t s = 0; s < p->nslots; s++) {
+        if (!(c->sflags[s] & S_OPEN) || !((c->sflags[s] & S_SELF) || res[s].len))
+            continue;
+        dstr name = prog_str(p, p->slots[s].name);
+        topen *o = &t->open[t->nopen++];
+        o->fact = arena_strndup(&out->text, name.p, name.len);
+        o->constraint = c->constraint[s]
+                        ? arena_strndup(&out->text, c->constraint[s], strlen(c->constraint[s]))
+                        : NULL;
+        o->residue = res[s].len ? arena_strndup(&out->text, res[s].p, res[s].len) : NULL;
+        if (!o->fact || (c->constraint[s] && !o->constraint) || (res[s].len && !o->residue))
+            return nomem(c);
+    }
+    return DC_OK;
+}
+
+/* Does SOURCE migrate to this candidate, and by which block (-1: none)?
+ * With open facts, res[] receives the residues of that block. */
+static dc_status judge(tctx *c, const dc_prepared *tgt, int32_t *block, sbuf *res)
+{
+    const program *p = c->p;
+    *block = -1;
+    if (!c->any_tainted) {
+        if (dc_check(c->pol, c->src, tgt, c->real) != DC_OK)
+            return dc_error_set(c->err, DC_ERR_INVALID, "%s: check failed", c->pol->file);
+        if (dc_result_verdict(c->real) == DC_COMPATIBLE)
+            *block = dc_result_block(c->real);
+        return DC_OK;
+    }
+    for (uint32_t b = 1; b < p->nblocks; b++) {
+        vm_fail f;
+        if (!vm_run_block(&c->fake.prog, b, c->src, tgt, c->res, &f))
+            continue;
+        bool dead;
+        block_residues(c, b, tgt, res, &dead);
+        if (c->oom)
+            return nomem(c);
+        if (!dead) {
+            *block = (int32_t)b - 1;
+            break;
+        }
+    }
+    return DC_OK;
+}
+
+/* The residue buffers judge needs, one per slot (NULL when nothing is open). */
+static dc_status residue_buffers(tctx *c, sbuf **res)
+{
+    *res = NULL;
+    if (!c->any_tainted)
+        return DC_OK;
+    *res = mem_array(c->a, c->p->nslots + 1, sizeof **res);
+    if (!*res)
+        return nomem(c);
+    memset(*res, 0, (c->p->nslots + 1) * sizeof **res);
+    return DC_OK;
+}
+
+static void residue_buffers_free(tctx *c, sbuf *res)
+{
+    for (uint32_t s = 0; res && s <= c->p->nslots; s++)
+        mem_free(c->a, res[s].p);
+    mem_free(c->a, res);
+}
+
+/* Try the current assignment: *accepted when it is a target; kept in `out`
+ * when out is not NULL. */
+static dc_status try_current(tctx *c, sbuf *res, dc_targets *out, bool *accepted)
+{
+    dc_facts *f;
+    dc_prepared *t;
+    bool ok;
+    *accepted = false;
+    dc_status st = render_target(c, &f, &t, &ok);
+    if (st != DC_OK || !ok)
+        return st;
+    int32_t block;
+    st = judge(c, t, &block, res);
+    *accepted = st == DC_OK && block >= 0;
+    if (*accepted && out)
+        st = keep_target(c, out, f, block, res);
+    else
+        dc_facts_free(f);
+    dc_prepared_free(t);
+    return st;
+}
+
+static uint64_t ev_count(const evar *e) { return e->keep ? e->nkeep : e->size; }
+
+static dc_status enumerate(tctx *c, dc_targets *out)
+{
+    /* the number of combinations, saturated just above the limit */
+    uint64_t total = 1;
+    for (uint32_t k = 0; k < c->nev; k++) {
+        if (__builtin_mul_overflow(total, ev_count(&c->ev[k]), &total) || total > c->limit)
+            total = (uint64_t)c->limit + 1;
+    }
+    uint64_t n = total > c->limit ? c->limit : total;
+    out->limited = total > c->limit;
+    out->tried = (size_t)n;
+    sbuf *res;
+    dc_status st = residue_buffers(c, &res);
+    for (uint64_t combo = 0; combo < n && st == DC_OK; combo++) {
+        uint64_t rest = combo;
+        for (uint32_t k = c->nev; k-- > 0;) {
+            const evar *e = &c->ev[k];
+            uint64_t i = rest % ev_count(e);
+            domain_value(c->p, e, e->keep ? e->keep[i] : i, &c->assign[e->reg]);
+            rest /= ev_count(e);
+        }
+        bool accepted;
+        st = try_current(c, res, out, &accepted);
+    }
+    residue_buffers_free(c, res);
+    return st;
+}
+
+static void tctx_release(tctx *c)
+{
+    const dc_alloc *a = c->a;
+    if (c->constraint && c->p)
+        for (uint32_t s = 0; s <= c->p->nslots; s++)
+            mem_free(a, c->constraint[s]);
+    for (uint32_t k = 0; c->ev && k < c->nev; k++)
+        mem_free(a, c->ev[k].keep);
+    void *arrays[] = { c->rtaint, c->cur, c->ins, c->renderer, c->sflags, c->constraint,
+                       c->whole, c->rules, c->tlist, c->itaint, c->var_open, c->ev,
+                       c->assign, c->code, c->def, c->dstamp, c->selfreg };
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        mem_free(a, arrays[i]);
+    dc_result_free(c->res);
+    dc_result_free(c->real);
+    dc_prepared_free(c->src);
+}
+
+/* Analyse the policy (with the `forced` variables taken as open), make the
+ * results and prepare the source.  Release with tctx_release, also on error. */
+static dc_status tctx_setup(tctx *c, const dc_policy *pol, const dc_facts *source, size_t limit,
+                            const bool *forced, dc_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->pol = pol;
+    c->p = &pol->prog;
+    c->a = pol->alloc;
+    c->err = err;
+    c->limit = limit;
+    c->forced = forced;
+    dc_status st = analyse(c);
+    if (st != DC_OK)
+        return st;
+    c->res = dc_result_new(&c->fake);
+    c->real = dc_result_new(pol);
+    if (!c->res || !c->real)
+        return nomem(c);
+    dc_error e;
+    st = dc_prepare(pol, source, &c->src, &e);
+    if (st != DC_OK)
+        return dc_error_set(err, st, "%s", e.message);
+    return DC_OK;
+}
+
+/* Prune each variable's domain before combining: try its values alone, the
+ * other enumerated variables taken as open.  A value no block can accept
+ * then (a rule that fails or a residue that cannot hold, whatever the open
+ * facts are) fails in every combination, so dropping it loses no target;
+ * a source that pins a variable (pci_id = 8086{dev}) leaves one value. */
+static dc_status prune(tctx *c, const dc_facts *source)
+{
+    if (c->nev < 2)
+        return DC_OK;
+    bool *forced = mem_array(c->a, c->p->nregs + 1, sizeof *forced);
+    if (!forced)
+        return nomem(c);
+    dc_status st = DC_OK;
+    for (uint32_t k = 0; k < c->nev && st == DC_OK; k++) {
+        evar *e = &c->ev[k];
+        memset(forced, 0, (c->p->nregs + 1) * sizeof *forced);
+        for (uint32_t j = 0; j < c->nev; j++)
+            forced[c->ev[j].reg] = j != k;
+        tctx sub;
+        st = tctx_setup(&sub, c->pol, source, c->limit, forced, c->err);
+        const evar *se = NULL;
+        for (uint32_t j = 0; j < sub.nev; j++)
+            if (sub.ev[j].reg == e->reg && sub.ev[j].size == e->size)
+                se = &sub.ev[j];
+        sbuf *res = NULL;
+        if (st == DC_OK && se && sub.nev == 1)
+            st = residue_buffers(&sub, &res);
+        if (st == DC_OK && se && sub.nev == 1) {
+            e->keep = mem_array(c->a, e->size, sizeof *e->keep);
+            if (!e->keep)
+                st = nomem(c);
+            for (uint64_t i = 0; st == DC_OK && i < e->size; i++) {
+                bool accepted;
+                domain_value(sub.p, se, i, &sub.assign[se->reg]);
+                st = try_current(&sub, res, NULL, &accepted);
+                if (accepted)
+                    e->keep[e->nkeep++] = i;
+            }
+        }
+        if (sub.oom)
+            st = nomem(c);
+        residue_buffers_free(&sub, res);
+        tctx_release(&sub);
+    }
+    mem_free(c->a, forced);
+    return st;
+}
+
+dc_status dc_targets_find(const dc_policy *pol, const dc_facts *source, size_t limit,
+                          dc_targets **out, dc_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!pol || !source || !out)
+        return dc_error_set(err, DC_ERR_INVALID, "dc_targets_find: invalid argument");
+    if (pol->prog.nblocks == 0)
+        return dc_error_set(err, DC_ERR_INVALID, "%s: the policy has no SELF block", pol->file);
+    dc_targets *t = mem_zalloc(pol->alloc, sizeof *t);
+    if (!t)
+        return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", pol->file);
+    t->alloc = pol->alloc;
+    t->policy = pol;
+    arena_init(&t->text, pol->alloc);
+    tctx c;
+    dc_status st = tctx_setup(&c, pol, source, limit ? limit : DEFAULT_LIMIT, NULL, err);
+    if (st == DC_OK)
+        st = prune(&c, source);
+    if (st == DC_OK)
+        st = enumerate(&c, t);
+    tctx_release(&c);
+    if (st != DC_OK) {
+        dc_targets_free(t);
+        return st;
+    }
+    *out = t;
+    return DC_OK;
+}
+
+/* ------------------------------------------------------------ accessors */
+
+size_t dc_targets_count(const dc_targets *t) { return t ? t->n : 0; }
+int dc_targets_limited(const dc_targets *t) { return t && t->limited; }
+size_t dc_targets_tried(const dc_targets *t) { return t ? t->tried : 0; }
+
+int32_t dc_targets_block(const dc_targets *t, size_t i)
+{
+    return t && i < t->n ? t->items[i].block : -1;
+}
+
+const char *dc_targets_block_name(const dc_targets *t, size_t i)
+{
+    if (!t || i >= t->n)
+        return NULL;
+    return dc_policy_block_name(t->policy, (size_t)t->items[i].block);
+}
+
+const dc_facts *dc_targets_facts(const dc_targets *t, size_t i)
+{
+    return t && i < t->n ? t->items[i].facts : NULL;
+}
+
+size_t dc_targets_open_count(const dc_targets *t, size_t i)
+{
+    return t && i < t->n ? t->items[i].nopen : 0;
+}
+
+int dc_targets_open(const dc_targets *t, size_t i, size_t j, dc_target_open *out)
+{
+    if (!t || !out || i >= t->n || j >= t->items[i].nopen)
+        return 0;
+    const topen *o = &t->items[i].open[j];
+    out->fact = o->fact;
+    out->constraint = o->constraint;
+    out->residue = o->residue;
+    return 1;
+}
+
+void dc_targets_free(dc_targets *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        dc_facts_free(t->items[i].facts);
+    mem_free(t->alloc, t->items);
+    arena_release(&t->text);
+    mem_free(t->alloc, t);
+}
