@@ -1,0 +1,124 @@
+/*
+ * fuzz_check.c -- a whole check from one input: a policy, a source and a
+ * target, separated by lines holding only "%%".  A device part starting
+ * with '{' or "---" is YAML/JSON, otherwise key=value text.  A missing part
+ * is empty.  The policy is checked both ways round and, prepared once, as a
+ * batch.
+ */
+#include "harness.h"
+
+#define SEP "\n%%\n"
+
+/* Cut the next part of [*p, end) at SEP. */
+static void next_part(const char **p, const char *end, const char **part, size_t *len)
+{
+    const char *s = *p;
+    const char *hit = NULL;
+    for (const char *q = s; q + 4 <= end; q++)
+        if (memcmp(q, SEP, 4) == 0) {
+            hit = q;
+            break;
+        }
+    *part = s;
+    if (hit) {
+        *len = (size_t)(hit - s);
+        *p = hit + 4;
+    } else {
+        *len = (size_t)(end - s);
+        *p = end;
+    }
+}
+
+static dc_facts *parse_device(const char *text, size_t len)
+{
+    dc_facts *facts = NULL;
+    dc_error err;
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\n'))
+        i++;
+    int yaml = (i < len && text[i] == '{') || (len - i >= 3 && memcmp(text + i, "---", 3) == 0);
+    dc_status st = yaml ? dc_facts_parse_yaml("dev.yaml", text, len, &facts, &err)
+                        : dc_facts_parse_text("dev.kv", text, len, &facts, &err);
+    if (st != DC_OK)
+        return NULL;
+    return facts;
+}
+
+static void check_result(const dc_policy *pol, dc_result *r)
+{
+    dc_verdict v = dc_result_verdict(r);
+    int32_t block = dc_result_block(r);
+    if (v == DC_COMPATIBLE && (block < 0 || (size_t)block >= dc_policy_blocks(pol)))
+        fuzz_fail("compatible without a valid block");
+    size_t nb = dc_result_bindings(r);
+    for (size_t i = 0; i < nb; i++) {
+        dc_binding b;
+        if (!dc_result_binding(r, i, &b) || !b.name || !b.text)
+            fuzz_fail("binding in range missing");
+        (void)strlen(b.text);
+    }
+    size_t nr = dc_result_reasons(r);
+    for (size_t i = 0; i < nr; i++) {
+        dc_reason rs;
+        if (!dc_result_reason(r, i, &rs) || !rs.message)
+            fuzz_fail("reason in range missing");
+        if (rs.expected)
+            (void)strlen(rs.expected);
+        if (rs.actual)
+            (void)strlen(rs.actual);
+    }
+    const char *text = dc_result_explain(r);
+    if (text)
+        (void)strlen(text);
+}
+
+static void fuzz_one(const uint8_t *data, size_t len)
+{
+    const char *p = (const char *)data, *end = p + len;
+    const char *ptext, *stext, *ttext;
+    size_t plen, slen, tlen;
+    next_part(&p, end, &ptext, &plen);
+    next_part(&p, end, &stext, &slen);
+    next_part(&p, end, &ttext, &tlen);
+
+    dc_policy *pol = NULL;
+    if (dc_policy_compile("fuzz.compat", ptext, plen, &pol, NULL, NULL) != DC_OK)
+        return;
+    dc_facts *src = parse_device(stext, slen);
+    dc_facts *tgt = parse_device(ttext, tlen);
+    if (!src)
+        src = dc_facts_new();
+    if (!tgt)
+        tgt = dc_facts_new();
+    dc_result *r = dc_result_new(pol);
+    if (src && tgt && r) {
+        dc_error err;
+        if (dc_check_facts(pol, src, tgt, r, &err) == DC_OK)
+            check_result(pol, r);
+        if (dc_check_facts(pol, tgt, src, r, &err) == DC_OK)
+            check_result(pol, r);
+
+        dc_prepared *ps = NULL, *pt = NULL;
+        if (dc_prepare(pol, src, &ps, &err) == DC_OK && dc_prepare(pol, tgt, &pt, &err) == DC_OK) {
+            const dc_prepared *targets[3] = { pt, ps, pt };
+            dc_verdict verdicts[3];
+            int32_t blocks[3];
+            if (dc_check(pol, ps, pt, r) == DC_OK) {
+                check_result(pol, r);
+                dc_verdict single = dc_result_verdict(r);
+                int32_t block = dc_result_block(r);
+                if (dc_check_batch(pol, ps, targets, 3, verdicts, blocks) == DC_OK) {
+                    if (verdicts[0] != single || blocks[0] != block
+                        || verdicts[2] != single || blocks[2] != block)
+                        fuzz_fail("dc_check_batch disagrees with dc_check");
+                }
+            }
+        }
+        dc_prepared_free(ps);
+        dc_prepared_free(pt);
+    }
+    dc_result_free(r);
+    dc_facts_free(src);
+    dc_facts_free(tgt);
+    dc_policy_free(pol);
+}
