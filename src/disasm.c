@@ -56,6 +56,8 @@ static void put_str(out *o, const program *p, pref r)
         put_bytes(o, "?", 1);
         return;
     }
+    if (r.len == 0)
+        return;
     const char *s = p->pool + r.off;
     for (uint32_t i = 0; i < r.len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -73,7 +75,7 @@ static void put_quoted(out *o, const program *p, pref r)
         put_bytes(o, "?", 1);
         return;
     }
-    const char *s = p->pool + r.off;
+    const char *s = r.len ? p->pool + r.off : "";
     put_bytes(o, "\"", 1);
     for (uint32_t i = 0; i < r.len; i++) {
         unsigned char c = (unsigned char)s[i];
