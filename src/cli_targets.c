@@ -99,12 +99,13 @@ int cmd_targets(const cli_opts *o)
     dc_facts *src = cli_load_facts(sname, o->sysfs_source, o->sysfs_root);
     if (!src)
         return 2;
-    dc_policy **pols = NULL;
-    size_t npols = 0;
-    if (cli_policies(o, &pols, &npols) != 0) {
+    cli_pset ps;
+    if (cli_policies(o, &ps) != 0) {
         dc_facts_free(src);
         return 2;
     }
+    dc_policy **pols = ps.pol;
+    size_t npols = ps.n;
     int rc = 1;
     for (size_t k = 0; k < npols; k++) {
         dc_targets *t = NULL;
@@ -121,7 +122,7 @@ int cmd_targets(const cli_opts *o)
         fflush(stdout);
         if (dc_targets_limited(t))
             cli_error("%s: more than %zu combinations of SELF's variables: only the first %zu "
-                      "were tried (--limit)", dc_policy_file(pols[k]), dc_targets_tried(t),
+                      "were tried (--limit)", ps.path[k], dc_targets_tried(t),
                       dc_targets_tried(t));
         if (dc_targets_count(t))
             rc = 0;
@@ -129,8 +130,8 @@ int cmd_targets(const cli_opts *o)
     }
     if (rc == 1)
         cli_error("%s: no target of %s accepts this source", sname,
-                  npols == 1 ? dc_policy_file(pols[0]) : "these policies");
-    cli_policies_free(pols, npols);
+                  npols == 1 ? ps.path[0] : "these policies");
+    cli_policies_free(&ps);
     dc_facts_free(src);
     return rc;
 }

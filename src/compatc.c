@@ -218,8 +218,36 @@ dc_facts *cli_load_facts(const char *file, const char *sysfs, const char *root)
     return f;
 }
 
-/* Every .compat and .cbc file of a directory, sorted by name. */
-static int load_dir(const char *dir, dc_policy ***out, size_t *n)
+/* Add a policy file to a set; false after reporting. */
+static bool pset_add(cli_pset *ps, const char *path)
+{
+    dc_policy **pol = realloc(ps->pol, (ps->n + 1) * sizeof *pol);
+    if (pol)
+        ps->pol = pol;
+    char **paths = realloc(ps->path, (ps->n + 1) * sizeof *paths);
+    if (paths)
+        ps->path = paths;
+    if (!pol || !paths) {
+        cli_error("out of memory");
+        return false;
+    }
+    ps->path[ps->n] = strdup(path);
+    ps->pol[ps->n] = ps->path[ps->n] ? cli_load_policy(path) : NULL;
+    if (!ps->pol[ps->n]) {
+        free(ps->path[ps->n]);
+        return false;
+    }
+    ps->n++;
+    return true;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every .compat and .cbc file of a directory, in name order. */
+static int load_dir(const char *dir, cli_pset *ps)
 {
     DIR *d = opendir(dir);
     if (!d) {
@@ -229,6 +257,7 @@ static int load_dir(const char *dir, dc_policy ***out, size_t *n)
     char **names = NULL;
     size_t count = 0, cap = 0;
     struct dirent *e;
+    int rc = 0;
     while ((e = readdir(d))) {
         const char *dot = strrchr(e->d_name, '.');
         if (e->d_name[0] == '.' || !dot || (strcmp(dot, ".compat") && strcmp(dot, ".cbc")))
@@ -236,74 +265,66 @@ static int load_dir(const char *dir, dc_policy ***out, size_t *n)
         if (count == cap) {
             cap = cap ? cap * 2 : 16;
             char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn)
+            if (!nn) {
+                rc = -1;
                 break;
+            }
             names = nn;
         }
-        names[count++] = strdup(e->d_name);
+        if (!(names[count] = strdup(e->d_name))) {
+            rc = -1;
+            break;
+        }
+        count++;
     }
     closedir(d);
-    for (size_t i = 1; i < count; i++)
-        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-            char *t = names[j];
-            names[j] = names[j - 1];
-            names[j - 1] = t;
-        }
-    dc_policy **pols = calloc(count ? count : 1, sizeof *pols);
-    int rc = 0;
+    if (rc)
+        cli_error("out of memory");
+    if (count)
+        qsort(names, count, sizeof *names, cmp_names);
     for (size_t i = 0; i < count; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (pols && !(pols[i] = cli_load_policy(path)))
+        if (rc == 0 && !pset_add(ps, path))
             rc = -1;
         free(names[i]);
     }
     free(names);
-    if (!pols || rc) {
-        for (size_t i = 0; pols && i < count; i++)
-            dc_policy_free(pols[i]);
-        free(pols);
-        return -1;
-    }
-    *out = pols;
-    *n = count;
-    return 0;
+    if (rc)
+        cli_policies_free(ps);
+    return rc;
 }
 
-void cli_policies_free(dc_policy **pols, size_t n)
+void cli_policies_free(cli_pset *ps)
 {
-    for (size_t i = 0; i < n; i++)
-        dc_policy_free(pols[i]);
-    free(pols);
+    for (size_t i = 0; i < ps->n; i++) {
+        dc_policy_free(ps->pol[i]);
+        free(ps->path[i]);
+    }
+    free(ps->pol);
+    free(ps->path);
+    memset(ps, 0, sizeof *ps);
 }
 
 /* The policies a command works with: --policy, or --policy-dir (default
  * the installed directory). */
-int cli_policies(const cli_opts *o, dc_policy ***out, size_t *n)
+int cli_policies(const cli_opts *o, cli_pset *ps)
 {
+    memset(ps, 0, sizeof *ps);
     if (o->policy && o->policy_dir)
         return usage("--policy and --policy-dir are exclusive"), -1;
-    if (o->policy) {
-        dc_policy *p = cli_load_policy(o->policy);
-        if (!p)
-            return -1;
-        *out = calloc(1, sizeof **out);
-        if (!*out) {
-            dc_policy_free(p);
-            return -1;
-        }
-        (*out)[0] = p;
-        *n = 1;
-        return 0;
-    }
-    return load_dir(o->policy_dir ? o->policy_dir : DC_POLICY_DIR, out, n);
+    if (o->policy)
+        return pset_add(ps, o->policy) ? 0 : -1;
+    return load_dir(o->policy_dir ? o->policy_dir : DC_POLICY_DIR, ps);
 }
 
 /* Of several policies, the one whose SELF the target satisfies (SPEC 2.7);
  * with one policy, that one.  Returns its index, or -1 after reporting. */
-int cli_pick_policy(dc_policy **pols, size_t n, const dc_facts *target, const char *tname,
+int cli_pick_policy(const cli_pset *ps, const dc_facts *target, const char *tname,
                     bool single, bool json, const char *dir)
 {
+    dc_policy *const *pols = ps->pol;
+    size_t n = ps->n;
     if (single)
         return 0;
     int found = -1;
@@ -320,8 +341,7 @@ int cli_pick_policy(dc_policy **pols, size_t n, const dc_facts *target, const ch
         }
         if (dc_result_verdict(r) != DC_TARGET_MISMATCH) {
             len += (size_t)snprintf(names + len, len < sizeof names ? sizeof names - len : 0,
-                                    "%s%s", found >= 0 || len ? ", " : "",
-                                    dc_policy_file(pols[i]));
+                                    "%s%s", found >= 0 || len ? ", " : "", ps->path[i]);
             if (found < 0)
                 found = (int)i;
             else
@@ -570,30 +590,21 @@ static int cmd_check(const cli_opts *o)
         return usage("a sysfs target needs --policy or --policy-dir");
     dc_facts *src = cli_load_facts(sname, o->sysfs_source, o->sysfs_root);
     dc_facts *tgt = src ? cli_load_facts(tname, o->sysfs_target, o->sysfs_root) : NULL;
-    dc_policy **pols = NULL;
-    size_t npols = 0;
+    cli_pset ps = { 0 };
     int rc = EXIT_ERR;
     if (!src || !tgt)
         goto out;
     if (self_describing) {
-        dc_policy *p = cli_load_policy(tname);
-        if (!p)
+        if (!pset_add(&ps, tname))
             goto out;
-        pols = calloc(1, sizeof *pols);
-        if (!pols) {
-            dc_policy_free(p);
-            goto out;
-        }
-        pols[0] = p;
-        npols = 1;
-    } else if (cli_policies(o, &pols, &npols) != 0) {
+    } else if (cli_policies(o, &ps) != 0) {
         goto out;
     }
-    int k = cli_pick_policy(pols, npols, tgt, tname, self_describing || o->policy, o->json,
+    int k = cli_pick_policy(&ps, tgt, tname, self_describing || o->policy, o->json,
                             o->policy_dir ? o->policy_dir : DC_POLICY_DIR);
     if (k < 0)
         goto out;
-    dc_policy *pol = pols[k];
+    dc_policy *pol = ps.pol[k];
     dc_result *r = dc_result_new(pol);
     dc_error err;
     if (!r || dc_check_facts(pol, src, tgt, r, &err) != DC_OK) {
@@ -651,7 +662,7 @@ static int cmd_check(const cli_opts *o)
     }
     dc_result_free(r);
 out:
-    cli_policies_free(pols, npols);
+    cli_policies_free(&ps);
     dc_facts_free(src);
     dc_facts_free(tgt);
     return rc;
@@ -670,15 +681,16 @@ static int cmd_match(const cli_opts *o)
         return EXIT_ERR;
     dc_inventory *inv = NULL;
     dc_error err;
-    dc_policy **pols = NULL;
-    size_t npols = 0;
+    cli_pset set = { 0 };
     int rc = EXIT_ERR;
     if (dc_inventory_read(o->args[need - 1], &inv, &err) != DC_OK) {
         cli_error("%s", err.message);
         goto out;
     }
-    if (cli_policies(o, &pols, &npols) != 0)
+    if (cli_policies(o, &set) != 0)
         goto out;
+    dc_policy **pols = set.pol;
+    size_t npols = set.n;
     /* prepare the source once per policy */
     dc_prepared **ps = calloc(npols ? npols : 1, sizeof *ps);
     dc_result **rs = calloc(npols ? npols : 1, sizeof *rs);
@@ -754,7 +766,7 @@ done:
     free(ps);
     free(rs);
 out:
-    cli_policies_free(pols, npols);
+    cli_policies_free(&set);
     dc_inventory_free(inv);
     dc_facts_free(src);
     return rc;

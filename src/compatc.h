@@ -34,10 +34,19 @@ char *cli_read(const char *path, size_t max, size_t *len);
 dc_policy *cli_load_policy(const char *path);
 /* Facts from a file, or from a sysfs directory when `sysfs` is set. */
 dc_facts *cli_load_facts(const char *file, const char *sysfs, const char *root);
+/* Policies and the paths they were read from. */
+typedef struct cli_pset {
+    dc_policy **pol;
+    char **path;
+    size_t n;
+} cli_pset;
+
 /* --policy FILE, or every policy of --policy-dir (default: installed). */
-int cli_policies(const cli_opts *o, dc_policy ***out, size_t *n);
-void cli_policies_free(dc_policy **pols, size_t n);
-int cli_pick_policy(dc_policy **pols, size_t n, const dc_facts *target, const char *tname,
+int cli_policies(const cli_opts *o, cli_pset *ps);
+void cli_policies_free(cli_pset *ps);
+/* The index of the policy whose SELF the target satisfies (SPEC 2.7), or -1
+ * after reporting no-policy / ambiguous-policy with the files' paths. */
+int cli_pick_policy(const cli_pset *ps, const dc_facts *target, const char *tname,
                     bool single, bool json, const char *dir);
 void cli_print_reasons_json(FILE *out, dc_result *r);
 void cli_print_bindings_json(FILE *out, dc_result *r);
