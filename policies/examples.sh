@@ -1,0 +1,75 @@
+#!/bin/sh
+# examples.sh -- the main job of devcompat on the shipped policies and
+# facts: lint every policy, then ask the questions an operator asks.
+#   sh policies/examples.sh [PATH/TO/compatc]
+# Exits non-zero if a policy does not lint clean or an answer is not the
+# documented one.
+set -u
+C=${1:-compatc}
+case $C in */*) C=$(cd "$(dirname "$C")" && pwd)/$(basename "$C") ;; esac
+cd "$(dirname "$0")" || exit 2
+status=0
+
+say() { printf '\n$ compatc %s\n' "$*"; }
+# expect STATUS ARGS...: run compatc, show its output, check its exit status
+expect() {
+    want=$1
+    shift
+    say "$@"
+    "$C" "$@"
+    rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        echo "!! exit status $rc, expected $want"
+        status=1
+    fi
+}
+
+expect 0 lint --werror gvt-share.compat versioning.compat vfio-ccw.compat device-model.compat \
+    self-describing/uuid1.txt self-describing/uuid2.txt
+
+echo
+echo "# GVT-g: a half-GPU source (V5_2 x1) may move to a V5_4 x2 target: the same share"
+expect 0 check --explain --policy gvt-share.compat gvt-share-src-half.kv gvt-share-target.kv
+echo "# ...but a whole-GPU source (V5_1) may not: 1/1 of the GPU is not 2/4"
+expect 1 check --explain --policy gvt-share.compat gvt-share-src-whole.kv gvt-share-target.kv
+echo "# the policy directory picks the target's policy by its SELF block"
+expect 0 check --json --policy-dir . gvt-share-src-half.kv gvt-share-target.kv
+
+echo
+echo "# The upstream versioning rule, both directions"
+expect 0 check --policy versioning.compat versioning-2.0.1.kv versioning-2.1.1.kv
+expect 1 check --explain --policy versioning.compat versioning-2.1.1.kv versioning-2.0.1.kv
+
+echo
+echo "# vfio-ccw subchannels, and a device model with a memory parameter"
+expect 0 check --explain --policy vfio-ccw.compat vfio-ccw-src-ok.kv vfio-ccw-target.kv
+expect 1 check --explain --policy vfio-ccw.compat vfio-ccw-src-ctc.kv vfio-ccw-target.kv
+expect 0 check --explain --policy device-model.compat device-model-src-4gb.kv device-model-target.kv
+expect 1 check --explain --policy device-model.compat device-model-src-16gb.kv device-model-target.kv
+
+echo
+echo "# Self-describing devices (upstream's UUID1/UUID2 example): the target's text is the policy"
+expect 0 check --json self-describing/uuid2.txt self-describing/uuid1.txt
+expect 1 check --explain self-describing/uuid1.txt self-describing/uuid2.txt
+
+echo
+echo "# One source against a fleet of GVT-g devices"
+expect 0 match --policy gvt-share.compat gvt-share-src-half.kv gvt-share-fleet.yaml
+
+echo
+echo "# Which target should be created for this source?"
+expect 0 targets --policy gvt-share.compat gvt-share-src-half.kv
+
+echo
+echo "# The vendor's test cases"
+for p in gvt-share versioning vfio-ccw device-model; do
+    expect 0 test "$p.compat" "$p.cases.yaml"
+done
+
+echo
+if [ "$status" -eq 0 ]; then
+    echo "All examples gave their documented answers."
+else
+    echo "Some examples did not give their documented answers (see '!!' above)."
+fi
+exit "$status"
