@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "hmap.h"
 #include "limits.h"
 
 typedef struct chk {
@@ -15,6 +16,9 @@ typedef struct chk {
     bool in_self;
     const char *forward[64];/* names used before their declaration */
     uint32_t nforward;
+    hmap slot_index;        /* slot names */
+    uint32_t self_end;      /* vars[0, self_end) are SELF's */
+    uint32_t scope_first;   /* vars[scope_first, nvars) are the block's */
 } chk;
 
 static void err(chk *c, span at, const char *fmt, ...)
@@ -62,7 +66,8 @@ static void *grow(chk *c, void *arr, uint32_t *cap, uint32_t n, size_t size)
 static int32_t slot_of(chk *c, const char *name, uint32_t len, vtype as)
 {
     checked *o = c->out;
-    for (uint32_t i = 0; i < o->nslots; i++)
+    uint32_t h = hmap_hash(name, len), pos = 0;
+    for (int64_t i; (i = hmap_next(&c->slot_index, h, &pos)) >= 0;)
         if (o->slots[i].len == len && memcmp(o->slots[i].name, name, len) == 0) {
             if (as)
                 o->slots[i].types |= (uint8_t)(1u << as);
@@ -73,6 +78,10 @@ static int32_t slot_of(chk *c, const char *name, uint32_t len, vtype as)
         return -1;
     o->slots = s;
     s[o->nslots] = (chk_slot){ name, len, as ? (uint8_t)(1u << as) : 0 };
+    if (!hmap_put(&c->slot_index, c->alloc, h, o->nslots)) {
+        c->oom = true;
+        return -1;
+    }
     return (int32_t)o->nslots++;
 }
 
@@ -84,17 +93,19 @@ static int32_t lookup(chk *c, const char *name, uint32_t at, bool *later)
 {
     checked *o = c->out;
     *later = false;
-    for (uint32_t i = 0; i < o->nvars; i++) {
+    /* the block's own variables first, then (from COMPATIBLE) SELF's */
+    for (uint32_t i = c->scope_first; i < o->nvars; i++) {
         chk_var *v = &o->vars[i];
         if (strcmp(v->name, name) != 0)
             continue;
-        bool same_scope = c->in_self ? v->self : (!v->self && v->block == c->block);
-        if (!same_scope && !(v->self && !c->in_self))
-            continue;
-        if (!same_scope || v->decl.start < at)
+        if (v->decl.start < at)
             return (int32_t)i;
         *later = true;
     }
+    if (!c->in_self)
+        for (uint32_t i = 0; i < c->self_end; i++)
+            if (!strcmp(o->vars[i].name, name))
+                return (int32_t)i;
     return -1;
 }
 
@@ -107,26 +118,23 @@ static bool reserved(const char *name)
 static int32_t declare(chk *c, ast_part *pt)
 {
     checked *o = c->out;
-    uint32_t in_scope = 0;
+    uint32_t in_scope = o->nvars - c->scope_first;
     if (reserved(pt->name)) {
         err(c, pt->name_loc, "'%s' is reserved and cannot name a variable", pt->name);
         return -1;
     }
-    for (uint32_t i = 0; i < o->nvars; i++) {
-        chk_var *v = &o->vars[i];
-        if (v->block == c->block)
-            in_scope++;
-        if (strcmp(v->name, pt->name) != 0)
-            continue;
-        if (v->block == c->block) {
+    for (uint32_t i = c->scope_first; i < o->nvars; i++)
+        if (!strcmp(o->vars[i].name, pt->name)) {
             err(c, pt->name_loc, "variable '%s' is declared twice in this block", pt->name);
             return -1;
         }
-        if (v->self && !c->in_self) {
-            err(c, pt->name_loc, "variable '%s' is declared in SELF: a COMPATIBLE block "
-                "may refer to it as {%s} but not declare it again", pt->name, pt->name);
-            return -1;
-        }
+    for (uint32_t i = 0; i < c->self_end && !c->in_self; i++) {
+        chk_var *v = &o->vars[i];
+        if (strcmp(v->name, pt->name) != 0)
+            continue;
+        err(c, pt->name_loc, "variable '%s' is declared in SELF: a COMPATIBLE block "
+            "may refer to it as {%s} but not declare it again", pt->name, pt->name);
+        return -1;
     }
     if (in_scope >= DC_MAX_VARS) {
         if (in_scope == DC_MAX_VARS)
@@ -902,9 +910,12 @@ bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked
                 continue;
             c.block = i;
             c.in_self = pass == 0;
+            c.scope_first = out->nvars;
             for (uint32_t k = 0; k < b->nrules && k < DC_MAX_RULES; k++)
                 check_rule(&c, b, &b->rules[k]);
             lint_block(&c, b);
+            if (pass == 0)
+                c.self_end = out->nvars;
             if (pass == 1) {
                 for (uint32_t j = 0; j < i; j++)
                     if (ast->blocks[j].kind == BK_COMPATIBLE && !ast->blocks[j].broken &&
@@ -932,6 +943,7 @@ bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked
         err(&c, end, "no SELF block: a policy says which targets it is for in 'SELF:'");
     if (ncompat == 0 && !broken && !ast->too_many_blocks)
         err(&c, end, "no COMPATIBLE block: a policy needs at least one 'COMPATIBLE:' block");
+    hmap_free(&c.slot_index, alloc);
     return !c.oom;
 }
 

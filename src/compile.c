@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "hmap.h"
 #include "diag.h"
 #include "facts.h"
 #include "limits.h"
@@ -24,6 +25,9 @@ typedef struct cg {
     uint16_t *var_reg;      /* chk var index -> register */
     uint32_t temp_base, temp;
     uint8_t side;           /* SIDE_SOURCE in COMPATIBLE blocks */
+    hmap strings, consts;   /* interned strings, constants */
+    pref *interned;
+    uint32_t ninterned, cap_interned;
 } cg;
 
 #define PUSH(g, arr, n, cap)                                                    \
@@ -69,12 +73,12 @@ static uint16_t op16(cg *g, uint32_t n, const char *what)
 static pref intern(cg *g, const char *s, uint32_t len)
 {
     program *p = g->p;
-    /* share identical strings already in the pool (templates repeat a lot) */
-    if (len && len <= 64 && p->pool_len >= len) {
-        for (uint32_t off = 0; off + len < p->pool_len; off++)
-            if (p->pool[off] == s[0] && p->pool[off + len] == '\0' &&
-                !memcmp(p->pool + off, s, len))
-                return (pref){ off, len };
+    /* share identical strings (templates and names repeat a lot) */
+    uint32_t h = hmap_hash(s, len), pos = 0;
+    for (int64_t k; (k = hmap_next(&g->strings, h, &pos)) >= 0;) {
+        pref r = g->interned[k];
+        if (r.len == len && !memcmp(p->pool + r.off, s, len))
+            return r;
     }
     while (p->pool_len + (uint64_t)len + 1 > g->cap_pool) {
         if (!grow_array(g, (void **)&p->pool, &g->cap_pool, 1))
@@ -86,6 +90,13 @@ static pref intern(cg *g, const char *s, uint32_t len)
     p->pool_len += len;
     p->pool[p->pool_len] = '\0';    /* a NUL after each string, for printing */
     p->pool_len++;
+    if (g->ninterned == g->cap_interned &&
+        !grow_array(g, (void **)&g->interned, &g->cap_interned, sizeof *g->interned))
+        return r;
+    g->interned[g->ninterned] = r;
+    if (!hmap_put(&g->strings, p->alloc, h, g->ninterned))
+        g->oom = true;
+    g->ninterned++;
     return r;
 }
 
@@ -97,17 +108,22 @@ static pref intern_span(cg *g, span s)
 static uint16_t add_const(cg *g, kconst k)
 {
     program *p = g->p;
-    for (uint32_t i = 0; i < p->nconsts; i++) {
+    uint64_t key[6] = { k.type, (uint64_t)k.i, k.major, k.minor, k.patch,
+                        (uint64_t)k.s.off << 32 | k.s.len };
+    uint32_t h = hmap_hash(key, sizeof key), pos = 0;
+    for (int64_t i; (i = hmap_next(&g->consts, h, &pos)) >= 0;) {
         kconst *o = &p->kconsts[i];
-        if (o->type == k.type && o->i == k.i && o->s.len == k.s.len &&
-            (k.s.len == 0 || o->s.off == k.s.off) && o->major == k.major &&
-            o->minor == k.minor && o->patch == k.patch)
+        if (o->type == k.type && o->i == k.i && o->s.len == k.s.len && o->s.off == k.s.off &&
+            o->major == k.major && o->minor == k.minor && o->patch == k.patch)
             return (uint16_t)i;
     }
     uint16_t idx = op16(g, p->nconsts, "constants");
     kconst *slot = PUSH(g, kconsts, nconsts, cap_consts);
-    if (slot)
+    if (slot) {
         *slot = k;
+        if (!hmap_put(&g->consts, p->alloc, h, p->nconsts - 1))
+            g->oom = true;
+    }
     return idx;
 }
 
@@ -673,6 +689,9 @@ dc_status dc_policy_compile_ex(const dc_alloc *alloc, const char *file, const ch
     pol->prog.name = intern(&g, nm, nlen);
     pol->prog.file = intern(&g, file, (uint32_t)strlen(file));
     cg_program(&g);
+    hmap_free(&g.strings, alloc);
+    hmap_free(&g.consts, alloc);
+    mem_free(alloc, g.interned);
     if (g.oom) {
         st = DC_ERR_NOMEM;
         goto done;
