@@ -373,7 +373,7 @@ static void put_block(out *o, const program *p, uint32_t bi)
     if (bi == 0)
         put(o, "\nSELF");
     else
-        put(o, "\nCOMPATIBLE %" PRIu32, bi);
+        put(o, "\nCOMPATIBLE %" PRIu32, bi - 1);    /* numbered as in results */
     if (b->name.len) {
         put(o, " (");
         put_str(o, p, b->name);
