@@ -971,7 +971,7 @@ Test(cbc, disasm_listing)
         "\nSELF  line 3", "variables: x:int r0, y:hex r1",
         "RULE                rule 0 line 4: a = {x:int:1..100,200}",
         "LOADF     int       r0, slot 0 'a' (target)",
-        "\nCOMPATIBLE 1 (first)  line 16", "\nCOMPATIBLE 3  line 42",
+        "\nCOMPATIBLE 0 (first)  line 16", "\nCOMPATIBLE 2  line 42",
         "FCMP      hex <=    slot 1 'h' (source), r1",
         "NMATCH              slot ", "tmpl 2 \"{mm:int}-{y}\"", "JF                  r",
         ", -> ", "const 0 = string \"exact text\"", "FIELDT    semver    r",
