@@ -73,6 +73,8 @@ static uint16_t op16(cg *g, uint32_t n, const char *what)
 static pref intern(cg *g, const char *s, uint32_t len)
 {
     program *p = g->p;
+    if (!len)
+        s = "";     /* an empty string may come as (NULL, 0) */
     /* share identical strings (templates and names repeat a lot) */
     uint32_t h = hmap_hash(s, len), pos = 0;
     for (int64_t k; (k = hmap_next(&g->strings, h, &pos)) >= 0;) {
