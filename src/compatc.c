@@ -313,8 +313,12 @@ int cli_policies(const cli_opts *o, cli_pset *ps)
     memset(ps, 0, sizeof *ps);
     if (o->policy && o->policy_dir)
         return usage("--policy and --policy-dir are exclusive"), -1;
-    if (o->policy)
-        return pset_add(ps, o->policy) ? 0 : -1;
+    if (o->policy) {
+        if (pset_add(ps, o->policy))
+            return 0;
+        cli_policies_free(ps);
+        return -1;
+    }
     return load_dir(o->policy_dir ? o->policy_dir : DC_POLICY_DIR, ps);
 }
 

@@ -38,7 +38,8 @@ extra=$(nm -D --defined-only "$lib/libdevcompat.so" | awk '$2 ~ /^[TDBR]$/ {prin
 # The example, built from the installed tree alone.
 cflags=$(PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$root pkg-config --cflags devcompat)
 libs=$(PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$root pkg-config --libs devcompat)
-if ${CC:-cc} -o "$root/check-pair" "$top_srcdir/docs/examples/check-pair.c" $cflags $libs \
+# (a sanitizer build of the library needs the same runtime in the program)
+if ${CC:-cc} ${SAN_CFLAGS:-} -o "$root/check-pair" "$top_srcdir/docs/examples/check-pair.c" $cflags $libs \
         2>"$root/cc.log"; then
     pass "example builds with pkg-config"
 else
