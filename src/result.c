@@ -60,13 +60,26 @@ static bool usable(const dc_policy *pol, const dc_prepared *s, const dc_prepared
     return pol && s && t && r && s->policy == pol && t->policy == pol && r->policy == pol;
 }
 
-/* The evaluation itself: no allocation, no output. */
+/* The evaluation itself: no allocation, no output.  SELF was run when the
+ * target was prepared (when it reads the target alone): its outcome is
+ * copied, and its variables, all that the COMPATIBLE blocks may read of it. */
 static dc_verdict run(const program *p, const dc_prepared *s, const dc_prepared *t,
                       dc_result *r, int32_t *block)
 {
     *block = -1;
-    if (!vm_run_block(p, 0, s, t, r, &r->fails[0]))
+    if (t->self_ready) {
+        if (!t->self_holds) {
+            r->fails[0] = *t->self_fail;
+            return DC_TARGET_MISMATCH;
+        }
+        if (t->self_regs)
+            memcpy(r->regs, t->self_regs, p->blocks[0].nvars * sizeof *r->regs);
+        else
+            for (uint32_t k = 0; k < p->blocks[0].nvars; k++)
+                r->regs[t->self_binds[k].reg] = t->self_binds[k].v;
+    } else if (!vm_run_block(p, 0, s, t, r, &r->fails[0])) {
         return DC_TARGET_MISMATCH;
+    }
     for (uint32_t b = 1; b < p->nblocks; b++)
         if (vm_run_block(p, b, s, t, r, &r->fails[b])) {
             *block = (int32_t)(b - 1);

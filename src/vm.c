@@ -18,12 +18,6 @@ typedef struct vm {
     uint32_t steps;
 } vm;
 
-static inline const pfact *fact_of(const vm *m, uint8_t t, uint16_t slot)
-{
-    const dc_prepared *d = (t & SIDE_SOURCE) ? m->src : m->tgt;
-    return &d->slots[slot];
-}
-
 /* ------------------------------------------------------------ constraints */
 
 static bool cmp_holds(const sv_comparator *c, const semver *v)
@@ -167,7 +161,7 @@ static bool parse_as(vm *m, vtype t, const char *s, uint32_t n, value *out)
 }
 
 /* The prepared value of a fact as type t, or false when it did not parse. */
-static bool fact_value(const pfact *f, vtype t, value *out)
+static inline bool fact_value(const pfact *f, vtype t, value *out)
 {
     if (!(f->ok & (1u << t)))
         return false;
@@ -280,273 +274,448 @@ static int tmatch(vm *m, const tpart *parts, uint32_t k, uint32_t n, const char 
     }
 }
 
+bool vm_prematchable(const program *p, const tmpl *t)
+{
+    for (uint32_t k = 0; k < t->n; k++) {
+        const tpart *tp = &p->tparts[t->first + k];
+        if (tp->kind == TP_CMP || (tp->kind == TP_DECL && tp->type == VT_SET))
+            return false;
+    }
+    return true;
+}
+
+int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, value *R)
+{
+    /* no set declaration: parse_as never needs the result's scratch */
+    vm m = { p, NULL, NULL, NULL, R, NULL, 0 };
+    return tmatch(&m, p->tparts + t->first, 0, t->n, s, 0, len);
+}
+
 /* ------------------------------------------------------------ the loop */
 
+/* Dispatch: computed goto where the compiler has it (GCC, clang: one
+ * indirect jump per instruction, each with its own branch history), a
+ * switch elsewhere or with -DDC_VM_SWITCH.  Both run the same bodies. */
+#if defined(__GNUC__) && !defined(DC_VM_SWITCH)
+#define VM_GOTO 1
+#endif
+
+#ifdef VM_GOTO
+#define VM_DISPATCH NEXT;
+#define VM_END
+#define CASE(name) L_##name:
+#define NEXT                                \
+    do {                                    \
+        i = &code[pc++];                    \
+        goto *labels[i->op];                \
+    } while (0)
+/* After an instruction that ends its rule: RULE does nothing when run, so
+ * step over it without a dispatch of its own. */
+#define NEXT_RULE                           \
+    do {                                    \
+        i = &code[pc++];                    \
+        if (i->op == I_RULE)                \
+            i = &code[pc++];                \
+        goto *labels[i->op];                \
+    } while (0)
+#else
+#define VM_DISPATCH         \
+    for (;;) {              \
+        i = &code[pc++];    \
+        switch ((enum opcode)i->op) {
+#define VM_END              \
+        default:            \
+            goto bad;       \
+        }                   \
+    }
+#define CASE(name) case I_##name:
+#define NEXT continue
+#define NEXT_RULE continue
+#endif
+
+/* A fact operand: the target's slot, or the source's when t has SIDE_SOURCE. */
+#define FACT(t, slot) (&facts[((t) & SIDE_SOURCE) != 0][slot])
+
+/* The fail record is written only when a rule fails, and RULE does nothing
+ * at run time.  Code only jumps forward within a rule, so the rule that
+ * failed is the nearest RULE before the failing instruction; its slot and
+ * side are the rule's unless FIELD/FIELDT named another since (slot_at),
+ * and the value shown is the one CONV stored since (x_at), or the failing
+ * instruction's own.  Nothing a reason reads differs from recording as the
+ * rules run. */
 #define FAIL(c)                 \
     do {                        \
-        f->code = (c);          \
-        return false;           \
+        fc = (c);               \
+        goto fail;              \
     } while (0)
 
+#if defined(VM_GOTO) && defined(__GNUC__) && !defined(__clang__)
+/* keep one dispatch jump per instruction body: merged, they predict badly */
+__attribute__((optimize("no-crossjumping", "no-gcse")))
+#endif
 bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
                   const dc_prepared *target, dc_result *res, vm_fail *f)
 {
-    vm m = { p, source, target, res, res->regs, f, 0 };
+#ifdef VM_GOTO
+    /* every byte value has a label: no bounds check when dispatching */
+    static const void *const labels[256] = {
+#define OP(name, operands, doc) [I_##name] = &&L_##name,
+#include "opcodes.def"
+#undef OP
+        [I__COUNT ... 255] = &&bad,
+    };
+#endif
+    const pfact *const facts[2] = { target->slots, source->slots };
     value *R = res->regs;
-    const insn *code = p->code;
+    const insn *code = p->code, *i;
     uint32_t pc = p->blocks[b].entry;
-    memset(f, 0, sizeof *f);
-    f->slot = f->aux = -1;
+    uint32_t x_at = 0, slot_at = 0;     /* 1 + index of the last CONV, FIELDT */
+    bool fx = false, fy = false, fs = false;    /* the failing insn showed x, y, slot */
+    uint8_t fc;
+    f->type = f->cmp = 0;
+    f->aux = -1;
     res->scratch_used = 0;
 
-    for (;;) {
-        const insn *i = &code[pc++];
-        switch ((enum opcode)i->op) {
-        case I_RULE:
-            f->rule = p->blocks[b].first_rule + i->a;
-            f->slot = p->rules[f->rule].slot;
-            f->side = p->rules[f->rule].side;
-            f->has_x = f->has_y = false;
-            m.steps = 0;
-            break;
-        case I_OK:
-            return true;
-        case I_FAIL:
-            FAIL(F_FALSE);
-        case I_EMPTY: {
-            const pfact *x = fact_of(&m, i->t, i->a);
-            if (x->present && x->raw.len)
-                FAIL(F_NOT_EMPTY);
-            break;
+    VM_DISPATCH
+    CASE(RULE)
+        NEXT;
+    CASE(OK)
+        return true;
+    CASE(FAIL)
+        FAIL(F_FALSE);
+    CASE(EMPTY) {
+        const pfact *x = FACT(i->t, i->a);
+        if (x->present && x->raw.len)
+            FAIL(F_NOT_EMPTY);
+        NEXT_RULE;
+    }
+    CASE(NONEMPTY) {
+        const pfact *x = FACT(i->t, i->a);
+        if (!x->present || !x->raw.len)
+            FAIL(F_EMPTY);
+        NEXT_RULE;
+    }
+    CASE(EQSTR)
+    CASE(NESTR) {
+        const pfact *x = FACT(i->t, i->a);
+        const value *k = &p->consts[i->b];
+        if (!x->present) {
+            fc = F_MISSING;
+            goto fail_const;
         }
-        case I_NONEMPTY: {
-            const pfact *x = fact_of(&m, i->t, i->a);
-            if (!x->present || !x->raw.len)
-                FAIL(F_EMPTY);
-            break;
+        bool eq = x->raw.len == k->as.s.len && memcmp(x->raw.p, k->as.s.p, x->raw.len) == 0;
+        if (i->op == I_EQSTR ? !eq : eq) {
+            fc = eq ? F_EQUAL : F_NOT_EQUAL;
+            goto fail_const;
         }
-        case I_EQSTR:
-        case I_NESTR: {
-            const pfact *x = fact_of(&m, i->t, i->a);
-            const value *k = &p->consts[i->b];
-            f->x = *k;
-            f->has_x = true;
-            if (!x->present)
-                FAIL(F_MISSING);
-            bool eq = x->raw.len == k->as.s.len && memcmp(x->raw.p, k->as.s.p, x->raw.len) == 0;
-            if (i->op == I_EQSTR ? !eq : eq)
-                FAIL(eq ? F_EQUAL : F_NOT_EQUAL);
-            break;
-        }
-        case I_LOADF: {
-            const pfact *x = fact_of(&m, i->t, i->b);
+        NEXT_RULE;
+    fail_const:
+        f->x = *k;
+        fx = true;
+        goto fail;
+    }
+    CASE(LOADF) {
+        const pfact *x = FACT(i->t, i->b);
+        if (!x->present || !fact_value(x, (vtype)(i->t & TYPE_MASK), &R[i->a])) {
             f->type = i->t & TYPE_MASK;
-            if (!x->present)
-                FAIL(F_MISSING);
-            if (!fact_value(x, (vtype)(i->t & TYPE_MASK), &R[i->a]))
-                FAIL(F_PARSE);
-            break;
+            FAIL(x->present ? F_PARSE : F_MISSING);
         }
-        case I_CHECKT:
-            if (!ct_test(p, &p->ctables[i->b], &R[i->a])) {
-                f->aux = i->b;
-                FAIL(F_CONSTRAINT);
-            }
-            break;
-        case I_MATCH:
-        case I_NMATCH: {
-            const pfact *x = fact_of(&m, i->t, i->a);
-            const tmpl *t = &p->tmpls[i->b];
+        NEXT_RULE;
+    }
+    CASE(CHECKT) {
+        const ctable *ct = &p->ctables[i->b];
+        const value *v = &R[i->a];
+        bool in = ct->small && ct->kind == CT_INT && v->type == VT_INT
+                  ? (uint64_t)v->as.i < 64 && (ct->bitmap >> v->as.i) & 1
+                  : ct_test(p, ct, v);
+        if (!in) {
             f->aux = i->b;
-            if (!x->present)
-                FAIL(F_MISSING);
-            int r = tmatch(&m, p->tparts + t->first, 0, t->n, x->raw.p, 0, x->raw.len);
-            if (r < 0)
-                FAIL(F_BUDGET);
-            if (i->op == I_MATCH ? r == 0 : r == 1)
-                FAIL(r ? F_MATCH : F_NOMATCH);
-            break;
+            FAIL(F_CONSTRAINT);
         }
-        case I_FCMP: {
-            const pfact *x = fact_of(&m, i->t & SIDE_SOURCE, i->a);
-            uint8_t type = i->t & TYPE_MASK, cmp = (i->t >> 4) & 7;
-            value v;
-            f->x = R[i->b];
-            f->has_x = true;
-            f->type = type;
-            f->cmp = cmp;
-            if (!x->present)
-                FAIL(F_MISSING);
-            if (!fact_value(x, (vtype)type, &v))
-                FAIL(F_PARSE);
-            int c;
-            if (type == VT_SET) {
-                if (cmp != CMP_EQ && cmp != CMP_NE)
-                    FAIL(F_COMPARE);
-                c = !set_equal(&v.as.set, &R[i->b].as.set);
+        NEXT_RULE;
+    }
+    CASE(MATCH)
+    CASE(NMATCH) {
+        const dc_prepared *d = (i->t & SIDE_SOURCE) ? source : target;
+        const pfact *x = &d->slots[i->a];
+        const pmatch *pm = i->b < d->npm ? &d->pm[i->b] : NULL;
+        int r = 0;
+        if (!x->present) {
+            fc = F_MISSING;
+        } else {
+            if (pm && pm->result != PM_LIVE && pm->slot == i->a) {
+                r = pm->result;
+                for (uint32_t k = 0; k < pm->nbinds; k++)
+                    R[d->binds[pm->first + k].reg] = d->binds[pm->first + k].v;
             } else {
-                c = value_cmp(&v, &R[i->b]);
+                /* a rule has one template: its step budget starts here */
+                vm m = { p, source, target, res, R, f, 0 };
+                const tmpl *t = &p->tmpls[i->b];
+                r = tmatch(&m, p->tparts + t->first, 0, t->n, x->raw.p, 0, x->raw.len);
             }
-            if (!cmp_result(c, cmp))
-                FAIL(cmp == CMP_EQ ? F_NOT_EQUAL : cmp == CMP_NE ? F_EQUAL : F_COMPARE);
-            break;
+            if (r < 0)
+                fc = F_BUDGET;
+            else if (i->op == I_MATCH ? r == 0 : r == 1)
+                fc = r ? F_MATCH : F_NOMATCH;
+            else
+                NEXT_RULE;
         }
-        case I_WHERE:
-            if (!R[i->a].as.b)
-                FAIL(F_FALSE);
-            break;
-        case I_LOADK:
-            R[i->a] = p->consts[i->b];
-            break;
-        case I_MOVE:
-            R[i->a] = R[i->b];
-            break;
-        case I_FIELD: {
-            const pfact *x = fact_of(&m, i->t, i->b);
-            if (!x->present) {
-                f->slot = i->b;
-                f->side = i->t & SIDE_SOURCE;
-                FAIL(F_OPERAND_ABSENT);
+        f->aux = i->b;
+        goto fail;
+    }
+    CASE(FCMP) {
+        const pfact *x = FACT(i->t, i->a);
+        uint8_t type = i->t & TYPE_MASK, cmp = (i->t >> 4) & 7;
+        value v;
+        if (!x->present) {
+            fc = F_MISSING;
+            goto fail_fcmp;
+        }
+        if (!(x->ok & (1u << type))) {
+            fc = F_PARSE;
+            goto fail_fcmp;
+        }
+        const value *y = &R[i->b];
+        int c;
+        /* the common cases without a call; value_cmp for the rest */
+        if (type == VT_INT && y->type == VT_INT) {
+            c = (x->i > y->as.i) - (x->i < y->as.i);
+        } else if (type == VT_HEX && y->type == VT_HEX) {
+            c = (x->u > y->as.u) - (x->u < y->as.u);
+        } else if (type == VT_STRING && y->type == VT_STRING) {
+            uint32_t n = x->raw.len < y->as.s.len ? x->raw.len : y->as.s.len;
+            c = memcmp(x->raw.p, y->as.s.p, n);
+            if (c == 0)
+                c = (x->raw.len > y->as.s.len) - (x->raw.len < y->as.s.len);
+        } else if (!fact_value(x, (vtype)type, &v)) {
+            fc = F_PARSE;
+            goto fail_fcmp;
+        } else if (type == VT_SET) {
+            if (cmp != CMP_EQ && cmp != CMP_NE) {
+                fc = F_COMPARE;
+                goto fail_fcmp;
             }
-            R[i->a].type = VT_STRING;
-            R[i->a].as.s = x->raw;
-            break;
+            c = !set_equal(&v.as.set, &y->as.set);
+        } else {
+            c = value_cmp(&v, y);
         }
-        case I_FIELDT: {
-            const pfact *x = fact_of(&m, i->t, i->b);
+        if (cmp_result(c, cmp))
+            NEXT_RULE;
+        fc = cmp == CMP_EQ ? F_NOT_EQUAL : cmp == CMP_NE ? F_EQUAL : F_COMPARE;
+    fail_fcmp:
+        f->x = R[i->b];
+        fx = true;
+        f->type = type;
+        f->cmp = cmp;
+        goto fail;
+    }
+    CASE(WHERE)
+        if (!R[i->a].as.b)
+            FAIL(F_FALSE);
+        NEXT_RULE;
+    CASE(LOADK)
+        R[i->a] = p->consts[i->b];
+        NEXT;
+    CASE(MOVE)
+        R[i->a] = R[i->b];
+        NEXT;
+    CASE(FIELD) {
+        const pfact *x = FACT(i->t, i->b);
+        if (!x->present) {
             f->slot = i->b;
             f->side = i->t & SIDE_SOURCE;
-            f->type = i->t & TYPE_MASK;
-            if (!x->present)
-                FAIL(F_OPERAND_ABSENT);
-            if (!fact_value(x, (vtype)(i->t & TYPE_MASK), &R[i->a]))
-                FAIL(F_CONVERT);
-            break;
+            fs = true;
+            FAIL(F_OPERAND_ABSENT);
         }
-        case I_HAS: {
-            const pfact *x = fact_of(&m, i->t, i->b);
-            R[i->a].type = VT_BOOL;
-            R[i->a].as.b = x->present && x->raw.len > 0;
-            break;
-        }
-        case I_CONV: {
-            value v = R[i->b];
-            f->type = i->t & TYPE_MASK;
-            f->x = v;
-            f->has_x = true;
-            if (!parse_as(&m, (vtype)(i->t & TYPE_MASK), v.as.s.p, v.as.s.len, &R[i->a]))
-                FAIL((i->t & TYPE_MASK) == VT_SET ? F_SCRATCH : F_CONVERT);
-            break;
-        }
-        case I_NEG: {
-            int64_t x;
-            if (!as_int(&R[i->b], &x) || x == INT64_MIN)
-                FAIL(F_OVERFLOW);
-            if (!put_int(&R[i->a], -x, R[i->b].type == VT_HEX))
-                FAIL(F_OVERFLOW);
-            break;
-        }
-        case I_NOT:
-            R[i->a].type = VT_BOOL;
-            R[i->a].as.b = !R[i->b].as.b;
-            break;
-        case I_ADD: case I_SUB: case I_MUL: case I_DIV: case I_MOD: {
-            int64_t x, y, z = 0;
-            bool hex = R[i->b].type == VT_HEX || R[i->c].type == VT_HEX;
-            f->x = R[i->b];
-            f->y = R[i->c];
-            f->has_y = true;
-            if (!as_int(&R[i->b], &x) || !as_int(&R[i->c], &y))
-                FAIL(F_OVERFLOW);
-            bool over = false;
-            switch (i->op) {
-            case I_ADD: over = __builtin_add_overflow(x, y, &z); break;
-            case I_SUB: over = __builtin_sub_overflow(x, y, &z); break;
-            case I_MUL: over = __builtin_mul_overflow(x, y, &z); break;
-            case I_DIV:
-                if (y == 0)
-                    FAIL(F_DIVZERO);
-                if (x == INT64_MIN && y == -1)
-                    FAIL(F_OVERFLOW);
-                if (x % y != 0)
-                    FAIL(F_INEXACT);
-                z = x / y;
-                break;
-            default:
-                if (y == 0)
-                    FAIL(F_DIVZERO);
-                z = (y == -1) ? 0 : x % y;
-                break;
-            }
-            if (over || !put_int(&R[i->a], z, hex))
-                FAIL(F_OVERFLOW);
-            f->has_y = false;
-            break;
-        }
-        case I_LT: case I_LE: case I_GT: case I_GE: {
-            int c = value_cmp(&R[i->b], &R[i->c]);
-            uint8_t cmp = (uint8_t)(CMP_LT + (i->op - I_LT));
-            R[i->a].type = VT_BOOL;
-            R[i->a].as.b = cmp_result(c, cmp);
-            break;
-        }
-        case I_EQ:
-        case I_NE: {
-            bool eq = value_equal(&R[i->b], &R[i->c]);
-            R[i->a].type = VT_BOOL;
-            R[i->a].as.b = i->op == I_EQ ? eq : !eq;
-            break;
-        }
-        case I_JF:
-            if (!R[i->a].as.b)
-                pc += i->b;
-            break;
-        case I_JT:
-            if (R[i->a].as.b)
-                pc += i->b;
-            break;
-        case I_MAJOR: case I_MINOR: case I_PATCH: {
-            const semver *v = &R[i->b].as.v;
-            uint64_t x = i->op == I_MAJOR ? v->major : i->op == I_MINOR ? v->minor : v->patch;
-            if (x > INT64_MAX)
-                FAIL(F_OVERFLOW);
-            R[i->a].type = VT_INT;
-            R[i->a].as.i = (int64_t)x;
-            break;
-        }
-        case I_LEN: {
-            const value *v = &R[i->b];
-            int64_t n = v->type == VT_SET ? v->as.set.n : v->as.s.len;
-            R[i->a].type = VT_INT;
-            R[i->a].as.i = n;
-            break;
-        }
-        case I_CONTAINS: {
-            bool in = set_contains(&R[i->b].as.set, R[i->c].as.s.p, R[i->c].as.s.len);
-            R[i->a].type = VT_BOOL;
-            R[i->a].as.b = in;
-            break;
-        }
-        case I_SUBSET: {
-            bool sub = set_subset(&R[i->b].as.set, &R[i->c].as.set);
-            R[i->a].type = VT_BOOL;
-            R[i->a].as.b = sub;
-            break;
-        }
-        case I_MIN:
-        case I_MAX: {
-            int64_t x, y;
-            bool hex = R[i->b].type == VT_HEX || R[i->c].type == VT_HEX;
-            if (!as_int(&R[i->b], &x) || !as_int(&R[i->c], &y))
-                FAIL(F_OVERFLOW);
-            int64_t z = i->op == I_MIN ? (x < y ? x : y) : (x > y ? x : y);
-            if (!put_int(&R[i->a], z, hex))
-                FAIL(F_OVERFLOW);
-            break;
-        }
-        default:
-            /* unreachable for verified programs */
-            FAIL(F_FALSE);
-        }
+        R[i->a].type = VT_STRING;
+        R[i->a].as.s = x->raw;
+        NEXT;
     }
+    CASE(FIELDT) {
+        const pfact *x = FACT(i->t, i->b);
+        f->slot = i->b;
+        f->side = i->t & SIDE_SOURCE;
+        f->type = i->t & TYPE_MASK;
+        slot_at = pc;
+        if (!x->present)
+            FAIL(F_OPERAND_ABSENT);
+        if (!fact_value(x, (vtype)(i->t & TYPE_MASK), &R[i->a]))
+            FAIL(F_CONVERT);
+        NEXT;
+    }
+    CASE(HAS) {
+        const pfact *x = FACT(i->t, i->b);
+        R[i->a].type = VT_BOOL;
+        R[i->a].as.b = x->present && x->raw.len > 0;
+        NEXT;
+    }
+    CASE(CONV) {
+        vm m = { p, source, target, res, R, f, 0 };
+        value v = R[i->b];
+        f->type = i->t & TYPE_MASK;
+        f->x = v;
+        x_at = pc;
+        if (!parse_as(&m, (vtype)(i->t & TYPE_MASK), v.as.s.p, v.as.s.len, &R[i->a]))
+            FAIL((i->t & TYPE_MASK) == VT_SET ? F_SCRATCH : F_CONVERT);
+        NEXT;
+    }
+    CASE(NEG) {
+        int64_t x;
+        if (!as_int(&R[i->b], &x) || x == INT64_MIN)
+            FAIL(F_OVERFLOW);
+        if (!put_int(&R[i->a], -x, R[i->b].type == VT_HEX))
+            FAIL(F_OVERFLOW);
+        NEXT;
+    }
+    CASE(NOT)
+        R[i->a].type = VT_BOOL;
+        R[i->a].as.b = !R[i->b].as.b;
+        NEXT;
+    CASE(ADD)
+    CASE(SUB)
+    CASE(MUL)
+    CASE(DIV)
+    CASE(MOD) {
+        /* a failure shows both operands; a success leaves the first in the
+         * record, which matters when a CONV of the rule showed a value */
+        int64_t x, y, z = 0;
+        bool hex = R[i->b].type == VT_HEX || R[i->c].type == VT_HEX;
+        if (!as_int(&R[i->b], &x) || !as_int(&R[i->c], &y)) {
+            fc = F_OVERFLOW;
+            goto fail_arith;
+        }
+        bool over = false;
+        switch (i->op) {
+        case I_ADD: over = __builtin_add_overflow(x, y, &z); break;
+        case I_SUB: over = __builtin_sub_overflow(x, y, &z); break;
+        case I_MUL: over = __builtin_mul_overflow(x, y, &z); break;
+        case I_DIV:
+            if (y == 0) {
+                fc = F_DIVZERO;
+                goto fail_arith;
+            }
+            if (x == INT64_MIN && y == -1) {
+                fc = F_OVERFLOW;
+                goto fail_arith;
+            }
+            if (x % y != 0) {
+                fc = F_INEXACT;
+                goto fail_arith;
+            }
+            z = x / y;
+            break;
+        default:
+            if (y == 0) {
+                fc = F_DIVZERO;
+                goto fail_arith;
+            }
+            z = (y == -1) ? 0 : x % y;
+            break;
+        }
+        if (!over) {
+            if (x_at)
+                f->x = R[i->b];
+            if (put_int(&R[i->a], z, hex))
+                NEXT;
+        }
+        fc = F_OVERFLOW;
+    fail_arith:
+        f->x = R[i->b];
+        f->y = R[i->c];
+        fy = true;
+        goto fail;
+    }
+    CASE(LT)
+    CASE(LE)
+    CASE(GT)
+    CASE(GE) {
+        const value *x = &R[i->b], *y = &R[i->c];
+        int c = x->type == VT_INT && y->type == VT_INT
+                ? (x->as.i > y->as.i) - (x->as.i < y->as.i)
+                : value_cmp(x, y);
+        uint8_t cmp = (uint8_t)(CMP_LT + (i->op - I_LT));
+        R[i->a].type = VT_BOOL;
+        R[i->a].as.b = cmp_result(c, cmp);
+        NEXT;
+    }
+    CASE(EQ)
+    CASE(NE) {
+        const value *x = &R[i->b], *y = &R[i->c];
+        bool eq = x->type == VT_INT && y->type == VT_INT ? x->as.i == y->as.i
+                                                         : value_equal(x, y);
+        R[i->a].type = VT_BOOL;
+        R[i->a].as.b = i->op == I_EQ ? eq : !eq;
+        NEXT;
+    }
+    CASE(JF)
+        if (!R[i->a].as.b)
+            pc += i->b;
+        NEXT;
+    CASE(JT)
+        if (R[i->a].as.b)
+            pc += i->b;
+        NEXT;
+    CASE(MAJOR)
+    CASE(MINOR)
+    CASE(PATCH) {
+        const semver *v = &R[i->b].as.v;
+        uint64_t x = i->op == I_MAJOR ? v->major : i->op == I_MINOR ? v->minor : v->patch;
+        if (x > INT64_MAX)
+            FAIL(F_OVERFLOW);
+        R[i->a].type = VT_INT;
+        R[i->a].as.i = (int64_t)x;
+        NEXT;
+    }
+    CASE(LEN) {
+        const value *v = &R[i->b];
+        int64_t n = v->type == VT_SET ? v->as.set.n : v->as.s.len;
+        R[i->a].type = VT_INT;
+        R[i->a].as.i = n;
+        NEXT;
+    }
+    CASE(CONTAINS) {
+        bool in = set_contains(&R[i->b].as.set, R[i->c].as.s.p, R[i->c].as.s.len);
+        R[i->a].type = VT_BOOL;
+        R[i->a].as.b = in;
+        NEXT;
+    }
+    CASE(SUBSET) {
+        bool sub = set_subset(&R[i->b].as.set, &R[i->c].as.set);
+        R[i->a].type = VT_BOOL;
+        R[i->a].as.b = sub;
+        NEXT;
+    }
+    CASE(MIN)
+    CASE(MAX) {
+        int64_t x, y;
+        bool hex = R[i->b].type == VT_HEX || R[i->c].type == VT_HEX;
+        if (!as_int(&R[i->b], &x) || !as_int(&R[i->c], &y))
+            FAIL(F_OVERFLOW);
+        int64_t z = i->op == I_MIN ? (x < y ? x : y) : (x > y ? x : y);
+        if (!put_int(&R[i->a], z, hex))
+            FAIL(F_OVERFLOW);
+        NEXT;
+    }
+    VM_END
+
+bad:
+    /* unreachable for verified programs */
+    fc = F_FALSE;
+fail: {
+    /* the rule: the nearest RULE at or before the failing instruction */
+    uint32_t entry = p->blocks[b].entry, at = pc - 1, rp = at;
+    while (rp > entry && code[rp].op != I_RULE)
+        rp--;
+    bool in_rule = code[rp].op == I_RULE;
+    uint32_t since = in_rule ? rp + 1 : entry;     /* x_at, slot_at count from here */
+    f->code = fc;
+    f->has_x = fx || x_at > since;
+    f->has_y = fy;
+    f->rule = in_rule ? p->blocks[b].first_rule + code[rp].a : 0;
+    if (!fs && slot_at <= since) {
+        f->slot = in_rule ? p->rules[f->rule].slot : -1;
+        f->side = in_rule ? p->rules[f->rule].side : 0;
+    }
+    return false;
+}
 }

@@ -21,15 +21,6 @@ typedef struct pfact {
     vset set;
 } pfact;
 
-struct dc_prepared {
-    const dc_alloc *alloc;
-    const dc_policy *policy;
-    pfact *slots;
-    uint32_t nslots;
-    char *text;         /* every value, NUL-separated */
-    dstr *items;        /* every set's items */
-};
-
 /* Why a rule failed. */
 typedef enum fail_code {
     F_NONE,
@@ -65,6 +56,49 @@ typedef struct vm_fail {
     value x, y;         /* expected value; operands of a failed division */
 } vm_fail;
 
+/* A template matched when the facts were prepared.  A template whose parts
+ * are literals and declarations (no set declaration, no {expr}) depends on
+ * its fact and constants only, so its outcome and the registers it writes
+ * are known before any check (SPEC 3: no parsing when checking). */
+typedef struct pbind {
+    uint16_t reg;
+    value v;
+} pbind;
+
+typedef struct pmatch {
+    int8_t result;      /* PM_LIVE, or tmatch's: 1 matched, 0 not, -1 over budget */
+    uint8_t nbinds;
+    uint16_t slot;      /* the slot it was matched on */
+    uint32_t first;     /* binds[first .. +nbinds): the registers the match wrote */
+} pmatch;
+
+#define PM_LIVE INT8_MIN    /* not matched beforehand: match when checking */
+
+/* One allocation: this header, then what a check reads of a target (SELF's
+ * values and the text they point into), then the slots and the template
+ * outcomes (prepare.c). */
+struct dc_prepared {
+    const dc_policy *policy;
+    /* SELF run on these facts when they were prepared: it reads the target
+     * alone (SPEC 2.7 step 1), so a check only copies its outcome.  When
+     * self_ready, self_holds says whether it held, self_fail why not, and
+     * the values of its variables (blocks[0].nvars of them) are self_regs
+     * when they are registers 0, 1, ... in order (as compile.c lays them
+     * out), else self_binds. */
+    bool self_ready, self_holds;
+    uint32_t nslots;
+    const value *self_regs;
+    const pbind *self_binds;
+    const vm_fail *self_fail;
+    pfact *slots;
+    pmatch *pm;         /* one per template of the program, or NULL */
+    pbind *binds;
+    uint32_t npm;
+    char *text;         /* every value, NUL-separated */
+    dstr *items;        /* every set's items */
+    const dc_alloc *alloc;
+};
+
 struct dc_result {
     const dc_policy *policy;
     const dc_prepared *source, *target;
@@ -83,6 +117,13 @@ struct dc_result {
 /* Evaluate program block `b`; true when it holds, else *fail says why. */
 bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
                   const dc_prepared *target, dc_result *res, vm_fail *fail);
+
+/* Templates matched when facts are prepared: can template t be (its parts
+ * literals and declarations that are not sets)?  Then vm_prematch matches
+ * it against s[0..len) as MATCH would, writing its declarations' registers
+ * in R, and returns tmatch's result: 1, 0 or -1. */
+bool vm_prematchable(const program *p, const tmpl *t);
+int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, value *R);
 
 /* Is value v (of the table's type) within constraint table ct? */
 bool ct_test(const program *p, const ctable *ct, const value *v);
