@@ -249,29 +249,42 @@ static int tmatch(vm *m, const tpart *parts, uint32_t k, uint32_t n, const char 
             return 0;
         return tmatch(m, parts, k + 1, n, s, pos + lit.len, len);
     }
-    if (k + 1 == n)     /* the last part: the span runs to the end */
-        return len > pos && accept_span(m, tp, s + pos, len - pos);
+    /* a candidate that fails gives back the set items it parsed */
+    uint32_t mark = m->res ? m->res->scratch_used : 0;
+    int r = 0;
+    if (k + 1 == n) {   /* the last part: the span runs to the end */
+        r = len > pos && accept_span(m, tp, s + pos, len - pos);
+        goto out;
+    }
     /* a literal follows (the checker forbids adjacent placeholders) */
     dstr lit = prog_str(m->p, parts[k + 1].lit);
     if (len - pos < lit.len + 1)
         return 0;
     uint32_t end = len - lit.len;
-    if (k + 2 == n)     /* the literal ends the template: one candidate */
-        return memcmp(s + end, lit.p, lit.len) == 0 && accept_span(m, tp, s + pos, end - pos)
-               ? tmatch(m, parts, k + 1, n, s, end, len) : 0;
-    for (;; end--) {
-        if (end <= pos)
-            return 0;
-        if (memcmp(s + end, lit.p, lit.len) == 0) {
-            if (++m->steps > DC_MAX_MATCH_STEPS)
-                return -1;
-            if (accept_span(m, tp, s + pos, end - pos)) {
-                int r = tmatch(m, parts, k + 1, n, s, end, len);
-                if (r != 0)
-                    return r;
-            }
-        }
+    if (k + 2 == n) {   /* the literal ends the template: one candidate */
+        if (memcmp(s + end, lit.p, lit.len) == 0 && accept_span(m, tp, s + pos, end - pos))
+            r = tmatch(m, parts, k + 1, n, s, end, len);
+        goto out;
     }
+    for (; end > pos; end--) {
+        if (memcmp(s + end, lit.p, lit.len) != 0)
+            continue;
+        if (++m->steps > DC_MAX_MATCH_STEPS) {
+            r = -1;
+            break;
+        }
+        if (accept_span(m, tp, s + pos, end - pos)) {
+            r = tmatch(m, parts, k + 1, n, s, end, len);
+            if (r != 0)
+                break;
+        }
+        if (m->res)
+            m->res->scratch_used = mark;
+    }
+out:
+    if (r != 1 && m->res)
+        m->res->scratch_used = mark;
+    return r;
 }
 
 bool vm_prematchable(const program *p, const tmpl *t)
@@ -374,12 +387,15 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
     uint8_t fc;
     f->type = f->cmp = 0;
     f->aux = -1;
-    res->scratch_used = 0;
+    /* sets SELF bound stay valid in every COMPATIBLE block */
+    res->scratch_used = b == 0 ? 0 : res->scratch_self;
 
     VM_DISPATCH
     CASE(RULE)
         NEXT;
     CASE(OK)
+        if (b == 0)
+            res->scratch_self = res->scratch_used;
         return true;
     CASE(FAIL)
         FAIL(F_FALSE);

@@ -109,6 +109,7 @@ struct dc_result {
     vm_fail *fails;     /* one per program block; [0] is SELF */
     dstr *scratch;      /* set items built while checking */
     uint32_t nscratch, scratch_used;
+    uint32_t scratch_self;  /* scratch_used after SELF: its sets stay valid */
     arena text;         /* rendered strings for the accessors */
     bool text_stale;
     dc_prepared *owned_source, *owned_target;   /* dc_check_facts */
