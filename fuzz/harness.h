@@ -52,6 +52,8 @@ static void fuzz_run(const uint8_t *data, size_t len)
         abort();
     if (len)
         memcpy(copy, data, len);
+    else
+        copy[0] = 0;
     fuzz_one(copy, len);
     free(copy);
 }
