@@ -61,13 +61,14 @@ static bool usable(const dc_policy *pol, const dc_prepared *s, const dc_prepared
 }
 
 /* The evaluation itself: no allocation, no output.  SELF was run when the
- * target was prepared (when it reads the target alone): its outcome is
- * copied, and its variables, all that the COMPATIBLE blocks may read of it. */
+ * target was prepared (when it reads the target alone): with self_copy, its
+ * outcome is copied, and its variables, all that the COMPATIBLE blocks may
+ * read of it; else it runs again. */
 static dc_verdict run(const program *p, const dc_prepared *s, const dc_prepared *t,
-                      dc_result *r, int32_t *block)
+                      dc_result *r, int32_t *block, bool self_copy)
 {
     *block = -1;
-    if (t->self_ready) {
+    if (t->self_ready && self_copy) {
         if (!t->self_holds) {
             r->fails[0] = *t->self_fail;
             return DC_TARGET_MISMATCH;
@@ -98,7 +99,7 @@ dc_status dc_check(const dc_policy *pol, const dc_prepared *s, const dc_prepared
     r->source = s;
     r->target = t;
     r->text_stale = true;
-    r->verdict = run(&pol->prog, s, t, r, &r->block);
+    r->verdict = run(&pol->prog, s, t, r, &r->block, true);
     return DC_OK;
 }
 
@@ -132,9 +133,14 @@ dc_status dc_check_batch(const dc_policy *pol, const dc_prepared *s,
             return DC_ERR_NOMEM;
     }
     dc_result *use = heap ? heap : &r;
+    /* SELF runs on each target: a batch over many targets is bound by the
+     * memory it reads, and running SELF reads the target's slots, packed
+     * together, where copying its outcome reads further into the block;
+     * measured the same for 4096 targets, 20% faster for 1 000 000
+     * (docs/performance.md) */
     for (size_t i = 0; i < n; i++) {
         int32_t b;
-        verdicts[i] = run(p, s, targets[i], use, &b);
+        verdicts[i] = run(p, s, targets[i], use, &b, false);
         if (blocks)
             blocks[i] = b;
     }
