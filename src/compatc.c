@@ -794,22 +794,17 @@ int main(int argc, char **argv)
     cli_opts o;
     if (cli_opts_parse(&o, argc - 2, argv + 2) != 0)
         return EXIT_ERR;
-    if (!strcmp(cmd, "lint"))
-        return cmd_lint(&o);
-    if (!strcmp(cmd, "compile"))
-        return cmd_compile(&o);
-    if (!strcmp(cmd, "disasm"))
-        return cmd_disasm(&o);
-    if (!strcmp(cmd, "facts"))
-        return cmd_facts(&o);
-    if (!strcmp(cmd, "check"))
-        return cmd_check(&o);
-    if (!strcmp(cmd, "match"))
-        return cmd_match(&o);
-    if (!strcmp(cmd, "targets"))
-        return cmd_targets(&o);
-    if (!strcmp(cmd, "test"))
-        return cmd_test(&o);
+    static const struct {
+        const char *name;
+        int (*run)(const cli_opts *);
+    } commands[] = {
+        { "lint", cmd_lint },       { "compile", cmd_compile }, { "disasm", cmd_disasm },
+        { "facts", cmd_facts },     { "check", cmd_check },     { "match", cmd_match },
+        { "targets", cmd_targets }, { "test", cmd_test },
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].run(&o);
     cli_error("unknown command '%s'", cmd);
     return usage(NULL);
 }
