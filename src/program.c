@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "program.h"
+#include "vm.h"
 
 const char *const op_names[I__COUNT] = {
 #define OP(name, operands, doc) #name,
@@ -53,7 +53,7 @@ bool program_link(program *p)
         p->cmps[i].op = k->op;
         p->cmps[i].v = (semver){ k->major, k->minor, k->patch, prog_str(p, k->pre) };
     }
-    return true;
+    return vm_link(p);
 }
 
 void program_free(program *p)
@@ -61,7 +61,7 @@ void program_free(program *p)
     const dc_alloc *a = p->alloc;
     void *arrays[] = { p->pool, p->kconsts, p->strrefs, p->kcmps, p->ranges, p->consts,
                        p->strs, p->cmps, p->svsets, p->ctables, p->tparts, p->tmpls,
-                       p->slots, p->vars, p->rules, p->blocks, p->code };
+                       p->slots, p->vars, p->rules, p->blocks, p->code, p->xcode };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         mem_free(a, arrays[i]);
     memset(p, 0, sizeof *p);

@@ -19,7 +19,14 @@ enum opcode {
 #define OP(name, operands, doc) I_##name,
 #include "opcodes.def"
 #undef OP
-    I__COUNT
+    I__COUNT,
+    I__SUPER = I__COUNT - 1,    /* the superinstructions follow */
+#define OP(name, operands, doc)
+#define SUPER(name, operands, doc) I_##name,
+#include "opcodes.def"
+#undef SUPER
+#undef OP
+    I__ALL
 };
 
 typedef struct insn {
@@ -27,6 +34,22 @@ typedef struct insn {
     uint8_t t;
     uint16_t a, b, c;
 } insn;
+
+/* The form the VM runs (vmlink.c): the verified code without its RULE
+ * markers, common shapes fused into superinstructions.  Register operands
+ * are byte offsets into the register file; jumps count xinsns.  `at` is the
+ * pc in `code` of the instruction whose failure this one reports (for CONV
+ * and FIELDT: the one it is); `rule` the program's index of its rule (-1:
+ * none) and `since` the pc its rule's code starts at (after the RULE). */
+typedef struct xinsn {
+    uint8_t op;
+    uint8_t t;
+    uint16_t spare;
+    uint32_t a, b, c, d;
+    uint32_t at;
+    int32_t rule;
+    uint32_t since;
+} xinsn;
 
 #define SIDE_SOURCE 0x80        /* t bit: the operand slot is the source's */
 #define TYPE_MASK   0x0f        /* t bits: a vtype */
@@ -172,6 +195,10 @@ typedef struct program {
     insn *code;
     uint32_t ncode;
     uint32_t nregs;
+    /* derived by program_link (vm_link): what the VM runs */
+    xinsn *xcode;       /* one allocation: xcode, then xentry, then scratch */
+    uint32_t *xentry;   /* per block: its first xinsn */
+    uint32_t nxcode;
 } program;
 
 static inline dstr prog_str(const program *p, pref r)

@@ -81,12 +81,13 @@ static dc_verdict run(const program *p, const dc_prepared *s, const dc_prepared 
     } else if (!vm_run_block(p, 0, s, t, r, &r->fails[0])) {
         return DC_TARGET_MISMATCH;
     }
-    for (uint32_t b = 1; b < p->nblocks; b++)
-        if (vm_run_block(p, b, s, t, r, &r->fails[b])) {
-            *block = (int32_t)(b - 1);
-            return DC_COMPATIBLE;
-        }
-    return DC_INCOMPATIBLE;
+    if (p->nblocks < 2)
+        return DC_INCOMPATIBLE;
+    int32_t b = vm_run_blocks(p, 1, p->nblocks - 1, s, t, r, &r->fails[1]);
+    if (b < 0)
+        return DC_INCOMPATIBLE;
+    *block = b - 1;
+    return DC_COMPATIBLE;
 }
 
 dc_status dc_check(const dc_policy *pol, const dc_prepared *s, const dc_prepared *t,

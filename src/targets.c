@@ -240,6 +240,7 @@ typedef struct tctx {
     uint32_t nev;
     value *assign;          /* per register: the enumerated values */
     insn *code;             /* the copy */
+    void *xcode;            /* what the VM runs of it (vm_translate) */
     dc_policy fake;         /* the policy with the copy */
     dc_result *res;         /* sized for the copy */
     dc_result *real;
@@ -716,6 +717,10 @@ static dc_status build_copy(tctx *c)
     c->fake = *c->pol;
     c->fake.prog.code = c->code;
     c->fake.prog.nregs = p->nregs + 1;
+    c->xcode = mem_alloc(c->a, vm_xcode_size(p));
+    if (!c->xcode)
+        return nomem(c);
+    vm_translate(&c->fake.prog, c->xcode, true);
     return DC_OK;
 }
 
@@ -1248,10 +1253,12 @@ static bool compute_known(tctx *c, uint32_t ri, const dc_prepared *tgt)
         c->code[pc] = compute ? *i : (insn){ I_RULE, 0, p->code[r->start].a, 0, 0 };
     }
     c->code[r->end] = (insn){ I_OK, 0, 0, 0, 0 };
+    vm_translate(&c->fake.prog, c->xcode, true);
     vm_fail f;
     bool ok = vm_run_block(&c->fake.prog, 0, c->src, tgt, c->res, &f) &&
               vm_run_block(&c->fake.prog, r->block, c->src, tgt, c->res, &f);
     memcpy(c->code + r->start, keep, n * sizeof *keep);
+    vm_translate(&c->fake.prog, c->xcode, true);
     if (keep != saved)
         mem_free(c->a, keep);
     return ok;
@@ -1716,7 +1723,7 @@ static void tctx_release(tctx *c)
         mem_free(a, c->ev[k].keep);
     void *arrays[] = { c->rtaint, c->cur, c->ins, c->renderer, c->sflags, c->constraint,
                        c->whole, c->rules, c->tlist, c->itaint, c->var_open, c->ev,
-                       c->assign, c->code, c->def, c->dstamp, c->selfreg };
+                       c->assign, c->code, c->xcode, c->def, c->dstamp, c->selfreg };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         mem_free(a, arrays[i]);
     dc_result_free(c->res);

@@ -304,6 +304,35 @@ int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, va
     return tmatch(&m, p->tparts + t->first, 0, t->n, s, 0, len);
 }
 
+/* CHECKT's test: a small int table inline, the rest through ct_test. */
+static inline bool ct_holds(const program *p, const ctable *ct, const value *v)
+{
+    return ct->small && ct->kind == CT_INT && v->type == VT_INT
+           ? (uint64_t)v->as.i < 64 && (ct->bitmap >> v->as.i) & 1
+           : ct_test(p, ct, v);
+}
+
+/* memcmp(a, b, n) == 0 without a call: facts are short */
+static inline bool bytes_equal(const char *a, const char *b, uint32_t n)
+{
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return false;
+    }
+    for (; n; a++, b++, n--)
+        if (*a != *b)
+            return false;
+    return true;
+}
+
+static inline bool cmp_ints(int64_t x, int64_t y, uint8_t cmp)
+{
+    return cmp_result((x > y) - (x < y), cmp);
+}
+
 /* ------------------------------------------------------------ the loop */
 
 /* Dispatch: computed goto where the compiler has it (GCC, clang: one
@@ -314,27 +343,17 @@ int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, va
 #endif
 
 #ifdef VM_GOTO
-#define VM_DISPATCH NEXT;
+#define VM_DISPATCH goto *labels[i->op];
 #define VM_END
 #define CASE(name) L_##name:
 #define NEXT                                \
     do {                                    \
-        i = &code[pc++];                    \
-        goto *labels[i->op];                \
-    } while (0)
-/* After an instruction that ends its rule: RULE does nothing when run, so
- * step over it without a dispatch of its own. */
-#define NEXT_RULE                           \
-    do {                                    \
-        i = &code[pc++];                    \
-        if (i->op == I_RULE)                \
-            i = &code[pc++];                \
+        i++;                                \
         goto *labels[i->op];                \
     } while (0)
 #else
 #define VM_DISPATCH         \
-    for (;;) {              \
-        i = &code[pc++];    \
+    for (;; i++) {          \
         switch ((enum opcode)i->op) {
 #define VM_END              \
         default:            \
@@ -343,15 +362,17 @@ int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, va
     }
 #define CASE(name) case I_##name:
 #define NEXT continue
-#define NEXT_RULE continue
 #endif
+
+/* A register operand: a byte offset into the register file (vmlink.c). */
+#define REG(off) (*(value *)((char *)R + (off)))
 
 /* A fact operand: the target's slot, or the source's when t has SIDE_SOURCE. */
 #define FACT(t, slot) (&facts[((t) & SIDE_SOURCE) != 0][slot])
 
-/* The fail record is written only when a rule fails, and RULE does nothing
- * at run time.  Code only jumps forward within a rule, so the rule that
- * failed is the nearest RULE before the failing instruction; its slot and
+/* The fail record is written only when a rule fails.  Code only jumps
+ * forward within a rule, so the rule that failed is the nearest RULE before
+ * the failing instruction (each xinsn knows it, vmlink.c); its slot and
  * side are the rule's unless FIELD/FIELDT named another since (slot_at),
  * and the value shown is the one CONV stored since (x_at), or the failing
  * instruction's own.  Nothing a reason reads differs from recording as the
@@ -366,25 +387,30 @@ int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, va
 /* keep one dispatch jump per instruction body: merged, they predict badly */
 __attribute__((optimize("no-crossjumping", "no-gcse")))
 #endif
-bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
-                  const dc_prepared *target, dc_result *res, vm_fail *f)
+int32_t vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *source,
+                      const dc_prepared *target, dc_result *res, vm_fail *f)
 {
 #ifdef VM_GOTO
     /* every byte value has a label: no bounds check when dispatching */
     static const void *const labels[256] = {
 #define OP(name, operands, doc) [I_##name] = &&L_##name,
+#define SUPER(name, operands, doc) [I_##name] = &&L_##name,
 #include "opcodes.def"
+#undef SUPER
 #undef OP
-        [I__COUNT ... 255] = &&bad,
+        [I__ALL ... 255] = &&bad,
     };
 #endif
     const pfact *const facts[2] = { target->slots, source->slots };
     value *R = res->regs;
-    const insn *code = p->code, *i;
-    uint32_t pc = p->blocks[b].entry;
-    uint32_t x_at = 0, slot_at = 0;     /* 1 + index of the last CONV, FIELDT */
-    bool fx = false, fy = false, fs = false;    /* the failing insn showed x, y, slot */
+    const xinsn *i;
+    uint32_t x_at, slot_at;     /* 1 + index of the last CONV, FIELDT */
+    bool fx, fy, fs;            /* the failing insn showed x, y, slot */
     uint8_t fc;
+enter:
+    i = p->xcode + p->xentry[b];
+    x_at = slot_at = 0;
+    fx = fy = fs = false;
     f->type = f->cmp = 0;
     f->aux = -1;
     /* sets SELF bound stay valid in every COMPATIBLE block */
@@ -396,20 +422,20 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
     CASE(OK)
         if (b == 0)
             res->scratch_self = res->scratch_used;
-        return true;
+        return (int32_t)b;
     CASE(FAIL)
         FAIL(F_FALSE);
     CASE(EMPTY) {
         const pfact *x = FACT(i->t, i->a);
         if (x->present && x->raw.len)
             FAIL(F_NOT_EMPTY);
-        NEXT_RULE;
+        NEXT;
     }
     CASE(NONEMPTY) {
         const pfact *x = FACT(i->t, i->a);
         if (!x->present || !x->raw.len)
             FAIL(F_EMPTY);
-        NEXT_RULE;
+        NEXT;
     }
     CASE(EQSTR)
     CASE(NESTR) {
@@ -424,7 +450,7 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
             fc = eq ? F_EQUAL : F_NOT_EQUAL;
             goto fail_const;
         }
-        NEXT_RULE;
+        NEXT;
     fail_const:
         f->x = *k;
         fx = true;
@@ -432,26 +458,47 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
     }
     CASE(LOADF) {
         const pfact *x = FACT(i->t, i->b);
-        if (!x->present || !fact_value(x, (vtype)(i->t & TYPE_MASK), &R[i->a])) {
+        if (!x->present || !fact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
             f->type = i->t & TYPE_MASK;
             FAIL(x->present ? F_PARSE : F_MISSING);
         }
-        NEXT_RULE;
+        NEXT;
     }
-    CASE(CHECKT) {
-        const ctable *ct = &p->ctables[i->b];
-        const value *v = &R[i->a];
-        bool in = ct->small && ct->kind == CT_INT && v->type == VT_INT
-                  ? (uint64_t)v->as.i < 64 && (ct->bitmap >> v->as.i) & 1
-                  : ct_test(p, ct, v);
-        if (!in) {
+    CASE(CHECKT)
+        if (!ct_holds(p, &p->ctables[i->b], &REG(i->a))) {
             f->aux = i->b;
             FAIL(F_CONSTRAINT);
         }
-        NEXT_RULE;
+        NEXT;
+    CASE(LOADFT) {
+        const pfact *x = FACT(i->t, i->b);
+        if (!x->present || !fact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
+            f->type = i->t & TYPE_MASK;
+            FAIL(x->present ? F_PARSE : F_MISSING);
+        }
+        if (!ct_holds(p, &p->ctables[i->c], &REG(i->a))) {
+            f->aux = i->c;
+            FAIL(F_CONSTRAINT);
+        }
+        NEXT;
+    }
+    CASE(PMATCH) {
+        /* the template was matched when the facts were prepared */
+        const dc_prepared *d = (i->t & SIDE_SOURCE) ? source : target;
+        if (i->b < d->npm) {
+            const pmatch *pm = &d->pm[i->b];
+            if (pm->result == 1 && pm->slot == i->a) {
+                const pbind *bd = d->binds + pm->first;
+                for (uint32_t k = 0; k < pm->nbinds; k++)
+                    R[bd[k].reg] = bd[k].v;
+                NEXT;
+            }
+        }
+        goto match;
     }
     CASE(MATCH)
-    CASE(NMATCH) {
+    CASE(NMATCH)
+    match: {
         const dc_prepared *d = (i->t & SIDE_SOURCE) ? source : target;
         const pfact *x = &d->slots[i->a];
         const pmatch *pm = i->b < d->npm ? &d->pm[i->b] : NULL;
@@ -471,15 +518,41 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
             }
             if (r < 0)
                 fc = F_BUDGET;
-            else if (i->op == I_MATCH ? r == 0 : r == 1)
+            else if (i->op != I_NMATCH ? r == 0 : r == 1)
                 fc = r ? F_MATCH : F_NOMATCH;
             else
-                NEXT_RULE;
+                NEXT;
         }
         f->aux = i->b;
         goto fail;
     }
-    CASE(FCMP) {
+    /* `field = {var}` of a string, int or hex slot: equal, inline; anything
+     * else (absent, unparsed, another type in the register, a failure) goes
+     * the general way, which writes the record */
+    CASE(FCMPS) {
+        const pfact *x = FACT(i->t, i->a);
+        const value *y = &REG(i->b);
+        if ((x->ok & (1u << VT_STRING)) && y->type == VT_STRING && x->raw.len == y->as.s.len &&
+            bytes_equal(x->raw.p, y->as.s.p, x->raw.len))
+            NEXT;
+        goto fcmp;
+    }
+    CASE(FCMPI) {
+        const pfact *x = FACT(i->t, i->a);
+        const value *y = &REG(i->b);
+        if ((x->ok & (1u << VT_INT)) && y->type == VT_INT && x->i == y->as.i)
+            NEXT;
+        goto fcmp;
+    }
+    CASE(FCMPH) {
+        const pfact *x = FACT(i->t, i->a);
+        const value *y = &REG(i->b);
+        if ((x->ok & (1u << VT_HEX)) && y->type == VT_HEX && x->u == y->as.u)
+            NEXT;
+        goto fcmp;
+    }
+    CASE(FCMP)
+    fcmp: {
         const pfact *x = FACT(i->t, i->a);
         uint8_t type = i->t & TYPE_MASK, cmp = (i->t >> 4) & 7;
         value v;
@@ -491,7 +564,7 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
             fc = F_PARSE;
             goto fail_fcmp;
         }
-        const value *y = &R[i->b];
+        const value *y = &REG(i->b);
         int c;
         /* the common cases without a call; value_cmp for the rest */
         if (type == VT_INT && y->type == VT_INT) {
@@ -516,24 +589,41 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
             c = value_cmp(&v, y);
         }
         if (cmp_result(c, cmp))
-            NEXT_RULE;
+            NEXT;
         fc = cmp == CMP_EQ ? F_NOT_EQUAL : cmp == CMP_NE ? F_EQUAL : F_COMPARE;
     fail_fcmp:
-        f->x = R[i->b];
+        f->x = REG(i->b);
         fx = true;
         f->type = type;
         f->cmp = cmp;
         goto fail;
     }
     CASE(WHERE)
-        if (!R[i->a].as.b)
+    CASE(WHEREF)
+        if (!REG(i->a).as.b)
             FAIL(F_FALSE);
-        NEXT_RULE;
+        NEXT;
+    CASE(WCMP) {
+        const value *x = &REG(i->b), *y = &REG(i->c);
+        bool h;
+        if (x->type == VT_INT && y->type == VT_INT)
+            h = cmp_ints(x->as.i, y->as.i, i->t);
+        else if (i->t == CMP_EQ || i->t == CMP_NE)
+            h = value_equal(x, y) == (i->t == CMP_EQ);
+        else
+            h = cmp_result(value_cmp(x, y), i->t);
+        REG(i->a).type = VT_BOOL;
+        REG(i->a).as.b = h;
+        REG(i->d) = REG(i->a);
+        if (!h)
+            FAIL(F_FALSE);
+        NEXT;
+    }
     CASE(LOADK)
-        R[i->a] = p->consts[i->b];
+        REG(i->a) = p->consts[i->b];
         NEXT;
     CASE(MOVE)
-        R[i->a] = R[i->b];
+        REG(i->a) = REG(i->b);
         NEXT;
     CASE(FIELD) {
         const pfact *x = FACT(i->t, i->b);
@@ -543,8 +633,8 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
             fs = true;
             FAIL(F_OPERAND_ABSENT);
         }
-        R[i->a].type = VT_STRING;
-        R[i->a].as.s = x->raw;
+        REG(i->a).type = VT_STRING;
+        REG(i->a).as.s = x->raw;
         NEXT;
     }
     CASE(FIELDT) {
@@ -552,51 +642,75 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
         f->slot = i->b;
         f->side = i->t & SIDE_SOURCE;
         f->type = i->t & TYPE_MASK;
-        slot_at = pc;
+        slot_at = i->at + 1;
         if (!x->present)
             FAIL(F_OPERAND_ABSENT);
-        if (!fact_value(x, (vtype)(i->t & TYPE_MASK), &R[i->a]))
+        if (!fact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a)))
             FAIL(F_CONVERT);
         NEXT;
     }
     CASE(HAS) {
         const pfact *x = FACT(i->t, i->b);
-        R[i->a].type = VT_BOOL;
-        R[i->a].as.b = x->present && x->raw.len > 0;
+        REG(i->a).type = VT_BOOL;
+        REG(i->a).as.b = x->present && x->raw.len > 0;
         NEXT;
     }
     CASE(CONV) {
         vm m = { p, source, target, res, R, f, 0 };
-        value v = R[i->b];
+        value v = REG(i->b);
         f->type = i->t & TYPE_MASK;
         f->x = v;
-        x_at = pc;
-        if (!parse_as(&m, (vtype)(i->t & TYPE_MASK), v.as.s.p, v.as.s.len, &R[i->a]))
+        x_at = i->at + 1;
+        if (!parse_as(&m, (vtype)(i->t & TYPE_MASK), v.as.s.p, v.as.s.len, &REG(i->a)))
             FAIL((i->t & TYPE_MASK) == VT_SET ? F_SCRATCH : F_CONVERT);
         NEXT;
     }
     CASE(NEG) {
         int64_t x;
-        if (!as_int(&R[i->b], &x) || x == INT64_MIN)
+        if (!as_int(&REG(i->b), &x) || x == INT64_MIN)
             FAIL(F_OVERFLOW);
-        if (!put_int(&R[i->a], -x, R[i->b].type == VT_HEX))
+        if (!put_int(&REG(i->a), -x, REG(i->b).type == VT_HEX))
             FAIL(F_OVERFLOW);
         NEXT;
     }
     CASE(NOT)
-        R[i->a].type = VT_BOOL;
-        R[i->a].as.b = !R[i->b].as.b;
+        REG(i->a).type = VT_BOOL;
+        REG(i->a).as.b = !REG(i->b).as.b;
         NEXT;
+    /* int by int without overflow or remainder, inline; the rest (hex,
+     * failures) the general way */
+    CASE(MUL) {
+        const value *x = &REG(i->b), *y = &REG(i->c);
+        int64_t z;
+        if (x->type == VT_INT && y->type == VT_INT && !__builtin_mul_overflow(x->as.i, y->as.i, &z)) {
+            if (x_at)
+                f->x = *x;
+            REG(i->a).type = VT_INT;
+            REG(i->a).as.i = z;
+            NEXT;
+        }
+        goto arith;
+    }
+    CASE(DIV) {
+        const value *x = &REG(i->b), *y = &REG(i->c);
+        if (x->type == VT_INT && y->type == VT_INT && y->as.i > 0 && x->as.i % y->as.i == 0) {
+            if (x_at)
+                f->x = *x;
+            REG(i->a).type = VT_INT;
+            REG(i->a).as.i = x->as.i / y->as.i;
+            NEXT;
+        }
+        goto arith;
+    }
     CASE(ADD)
     CASE(SUB)
-    CASE(MUL)
-    CASE(DIV)
-    CASE(MOD) {
+    CASE(MOD)
+    arith: {
         /* a failure shows both operands; a success leaves the first in the
          * record, which matters when a CONV of the rule showed a value */
         int64_t x, y, z = 0;
-        bool hex = R[i->b].type == VT_HEX || R[i->c].type == VT_HEX;
-        if (!as_int(&R[i->b], &x) || !as_int(&R[i->c], &y)) {
+        bool hex = REG(i->b).type == VT_HEX || REG(i->c).type == VT_HEX;
+        if (!as_int(&REG(i->b), &x) || !as_int(&REG(i->c), &y)) {
             fc = F_OVERFLOW;
             goto fail_arith;
         }
@@ -630,14 +744,14 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
         }
         if (!over) {
             if (x_at)
-                f->x = R[i->b];
-            if (put_int(&R[i->a], z, hex))
+                f->x = REG(i->b);
+            if (put_int(&REG(i->a), z, hex))
                 NEXT;
         }
         fc = F_OVERFLOW;
     fail_arith:
-        f->x = R[i->b];
-        f->y = R[i->c];
+        f->x = REG(i->b);
+        f->y = REG(i->c);
         fy = true;
         goto fail;
     }
@@ -645,70 +759,85 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
     CASE(LE)
     CASE(GT)
     CASE(GE) {
-        const value *x = &R[i->b], *y = &R[i->c];
+        const value *x = &REG(i->b), *y = &REG(i->c);
         int c = x->type == VT_INT && y->type == VT_INT
                 ? (x->as.i > y->as.i) - (x->as.i < y->as.i)
                 : value_cmp(x, y);
         uint8_t cmp = (uint8_t)(CMP_LT + (i->op - I_LT));
-        R[i->a].type = VT_BOOL;
-        R[i->a].as.b = cmp_result(c, cmp);
+        REG(i->a).type = VT_BOOL;
+        REG(i->a).as.b = cmp_result(c, cmp);
         NEXT;
     }
     CASE(EQ)
     CASE(NE) {
-        const value *x = &R[i->b], *y = &R[i->c];
+        const value *x = &REG(i->b), *y = &REG(i->c);
         bool eq = x->type == VT_INT && y->type == VT_INT ? x->as.i == y->as.i
                                                          : value_equal(x, y);
-        R[i->a].type = VT_BOOL;
-        R[i->a].as.b = i->op == I_EQ ? eq : !eq;
+        REG(i->a).type = VT_BOOL;
+        REG(i->a).as.b = i->op == I_EQ ? eq : !eq;
         NEXT;
     }
     CASE(JF)
-        if (!R[i->a].as.b)
-            pc += i->b;
+        if (!REG(i->a).as.b)
+            i += i->b;
         NEXT;
     CASE(JT)
-        if (R[i->a].as.b)
-            pc += i->b;
+        if (REG(i->a).as.b)
+            i += i->b;
         NEXT;
     CASE(MAJOR)
     CASE(MINOR)
     CASE(PATCH) {
-        const semver *v = &R[i->b].as.v;
+        const semver *v = &REG(i->b).as.v;
         uint64_t x = i->op == I_MAJOR ? v->major : i->op == I_MINOR ? v->minor : v->patch;
         if (x > INT64_MAX)
             FAIL(F_OVERFLOW);
-        R[i->a].type = VT_INT;
-        R[i->a].as.i = (int64_t)x;
+        REG(i->a).type = VT_INT;
+        REG(i->a).as.i = (int64_t)x;
+        NEXT;
+    }
+    CASE(FIELD2) {
+        const semver *v = &REG(i->b).as.v;
+        uint64_t x = i->t == 0 ? v->major : i->t == 1 ? v->minor : v->patch;
+        if (x > INT64_MAX)
+            FAIL(F_OVERFLOW);
+        REG(i->a).type = VT_INT;
+        REG(i->a).as.i = (int64_t)x;
+        v = &REG(i->d).as.v;
+        x = i->t == 0 ? v->major : i->t == 1 ? v->minor : v->patch;
+        if (x > INT64_MAX)
+            FAIL(F_OVERFLOW);
+        REG(i->c).type = VT_INT;
+        REG(i->c).as.i = (int64_t)x;
         NEXT;
     }
     CASE(LEN) {
-        const value *v = &R[i->b];
+        const value *v = &REG(i->b);
         int64_t n = v->type == VT_SET ? v->as.set.n : v->as.s.len;
-        R[i->a].type = VT_INT;
-        R[i->a].as.i = n;
+        REG(i->a).type = VT_INT;
+        REG(i->a).as.i = n;
         NEXT;
     }
     CASE(CONTAINS) {
-        bool in = set_contains(&R[i->b].as.set, R[i->c].as.s.p, R[i->c].as.s.len);
-        R[i->a].type = VT_BOOL;
-        R[i->a].as.b = in;
+        bool in = set_contains(&REG(i->b).as.set, REG(i->c).as.s.p, REG(i->c).as.s.len);
+        REG(i->a).type = VT_BOOL;
+        REG(i->a).as.b = in;
         NEXT;
     }
     CASE(SUBSET) {
-        bool sub = set_subset(&R[i->b].as.set, &R[i->c].as.set);
-        R[i->a].type = VT_BOOL;
-        R[i->a].as.b = sub;
+        bool sub = set_subset(&REG(i->b).as.set, &REG(i->c).as.set);
+        REG(i->a).type = VT_BOOL;
+        REG(i->a).as.b = sub;
         NEXT;
     }
     CASE(MIN)
     CASE(MAX) {
         int64_t x, y;
-        bool hex = R[i->b].type == VT_HEX || R[i->c].type == VT_HEX;
-        if (!as_int(&R[i->b], &x) || !as_int(&R[i->c], &y))
+        bool hex = REG(i->b).type == VT_HEX || REG(i->c).type == VT_HEX;
+        if (!as_int(&REG(i->b), &x) || !as_int(&REG(i->c), &y))
             FAIL(F_OVERFLOW);
         int64_t z = i->op == I_MIN ? (x < y ? x : y) : (x > y ? x : y);
-        if (!put_int(&R[i->a], z, hex))
+        if (!put_int(&REG(i->a), z, hex))
             FAIL(F_OVERFLOW);
         NEXT;
     }
@@ -718,20 +847,28 @@ bad:
     /* unreachable for verified programs */
     fc = F_FALSE;
 fail: {
-    /* the rule: the nearest RULE at or before the failing instruction */
-    uint32_t entry = p->blocks[b].entry, at = pc - 1, rp = at;
-    while (rp > entry && code[rp].op != I_RULE)
-        rp--;
-    bool in_rule = code[rp].op == I_RULE;
-    uint32_t since = in_rule ? rp + 1 : entry;     /* x_at, slot_at count from here */
+    /* the rule and where its code starts: known for each xinsn (vmlink.c) */
+    bool in_rule = i->rule >= 0;
+    uint32_t since = i->since;  /* x_at, slot_at count from here */
     f->code = fc;
     f->has_x = fx || x_at > since;
     f->has_y = fy;
-    f->rule = in_rule ? p->blocks[b].first_rule + code[rp].a : 0;
+    f->rule = in_rule ? (uint32_t)i->rule : 0;
     if (!fs && slot_at <= since) {
         f->slot = in_rule ? p->rules[f->rule].slot : -1;
         f->side = in_rule ? p->rules[f->rule].side : 0;
     }
-    return false;
+    if (b < last) {     /* the next block, without a call */
+        b++;
+        f++;
+        goto enter;
+    }
+    return -1;
 }
+}
+
+bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
+                  const dc_prepared *target, dc_result *res, vm_fail *f)
+{
+    return vm_run_blocks(p, b, b, source, target, res, f) >= 0;
 }

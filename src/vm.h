@@ -119,12 +119,27 @@ struct dc_result {
 bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
                   const dc_prepared *target, dc_result *res, vm_fail *fail);
 
+/* Evaluate blocks b, b+1, ... last in order until one holds, in one call:
+ * its index, or -1 when none does.  fails[k - b] says why block k did not
+ * hold (for every block tried). */
+int32_t vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *source,
+                      const dc_prepared *target, dc_result *res, vm_fail *fails);
+
 /* Templates matched when facts are prepared: can template t be (its parts
  * literals and declarations that are not sets)?  Then vm_prematch matches
  * it against s[0..len) as MATCH would, writing its declarations' registers
  * in R, and returns tmatch's result: 1, 0 or -1. */
 bool vm_prematchable(const program *p, const tmpl *t);
 int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, value *R);
+
+/* What the VM runs (vmlink.c).  vm_link derives it from p->code into an
+ * allocation of its own (p->xcode; program_free releases it).
+ * vm_translate does the same into buf, vm_xcode_size(p) bytes 8-aligned, and
+ * allocates nothing: for a copy of a program whose code is patched between
+ * runs (targets.c).  Unfused, it only drops the RULE markers (for tests). */
+bool vm_link(program *p);
+size_t vm_xcode_size(const program *p);
+void vm_translate(program *p, void *buf, bool fused);
 
 /* Is value v (of the table's type) within constraint table ct? */
 bool ct_test(const program *p, const ctable *ct, const value *v);

@@ -1,0 +1,257 @@
+/* vmlink.c -- the last step of compiling or loading: verified bytecode into
+ * the form the VM runs (program.h's xinsn).
+ *
+ * The bytecode stays what the verifier, the disassembler and `compatc
+ * targets` read: one small instruction per step, RULE markers between
+ * rules.  What the VM runs is derived from it here, once per program:
+ *
+ *   - RULE markers are dropped; each xinsn carries the pc of its rule's
+ *     marker instead, so a failure names its rule without a scan;
+ *   - common shapes are fused into the superinstructions listed at the end
+ *     of opcodes.def (a LOADF and the CHECKT of its register; a comparison
+ *     whose result a `where` tests; two MAJOR/MINOR/PATCH in a row);
+ *   - FCMP = of a string, int or hex slot gets a body of its own, and so
+ *     does MATCH of a template matched when facts are prepared;
+ *   - jumps are re-counted in xinsns.
+ *
+ * A fused instruction does exactly what its parts did, in their order: it
+ * writes the same registers, and fails with the same record.  Fusion never
+ * swallows an instruction a jump lands on.  tests/test_vm.c runs programs
+ * fused and unfused and compares every outcome. */
+#include <string.h>
+
+#include "vm.h"
+
+/* The bytes vm_translate needs: the xinsns (at most one per instruction),
+ * one entry per block, and a map from pc to xinsn (ncode + 1). */
+size_t vm_xcode_size(const program *p)
+{
+    return (size_t)(p->ncode + 1) * sizeof(xinsn) + (size_t)(p->nblocks + 1) * sizeof(uint32_t) +
+           (size_t)(p->ncode + 1) * sizeof(uint32_t);
+}
+
+/* The operand kinds of every instruction, superinstructions included. */
+static const char *const operands[I__ALL] = {
+#define OP(name, ops, doc) [I_##name] = ops,
+#define SUPER(name, ops, doc) [I_##name] = ops,
+#include "opcodes.def"
+#undef SUPER
+#undef OP
+};
+
+static xinsn mk(uint8_t op, uint8_t t, uint32_t a, uint32_t b, uint32_t c, uint32_t d,
+                uint32_t at)
+{
+    return (xinsn){ .op = op, .t = t, .a = a, .b = b, .c = c, .d = d, .at = at };
+}
+
+static bool is_cmp(uint8_t op)
+{
+    return op == I_EQ || op == I_NE || op == I_LT || op == I_LE || op == I_GT || op == I_GE;
+}
+
+static uint8_t cmp_of(uint8_t op)
+{
+    switch (op) {
+    case I_EQ: return CMP_EQ;
+    case I_NE: return CMP_NE;
+    case I_LT: return CMP_LT;
+    case I_LE: return CMP_LE;
+    case I_GT: return CMP_GT;
+    default: return CMP_GE;
+    }
+}
+
+typedef struct linker {
+    const program *p;
+    const insn *code;
+    uint32_t end;       /* of the block */
+    uint32_t *target;   /* target[pc]: how many live jumps land on pc */
+} linker;
+
+/* Can instruction pc be swallowed by a superinstruction that starts
+ * before it? */
+static bool inner(const linker *l, uint32_t pc)
+{
+    return pc < l->end && !l->target[pc];
+}
+
+/* Is the instruction at pc a `JF w` whose target is `WHERE w` of the same
+ * rule?  A superinstruction that swallows the JF calls drop_jump: the WHERE
+ * may then be fused in turn when no other jump lands on it. */
+static bool jf_to_where(const linker *l, uint32_t pc, uint16_t w)
+{
+    const insn *i = &l->code[pc];
+    if (i->op != I_JF || i->a != w)
+        return false;
+    uint32_t to = pc + 1 + i->b;
+    if (to >= l->end || l->code[to].op != I_WHERE || l->code[to].a != w)
+        return false;
+    for (uint32_t k = pc + 1; k < to; k++)
+        if (l->code[k].op == I_RULE)
+            return false;
+    return true;
+}
+
+static void drop_jump(const linker *l, uint32_t pc)
+{
+    l->target[pc + 1 + l->code[pc].b]--;
+}
+
+/* The superinstruction starting at pc, if any: fills *x and returns how
+ * many instructions it stands for (0: none). */
+static uint32_t fuse(const linker *l, uint32_t pc, xinsn *x)
+{
+    const insn *i = &l->code[pc], *j = inner(l, pc + 1) ? &l->code[pc + 1] : NULL;
+    switch ((enum opcode)i->op) {
+    case I_LOADF:
+        if (j && j->op == I_CHECKT && j->a == i->a) {
+            *x = mk(I_LOADFT, i->t, i->a, i->b, j->b, 0, pc + 1);
+            return 2;
+        }
+        return 0;
+    case I_FCMP: {
+        /* `field = {var}`: an equality of a string, int or hex slot */
+        uint8_t type = i->t & TYPE_MASK;
+        if (((i->t >> 4) & 7) != CMP_EQ)
+            return 0;
+        uint8_t op = type == VT_STRING ? I_FCMPS : type == VT_INT ? I_FCMPI
+                   : type == VT_HEX ? I_FCMPH : I_FCMP;
+        *x = mk(op, i->t, i->a, i->b, 0, 0, pc);
+        return 1;
+    }
+    case I_MATCH:
+        if (i->b < l->p->ntmpls && vm_prematchable(l->p, &l->p->tmpls[i->b])) {
+            *x = mk(I_PMATCH, i->t, i->a, i->b, 0, 0, pc);
+            return 1;
+        }
+        return 0;
+    case I_JF:
+        if (jf_to_where(l, pc, i->a)) {
+            *x = mk(I_WHEREF, 0, i->a, 0, 0, 0, pc + 1 + i->b);
+            drop_jump(l, pc);
+            return 1;
+        }
+        return 0;
+    case I_MAJOR:
+    case I_MINOR:
+    case I_PATCH:
+        if (j && j->op == i->op) {
+            uint8_t which = i->op == I_MAJOR ? 0 : i->op == I_MINOR ? 1 : 2;
+            *x = mk(I_FIELD2, which, i->a, i->b, j->a, j->b, pc + 1);
+            return 2;
+        }
+        return 0;
+    default:
+        break;
+    }
+    if (!is_cmp(i->op) || !j)
+        return 0;
+    /* a comparison tested by a where: directly, or through the MOVE of an
+     * && or || chain's result register */
+    uint16_t w = i->a;
+    uint32_t n = 1;
+    if (j->op == I_MOVE && j->b == i->a && inner(l, pc + 2)) {
+        w = j->a;
+        n = 2;
+    }
+    const insn *k = &l->code[pc + n];
+    if (k->op == I_WHERE && k->a == w) {
+        *x = mk(I_WCMP, cmp_of(i->op), i->a, i->b, i->c, w, pc + n);
+        return n + 1;
+    }
+    if (jf_to_where(l, pc + n, w)) {
+        *x = mk(I_WCMP, cmp_of(i->op), i->a, i->b, i->c, w, pc + n + 1 + k->b);
+        drop_jump(l, pc + n);
+        return n + 1;
+    }
+    return 0;
+}
+
+/* Finish an xinsn of block pb whose rule starts at rp (its RULE, or the
+ * block's entry when there is none): its rule, and registers as byte
+ * offsets. */
+static void place(const program *p, const pblock *pb, uint32_t rp, xinsn *x)
+{
+    bool in_rule = p->code[rp].op == I_RULE;
+    x->rule = in_rule ? (int32_t)(pb->first_rule + p->code[rp].a) : -1;
+    x->since = in_rule ? rp + 1 : pb->entry;
+    uint32_t *field[4] = { &x->a, &x->b, &x->c, &x->d };
+    const char *kinds = operands[x->op];
+    for (int k = 0; k < 4 && kinds && kinds[k]; k++)
+        if (kinds[k] == 'R')
+            *field[k] *= (uint32_t)sizeof(value);
+}
+
+void vm_translate(program *p, void *buf, bool fused)
+{
+    xinsn *out = buf;
+    uint32_t *entry = (uint32_t *)(out + p->ncode + 1);
+    uint32_t *map = entry + p->nblocks + 1;
+    const insn *code = p->code;
+    /* first how many jumps land on each pc, then, as instructions are
+     * placed, the xinsn each pc starts (jumps only go forward: a count is
+     * read before its pc is placed) */
+    memset(map, 0, (p->ncode + 1) * sizeof *map);
+    for (uint32_t pc = 0; pc < p->ncode; pc++)
+        if (code[pc].op == I_JF || code[pc].op == I_JT) {
+            uint32_t to = pc + 1 + code[pc].b;
+            map[to <= p->ncode ? to : p->ncode]++;
+        }
+    uint32_t xi = 0;
+    for (uint32_t b = 0; b < p->nblocks; b++) {
+        const pblock *pb = &p->blocks[b];
+        linker l = { p, code, pb->end, map };
+        uint32_t rp = pb->entry;
+        entry[b] = xi;
+        for (uint32_t pc = pb->entry; pc < pb->end && pc < p->ncode;) {
+            const insn *i = &code[pc];
+            xinsn x;
+            uint32_t n = 0;
+            if (i->op == I_RULE) {
+                rp = pc;
+                map[pc++] = xi;
+                continue;
+            }
+            if (fused)
+                n = fuse(&l, pc, &x);
+            if (n == 0) {
+                x = mk(i->op, i->t, i->a, i->b, i->c, 0, pc);
+                n = 1;
+            }
+            place(p, pb, rp, &x);
+            for (uint32_t k = 0; k < n; k++)
+                map[pc + k] = xi;
+            out[xi++] = x;
+            pc += n;
+        }
+    }
+    map[p->ncode] = xi;
+    entry[p->nblocks] = xi;
+    /* after the last: code that runs off its end fails (unreachable for
+     * verified code, which ends every block with OK) */
+    out[xi] = mk(I_FAIL, 0, 0, 0, 0, 0, p->ncode ? p->ncode - 1 : 0);
+    out[xi].rule = -1;
+    /* jumps, in xinsns */
+    for (uint32_t k = 0; k < xi; k++) {
+        xinsn *x = &out[k];
+        if (x->op != I_JF && x->op != I_JT)
+            continue;
+        uint32_t to = x->at + 1 + code[x->at].b;
+        uint32_t xt = map[to <= p->ncode ? to : p->ncode];
+        x->b = xt > k ? xt - k - 1 : 0;
+    }
+    p->xcode = out;
+    p->xentry = entry;
+    p->nxcode = xi;
+}
+
+bool vm_link(program *p)
+{
+    void *buf = mem_alloc(p->alloc, vm_xcode_size(p));
+    if (!buf)
+        return false;
+    mem_free(p->alloc, p->xcode);
+    vm_translate(p, buf, true);
+    return true;
+}

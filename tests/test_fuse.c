@@ -1,0 +1,369 @@
+/* test_fuse.c -- the VM runs superinstructions (vmlink.c) that must do
+ * exactly what the instructions they fuse do.  Every policy and pair here is
+ * checked twice, with the program fused and unfused, and everything a user
+ * can read of the outcome must be the same: the verdict, the block, the
+ * bindings, every reason, the explanation, and the batch verdicts.
+ *
+ * The inputs: the fuzz_check corpus (policies and devices AFL kept for
+ * reaching new code), and the shipped policies against the shipped facts,
+ * mutated at random with values taken from each policy's own constants and
+ * templates (fixed seed). */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts.h"
+#include "vm.h"
+
+#ifndef DC_SRCDIR
+#define DC_SRCDIR "."
+#endif
+
+/* ------------------------------------------------------------ outcomes */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+} sbuf;
+
+static void put(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        cr_assert_geq(n, 0);
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        b->cap = (b->cap + (size_t)n + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        cr_assert_not_null(b->p);
+    }
+}
+
+static const char *str(const char *s)
+{
+    return s ? s : "(null)";
+}
+
+/* Everything a user reads of checking s against t, as text. */
+static void outcome(const dc_policy *pol, const dc_facts *s, const dc_facts *t, sbuf *out)
+{
+    dc_prepared *ps = NULL, *pt = NULL;
+    dc_error err;
+    out->len = 0;
+    put(out, "%s", "");
+    if (dc_prepare(pol, s, &ps, &err) != DC_OK || dc_prepare(pol, t, &pt, &err) != DC_OK) {
+        put(out, "prepare: %s\n", err.message);
+        dc_prepared_free(ps);
+        return;
+    }
+    dc_result *r = dc_result_new(pol);
+    cr_assert_not_null(r);
+    cr_assert_eq(dc_check(pol, ps, pt, r), DC_OK);
+    put(out, "verdict %d block %d\n", (int)dc_result_verdict(r), (int)dc_result_block(r));
+    for (size_t i = 0; i < dc_result_bindings(r); i++) {
+        dc_binding bd;
+        cr_assert(dc_result_binding(r, i, &bd));
+        put(out, "bind %s = %s\n", str(bd.name), str(bd.text));
+    }
+    for (size_t i = 0; i < dc_result_reasons(r); i++) {
+        dc_reason rs;
+        cr_assert(dc_result_reason(r, i, &rs));
+        put(out, "reason %d %s:%u %s | %s | %s | %s\n", (int)rs.block, str(rs.file), rs.line,
+            str(rs.field), str(rs.expected), str(rs.actual), str(rs.message));
+    }
+    put(out, "%s\n", str(dc_result_explain(r)));
+    const dc_prepared *targets[2] = { pt, ps };
+    dc_verdict v[2];
+    int32_t blk[2];
+    cr_assert_eq(dc_check_batch(pol, ps, targets, 2, v, blk), DC_OK);
+    put(out, "batch %d %d %d %d\n", (int)v[0], (int)blk[0], (int)v[1], (int)blk[1]);
+    dc_result_free(r);
+    dc_prepared_free(ps);
+    dc_prepared_free(pt);
+}
+
+/* Superinstructions seen in the fused programs checked, by opcode. */
+static unsigned seen[I__ALL];
+static unsigned pairs_compared, pairs_compatible;
+
+/* Check s against t fused and unfused; the outcomes must be identical. */
+static void compare(dc_policy *pol, const dc_facts *s, const dc_facts *t, const char *what)
+{
+    program *p = &pol->prog;
+    sbuf fused = { 0 }, plain = { 0 };
+    outcome(pol, s, t, &fused);
+    xinsn *keep = p->xcode;
+    uint32_t *keep_entry = p->xentry, keep_n = p->nxcode;
+    void *buf = malloc(vm_xcode_size(p));
+    cr_assert_not_null(buf);
+    vm_translate(p, buf, false);
+    for (uint32_t k = 0; k < p->nxcode; k++)
+        cr_assert_lt(p->xcode[k].op, I__COUNT, "unfused code holds a superinstruction");
+    outcome(pol, s, t, &plain);
+    p->xcode = keep;
+    p->xentry = keep_entry;
+    p->nxcode = keep_n;
+    free(buf);
+    cr_assert_str_eq(fused.p, plain.p, "%s: fused and unfused differ\n--- fused\n%s--- unfused\n%s",
+                     what, fused.p, plain.p);
+    pairs_compared++;
+    pairs_compatible += strncmp(fused.p, "verdict 0 ", 10) == 0;
+    free(fused.p);
+    free(plain.p);
+}
+
+static void count_supers(const program *p)
+{
+    for (uint32_t k = 0; k < p->nxcode; k++)
+        seen[p->xcode[k].op]++;
+}
+
+/* ------------------------------------------------------------ inputs */
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s: cannot open", path);
+    sbuf b = { 0 };
+    char chunk[4096];
+    size_t n;
+    b.cap = 1;
+    b.p = malloc(1);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        b.p = realloc(b.p, b.len + n + 1);
+        memcpy(b.p + b.len, chunk, n);
+        b.len += n;
+    }
+    fclose(f);
+    b.p[b.len] = '\0';
+    *len = b.len;
+    return b.p;
+}
+
+static dc_facts *device(const char *text, size_t len)
+{
+    dc_facts *f = NULL;
+    dc_error err;
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\n'))
+        i++;
+    bool yaml = (i < len && text[i] == '{') || (len - i >= 3 && memcmp(text + i, "---", 3) == 0);
+    dc_status st = yaml ? dc_facts_parse_yaml("dev.yaml", text, len, &f, &err)
+                        : dc_facts_parse_text("dev.kv", text, len, &f, &err);
+    return st == DC_OK ? f : dc_facts_new();
+}
+
+/* A fuzz_check input: policy, source, target separated by "\n%%\n". */
+static void corpus_file(const char *path)
+{
+    size_t len;
+    char *data = slurp(path, &len);
+    const char *part[3] = { data, "", "" };
+    size_t plen[3] = { len, 0, 0 };
+    const char *p = data, *end = data + len;
+    for (int k = 0; k < 2; k++) {
+        const char *hit = NULL;
+        for (const char *q = p; q + 4 <= end; q++)
+            if (memcmp(q, "\n%%\n", 4) == 0) {
+                hit = q;
+                break;
+            }
+        if (!hit)
+            break;
+        plen[k] = (size_t)(hit - part[k]);
+        part[k + 1] = p = hit + 4;
+        plen[k + 1] = (size_t)(end - p);
+    }
+    dc_policy *pol = NULL;
+    if (dc_policy_compile("fuzz.compat", part[0], plen[0], &pol, NULL, NULL) == DC_OK) {
+        dc_facts *s = device(part[1], plen[1]), *t = device(part[2], plen[2]);
+        cr_assert(s && t);
+        count_supers(&pol->prog);
+        compare(pol, s, t, path);
+        compare(pol, t, s, path);
+        dc_facts_free(s);
+        dc_facts_free(t);
+        dc_policy_free(pol);
+    }
+    free(data);
+}
+
+Test(fuse, corpus_fused_equals_unfused)
+{
+    const char *dir = DC_SRCDIR "/fuzz/corpus/fuzz_check";
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "%s: cannot open", dir);
+    struct dirent *e;
+    unsigned files = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        corpus_file(path);
+        files++;
+    }
+    closedir(d);
+    cr_log_info("%u files, %u pairs compared, %u compatible", files, pairs_compared,
+                pairs_compatible);
+    cr_assert_gt(files, 100, "the corpus is missing (%u files)", files);
+    cr_assert_gt(pairs_compared, 100);
+    /* not vacuous: every superinstruction ran in some program */
+    for (int op = I__COUNT; op < I__ALL; op++)
+        cr_expect_gt(seen[op], 0, "superinstruction %d never fused in the corpus", op);
+}
+
+/* ------------------------------------------------------------ mutations */
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+/* Values worth trying for a policy: its string constants, its templates'
+ * literals followed by small numbers, and numbers, versions and sets. */
+static char **vocabulary(const program *p, size_t *n)
+{
+    static const char *const common[] = {
+        "", "0", "1", "2", "3", "4", "7", "8", "16", "-1", "0x10", "0x1912", "0xffffffffffffffff",
+        "9223372036854775807", "1.0.0", "1.2.3", "2.0.0", "2.1.1", "3.0.0", "1.2.3-beta",
+        "true", "false", "a,b", "x", "vfio-pci", "i915-GVTg_V5_4", "i915-GVTg_V5_9",
+    };
+    size_t cap = 64, k = 0;
+    char **v = malloc(cap * sizeof *v);
+    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+        v[k++] = strdup(common[i]);
+    for (uint32_t i = 0; i < p->nconsts; i++) {
+        if (p->consts[i].type != VT_STRING)
+            continue;
+        if (k + 1 >= cap)
+            v = realloc(v, (cap *= 2) * sizeof *v);
+        v[k++] = strndup(p->consts[i].as.s.p, p->consts[i].as.s.len);
+    }
+    for (uint32_t i = 0; i < p->ntparts; i++) {
+        if (p->tparts[i].kind != TP_LIT)
+            continue;
+        dstr lit = prog_str(p, p->tparts[i].lit);
+        for (int num = 0; num < 10; num += 3) {
+            if (k + 1 >= cap)
+                v = realloc(v, (cap *= 2) * sizeof *v);
+            char buf[512];
+            snprintf(buf, sizeof buf, "%.*s%d", (int)lit.len, lit.p, num == 9 ? 8 : num);
+            v[k++] = strdup(buf);
+        }
+    }
+    *n = k;
+    return v;
+}
+
+/* A copy of f with up to three facts of the policy's slots changed,
+ * removed or added. */
+static dc_facts *mutate(const dc_facts *f, const program *p, char **vocab, size_t nvocab)
+{
+    dc_facts *m = dc_facts_new();
+    uint32_t drop = p->nslots ? rnd(p->nslots * 3) : UINT32_MAX;
+    for (size_t i = 0; i < dc_facts_count(f); i++) {
+        const char *name = dc_facts_name(f, i);
+        bool change = false;
+        for (uint32_t s = 0; s < p->nslots; s++)
+            if (s == drop && prog_str(p, p->slots[s].name).len == strlen(name) &&
+                memcmp(prog_str(p, p->slots[s].name).p, name, strlen(name)) == 0)
+                change = true;
+        if (!change)
+            {
+            const char *val = dc_facts_value(f, i);
+            cr_assert_eq(dc_facts_add(m, name, val, strlen(val), NULL), DC_OK);
+        }
+    }
+    for (uint32_t k = rnd(4); k > 0 && p->nslots; k--) {
+        dstr name = prog_str(p, p->slots[rnd(p->nslots)].name);
+        char nm[512];
+        snprintf(nm, sizeof nm, "%.*s", (int)name.len, name.p);
+        if (dc_facts_get(m, nm))
+            continue;
+        {
+            const char *val = vocab[rnd((uint32_t)nvocab)];
+            (void)dc_facts_add(m, nm, val, strlen(val), NULL);
+        }
+    }
+    return m;
+}
+
+Test(fuse, shipped_policies_mutated_facts)
+{
+    static const char *const policies[] = {
+        "policies/gvt-share.compat", "policies/versioning.compat", "policies/vfio-ccw.compat",
+        "policies/device-model.compat", "bench/share.compat",
+    };
+    /* every shipped facts file is a base for every policy */
+    const char *dir = DC_SRCDIR "/policies";
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    dc_facts *base[64];
+    size_t nbase = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && nbase < 64) {
+        size_t l = strlen(e->d_name);
+        if (l < 4 || strcmp(e->d_name + l - 3, ".kv") != 0)
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        dc_error err;
+        cr_assert_eq(dc_facts_read_file(path, &base[nbase], &err), DC_OK, "%s", err.message);
+        nbase++;
+    }
+    closedir(d);
+    cr_assert_geq(nbase, 10);
+    for (size_t k = 0; k < sizeof policies / sizeof policies[0]; k++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", DC_SRCDIR, policies[k]);
+        size_t len;
+        char *text = slurp(path, &len);
+        dc_policy *pol = NULL;
+        cr_assert_eq(dc_policy_compile(path, text, len, &pol, NULL, NULL), DC_OK, "%s", path);
+        count_supers(&pol->prog);
+        size_t nvocab;
+        char **vocab = vocabulary(&pol->prog, &nvocab);
+        unsigned before = pairs_compatible;
+        for (size_t a = 0; a < nbase; a++)
+            for (size_t b = 0; b < nbase; b++) {
+                compare(pol, base[a], base[b], path);
+                for (int r = 0; r < 8; r++) {
+                    dc_facts *s = mutate(base[a], &pol->prog, vocab, nvocab);
+                    dc_facts *t = mutate(base[b], &pol->prog, vocab, nvocab);
+                    compare(pol, s, t, path);
+                    dc_facts_free(s);
+                    dc_facts_free(t);
+                }
+            }
+        if (strstr(path, "versioning") == NULL && strstr(path, "vfio-ccw") == NULL)
+            cr_expect_gt(pairs_compatible, before, "%s: no compatible pair was compared", path);
+        for (size_t i = 0; i < nvocab; i++)
+            free(vocab[i]);
+        free(vocab);
+        free(text);
+        dc_policy_free(pol);
+    }
+    for (size_t i = 0; i < nbase; i++)
+        dc_facts_free(base[i]);
+    cr_log_info("%zu bases, %u pairs compared, %u compatible; fused: %u WCMP, %u FIELD2, "
+                "%u FCMPS, %u LOADFT", nbase, pairs_compared, pairs_compatible, seen[I_WCMP],
+                seen[I_FIELD2], seen[I_FCMPS], seen[I_LOADFT]);
+    cr_assert_gt(seen[I_WCMP], 0);
+    cr_assert_gt(seen[I_FIELD2], 0);
+    cr_assert_gt(seen[I_FCMPS], 0);
+}
