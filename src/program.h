@@ -37,16 +37,17 @@ typedef struct insn {
 
 /* The form the VM runs (vmlink.c): the verified code without its RULE
  * markers, common shapes fused into superinstructions.  Register operands
- * are byte offsets into the register file; jumps count xinsns.  `at` is the
- * pc in `code` of the instruction whose failure this one reports (for CONV
- * and FIELDT: the one it is); `rule` the program's index of its rule (-1:
- * none) and `since` the pc its rule's code starts at (after the RULE). */
+ * are byte offsets into the register file; jumps count xinsns; `fo` is the
+ * byte offset of the fact a slot operand names in a prepared device's slots
+ * (SIDE_SOURCE in t says whose).  CONV and FIELDT hold their pc + 1 in d;
+ * `rule` is the program's index of the instruction's rule (-1: none) and
+ * `since` the pc its rule's code starts at (after the RULE). */
 typedef struct xinsn {
     uint8_t op;
     uint8_t t;
     uint16_t spare;
     uint32_t a, b, c, d;
-    uint32_t at;
+    uint32_t fo;
     int32_t rule;
     uint32_t since;
 } xinsn;

@@ -64,7 +64,10 @@ static bool usable(const dc_policy *pol, const dc_prepared *s, const dc_prepared
  * target was prepared (when it reads the target alone): with self_copy, its
  * outcome is copied, and its variables, all that the COMPATIBLE blocks may
  * read of it; else it runs again. */
-static dc_verdict run(const program *p, const dc_prepared *s, const dc_prepared *t,
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline dc_verdict run(const program *p, const dc_prepared *s, const dc_prepared *t,
                       dc_result *r, int32_t *block, bool self_copy)
 {
     *block = -1;

@@ -203,16 +203,16 @@ static bool put_int(value *dst, int64_t x, bool hex)
     return true;
 }
 
-static bool cmp_result(int c, uint8_t cmp)
+/* Does comparison cmp hold for an outcome c (<0, 0, >0)?  Without a branch:
+ * bit (sign + 1) of each mask says whether cmp holds for that sign. */
+static inline bool cmp_result(int c, uint8_t cmp)
 {
-    switch (cmp) {
-    case CMP_EQ: return c == 0;
-    case CMP_NE: return c != 0;
-    case CMP_LT: return c < 0;
-    case CMP_LE: return c <= 0;
-    case CMP_GT: return c > 0;
-    default: return c >= 0;
-    }
+    static const uint8_t holds[8] = {
+        [CMP_EQ] = 2, [CMP_NE] = 5, [CMP_LT] = 1, [CMP_LE] = 3, [CMP_GT] = 4, [CMP_GE] = 6,
+        6, 6,   /* codes 6 and 7 read as >=, as the switch they replace did */
+    };
+    int sign = (c > 0) - (c < 0);
+    return (holds[cmp & 7] >> (sign + 1)) & 1;
 }
 
 /* ------------------------------------------------------------ templates */
@@ -368,7 +368,7 @@ static inline bool cmp_ints(int64_t x, int64_t y, uint8_t cmp)
 #define REG(off) (*(value *)((char *)R + (off)))
 
 /* A fact operand: the target's slot, or the source's when t has SIDE_SOURCE. */
-#define FACT(t, slot) (&facts[((t) & SIDE_SOURCE) != 0][slot])
+#define FACT(t, slot) ((const pfact *)((const char *)facts[(t) >> 7] + i->fo))
 
 /* The fail record is written only when a rule fails.  Code only jumps
  * forward within a rule, so the rule that failed is the nearest RULE before
@@ -532,24 +532,29 @@ enter:
     CASE(FCMPS) {
         const pfact *x = FACT(i->t, i->a);
         const value *y = &REG(i->b);
-        if ((x->ok & (1u << VT_STRING)) && y->type == VT_STRING && x->raw.len == y->as.s.len &&
-            bytes_equal(x->raw.p, y->as.s.p, x->raw.len))
+        if (!(x->ok & (1u << VT_STRING)) || y->type != VT_STRING)
+            goto fcmp;
+        if (x->raw.len == y->as.s.len && bytes_equal(x->raw.p, y->as.s.p, x->raw.len))
             NEXT;
-        goto fcmp;
+        goto fcmp_ne;
     }
     CASE(FCMPI) {
         const pfact *x = FACT(i->t, i->a);
         const value *y = &REG(i->b);
-        if ((x->ok & (1u << VT_INT)) && y->type == VT_INT && x->i == y->as.i)
+        if (!(x->ok & (1u << VT_INT)) || y->type != VT_INT)
+            goto fcmp;
+        if (x->i == y->as.i)
             NEXT;
-        goto fcmp;
+        goto fcmp_ne;
     }
     CASE(FCMPH) {
         const pfact *x = FACT(i->t, i->a);
         const value *y = &REG(i->b);
-        if ((x->ok & (1u << VT_HEX)) && y->type == VT_HEX && x->u == y->as.u)
+        if (!(x->ok & (1u << VT_HEX)) || y->type != VT_HEX)
+            goto fcmp;
+        if (x->u == y->as.u)
             NEXT;
-        goto fcmp;
+        goto fcmp_ne;
     }
     CASE(FCMP)
     fcmp: {
@@ -591,6 +596,11 @@ enter:
         if (cmp_result(c, cmp))
             NEXT;
         fc = cmp == CMP_EQ ? F_NOT_EQUAL : cmp == CMP_NE ? F_EQUAL : F_COMPARE;
+        goto fail_fcmp;
+    fcmp_ne:    /* FCMPS/I/H: present, of the type, and not equal */
+        fc = F_NOT_EQUAL;
+        type = i->t & TYPE_MASK;
+        cmp = CMP_EQ;
     fail_fcmp:
         f->x = REG(i->b);
         fx = true;
@@ -642,7 +652,7 @@ enter:
         f->slot = i->b;
         f->side = i->t & SIDE_SOURCE;
         f->type = i->t & TYPE_MASK;
-        slot_at = i->at + 1;
+        slot_at = i->d;
         if (!x->present)
             FAIL(F_OPERAND_ABSENT);
         if (!fact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a)))
@@ -660,7 +670,7 @@ enter:
         value v = REG(i->b);
         f->type = i->t & TYPE_MASK;
         f->x = v;
-        x_at = i->at + 1;
+        x_at = i->d;
         if (!parse_as(&m, (vtype)(i->t & TYPE_MASK), v.as.s.p, v.as.s.len, &REG(i->a)))
             FAIL((i->t & TYPE_MASK) == VT_SET ? F_SCRATCH : F_CONVERT);
         NEXT;

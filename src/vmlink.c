@@ -39,10 +39,12 @@ static const char *const operands[I__ALL] = {
 #undef OP
 };
 
+/* at: the pc of the instruction the xinsn stands for (for CONV, FIELDT and
+ * jumps; its operands are rewritten by place()) */
 static xinsn mk(uint8_t op, uint8_t t, uint32_t a, uint32_t b, uint32_t c, uint32_t d,
                 uint32_t at)
 {
-    return (xinsn){ .op = op, .t = t, .a = a, .b = b, .c = c, .d = d, .at = at };
+    return (xinsn){ .op = op, .t = t, .a = a, .b = b, .c = c, .d = d, .fo = at };
 }
 
 static bool is_cmp(uint8_t op)
@@ -176,11 +178,20 @@ static void place(const program *p, const pblock *pb, uint32_t rp, xinsn *x)
     bool in_rule = p->code[rp].op == I_RULE;
     x->rule = in_rule ? (int32_t)(pb->first_rule + p->code[rp].a) : -1;
     x->since = in_rule ? rp + 1 : pb->entry;
+    uint32_t at = x->fo;
+    if (x->op == I_CONV || x->op == I_FIELDT)
+        x->d = at + 1;
+    if (x->op == I_JF || x->op == I_JT)    /* the target pc, until vm_translate maps it */
+        x->b = at + 1 + x->b;
+    x->fo = 0;
     uint32_t *field[4] = { &x->a, &x->b, &x->c, &x->d };
     const char *kinds = operands[x->op];
-    for (int k = 0; k < 4 && kinds && kinds[k]; k++)
+    for (int k = 0; k < 4 && kinds && kinds[k]; k++) {
         if (kinds[k] == 'R')
             *field[k] *= (uint32_t)sizeof(value);
+        else if (kinds[k] == 'S')
+            x->fo = *field[k] * (uint32_t)sizeof(pfact);
+    }
 }
 
 void vm_translate(program *p, void *buf, bool fused)
@@ -237,7 +248,7 @@ void vm_translate(program *p, void *buf, bool fused)
         xinsn *x = &out[k];
         if (x->op != I_JF && x->op != I_JT)
             continue;
-        uint32_t to = x->at + 1 + code[x->at].b;
+        uint32_t to = x->b;
         uint32_t xt = map[to <= p->ncode ? to : p->ncode];
         x->b = xt > k ? xt - k - 1 : 0;
     }
