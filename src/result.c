@@ -61,19 +61,20 @@ static bool usable(const dc_policy *pol, const dc_prepared *s, const dc_prepared
 }
 
 /* The evaluation itself: no allocation, no output.  SELF was run when the
- * target was prepared (when it reads the target alone): with self_copy, its
- * outcome is copied, and its variables, all that the COMPATIBLE blocks may
- * read of it; else it runs again. */
+ * target was prepared (when it reads the target alone): its outcome is
+ * copied (why it failed only with keep_fail), and its variables, all that
+ * the COMPATIBLE blocks may read of it; else it runs now. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
 static inline dc_verdict run(const program *p, const dc_prepared *s, const dc_prepared *t,
-                      dc_result *r, int32_t *block, bool self_copy)
+                             dc_result *r, int32_t *block, bool keep_fail)
 {
     *block = -1;
-    if (t->self_ready && self_copy) {
+    if (t->self_ready) {
         if (!t->self_holds) {
-            r->fails[0] = *t->self_fail;
+            if (keep_fail)
+                r->fails[0] = *t->self_fail;
             return DC_TARGET_MISMATCH;
         }
         if (t->self_regs)
@@ -107,15 +108,27 @@ dc_status dc_check(const dc_policy *pol, const dc_prepared *s, const dc_prepared
     return DC_OK;
 }
 
+/* How many targets ahead dc_check_batch fetches (measured: 4 to 16 do the
+ * same on the bench machine; docs/performance.md). */
+#define BATCH_AHEAD 8
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
 dc_status dc_check_batch(const dc_policy *pol, const dc_prepared *s,
                          const dc_prepared *const *targets, size_t n, dc_verdict *verdicts,
                          int32_t *blocks)
 {
     if (!pol || !s || (n && (!targets || !verdicts)) || s->policy != pol)
         return DC_ERR_INVALID;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (i + 2 * BATCH_AHEAD < n)
+            PREFETCH(targets[i + 2 * BATCH_AHEAD]);
         if (!targets[i] || targets[i]->policy != pol)
             return DC_ERR_INVALID;
+    }
     /* one result's worth of registers, on the stack when small */
     dc_result r;
     memset(&r, 0, sizeof r);
@@ -137,12 +150,18 @@ dc_status dc_check_batch(const dc_policy *pol, const dc_prepared *s,
             return DC_ERR_NOMEM;
     }
     dc_result *use = heap ? heap : &r;
-    /* SELF runs on each target: a batch over many targets is bound by the
-     * memory it reads, and running SELF reads the target's slots, packed
-     * together, where copying its outcome reads further into the block;
-     * measured the same for 4096 targets, 20% faster for 1 000 000
-     * (docs/performance.md) */
+    /* A batch over many targets is bound by the memory it reads of each:
+     * the header, SELF's values and the text they point into, at the start
+     * of each target's block (prepare.c).  Fetch them a few targets ahead. */
+    size_t lines = (sizeof(dc_prepared) + p->blocks[0].nvars * sizeof(value) + 64 + 63) / 64;
+    if (lines > 8)
+        lines = 8;
     for (size_t i = 0; i < n; i++) {
+        if (i + BATCH_AHEAD < n) {
+            const char *ahead = (const char *)targets[i + BATCH_AHEAD];
+            for (size_t k = 0; k < lines; k++)
+                PREFETCH(ahead + 64 * k);
+        }
         int32_t b;
         verdicts[i] = run(p, s, targets[i], use, &b, false);
         if (blocks)

@@ -703,12 +703,16 @@ enter:
     }
     CASE(DIV) {
         const value *x = &REG(i->b), *y = &REG(i->c);
-        if (x->type == VT_INT && y->type == VT_INT && y->as.i > 0 && x->as.i % y->as.i == 0) {
-            if (x_at)
-                f->x = *x;
-            REG(i->a).type = VT_INT;
-            REG(i->a).as.i = x->as.i / y->as.i;
-            NEXT;
+        if (x->type == VT_INT && y->type == VT_INT && y->as.i > 0) {
+            /* one division: the quotient, and exact when it multiplies back */
+            int64_t q = x->as.i / y->as.i;
+            if (q * y->as.i == x->as.i) {
+                if (x_at)
+                    f->x = *x;
+                REG(i->a).type = VT_INT;
+                REG(i->a).as.i = q;
+                NEXT;
+            }
         }
         goto arith;
     }
