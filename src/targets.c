@@ -240,6 +240,8 @@ typedef struct tctx {
     uint32_t nev;
     value *assign;          /* per register: the enumerated values */
     insn *code;             /* the copy */
+    var *vars;              /* the copy's variables: those it still binds */
+    pblock *blocks;         /* the copy's blocks, counting those variables */
     dc_policy fake;         /* the policy with the copy */
     dc_result *res;         /* sized for the copy */
     dc_result *real;
@@ -684,12 +686,16 @@ static dc_status build_constraints(tctx *c)
 
 /* The copy of the code: tainted rules become no-ops, except that a
  * COMPATIBLE rule still requires what it reads of the source (the field
- * present and of its type), since no value of an open fact can change that. */
+ * present and of its type), since no value of an open fact can change that.
+ * The variables those rules declared are unbound in the copy, so they leave
+ * its tables: the verifier then checks that nothing left reads them. */
 static dc_status build_copy(tctx *c)
 {
     const program *p = c->p;
     c->code = mem_array(c->a, p->ncode ? p->ncode : 1, sizeof *c->code);
-    if (!c->code)
+    c->vars = mem_array(c->a, p->nvars ? p->nvars : 1, sizeof *c->vars);
+    c->blocks = mem_array(c->a, p->nblocks ? p->nblocks : 1, sizeof *c->blocks);
+    if (!c->code || !c->vars || !c->blocks)
         return nomem(c);
     memcpy(c->code, p->code, p->ncode * sizeof *c->code);
     uint16_t scratch = (uint16_t)p->nregs;
@@ -713,9 +719,22 @@ static dc_status build_copy(tctx *c)
             c->code[pc] = nop;
         }
     }
+    uint32_t nvars = 0;
+    for (uint32_t b = 0; b < p->nblocks; b++) {
+        const pblock *pb = &p->blocks[b];
+        c->blocks[b] = *pb;
+        c->blocks[b].first_var = nvars;
+        for (uint32_t v = pb->first_var; v < pb->first_var + pb->nvars && v < p->nvars; v++)
+            if (!c->var_open[v])
+                c->vars[nvars++] = p->vars[v];
+        c->blocks[b].nvars = nvars - c->blocks[b].first_var;
+    }
     c->fake = *c->pol;
     c->fake.prog.code = c->code;
     c->fake.prog.nregs = p->nregs + 1;
+    c->fake.prog.vars = c->vars;
+    c->fake.prog.nvars = nvars;
+    c->fake.prog.blocks = c->blocks;
     return DC_OK;
 }
 
@@ -1716,7 +1735,8 @@ static void tctx_release(tctx *c)
         mem_free(a, c->ev[k].keep);
     void *arrays[] = { c->rtaint, c->cur, c->ins, c->renderer, c->sflags, c->constraint,
                        c->whole, c->rules, c->tlist, c->itaint, c->var_open, c->ev,
-                       c->assign, c->code, c->def, c->dstamp, c->selfreg };
+                       c->assign, c->code, c->vars, c->blocks, c->def, c->dstamp,
+                       c->selfreg };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         mem_free(a, arrays[i]);
     dc_result_free(c->res);
