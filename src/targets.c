@@ -30,6 +30,7 @@
 
 #include "facts.h"
 #include "limits.h"
+#include "targets.h"
 #include "vm.h"
 
 #define DEFAULT_LIMIT 1024
@@ -219,6 +220,8 @@ typedef struct tctx {
     dc_error *err;
     size_t limit;
     const bool *forced;     /* per register: SELF variables taken as open, or NULL */
+    targets_program_fn visit;   /* shown each copy once built, or NULL (tests) */
+    void *visit_ctx;
     bool oom;
     uint32_t W;             /* words of a slot bitset */
     uint64_t *rtaint;       /* per register: a slot bitset */
@@ -1747,7 +1750,8 @@ static void tctx_release(tctx *c)
 /* Analyse the policy (with the `forced` variables taken as open), make the
  * results and prepare the source.  Release with tctx_release, also on error. */
 static dc_status tctx_setup(tctx *c, const dc_policy *pol, const dc_facts *source, size_t limit,
-                            const bool *forced, dc_error *err)
+                            const bool *forced, targets_program_fn visit, void *visit_ctx,
+                            dc_error *err)
 {
     memset(c, 0, sizeof *c);
     c->pol = pol;
@@ -1756,9 +1760,13 @@ static dc_status tctx_setup(tctx *c, const dc_policy *pol, const dc_facts *sourc
     c->err = err;
     c->limit = limit;
     c->forced = forced;
+    c->visit = visit;
+    c->visit_ctx = visit_ctx;
     dc_status st = analyse(c);
     if (st != DC_OK)
         return st;
+    if (visit)
+        visit(visit_ctx, &c->fake.prog);
     c->res = dc_result_new(&c->fake);
     c->real = dc_result_new(pol);
     if (!c->res || !c->real)
@@ -1789,7 +1797,8 @@ static dc_status prune(tctx *c, const dc_facts *source)
         for (uint32_t j = 0; j < c->nev; j++)
             forced[c->ev[j].reg] = j != k;
         tctx sub;
-        st = tctx_setup(&sub, c->pol, source, c->limit, forced, c->err);
+        st = tctx_setup(&sub, c->pol, source, c->limit, forced, c->visit, c->visit_ctx,
+                        c->err);
         const evar *se = NULL;
         for (uint32_t j = 0; j < sub.nev; j++)
             if (sub.ev[j].reg == e->reg && sub.ev[j].size == e->size)
@@ -1821,6 +1830,13 @@ static dc_status prune(tctx *c, const dc_facts *source)
 dc_status dc_targets_find(const dc_policy *pol, const dc_facts *source, size_t limit,
                           dc_targets **out, dc_error *err)
 {
+    return targets_find_visit(pol, source, limit, NULL, NULL, out, err);
+}
+
+dc_status targets_find_visit(const dc_policy *pol, const dc_facts *source, size_t limit,
+                             targets_program_fn visit, void *visit_ctx, dc_targets **out,
+                             dc_error *err)
+{
     if (out)
         *out = NULL;
     if (!pol || !source || !out)
@@ -1834,7 +1850,8 @@ dc_status dc_targets_find(const dc_policy *pol, const dc_facts *source, size_t l
     t->policy = pol;
     arena_init(&t->text, pol->alloc);
     tctx c;
-    dc_status st = tctx_setup(&c, pol, source, limit ? limit : DEFAULT_LIMIT, NULL, err);
+    dc_status st = tctx_setup(&c, pol, source, limit ? limit : DEFAULT_LIMIT, NULL, visit,
+                              visit_ctx, err);
     if (st == DC_OK)
         st = prune(&c, source);
     if (st == DC_OK)
