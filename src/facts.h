@@ -102,4 +102,36 @@ dc_status facts_parse_text_ex(const dc_alloc *alloc, const char *file, const cha
 dc_status facts_parse_any(const dc_alloc *alloc, const char *file, const char *text,
                           size_t len, dc_facts **out, dc_error *err);
 
+/* ------------------------------------- additions (facts_yaml.c, trees) */
+
+/* One YAML/JSON document as a tree, for files that hold facts among other
+ * things (`compatc test`'s cases): their facts then read exactly as
+ * dc_facts_parse_yaml reads a document.  Scalars are NUL-terminated; a plain
+ * null (~, null, empty) has `null` set and text "".  A mapping's children
+ * are its keys and values in turn. */
+typedef enum facts_ykind { FACTS_YSCALAR, FACTS_YMAP, FACTS_YSEQ } facts_ykind;
+typedef struct facts_ynode {
+    facts_ykind kind;
+    bool null;
+    uint32_t line, col;         /* 1-based */
+    const char *text;
+    size_t len;
+    size_t count;               /* children */
+    struct facts_ynode *first, *last, *next;
+} facts_ynode;
+typedef struct facts_ytree facts_ytree;
+
+/* Read a whole document; *root is NULL when it is empty.  Errors name FILE
+ * and the position; `what` names the document in some ("a second YAML
+ * document: WHAT are one document").  `file` and `what` must outlive the
+ * tree; `text` need not.  Any encoding libyaml reads is accepted. */
+dc_status facts_ytree_read(const dc_alloc *alloc, const char *file, const char *what,
+                           const char *text, size_t len, facts_ytree **tree,
+                           const facts_ynode **root, dc_error *err);
+/* The facts of a node of the tree: a mapping (its self/SELF mapping when
+ * it has one), or a null for none; errors name the tree's file. */
+dc_status facts_ytree_facts(facts_ytree *tree, const facts_ynode *node, dc_facts **out,
+                            dc_error *err);
+void facts_ytree_free(facts_ytree *tree);
+
 #endif

@@ -12,6 +12,8 @@
  *
  * Aliases are refused (no billion laughs); anchors are harmless and ignored.
  * Other scalars are taken as their text: `yes` stays "yes", `0x10` "0x10".
+ * Files that hold facts among other things (`compatc test`'s cases) read
+ * the whole tree (facts_ytree_read) and flatten its mappings the same way.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,17 +29,7 @@
 /* Deeper nesting cannot make a name of at most 255 bytes. */
 #define YAML_MAX_DEPTH 128
 
-typedef enum ykind { Y_SCALAR, Y_MAP, Y_SEQ } ykind;
-
-typedef struct ynode {
-    ykind kind;
-    bool null;                  /* a plain null scalar */
-    uint32_t line, col;         /* 1-based */
-    const char *text;           /* scalar: NUL-terminated */
-    size_t len;
-    size_t count;               /* children (a mapping: keys and values) */
-    struct ynode *first, *last, *next;
-} ynode;
+typedef facts_ynode ynode;     /* facts.h: shared with readers of trees */
 
 /* A bump allocator whose blocks are kept across resets. */
 typedef struct pool_block {
@@ -114,6 +106,7 @@ typedef struct yctx {
     pool ar;
     const dc_alloc *alloc;
     const char *file;
+    const char *what;           /* the document, in messages: "facts", "the cases" */
     const char *text;
     size_t len;
     dc_error *err;
@@ -201,8 +194,8 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth)
     if (ev->type == YAML_ALIAS_EVENT) {
         yaml_event_delete(ev);
         return dc_error_set(c->err, DC_ERR_FACTS,
-                            "%s:%u:%u: YAML aliases (*name) are not supported in facts",
-                            c->file, line, col);
+                            "%s:%u:%u: YAML aliases (*name) are not supported in %s",
+                            c->file, line, col, c->what);
     }
     if (depth > YAML_MAX_DEPTH) {
         yaml_event_delete(ev);
@@ -217,7 +210,7 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth)
     n->line = line;
     n->col = col;
     if (ev->type == YAML_SCALAR_EVENT) {
-        n->kind = Y_SCALAR;
+        n->kind = FACTS_YSCALAR;
         n->null = is_null_scalar(ev);
         n->len = n->null ? 0 : ev->data.scalar.length;
         n->text = pool_strndup(&c->ar, n->null ? "" : (const char *)ev->data.scalar.value,
@@ -230,10 +223,10 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth)
     }
     yaml_event_type_t end;
     if (ev->type == YAML_MAPPING_START_EVENT) {
-        n->kind = Y_MAP;
+        n->kind = FACTS_YMAP;
         end = YAML_MAPPING_END_EVENT;
     } else if (ev->type == YAML_SEQUENCE_START_EVENT) {
-        n->kind = Y_SEQ;
+        n->kind = FACTS_YSEQ;
         end = YAML_SEQUENCE_END_EVENT;
     } else {
         yaml_event_delete(ev);
@@ -290,8 +283,8 @@ static dc_status read_document(yctx *c, ynode **root)
     yaml_event_delete(&ev);
     if (more)
         return dc_error_set(c->err, DC_ERR_FACTS,
-                            "%s:%u: a second YAML document: facts are one document",
-                            c->file, line);
+                            "%s:%u: a second YAML document: %s are one document",
+                            c->file, line, c->what);
     return DC_OK;
 }
 
@@ -299,7 +292,7 @@ static dc_status read_document(yctx *c, ynode **root)
 
 static const char *kind_name(const ynode *n)
 {
-    return n->kind == Y_MAP ? "a mapping" : n->kind == Y_SEQ ? "a sequence" : "a scalar";
+    return n->kind == FACTS_YMAP ? "a mapping" : n->kind == FACTS_YSEQ ? "a sequence" : "a scalar";
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -320,7 +313,7 @@ static dc_status check_keys(yctx *c, const ynode *map)
 {
     size_t nkeys = map->count / 2;
     for (const ynode *k = map->first; k; k = k->next->next)
-        if (k->kind != Y_SCALAR)
+        if (k->kind != FACTS_YSCALAR)
             return dc_error_set(c->err, DC_ERR_FACTS,
                                 "%s:%u:%u: a mapping key must be a scalar, not %s", c->file,
                                 k->line, k->col, kind_name(k));
@@ -397,7 +390,7 @@ static dc_status join_sequence(yctx *c, dc_facts *f, const char *name, size_t na
 {
     size_t total = 0;
     for (const ynode *it = seq->first; it; it = it->next) {
-        if (it->kind != Y_SCALAR)
+        if (it->kind != FACTS_YSCALAR)
             return dc_error_set(c->err, DC_ERR_FACTS,
                                 "%s:%u:%u: '%s': a sequence may hold only scalars (it is a "
                                 "set), not %s", c->file, it->line, it->col, name,
@@ -449,10 +442,10 @@ static dc_status flatten(yctx *c, dc_facts *f, const char *prefix, size_t plen,
                                 plen > 64 ? 64 : (int)plen, prefix, plen ? "." : "",
                                 key->len > 48 ? 48 : (int)key->len, key->text, DC_MAX_NAME);
         }
-        if (val->kind == Y_SCALAR) {
+        if (val->kind == FACTS_YSCALAR) {
             st = facts_add_at(f, c->file, key->line, key->col, name, name_len, val->text,
                               val->len, c->err);
-        } else if (val->kind == Y_SEQ) {
+        } else if (val->kind == FACTS_YSEQ) {
             st = join_sequence(c, f, name, name_len, key, val);
         } else {
             char msg[512];
@@ -477,7 +470,7 @@ static dc_status facts_of(yctx *c, const ynode *map, const char *skip, bool chec
     if (st != DC_OK)
         return st;
     for (const ynode *key = map->first; key; key = key->next->next) {
-        if (key->next->kind != Y_MAP || key->len != 4 ||
+        if (key->next->kind != FACTS_YMAP || key->len != 4 ||
             (memcmp(key->text, "self", 4) && memcmp(key->text, "SELF", 4)))
             continue;
         if (self)
@@ -492,11 +485,26 @@ static dc_status facts_of(yctx *c, const ynode *map, const char *skip, bool chec
     return flatten(c, f, NULL, 0, map, skip, true);
 }
 
-static dc_status yctx_init(yctx *c, const dc_alloc *alloc, const char *file, const char *text,
-                           size_t len, dc_error *err)
+/* The facts of a document's root, or of a mapping inside one: a null is no
+ * facts. */
+static dc_status node_facts(yctx *c, const ynode *n, dc_facts *f)
+{
+    if (!n || (n->kind == FACTS_YSCALAR && n->null))
+        return DC_OK;
+    if (n->kind != FACTS_YMAP)
+        return dc_error_set(c->err, DC_ERR_FACTS,
+                            "%s:%u:%u: facts must be a mapping (name: value), not %s", c->file,
+                            n->line, n->col, kind_name(n));
+    return facts_of(c, n, NULL, false, f);
+}
+
+/* `utf8`: refuse other encodings (facts are ASCII; checked before). */
+static dc_status yctx_init(yctx *c, const dc_alloc *alloc, const char *file, const char *what,
+                           const char *text, size_t len, bool utf8, dc_error *err)
 {
     c->alloc = alloc;
     c->file = file;
+    c->what = what;
     c->text = text;
     c->len = len;
     c->err = err;
@@ -504,7 +512,8 @@ static dc_status yctx_init(yctx *c, const dc_alloc *alloc, const char *file, con
     if (!yaml_parser_initialize(&c->parser))
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
     yaml_parser_set_input_string(&c->parser, (const unsigned char *)text, len);
-    yaml_parser_set_encoding(&c->parser, YAML_UTF8_ENCODING);
+    if (utf8)
+        yaml_parser_set_encoding(&c->parser, YAML_UTF8_ENCODING);
     return DC_OK;
 }
 
@@ -527,7 +536,7 @@ dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const cha
     yctx c;
     if (!facts_check_bytes(file, text, len, err))
         return DC_ERR_FACTS;
-    dc_status st = yctx_init(&c, alloc, file, text, len, err);
+    dc_status st = yctx_init(&c, alloc, file, "facts", text, len, true, err);
     if (st != DC_OK)
         return st;
     ynode *root;
@@ -538,14 +547,8 @@ dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const cha
         if (!f)
             st = nomem(&c);
     }
-    if (st == DC_OK && root && !(root->kind == Y_SCALAR && root->null)) {
-        if (root->kind != Y_MAP)
-            st = dc_error_set(err, DC_ERR_FACTS,
-                              "%s:%u:%u: facts must be a mapping (name: value), not %s",
-                              file, root->line, root->col, kind_name(root));
-        else
-            st = facts_of(&c, root, NULL, false, f);
-    }
+    if (st == DC_OK)
+        st = node_facts(&c, root, f);
     yctx_done(&c);
     if (st != DC_OK) {
         dc_facts_free(f);
@@ -570,7 +573,7 @@ static dc_status read_entry(yctx *c, yaml_event_t *ev, size_t index, facts_entry
     dc_status st = read_node(c, ev, &item, 1);
     if (st != DC_OK)
         return st;
-    if (item->kind != Y_MAP)
+    if (item->kind != FACTS_YMAP)
         return dc_error_set(c->err, DC_ERR_FACTS,
                             "%s:%u:%u: entry %zu: a device must be a mapping with an 'id', "
                             "not %s", c->file, item->line, item->col, index, kind_name(item));
@@ -579,12 +582,12 @@ static dc_status read_entry(yctx *c, yaml_event_t *ev, size_t index, facts_entry
         return st;
     const ynode *id = NULL;
     for (const ynode *key = item->first; key; key = key->next->next)
-        if (key->kind == Y_SCALAR && key->len == 2 && memcmp(key->text, "id", 2) == 0)
+        if (key->kind == FACTS_YSCALAR && key->len == 2 && memcmp(key->text, "id", 2) == 0)
             id = key->next;            /* a duplicate `id` key is found by facts_of */
     if (!id)
         return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: entry %zu: no 'id'", c->file,
                             item->line, item->col, index);
-    if (id->kind != Y_SCALAR || id->len == 0)
+    if (id->kind != FACTS_YSCALAR || id->len == 0)
         return dc_error_set(c->err, DC_ERR_FACTS,
                             "%s:%u:%u: entry %zu: the 'id' must be a non-empty scalar",
                             c->file, id->line, id->col, index);
@@ -616,7 +619,7 @@ dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char
     yctx c;
     if (!facts_check_bytes(file, text, len, err))
         return DC_ERR_FACTS;
-    dc_status st = yctx_init(&c, alloc, file, text, len, err);
+    dc_status st = yctx_init(&c, alloc, file, "facts", text, len, true, err);
     if (st != DC_OK)
         return st;
     yaml_event_t ev;
@@ -675,4 +678,68 @@ dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char
     }
     yctx_done(&c);
     return st;
+}
+
+/* ---------------------------------------------------------------- trees */
+
+struct facts_ytree {
+    yctx c;                     /* the parser is gone once the tree is read */
+};
+
+dc_status facts_ytree_read(const dc_alloc *alloc, const char *file, const char *what,
+                           const char *text, size_t len, facts_ytree **out,
+                           const facts_ynode **root, dc_error *err)
+{
+    if (!file || !what || !out || !root || (!text && len))
+        return dc_error_set(err, DC_ERR_INVALID, "facts_ytree_read: NULL argument");
+    *out = NULL;
+    *root = NULL;
+    facts_ytree *t = mem_alloc(alloc, sizeof *t);
+    if (!t)
+        return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
+    dc_status st = yctx_init(&t->c, alloc, file, what, text ? text : "", len, false, err);
+    if (st != DC_OK) {
+        mem_free(alloc, t);
+        return st;
+    }
+    ynode *top;
+    st = read_document(&t->c, &top);
+    yaml_parser_delete(&t->c.parser);
+    t->c.text = NULL;
+    t->c.len = 0;
+    if (st != DC_OK) {
+        pool_release(&t->c.ar);
+        mem_free(alloc, t);
+        return st;
+    }
+    *out = t;
+    *root = top;
+    return DC_OK;
+}
+
+dc_status facts_ytree_facts(facts_ytree *t, const facts_ynode *n, dc_facts **out,
+                            dc_error *err)
+{
+    if (!t || !out)
+        return dc_error_set(err, DC_ERR_INVALID, "facts_ytree_facts: NULL argument");
+    *out = NULL;
+    t->c.err = err;
+    dc_facts *f = dc_facts_new_ex(t->c.alloc);
+    if (!f)
+        return nomem(&t->c);
+    dc_status st = node_facts(&t->c, n, f);
+    if (st != DC_OK) {
+        dc_facts_free(f);
+        return st;
+    }
+    *out = f;
+    return DC_OK;
+}
+
+void facts_ytree_free(facts_ytree *t)
+{
+    if (!t)
+        return;
+    pool_release(&t->c.ar);
+    mem_free(t->c.alloc, t);
 }

@@ -30,6 +30,7 @@
 
 #include "facts.h"
 #include "limits.h"
+#include "targets.h"
 #include "vm.h"
 
 #define DEFAULT_LIMIT 1024
@@ -219,6 +220,8 @@ typedef struct tctx {
     dc_error *err;
     size_t limit;
     const bool *forced;     /* per register: SELF variables taken as open, or NULL */
+    targets_program_fn visit;   /* shown each copy once built, or NULL (tests) */
+    void *visit_ctx;
     bool oom;
     uint32_t W;             /* words of a slot bitset */
     uint64_t *rtaint;       /* per register: a slot bitset */
@@ -241,6 +244,8 @@ typedef struct tctx {
     value *assign;          /* per register: the enumerated values */
     insn *code;             /* the copy */
     void *xcode;            /* what the VM runs of it (vm_translate) */
+    var *vars;              /* the copy's variables: those it still binds */
+    pblock *blocks;         /* the copy's blocks, counting those variables */
     dc_policy fake;         /* the policy with the copy */
     dc_result *res;         /* sized for the copy */
     dc_result *real;
@@ -685,12 +690,16 @@ static dc_status build_constraints(tctx *c)
 
 /* The copy of the code: tainted rules become no-ops, except that a
  * COMPATIBLE rule still requires what it reads of the source (the field
- * present and of its type), since no value of an open fact can change that. */
+ * present and of its type), since no value of an open fact can change that.
+ * The variables those rules declared are unbound in the copy, so they leave
+ * its tables: the verifier then checks that nothing left reads them. */
 static dc_status build_copy(tctx *c)
 {
     const program *p = c->p;
     c->code = mem_array(c->a, p->ncode ? p->ncode : 1, sizeof *c->code);
-    if (!c->code)
+    c->vars = mem_array(c->a, p->nvars ? p->nvars : 1, sizeof *c->vars);
+    c->blocks = mem_array(c->a, p->nblocks ? p->nblocks : 1, sizeof *c->blocks);
+    if (!c->code || !c->vars || !c->blocks)
         return nomem(c);
     memcpy(c->code, p->code, p->ncode * sizeof *c->code);
     uint16_t scratch = (uint16_t)p->nregs;
@@ -714,9 +723,22 @@ static dc_status build_copy(tctx *c)
             c->code[pc] = nop;
         }
     }
+    uint32_t nvars = 0;
+    for (uint32_t b = 0; b < p->nblocks; b++) {
+        const pblock *pb = &p->blocks[b];
+        c->blocks[b] = *pb;
+        c->blocks[b].first_var = nvars;
+        for (uint32_t v = pb->first_var; v < pb->first_var + pb->nvars && v < p->nvars; v++)
+            if (!c->var_open[v])
+                c->vars[nvars++] = p->vars[v];
+        c->blocks[b].nvars = nvars - c->blocks[b].first_var;
+    }
     c->fake = *c->pol;
     c->fake.prog.code = c->code;
     c->fake.prog.nregs = p->nregs + 1;
+    c->fake.prog.vars = c->vars;
+    c->fake.prog.nvars = nvars;
+    c->fake.prog.blocks = c->blocks;
     c->xcode = mem_alloc(c->a, vm_xcode_size(p));
     if (!c->xcode)
         return nomem(c);
@@ -1723,7 +1745,8 @@ static void tctx_release(tctx *c)
         mem_free(a, c->ev[k].keep);
     void *arrays[] = { c->rtaint, c->cur, c->ins, c->renderer, c->sflags, c->constraint,
                        c->whole, c->rules, c->tlist, c->itaint, c->var_open, c->ev,
-                       c->assign, c->code, c->xcode, c->def, c->dstamp, c->selfreg };
+                       c->assign, c->code, c->xcode, c->vars, c->blocks, c->def, c->dstamp,
+                       c->selfreg };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         mem_free(a, arrays[i]);
     dc_result_free(c->res);
@@ -1734,7 +1757,8 @@ static void tctx_release(tctx *c)
 /* Analyse the policy (with the `forced` variables taken as open), make the
  * results and prepare the source.  Release with tctx_release, also on error. */
 static dc_status tctx_setup(tctx *c, const dc_policy *pol, const dc_facts *source, size_t limit,
-                            const bool *forced, dc_error *err)
+                            const bool *forced, targets_program_fn visit, void *visit_ctx,
+                            dc_error *err)
 {
     memset(c, 0, sizeof *c);
     c->pol = pol;
@@ -1743,9 +1767,13 @@ static dc_status tctx_setup(tctx *c, const dc_policy *pol, const dc_facts *sourc
     c->err = err;
     c->limit = limit;
     c->forced = forced;
+    c->visit = visit;
+    c->visit_ctx = visit_ctx;
     dc_status st = analyse(c);
     if (st != DC_OK)
         return st;
+    if (visit)
+        visit(visit_ctx, &c->fake.prog);
     c->res = dc_result_new(&c->fake);
     c->real = dc_result_new(pol);
     if (!c->res || !c->real)
@@ -1776,7 +1804,8 @@ static dc_status prune(tctx *c, const dc_facts *source)
         for (uint32_t j = 0; j < c->nev; j++)
             forced[c->ev[j].reg] = j != k;
         tctx sub;
-        st = tctx_setup(&sub, c->pol, source, c->limit, forced, c->err);
+        st = tctx_setup(&sub, c->pol, source, c->limit, forced, c->visit, c->visit_ctx,
+                        c->err);
         const evar *se = NULL;
         for (uint32_t j = 0; j < sub.nev; j++)
             if (sub.ev[j].reg == e->reg && sub.ev[j].size == e->size)
@@ -1808,6 +1837,13 @@ static dc_status prune(tctx *c, const dc_facts *source)
 dc_status dc_targets_find(const dc_policy *pol, const dc_facts *source, size_t limit,
                           dc_targets **out, dc_error *err)
 {
+    return targets_find_visit(pol, source, limit, NULL, NULL, out, err);
+}
+
+dc_status targets_find_visit(const dc_policy *pol, const dc_facts *source, size_t limit,
+                             targets_program_fn visit, void *visit_ctx, dc_targets **out,
+                             dc_error *err)
+{
     if (out)
         *out = NULL;
     if (!pol || !source || !out)
@@ -1821,7 +1857,8 @@ dc_status dc_targets_find(const dc_policy *pol, const dc_facts *source, size_t l
     t->policy = pol;
     arena_init(&t->text, pol->alloc);
     tctx c;
-    dc_status st = tctx_setup(&c, pol, source, limit ? limit : DEFAULT_LIMIT, NULL, err);
+    dc_status st = tctx_setup(&c, pol, source, limit ? limit : DEFAULT_LIMIT, NULL, visit,
+                              visit_ctx, err);
     if (st == DC_OK)
         st = prune(&c, source);
     if (st == DC_OK)

@@ -185,10 +185,29 @@ bad "a sequence of facts" '- {name: a, source: [a], target: {}, expect: error}' 
     "1:21: case 'a': source must be a mapping of facts or a facts file name"
 bad "missing facts file" '- {name: a, source: nosuch.kv, target: {}, expect: error}' \
     "1: case 'a': source: $T/nosuch.kv: "
-bad "alias" '- {name: a, source: &x {}, target: *x, expect: error}' "1:36: YAML aliases are not supported"
+bad "alias" '- {name: a, source: &x {}, target: *x, expect: error}' \
+    "1:36: YAML aliases (*name) are not supported in the cases"
 bad "two documents" '- {name: a, source: {}, target: {}, expect: error}
 ---
 - {name: b, source: {}, target: {}, expect: error}' "2: a second YAML document"
+
+# a case's facts read as a YAML facts file's: its self mapping is the facts,
+# a key twice is invalid facts (an error, not a file error)
+cat >"$T/yaml.yaml" <<'EOF'
+- name: self mapping
+  source: {self: {device_api: vfio-pci, mdev_type: i915-GVTg_V5_4, aggregator: 2}}
+  target: {device_api: vfio-pci, mdev_type: i915-GVTg_V5_4, aggregator: 2}
+  expect: compatible
+- name: key twice
+  source: {device_api: vfio-pci, params: {a: 1}, params: {b: 2}}
+  target: {device_api: vfio-pci, mdev_type: i915-GVTg_V5_4, aggregator: 2}
+  expect: incompatible
+EOF
+run "$COMPATC" test policies/share.compat "$T/yaml.yaml"
+expect "test: facts read as YAML facts files are" 1 <<EOF
+FAIL key twice: expected incompatible, got error: invalid facts: $T/yaml.yaml:6:50: duplicate key 'params' (first at line 6)
+1 passed, 1 failed
+EOF
 
 run "$COMPATC" test policies/share.compat
 expect_err "test: usage, exit 2" 2 "test takes a policy and a cases file"

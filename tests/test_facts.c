@@ -1723,3 +1723,73 @@ Test(inventory, large, .timeout = 60)
     rm_rf(dir);
     free(dir);
 }
+
+/* ------------------------------------------------------- YAML trees */
+
+/* A mapping inside a larger document (a `compatc test` case) reads as a
+ * facts document does, its errors at their place in the whole file. */
+Test(yaml_tree, a_mapping_inside_a_document_reads_as_facts)
+{
+    const char *text = "- name: a\n"
+                       "  source: {self: {api: vfio-pci, p: {m: 4096}, s: [x, y]}}\n"
+                       "  target: {a: 1, a: 2}\n"
+                       "  other: ~\n";
+    facts_ytree *t = NULL;
+    const facts_ynode *root = NULL;
+    dc_error err;
+    cr_assert_eq(facts_ytree_read(NULL, "cases.yaml", "the cases", text, strlen(text), &t,
+                                  &root, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(root->kind, FACTS_YSEQ);
+    const facts_ynode *item = root->first;
+    cr_assert_eq(item->kind, FACTS_YMAP);
+    cr_assert_eq(item->count, 8);
+    const facts_ynode *source = item->first->next->next->next;
+    const facts_ynode *target = source->next->next;
+    const facts_ynode *other = target->next->next;
+    dc_facts *f = NULL;
+    cr_assert_eq(facts_ytree_facts(t, source, &f, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_facts_count(f), 3);
+    expect_fact(f, "api", "vfio-pci");
+    expect_fact(f, "p.m", "4096");
+    expect_fact(f, "s", "x,y");
+    dc_facts_free(f);
+    cr_assert_eq(facts_ytree_facts(t, target, &f, &err), DC_ERR_FACTS);
+    cr_assert_null(f);
+    cr_assert_str_eq(err.message, "cases.yaml:3:18: duplicate key 'a' (first at line 3)");
+    cr_assert_eq(facts_ytree_facts(t, other, &f, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_facts_count(f), 0);
+    dc_facts_free(f);
+    cr_assert_eq(facts_ytree_facts(t, item->first->next, &f, &err), DC_ERR_FACTS);
+    cr_assert_str_eq(err.message, "cases.yaml:1:9: facts must be a mapping (name: value), "
+                     "not a scalar");
+    facts_ytree_free(t);
+    facts_ytree_free(NULL);
+}
+
+Test(yaml_tree, errors_name_the_document)
+{
+    const char *cases[][2] = {
+        { "- a\n---\n- b\n", "cases.yaml:2: a second YAML document: the cases are one document" },
+        { "- &x {}\n- *x\n",
+          "cases.yaml:2:3: YAML aliases (*name) are not supported in the cases" },
+        { "- {a: 1\n", "cases.yaml:2:1: did not find expected ',' or '}'" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        facts_ytree *t = (facts_ytree *)1;
+        const facts_ynode *root = (const facts_ynode *)1;
+        dc_error err;
+        dc_status st = facts_ytree_read(NULL, "cases.yaml", "the cases", cases[i][0],
+                                        strlen(cases[i][0]), &t, &root, &err);
+        cr_expect_eq(st, DC_ERR_FACTS, "%s", cases[i][0]);
+        cr_expect_null(t);
+        cr_expect_null(root);
+        cr_expect(strstr(err.message, cases[i][1]), "'%s' lacks '%s'", err.message, cases[i][1]);
+    }
+    facts_ytree *t = NULL;
+    const facts_ynode *root = (const facts_ynode *)1;
+    dc_error err;
+    cr_assert_eq(facts_ytree_read(NULL, "cases.yaml", "the cases", "", 0, &t, &root, &err),
+                 DC_OK);
+    cr_expect_null(root);
+    facts_ytree_free(t);
+}

@@ -1,10 +1,13 @@
 /* test_targets.c -- dc_targets_find: which targets would accept a source. */
 #include <criterion/criterion.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cbc.h"
 #include "devcompat.h"
+#include "targets.h"
 
 static dc_policy *compile(const char *text)
 {
@@ -447,4 +450,74 @@ Test(targets, allocation_failures_are_reported)
     }
     cr_expect(succeeded);
     dc_facts_free(src);
+}
+
+/* ------------------------------------------------- the copies verify */
+
+/* dc_targets_find runs copies of the program with some rules made no-ops:
+ * each must pass the .cbc verifier, as a loaded program does, for every
+ * shipped policy (compiled from source and loaded back from .cbc).  The
+ * copies depend on the policy only, not on the source: an empty one will do. */
+typedef struct copies {
+    const char *file;
+    const program *original;
+    size_t seen, patched;
+} copies;
+
+static void verify_copy(void *ctx, const program *copy)
+{
+    copies *c = ctx;
+    char msg[512];
+    c->seen++;
+    cr_expect(cbc_verify(copy, msg, sizeof msg), "%s: copy %zu fails verification: %s",
+              c->file, c->seen, msg);
+    if (copy->ncode != c->original->ncode ||
+        memcmp(copy->code, c->original->code, copy->ncode * sizeof *copy->code) != 0)
+        c->patched++;
+}
+
+static void verify_copies(const char *file, const dc_policy *pol, copies *c)
+{
+    char msg[512];
+    c->file = file;
+    c->original = &pol->prog;
+    cr_assert(cbc_verify(&pol->prog, msg, sizeof msg), "%s: %s", file, msg);
+    dc_facts *none = dc_facts_new();
+    dc_targets *t = NULL;
+    dc_error err;
+    size_t before = c->seen;
+    dc_status st = targets_find_visit(pol, none, 0, verify_copy, c, &t, &err);
+    cr_assert_eq(st, DC_OK, "%s: %s", file, err.message);
+    cr_assert_gt(c->seen, before, "%s: no copy was built", file);
+    dc_targets_free(t);
+    dc_facts_free(none);
+}
+
+Test(targets, every_copy_of_a_shipped_policy_verifies)
+{
+    glob_t g;
+    cr_assert_eq(glob(DC_SRCDIR "/policies/*.compat", 0, NULL, &g), 0);
+    cr_assert_eq(glob(DC_SRCDIR "/policies/self-describing/*.txt", GLOB_APPEND, NULL, &g), 0);
+    cr_assert_eq(glob(DC_SRCDIR "/bench/share.compat", GLOB_APPEND, NULL, &g), 0);
+    cr_assert_geq(g.gl_pathc, 6);
+    copies c = { 0 };
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *file = g.gl_pathv[i];
+        dc_policy *pol = NULL;
+        dc_error err;
+        cr_assert_eq(dc_policy_read_file(file, &pol, NULL, &err), DC_OK, "%s", err.message);
+        verify_copies(file, pol, &c);
+        void *data = NULL;
+        size_t len = 0;
+        cr_assert_eq(dc_policy_save(pol, &data, &len, &err), DC_OK, "%s", err.message);
+        dc_policy *loaded = NULL;
+        cr_assert_eq(dc_policy_load(file, data, len, &loaded, &err), DC_OK, "%s", err.message);
+        verify_copies(file, loaded, &c);
+        dc_buffer_free(pol, data);
+        dc_policy_free(loaded);
+        dc_policy_free(pol);
+    }
+    /* the shipped policies do exercise the patching */
+    cr_expect_gt(c.patched, 0);
+    globfree(&g);
 }
