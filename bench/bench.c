@@ -745,6 +745,37 @@ static void bench_batch(size_t n)
            nruns, ms, v[0], mcpu, ms * 1e6 / (double)n, mcpu * 1e6 / (double)n, compatible);
     printf("       preparing them: %.0f ns/target, %.0f bytes/target\n", prep,
            (double)bytes / (double)n);
+
+    /* the same targets as a fleet */
+    dc_fleet *fleet;
+    bytes0 = counted.bytes;
+    t0 = now_ns();
+    if (dc_fleet_new(policy, (const dc_prepared *const *)tg, n, &fleet, &err) != DC_OK)
+        die("%s", err.message);
+    double pack = (now_ns() - t0) / (double)n;
+    bytes = counted.bytes - bytes0;
+    a0 = counted.allocs;
+    for (int r = 0; r < nruns; r++) {
+        double c0 = cpu_ns();
+        t0 = now_ns();
+        for (size_t k = 0; k < reps; k++)
+            dc_check_fleet(policy, psrc[0], fleet, verdicts, blocks);
+        v[r] = (now_ns() - t0) / 1e6 / (double)reps;
+        cpu[r] = (cpu_ns() - c0) / 1e6 / (double)reps;
+    }
+    if (counted.allocs != a0)
+        die("dc_check_fleet allocated");
+    for (size_t i = 0; i < n; i++)
+        if ((int)verdicts[i] != hand_check(&sources[0], &targets[i % NPAIRS]))
+            die("dc_check_fleet disagrees on target %zu", i);
+    ms = median(v, nruns);
+    mcpu = median(cpu, nruns);
+    printf("fleet: the same targets packed (dc_fleet_new, dc_check_fleet), median of %d:\n"
+           "       %.3f ms (min %.3f, cpu %.3f), %.1f ns/target (cpu %.1f)\n", nruns, ms, v[0],
+           mcpu, ms * 1e6 / (double)n, mcpu * 1e6 / (double)n);
+    printf("       packing them: %.0f ns/target, %.0f bytes/target\n", pack,
+           (double)bytes / (double)n);
+    dc_fleet_free(fleet);
     for (size_t i = 0; i < n; i++)
         dc_prepared_free(tg[i]);
     for (int i = 0; i < NPAIRS; i++)

@@ -231,11 +231,39 @@ DC_API dc_status dc_check(const dc_policy *policy, const dc_prepared *source,
 
 /*
  * One source against n targets: verdicts[i] (and, when blocks is not NULL,
- * blocks[i]: the matching block, or -1) for targets[i].  Allocates nothing.
+ * blocks[i]: the matching block, or -1) for targets[i].  Allocates nothing
+ * for a policy of at most 64 registers and 7 COMPATIBLE blocks (`compatc
+ * disasm` shows both; every shipped policy is one), else one result's worth
+ * per call (DC_ERR_NOMEM when that fails).  DC_ERR_INVALID, before any
+ * verdict is written, when a target is NULL or prepared for another policy.
  */
 DC_API dc_status dc_check_batch(const dc_policy *policy, const dc_prepared *source,
                                 const dc_prepared *const *targets, size_t n,
                                 dc_verdict *verdicts, int32_t *blocks);
+
+/*
+ * A fleet: prepared targets packed together for checking one source against
+ * all of them (a scheduler's view of a datacenter).  What a check reads of
+ * each target -- SELF's outcome and the values of its variables, with their
+ * text -- is copied into one allocation, in order, a few hundred bytes per
+ * target, so that checking streams through memory instead of visiting each
+ * target's own block.  The fleet keeps pointers to the targets for anything
+ * else: they must outlive it.  Made with the policy's allocator.
+ */
+typedef struct dc_fleet dc_fleet;
+
+DC_API dc_status dc_fleet_new(const dc_policy *policy, const dc_prepared *const *targets,
+                              size_t n, dc_fleet **out, dc_error *err);
+DC_API size_t dc_fleet_count(const dc_fleet *fleet);
+DC_API void dc_fleet_free(dc_fleet *fleet);
+
+/*
+ * dc_check_batch over a fleet: verdicts[i] (and blocks[i] when blocks is not
+ * NULL) for the fleet's target i, the same as dc_check_batch would give over
+ * the targets the fleet was made from.  Allocates as dc_check_batch does.
+ */
+DC_API dc_status dc_check_fleet(const dc_policy *policy, const dc_prepared *source,
+                                const dc_fleet *fleet, dc_verdict *verdicts, int32_t *blocks);
 
 DC_API dc_verdict dc_result_verdict(const dc_result *result);
 /* The COMPATIBLE block that matched (0-based), or -1. */

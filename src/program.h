@@ -200,6 +200,7 @@ typedef struct program {
     xinsn *xcode;       /* one allocation: xcode, then xentry, then scratch */
     uint32_t *xentry;   /* per block: its first xinsn */
     uint32_t nxcode;
+    bool xreads_target; /* some COMPATIBLE block reads a fact of the target */
 } program;
 
 static inline dstr prog_str(const program *p, pref r)

@@ -60,6 +60,19 @@ static bool usable(const dc_policy *pol, const dc_prepared *s, const dc_prepared
     return pol && s && t && r && s->policy == pol && t->policy == pol && r->policy == pol;
 }
 
+/* The COMPATIBLE blocks, after SELF held: the first that holds is *block. */
+static inline dc_verdict compat(const program *p, const dc_prepared *s, const dc_prepared *t,
+                                dc_result *r, int32_t *block)
+{
+    if (p->nblocks < 2)
+        return DC_INCOMPATIBLE;
+    int32_t b = vm_run_blocks(p, 1, p->nblocks - 1, s, t, r, &r->fails[1]);
+    if (b < 0)
+        return DC_INCOMPATIBLE;
+    *block = b - 1;
+    return DC_COMPATIBLE;
+}
+
 /* The evaluation itself: no allocation, no output.  SELF was run when the
  * target was prepared (when it reads the target alone): its outcome is
  * copied (why it failed only with keep_fail), and its variables, all that
@@ -85,13 +98,7 @@ static inline dc_verdict run(const program *p, const dc_prepared *s, const dc_pr
     } else if (!vm_run_block(p, 0, s, t, r, &r->fails[0])) {
         return DC_TARGET_MISMATCH;
     }
-    if (p->nblocks < 2)
-        return DC_INCOMPATIBLE;
-    int32_t b = vm_run_blocks(p, 1, p->nblocks - 1, s, t, r, &r->fails[1]);
-    if (b < 0)
-        return DC_INCOMPATIBLE;
-    *block = b - 1;
-    return DC_COMPATIBLE;
+    return compat(p, s, t, r, block);
 }
 
 dc_status dc_check(const dc_policy *pol, const dc_prepared *s, const dc_prepared *t,
@@ -106,6 +113,37 @@ dc_status dc_check(const dc_policy *pol, const dc_prepared *s, const dc_prepared
     r->text_stale = true;
     r->verdict = run(&pol->prog, s, t, r, &r->block, true);
     return DC_OK;
+}
+
+/* A result for a batch: on the stack when the policy is small (every shipped
+ * one), else one from the heap. */
+typedef struct batch_result {
+    dc_result r, *heap;
+    value regs[64];
+    vm_fail fails[8];
+    dstr scratch[DC_MAX_SET_ITEMS];
+} batch_result;
+
+static dc_result *batch_result_get(const dc_policy *pol, batch_result *br)
+{
+    const program *p = &pol->prog;
+    memset(&br->r, 0, sizeof br->r);
+    br->heap = NULL;
+    if (p->nregs <= 64 && p->nblocks <= 8) {
+        br->r.policy = pol;
+        br->r.regs = br->regs;
+        br->r.nregs = 64;
+        br->r.fails = br->fails;
+        br->r.scratch = br->scratch;
+        br->r.nscratch = DC_MAX_SET_ITEMS;
+        return &br->r;
+    }
+    return br->heap = dc_result_new(pol);
+}
+
+static void batch_result_put(batch_result *br)
+{
+    dc_result_free(br->heap);
 }
 
 /* How many targets ahead dc_check_batch fetches (measured: 4 to 16 do the
@@ -129,31 +167,16 @@ dc_status dc_check_batch(const dc_policy *pol, const dc_prepared *s,
         if (!targets[i] || targets[i]->policy != pol)
             return DC_ERR_INVALID;
     }
-    /* one result's worth of registers, on the stack when small */
-    dc_result r;
-    memset(&r, 0, sizeof r);
-    value regs[64];
-    vm_fail fails[8];
-    dstr scratch[DC_MAX_SET_ITEMS];
-    dc_result *heap = NULL;
+    batch_result br;
+    dc_result *use = batch_result_get(pol, &br);
+    if (!use)
+        return DC_ERR_NOMEM;
     const program *p = &pol->prog;
-    if (p->nregs <= 64 && p->nblocks <= 8) {
-        r.policy = pol;
-        r.regs = regs;
-        r.nregs = 64;
-        r.fails = fails;
-        r.scratch = scratch;
-        r.nscratch = DC_MAX_SET_ITEMS;
-    } else {
-        heap = dc_result_new(pol);
-        if (!heap)
-            return DC_ERR_NOMEM;
-    }
-    dc_result *use = heap ? heap : &r;
     /* A batch over many targets is bound by the memory it reads of each:
      * the header, SELF's values and the text they point into, at the start
      * of each target's block (prepare.c).  Fetch them a few targets ahead. */
-    size_t lines = (sizeof(dc_prepared) + p->blocks[0].nvars * sizeof(value) + 64 + 63) / 64;
+    uint32_t nself = p->nblocks ? p->blocks[0].nvars : 0;
+    size_t lines = (sizeof(dc_prepared) + nself * sizeof(value) + 64 + 63) / 64;
     if (lines > 8)
         lines = 8;
     for (size_t i = 0; i < n; i++) {
@@ -167,7 +190,56 @@ dc_status dc_check_batch(const dc_policy *pol, const dc_prepared *s,
         if (blocks)
             blocks[i] = b;
     }
-    dc_result_free(heap);
+    batch_result_put(&br);
+    return DC_OK;
+}
+
+dc_status dc_check_fleet(const dc_policy *pol, const dc_prepared *s, const dc_fleet *fleet,
+                         dc_verdict *verdicts, int32_t *blocks)
+{
+    if (!pol || !s || !fleet || s->policy != pol || fleet->policy != pol ||
+        (fleet->n && !verdicts))
+        return DC_ERR_INVALID;
+    batch_result br;
+    dc_result *use = batch_result_get(pol, &br);
+    if (!use)
+        return DC_ERR_NOMEM;
+    const program *p = &pol->prog;
+    uint32_t nself = p->nblocks ? p->blocks[0].nvars : 0;
+    /* COMPATIBLE blocks that read no fact of the target need nothing of it
+     * but the record: not even its header, which would cost a visit to its
+     * block per target */
+    dc_prepared none;
+    memset(&none, 0, sizeof none);
+    none.policy = pol;
+    const char *q = fleet->recs;
+    for (size_t i = 0; i < fleet->n; i++) {
+        const frec *rc = (const frec *)q;
+        q += rc->size;
+        PREFETCH(q + 512);      /* the hardware streams too; this starts it early */
+        int32_t b = -1;
+        dc_verdict v;
+        if (!rc->packed) {
+            v = run(p, s, rc->t, use, &b, false);
+        } else if (!rc->holds) {
+            v = DC_TARGET_MISMATCH;
+        } else {
+            /* SELF's values: each value's bytes its type uses */
+            const char *x = (const char *)(rc + 1);
+            for (uint32_t k = 0; k < nself; k++) {
+                switch (fleet_value_bytes((uint8_t)*x)) {
+                case 16: memcpy(&use->regs[k], x, 16); x += 16; break;
+                case 24: memcpy(&use->regs[k], x, 24); x += 24; break;
+                default: memcpy(&use->regs[k], x, sizeof(value)); x += sizeof(value); break;
+                }
+            }
+            v = compat(p, s, p->xreads_target ? rc->t : &none, use, &b);
+        }
+        verdicts[i] = v;
+        if (blocks)
+            blocks[i] = b;
+    }
+    batch_result_put(&br);
     return DC_OK;
 }
 

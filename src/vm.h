@@ -3,6 +3,7 @@
 #define DC_VM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "alloc.h"
@@ -98,6 +99,36 @@ struct dc_prepared {
     dstr *items;        /* every set's items */
     const dc_alloc *alloc;
 };
+
+/* A fleet (fleet.c): one record per target, in order, each `size` bytes.
+ * A packed record holds SELF's outcome and, when it held, the values of its
+ * variables (registers 0, 1, ...: each value's first fleet_value_bytes(type)
+ * bytes), then the text their strings point into.  A record that is not
+ * packed only points to its target, which is checked as dc_check_batch
+ * would (SELF not run when prepared, its values not registers in order, or
+ * a set among them). */
+typedef struct frec {
+    const dc_prepared *t;
+    uint32_t size;
+    uint8_t packed, holds;
+} frec;
+
+struct dc_fleet {
+    const dc_policy *policy;
+    size_t n;
+    char *recs;         /* n records */
+};
+
+/* The bytes of a value of type t that a record keeps: its type and the
+ * member of `as` that type uses (sizes in multiples of 8). */
+static inline size_t fleet_value_bytes(uint8_t t)
+{
+    switch (t) {
+    case VT_STRING: return offsetof(value, as) + sizeof(dstr);
+    case VT_SEMVER: return sizeof(value);
+    default: return offsetof(value, as) + sizeof(int64_t);
+    }
+}
 
 struct dc_result {
     const dc_policy *policy;

@@ -210,6 +210,7 @@ void vm_translate(program *p, void *buf, bool fused)
             map[to <= p->ncode ? to : p->ncode]++;
         }
     uint32_t xi = 0;
+    p->xreads_target = false;
     for (uint32_t b = 0; b < p->nblocks; b++) {
         const pblock *pb = &p->blocks[b];
         linker l = { p, code, pb->end, map };
@@ -231,6 +232,8 @@ void vm_translate(program *p, void *buf, bool fused)
                 n = 1;
             }
             place(p, pb, rp, &x);
+            if (b > 0 && !(x.t & SIDE_SOURCE) && strchr(operands[x.op], 'S'))
+                p->xreads_target = true;
             for (uint32_t k = 0; k < n; k++)
                 map[pc + k] = xi;
             out[xi++] = x;

@@ -114,22 +114,28 @@ Test(api, check_allocates_nothing)
     cr_assert_eq(c.allocs - c.frees, 0, "leak: %ld allocations not freed", c.allocs - c.frees);
 }
 
+/* Targets for the batch tests: compatible, compatible through another
+ * share, not GVT-g, the wrong share, empty, a pre-release (fleets copy its
+ * text), an older minor. */
+static const char *const batch_targets[] = {
+    TGT,
+    "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_8\naggregator=4\nsoftware_version=1.3.0\n",
+    "device_api=vfio-ccw\n",
+    "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_8\naggregator=3\nsoftware_version=1.3.0\n",
+    "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.2.0\n",
+    "",
+    "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.2.0-rc.1\n",
+};
+
 Test(api, batch_allocates_nothing_and_agrees)
 {
     counter c = { 0, 0, 0 };
     dc_alloc a = { count_realloc, count_free, &c };
     dc_policy *p = compile(&a, share);
-    const char *tgts[] = {
-        TGT,
-        "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_8\naggregator=4\nsoftware_version=1.3.0\n",
-        "device_api=vfio-ccw\n",
-        "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_8\naggregator=3\nsoftware_version=1.3.0\n",
-        "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.2.0\n",
-    };
-    enum { N = sizeof tgts / sizeof tgts[0] };
+    enum { N = 5 };
     dc_prepared *t[N];
     for (int i = 0; i < N; i++)
-        t[i] = prepare(p, tgts[i]);
+        t[i] = prepare(p, batch_targets[i]);
     dc_prepared *s = prepare(p, SRC_OK);
     dc_verdict v[N];
     int32_t b[N];
@@ -148,6 +154,72 @@ Test(api, batch_allocates_nothing_and_agrees)
     cr_assert_eq(v[3], DC_INCOMPATIBLE);
     cr_assert_eq(v[4], DC_INCOMPATIBLE);
     dc_result_free(r);
+    for (int i = 0; i < N; i++)
+        dc_prepared_free(t[i]);
+    dc_prepared_free(s);
+    dc_policy_free(p);
+    cr_assert_eq(c.allocs - c.frees, 0);
+}
+
+Test(api, fleet_agrees_with_batch_and_allocates_nothing_to_check)
+{
+    counter c = { 0, 0, 0 };
+    dc_alloc a = { count_realloc, count_free, &c };
+    dc_policy *p = compile(&a, share);
+    enum { N = sizeof batch_targets / sizeof batch_targets[0] };
+    dc_prepared *t[N];
+    for (int i = 0; i < N; i++)
+        t[i] = prepare(p, batch_targets[i]);
+    dc_prepared *s = prepare(p, SRC_OK);
+    dc_fleet *f = NULL;
+    dc_error err;
+    cr_assert_eq(dc_fleet_new(p, (const dc_prepared *const *)t, N, &f, &err), DC_OK, "%s",
+                 err.message);
+    cr_assert_eq(dc_fleet_count(f), N);
+    /* the fleet holds copies: its targets' text may be anywhere */
+    dc_verdict v[N], fv[N];
+    int32_t b[N], fb[N];
+    cr_assert_eq(dc_check_batch(p, s, (const dc_prepared *const *)t, N, v, b), DC_OK);
+    long before = c.allocs;
+    cr_assert_eq(dc_check_fleet(p, s, f, fv, fb), DC_OK);
+    cr_assert_eq(c.allocs, before, "dc_check_fleet allocated");
+    for (int i = 0; i < N; i++) {
+        cr_assert_eq(fv[i], v[i], "target %d", i);
+        cr_assert_eq(fb[i], b[i], "target %d", i);
+    }
+    cr_assert_eq(fv[0], DC_COMPATIBLE);
+    cr_assert_eq(fv[2], DC_TARGET_MISMATCH);
+    cr_assert_eq(fv[3], DC_INCOMPATIBLE);
+    cr_assert_eq(fv[4], DC_INCOMPATIBLE);
+    cr_assert_eq(fv[5], DC_TARGET_MISMATCH);
+    /* blocks may be NULL */
+    cr_assert_eq(dc_check_fleet(p, s, f, fv, NULL), DC_OK);
+    cr_assert_eq(fv[1], v[1]);
+    /* misuse */
+    dc_policy *other = compile(&a, share);
+    dc_prepared *os = prepare(other, SRC_OK);
+    dc_fleet *g = NULL;
+    cr_assert_eq(dc_check_fleet(other, os, f, fv, fb), DC_ERR_INVALID);
+    cr_assert_eq(dc_check_fleet(p, os, f, fv, fb), DC_ERR_INVALID);
+    cr_assert_eq(dc_check_fleet(p, s, NULL, fv, fb), DC_ERR_INVALID);
+    cr_assert_eq(dc_check_fleet(p, s, f, NULL, fb), DC_ERR_INVALID);
+    const dc_prepared *mixed[2] = { t[0], os };
+    cr_assert_eq(dc_fleet_new(p, mixed, 2, &g, &err), DC_ERR_INVALID);
+    cr_assert_null(g);
+    cr_assert(strstr(err.message, "target 1") != NULL, "%s", err.message);
+    const dc_prepared *hole[2] = { t[0], NULL };
+    cr_assert_eq(dc_fleet_new(p, hole, 2, &g, &err), DC_ERR_INVALID);
+    cr_assert_eq(dc_fleet_new(p, NULL, 1, &g, &err), DC_ERR_INVALID);
+    /* an empty fleet */
+    cr_assert_eq(dc_fleet_new(p, NULL, 0, &g, &err), DC_OK);
+    cr_assert_eq(dc_fleet_count(g), 0);
+    cr_assert_eq(dc_check_fleet(p, s, g, NULL, NULL), DC_OK);
+    dc_fleet_free(g);
+    dc_fleet_free(NULL);
+    cr_assert_eq(dc_fleet_count(NULL), 0);
+    dc_fleet_free(f);
+    dc_prepared_free(os);
+    dc_policy_free(other);
     for (int i = 0; i < N; i++)
         dc_prepared_free(t[i]);
     dc_prepared_free(s);

@@ -2,7 +2,8 @@
  * exactly what the instructions they fuse do.  Every policy and pair here is
  * checked twice, with the program fused and unfused, and everything a user
  * can read of the outcome must be the same: the verdict, the block, the
- * bindings, every reason, the explanation, and the batch verdicts.
+ * bindings, every reason, the explanation, and the batch verdicts -- and
+ * a fleet of the same targets gives the batch's verdicts.
  *
  * The inputs: the fuzz_check corpus (policies and devices AFL kept for
  * reaching new code), and the shipped policies against the shipped facts,
@@ -53,6 +54,8 @@ static const char *str(const char *s)
     return s ? s : "(null)";
 }
 
+static unsigned records_packed, records_unpacked;   /* fleet records seen */
+
 /* Everything a user reads of checking s against t, as text. */
 static void outcome(const dc_policy *pol, const dc_facts *s, const dc_facts *t, sbuf *out)
 {
@@ -86,6 +89,20 @@ static void outcome(const dc_policy *pol, const dc_facts *s, const dc_facts *t, 
     int32_t blk[2];
     cr_assert_eq(dc_check_batch(pol, ps, targets, 2, v, blk), DC_OK);
     put(out, "batch %d %d %d %d\n", (int)v[0], (int)blk[0], (int)v[1], (int)blk[1]);
+    /* a fleet of the same targets agrees with the batch */
+    dc_fleet *fl = NULL;
+    cr_assert_eq(dc_fleet_new(pol, targets, 2, &fl, &err), DC_OK, "%s", err.message);
+    const frec *first = (const frec *)fl->recs;   /* pt's record */
+    records_packed += first->packed && first->holds;
+    records_unpacked += !first->packed;
+    dc_verdict fv[2];
+    int32_t fb[2];
+    cr_assert_eq(dc_check_fleet(pol, ps, fl, fv, fb), DC_OK);
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(fv[k], v[k], "fleet verdict %d differs from the batch's", k);
+        cr_assert_eq(fb[k], blk[k], "fleet block %d differs from the batch's", k);
+    }
+    dc_fleet_free(fl);
     dc_result_free(r);
     dc_prepared_free(ps);
     dc_prepared_free(pt);
@@ -213,8 +230,11 @@ Test(fuse, corpus_fused_equals_unfused)
         files++;
     }
     closedir(d);
-    cr_log_info("%u files, %u pairs compared, %u compatible", files, pairs_compared,
-                pairs_compatible);
+    cr_log_info("%u files, %u pairs compared, %u compatible; fleet records: %u packed, "
+                "%u not", files, pairs_compared, pairs_compatible, records_packed,
+                records_unpacked);
+    cr_expect_gt(records_packed, 0);
+    cr_expect_gt(records_unpacked, 0, "no corpus target needed a record that is not packed");
     cr_assert_gt(files, 100, "the corpus is missing (%u files)", files);
     cr_assert_gt(pairs_compared, 100);
     /* not vacuous: every superinstruction ran in some program */

@@ -673,6 +673,17 @@ static dc_status prepare_and_check(const dc_policy *pol, dc_verdict *verdict)
     if ((st = dc_check_facts(pol, tgt, src, r, &err)) != DC_OK)
         goto out;
     (void)dc_result_explain(r);
+    /* a fleet of the target: its one allocation may fail too */
+    const dc_prepared *one[1] = { pt };
+    dc_fleet *fl = NULL;
+    if ((st = dc_fleet_new(pol, one, 1, &fl, &err)) != DC_OK)
+        goto out;
+    dc_verdict fv;
+    st = dc_check_fleet(pol, ps, fl, &fv, NULL);
+    dc_fleet_free(fl);
+    if (st != DC_OK)
+        goto out;
+    cr_expect_eq(fv, *verdict, "the fleet's verdict differs from dc_check's");
 out:
     if (st != DC_OK && st != DC_ERR_NOMEM)
         cr_log_error("prepare+check: %s: %s", dc_status_str(st), err.message);
