@@ -368,7 +368,7 @@ static inline bool cmp_ints(int64_t x, int64_t y, uint8_t cmp)
 #define REG(off) (*(value *)((char *)R + (off)))
 
 /* A fact operand: the target's slot, or the source's when t has SIDE_SOURCE. */
-#define FACT(t, slot) ((const pfact *)((const char *)facts[(t) >> 7] + i->fo))
+#define FACT(t, slot) ((const pfact *)((const char *)facts[i->side] + i->fo))
 
 /* The fail record is written only when a rule fails.  Code only jumps
  * forward within a rule, so the rule that failed is the nearest RULE before
@@ -489,6 +489,10 @@ enter:
             const pmatch *pm = &d->pm[i->b];
             if (pm->result == 1 && pm->slot == i->a) {
                 const pbind *bd = d->binds + pm->first;
+                if (pm->nbinds == 1) {      /* `prefix{n:int}`: the common shape */
+                    R[bd->reg] = bd->v;
+                    NEXT;
+                }
                 for (uint32_t k = 0; k < pm->nbinds; k++)
                     R[bd[k].reg] = bd[k].v;
                 NEXT;

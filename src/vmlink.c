@@ -179,6 +179,7 @@ static void place(const program *p, const pblock *pb, uint32_t rp, xinsn *x)
     x->rule = in_rule ? (int32_t)(pb->first_rule + p->code[rp].a) : -1;
     x->since = in_rule ? rp + 1 : pb->entry;
     uint32_t at = x->fo;
+    x->side = (x->t & SIDE_SOURCE) != 0;
     if (x->op == I_CONV || x->op == I_FIELDT)
         x->d = at + 1;
     if (x->op == I_JF || x->op == I_JT)    /* the target pc, until vm_translate maps it */
