@@ -3,7 +3,7 @@
  * target, separated by lines holding only "%%".  A device part starting
  * with '{' or "---" is YAML/JSON, otherwise key=value text.  A missing part
  * is empty.  The policy is checked both ways round and, prepared once, as a
- * batch.
+ * batch and as a fleet.
  */
 #include "harness.h"
 
@@ -111,6 +111,17 @@ static void fuzz_one(const uint8_t *data, size_t len)
                     if (verdicts[0] != single || blocks[0] != block
                         || verdicts[2] != single || blocks[2] != block)
                         fuzz_fail("dc_check_batch disagrees with dc_check");
+                    /* a fleet of the same targets agrees with the batch */
+                    dc_fleet *fl = NULL;
+                    dc_verdict fv[3];
+                    int32_t fb[3];
+                    if (dc_fleet_new && dc_fleet_new(pol, targets, 3, &fl, &err) == DC_OK) {
+                        if (dc_check_fleet(pol, ps, fl, fv, fb) == DC_OK)
+                            for (int k = 0; k < 3; k++)
+                                if (fv[k] != verdicts[k] || fb[k] != blocks[k])
+                                    fuzz_fail("dc_check_fleet disagrees with dc_check_batch");
+                        dc_fleet_free(fl);
+                    }
                 }
             }
         }

@@ -36,6 +36,9 @@
 #pragma weak dc_inventory_id
 #pragma weak dc_inventory_facts
 #pragma weak dc_inventory_free
+#pragma weak dc_fleet_new
+#pragma weak dc_check_fleet
+#pragma weak dc_fleet_free
 
 static void fuzz_one(const uint8_t *data, size_t len);
 
