@@ -34,3 +34,6 @@ done
 n=100000
 total=$(ir dc_check_batch --only batch --batch $n --runs 1)
 printf '%-20s %14.1f\n' "batch (per target)" "$(echo "$total / ($n + 1024)" | bc -l)"
+# the same targets as a fleet (one run over N)
+total=$(ir dc_check_fleet --only batch --batch $n --runs 1)
+printf '%-20s %14.1f\n' "fleet (per target)" "$(echo "$total / $n" | bc -l)"
