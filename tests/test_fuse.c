@@ -34,6 +34,11 @@ static void put(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 
 static void put(sbuf *b, const char *fmt, ...)
 {
     va_list ap;
+    if (!b->p) {
+        b->cap = 256;
+        b->p = malloc(b->cap);
+        cr_assert_not_null(b->p);
+    }
     for (;;) {
         va_start(ap, fmt);
         int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
