@@ -350,3 +350,102 @@ Test(api, compile_failure_gives_diagnostics_and_no_policy)
     cr_assert_null(dc_diags_get(d, 2));
     dc_diags_free(d);
 }
+
+/* SELF binds one variable per field; each binding must be its fact. */
+static void expect_self_bindings(const dc_policy *p, const char *text, size_t n,
+                                 const char *const *values)
+{
+    dc_prepared *d = prepare(p, text);
+    dc_result *r = dc_result_new(p);
+    cr_assert_eq(dc_check(p, d, d, r), DC_OK);
+    cr_assert_eq(dc_result_verdict(r), DC_COMPATIBLE);
+    cr_assert_eq(dc_result_bindings(r), n);
+    for (size_t i = 0; i < n; i++) {
+        dc_binding b;
+        cr_assert(dc_result_binding(r, i, &b));
+        cr_assert_str_eq(b.text, values[i], "binding %zu", i);
+    }
+    dc_result_free(r);
+    dc_prepared_free(d);
+}
+
+/* The policy compiled, and saved and loaded back. */
+static void compiled_and_loaded(const char *text, dc_policy **compiled, dc_policy **loaded)
+{
+    *compiled = compile(NULL, text);
+    void *data;
+    size_t len;
+    dc_error err;
+    cr_assert_eq(dc_policy_save(*compiled, &data, &len, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_policy_load("p.cbc", data, len, loaded, &err), DC_OK, "%s", err.message);
+    dc_buffer_free(*compiled, data);
+}
+
+Test(api, prepare_finds_each_field_by_name)
+{
+    /* names that are prefixes of others, in no order; the facts have more */
+    const char *text = "SELF:\n    b = {v0:string}\n    a.b = {v1:string}\n    Z = {v2:string}\n"
+                       "    a = {v3:string}\n    _ = {v4:string}\n    a_ = {v5:string}\n"
+                       "    ab = {v6:string}\n    A = {v7:string}\n    a.a = {v8:string}\n"
+                       "COMPATIBLE:\n    a = {v3}\n";
+    const char *dev = "zz=0\nab=6\na.a=8\nb=0\nA=7\n_=4\na=3\nZ=2\naa=x\na.b=1\na_=5\nzzz=1\n";
+    static const char *const values[] = { "0", "1", "2", "3", "4", "5", "6", "7", "8" };
+    dc_policy *p[2];
+    compiled_and_loaded(text, &p[0], &p[1]);
+    for (int k = 0; k < 2; k++) {
+        expect_self_bindings(p[k], dev, 9, values);
+        /* a field missing: SELF fails on it */
+        dc_prepared *d = prepare(p[k], "zz=0\na.a=8\nb=0\nA=7\n_=4\na=3\nZ=2\na.b=1\na_=5\n");
+        dc_result *r = dc_result_new(p[k]);
+        cr_assert_eq(dc_check(p[k], d, d, r), DC_OK);
+        cr_assert_eq(dc_result_verdict(r), DC_TARGET_MISMATCH);
+        dc_reason rs;
+        cr_assert(dc_result_reason(r, 0, &rs));
+        cr_assert_str_eq(rs.field, "ab");
+        dc_result_free(r);
+        dc_prepared_free(d);
+        dc_policy_free(p[k]);
+    }
+}
+
+Test(api, prepare_more_fields_than_the_stack_holds)
+{
+    char text[8192], dev[4096];
+    const char *values[80];
+    char vbuf[80][8];
+    size_t o = (size_t)snprintf(text, sizeof text, "SELF:\n"), d = 0;
+    for (int i = 79; i >= 0; i--) {
+        o += (size_t)snprintf(text + o, sizeof text - o, "    f%02d = {v%02d:int}\n", i, i);
+        if (i % 7 != 3)
+            d += (size_t)snprintf(dev + d, sizeof dev - d, "f%02d=%d\n", i, i * 3);
+    }
+    snprintf(text + o, sizeof text - o, "COMPATIBLE:\n    f00 = {v00}\n");
+    for (int i = 0; i < 80; i++) {
+        snprintf(vbuf[i], sizeof vbuf[i], "%d", (79 - i) * 3);
+        values[i] = vbuf[i];
+    }
+    dc_policy *p[2];
+    compiled_and_loaded(text, &p[0], &p[1]);
+    for (int k = 0; k < 2; k++) {
+        /* every field but those i % 7 == 3: SELF fails on f73, the first */
+        dc_prepared *pd = prepare(p[k], dev);
+        dc_result *r = dc_result_new(p[k]);
+        cr_assert_eq(dc_check(p[k], pd, pd, r), DC_OK);
+        cr_assert_eq(dc_result_verdict(r), DC_TARGET_MISMATCH);
+        dc_reason rs;
+        cr_assert(dc_result_reason(r, 0, &rs));
+        cr_assert_str_eq(rs.field, "f73");
+        dc_result_free(r);
+        dc_prepared_free(pd);
+        /* all of them */
+        d = 0;
+        for (int i = 0; i < 80; i++)
+            d += (size_t)snprintf(dev + d, sizeof dev - d, "f%02d=%d\n", i, i * 3);
+        expect_self_bindings(p[k], dev, 80, values);
+        dc_policy_free(p[k]);
+        d = 0;
+        for (int i = 79; i >= 0; i--)
+            if (i % 7 != 3)
+                d += (size_t)snprintf(dev + d, sizeof dev - d, "f%02d=%d\n", i, i * 3);
+    }
+}
