@@ -26,7 +26,8 @@ enum {
     K_WORD = 1 << 1,    /* A-Z a-z _ 0-9 */
     K_BLANK = 1 << 2,   /* space, tab */
     K_TEXT = 1 << 3,    /* printable ASCII and tab */
-    K_VALUE = 1 << 4    /* K_TEXT and newline */
+    K_VALUE = 1 << 4,   /* K_TEXT and newline */
+    K_PLAIN = 1 << 5    /* K_START but S, P and C: no header starts so */
 };
 
 #define K_ALPHA(c) (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z') || (c) == '_')
@@ -35,7 +36,8 @@ enum {
               ((c) >= '0' && (c) <= '9' ? K_WORD : 0) |                           \
               ((c) == ' ' || (c) == '\t' ? K_BLANK : 0) |                          \
               (((c) >= 0x20 && (c) < 0x7f) || (c) == '\t' ? K_TEXT | K_VALUE : 0) | \
-              ((c) == '\n' ? K_VALUE : 0))
+              ((c) == '\n' ? K_VALUE : 0) |                                        \
+              (K_ALPHA(c) && (c) != 'S' && (c) != 'P' && (c) != 'C' ? K_PLAIN : 0))
 #define K_4(c) K_OF(c), K_OF((c) + 1), K_OF((c) + 2), K_OF((c) + 3)
 #define K_16(c) K_4(c), K_4((c) + 4), K_4((c) + 8), K_4((c) + 12)
 #define K_64(c) K_16(c), K_16((c) + 16), K_16((c) + 32), K_16((c) + 48)
@@ -294,14 +296,71 @@ void facts_trim(const char **p, size_t *n)
     *n = len;
 }
 
+/* The index of the lowest bit set in m (not 0). */
+static unsigned lowest_bit(uint64_t m)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(m);
+#else
+    unsigned b = 0;
+    for (; !(m & 1); m >>= 1)
+        b++;
+    return b;
+#endif
+}
+
+/* The first byte from p on (before end) that is not K_TEXT: a line end or
+ * a byte no facts file may hold.  Eight bytes at a time: a word with a byte
+ * below 0x20 (a tab too) or above 0x7e flags it, and where the order of
+ * the bytes in a word is known, the lowest flag is the first such byte
+ * (what the word arithmetic carries or borrows only flags bytes after). */
+static const char *text_span(const char *p, const char *end)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = ones * 0x80;
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t flags = (((w - ones * 0x20) & ~w) | (w + ones) | w) & highs;
+        if (flags) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            const char *e = p + lowest_bit(flags) / 8;
+            if (!has_class(*e, K_TEXT))
+                return e;
+            p = e;      /* a tab: byte by byte */
+#endif
+            break;
+        }
+        p += 8;
+    }
+    while (p < end && has_class(*p, K_TEXT))
+        p++;
+    return p;
+}
+
+/* The end of the run of K_WORD bytes at q. */
+static const char *word_run(const char *q, const char *end)
+{
+    for (; end - q >= 4; q += 4) {
+        if (!is_name_char(q[0]))
+            return q;
+        if (!is_name_char(q[1]))
+            return q + 1;
+        if (!is_name_char(q[2]))
+            return q + 2;
+        if (!is_name_char(q[3]))
+            return q + 3;
+    }
+    while (q < end && is_name_char(*q))
+        q++;
+    return q;
+}
+
 /* The end of the line at s: its '\n', its "\r\n" or the end of the text.
  * *next is where the next line starts.  NULL when a byte no facts file may
  * hold comes first: *next is then that byte. */
 static const char *line_end(const char *s, const char *end, const char **next)
 {
-    const char *e = s;
-    while (e < end && has_class(*e, K_TEXT))
-        e++;
+    const char *e = text_span(s, end);
     if (e == end) {
         *next = end;
         return e;
@@ -573,7 +632,6 @@ typedef struct kv_parser {
     uint32_t self_line;
     kv_fact *facts;         /* in text order: `small`, or allocated */
     uint32_t n, cap;
-    size_t bytes;           /* their names and values, NULs included */
     dc_status pending;      /* the first error in text order, its message in */
     dc_error pending_err;   /* pending_err (a duplicate before it comes first) */
     kv_fact small[32];
@@ -709,7 +767,8 @@ static dc_status kv_quoted(const kv_parser *kp, uint32_t line, const char *p, co
 }
 
 /* Decode the quoted value at v into out: its first len characters after
- * the trimmed ones (kv_quoted has checked it). */
+ * the trimmed ones (kv_quoted has checked it).  out may be v: what is
+ * written never overtakes what is read. */
 static void kv_unquote(const char *v, char *out, size_t len)
 {
     size_t o = 0;
@@ -747,7 +806,6 @@ static dc_status kv_note(kv_parser *kp, uint32_t line, const char *name, size_t 
         kp->cap = cap;
     }
     kp->facts[kp->n++] = (kv_fact){ name, value, (uint32_t)name_len, (uint32_t)value_len };
-    kp->bytes += name_len + value_len + 2;
     if (kp->n > DC_MAX_FACTS)
         return dc_error_set(err, DC_ERR_LIMIT, "%s:%u: more than %d facts (the limit per "
                             "device)", kp->file, line, DC_MAX_FACTS);
@@ -830,6 +888,64 @@ static dc_status kv_line(kv_parser *kp, uint32_t line, const char *p, size_t n, 
     return kv_note(kp, line, name, name_len, value, value_len, err);
 }
 
+/* The common line, `name = value` with a plain value and a name that
+ * cannot start a header, read in one scan.  False when the line is not
+ * that (or is one to report): the general way reads it then.  Else *next
+ * is the next line and *st what noting the fact gave. */
+static bool kv_plain(kv_parser *kp, uint32_t line, const char *s, const char *end,
+                     const char **next, dc_status *st)
+{
+    const char *p = s;
+    while (is_blank(*p))
+        if (++p == end)
+            return false;
+    if (!has_class(*p, K_PLAIN))
+        return false;
+    const char *q = word_run(p + 1, end);
+    while (q < end && *q == '.') {
+        if (++q == end || !is_name_start(*q))
+            return false;
+        q = word_run(q + 1, end);
+    }
+    size_t name_len = (size_t)(q - p);
+    while (q < end && is_blank(*q))
+        q++;
+    if (q == end || *q != '=' || name_len > DC_MAX_NAME)
+        return false;
+    const char *v = q + 1, *e;
+    while (v < end && is_blank(*v))
+        v++;
+    if (v == end) {
+        e = *next = end;
+    } else {
+        if (*v == '"')
+            return false;
+        e = text_span(v, end);
+        if (e == end)
+            *next = end;
+        else if (*e == '\n')
+            *next = e + 1;
+        else if (*e == '\r' && e + 1 < end && e[1] == '\n')
+            *next = e + 2;
+        else
+            return false;
+        if (e > v)
+            while (is_blank(e[-1]))     /* *v is not a blank: it stops there */
+                e--;
+    }
+    size_t value_len = (size_t)(e - v);
+    if (value_len > DC_MAX_VALUE)
+        return false;
+    if (kp->n < kp->cap && kp->n < DC_MAX_FACTS) {
+        /* kv_note's common case */
+        kp->facts[kp->n++] = (kv_fact){ p, v, (uint32_t)name_len, (uint32_t)value_len };
+        *st = DC_OK;
+    } else {
+        *st = kv_note(kp, line, p, name_len, v, value_len, &kp->pending_err);
+    }
+    return true;
+}
+
 /* Read the whole text once.  Returns a bad byte's error (the first: every
  * byte before it was checked), or DC_OK with the first other error, if any,
  * in kp->pending; stops early with kp->restart when the text turns out to
@@ -841,8 +957,13 @@ static dc_status kv_pass(kv_parser *kp, dc_error *err)
     uint32_t line = 0;
     bool any_fact = false;
     for (const char *s = kp->text; s < end; s = next) {
-        const char *e = line_end(s, end, &next);
         line++;
+        if (!kp->selfdesc && kp->pending == DC_OK &&
+            kv_plain(kp, line, s, end, &next, &kp->pending)) {
+            any_fact = true;
+            continue;
+        }
+        const char *e = line_end(s, end, &next);
         if (!e)
             return bytes_error(file, line, (size_t)(next - s) + 1, *next, err);
         const char *p = s;
@@ -905,19 +1026,47 @@ static int kv_qcmp(const void *a, const void *b)
     return kv_cmp(a, b);
 }
 
+/* Sort many facts (more than KV_RANKED) in place. */
 static void kv_sort(kv_fact *a, uint32_t n)
 {
-    if (n > 16) {
-        qsort(a, n, sizeof *a, kv_qcmp);
-        return;
+    qsort(a, n, sizeof *a, kv_qcmp);
+}
+
+#define KV_RANKED 16
+
+/* A few facts (at most KV_RANKED), left in text order: rank[i] is the
+ * place of facts[i] in name order, and the result the first duplicate in
+ * text order (the second fact of a name), or NULL.  Names start with A-Z,
+ * _ or a-z, in byte order from 'A': when no two start alike, a fact's rank
+ * is the number of first bytes below its own.  Else each pair is compared. */
+static const kv_fact *kv_rank(const kv_fact *a, uint32_t n, uint8_t *rank)
+{
+    uint64_t seen = 0;
+    uint8_t fact_of[64];
+    uint32_t i;
+    for (i = 0; i < n; i++) {
+        unsigned b = (unsigned char)a[i].name[0] - 'A';
+        if (seen >> b & 1)
+            break;
+        seen |= (uint64_t)1 << b;
+        fact_of[b] = (uint8_t)i;
     }
-    for (uint32_t i = 1; i < n; i++) {
-        kv_fact x = a[i];
-        uint32_t j = i;
-        for (; j > 0 && kv_cmp(&a[j - 1], &x) > 0; j--)
-            a[j] = a[j - 1];
-        a[j] = x;
+    if (i == n) {
+        uint8_t r = 0;
+        for (; seen; seen &= seen - 1)
+            rank[fact_of[lowest_bit(seen)]] = r++;
+        return NULL;
     }
+    const kv_fact *dup = NULL;
+    memset(rank, 0, n);
+    for (i = 0; i < n; i++)
+        for (uint32_t j = i + 1; j < n; j++) {
+            int c = facts_name_cmp(a[i].name, a[i].name_len, a[j].name, a[j].name_len);
+            if (c == 0 && (!dup || &a[j] < dup))
+                dup = &a[j];
+            rank[c > 0 ? i : j]++;      /* i before j on a tie: text order */
+        }
+    return dup;
 }
 
 /* The sorted facts' first duplicate in text order (the second fact of a
@@ -926,7 +1075,7 @@ static const kv_fact *kv_duplicate(const kv_fact *a, uint32_t n)
 {
     const kv_fact *dup = NULL;
     for (uint32_t i = 1; i < n; i++)
-        if (a[i].name_len == a[i - 1].name_len &&
+        if (a[i].name_len == a[i - 1].name_len && a[i].name[0] == a[i - 1].name[0] &&
             memcmp(a[i].name, a[i - 1].name, a[i].name_len) == 0 &&
             (!dup || a[i].name < dup->name))
             dup = &a[i];
@@ -942,35 +1091,36 @@ static uint32_t line_of(const char *text, const char *at)
     return line;
 }
 
-/* The dc_facts of the sorted facts: one allocation. */
-static dc_facts *kv_build(const kv_parser *kp)
+/* The dc_facts of the sorted facts: one allocation, with a copy of the
+ * text that their names and values point into (each ended by a NUL written
+ * over what followed it, a quoted value decoded where it stood). */
+static dc_facts *kv_build(const kv_parser *kp, const uint8_t *rank)
 {
-    size_t head = (sizeof(dc_facts) + 7) & ~(size_t)7;
-    char *block = mem_alloc(kp->alloc, head + kp->n * sizeof(fact) + kp->bytes);
+    size_t head = (sizeof(dc_facts) + 7) & ~(size_t)7, items = kp->n * sizeof(fact);
+    if (kp->len > SIZE_MAX - head - items - 1)
+        return NULL;
+    char *block = mem_alloc(kp->alloc, head + items + kp->len + 1);
     if (!block)
         return NULL;
     dc_facts *f = (dc_facts *)block;
     *f = (dc_facts){ .alloc = kp->alloc, .items = (fact *)(block + head), .n = kp->n,
                      .cap = kp->n, .nshared = kp->n, .items_inline = true };
-    char *s = (char *)(f->items + kp->n);
-    f->strings = s;
-    f->strings_len = kp->bytes;
+    char *copy = block + head + items;
+    memcpy(copy, kp->text, kp->len);
+    copy[kp->len] = '\0';
+    f->strings = copy;
+    f->strings_len = kp->len + 1;
     for (uint32_t i = 0; i < kp->n; i++) {
         const kv_fact *k = &kp->facts[i];
-        fact *x = &f->items[i];
-        x->name = s;
+        fact *x = &f->items[rank ? rank[i] : i];
+        x->name = copy + (k->name - kp->text);
         x->name_len = k->name_len;
-        memcpy(s, k->name, k->name_len);
-        s += k->name_len;
-        *s++ = '\0';
-        x->value = s;
+        x->name[k->name_len] = '\0';
+        x->value = copy + (k->value - kp->text);
         x->value_len = k->value_len;
         if (k->value_len && k->value[0] == '"')
-            kv_unquote(k->value, s, k->value_len);
-        else if (k->value_len)
-            memcpy(s, k->value, k->value_len);
-        s += k->value_len;
-        *s++ = '\0';
+            kv_unquote(x->value, x->value, k->value_len);
+        x->value[k->value_len] = '\0';
     }
     return f;
 }
@@ -998,13 +1148,16 @@ dc_status facts_parse_text_ex(const dc_alloc *alloc, const char *file, const cha
         kp.restart = false;
         kp.self_line = 0;
         kp.n = 0;
-        kp.bytes = 0;
         kp.pending = DC_OK;
         st = kv_pass(&kp, err);
         kp.selfdesc |= kp.restart;
     } while (kp.restart);
     const kv_fact *dup = NULL;
-    if (st == DC_OK) {
+    uint8_t rank[KV_RANKED], *ranked = NULL;
+    if (st == DC_OK && kp.n <= KV_RANKED) {
+        dup = kv_rank(kp.facts, kp.n, rank);
+        ranked = rank;
+    } else if (st == DC_OK) {
         kv_sort(kp.facts, kp.n);
         dup = kv_duplicate(kp.facts, kp.n);
     }
@@ -1020,7 +1173,7 @@ dc_status facts_parse_text_ex(const dc_alloc *alloc, const char *file, const cha
     } else if (kp.selfdesc && !kp.self_line) {
         st = dc_error_set(err, DC_ERR_FACTS, "%s: a self-describing device (with COMPATIBLE "
                           "blocks) needs a SELF block holding its facts", file);
-    } else if (!(*out = kv_build(&kp))) {
+    } else if (!(*out = kv_build(&kp, ranked))) {
         st = dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
     }
     if (kp.facts != kp.small)

@@ -21,16 +21,17 @@ typedef struct fact {
 } fact;
 
 /* A parsed text's facts live in the dc_facts' own allocation: the header,
- * then `items` (items_inline), then their names and values (`strings`).
- * Facts added one by one (dc_facts_add, the other readers) are each one
- * allocation, "name\0value\0", and the array grows apart once one is added. */
+ * then `items` (items_inline), then a copy of the text (`strings`) that
+ * their names and values point into.  Facts added one by one (dc_facts_add,
+ * the other readers) are each one allocation, "name\0value\0", and the
+ * array grows apart once one is added. */
 struct dc_facts {
     const dc_alloc *alloc;
     fact *items;        /* sorted by name (strcmp) */
     uint32_t n, cap;
     uint32_t nshared;   /* facts whose strings are in `strings` */
     bool items_inline;  /* items is part of this allocation */
-    const char *strings;
+    const char *strings;    /* [strings, strings + strings_len) */
     size_t strings_len;
 };
 

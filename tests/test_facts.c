@@ -785,6 +785,63 @@ Test(kv, quoted_values_are_decoded_then_trimmed)
     dc_facts_free(f);
 }
 
+Test(kv, blanks_and_line_ends_around_plain_values)
+{
+    static const char *texts[] = {
+        "a= \nb=\t\nc=x \t\nd = y\r\ne\t=\tz  \r\nf=",
+        "a= \nb=\t\nc=x \t\nd = y\r\ne\t=\tz  \r\nf=  ",
+        "  a=\n\tb =\nc=x\nd=y\ne=z\nf=",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        dc_facts *f = kv(texts[i]);
+        cr_assert_eq(dc_facts_count(f), 6, "text %zu", i);
+        expect_fact(f, "a", "");
+        expect_fact(f, "b", "");
+        expect_fact(f, "c", "x");
+        expect_fact(f, "d", "y");
+        expect_fact(f, "e", "z");
+        expect_fact(f, "f", "");
+        dc_facts_free(f);
+    }
+    dc_facts *f = kv("last=\"q  \"");
+    expect_fact(f, "last", "q");
+    dc_facts_free(f);
+    f = kv("tabbed=a\tb\tc\nlong=abcdefghijklmnopqrstuvwxyz0123456789 with blanks");
+    expect_fact(f, "tabbed", "a\tb\tc");
+    expect_fact(f, "long", "abcdefghijklmnopqrstuvwxyz0123456789 with blanks");
+    dc_facts_free(f);
+}
+
+Test(kv, names_that_look_like_headers_and_dotted_names)
+{
+    dc_facts *f = kv("Speed=1\nPOLICY_x=2\nCx=3\nSELFISH=4\nparams.memory=5\na.b.c_d=6\n_x._y=7\n");
+    cr_assert_eq(dc_facts_count(f), 7);
+    expect_fact(f, "Speed", "1");
+    expect_fact(f, "POLICY_x", "2");
+    expect_fact(f, "Cx", "3");
+    expect_fact(f, "SELFISH", "4");
+    expect_fact(f, "params.memory", "5");
+    expect_fact(f, "a.b.c_d", "6");
+    expect_fact(f, "_x._y", "7");
+    dc_facts_free(f);
+    const char *t = "a.=1\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:1: invalid fact name 'a.': empty segment");
+    t = "a.1=1\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "a segment must start with a letter or '_'");
+    t = "ok=1\nx y=1\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:2: invalid fact name 'x y'");
+}
+
+Test(kv, names_with_a_first_byte_in_common_sort_fully)
+{
+    dc_facts *f = kv("ab=1\naa=2\na=3\nb=4\nB=5\n_=6\n");
+    static const char *want[] = { "B", "_", "a", "aa", "ab", "b" };
+    cr_assert_eq(dc_facts_count(f), 6);
+    for (size_t i = 0; i < 6; i++)
+        cr_assert_str_eq(dc_facts_name(f, i), want[i]);
+    dc_facts_free(f);
+}
+
 Test(kv, add_after_parse)
 {
     dc_facts *f = kv("m=1\nc=2\nx=\"q\"\n");
