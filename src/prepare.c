@@ -56,6 +56,123 @@ static int slot_cmp(const void *a, const void *b)
     return c ? c : (x->slot > y->slot) - (x->slot < y->slot);
 }
 
+static bool dstr_same(dstr a, dstr b)
+{
+    return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
+}
+
+/* Do constraint tables x and y hold the same values (ct_test)? */
+static bool ctables_alike(const program *p, int32_t x, int32_t y)
+{
+    if (x == y)
+        return true;
+    if (x < 0 || y < 0 || (uint32_t)x >= p->nctables || (uint32_t)y >= p->nctables)
+        return false;
+    const ctable *a = &p->ctables[x], *b = &p->ctables[y];
+    if (a->kind != b->kind || a->n != b->n || a->small != b->small || a->bitmap != b->bitmap ||
+        !dstr_same(prog_str(p, a->text), prog_str(p, b->text)))
+        return false;
+    switch (a->kind) {
+    case CT_INT:
+    case CT_HEX:
+        for (uint32_t i = 0; i < a->n; i++)
+            if (p->ranges[a->first + i].lo != p->ranges[b->first + i].lo ||
+                p->ranges[a->first + i].hi != p->ranges[b->first + i].hi)
+                return false;
+        return true;
+    case CT_STRING:
+    case CT_SET:
+        for (uint32_t i = 0; i < a->n; i++)
+            if (!dstr_same(p->strs[a->first + i], p->strs[b->first + i]))
+                return false;
+        return true;
+    case CT_SEMVER:
+        for (uint32_t i = 0; i < a->n; i++) {
+            const svset *u = &p->svsets[a->first + i], *w = &p->svsets[b->first + i];
+            if (u->n != w->n)
+                return false;
+            for (uint32_t k = 0; k < u->n; k++) {
+                const sv_comparator *c = &p->cmps[u->first + k], *d = &p->cmps[w->first + k];
+                if (c->op != d->op || c->v.major != d->v.major || c->v.minor != d->v.minor ||
+                    c->v.patch != d->v.patch || !dstr_same(c->v.pre, d->v.pre))
+                    return false;
+            }
+        }
+        return true;
+    case CT_BOOL:
+        return a->first == b->first;
+    default:
+        return false;
+    }
+}
+
+/* Does template t write each of its registers from one declaration? */
+static bool decls_apart(const program *p, const tmpl *t)
+{
+    const tpart *parts = &p->tparts[t->first];
+    for (uint32_t j = 0; j < t->n; j++)
+        for (uint32_t k = j + 1; parts[j].kind == TP_DECL && k < t->n; k++)
+            if (parts[k].kind == TP_DECL && parts[k].reg == parts[j].reg)
+                return false;
+    return true;
+}
+
+/* Do templates a and b match any text alike, writing the same values in
+ * their declarations' registers (SELF's and a COMPATIBLE block's templates
+ * of one field often are)?  Then one match serves both. */
+static bool tmpls_alike(const program *p, const tmpl *a, const tmpl *b)
+{
+    if (a->n != b->n || !decls_apart(p, a) || !decls_apart(p, b))
+        return false;
+    for (uint32_t j = 0; j < a->n; j++) {
+        const tpart *x = &p->tparts[a->first + j], *y = &p->tparts[b->first + j];
+        if (x->kind != y->kind || x->type != y->type ||
+            !dstr_same(prog_str(p, x->lit), prog_str(p, y->lit)) ||
+            !ctables_alike(p, x->ctable, y->ctable))
+            return false;
+    }
+    return true;
+}
+
+/* *total += n * size, 8-aligned; false on overflow. */
+static bool add_size(size_t *total, size_t n, size_t size)
+{
+    if (size && n > (SIZE_MAX - *total - 8) / size)
+        return false;
+    *total += (n * size + 7) & ~(size_t)7;
+    return true;
+}
+
+/* The layout of a prepared device: first what a check reads of a target
+ * (the header, SELF's outcome, the text its values point into), then what
+ * it reads of a source (the slots, the template outcomes and bindings),
+ * then the sets' items. */
+static void plan_layout(dc_policy *pol)
+{
+    const program *p = &pol->prog;
+    prep_layout *at = &pol->prep_at;
+    size_t nself = pol->self_alone ? p->blocks[0].nvars : 0;
+    size_t self_size = 0;
+    bool ok = add_size(&self_size, nself, pol->self_in_order ? sizeof(value) : sizeof(pbind));
+    if (pol->self_alone && self_size < sizeof(vm_fail))
+        self_size = sizeof(vm_fail);    /* a failure takes the values' place */
+    at->self = 0;
+    ok = ok && add_size(&at->self, 1, sizeof(dc_prepared));
+    at->text = at->self;
+    ok = ok && add_size(&at->text, 1, self_size);
+    at->slots = 0;
+    ok = ok && add_size(&at->slots, p->nslots, sizeof(pfact)) &&
+         add_size(&at->slots, p->ntmpls, sizeof(pmatch));
+    at->binds = at->slots;
+    ok = ok && add_size(&at->binds, pol->prep_binds, sizeof(pbind));
+    at->items = at->binds;
+    /* room for the text and the items: per slot at most a value and its
+     * NUL, and an item per byte of it */
+    size_t most = (DC_MAX_VALUE + 1) * (1 + sizeof(dstr));
+    at->fits = ok && at->items <= SIZE_MAX - at->text - 8 &&
+               p->nslots <= (SIZE_MAX - at->text - at->items - 8) / most;
+}
+
 bool prepare_plan(dc_policy *pol)
 {
     const program *p = &pol->prog;
@@ -75,7 +192,7 @@ bool prepare_plan(dc_policy *pol)
     }
     qsort(pol->slots_by_name, nslots, sizeof(prep_slot), slot_cmp);
     for (uint32_t k = 0; k < ntmpls; k++)
-        pol->prep_tmpls[k] = (prep_tmpl){ UINT16_MAX, false };
+        pol->prep_tmpls[k] = (prep_tmpl){ UINT16_MAX, UINT16_MAX, false };
     /* the slot each template is matched on */
     for (uint32_t pc = 0; pc < p->ncode; pc++) {
         const insn *i = &p->code[pc];
@@ -98,32 +215,30 @@ bool prepare_plan(dc_policy *pol)
         }
         prep_tmpl *pt = &pol->prep_tmpls[k];
         pt->prematch = regs_ok && pt->slot < nslots;
+        for (uint32_t e = 0; pt->prematch && e < k && e < UINT16_MAX; e++)
+            if (pol->prep_tmpls[e].prematch && pol->prep_tmpls[e].alike == UINT16_MAX &&
+                pol->prep_tmpls[e].slot == pt->slot && tmpls_alike(p, &p->tmpls[e], t)) {
+                pt->alike = (uint16_t)e;
+                break;
+            }
     }
     pol->self_alone = self_alone(p);
     pol->self_in_order = pol->self_alone && self_in_order(p);
+    plan_layout(pol);
     return true;
 }
 
 /* ------------------------------------------------------------- prepare */
 
-/* *total += n * size, 8-aligned; false on overflow. */
-static bool add_size(size_t *total, size_t n, size_t size)
-{
-    if (size && n > (SIZE_MAX - *total - 8) / size)
-        return false;
-    *total += (n * size + 7) & ~(size_t)7;
-    return true;
-}
-
 /* Parse one fact to every type the policy reads it as. */
 static void parse_fact(const program *p, uint32_t s, pfact *x, dstr *items, uint32_t cap,
                        uint32_t *used)
 {
-    uint8_t types = p->slots[s].types & (uint8_t)~(1u << VT_STRING);
+    unsigned types = p->slots[s].types & ~(1u << VT_STRING) & ((1u << VT_COUNT) - 1);
     value v;
     x->ok = 1u << VT_STRING;
     for (int ty = VT_INT; types >> ty; ty++) {
-        if (!(types & (1u << ty)) || ty >= VT_COUNT)
+        if (!(types & (1u << ty)))
             continue;
         if (ty == VT_SET) {
             uint32_t n;
@@ -181,6 +296,22 @@ static void prematch(const dc_policy *pol, dc_prepared *d, value *R)
             continue;
         const tmpl *t = &p->tmpls[k];
         const tpart *parts = &p->tparts[t->first];
+        if (pt->alike != UINT16_MAX) {
+            /* its outcome, its values in this template's registers */
+            const pmatch *src = &d->pm[pt->alike];
+            const tpart *from = &p->tparts[p->tmpls[pt->alike].first];
+            pm->result = src->result;
+            pm->first = used;
+            for (uint32_t b = 0; b < src->nbinds; b++) {
+                const pbind *x = &d->binds[src->first + b];
+                uint32_t j = 0;
+                while (from[j].kind != TP_DECL || from[j].reg != x->reg)
+                    j++;
+                d->binds[used++] = (pbind){ parts[j].reg, x->v };
+                pm->nbinds++;
+            }
+            continue;
+        }
         for (uint32_t j = 0; j < t->n; j++)
             if (parts[j].kind == TP_DECL)
                 R[parts[j].reg].type = VT_NONE;
@@ -199,42 +330,61 @@ static void prematch(const dc_policy *pol, dc_prepared *d, value *R)
     }
 }
 
-/* Run SELF on these facts as a target would, once, and keep its outcome and
- * its variables' values for every check (result.c): into regs (in_order)
- * or binds, and *fail. */
-static void run_self(const dc_policy *pol, dc_prepared *d, value *R, value *regs, pbind *binds,
-                     vm_fail *fail)
+/* A SELF that held: no failure to tell. */
+static const vm_fail no_fail;
+
+/* Run SELF on these facts as a target would, once, and keep its outcome for
+ * every check (result.c): its variables' values at `out` (registers 0, 1,
+ * ... when in order, else bindings), or, when it failed, why: a check then
+ * reads nothing else of SELF, so the failure takes the values' place. */
+static void run_self(const dc_policy *pol, dc_prepared *d, value *R, void *out)
 {
     const program *p = &pol->prog;
     const pblock *self = &p->blocks[0];
     const var *vars = &p->vars[self->first_var];
+    uint32_t n = self->nvars;
+    bool copy = pol->self_in_order && n <= p->nregs;    /* R[0 .. n) is theirs */
     /* its variables are cleared for a SELF that fails before binding them */
-    for (uint32_t k = 0; k < self->nvars; k++)
-        if (vars[k].reg < p->nregs)
-            R[vars[k].reg] = (value){ 0 };
+    if (copy)
+        memset(R, 0, n * sizeof *R);
+    else
+        for (uint32_t k = 0; k < n; k++)
+            if (vars[k].reg < p->nregs)
+                R[vars[k].reg] = (value){ 0 };
     dc_result r;
     memset(&r, 0, sizeof r);
     r.policy = pol;
     r.regs = R;
     r.nregs = p->nregs;
-    memset(fail, 0, sizeof *fail);
-    d->self_holds = vm_run_block(p, 0, d, d, &r, fail);
-    for (uint32_t k = 0; k < self->nvars; k++) {
-        value x = vars[k].reg < p->nregs ? R[vars[k].reg] : (value){ 0 };
-        if (regs)
-            regs[k] = x;
-        else
-            binds[k] = (pbind){ vars[k].reg, x };
-    }
-    d->self_regs = regs;
-    d->self_binds = regs ? NULL : binds;
-    d->self_fail = fail;
+    vm_fail fail;
+    memset(&fail, 0, sizeof fail);
+    d->self_holds = vm_run_block(p, 0, d, d, &r, &fail);
     d->self_ready = true;
+    d->self_regs = pol->self_in_order ? out : NULL;
+    d->self_binds = pol->self_in_order ? NULL : out;
+    if (!d->self_holds) {
+        d->self_fail = memcpy(out, &fail, sizeof fail);
+        return;
+    }
+    d->self_fail = &no_fail;
+    if (copy) {
+        memcpy(out, R, n * sizeof *R);
+        return;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        value x = vars[k].reg < p->nregs ? R[vars[k].reg] : (value){ 0 };
+        if (pol->self_in_order)
+            ((value *)out)[k] = x;
+        else
+            ((pbind *)out)[k] = (pbind){ vars[k].reg, x };
+    }
 }
 
 /* found[s] = the fact of slot s, or NULL: one walk of the facts and the
- * slots, both sorted by name. */
-static void find_slots(const dc_policy *pol, const dc_facts *facts, const fact **found)
+ * slots, both sorted by name.  *text gets the bytes of their values with
+ * NULs, *items the items of those read as sets. */
+static void find_slots(const dc_policy *pol, const dc_facts *facts, const fact **found,
+                       size_t *text, size_t *items)
 {
     const fact *x = facts->items, *end = x + facts->n;
     for (uint32_t k = 0; k < pol->prog.nslots; k++) {
@@ -242,7 +392,14 @@ static void find_slots(const dc_policy *pol, const dc_facts *facts, const fact *
         int c = 1;
         while (x < end && (c = facts_name_cmp(x->name, x->name_len, ps->name, ps->len)) < 0)
             x++;
-        found[ps->slot] = c == 0 ? x : NULL;
+        if (c) {
+            found[ps->slot] = NULL;
+            continue;
+        }
+        found[ps->slot] = x;
+        *text += x->value_len + 1;
+        if (pol->prog.slots[ps->slot].types & (1u << VT_SET))
+            *items += set_count(x->value, x->value_len);
     }
 }
 
@@ -255,42 +412,15 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
         return dc_error_set(err, DC_ERR_INVALID, "dc_prepare: invalid argument");
     const program *p = &pol->prog;
     const dc_alloc *a = pol->alloc;
+    const prep_layout *at = &pol->prep_at;
     const fact *small[64], **found = small;
     if (p->nslots > 64 && !(found = mem_array(a, p->nslots, sizeof *found)))
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
-    find_slots(pol, facts, found);
     /* sizes first: the whole device is one block */
     size_t text = 0, items = 0;
-    for (uint32_t s = 0; s < p->nslots; s++)
-        if (found[s]) {
-            text += found[s]->value_len + 1;
-            if (p->slots[s].types & (1u << VT_SET))
-                items += set_count(found[s]->value, found[s]->value_len);
-        }
-    bool self = pol->self_alone, in_order = pol->self_in_order;
-    size_t nself = self ? p->blocks[0].nvars : 0;
-    /* the layout: first what a check reads of a target (the header, SELF's
-     * values, the text they point into), then what it reads of a source */
-    size_t total = 0, off_sregs, off_slots, off_pm, off_binds, off_sbinds, off_fail, off_items,
-           off_text;
-    bool ok = add_size(&total, 1, sizeof(dc_prepared));
-    off_sregs = total;
-    ok = ok && add_size(&total, in_order ? nself : 0, sizeof(value));
-    off_text = total;
-    ok = ok && add_size(&total, text, 1);
-    off_slots = total;
-    ok = ok && add_size(&total, p->nslots, sizeof(pfact));
-    off_pm = total;
-    ok = ok && add_size(&total, p->ntmpls, sizeof(pmatch));
-    off_binds = total;
-    ok = ok && add_size(&total, pol->prep_binds, sizeof(pbind));
-    off_sbinds = total;
-    ok = ok && add_size(&total, in_order ? 0 : nself, sizeof(pbind));
-    off_fail = total;
-    ok = ok && add_size(&total, self ? 1 : 0, sizeof(vm_fail));
-    off_items = total;
-    ok = ok && add_size(&total, items, sizeof(dstr));
-    char *block = ok ? mem_alloc(a, total) : NULL;
+    find_slots(pol, facts, found, &text, &items);
+    size_t off_slots = at->text + ((text + 7) & ~(size_t)7);
+    char *block = at->fits ? mem_alloc(a, off_slots + at->items + items * sizeof(dstr)) : NULL;
     scratch_regs sr;    /* not cleared: only registers written are read */
     if (!block || !regs_get(a, p, &sr)) {
         mem_free(a, block);
@@ -304,11 +434,11 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
     d->policy = pol;
     d->nslots = p->nslots;
     d->slots = (pfact *)(block + off_slots);
-    d->pm = p->ntmpls ? (pmatch *)(block + off_pm) : NULL;
+    d->pm = p->ntmpls ? (pmatch *)(d->slots + p->nslots) : NULL;
     d->npm = p->ntmpls;
-    d->binds = (pbind *)(block + off_binds);
-    d->items = (dstr *)(block + off_items);
-    d->text = block + off_text;
+    d->binds = (pbind *)(block + off_slots + at->slots);
+    d->items = (dstr *)(block + off_slots + at->items);
+    d->text = block + at->text;
     memset(d->slots, 0, p->nslots * sizeof *d->slots);
     char *t = d->text;
     uint32_t used = 0;
@@ -327,9 +457,8 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
         mem_free(a, found);
     if (p->ntmpls)
         prematch(pol, d, sr.R);
-    if (self)
-        run_self(pol, d, sr.R, in_order ? (value *)(block + off_sregs) : NULL,
-                 (pbind *)(block + off_sbinds), (vm_fail *)(block + off_fail));
+    if (pol->self_alone)
+        run_self(pol, d, sr.R, block + at->self);
     regs_put(a, &sr);
     *out = d;
     return DC_OK;

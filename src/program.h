@@ -193,8 +193,20 @@ typedef struct prep_slot {
 /* A template as dc_prepare matches it. */
 typedef struct prep_tmpl {
     uint16_t slot;      /* the slot MATCH reads it on, or UINT16_MAX */
+    uint16_t alike;     /* an earlier template whose match serves (prepare.c), or UINT16_MAX */
     bool prematch;      /* matched when facts are prepared (vm_prematchable) */
 } prep_tmpl;
+
+/* Where the parts of a prepared device go in its block that do not depend
+ * on the facts (prepare.c). */
+typedef struct prep_layout {
+    size_t self;        /* SELF's outcome: after the header */
+    size_t text;        /* the values' text: after SELF's outcome */
+    size_t slots;       /* the slots' bytes, then the template outcomes */
+    size_t binds;       /* then the pre-matched bindings, from the slots */
+    size_t items;       /* then every set's items, from the slots */
+    bool fits;          /* false when these overflow */
+} prep_layout;
 
 struct dc_policy {
     const dc_alloc *alloc;
@@ -207,6 +219,7 @@ struct dc_policy {
     prep_slot *slots_by_name;   /* every slot, sorted by name (facts' order) */
     prep_tmpl *prep_tmpls;      /* one per template */
     uint32_t prep_binds;        /* registers the pre-matched templates may write */
+    prep_layout prep_at;
     bool self_alone;            /* SELF runs when facts are prepared */
     bool self_in_order;         /* and its variables are registers 0, 1, ... */
 };

@@ -449,3 +449,90 @@ Test(api, prepare_more_fields_than_the_stack_holds)
                 d += (size_t)snprintf(dev + d, sizeof dev - d, "f%02d=%d\n", i, i * 3);
     }
 }
+
+/* Check source text against target text; the verdict, and the text of
+ * bindings and reasons, one per line. */
+static char *check_texts(const dc_policy *p, const char *src, const char *tgt, char *buf,
+                         size_t cap)
+{
+    dc_prepared *s = prepare(p, src), *t = prepare(p, tgt);
+    dc_result *r = dc_result_new(p);
+    cr_assert_eq(dc_check(p, s, t, r), DC_OK);
+    size_t o = (size_t)snprintf(buf, cap, "%d %d\n", (int)dc_result_verdict(r),
+                                (int)dc_result_block(r));
+    for (size_t i = 0; i < dc_result_bindings(r); i++) {
+        dc_binding b;
+        cr_assert(dc_result_binding(r, i, &b));
+        o += (size_t)snprintf(buf + o, cap - o, "%s=%s\n", b.name, b.text);
+    }
+    for (size_t i = 0; i < dc_result_reasons(r); i++) {
+        dc_reason rs;
+        cr_assert(dc_result_reason(r, i, &rs));
+        o += (size_t)snprintf(buf + o, cap - o, "%d:%u %s [%s]\n", rs.block, rs.line,
+                              rs.field ? rs.field : "-", rs.actual ? rs.actual : "-");
+    }
+    dc_result_free(r);
+    dc_prepared_free(s);
+    dc_prepared_free(t);
+    return buf;
+}
+
+Test(api, templates_alike_are_matched_once_for_both)
+{
+    /* SELF's and the first block's templates are alike (other registers,
+     * equal tables); the second block's has another table */
+    const char *text = "SELF:\n    t = gvt_{n:int:1,2,4,8}_x{k:int}\n"
+                       "COMPATIBLE:\n    t = gvt_{m:int:1,2,4,8}_x{q:int}\n    where m == n\n"
+                       "COMPATIBLE b:\n    t = gvt_{m:int:1,2}_x{q:int}\n";
+    dc_policy *p[2];
+    char buf[512];
+    compiled_and_loaded(text, &p[0], &p[1]);
+    for (int k = 0; k < 2; k++) {
+        cr_assert_str_eq(check_texts(p[k], "t=gvt_4_x9", "t=gvt_4_x7", buf, sizeof buf),
+                         "0 0\nn=4\nk=7\nm=4\nq=9\n");
+        cr_assert_str_eq(check_texts(p[k], "t=gvt_1_x3", "t=gvt_4_x7", buf, sizeof buf),
+                         "0 1\nn=4\nk=7\nm=1\nq=3\n");
+        cr_assert_str_eq(check_texts(p[k], "t=gvt_16_x3", "t=gvt_4_x7", buf, sizeof buf),
+                         "1 -1\n0:4 t [gvt_16_x3]\n1:7 t [gvt_16_x3]\n");
+        cr_assert_str_eq(check_texts(p[k], "t=gvt_4_y3", "t=gvt_2_x0", buf, sizeof buf),
+                         "1 -1\n0:4 t [gvt_4_y3]\n1:7 t [gvt_4_y3]\n");
+        cr_assert_str_eq(check_texts(p[k], "t=gvt_2_x3", "t=gvt_3_x1", buf, sizeof buf),
+                         "2 -1\n-1:2 t [gvt_3_x1]\n");
+        cr_assert_str_eq(check_texts(p[k], "u=1", "t=gvt_8_x1", buf, sizeof buf),
+                         "1 -1\n0:4 t [-]\n1:7 t [-]\n");
+        dc_policy_free(p[k]);
+    }
+}
+
+Test(api, a_failing_self_is_kept_whatever_its_variables)
+{
+    /* one SELF variable: its failure takes more room than its value */
+    const char *text = "SELF:\n    a = {x:int:1..3}\n    b = on\nCOMPATIBLE:\n    a = {x}\n";
+    dc_policy *p[2];
+    char buf[512];
+    compiled_and_loaded(text, &p[0], &p[1]);
+    for (int k = 0; k < 2; k++) {
+        cr_assert_str_eq(check_texts(p[k], "a=2\nb=on", "a=2\nb=on", buf, sizeof buf),
+                         "0 0\nx=2\n");
+        cr_assert_str_eq(check_texts(p[k], "a=2\nb=on", "a=5\nb=on", buf, sizeof buf),
+                         "2 -1\n-1:2 a [5]\n");
+        cr_assert_str_eq(check_texts(p[k], "a=2\nb=on", "a=2\nb=off", buf, sizeof buf),
+                         "2 -1\n-1:3 b [off]\n");
+        cr_assert_str_eq(check_texts(p[k], "a=2\nb=on", "b=on", buf, sizeof buf),
+                         "2 -1\n-1:2 a [-]\n");
+        /* a target prepared once, checked again */
+        dc_prepared *s = prepare(p[k], "a=3"), *t = prepare(p[k], "a=9\nb=on");
+        dc_result *r = dc_result_new(p[k]);
+        for (int i = 0; i < 3; i++) {
+            cr_assert_eq(dc_check(p[k], s, t, r), DC_OK);
+            cr_assert_eq(dc_result_verdict(r), DC_TARGET_MISMATCH);
+            dc_reason rs;
+            cr_assert(dc_result_reason(r, 0, &rs));
+            cr_assert_str_eq(rs.actual, "9");
+        }
+        dc_result_free(r);
+        dc_prepared_free(s);
+        dc_prepared_free(t);
+        dc_policy_free(p[k]);
+    }
+}
