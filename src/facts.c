@@ -314,7 +314,7 @@ static unsigned lowest_bit(uint64_t m)
  * below 0x20 (a tab too) or above 0x7e flags it, and where the order of
  * the bytes in a word is known, the lowest flag is the first such byte
  * (what the word arithmetic carries or borrows only flags bytes after). */
-static const char *text_span(const char *p, const char *end)
+static inline const char *text_span(const char *p, const char *end)
 {
     const uint64_t ones = 0x0101010101010101u, highs = ones * 0x80;
     while (end - p >= 8) {
@@ -338,7 +338,7 @@ static const char *text_span(const char *p, const char *end)
 }
 
 /* The end of the run of K_WORD bytes at q. */
-static const char *word_run(const char *q, const char *end)
+static inline const char *word_run(const char *q, const char *end)
 {
     for (; end - q >= 4; q += 4) {
         if (!is_name_char(q[0]))
@@ -889,61 +889,62 @@ static dc_status kv_line(kv_parser *kp, uint32_t line, const char *p, size_t n, 
 }
 
 /* The common line, `name = value` with a plain value and a name that
- * cannot start a header, read in one scan.  False when the line is not
- * that (or is one to report): the general way reads it then.  Else *next
- * is the next line and *st what noting the fact gave. */
-static bool kv_plain(kv_parser *kp, uint32_t line, const char *s, const char *end,
-                     const char **next, dc_status *st)
+ * cannot start a header, read in one scan; as many such lines as follow
+ * one another from s, while the facts fit kp->facts and the limit.  Each
+ * is noted as kv_note would; any other line, or one that needs an error,
+ * is left to the general way.  Returns where that line starts (or end),
+ * counting the lines read in *line. */
+static const char *kv_plain(kv_parser *kp, const char *s, const char *end, uint32_t *line)
 {
-    const char *p = s;
-    while (is_blank(*p))
-        if (++p == end)
-            return false;
-    if (!has_class(*p, K_PLAIN))
-        return false;
-    const char *q = word_run(p + 1, end);
-    while (q < end && *q == '.') {
-        if (++q == end || !is_name_start(*q))
-            return false;
-        q = word_run(q + 1, end);
+    kv_fact *facts = kp->facts;
+    uint32_t n = kp->n, room = kp->cap < DC_MAX_FACTS ? kp->cap : DC_MAX_FACTS;
+    const char *next = s;
+    for (; s < end && n < room; s = next) {
+        const char *p = s;
+        while (is_blank(*p))
+            if (++p == end)
+                goto out;
+        if (!has_class(*p, K_PLAIN))
+            break;
+        const char *q = word_run(p + 1, end);
+        while (q < end && *q == '.') {
+            if (++q == end || !is_name_start(*q))
+                goto out;
+            q = word_run(q + 1, end);
+        }
+        size_t name_len = (size_t)(q - p);
+        while (q < end && is_blank(*q))
+            q++;
+        if (q == end || *q != '=' || name_len > DC_MAX_NAME)
+            break;
+        const char *v = q + 1, *e = end;
+        while (v < end && is_blank(*v))
+            v++;
+        next = end;
+        if (v < end) {
+            if (*v == '"')
+                break;
+            e = text_span(v, end);
+            if (e == end)
+                next = end;
+            else if (*e == '\n')
+                next = e + 1;
+            else if (*e == '\r' && e + 1 < end && e[1] == '\n')
+                next = e + 2;
+            else
+                break;
+            if (e > v)
+                while (is_blank(e[-1]))     /* *v is not a blank: it stops there */
+                    e--;
+        }
+        if ((size_t)(e - v) > DC_MAX_VALUE)
+            break;
+        facts[n++] = (kv_fact){ p, v, (uint32_t)name_len, (uint32_t)(e - v) };
+        ++*line;
     }
-    size_t name_len = (size_t)(q - p);
-    while (q < end && is_blank(*q))
-        q++;
-    if (q == end || *q != '=' || name_len > DC_MAX_NAME)
-        return false;
-    const char *v = q + 1, *e;
-    while (v < end && is_blank(*v))
-        v++;
-    if (v == end) {
-        e = *next = end;
-    } else {
-        if (*v == '"')
-            return false;
-        e = text_span(v, end);
-        if (e == end)
-            *next = end;
-        else if (*e == '\n')
-            *next = e + 1;
-        else if (*e == '\r' && e + 1 < end && e[1] == '\n')
-            *next = e + 2;
-        else
-            return false;
-        if (e > v)
-            while (is_blank(e[-1]))     /* *v is not a blank: it stops there */
-                e--;
-    }
-    size_t value_len = (size_t)(e - v);
-    if (value_len > DC_MAX_VALUE)
-        return false;
-    if (kp->n < kp->cap && kp->n < DC_MAX_FACTS) {
-        /* kv_note's common case */
-        kp->facts[kp->n++] = (kv_fact){ p, v, (uint32_t)name_len, (uint32_t)value_len };
-        *st = DC_OK;
-    } else {
-        *st = kv_note(kp, line, p, name_len, v, value_len, &kp->pending_err);
-    }
-    return true;
+out:
+    kp->n = n;
+    return s;
 }
 
 /* Read the whole text once.  Returns a bad byte's error (the first: every
@@ -957,12 +958,14 @@ static dc_status kv_pass(kv_parser *kp, dc_error *err)
     uint32_t line = 0;
     bool any_fact = false;
     for (const char *s = kp->text; s < end; s = next) {
-        line++;
-        if (!kp->selfdesc && kp->pending == DC_OK &&
-            kv_plain(kp, line, s, end, &next, &kp->pending)) {
-            any_fact = true;
-            continue;
+        if (!kp->selfdesc && kp->pending == DC_OK) {
+            uint32_t noted = kp->n;
+            s = kv_plain(kp, s, end, &line);
+            any_fact |= kp->n > noted;
+            if (s == end)
+                break;
         }
+        line++;
         const char *e = line_end(s, end, &next);
         if (!e)
             return bytes_error(file, line, (size_t)(next - s) + 1, *next, err);

@@ -188,7 +188,8 @@ bool prepare_plan(dc_policy *pol)
     pol->prep_tmpls = (prep_tmpl *)(pol->slots_by_name + nslots + 1);
     for (uint32_t s = 0; s < nslots; s++) {
         dstr name = prog_str(p, p->slots[s].name);
-        pol->slots_by_name[s] = (prep_slot){ name.p, name.len, s };
+        pol->slots_by_name[s] = (prep_slot){ name.p, name.len, s,
+                                             (p->slots[s].types & (1u << VT_SET)) != 0 };
     }
     qsort(pol->slots_by_name, nslots, sizeof(prep_slot), slot_cmp);
     for (uint32_t k = 0; k < ntmpls; k++)
@@ -230,35 +231,39 @@ bool prepare_plan(dc_policy *pol)
 
 /* ------------------------------------------------------------- prepare */
 
-/* Parse one fact to every type the policy reads it as. */
-static void parse_fact(const program *p, uint32_t s, pfact *x, dstr *items, uint32_t cap,
-                       uint32_t *used)
+/* Parse one fact as type ty (not a set) into its field of x. */
+static void parse_one(vtype ty, pfact *x)
 {
-    unsigned types = p->slots[s].types & ~(1u << VT_STRING) & ((1u << VT_COUNT) - 1);
     value v;
-    x->ok = 1u << VT_STRING;
-    for (int ty = VT_INT; types >> ty; ty++) {
-        if (!(types & (1u << ty)))
-            continue;
-        if (ty == VT_SET) {
-            uint32_t n;
-            if (set_parse(x->raw.p, x->raw.len, items + *used, cap - *used, &n)) {
-                x->set = (vset){ items + *used, n };
-                *used += n;
-                x->ok |= 1u << VT_SET;
-            }
-            continue;
-        }
-        if (!value_parse((vtype)ty, x->raw.p, x->raw.len, &v))
-            continue;
-        x->ok |= (uint8_t)(1u << ty);
-        switch (ty) {
-        case VT_INT: x->i = v.as.i; break;
-        case VT_HEX: x->u = v.as.u; break;
-        case VT_BOOL: x->b = v.as.b; break;
-        case VT_SEMVER: x->v = v.as.v; break;
-        default: break;
-        }
+    if (!value_parse(ty, x->raw.p, x->raw.len, &v))
+        return;
+    x->ok |= (uint8_t)(1u << ty);
+    switch (ty) {
+    case VT_INT: x->i = v.as.i; break;
+    case VT_HEX: x->u = v.as.u; break;
+    case VT_BOOL: x->b = v.as.b; break;
+    case VT_SEMVER: x->v = v.as.v; break;
+    default: break;
+    }
+}
+
+/* Parse one fact to the types of `types` (no string: its text is it). */
+static void parse_fact(unsigned types, pfact *x, dstr *items, uint32_t cap, uint32_t *used)
+{
+    if (types & (1u << VT_INT))
+        parse_one(VT_INT, x);
+    if (types & (1u << VT_HEX))
+        parse_one(VT_HEX, x);
+    if (types & (1u << VT_BOOL))
+        parse_one(VT_BOOL, x);
+    if (types & (1u << VT_SEMVER))
+        parse_one(VT_SEMVER, x);
+    uint32_t n;
+    if ((types & (1u << VT_SET)) &&
+        set_parse(x->raw.p, x->raw.len, items + *used, cap - *used, &n)) {
+        x->set = (vset){ items + *used, n };
+        *used += n;
+        x->ok |= 1u << VT_SET;
     }
 }
 
@@ -398,7 +403,7 @@ static void find_slots(const dc_policy *pol, const dc_facts *facts, const fact *
         }
         found[ps->slot] = x;
         *text += x->value_len + 1;
-        if (pol->prog.slots[ps->slot].types & (1u << VT_SET))
+        if (ps->set)
             *items += set_count(x->value, x->value_len);
     }
 }
@@ -429,29 +434,28 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     }
     dc_prepared *d = (dc_prepared *)block;
-    memset(d, 0, sizeof *d);
-    d->alloc = a;
-    d->policy = pol;
-    d->nslots = p->nslots;
-    d->slots = (pfact *)(block + off_slots);
-    d->pm = p->ntmpls ? (pmatch *)(d->slots + p->nslots) : NULL;
-    d->npm = p->ntmpls;
-    d->binds = (pbind *)(block + off_slots + at->slots);
-    d->items = (dstr *)(block + off_slots + at->items);
-    d->text = block + at->text;
-    memset(d->slots, 0, p->nslots * sizeof *d->slots);
+    pfact *slots = (pfact *)(block + off_slots);
+    *d = (dc_prepared){ .policy = pol, .nslots = p->nslots, .slots = slots,
+                        .pm = p->ntmpls ? (pmatch *)(slots + p->nslots) : NULL,
+                        .binds = (pbind *)(block + off_slots + at->slots), .npm = p->ntmpls,
+                        .text = block + at->text, .items = (dstr *)(block + off_slots + at->items),
+                        .alloc = a };
+    memset(slots, 0, p->nslots * sizeof *slots);
     char *t = d->text;
     uint32_t used = 0;
     for (uint32_t s = 0; s < p->nslots; s++) {
-        pfact *x = &d->slots[s];
         const fact *fa = found[s];
         if (!fa)
             continue;
+        pfact *x = &slots[s];
         memcpy(t, fa->value, fa->value_len + 1);
         x->present = true;
         x->raw = (dstr){ t, fa->value_len };
+        x->ok = 1u << VT_STRING;
         t += fa->value_len + 1;
-        parse_fact(p, s, x, d->items, (uint32_t)items, &used);
+        unsigned types = p->slots[s].types & ~(1u << VT_STRING) & ((1u << VT_COUNT) - 1);
+        if (types)
+            parse_fact(types, x, d->items, (uint32_t)items, &used);
     }
     if (found != small)
         mem_free(a, found);

@@ -188,6 +188,7 @@ void program_free(program *p);
 typedef struct prep_slot {
     const char *name;   /* into the program's pool */
     uint32_t len, slot;
+    bool set;           /* read as a set: its items need room */
 } prep_slot;
 
 /* A template as dc_prepare matches it. */
