@@ -346,8 +346,8 @@ static void run_self(const dc_policy *pol, dc_prepared *d, value *R, void *out)
 {
     const program *p = &pol->prog;
     const pblock *self = &p->blocks[0];
-    const var *vars = &p->vars[self->first_var];
     uint32_t n = self->nvars;
+    const var *vars = n ? &p->vars[self->first_var] : NULL;
     bool copy = pol->self_in_order && n <= p->nregs;    /* R[0 .. n) is theirs */
     /* its variables are cleared for a SELF that fails before binding them */
     if (copy)
@@ -391,7 +391,7 @@ static void run_self(const dc_policy *pol, dc_prepared *d, value *R, void *out)
 static void find_slots(const dc_policy *pol, const dc_facts *facts, const fact **found,
                        size_t *text, size_t *items)
 {
-    const fact *x = facts->items, *end = x + facts->n;
+    const fact *x = facts->items, *end = facts->n ? x + facts->n : x;
     for (uint32_t k = 0; k < pol->prog.nslots; k++) {
         const prep_slot *ps = &pol->slots_by_name[k];
         int c = 1;
