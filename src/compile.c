@@ -609,6 +609,8 @@ dc_status policy_finish(dc_policy *pol, dc_error *err)
             if (!pol->block_names[i])
                 return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
         }
+    if (!prepare_plan(pol))
+        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     return DC_OK;
 }
 
@@ -761,6 +763,7 @@ void dc_policy_free(dc_policy *pol)
     mem_free(a, pol->block_names);
     mem_free(a, pol->name);
     mem_free(a, pol->file);
+    mem_free(a, pol->slots_by_name);
     program_free(&pol->prog);
     mem_free(a, pol);
 }

@@ -9,21 +9,42 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "devcompat.h"
 
 typedef struct fact {
-    char *name;         /* owned, NUL-terminated; one allocation holds both */
-    char *value;        /* NUL-terminated, already trimmed; points into name's block */
+    char *name;         /* NUL-terminated; one allocation holds both (below) */
+    char *value;        /* NUL-terminated, already trimmed; follows name */
     uint32_t name_len;
     uint32_t value_len;
 } fact;
 
+/* A parsed text's facts live in the dc_facts' own allocation: the header,
+ * then `items` (items_inline), then a copy of the text (`strings`) that
+ * their names and values point into.  Facts added one by one (dc_facts_add,
+ * the other readers) are each one allocation, "name\0value\0", and the
+ * array grows apart once one is added. */
 struct dc_facts {
     const dc_alloc *alloc;
     fact *items;        /* sorted by name (strcmp) */
     uint32_t n, cap;
+    uint32_t nshared;   /* facts whose strings are in `strings` */
+    bool items_inline;  /* items is part of this allocation */
+    const char *strings;    /* [strings, strings + strings_len) */
+    size_t strings_len;
 };
+
+/* The order of facts by name: strcmp's, for names that may hold any byte. */
+static inline int facts_name_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    if (an && bn && a[0] != b[0])
+        return (unsigned char)a[0] < (unsigned char)b[0] ? -1 : 1;
+    int c = memcmp(a, b, an < bn ? an : bn);
+    if (c)
+        return c;
+    return an < bn ? -1 : an > bn ? 1 : 0;
+}
 
 /* Binary search: the fact named [name, name+len), or NULL. */
 const fact *facts_find(const dc_facts *f, const char *name, size_t len);

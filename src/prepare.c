@@ -1,133 +1,19 @@
 /* prepare.c -- facts prepared for one policy: names resolved to slots once,
  * values parsed once to every type the policy reads them as, templates
  * that depend on their fact alone matched once, and SELF run once (SPEC 3).
- * A prepared device is one allocation. */
+ * A prepared device is one allocation.
+ *
+ * What does not depend on the facts (which templates can be matched, on
+ * which slot, whether SELF can run, the slots in name order) is worked out
+ * once per policy: prepare_plan, called by policy_finish. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "facts.h"
 #include "limits.h"
 #include "vm.h"
 
-/* *total += n * size, 8-aligned; false on overflow. */
-static bool add_size(size_t *total, size_t n, size_t size)
-{
-    if (size && n > (SIZE_MAX - *total - 8) / size)
-        return false;
-    *total += (n * size + 7) & ~(size_t)7;
-    return true;
-}
-
-/* Parse one fact to every type the policy reads it as. */
-static void parse_fact(const program *p, uint32_t s, pfact *x, dstr *items, uint32_t cap,
-                       uint32_t *used)
-{
-    uint8_t types = p->slots[s].types | (1u << VT_STRING);
-    value v;
-    for (int ty = VT_INT; ty < VT_COUNT; ty++) {
-        if (!(types & (1u << ty)))
-            continue;
-        if (ty == VT_SET) {
-            uint32_t n;
-            if (set_parse(x->raw.p, x->raw.len, items + *used, cap - *used, &n)) {
-                x->set = (vset){ items + *used, n };
-                *used += n;
-                x->ok |= 1u << VT_SET;
-            }
-            continue;
-        }
-        if (ty == VT_STRING) {
-            x->ok |= 1u << VT_STRING;
-            continue;
-        }
-        if (!value_parse((vtype)ty, x->raw.p, x->raw.len, &v))
-            continue;
-        x->ok |= (uint8_t)(1u << ty);
-        switch (ty) {
-        case VT_INT: x->i = v.as.i; break;
-        case VT_HEX: x->u = v.as.u; break;
-        case VT_BOOL: x->b = v.as.b; break;
-        case VT_SEMVER: x->v = v.as.v; break;
-        default: break;
-        }
-    }
-}
-
-/* Registers for running templates and SELF while preparing: on the stack
- * when the program has few. */
-typedef struct scratch_regs {
-    value small[64];
-    value *R;
-} scratch_regs;
-
-static bool regs_get(const dc_alloc *a, const program *p, scratch_regs *sr)
-{
-    sr->R = p->nregs <= 64 ? sr->small : mem_array(a, p->nregs, sizeof *sr->R);
-    return sr->R != NULL;
-}
-
-static void regs_put(const dc_alloc *a, scratch_regs *sr)
-{
-    if (sr->R != sr->small)
-        mem_free(a, sr->R);
-}
-
-/* The number of bindings pre-matched templates may need. */
-static size_t prematch_binds(const program *p)
-{
-    size_t n = 0;
-    for (uint32_t k = 0; k < p->ntmpls; k++)
-        if (vm_prematchable(p, &p->tmpls[k]))
-            for (uint32_t j = 0; j < p->tmpls[k].n; j++)
-                n += p->tparts[p->tmpls[k].first + j].kind == TP_DECL;
-    return n;
-}
-
-/* Match every template that depends on its fact only (vm_prematchable)
- * against this device's fact, once: checks copy the outcome and the
- * registers it wrote (result.c, vm.c). */
-static void prematch(const program *p, dc_prepared *d, value *R)
-{
-    for (uint32_t k = 0; k < p->ntmpls; k++)
-        d->pm[k] = (pmatch){ PM_LIVE, 0, UINT16_MAX, 0 };
-    /* the slot each template is matched on */
-    for (uint32_t pc = 0; pc < p->ncode; pc++) {
-        const insn *i = &p->code[pc];
-        if ((i->op == I_MATCH || i->op == I_NMATCH) && i->b < p->ntmpls && i->a < p->nslots)
-            d->pm[i->b].slot = i->a;
-    }
-    uint32_t used = 0;
-    for (uint32_t k = 0; k < p->ntmpls; k++) {
-        const tmpl *t = &p->tmpls[k];
-        pmatch *pm = &d->pm[k];
-        if (pm->slot >= p->nslots || !d->slots[pm->slot].present || !vm_prematchable(p, t))
-            continue;
-        bool regs_ok = true;
-        for (uint32_t j = 0; j < t->n; j++) {
-            const tpart *tp = &p->tparts[t->first + j];
-            if (tp->kind != TP_DECL)
-                continue;
-            if (tp->reg < p->nregs)
-                R[tp->reg].type = VT_NONE;
-            else
-                regs_ok = false;
-        }
-        if (!regs_ok)
-            continue;
-        const pfact *x = &d->slots[pm->slot];
-        pm->result = (int8_t)vm_prematch(p, t, x->raw.p, x->raw.len, R);
-        pm->first = used;
-        /* the registers it wrote, matched or not (a failed match may have
-         * bound its first placeholders): a check writes the same */
-        for (uint32_t j = 0; j < t->n; j++) {
-            const tpart *tp = &p->tparts[t->first + j];
-            if (tp->kind != TP_DECL || R[tp->reg].type == VT_NONE)
-                continue;
-            d->binds[used++] = (pbind){ tp->reg, R[tp->reg] };
-            pm->nbinds++;
-            R[tp->reg].type = VT_NONE;
-        }
-    }
-}
+/* ---------------------------------------------------------------- plan */
 
 /* Can SELF run when facts are prepared?  It must read no source fact (the
  * verifier already makes every register it reads one it wrote) and parse no
@@ -163,37 +49,363 @@ static bool self_in_order(const program *p)
     return true;
 }
 
-/* Run SELF on these facts as a target would, once, and keep its outcome and
- * its variables' values for every check (result.c): into regs (in_order)
- * or binds, and *fail. */
-static void run_self(const dc_policy *pol, dc_prepared *d, value *R, value *regs, pbind *binds,
-                     vm_fail *fail)
+static int slot_cmp(const void *a, const void *b)
+{
+    const prep_slot *x = a, *y = b;
+    int c = facts_name_cmp(x->name, x->len, y->name, y->len);
+    return c ? c : (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+static bool dstr_same(dstr a, dstr b)
+{
+    return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
+}
+
+/* Do constraint tables x and y hold the same values (ct_test)? */
+static bool ctables_alike(const program *p, int32_t x, int32_t y)
+{
+    if (x == y)
+        return true;
+    if (x < 0 || y < 0 || (uint32_t)x >= p->nctables || (uint32_t)y >= p->nctables)
+        return false;
+    const ctable *a = &p->ctables[x], *b = &p->ctables[y];
+    if (a->kind != b->kind || a->n != b->n || a->small != b->small || a->bitmap != b->bitmap ||
+        !dstr_same(prog_str(p, a->text), prog_str(p, b->text)))
+        return false;
+    switch (a->kind) {
+    case CT_INT:
+    case CT_HEX:
+        for (uint32_t i = 0; i < a->n; i++)
+            if (p->ranges[a->first + i].lo != p->ranges[b->first + i].lo ||
+                p->ranges[a->first + i].hi != p->ranges[b->first + i].hi)
+                return false;
+        return true;
+    case CT_STRING:
+    case CT_SET:
+        for (uint32_t i = 0; i < a->n; i++)
+            if (!dstr_same(p->strs[a->first + i], p->strs[b->first + i]))
+                return false;
+        return true;
+    case CT_SEMVER:
+        for (uint32_t i = 0; i < a->n; i++) {
+            const svset *u = &p->svsets[a->first + i], *w = &p->svsets[b->first + i];
+            if (u->n != w->n)
+                return false;
+            for (uint32_t k = 0; k < u->n; k++) {
+                const sv_comparator *c = &p->cmps[u->first + k], *d = &p->cmps[w->first + k];
+                if (c->op != d->op || c->v.major != d->v.major || c->v.minor != d->v.minor ||
+                    c->v.patch != d->v.patch || !dstr_same(c->v.pre, d->v.pre))
+                    return false;
+            }
+        }
+        return true;
+    case CT_BOOL:
+        return a->first == b->first;
+    default:
+        return false;
+    }
+}
+
+/* Does template t write each of its registers from one declaration? */
+static bool decls_apart(const program *p, const tmpl *t)
+{
+    const tpart *parts = &p->tparts[t->first];
+    for (uint32_t j = 0; j < t->n; j++)
+        for (uint32_t k = j + 1; parts[j].kind == TP_DECL && k < t->n; k++)
+            if (parts[k].kind == TP_DECL && parts[k].reg == parts[j].reg)
+                return false;
+    return true;
+}
+
+/* Do templates a and b match any text alike, writing the same values in
+ * their declarations' registers (SELF's and a COMPATIBLE block's templates
+ * of one field often are)?  Then one match serves both. */
+static bool tmpls_alike(const program *p, const tmpl *a, const tmpl *b)
+{
+    if (a->n != b->n || !decls_apart(p, a) || !decls_apart(p, b))
+        return false;
+    for (uint32_t j = 0; j < a->n; j++) {
+        const tpart *x = &p->tparts[a->first + j], *y = &p->tparts[b->first + j];
+        if (x->kind != y->kind || x->type != y->type ||
+            !dstr_same(prog_str(p, x->lit), prog_str(p, y->lit)) ||
+            !ctables_alike(p, x->ctable, y->ctable))
+            return false;
+    }
+    return true;
+}
+
+/* *total += n * size, 8-aligned; false on overflow. */
+static bool add_size(size_t *total, size_t n, size_t size)
+{
+    if (size && n > (SIZE_MAX - *total - 8) / size)
+        return false;
+    *total += (n * size + 7) & ~(size_t)7;
+    return true;
+}
+
+/* The layout of a prepared device: first what a check reads of a target
+ * (the header, SELF's outcome, the text its values point into), then what
+ * it reads of a source (the slots, the template outcomes and bindings),
+ * then the sets' items. */
+static void plan_layout(dc_policy *pol)
+{
+    const program *p = &pol->prog;
+    prep_layout *at = &pol->prep_at;
+    size_t nself = pol->self_alone ? p->blocks[0].nvars : 0;
+    size_t self_size = 0;
+    bool ok = add_size(&self_size, nself, pol->self_in_order ? sizeof(value) : sizeof(pbind));
+    if (pol->self_alone && self_size < sizeof(vm_fail))
+        self_size = sizeof(vm_fail);    /* a failure takes the values' place */
+    at->self = 0;
+    ok = ok && add_size(&at->self, 1, sizeof(dc_prepared));
+    at->text = at->self;
+    ok = ok && add_size(&at->text, 1, self_size);
+    at->slots = 0;
+    ok = ok && add_size(&at->slots, p->nslots, sizeof(pfact)) &&
+         add_size(&at->slots, p->ntmpls, sizeof(pmatch));
+    at->binds = at->slots;
+    ok = ok && add_size(&at->binds, pol->prep_binds, sizeof(pbind));
+    at->items = at->binds;
+    /* room for the text and the items: per slot at most a value and its
+     * NUL, and an item per byte of it */
+    size_t most = (DC_MAX_VALUE + 1) * (1 + sizeof(dstr));
+    at->fits = ok && at->items <= SIZE_MAX - at->text - 8 &&
+               p->nslots <= (SIZE_MAX - at->text - at->items - 8) / most;
+}
+
+bool prepare_plan(dc_policy *pol)
+{
+    const program *p = &pol->prog;
+    size_t nslots = p->nslots, ntmpls = p->ntmpls;
+    /* one allocation: the slots, then the templates */
+    if (nslots > (SIZE_MAX - ntmpls * sizeof(prep_tmpl)) / sizeof(prep_slot) - 1)
+        return false;
+    mem_free(pol->alloc, pol->slots_by_name);
+    pol->slots_by_name = mem_alloc(pol->alloc, (nslots + 1) * sizeof(prep_slot) +
+                                               ntmpls * sizeof(prep_tmpl));
+    if (!pol->slots_by_name)
+        return false;
+    pol->prep_tmpls = (prep_tmpl *)(pol->slots_by_name + nslots + 1);
+    for (uint32_t s = 0; s < nslots; s++) {
+        dstr name = prog_str(p, p->slots[s].name);
+        pol->slots_by_name[s] = (prep_slot){ name.p, name.len, s,
+                                             (p->slots[s].types & (1u << VT_SET)) != 0 };
+    }
+    qsort(pol->slots_by_name, nslots, sizeof(prep_slot), slot_cmp);
+    for (uint32_t k = 0; k < ntmpls; k++)
+        pol->prep_tmpls[k] = (prep_tmpl){ UINT16_MAX, UINT16_MAX, false };
+    /* the slot each template is matched on */
+    for (uint32_t pc = 0; pc < p->ncode; pc++) {
+        const insn *i = &p->code[pc];
+        if ((i->op == I_MATCH || i->op == I_NMATCH) && i->b < ntmpls && i->a < nslots)
+            pol->prep_tmpls[i->b].slot = i->a;
+    }
+    /* which can be matched beforehand, and the bindings they may need */
+    pol->prep_binds = 0;
+    for (uint32_t k = 0; k < ntmpls; k++) {
+        const tmpl *t = &p->tmpls[k];
+        if (!vm_prematchable(p, t))
+            continue;
+        bool regs_ok = true;
+        for (uint32_t j = 0; j < t->n; j++) {
+            const tpart *tp = &p->tparts[t->first + j];
+            if (tp->kind == TP_DECL) {
+                pol->prep_binds++;
+                regs_ok = regs_ok && tp->reg < p->nregs;
+            }
+        }
+        prep_tmpl *pt = &pol->prep_tmpls[k];
+        pt->prematch = regs_ok && pt->slot < nslots;
+        for (uint32_t e = 0; pt->prematch && e < k && e < UINT16_MAX; e++)
+            if (pol->prep_tmpls[e].prematch && pol->prep_tmpls[e].alike == UINT16_MAX &&
+                pol->prep_tmpls[e].slot == pt->slot && tmpls_alike(p, &p->tmpls[e], t)) {
+                pt->alike = (uint16_t)e;
+                break;
+            }
+    }
+    pol->self_alone = self_alone(p);
+    pol->self_in_order = pol->self_alone && self_in_order(p);
+    plan_layout(pol);
+    return true;
+}
+
+/* ------------------------------------------------------------- prepare */
+
+/* Parse one fact as type ty (not a set) into its field of x. */
+static void parse_one(vtype ty, pfact *x)
+{
+    value v;
+    if (!value_parse(ty, x->raw.p, x->raw.len, &v))
+        return;
+    x->ok |= (uint8_t)(1u << ty);
+    switch (ty) {
+    case VT_INT: x->i = v.as.i; break;
+    case VT_HEX: x->u = v.as.u; break;
+    case VT_BOOL: x->b = v.as.b; break;
+    case VT_SEMVER: x->v = v.as.v; break;
+    default: break;
+    }
+}
+
+/* Parse one fact to the types of `types` (no string: its text is it). */
+static void parse_fact(unsigned types, pfact *x, dstr *items, uint32_t cap, uint32_t *used)
+{
+    if (types & (1u << VT_INT))
+        parse_one(VT_INT, x);
+    if (types & (1u << VT_HEX))
+        parse_one(VT_HEX, x);
+    if (types & (1u << VT_BOOL))
+        parse_one(VT_BOOL, x);
+    if (types & (1u << VT_SEMVER))
+        parse_one(VT_SEMVER, x);
+    uint32_t n;
+    if ((types & (1u << VT_SET)) &&
+        set_parse(x->raw.p, x->raw.len, items + *used, cap - *used, &n)) {
+        x->set = (vset){ items + *used, n };
+        *used += n;
+        x->ok |= 1u << VT_SET;
+    }
+}
+
+/* Registers for running templates and SELF while preparing: on the stack
+ * when the program has few. */
+typedef struct scratch_regs {
+    value small[64];
+    value *R;
+} scratch_regs;
+
+static bool regs_get(const dc_alloc *a, const program *p, scratch_regs *sr)
+{
+    sr->R = p->nregs <= 64 ? sr->small : mem_array(a, p->nregs, sizeof *sr->R);
+    return sr->R != NULL;
+}
+
+static void regs_put(const dc_alloc *a, scratch_regs *sr)
+{
+    if (sr->R != sr->small)
+        mem_free(a, sr->R);
+}
+
+/* Match every template the plan says can be (vm_prematchable) against this
+ * device's fact, once: checks copy the outcome and the registers it wrote
+ * (result.c, vm.c). */
+static void prematch(const dc_policy *pol, dc_prepared *d, value *R)
+{
+    const program *p = &pol->prog;
+    uint32_t used = 0;
+    for (uint32_t k = 0; k < p->ntmpls; k++) {
+        const prep_tmpl *pt = &pol->prep_tmpls[k];
+        pmatch *pm = &d->pm[k];
+        *pm = (pmatch){ PM_LIVE, 0, pt->slot, 0 };
+        if (!pt->prematch || !d->slots[pt->slot].present)
+            continue;
+        const tmpl *t = &p->tmpls[k];
+        const tpart *parts = &p->tparts[t->first];
+        if (pt->alike != UINT16_MAX) {
+            /* its outcome, its values in this template's registers */
+            const pmatch *src = &d->pm[pt->alike];
+            const tpart *from = &p->tparts[p->tmpls[pt->alike].first];
+            pm->result = src->result;
+            pm->first = used;
+            for (uint32_t b = 0; b < src->nbinds; b++) {
+                const pbind *x = &d->binds[src->first + b];
+                uint32_t j = 0;
+                while (from[j].kind != TP_DECL || from[j].reg != x->reg)
+                    j++;
+                d->binds[used++] = (pbind){ parts[j].reg, x->v };
+                pm->nbinds++;
+            }
+            continue;
+        }
+        for (uint32_t j = 0; j < t->n; j++)
+            if (parts[j].kind == TP_DECL)
+                R[parts[j].reg].type = VT_NONE;
+        const pfact *x = &d->slots[pt->slot];
+        pm->result = (int8_t)vm_prematch(p, t, x->raw.p, x->raw.len, R);
+        pm->first = used;
+        /* the registers it wrote, matched or not (a failed match may have
+         * bound its first placeholders): a check writes the same */
+        for (uint32_t j = 0; j < t->n; j++) {
+            if (parts[j].kind != TP_DECL || R[parts[j].reg].type == VT_NONE)
+                continue;
+            d->binds[used++] = (pbind){ parts[j].reg, R[parts[j].reg] };
+            pm->nbinds++;
+            R[parts[j].reg].type = VT_NONE;
+        }
+    }
+}
+
+/* A SELF that held: no failure to tell. */
+static const vm_fail no_fail;
+
+/* Run SELF on these facts as a target would, once, and keep its outcome for
+ * every check (result.c): its variables' values at `out` (registers 0, 1,
+ * ... when in order, else bindings), or, when it failed, why: a check then
+ * reads nothing else of SELF, so the failure takes the values' place. */
+static void run_self(const dc_policy *pol, dc_prepared *d, value *R, void *out)
 {
     const program *p = &pol->prog;
     const pblock *self = &p->blocks[0];
+    uint32_t n = self->nvars;
+    const var *vars = n ? &p->vars[self->first_var] : NULL;
+    bool copy = pol->self_in_order && n <= p->nregs;    /* R[0 .. n) is theirs */
     /* its variables are cleared for a SELF that fails before binding them */
-    for (uint32_t k = 0; k < self->nvars; k++)
-        if (p->vars[self->first_var + k].reg < p->nregs)
-            R[p->vars[self->first_var + k].reg] = (value){ 0 };
+    if (copy)
+        memset(R, 0, n * sizeof *R);
+    else
+        for (uint32_t k = 0; k < n; k++)
+            if (vars[k].reg < p->nregs)
+                R[vars[k].reg] = (value){ 0 };
     dc_result r;
     memset(&r, 0, sizeof r);
     r.policy = pol;
     r.regs = R;
     r.nregs = p->nregs;
-    memset(fail, 0, sizeof *fail);
-    d->self_holds = vm_run_block(p, 0, d, d, &r, fail);
-    for (uint32_t k = 0; k < self->nvars; k++) {
-        const var *v = &p->vars[self->first_var + k];
-        value x = v->reg < p->nregs ? R[v->reg] : (value){ 0 };
-        if (regs)
-            regs[k] = x;
-        else
-            binds[k] = (pbind){ v->reg, x };
-    }
-    d->self_regs = regs;
-    d->self_binds = regs ? NULL : binds;
-    d->self_fail = fail;
+    vm_fail fail;
+    memset(&fail, 0, sizeof fail);
+    d->self_holds = vm_run_block(p, 0, d, d, &r, &fail);
     d->self_ready = true;
+    d->self_regs = pol->self_in_order ? out : NULL;
+    d->self_binds = pol->self_in_order ? NULL : out;
+    if (!d->self_holds) {
+        d->self_fail = memcpy(out, &fail, sizeof fail);
+        return;
+    }
+    d->self_fail = &no_fail;
+    if (copy) {
+        memcpy(out, R, n * sizeof *R);
+        return;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        value x = vars[k].reg < p->nregs ? R[vars[k].reg] : (value){ 0 };
+        if (pol->self_in_order)
+            ((value *)out)[k] = x;
+        else
+            ((pbind *)out)[k] = (pbind){ vars[k].reg, x };
+    }
+}
+
+/* found[s] = the fact of slot s, or NULL: one walk of the facts and the
+ * slots, both sorted by name.  *text gets the bytes of their values with
+ * NULs, *items the items of those read as sets. */
+static void find_slots(const dc_policy *pol, const dc_facts *facts, const fact **found,
+                       size_t *text, size_t *items)
+{
+    const fact *x = facts->items, *end = facts->n ? x + facts->n : x;
+    for (uint32_t k = 0; k < pol->prog.nslots; k++) {
+        const prep_slot *ps = &pol->slots_by_name[k];
+        int c = 1;
+        while (x < end && (c = facts_name_cmp(x->name, x->name_len, ps->name, ps->len)) < 0)
+            x++;
+        if (c) {
+            found[ps->slot] = NULL;
+            continue;
+        }
+        found[ps->slot] = x;
+        *text += x->value_len + 1;
+        if (ps->set)
+            *items += set_count(x->value, x->value_len);
+    }
 }
 
 dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **out,
@@ -205,45 +417,16 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
         return dc_error_set(err, DC_ERR_INVALID, "dc_prepare: invalid argument");
     const program *p = &pol->prog;
     const dc_alloc *a = pol->alloc;
+    const prep_layout *at = &pol->prep_at;
     const fact *small[64], **found = small;
     if (p->nslots > 64 && !(found = mem_array(a, p->nslots, sizeof *found)))
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     /* sizes first: the whole device is one block */
     size_t text = 0, items = 0;
-    for (uint32_t s = 0; s < p->nslots; s++) {
-        dstr name = prog_str(p, p->slots[s].name);
-        found[s] = facts_find(facts, name.p, name.len);
-        if (found[s]) {
-            text += found[s]->value_len + 1;
-            if (p->slots[s].types & (1u << VT_SET))
-                items += set_count(found[s]->value, found[s]->value_len);
-        }
-    }
-    bool self = self_alone(p), in_order = self && self_in_order(p);
-    size_t nself = self ? p->blocks[0].nvars : 0, nbinds = prematch_binds(p);
-    /* the layout: first what a check reads of a target (the header, SELF's
-     * values, the text they point into), then what it reads of a source */
-    size_t total = 0, off_sregs, off_slots, off_pm, off_binds, off_sbinds, off_fail, off_items,
-           off_text;
-    bool ok = add_size(&total, 1, sizeof(dc_prepared));
-    off_sregs = total;
-    ok = ok && add_size(&total, in_order ? nself : 0, sizeof(value));
-    off_text = total;
-    ok = ok && add_size(&total, text, 1);
-    off_slots = total;
-    ok = ok && add_size(&total, p->nslots, sizeof(pfact));
-    off_pm = total;
-    ok = ok && add_size(&total, p->ntmpls, sizeof(pmatch));
-    off_binds = total;
-    ok = ok && add_size(&total, nbinds, sizeof(pbind));
-    off_sbinds = total;
-    ok = ok && add_size(&total, in_order ? 0 : nself, sizeof(pbind));
-    off_fail = total;
-    ok = ok && add_size(&total, self ? 1 : 0, sizeof(vm_fail));
-    off_items = total;
-    ok = ok && add_size(&total, items, sizeof(dstr));
-    char *block = ok ? mem_alloc(a, total) : NULL;
-    scratch_regs sr;    /* not cleared: 3 KiB, and only registers written are read */
+    find_slots(pol, facts, found, &text, &items);
+    size_t off_slots = at->text + ((text + 7) & ~(size_t)7);
+    char *block = at->fits ? mem_alloc(a, off_slots + at->items + items * sizeof(dstr)) : NULL;
+    scratch_regs sr;    /* not cleared: only registers written are read */
     if (!block || !regs_get(a, p, &sr)) {
         mem_free(a, block);
         if (found != small)
@@ -251,38 +434,35 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     }
     dc_prepared *d = (dc_prepared *)block;
-    memset(d, 0, sizeof *d);
-    d->alloc = a;
-    d->policy = pol;
-    d->nslots = p->nslots;
-    d->slots = (pfact *)(block + off_slots);
-    d->pm = p->ntmpls ? (pmatch *)(block + off_pm) : NULL;
-    d->npm = p->ntmpls;
-    d->binds = (pbind *)(block + off_binds);
-    d->items = (dstr *)(block + off_items);
-    d->text = block + off_text;
-    memset(d->slots, 0, p->nslots * sizeof *d->slots);
+    pfact *slots = (pfact *)(block + off_slots);
+    *d = (dc_prepared){ .policy = pol, .nslots = p->nslots, .slots = slots,
+                        .pm = p->ntmpls ? (pmatch *)(slots + p->nslots) : NULL,
+                        .binds = (pbind *)(block + off_slots + at->slots), .npm = p->ntmpls,
+                        .text = block + at->text, .items = (dstr *)(block + off_slots + at->items),
+                        .alloc = a };
+    memset(slots, 0, p->nslots * sizeof *slots);
     char *t = d->text;
     uint32_t used = 0;
     for (uint32_t s = 0; s < p->nslots; s++) {
-        pfact *x = &d->slots[s];
         const fact *fa = found[s];
         if (!fa)
             continue;
-        memcpy(t, fa->value, fa->value_len);
-        t[fa->value_len] = '\0';
+        pfact *x = &slots[s];
+        memcpy(t, fa->value, fa->value_len + 1);
         x->present = true;
         x->raw = (dstr){ t, fa->value_len };
+        x->ok = 1u << VT_STRING;
         t += fa->value_len + 1;
-        parse_fact(p, s, x, d->items, (uint32_t)items, &used);
+        unsigned types = p->slots[s].types & ~(1u << VT_STRING) & ((1u << VT_COUNT) - 1);
+        if (types)
+            parse_fact(types, x, d->items, (uint32_t)items, &used);
     }
     if (found != small)
         mem_free(a, found);
     if (p->ntmpls)
-        prematch(p, d, sr.R);
-    if (self)
-        run_self(pol, d, sr.R, in_order ? (value *)(block + off_sregs) : NULL,
-                 (pbind *)(block + off_sbinds), (vm_fail *)(block + off_fail));
+        prematch(pol, d, sr.R);
+    if (pol->self_alone)
+        run_self(pol, d, sr.R, block + at->self);
     regs_put(a, &sr);
     *out = d;
     return DC_OK;

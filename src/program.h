@@ -213,15 +213,53 @@ static inline dstr prog_str(const program *p, pref r)
 bool program_link(program *p);
 void program_free(program *p);
 
+/* A slot by name, for dc_prepare's walk of the sorted facts. */
+typedef struct prep_slot {
+    const char *name;   /* into the program's pool */
+    uint32_t len, slot;
+    bool set;           /* read as a set: its items need room */
+} prep_slot;
+
+/* A template as dc_prepare matches it. */
+typedef struct prep_tmpl {
+    uint16_t slot;      /* the slot MATCH reads it on, or UINT16_MAX */
+    uint16_t alike;     /* an earlier template whose match serves (prepare.c), or UINT16_MAX */
+    bool prematch;      /* matched when facts are prepared (vm_prematchable) */
+} prep_tmpl;
+
+/* Where the parts of a prepared device go in its block that do not depend
+ * on the facts (prepare.c). */
+typedef struct prep_layout {
+    size_t self;        /* SELF's outcome: after the header */
+    size_t text;        /* the values' text: after SELF's outcome */
+    size_t slots;       /* the slots' bytes, then the template outcomes */
+    size_t binds;       /* then the pre-matched bindings, from the slots */
+    size_t items;       /* then every set's items, from the slots */
+    bool fits;          /* false when these overflow */
+} prep_layout;
+
 struct dc_policy {
     const dc_alloc *alloc;
     program prog;
     char *name;         /* NUL-terminated copies for the API */
     char *file;
     char **block_names;
+    /* What dc_prepare needs of the program whatever the facts: computed
+     * once (prepare_plan), one allocation at slots_by_name. */
+    prep_slot *slots_by_name;   /* every slot, sorted by name (facts' order) */
+    prep_tmpl *prep_tmpls;      /* one per template */
+    uint32_t prep_binds;        /* registers the pre-matched templates may write */
+    prep_layout prep_at;
+    bool self_alone;            /* SELF runs when facts are prepared */
+    bool self_in_order;         /* and its variables are registers 0, 1, ... */
 };
 
-/* Build the API strings of a policy from its program (compile.c). */
+/* Compute the prepare plan of a linked program (prepare.c); false when out
+ * of memory.  policy_finish calls it; dc_policy_free frees slots_by_name. */
+bool prepare_plan(dc_policy *pol);
+
+/* Build the API strings and the prepare plan of a policy from its program
+ * (compile.c). */
 dc_status policy_finish(dc_policy *pol, dc_error *err);
 
 /* The disassembler: the program as text (snprintf-style). */

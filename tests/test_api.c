@@ -422,3 +422,189 @@ Test(api, compile_failure_gives_diagnostics_and_no_policy)
     cr_assert_null(dc_diags_get(d, 2));
     dc_diags_free(d);
 }
+
+/* SELF binds one variable per field; each binding must be its fact. */
+static void expect_self_bindings(const dc_policy *p, const char *text, size_t n,
+                                 const char *const *values)
+{
+    dc_prepared *d = prepare(p, text);
+    dc_result *r = dc_result_new(p);
+    cr_assert_eq(dc_check(p, d, d, r), DC_OK);
+    cr_assert_eq(dc_result_verdict(r), DC_COMPATIBLE);
+    cr_assert_eq(dc_result_bindings(r), n);
+    for (size_t i = 0; i < n; i++) {
+        dc_binding b;
+        cr_assert(dc_result_binding(r, i, &b));
+        cr_assert_str_eq(b.text, values[i], "binding %zu", i);
+    }
+    dc_result_free(r);
+    dc_prepared_free(d);
+}
+
+/* The policy compiled, and saved and loaded back. */
+static void compiled_and_loaded(const char *text, dc_policy **compiled, dc_policy **loaded)
+{
+    *compiled = compile(NULL, text);
+    void *data;
+    size_t len;
+    dc_error err;
+    cr_assert_eq(dc_policy_save(*compiled, &data, &len, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_policy_load("p.cbc", data, len, loaded, &err), DC_OK, "%s", err.message);
+    dc_buffer_free(*compiled, data);
+}
+
+Test(api, prepare_finds_each_field_by_name)
+{
+    /* names that are prefixes of others, in no order; the facts have more */
+    const char *text = "SELF:\n    b = {v0:string}\n    a.b = {v1:string}\n    Z = {v2:string}\n"
+                       "    a = {v3:string}\n    _ = {v4:string}\n    a_ = {v5:string}\n"
+                       "    ab = {v6:string}\n    A = {v7:string}\n    a.a = {v8:string}\n"
+                       "COMPATIBLE:\n    a = {v3}\n";
+    const char *dev = "zz=0\nab=6\na.a=8\nb=0\nA=7\n_=4\na=3\nZ=2\naa=x\na.b=1\na_=5\nzzz=1\n";
+    static const char *const values[] = { "0", "1", "2", "3", "4", "5", "6", "7", "8" };
+    dc_policy *p[2];
+    compiled_and_loaded(text, &p[0], &p[1]);
+    for (int k = 0; k < 2; k++) {
+        expect_self_bindings(p[k], dev, 9, values);
+        /* a field missing: SELF fails on it */
+        dc_prepared *d = prepare(p[k], "zz=0\na.a=8\nb=0\nA=7\n_=4\na=3\nZ=2\na.b=1\na_=5\n");
+        dc_result *r = dc_result_new(p[k]);
+        cr_assert_eq(dc_check(p[k], d, d, r), DC_OK);
+        cr_assert_eq(dc_result_verdict(r), DC_TARGET_MISMATCH);
+        dc_reason rs;
+        cr_assert(dc_result_reason(r, 0, &rs));
+        cr_assert_str_eq(rs.field, "ab");
+        dc_result_free(r);
+        dc_prepared_free(d);
+        dc_policy_free(p[k]);
+    }
+}
+
+Test(api, prepare_more_fields_than_the_stack_holds)
+{
+    char text[8192], dev[4096];
+    const char *values[80];
+    char vbuf[80][8];
+    size_t o = (size_t)snprintf(text, sizeof text, "SELF:\n"), d = 0;
+    for (int i = 79; i >= 0; i--) {
+        o += (size_t)snprintf(text + o, sizeof text - o, "    f%02d = {v%02d:int}\n", i, i);
+        if (i % 7 != 3)
+            d += (size_t)snprintf(dev + d, sizeof dev - d, "f%02d=%d\n", i, i * 3);
+    }
+    snprintf(text + o, sizeof text - o, "COMPATIBLE:\n    f00 = {v00}\n");
+    for (int i = 0; i < 80; i++) {
+        snprintf(vbuf[i], sizeof vbuf[i], "%d", (79 - i) * 3);
+        values[i] = vbuf[i];
+    }
+    dc_policy *p[2];
+    compiled_and_loaded(text, &p[0], &p[1]);
+    for (int k = 0; k < 2; k++) {
+        /* every field but those i % 7 == 3: SELF fails on f73, the first */
+        dc_prepared *pd = prepare(p[k], dev);
+        dc_result *r = dc_result_new(p[k]);
+        cr_assert_eq(dc_check(p[k], pd, pd, r), DC_OK);
+        cr_assert_eq(dc_result_verdict(r), DC_TARGET_MISMATCH);
+        dc_reason rs;
+        cr_assert(dc_result_reason(r, 0, &rs));
+        cr_assert_str_eq(rs.field, "f73");
+        dc_result_free(r);
+        dc_prepared_free(pd);
+        /* all of them */
+        d = 0;
+        for (int i = 0; i < 80; i++)
+            d += (size_t)snprintf(dev + d, sizeof dev - d, "f%02d=%d\n", i, i * 3);
+        expect_self_bindings(p[k], dev, 80, values);
+        dc_policy_free(p[k]);
+        d = 0;
+        for (int i = 79; i >= 0; i--)
+            if (i % 7 != 3)
+                d += (size_t)snprintf(dev + d, sizeof dev - d, "f%02d=%d\n", i, i * 3);
+    }
+}
+
+/* Check source text against target text; the verdict, and the text of
+ * bindings and reasons, one per line. */
+static char *check_texts(const dc_policy *p, const char *src, const char *tgt, char *buf,
+                         size_t cap)
+{
+    dc_prepared *s = prepare(p, src), *t = prepare(p, tgt);
+    dc_result *r = dc_result_new(p);
+    cr_assert_eq(dc_check(p, s, t, r), DC_OK);
+    size_t o = (size_t)snprintf(buf, cap, "%d %d\n", (int)dc_result_verdict(r),
+                                (int)dc_result_block(r));
+    for (size_t i = 0; i < dc_result_bindings(r); i++) {
+        dc_binding b;
+        cr_assert(dc_result_binding(r, i, &b));
+        o += (size_t)snprintf(buf + o, cap - o, "%s=%s\n", b.name, b.text);
+    }
+    for (size_t i = 0; i < dc_result_reasons(r); i++) {
+        dc_reason rs;
+        cr_assert(dc_result_reason(r, i, &rs));
+        o += (size_t)snprintf(buf + o, cap - o, "%d:%u %s [%s]\n", rs.block, rs.line,
+                              rs.field ? rs.field : "-", rs.actual ? rs.actual : "-");
+    }
+    dc_result_free(r);
+    dc_prepared_free(s);
+    dc_prepared_free(t);
+    return buf;
+}
+
+Test(api, templates_alike_are_matched_once_for_both)
+{
+    /* SELF's and the first block's templates are alike (other registers,
+     * equal tables); the second block's has another table */
+    const char *text = "SELF:\n    t = gvt_{n:int:1,2,4,8}_x{k:int}\n"
+                       "COMPATIBLE:\n    t = gvt_{m:int:1,2,4,8}_x{q:int}\n    where m == n\n"
+                       "COMPATIBLE b:\n    t = gvt_{m:int:1,2}_x{q:int}\n";
+    dc_policy *p[2];
+    char buf[512];
+    compiled_and_loaded(text, &p[0], &p[1]);
+    for (int k = 0; k < 2; k++) {
+        cr_assert_str_eq(check_texts(p[k], "t=gvt_4_x9", "t=gvt_4_x7", buf, sizeof buf),
+                         "0 0\nn=4\nk=7\nm=4\nq=9\n");
+        cr_assert_str_eq(check_texts(p[k], "t=gvt_1_x3", "t=gvt_4_x7", buf, sizeof buf),
+                         "0 1\nn=4\nk=7\nm=1\nq=3\n");
+        cr_assert_str_eq(check_texts(p[k], "t=gvt_16_x3", "t=gvt_4_x7", buf, sizeof buf),
+                         "1 -1\n0:4 t [gvt_16_x3]\n1:7 t [gvt_16_x3]\n");
+        cr_assert_str_eq(check_texts(p[k], "t=gvt_4_y3", "t=gvt_2_x0", buf, sizeof buf),
+                         "1 -1\n0:4 t [gvt_4_y3]\n1:7 t [gvt_4_y3]\n");
+        cr_assert_str_eq(check_texts(p[k], "t=gvt_2_x3", "t=gvt_3_x1", buf, sizeof buf),
+                         "2 -1\n-1:2 t [gvt_3_x1]\n");
+        cr_assert_str_eq(check_texts(p[k], "u=1", "t=gvt_8_x1", buf, sizeof buf),
+                         "1 -1\n0:4 t [-]\n1:7 t [-]\n");
+        dc_policy_free(p[k]);
+    }
+}
+
+Test(api, a_failing_self_is_kept_whatever_its_variables)
+{
+    /* one SELF variable: its failure takes more room than its value */
+    const char *text = "SELF:\n    a = {x:int:1..3}\n    b = on\nCOMPATIBLE:\n    a = {x}\n";
+    dc_policy *p[2];
+    char buf[512];
+    compiled_and_loaded(text, &p[0], &p[1]);
+    for (int k = 0; k < 2; k++) {
+        cr_assert_str_eq(check_texts(p[k], "a=2\nb=on", "a=2\nb=on", buf, sizeof buf),
+                         "0 0\nx=2\n");
+        cr_assert_str_eq(check_texts(p[k], "a=2\nb=on", "a=5\nb=on", buf, sizeof buf),
+                         "2 -1\n-1:2 a [5]\n");
+        cr_assert_str_eq(check_texts(p[k], "a=2\nb=on", "a=2\nb=off", buf, sizeof buf),
+                         "2 -1\n-1:3 b [off]\n");
+        cr_assert_str_eq(check_texts(p[k], "a=2\nb=on", "b=on", buf, sizeof buf),
+                         "2 -1\n-1:2 a [-]\n");
+        /* a target prepared once, checked again */
+        dc_prepared *s = prepare(p[k], "a=3"), *t = prepare(p[k], "a=9\nb=on");
+        dc_result *r = dc_result_new(p[k]);
+        for (int i = 0; i < 3; i++) {
+            cr_assert_eq(dc_check(p[k], s, t, r), DC_OK);
+            cr_assert_eq(dc_result_verdict(r), DC_TARGET_MISMATCH);
+            dc_reason rs;
+            cr_assert(dc_result_reason(r, 0, &rs));
+            cr_assert_str_eq(rs.actual, "9");
+        }
+        dc_result_free(r);
+        dc_prepared_free(s);
+        dc_prepared_free(t);
+        dc_policy_free(p[k]);
+    }
+}

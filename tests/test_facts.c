@@ -626,6 +626,279 @@ Test(selfdesc, needs_a_self_block)
              "t.kv:1: a rule before the first block header of a self-describing device");
 }
 
+/* ------------------------------------- key=value text: one pass, sorted */
+
+/* n facts "fNNNN=NNNN" in a shuffled order (a fixed permutation). */
+static char *kv_shuffled(int n, size_t *len)
+{
+    size_t cap = (size_t)n * 16 + 1, o = 0;
+    char *t = malloc(cap);
+    cr_assert_not_null(t);
+    for (int i = 0; i < n; i++) {
+        int k = (int)(((long)i * 7919) % n);   /* 7919 is prime: a permutation */
+        o += (size_t)snprintf(t + o, cap - o, "f%04d=%d\n", k, k);
+    }
+    *len = o;
+    return t;
+}
+
+Test(kv, many_facts_come_out_sorted)
+{
+    static const int counts[] = { 1, 2, 15, 16, 17, 31, 32, 33, 64, 65, 100, 1023, 1024 };
+    for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+        int n = counts[c];
+        size_t len;
+        char *t = kv_shuffled(n, &len);
+        dc_facts *f = kv(t);
+        cr_assert_eq(dc_facts_count(f), (size_t)n);
+        for (int i = 0; i < n; i++) {
+            char name[16], value[16];
+            snprintf(name, sizeof name, "f%04d", i);
+            snprintf(value, sizeof value, "%d", i);
+            cr_assert_str_eq(dc_facts_name(f, (size_t)i), name, "n=%d", n);
+            cr_assert_str_eq(dc_facts_value(f, (size_t)i), value, "n=%d", n);
+        }
+        dc_facts_free(f);
+        free(t);
+    }
+}
+
+Test(kv, order_is_strcmp_order)
+{
+    dc_facts *f = kv("b=1\na.b=2\nZ=3\na=4\n_=5\na_=6\nab=7\nA=8\na.a=9\n");
+    static const char *want[] = { "A", "Z", "_", "a", "a.a", "a.b", "a_", "ab", "b" };
+    cr_assert_eq(dc_facts_count(f), 9);
+    for (size_t i = 0; i < 9; i++)
+        cr_assert_str_eq(dc_facts_name(f, i), want[i]);
+    dc_facts_free(f);
+}
+
+Test(kv, duplicate_names_its_second_line)
+{
+    const char *t = "a=1\nb=2\nc=3\na=4\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:4: duplicate fact 'a'");
+    t = "z=1\ny=2\nx=3\nx=4\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:4: duplicate fact 'x'");
+    t = "a=1\n\n# c\nm=2\nm = 3\nz=4\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:5: duplicate fact 'm'");
+    /* three of a name: the second is the error */
+    t = "q=1\nr=1\nq=2\nq=3\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:3: duplicate fact 'q'");
+    /* two names twice: the one whose second comes first */
+    t = "b=1\na=1\na=2\nb=2\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:3: duplicate fact 'a'");
+    t = "b=1\na=1\nb=2\na=2\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:3: duplicate fact 'b'");
+    /* a prefix is another name */
+    dc_facts *f = kv("ab=1\na=2\nabc=3\n");
+    cr_assert_eq(dc_facts_count(f), 3);
+    dc_facts_free(f);
+}
+
+Test(kv, duplicate_among_many)
+{
+    static const int counts[] = { 20, 40, 200, 1024 };
+    for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+        int n = counts[c];
+        size_t len;
+        char *t = kv_shuffled(n, &len);
+        char *u = malloc(len + 32);
+        /* f0003 again as the last line, line n + 1 */
+        memcpy(u, t, len);
+        snprintf(u + len, 32, "f0003=again\n");
+        char want[64];
+        snprintf(want, sizeof want, "t.kv:%d: duplicate fact 'f0003'", n + 1);
+        kv_fails(u, strlen(u), DC_ERR_FACTS, want);
+        free(u);
+        free(t);
+    }
+}
+
+Test(kv, the_1025th_fact_a_duplicate_is_a_duplicate)
+{
+    size_t len;
+    char *t = kv_shuffled(1024, &len);
+    char *u = malloc(len + 32);
+    memcpy(u, t, len);
+    snprintf(u + len, 32, "f0500=x\n");
+    kv_fails(u, strlen(u), DC_ERR_FACTS, "t.kv:1025: duplicate fact 'f0500'");
+    free(u);
+    free(t);
+}
+
+Test(kv, the_first_error_in_text_order_wins)
+{
+    /* a duplicate before a bad line, a bad line before a duplicate */
+    const char *t = "a=1\na=2\nno equals\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:2: duplicate fact 'a'");
+    t = "a=1\nno equals\na=2\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:2: expected 'name=value', got 'no equals'");
+    t = "a=1\nx=\"open\na=2\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:2:3: missing closing quote");
+    /* a value over the limit on the duplicate's line: the value first */
+    char *v = repeat('v', 4097);
+    char *u = malloc(4200);
+    snprintf(u, 4200, "a=1\na=%s\n", v);
+    kv_fails(u, strlen(u), DC_ERR_LIMIT, "t.kv:2: fact 'a': value is 4097 bytes");
+    snprintf(u, 4200, "a=1\na=2\nb=%s\n", v);
+    kv_fails(u, strlen(u), DC_ERR_FACTS, "t.kv:2: duplicate fact 'a'");
+    free(u);
+    free(v);
+}
+
+Test(kv, a_bad_byte_anywhere_comes_first)
+{
+    const char *t = "no equals\na=1\nb=\x80\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:3:3: non-ASCII byte 0x80");
+    t = "a=1\na=2\n# \x01\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:3:3: control character 0x01");
+    t = "POLICY:\nCOMPATIBLE:\n\x7f\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:3:1: control character 0x7f");
+    t = "a=1\r\nb=2\r\nc=3\rd\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:3:4: control character 0x0d");
+}
+
+Test(kv, a_later_compatible_header_makes_it_self_describing)
+{
+    /* read as plain facts these fail at line 1; COMPATIBLE further on
+     * makes the text a policy, whose SELF block holds the facts */
+    dc_facts *f = kv("POLICY:\n  name = x\nSELF:\n  a = 1 # c\nCOMPATIBLE:\n  a = 1\n");
+    cr_assert_eq(dc_facts_count(f), 1);
+    expect_fact(f, "a", "1");
+    dc_facts_free(f);
+    const char *t = "SELF:\n  a = 1\n  where a\n  b = 2\nCOMPATIBLE:\n  a = 1\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS,
+             "t.kv:3: SELF block of a self-describing device must hold literal facts");
+    t = "SELF:\n  a = 1\n  a = 2\nCOMPATIBLE x:\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:3: duplicate fact 'a'");
+}
+
+Test(kv, quoted_values_are_decoded_then_trimmed)
+{
+    dc_facts *f = kv("a=\"  x  \"\nb=\"\\n\\t y \\t\\n\"\nc=\"\\t\"\nd = \"\\\\ \"\n"
+                     "e=\" \\\"q\\\" \"\n");
+    expect_fact(f, "a", "x");
+    expect_fact(f, "b", "y");
+    expect_fact(f, "c", "");
+    expect_fact(f, "d", "\\");
+    expect_fact(f, "e", "\"q\"");
+    dc_facts_free(f);
+}
+
+Test(kv, blanks_and_line_ends_around_plain_values)
+{
+    static const char *texts[] = {
+        "a= \nb=\t\nc=x \t\nd = y\r\ne\t=\tz  \r\nf=",
+        "a= \nb=\t\nc=x \t\nd = y\r\ne\t=\tz  \r\nf=  ",
+        "  a=\n\tb =\nc=x\nd=y\ne=z\nf=",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        dc_facts *f = kv(texts[i]);
+        cr_assert_eq(dc_facts_count(f), 6, "text %zu", i);
+        expect_fact(f, "a", "");
+        expect_fact(f, "b", "");
+        expect_fact(f, "c", "x");
+        expect_fact(f, "d", "y");
+        expect_fact(f, "e", "z");
+        expect_fact(f, "f", "");
+        dc_facts_free(f);
+    }
+    dc_facts *f = kv("last=\"q  \"");
+    expect_fact(f, "last", "q");
+    dc_facts_free(f);
+    f = kv("tabbed=a\tb\tc\nlong=abcdefghijklmnopqrstuvwxyz0123456789 with blanks");
+    expect_fact(f, "tabbed", "a\tb\tc");
+    expect_fact(f, "long", "abcdefghijklmnopqrstuvwxyz0123456789 with blanks");
+    dc_facts_free(f);
+}
+
+Test(kv, names_that_look_like_headers_and_dotted_names)
+{
+    dc_facts *f = kv("Speed=1\nPOLICY_x=2\nCx=3\nSELFISH=4\nparams.memory=5\na.b.c_d=6\n_x._y=7\n");
+    cr_assert_eq(dc_facts_count(f), 7);
+    expect_fact(f, "Speed", "1");
+    expect_fact(f, "POLICY_x", "2");
+    expect_fact(f, "Cx", "3");
+    expect_fact(f, "SELFISH", "4");
+    expect_fact(f, "params.memory", "5");
+    expect_fact(f, "a.b.c_d", "6");
+    expect_fact(f, "_x._y", "7");
+    dc_facts_free(f);
+    const char *t = "a.=1\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:1: invalid fact name 'a.': empty segment");
+    t = "a.1=1\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "a segment must start with a letter or '_'");
+    t = "ok=1\nx y=1\n";
+    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:2: invalid fact name 'x y'");
+}
+
+Test(kv, names_with_a_first_byte_in_common_sort_fully)
+{
+    dc_facts *f = kv("ab=1\naa=2\na=3\nb=4\nB=5\n_=6\n");
+    static const char *want[] = { "B", "_", "a", "aa", "ab", "b" };
+    cr_assert_eq(dc_facts_count(f), 6);
+    for (size_t i = 0; i < 6; i++)
+        cr_assert_str_eq(dc_facts_name(f, i), want[i]);
+    dc_facts_free(f);
+}
+
+Test(kv, add_after_parse)
+{
+    dc_facts *f = kv("m=1\nc=2\nx=\"q\"\n");
+    dc_error err = { 0 };
+    cr_assert_eq(dc_facts_add(f, "a", "0", 1, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_facts_add(f, "n", " 5 ", 3, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_facts_add(f, "z", "9", 1, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_facts_add(f, "c", "dup", 3, &err), DC_ERR_FACTS);
+    cr_assert_str_eq(err.message, "duplicate fact 'c'");
+    static const char *names[] = { "a", "c", "m", "n", "x", "z" };
+    static const char *values[] = { "0", "2", "1", "5", "q", "9" };
+    cr_assert_eq(dc_facts_count(f), 6);
+    for (size_t i = 0; i < 6; i++) {
+        cr_assert_str_eq(dc_facts_name(f, i), names[i]);
+        cr_assert_str_eq(dc_facts_value(f, i), values[i]);
+    }
+    /* more than the array's first growth */
+    for (int i = 0; i < 40; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "k%02d", i);
+        cr_assert_eq(dc_facts_add(f, name, "v", 1, &err), DC_OK, "%s", err.message);
+    }
+    cr_assert_eq(dc_facts_count(f), 46);
+    expect_fact(f, "x", "q");
+    expect_fact(f, "k17", "v");
+    dc_facts_free(f);
+    /* an empty text, then facts */
+    f = kv("# nothing\n");
+    cr_assert_eq(dc_facts_add(f, "only", "1", 1, &err), DC_OK, "%s", err.message);
+    expect_fact(f, "only", "1");
+    dc_facts_free(f);
+}
+
+Test(kv, allocation_failures_with_many_facts_and_adds)
+{
+    size_t len;
+    char *t = kv_shuffled(100, &len);
+    for (int k = 0; k < 40; k++) {
+        failing fl = { k };
+        dc_alloc a = { failing_realloc, plain_free, &fl };
+        dc_facts *f = NULL;
+        dc_error err = { 0 };
+        dc_status st = facts_parse_text_ex(&a, "t.kv", t, len, &f, &err);
+        if (st != DC_OK) {
+            cr_assert_eq(st, DC_ERR_NOMEM, "k=%d: %s", k, err.message);
+            cr_assert_null(f);
+            continue;
+        }
+        cr_assert_eq(dc_facts_count(f), 100);
+        st = dc_facts_add(f, "added", "1", 1, &err);
+        cr_assert(st == DC_OK || st == DC_ERR_NOMEM, "k=%d: %s", k, err.message);
+        cr_assert_eq(dc_facts_count(f), st == DC_OK ? 101u : 100u);
+        dc_facts_free(f);
+    }
+    free(t);
+}
+
 /* ----------------------------------------------------------- rendering */
 
 Test(render, text_sorted_and_quoted)
