@@ -134,6 +134,14 @@ static bool tmpls_alike(const program *p, const tmpl *a, const tmpl *b)
     return true;
 }
 
+/* The values a slot read as `types` keeps beyond the one in its pfact. */
+static uint32_t more_types(unsigned types)
+{
+    types &= ~(1u << VT_STRING) & ((1u << VT_COUNT) - 1) & ~1u;
+    uint32_t n = (uint32_t)__builtin_popcount(types);
+    return n > 1 ? n - 1 : 0;
+}
+
 /* *total += n * size, 8-aligned; false on overflow. */
 static bool add_size(size_t *total, size_t n, size_t size)
 {
@@ -165,7 +173,9 @@ static void plan_layout(dc_policy *pol)
          add_size(&at->slots, p->ntmpls, sizeof(pmatch));
     at->binds = at->slots;
     ok = ok && add_size(&at->binds, pol->prep_binds, sizeof(pbind));
-    at->items = at->binds;
+    at->more = at->binds;
+    ok = ok && add_size(&at->more, pol->prep_more, sizeof(value));
+    at->items = at->more;
     /* room for the text and the items: per slot at most a value and its
      * NUL, and an item per byte of it */
     size_t most = (DC_MAX_VALUE + 1) * (1 + sizeof(dstr));
@@ -186,6 +196,9 @@ bool prepare_plan(dc_policy *pol)
     if (!pol->slots_by_name)
         return false;
     pol->prep_tmpls = (prep_tmpl *)(pol->slots_by_name + nslots + 1);
+    pol->prep_more = 0;
+    for (uint32_t s = 0; s < nslots; s++)
+        pol->prep_more += more_types(p->slots[s].types);
     for (uint32_t s = 0; s < nslots; s++) {
         dstr name = prog_str(p, p->slots[s].name);
         pol->slots_by_name[s] = (prep_slot){ name.p, name.len, s,
@@ -231,39 +244,35 @@ bool prepare_plan(dc_policy *pol)
 
 /* ------------------------------------------------------------- prepare */
 
-/* Parse one fact as type ty (not a set) into its field of x. */
-static void parse_one(vtype ty, pfact *x)
+/* Parse one fact to the types of `types` (no string: its text is it): the
+ * first that parses into x->as, the others into more[] (room for one fewer
+ * than the types). */
+static void parse_fact(unsigned types, pfact *x, value *more, dstr *items, uint32_t cap,
+                       uint32_t *used)
 {
-    value v;
-    if (!value_parse(ty, x->raw.p, x->raw.len, &v))
-        return;
-    x->ok |= (uint8_t)(1u << ty);
-    switch (ty) {
-    case VT_INT: x->i = v.as.i; break;
-    case VT_HEX: x->u = v.as.u; break;
-    case VT_BOOL: x->b = v.as.b; break;
-    case VT_SEMVER: x->v = v.as.v; break;
-    default: break;
-    }
-}
-
-/* Parse one fact to the types of `types` (no string: its text is it). */
-static void parse_fact(unsigned types, pfact *x, dstr *items, uint32_t cap, uint32_t *used)
-{
-    if (types & (1u << VT_INT))
-        parse_one(VT_INT, x);
-    if (types & (1u << VT_HEX))
-        parse_one(VT_HEX, x);
-    if (types & (1u << VT_BOOL))
-        parse_one(VT_BOOL, x);
-    if (types & (1u << VT_SEMVER))
-        parse_one(VT_SEMVER, x);
-    uint32_t n;
-    if ((types & (1u << VT_SET)) &&
-        set_parse(x->raw.p, x->raw.len, items + *used, cap - *used, &n)) {
-        x->set = (vset){ items + *used, n };
-        *used += n;
-        x->ok |= 1u << VT_SET;
+    static const uint8_t order[] = { VT_INT, VT_HEX, VT_BOOL, VT_SEMVER, VT_SET };
+    x->more = (uint32_t)((char *)more - (char *)x);
+    for (size_t k = 0; k < sizeof order; k++) {
+        vtype ty = (vtype)order[k];
+        if (!(types & (1u << ty)))
+            continue;
+        value v;
+        uint32_t n;
+        if (ty == VT_SET) {
+            if (!set_parse(x->raw.p, x->raw.len, items + *used, cap - *used, &n))
+                continue;
+            v = (value){ .type = VT_SET, .as.set = { items + *used, n } };
+            *used += n;
+        } else if (!value_parse(ty, x->raw.p, x->raw.len, &v)) {
+            continue;
+        }
+        x->ok |= (uint8_t)(1u << ty);
+        if (x->type == VT_NONE) {
+            x->type = (uint8_t)ty;
+            x->as = v.as;
+        } else {
+            more[x->nmore++] = v;
+        }
     }
 }
 
@@ -442,6 +451,7 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
                         .alloc = a };
     memset(slots, 0, p->nslots * sizeof *slots);
     char *t = d->text;
+    value *more = (value *)(void *)(block + off_slots + at->binds);  /* up to at->more */
     uint32_t used = 0;
     for (uint32_t s = 0; s < p->nslots; s++) {
         const fact *fa = found[s];
@@ -455,7 +465,8 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
         t += fa->value_len + 1;
         unsigned types = p->slots[s].types & ~(1u << VT_STRING) & ((1u << VT_COUNT) - 1);
         if (types)
-            parse_fact(types, x, d->items, (uint32_t)items, &used);
+            parse_fact(types, x, more, d->items, (uint32_t)items, &used);
+        more += more_types(p->slots[s].types);
     }
     if (found != small)
         mem_free(a, found);

@@ -229,12 +229,18 @@ typedef struct prep_tmpl {
 
 /* Where the parts of a prepared device go in its block that do not depend
  * on the facts (prepare.c). */
+/* Offsets in a prepared block.  `self` and `text` are where SELF's outcome
+ * and the text start.  The rest count from the end of the text (known per
+ * device): the slots and template outcomes start at 0, the pre-matched
+ * bindings at `slots`, the values of slots read as several types at
+ * `binds`, every set's items at `more` (== `items`). */
 typedef struct prep_layout {
-    size_t self;        /* SELF's outcome: after the header */
-    size_t text;        /* the values' text: after SELF's outcome */
-    size_t slots;       /* the slots' bytes, then the template outcomes */
-    size_t binds;       /* then the pre-matched bindings, from the slots */
-    size_t items;       /* then every set's items, from the slots */
+    size_t self;
+    size_t text;
+    size_t slots;
+    size_t binds;
+    size_t more;
+    size_t items;
     bool fits;          /* false when these overflow */
 } prep_layout;
 
@@ -249,6 +255,7 @@ struct dc_policy {
     prep_slot *slots_by_name;   /* every slot, sorted by name (facts' order) */
     prep_tmpl *prep_tmpls;      /* one per template */
     uint32_t prep_binds;        /* registers the pre-matched templates may write */
+    uint32_t prep_more;         /* values beyond one per slot (prepare.c) */
     prep_layout prep_at;
     bool self_alone;            /* SELF runs when facts are prepared */
     bool self_in_order;         /* and its variables are registers 0, 1, ... */

@@ -27,9 +27,8 @@ static size_t scan_num(const char *p, size_t n, uint64_t *out)
 
     while (i < n && is_digit(p[i])) {
         unsigned d = (unsigned)(p[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
+        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v))
             return 0;
-        v = v * 10 + d;
         i++;
     }
     if (i == 0 || (i > 1 && p[0] == '0'))

@@ -1227,20 +1227,11 @@ static int render_op(rctx *x, int32_t k, sbuf *b)
 static bool source_value(const tctx *c, uint32_t slot, uint8_t type, value *out)
 {
     const pfact *f = &c->src->slots[slot];
-    if (!f->present)
+    if (!f->present || type >= VT_COUNT)
         return false;
     memset(out, 0, sizeof *out);
     out->type = type;
-    switch (type) {
-    case VT_STRING: out->as.s = f->raw; return true;
-    case VT_INT: out->as.i = f->i; break;
-    case VT_HEX: out->as.u = f->u; break;
-    case VT_BOOL: out->as.b = f->b; break;
-    case VT_SEMVER: out->as.v = f->v; break;
-    case VT_SET: out->as.set = f->set; break;
-    default: return false;
-    }
-    return (f->ok >> type) & 1;
+    return pfact_value(f, (vtype)type, out);
 }
 
 /* Run SELF and block b of the copy with rule ri cut short after its

@@ -42,15 +42,14 @@ vtype vtype_from_name(const char *name, size_t len)
 
 /* ------------------------------------------------------------ numbers */
 
-static int hex_digit(char c)
+/* The value of hex digit c, or 16 when c is not one. */
+static inline unsigned hex_digit(unsigned char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    unsigned d = (unsigned)c - '0';
+    if (d <= 9)
+        return d;
+    d = ((unsigned)c | 0x20) - 'a';     /* 'A'..'F' fold onto 'a'..'f' */
+    return d <= 5 ? d + 10 : 16;
 }
 
 static bool has_hex_prefix(const char *p, size_t n)
@@ -66,12 +65,10 @@ static bool scan_hex(const char *p, size_t n, uint64_t *out)
     if (n == 0)
         return false;
     for (size_t i = 0; i < n; i++) {
-        int d = hex_digit(p[i]);
-        if (d < 0)
-            return false;
-        if (v >> 60)
-            return false;   /* a 17th significant digit */
-        v = (v << 4) | (uint64_t)d;
+        unsigned d = hex_digit((unsigned char)p[i]);
+        if (d > 15 || (v >> 60))
+            return false;   /* not a digit, or a 17th significant digit */
+        v = (v << 4) | d;
     }
     *out = v;
     return true;
@@ -85,12 +82,9 @@ static bool scan_dec(const char *p, size_t n, uint64_t *out)
     if (n == 0)
         return false;
     for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
+        unsigned d = (unsigned)(unsigned char)p[i] - '0';
+        if (d > 9 || __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v))
             return false;
-        unsigned d = (unsigned)(p[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
     }
     *out = v;
     return true;
@@ -291,38 +285,43 @@ bool set_equal(const vset *a, const vset *b)
 
 bool value_parse(vtype t, const char *p, size_t n, value *out)
 {
-    value v;
-
-    memset(&v, 0, sizeof v);
-    v.type = (uint8_t)t;
     switch (t) {
-    case VT_INT:
-        if (!parse_int(p, n, &v.as.i))
+    case VT_INT: {
+        int64_t i;
+        if (!parse_int(p, n, &i))
             return false;
-        break;
-    case VT_HEX:
-        if (!parse_hex(p, n, &v.as.u))
+        *out = (value){ .type = VT_INT, .as.i = i };
+        return true;
+    }
+    case VT_HEX: {
+        uint64_t u;
+        if (!parse_hex(p, n, &u))
             return false;
-        break;
-    case VT_BOOL:
-        if (!parse_bool(p, n, &v.as.b))
+        *out = (value){ .type = VT_HEX, .as.u = u };
+        return true;
+    }
+    case VT_BOOL: {
+        bool b;
+        if (!parse_bool(p, n, &b))
             return false;
-        break;
-    case VT_SEMVER:
-        if (!parse_semver(p, n, &v.as.v))
+        *out = (value){ .type = VT_BOOL, .as.b = b };
+        return true;
+    }
+    case VT_SEMVER: {
+        semver v;
+        if (!parse_semver(p, n, &v))
             return false;
-        break;
+        *out = (value){ .type = VT_SEMVER, .as.v = v };
+        return true;
+    }
     case VT_STRING:
         if (n > UINT32_MAX)
             return false;
-        v.as.s.p = p;
-        v.as.s.len = (uint32_t)n;
-        break;
+        *out = (value){ .type = VT_STRING, .as.s = { p, (uint32_t)n } };
+        return true;
     default:
         return false;
     }
-    *out = v;
-    return true;
 }
 
 static int cmp_u64(uint64_t a, uint64_t b)

@@ -36,16 +36,18 @@ typedef struct vset {
     uint32_t n;
 } vset;
 
+typedef union vdata {
+    int64_t i;      /* VT_INT */
+    uint64_t u;     /* VT_HEX */
+    bool b;         /* VT_BOOL */
+    dstr s;         /* VT_STRING */
+    semver v;       /* VT_SEMVER */
+    vset set;       /* VT_SET */
+} vdata;
+
 typedef struct value {
     uint8_t type;       /* vtype */
-    union {
-        int64_t i;      /* VT_INT */
-        uint64_t u;     /* VT_HEX */
-        bool b;         /* VT_BOOL */
-        dstr s;         /* VT_STRING */
-        semver v;       /* VT_SEMVER */
-        vset set;       /* VT_SET */
-    } as;
+    vdata as;
 } value;
 
 /* "int", "hex", ...; NULL for VT_NONE.  vtype_from_name returns VT_NONE for

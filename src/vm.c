@@ -161,21 +161,7 @@ static bool parse_as(vm *m, vtype t, const char *s, uint32_t n, value *out)
 }
 
 /* The prepared value of a fact as type t, or false when it did not parse. */
-static inline bool fact_value(const pfact *f, vtype t, value *out)
-{
-    if (!(f->ok & (1u << t)))
-        return false;
-    out->type = (uint8_t)t;
-    switch (t) {
-    case VT_INT: out->as.i = f->i; break;
-    case VT_HEX: out->as.u = f->u; break;
-    case VT_BOOL: out->as.b = f->b; break;
-    case VT_SEMVER: out->as.v = f->v; break;
-    case VT_SET: out->as.set = f->set; break;
-    default: out->as.s = f->raw; break;
-    }
-    return true;
-}
+#define fact_value pfact_value
 
 static bool as_int(const value *v, int64_t *out)
 {
@@ -545,18 +531,18 @@ enter:
     CASE(FCMPI) {
         const pfact *x = FACT(i->t, i->a);
         const value *y = &REG(i->b);
-        if (!(x->ok & (1u << VT_INT)) || y->type != VT_INT)
+        if (x->type != VT_INT || y->type != VT_INT)
             goto fcmp;
-        if (x->i == y->as.i)
+        if (x->as.i == y->as.i)
             NEXT;
         goto fcmp_ne;
     }
     CASE(FCMPH) {
         const pfact *x = FACT(i->t, i->a);
         const value *y = &REG(i->b);
-        if (!(x->ok & (1u << VT_HEX)) || y->type != VT_HEX)
+        if (x->type != VT_HEX || y->type != VT_HEX)
             goto fcmp;
-        if (x->u == y->as.u)
+        if (x->as.u == y->as.u)
             NEXT;
         goto fcmp_ne;
     }
@@ -576,10 +562,10 @@ enter:
         const value *y = &REG(i->b);
         int c;
         /* the common cases without a call; value_cmp for the rest */
-        if (type == VT_INT && y->type == VT_INT) {
-            c = (x->i > y->as.i) - (x->i < y->as.i);
-        } else if (type == VT_HEX && y->type == VT_HEX) {
-            c = (x->u > y->as.u) - (x->u < y->as.u);
+        if (type == VT_INT && x->type == VT_INT && y->type == VT_INT) {
+            c = (x->as.i > y->as.i) - (x->as.i < y->as.i);
+        } else if (type == VT_HEX && x->type == VT_HEX && y->type == VT_HEX) {
+            c = (x->as.u > y->as.u) - (x->as.u < y->as.u);
         } else if (type == VT_STRING && y->type == VT_STRING) {
             uint32_t n = x->raw.len < y->as.s.len ? x->raw.len : y->as.s.len;
             c = memcmp(x->raw.p, y->as.s.p, n);

@@ -10,17 +10,45 @@
 #include "program.h"
 
 /* A fact prepared for a policy: its text, and its value parsed as each type
- * the policy reads it as (bit 1 << vtype in `ok` when that parse worked). */
+ * the policy reads it as (bit 1 << vtype in `ok` when that parse worked).
+ * One cache line: the first type that parsed is in `as` (`type` says
+ * which); a slot read as several types (rare) keeps the others as `value`s
+ * at byte offset `more` from the pfact, `nmore` of them. */
 typedef struct pfact {
     dstr raw;
     bool present;
     uint8_t ok;
-    int64_t i;
-    uint64_t u;
-    bool b;
-    semver v;
-    vset set;
+    uint8_t type;       /* of `as`: VT_NONE when no type but string parsed */
+    uint8_t nmore;
+    uint32_t more;
+    vdata as;
 } pfact;
+
+_Static_assert(sizeof(pfact) == 64, "a prepared fact is one cache line");
+
+/* Fact f as type t, when it parsed as t. */
+static inline bool pfact_value(const pfact *f, vtype t, value *out)
+{
+    if (!(f->ok & (1u << t)))
+        return false;
+    if (t == VT_STRING) {
+        out->type = VT_STRING;
+        out->as.s = f->raw;
+        return true;
+    }
+    if (t == f->type) {
+        out->type = (uint8_t)t;
+        out->as = f->as;
+        return true;
+    }
+    const value *m = (const value *)(const void *)((const char *)f + f->more);
+    for (uint32_t k = 0; k < f->nmore; k++)
+        if (m[k].type == t) {
+            *out = m[k];
+            return true;
+        }
+    return false;
+}
 
 /* Why a rule failed. */
 typedef enum fail_code {
