@@ -254,6 +254,8 @@ static NOINLINE int hand_check(const dev *s, const dev *t)
 }
 
 static int expected[NPAIRS];
+/* Pairs timed (--pairs): the first npairs of the NPAIRS, all verified. */
+static int npairs = NPAIRS;
 
 static long sum_expected(int lo, int hi)
 {
@@ -570,14 +572,14 @@ typedef struct timing {
  * verdicts of every chunk are checked once more while calibrating. */
 static timing time_pairs(long (*fn)(int, int))
 {
-    int chunk = NPAIRS;
+    int chunk = npairs;
     long reps = 1;
     for (;;) {   /* calibrate: the chunk, then the passes */
         double t0 = now_ns();
-        for (int lo = 0; lo < NPAIRS; lo += chunk)
+        for (int lo = 0; lo < npairs; lo += chunk)
             if (fn(lo, lo + chunk) != sum_expected(lo, lo + chunk))
                 die("a timed run gave a different verdict sum");
-        double pass = (now_ns() - t0) * chunk / NPAIRS;
+        double pass = (now_ns() - t0) * chunk / npairs;
         if (pass > 1e6 && chunk > 16) {
             chunk /= 2;
             continue;
@@ -589,7 +591,7 @@ static timing time_pairs(long (*fn)(int, int))
     }
     double wall[64], cpu[64];
     for (int k = 0; k < runs; k++) {
-        int lo = (k * chunk) % NPAIRS;
+        int lo = (k * chunk) % npairs;
         double c0 = cpu_ns(), t0 = now_ns();
         for (long r = 0; r < reps; r++)
             fn(lo, lo + chunk);
@@ -643,7 +645,9 @@ static const char *only_contenders;
 static void bench_pairs(void)
 {
     timing hand = { 0, 0, 0 };
-    printf("%-46s %8s %8s %8s %7s %7s\n", "ns/pair, 1024 pairs", "median", "min", "cpu",
+    char title[64];
+    snprintf(title, sizeof title, "ns/pair, %d pairs", npairs);
+    printf("%-46s %8s %8s %8s %7s %7s\n", title, "median", "min", "cpu",
            "x(med)", "x(cpu)");
     for (size_t c = 0; c < NCONTENDERS; c++) {
         if (c > 0 && !listed(only_contenders, contenders[c].name))
@@ -809,13 +813,17 @@ int main(int argc, char **argv)
             sections = v, i++;
         else if (!strcmp(a, "--contenders") && v)
             only_contenders = v, i++;
+        else if (!strcmp(a, "--pairs") && v)
+            npairs = atoi(v), i++;
         else
             die("usage: bench [--runs N] [--batch N] [--policies DIR] [--share FILE] "
-                "[--sections pairs,compile,batch] [--contenders NAME,...] "
+                "[--pairs N] [--sections pairs,compile,batch] [--contenders NAME,...] "
                 "[--only NAME --iters N]");
     }
     if (runs < 1 || runs > 64)
         die("--runs: 1 to 64");
+    if (npairs < 16 || npairs > NPAIRS)
+        die("--pairs: 16 to %d", NPAIRS);
     generate();
     dc_setup(share);
 #ifdef HAVE_LUA

@@ -137,8 +137,9 @@ static bool tmpls_alike(const program *p, const tmpl *a, const tmpl *b)
 /* The values a slot read as `types` keeps beyond the one in its pfact. */
 static uint32_t more_types(unsigned types)
 {
-    types &= ~(1u << VT_STRING) & ((1u << VT_COUNT) - 1) & ~1u;
-    uint32_t n = (uint32_t)__builtin_popcount(types);
+    uint32_t n = 0;
+    for (int t = VT_NONE + 1; t < VT_COUNT; t++)
+        n += t != VT_STRING && (types >> t & 1);
     return n > 1 ? n - 1 : 0;
 }
 
@@ -250,12 +251,8 @@ bool prepare_plan(dc_policy *pol)
 static void parse_fact(unsigned types, pfact *x, value *more, dstr *items, uint32_t cap,
                        uint32_t *used)
 {
-    static const uint8_t order[] = { VT_INT, VT_HEX, VT_BOOL, VT_SEMVER, VT_SET };
-    x->more = (uint32_t)((char *)more - (char *)x);
-    for (size_t k = 0; k < sizeof order; k++) {
-        vtype ty = (vtype)order[k];
-        if (!(types & (1u << ty)))
-            continue;
+    for (; types; types &= types - 1) {     /* each type, lowest first */
+        vtype ty = (vtype)__builtin_ctz(types);
         value v;
         uint32_t n;
         if (ty == VT_SET) {
@@ -271,6 +268,7 @@ static void parse_fact(unsigned types, pfact *x, value *more, dstr *items, uint3
             x->type = (uint8_t)ty;
             x->as = v.as;
         } else {
+            x->more = (uint32_t)((char *)more - (char *)x);
             more[x->nmore++] = v;
         }
     }
@@ -463,10 +461,10 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
         x->raw = (dstr){ t, fa->value_len };
         x->ok = 1u << VT_STRING;
         t += fa->value_len + 1;
-        unsigned types = p->slots[s].types & ~(1u << VT_STRING) & ((1u << VT_COUNT) - 1);
+        unsigned types = p->slots[s].types & ~(1u << VT_STRING) & ((1u << VT_COUNT) - 2);
         if (types)
             parse_fact(types, x, more, d->items, (uint32_t)items, &used);
-        more += more_types(p->slots[s].types);
+        more += x->nmore;   /* within prep_more: at most more_types(slot) each */
     }
     if (found != small)
         mem_free(a, found);
