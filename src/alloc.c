@@ -8,6 +8,8 @@
 static void *default_realloc(void *ud, void *ptr, size_t size)
 {
     (void)ud;
+    if (!ptr)   /* most calls: malloc without realloc's detour */
+        return malloc(size ? size : 1);
     return realloc(ptr, size ? size : 1);
 }
 

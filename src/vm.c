@@ -201,11 +201,46 @@ static inline bool cmp_result(int c, uint8_t cmp)
     return (holds[cmp & 7] >> (sign + 1)) & 1;
 }
 
+/* CHECKT's test: a small int table inline, the rest through ct_test. */
+static inline bool ct_holds(const program *p, const ctable *ct, const value *v)
+{
+    return ct->small && ct->kind == CT_INT && v->type == VT_INT
+           ? (uint64_t)v->as.i < 64 && (ct->bitmap >> v->as.i) & 1
+           : ct_test(p, ct, v);
+}
+
+/* memcmp(a, b, n) == 0 without a call: facts are short */
+static inline bool bytes_equal(const char *a, const char *b, uint32_t n)
+{
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return false;
+    }
+    for (; n; a++, b++, n--)
+        if (*a != *b)
+            return false;
+    return true;
+}
+
 /* ------------------------------------------------------------ templates */
 
 static bool accept_span(vm *m, const tpart *tp, const char *s, uint32_t n)
 {
     value v;
+    if (tp->kind == TP_DECL && tp->type == VT_INT) {
+        /* `prefix{n:int:1,2,4,8}`: the common shape, without the detours */
+        int64_t x;
+        if (!parse_int(s, n, &x))
+            return false;
+        v = (value){ .type = VT_INT, .as.i = x };
+        if (tp->ctable >= 0 && !ct_holds(m->p, &m->p->ctables[tp->ctable], &v))
+            return false;
+        m->R[tp->reg] = v;
+        return true;
+    }
     if (tp->kind == TP_DECL) {
         if (!parse_as(m, (vtype)tp->type, s, n, &v))
             return false;
@@ -288,30 +323,6 @@ int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, va
     /* no set declaration: parse_as never needs the result's scratch */
     vm m = { p, NULL, NULL, NULL, R, NULL, 0 };
     return tmatch(&m, p->tparts + t->first, 0, t->n, s, 0, len);
-}
-
-/* CHECKT's test: a small int table inline, the rest through ct_test. */
-static inline bool ct_holds(const program *p, const ctable *ct, const value *v)
-{
-    return ct->small && ct->kind == CT_INT && v->type == VT_INT
-           ? (uint64_t)v->as.i < 64 && (ct->bitmap >> v->as.i) & 1
-           : ct_test(p, ct, v);
-}
-
-/* memcmp(a, b, n) == 0 without a call: facts are short */
-static inline bool bytes_equal(const char *a, const char *b, uint32_t n)
-{
-    for (; n >= 8; a += 8, b += 8, n -= 8) {
-        uint64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y)
-            return false;
-    }
-    for (; n; a++, b++, n--)
-        if (*a != *b)
-            return false;
-    return true;
 }
 
 static inline bool cmp_ints(int64_t x, int64_t y, uint8_t cmp)
