@@ -382,7 +382,7 @@ static inline bool cmp_ints(int64_t x, int64_t y, uint8_t cmp)
 
 #if defined(VM_GOTO) && defined(__GNUC__) && !defined(__clang__)
 /* keep one dispatch jump per instruction body: merged, they predict badly */
-__attribute__((optimize("no-crossjumping", "no-gcse")))
+__attribute__((optimize("no-crossjumping")))
 #endif
 int32_t vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *source,
                       const dc_prepared *target, dc_result *res, vm_fail *f)
