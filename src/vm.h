@@ -107,7 +107,10 @@ typedef struct pmatch {
  * values and the text they point into), then the slots and the template
  * outcomes (prepare.c). */
 struct dc_prepared {
+    /* what a check reads first, in the block's first cache line */
     const dc_policy *policy;
+    uint32_t nslots;
+    uint32_t npm;
     /* SELF run on these facts when they were prepared: it reads the target
      * alone (SPEC 2.7 step 1), so a check only copies its outcome.  When
      * self_ready, self_holds says whether it held, self_fail why not, and
@@ -115,14 +118,13 @@ struct dc_prepared {
      * when they are registers 0, 1, ... in order (as compile.c lays them
      * out), else self_binds. */
     bool self_ready, self_holds;
-    uint32_t nslots;
     const value *self_regs;
-    const pbind *self_binds;
-    const vm_fail *self_fail;
     pfact *slots;
     pmatch *pm;         /* one per template of the program, or NULL */
     pbind *binds;
-    uint32_t npm;
+    /* the rest */
+    const pbind *self_binds;
+    const vm_fail *self_fail;
     char *text;         /* every value, NUL-separated */
     dstr *items;        /* every set's items */
     const dc_alloc *alloc;
