@@ -719,6 +719,15 @@ static void m_opcode(program *p)
     snprintf(expected, sizeof expected, "instruction 3: invalid opcode 200");
 }
 
+/* A superinstruction is the VM's, never the file's */
+static void m_super(program *p)
+{
+    insn *i = find(p, 1, I_FCMP, 0);
+    i->op = I_FCMPS;
+    snprintf(expected, sizeof expected, "instruction %u: invalid opcode %d", pc_of(p, i),
+             (int)I_FCMPS);
+}
+
 static void m_join(program *p)
 {
     /* WHERE after `a && b` reads the register only the right side wrote */
@@ -856,7 +865,7 @@ Test(cbc, verifier_rejects)
         mutator fn;
     } cases[] = {
         { m_reg_range }, { m_jump_out }, { m_unwritten }, { m_type }, { m_self_write },
-        { m_no_ok }, { m_opcode }, { m_join }, { m_unbound }, { m_self_source },
+        { m_no_ok }, { m_opcode }, { m_super }, { m_join }, { m_unbound }, { m_self_source },
         { m_slot_type }, { m_t_byte }, { m_unused_operand }, { m_rule }, { m_pool },
         { m_pool_nul }, { m_range_order }, { m_bitmap }, { m_adjacent }, { m_block_kind },
         { m_block_code }, { m_const }, { m_regs }, { m_var_reg },
