@@ -160,9 +160,6 @@ static bool parse_as(vm *m, vtype t, const char *s, uint32_t n, value *out)
     return value_parse(t, s, n, out);
 }
 
-/* The prepared value of a fact as type t, or false when it did not parse. */
-#define fact_value pfact_value
-
 static bool as_int(const value *v, int64_t *out)
 {
     if (v->type == VT_HEX) {
@@ -455,7 +452,7 @@ enter:
     }
     CASE(LOADF) {
         const pfact *x = FACT(i->t, i->b);
-        if (!x->present || !fact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
+        if (!x->present || !pfact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
             f->type = i->t & TYPE_MASK;
             FAIL(x->present ? F_PARSE : F_MISSING);
         }
@@ -469,7 +466,7 @@ enter:
         NEXT;
     CASE(LOADFT) {
         const pfact *x = FACT(i->t, i->b);
-        if (!x->present || !fact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
+        if (!x->present || !pfact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
             f->type = i->t & TYPE_MASK;
             FAIL(x->present ? F_PARSE : F_MISSING);
         }
@@ -582,7 +579,7 @@ enter:
             c = memcmp(x->raw.p, y->as.s.p, n);
             if (c == 0)
                 c = (x->raw.len > y->as.s.len) - (x->raw.len < y->as.s.len);
-        } else if (!fact_value(x, (vtype)type, &v)) {
+        } else if (!pfact_value(x, (vtype)type, &v)) {
             fc = F_PARSE;
             goto fail_fcmp;
         } else if (type == VT_SET) {
@@ -656,7 +653,7 @@ enter:
         slot_at = i->d;
         if (!x->present)
             FAIL(F_OPERAND_ABSENT);
-        if (!fact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a)))
+        if (!pfact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a)))
             FAIL(F_CONVERT);
         NEXT;
     }
