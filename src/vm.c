@@ -554,6 +554,19 @@ enter:
             NEXT;
         goto fcmp_ne;
     }
+    CASE(FCMPK) {
+        const value *y = &REG(i->b);
+        REG(i->b) = p->consts[i->c];     /* the LOADK */
+        const pfact *x = FACT(i->t, i->a);
+        uint8_t type = i->t & TYPE_MASK;
+        if (x->type == type && y->type == type && (type == VT_INT || type == VT_HEX)) {
+            int c = type == VT_INT ? (x->as.i > y->as.i) - (x->as.i < y->as.i)
+                                   : (x->as.u > y->as.u) - (x->as.u < y->as.u);
+            if (cmp_result(c, (i->t >> 4) & 7))
+                NEXT;
+        }
+        goto fcmp;
+    }
     CASE(FCMP)
     fcmp: {
         const pfact *x = FACT(i->t, i->a);

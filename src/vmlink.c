@@ -11,7 +11,8 @@
  *     of opcodes.def (a LOADF and the CHECKT of its register; a comparison
  *     whose result a `where` tests; two MAJOR/MINOR/PATCH in a row);
  *   - FCMP = of a string, int or hex slot gets a body of its own, and so
- *     does MATCH of a template matched when facts are prepared;
+ *     do FCMP after the LOADK of its constant and MATCH of a template
+ *     matched when facts are prepared;
  *   - jumps are re-counted in xinsns.
  *
  * A fused instruction does exactly what its parts did, in their order: it
@@ -109,6 +110,13 @@ static uint32_t fuse(const linker *l, uint32_t pc, xinsn *x)
     case I_LOADF:
         if (j && j->op == I_CHECKT && j->a == i->a) {
             *x = mk(I_LOADFT, i->t, i->a, i->b, j->b, 0, pc + 1);
+            return 2;
+        }
+        return 0;
+    case I_LOADK:
+        /* `field >= 2`: a slot compared with a constant */
+        if (j && j->op == I_FCMP && j->b == i->a) {
+            *x = mk(I_FCMPK, j->t, j->a, i->a, i->b, 0, pc + 1);
             return 2;
         }
         return 0;
