@@ -41,19 +41,6 @@ static bool packable(const program *p, const dc_prepared *t, size_t *text)
     return true;
 }
 
-/* The size of target t's record (0: too big for a record). */
-static size_t record_size(const program *p, const dc_prepared *t)
-{
-    size_t text, size = sizeof(frec);
-    if (!packable(p, t, &text))
-        return size;
-    if (t->self_holds)
-        for (uint32_t k = 0; k < p->blocks[0].nvars; k++)
-            size += fleet_value_bytes(t->self_regs[k].type);
-    size = align8(size + text);
-    return size > UINT32_MAX ? 0 : size;
-}
-
 /* Copy n bytes of text to *dst and return where they now are. */
 static const char *put_text(char **dst, const char *src, size_t n)
 {
@@ -64,21 +51,25 @@ static const char *put_text(char **dst, const char *src, size_t n)
     return at;
 }
 
-static void fill(const program *p, const dc_prepared *t, char *q, size_t size)
+/* Target t's record, written at q unless q is NULL: its size (0: too big
+ * for a record). */
+static size_t pack(const program *p, const dc_prepared *t, char *q)
 {
-    frec *rc = (frec *)q;
-    size_t text;
+    size_t text, size = sizeof(frec);
+    bool packed = packable(p, t, &text);
+    uint32_t nself = packed && t->self_holds ? p->blocks[0].nvars : 0;
+    for (uint32_t k = 0; k < nself; k++)
+        size += fleet_value_bytes(t->self_regs[k].type);
+    size = align8(size + text);
+    if (size > UINT32_MAX)
+        return 0;
+    if (!q)
+        return size;
+    frec *rc = (frec *)(void *)q;
     memset(q, 0, size);
-    rc->t = t;
-    rc->size = (uint32_t)size;
-    if (!packable(p, t, &text))
-        return;
-    rc->packed = 1;
-    rc->holds = t->self_holds;
-    if (!rc->holds)
-        return;
-    uint32_t nself = p->blocks[0].nvars;
-    char *v = q + sizeof(frec), *tx = v;
+    *rc = (frec){ .t = t, .size = (uint32_t)size, .packed = packed,
+                  .holds = packed && t->self_holds };
+    char *v = q + sizeof(frec), *tx = v;   /* the values, then their text */
     for (uint32_t k = 0; k < nself; k++)
         tx += fleet_value_bytes(t->self_regs[k].type);
     for (uint32_t k = 0; k < nself; k++) {
@@ -91,6 +82,7 @@ static void fill(const program *p, const dc_prepared *t, char *q, size_t size)
         memcpy(v, &x, n);
         v += n;
     }
+    return size;
 }
 
 dc_status dc_fleet_new(const dc_policy *pol, const dc_prepared *const *targets, size_t n,
@@ -107,7 +99,7 @@ dc_status dc_fleet_new(const dc_policy *pol, const dc_prepared *const *targets, 
             return dc_error_set(err, DC_ERR_INVALID,
                                 "dc_fleet_new: target %zu is not prepared for policy '%s'", i,
                                 pol->name ? pol->name : "");
-        size_t size = record_size(p, targets[i]);
+        size_t size = pack(p, targets[i], NULL);
         if (size == 0 || size > SIZE_MAX - total)
             return dc_error_set(err, DC_ERR_LIMIT, "dc_fleet_new: %zu targets are too many", n);
         total += size;
@@ -121,9 +113,7 @@ dc_status dc_fleet_new(const dc_policy *pol, const dc_prepared *const *targets, 
     }
     char *q = recs;
     for (size_t i = 0; i < n; i++) {
-        size_t size = record_size(p, targets[i]);
-        fill(p, targets[i], q, size);
-        q += size;
+        q += pack(p, targets[i], q);
     }
     f->policy = pol;
     f->n = n;
