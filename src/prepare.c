@@ -180,8 +180,8 @@ static void plan_layout(dc_policy *pol)
     /* room for the text and the items: per slot at most a value and its
      * NUL, and an item per byte of it */
     size_t most = (DC_MAX_VALUE + 1) * (1 + sizeof(dstr));
-    at->fits = ok && at->items <= SIZE_MAX - at->text - 8 &&
-               p->nslots <= (SIZE_MAX - at->text - at->items - 8) / most;
+    at->fits = ok && at->items <= SIZE_MAX - at->text - 64 &&
+               p->nslots <= (SIZE_MAX - at->text - at->items - 64) / most;
 }
 
 bool prepare_plan(dc_policy *pol)
@@ -431,8 +431,13 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
     /* sizes first: the whole device is one block */
     size_t text = 0, items = 0;
     find_slots(pol, facts, found, &text, &items);
+    /* the slots start on a cache line (a pfact is one): up to 56 bytes of
+     * padding after the text, the block being 8-aligned */
     size_t off_slots = at->text + ((text + 7) & ~(size_t)7);
-    char *block = at->fits ? mem_alloc(a, off_slots + at->items + items * sizeof(dstr)) : NULL;
+    char *block = at->fits ? mem_alloc(a, off_slots + 56 + at->items + items * sizeof(dstr))
+                           : NULL;
+    if (block)
+        off_slots += (64 - (((uintptr_t)block + off_slots) & 63)) & 63;
     scratch_regs sr;    /* not cleared: only registers written are read */
     if (!block || !regs_get(a, p, &sr)) {
         mem_free(a, block);
