@@ -25,16 +25,18 @@ static size_t align8(size_t n)
 static bool packable(const program *p, const dc_prepared *t, size_t *text)
 {
     *text = 0;
-    if (!p->nblocks || !t->self_ready || !t->self_regs)
+    if (!p->nblocks || !t->self_ready || !t->self_vals)
         return false;
     if (!t->self_holds)
         return true;
+    const char *in = t->self_vals;
     for (uint32_t k = 0; k < p->blocks[0].nvars; k++) {
-        const value *v = &t->self_regs[k];
-        switch (v->type) {
+        value v;
+        in = value_unpack(in, &v);
+        switch (v.type) {
         case VT_NONE: case VT_INT: case VT_HEX: case VT_BOOL: break;
-        case VT_STRING: *text += v->as.s.len; break;
-        case VT_SEMVER: *text += v->as.v.pre.len; break;
+        case VT_STRING: *text += v.as.s.len; break;
+        case VT_SEMVER: *text += v.as.v.pre.len; break;
         default: return false;
         }
     }
@@ -58,8 +60,13 @@ static size_t pack(const program *p, const dc_prepared *t, char *q)
     size_t text, size = sizeof(frec);
     bool packed = packable(p, t, &text);
     uint32_t nself = packed && t->self_holds ? p->blocks[0].nvars : 0;
-    for (uint32_t k = 0; k < nself; k++)
-        size += fleet_value_bytes(t->self_regs[k].type);
+    const char *in = t->self_vals;
+    for (uint32_t k = 0; k < nself; k++) {
+        value v;
+        in = value_unpack(in, &v);
+        size += packed_bytes(v.type);
+    }
+    size_t values = size - sizeof(frec);
     size = align8(size + text);
     if (size > UINT32_MAX)
         return 0;
@@ -69,18 +76,17 @@ static size_t pack(const program *p, const dc_prepared *t, char *q)
     memset(q, 0, size);
     *rc = (frec){ .t = t, .size = (uint32_t)size, .packed = packed,
                   .holds = packed && t->self_holds };
-    char *v = q + sizeof(frec), *tx = v;   /* the values, then their text */
-    for (uint32_t k = 0; k < nself; k++)
-        tx += fleet_value_bytes(t->self_regs[k].type);
+    /* the values packed as the target keeps them, their text after them */
+    char *v = q + sizeof(frec), *tx = v + values;
+    in = t->self_vals;
     for (uint32_t k = 0; k < nself; k++) {
-        value x = t->self_regs[k];
+        value x;
+        in = value_unpack(in, &x);
         if (x.type == VT_STRING)
             x.as.s.p = put_text(&tx, x.as.s.p, x.as.s.len);
         else if (x.type == VT_SEMVER)
             x.as.v.pre.p = put_text(&tx, x.as.v.pre.p, x.as.v.pre.len);
-        size_t n = fleet_value_bytes(x.type);
-        memcpy(v, &x, n);
-        v += n;
+        v = value_pack(&x, v);
     }
     return size;
 }

@@ -90,15 +90,15 @@ static inline dc_verdict run(const program *p, const dc_prepared *s, const dc_pr
                 r->fails[0] = *t->self_fail;
             return DC_TARGET_MISMATCH;
         }
-        if (t->self_regs) {
-            /* a few values: copied in line (a memcpy call costs more here) */
-            const value *from = t->self_regs;
-            for (value *to = r->regs, *end = to + p->blocks[0].nvars; to < end; to++, from++)
-                *to = *from;
-        }
-        else
+        if (t->self_vals) {
+            /* packed: each value's bytes its type uses, in line */
+            const char *from = t->self_vals;
+            for (value *to = r->regs, *end = to + p->blocks[0].nvars; to < end; to++)
+                from = value_unpack(from, to);
+        } else {
             for (uint32_t k = 0; k < p->blocks[0].nvars; k++)
                 r->regs[t->self_binds[k].reg] = t->self_binds[k].v;
+        }
     } else if (!vm_run_block(p, 0, s, t, r, &r->fails[0])) {
         return DC_TARGET_MISMATCH;
     }
@@ -230,13 +230,8 @@ dc_status dc_check_fleet(const dc_policy *pol, const dc_prepared *s, const dc_fl
         } else {
             /* SELF's values: each value's bytes its type uses */
             const char *x = (const char *)(rc + 1);
-            for (uint32_t k = 0; k < nself; k++) {
-                switch (fleet_value_bytes((uint8_t)*x)) {
-                case 16: memcpy(&use->regs[k], x, 16); x += 16; break;
-                case 24: memcpy(&use->regs[k], x, 24); x += 24; break;
-                default: memcpy(&use->regs[k], x, sizeof(value)); x += sizeof(value); break;
-                }
-            }
+            for (uint32_t k = 0; k < nself; k++)
+                x = value_unpack(x, &use->regs[k]);
             v = compat(p, s, p->xreads_target ? rc->t : &none, use, &b);
         }
         verdicts[i] = v;

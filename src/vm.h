@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "alloc.h"
 #include "program.h"
@@ -114,11 +115,11 @@ struct dc_prepared {
     /* SELF run on these facts when they were prepared: it reads the target
      * alone (SPEC 2.7 step 1), so a check only copies its outcome.  When
      * self_ready, self_holds says whether it held, self_fail why not, and
-     * the values of its variables (blocks[0].nvars of them) are self_regs
-     * when they are registers 0, 1, ... in order (as compile.c lays them
-     * out), else self_binds. */
+     * the values of its variables (blocks[0].nvars of them) are self_vals
+     * (packed: value_unpack) when they are registers 0, 1, ... in order (as
+     * compile.c lays them out), else self_binds. */
     bool self_ready, self_holds;
-    const value *self_regs;
+    const char *self_vals;
     pfact *slots;
     pmatch *pm;         /* one per template of the program, or NULL */
     pbind *binds;
@@ -132,7 +133,7 @@ struct dc_prepared {
 
 /* A fleet (fleet.c): one record per target, in order, each `size` bytes.
  * A packed record holds SELF's outcome and, when it held, the values of its
- * variables (registers 0, 1, ...: each value's first fleet_value_bytes(type)
+ * variables (registers 0, 1, ...: each value packed (value_pack)
  * bytes), then the text their strings point into.  A record that is not
  * packed only points to its target, which is checked as dc_check_batch
  * would (SELF not run when prepared, its values not registers in order, or
@@ -149,14 +150,34 @@ struct dc_fleet {
     char *recs;         /* n records */
 };
 
-/* The bytes of a value of type t that a record keeps: its type and the
- * member of `as` that type uses (sizes in multiples of 8). */
-static inline size_t fleet_value_bytes(uint8_t t)
+/* SELF's values packed, as a prepared device keeps them (prepare.c) and a
+ * fleet record too (fleet.c): each value's type and the member of `as` that
+ * type uses, in order (sizes in multiples of 8). */
+static inline size_t packed_bytes(uint8_t t)
 {
     switch (t) {
-    case VT_STRING: return offsetof(value, as) + sizeof(dstr);
+    case VT_STRING: case VT_SET: return offsetof(value, as) + sizeof(dstr);
     case VT_SEMVER: return sizeof(value);
     default: return offsetof(value, as) + sizeof(int64_t);
+    }
+}
+
+static inline char *value_pack(const value *v, char *out)
+{
+    switch (packed_bytes(v->type)) {
+    case 16: memcpy(out, v, 16); return out + 16;
+    case 24: memcpy(out, v, 24); return out + 24;
+    default: memcpy(out, v, sizeof(value)); return out + sizeof(value);
+    }
+}
+
+/* The rest of *out (beyond its type's member) is left as it was. */
+static inline const char *value_unpack(const char *in, value *out)
+{
+    switch (packed_bytes((uint8_t)*in)) {
+    case 16: memcpy(out, in, 16); return in + 16;
+    case 24: memcpy(out, in, 24); return in + 24;
+    default: memcpy(out, in, sizeof(value)); return in + sizeof(value);
     }
 }
 
