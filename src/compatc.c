@@ -570,6 +570,24 @@ void cli_print_bindings_json(FILE *out, dc_result *r)
     fputs("}", out);
 }
 
+/* A check's outcome as JSON members: compatible, policy, block, block_name,
+ * bindings, reasons (`compatc check --json`, `compatc match`). */
+static void print_outcome_json(const dc_policy *pol, dc_result *r)
+{
+    bool ok = dc_result_verdict(r) == DC_COMPATIBLE;
+    printf("\"compatible\": %s, \"policy\": ", ok ? "true" : "false");
+    json_str(stdout, dc_policy_name(pol));
+    if (ok)
+        printf(", \"block\": %d, \"block_name\": ", dc_result_block(r));
+    else
+        printf(", \"block\": null, \"block_name\": ");
+    json_str(stdout, dc_result_block_name(r));
+    printf(", \"bindings\": ");
+    cli_print_bindings_json(stdout, r);
+    printf(", \"reasons\": ");
+    cli_print_reasons_json(stdout, r);
+}
+
 /* The message of a target mismatch: SELF's failing rule. */
 static void mismatch_message(dc_result *r, const dc_policy *pol, const char *tname, char *buf,
                              size_t cap)
@@ -630,17 +648,8 @@ static int cmd_check(const cli_opts *o)
         cli_error("target-mismatch: %s", msg);
         rc = EXIT_ERR;
     } else if (o->json) {
-        printf("{\"compatible\": %s, \"policy\": ", v == DC_COMPATIBLE ? "true" : "false");
-        json_str(stdout, dc_policy_name(pol));
-        if (v == DC_COMPATIBLE)
-            printf(", \"block\": %d, \"block_name\": ", dc_result_block(r));
-        else
-            printf(", \"block\": null, \"block_name\": ");
-        json_str(stdout, dc_result_block_name(r));
-        printf(", \"bindings\": ");
-        cli_print_bindings_json(stdout, r);
-        printf(", \"reasons\": ");
-        cli_print_reasons_json(stdout, r);
+        printf("{");
+        print_outcome_json(pol, r);
         printf("}\n");
         rc = v == DC_COMPATIBLE ? EXIT_OK : EXIT_NO;
     } else {
@@ -745,18 +754,8 @@ static int cmd_match(const cli_opts *o)
             printf(", \"compatible\": false, \"error\": \"target-mismatch\", \"message\": ");
             json_str(stdout, msg);
         } else {
-            bool ok = dc_result_verdict(r) == DC_COMPATIBLE;
-            printf(", \"compatible\": %s, \"policy\": ", ok ? "true" : "false");
-            json_str(stdout, dc_policy_name(pols[chosen]));
-            if (ok)
-                printf(", \"block\": %d, \"block_name\": ", dc_result_block(r));
-            else
-                printf(", \"block\": null, \"block_name\": ");
-            json_str(stdout, dc_result_block_name(r));
-            printf(", \"bindings\": ");
-            cli_print_bindings_json(stdout, r);
-            printf(", \"reasons\": ");
-            cli_print_reasons_json(stdout, r);
+            printf(", ");
+            print_outcome_json(pols[chosen], r);
         }
         printf("}\n");
         dc_prepared_free(t);
