@@ -54,6 +54,14 @@ const fact *facts_find(const dc_facts *f, const char *name, size_t len);
 bool facts_valid_name(const char *name, size_t len, char *msg, size_t cap);
 bool facts_valid_value(const char *value, size_t len, char *msg, size_t cap);
 
+/* At most 48 bytes of [s, s+n) into dst[cap], bytes outside printable
+ * ASCII as \xHH, "..." when cut: for showing input in a message. */
+const char *facts_show(char *dst, size_t cap, const char *s, size_t n);
+
+/* The error for a byte no facts text may hold, at column col of line. */
+dc_status facts_bytes_error(const char *file, uint32_t line, size_t col, char at,
+                            dc_error *err);
+
 /* Trim leading and trailing blanks (space, tab) and newlines (\n, \r). */
 void facts_trim(const char **p, size_t *n);
 

@@ -1,0 +1,157 @@
+/* facts_chars.h -- the bytes of facts text (docs/facts.md): which byte
+ * may start a name, go on in one, stand in a value, and fast scans over
+ * runs of them.  Shared by the facts container (validation) and the
+ * key=value reader; nothing here knows of either.
+ */
+#ifndef DC_FACTS_CHARS_H
+#define DC_FACTS_CHARS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "limits.h"
+
+/* Byte classes (SPEC 1): a name's segment starts with K_START and goes on
+ * with K_WORD; a facts file holds K_TEXT and line ends; a value K_VALUE. */
+enum {
+    K_START = 1 << 0,   /* A-Z a-z _ */
+    K_WORD = 1 << 1,    /* A-Z a-z _ 0-9 */
+    K_BLANK = 1 << 2,   /* space, tab */
+    K_TEXT = 1 << 3,    /* printable ASCII and tab */
+    K_VALUE = 1 << 4,   /* K_TEXT and newline */
+    K_PLAIN = 1 << 5    /* K_START but S, P and C: no header starts so */
+};
+
+#define K_ALPHA(c) (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z') || (c) == '_')
+#define K_OF(c)                                                                   \
+    (uint8_t)((K_ALPHA(c) ? K_START | K_WORD : 0) |                               \
+              ((c) >= '0' && (c) <= '9' ? K_WORD : 0) |                           \
+              ((c) == ' ' || (c) == '\t' ? K_BLANK : 0) |                          \
+              (((c) >= 0x20 && (c) < 0x7f) || (c) == '\t' ? K_TEXT | K_VALUE : 0) | \
+              ((c) == '\n' ? K_VALUE : 0) |                                        \
+              (K_ALPHA(c) && (c) != 'S' && (c) != 'P' && (c) != 'C' ? K_PLAIN : 0))
+#define K_4(c) K_OF(c), K_OF((c) + 1), K_OF((c) + 2), K_OF((c) + 3)
+#define K_16(c) K_4(c), K_4((c) + 4), K_4((c) + 8), K_4((c) + 12)
+#define K_64(c) K_16(c), K_16((c) + 16), K_16((c) + 32), K_16((c) + 48)
+
+static const uint8_t kclass[256] = { K_64(0), K_64(64), K_64(128), K_64(192) };
+
+static inline bool has_class(char c, unsigned k)
+{
+    return kclass[(unsigned char)c] & k;
+}
+
+static inline bool is_blank(char c)
+{
+    return has_class(c, K_BLANK);
+}
+
+static inline bool is_name_start(char c)
+{
+    return has_class(c, K_START);
+}
+
+static inline bool is_name_char(char c)
+{
+    return has_class(c, K_WORD);
+}
+
+/* The index of the lowest bit set in m (not 0). */
+static inline unsigned lowest_bit(uint64_t m)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(m);
+#else
+    unsigned b = 0;
+    for (; !(m & 1); m >>= 1)
+        b++;
+    return b;
+
+#endif
+}
+
+/* The first byte from p on (before end) that is not K_TEXT: a line end or
+ * a byte no facts file may hold.  Eight bytes at a time: a word with a byte
+ * below 0x20 (a tab too) or above 0x7e flags it, and where the order of
+ * the bytes in a word is known, the lowest flag is the first such byte
+ * (what the word arithmetic carries or borrows only flags bytes after). */
+static inline const char *text_span(const char *p, const char *end)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = ones * 0x80;
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t flags = (((w - ones * 0x20) & ~w) | (w + ones) | w) & highs;
+        if (flags) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            const char *e = p + lowest_bit(flags) / 8;
+            if (!has_class(*e, K_TEXT))
+                return e;
+            p = e;      /* a tab: byte by byte */
+
+#endif
+            break;
+        }
+        p += 8;
+    }
+    while (p < end && has_class(*p, K_TEXT))
+        p++;
+    return p;
+}
+
+/* The end of the run of K_WORD bytes at q. */
+static inline const char *word_run(const char *q, const char *end)
+{
+    for (; end - q >= 4; q += 4) {
+        if (!is_name_char(q[0]))
+            return q;
+        if (!is_name_char(q[1]))
+            return q + 1;
+        if (!is_name_char(q[2]))
+            return q + 2;
+        if (!is_name_char(q[3]))
+            return q + 3;
+    }
+    while (q < end && is_name_char(*q))
+        q++;
+    return q;
+}
+
+/* The end of the line at s: its '\n', its "\r\n" or the end of the text.
+ * *next is where the next line starts.  NULL when a byte no facts file may
+ * hold comes first: *next is then that byte. */
+static inline const char *line_end(const char *s, const char *end, const char **next)
+{
+    const char *e = text_span(s, end);
+    if (e == end) {
+        *next = end;
+        return e;
+    }
+    if (*e == '\n' || (*e == '\r' && e + 1 < end && e[1] == '\n')) {
+        *next = e + (*e == '\r' ? 2 : 1);
+        return e;
+    }
+    *next = e;
+    return NULL;
+}
+
+/* The error for the byte at `at`, column col of `line`. */
+
+
+/* Is [s, s+n) a valid fact name (SPEC 1)?  facts_valid_name says why not. */
+static inline bool name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > DC_MAX_NAME || !is_name_start(s[0]))
+        return false;
+    for (size_t i = 1; i < n; i++) {
+        if (is_name_char(s[i]))
+            continue;
+        if (s[i] != '.' || i + 1 == n || !is_name_start(s[i + 1]))
+            return false;
+        i++;
+    }
+    return true;
+}
+
+#endif
