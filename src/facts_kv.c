@@ -21,9 +21,10 @@
  *            (followed by blanks and an optional '#' comment)
  * value   := '"' (char | '\"' | '\\' | '\n' | '\t')* '"' | any*
  *
+ * '#' after a blank outside quotes starts a comment, as in the policy
+ * language (`mtu=1500  # jumbo off`): a value holding " #" is quoted.
  * With a COMPATIBLE header anywhere, the text is a self-describing device's
- * policy (SPEC 2.8): only its SELF block is read, and '#' after a blank
- * outside quotes starts a comment, as in the policy language.
+ * policy (docs/language.md): only its SELF block is read.
  *
  * One pass reads the lines, checking their bytes as it goes, and notes each
  * fact where it lies in the text; they are then sorted, checked for
@@ -281,20 +282,23 @@ static dc_status kv_line(kv_parser *kp, uint32_t line, const char *p, size_t n, 
         dc_status st = kv_quoted(kp, line, p, value, end, name, name_len, &value_len, err);
         if (st != DC_OK)
             return st;
-    } else if (kp->selfdesc) {
-        /* '#' after a blank, outside quotes, starts a comment. */
+    } else {
+        /* '#' after a blank, outside quotes, starts a comment, as in a
+         * policy (docs/facts.md). */
         bool quoted = false;
         for (size_t i = 0; i < value_len; i++) {
             if (value[i] == '"')
                 quoted = !quoted;
             else if (quoted && value[i] == '\\')
                 i++;
-            else if (!quoted && value[i] == '#' && i > 0 && is_blank(value[i - 1])) {
-                value_len = i;
+            else if (!quoted && value[i] == '#' && is_blank(*(value + i - 1))) {
+                value_len = i;      /* value[-1] is the line's: '=' or a blank */
                 break;
             }
         }
         facts_trim(&value, &value_len);
+    }
+    if (kp->selfdesc && value < end && *value != '"') {
         if (memchr(value, '{', value_len))
             return dc_error_set(err, DC_ERR_FACTS,
                                 "%s:%u: SELF block of a self-describing device must hold "
@@ -346,6 +350,8 @@ static const char *kv_plain(kv_parser *kp, const char *s, const char *end, uint3
             if (*v == '"')
                 break;
             e = text_span(v, end);
+            if (memchr(v, '#', (size_t)(e - v)))
+                break;              /* perhaps a comment: the general way */
             if (e == end)
                 next = end;
             else if (*e == '\n')
