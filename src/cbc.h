@@ -1,7 +1,8 @@
 /* cbc.h -- compiled policies on disk (.cbc) and the program verifier.
  *
- * The file format is described byte by byte in docs/bytecode.md; cbc.c
- * implements dc_policy_save/load/read_file on top of these. */
+ * The file format is described byte by byte in docs/bytecode.md;
+ * cbc_write.c implements dc_policy_save, cbc_read.c dc_policy_load, and
+ * cbc_verify.c the verifier both the loader and the tests run. */
 #ifndef DC_CBC_H
 #define DC_CBC_H
 
@@ -16,13 +17,31 @@
 #define CBC_MAGIC_LEN   8
 #define CBC_VERSION     1
 
-/* What the `t` byte of an instruction holds (opcodes.def):
- *   TF_SIDE  bit 7 picks the source's facts (instructions with a slot operand)
- *   TF_TYPE  bits 0-3 are a vtype (LOADF, FIELDT, CONV, FCMP)
- *   TF_CMP   bits 4-6 are a CMP_* code (FCMP)
- * Every other bit must be zero. */
-enum { TF_SIDE = 1, TF_TYPE = 2, TF_CMP = 4 };
-unsigned cbc_tfields(unsigned op);
+/* The layout (docs/bytecode.md, "Layout"). */
+enum {
+    HEADER_SIZE = 32,
+    SECTION_ENTRY = 16,
+    OFF_CHECKSUM = 12,
+};
+
+typedef enum sec_id {
+    SEC_PROGRAM = 1, SEC_POOL, SEC_CONSTS, SEC_STRS, SEC_CMPS, SEC_RANGES, SEC_SVSETS,
+    SEC_CTABLES, SEC_TPARTS, SEC_TMPLS, SEC_SLOTS, SEC_VARS, SEC_RULES, SEC_BLOCKS, SEC_CODE,
+    SEC__END
+} sec_id;
+
+#define NSECTIONS (SEC__END - 1)
+
+/* Name and record size of each section, by id (cbc.c). */
+typedef struct cbc_section {
+    const char *name;
+    uint32_t size;
+} cbc_section;
+
+extern const cbc_section cbc_sections[SEC__END];
+
+/* The checksum of a file: CRC-32 of every byte but the checksum field's. */
+uint32_t cbc_file_crc(const uint8_t *p, size_t len);
 
 /* Check a whole program as the VM will run it: every index, offset, length,
  * jump and register, and the type of every register read (docs/bytecode.md,

@@ -156,17 +156,6 @@ static int32_t declare(chk *c, ast_part *pt)
 
 /* ------------------------------------------------------------ expressions */
 
-static const struct {
-    const char *name;
-    uint8_t nargs;
-} builtins[BI__COUNT] = {
-    [BI_MAJOR] = { "major", 1 }, [BI_MINOR] = { "minor", 1 }, [BI_PATCH] = { "patch", 1 },
-    [BI_INT] = { "int", 1 }, [BI_HEX] = { "hex", 1 }, [BI_SEMVER] = { "semver", 1 },
-    [BI_BOOL] = { "bool", 1 }, [BI_SET] = { "set", 1 }, [BI_LEN] = { "len", 1 },
-    [BI_HAS] = { "has", 1 }, [BI_CONTAINS] = { "contains", 2 },
-    [BI_SUBSET] = { "subset", 2 }, [BI_MIN] = { "min", 2 }, [BI_MAX] = { "max", 2 },
-};
-
 static bool numeric(vtype t)
 {
     return t == VT_INT || t == VT_HEX;
@@ -259,6 +248,24 @@ static vtype check_name(chk *c, ast_expr *e)
 
 static vtype check_expr(chk *c, ast_expr *e);
 
+/* The type letter cls of an instruction's types (opcodes.def) as the
+ * type of a builtin's result: args are its arguments' types. */
+static vtype result_type(const builtin_info *bi, char cls, const vtype *at, uint32_t n)
+{
+    bool hex = false;
+    for (uint32_t k = 0; k < n; k++)
+        hex = hex || at[k] == VT_HEX;
+    switch (cls) {
+    case 't': return (vtype)bi->type;
+    case 'j': return hex ? VT_HEX : VT_INT;
+    case '=': return n ? at[0] : VT_NONE;
+    default: return op_class_type(cls);
+    }
+}
+
+/* A call of a builtin (builtins.def): its arguments are its instruction's
+ * R operands (expressions, of the types opcodes.def gives) and S operands
+ * (facts); its result is the type the instruction writes. */
 static vtype check_call(chk *c, ast_expr *e)
 {
     int b = -1;
@@ -270,71 +277,54 @@ static vtype check_call(chk *c, ast_expr *e)
         return VT_NONE;
     }
     e->builtin = b;
-    if (e->nargs != builtins[b].nargs) {
-        err(c, e->loc, "%s() takes %u argument%s, not %u", e->str, builtins[b].nargs,
-            builtins[b].nargs == 1 ? "" : "s", e->nargs);
+    const builtin_info *bi = &builtins[b];
+    unsigned nargs = builtin_nargs((builtin)b);
+    if (e->nargs != nargs) {
+        err(c, e->loc, "%s() takes %u argument%s, not %u", e->str, nargs,
+            nargs == 1 ? "" : "s", e->nargs);
         return VT_NONE;
     }
-    if (b == BI_HAS) {
-        ast_expr *a = e->args[0];
-        if (a->kind != EX_NAME || !strchr(a->str, '.')) {
-            err(c, a->loc, "has() takes a fact: has(self.FIELD) or has(source.FIELD)");
-            return VT_NONE;
-        }
-        if (check_name(c, a) == VT_NONE)
-            return VT_NONE;
-        a->type = VT_STRING;
-        e->is_const = false;
-        return VT_BOOL;
-    }
-    vtype at[2] = { VT_NONE, VT_NONE };
+    const char *roles = op_operands[bi->op], *types = op_types[bi->op];
+    vtype at[3] = { VT_NONE, VT_NONE, VT_NONE };
+    bool ok = true;
+    uint32_t n = 0;
     e->is_const = true;
-    for (uint32_t i = 0; i < e->nargs; i++) {
-        at[i] = check_expr(c, e->args[i]);
-        if (at[i] == VT_NONE)
+    for (int k = 0; k < 3; k++) {
+        if (roles[k] != 'R' && roles[k] != 'S')
+            continue;
+        ast_expr *a = e->args[n];
+        if (roles[k] == 'S') {
+            /* a fact: self.FIELD or source.FIELD, never a constant */
+            if (a->kind != EX_NAME || !strchr(a->str, '.')) {
+                err(c, a->loc, "%s() takes %s", e->str, bi->want);
+                return VT_NONE;
+            }
+            if (check_name(c, a) == VT_NONE)
+                return VT_NONE;
+            a->type = VT_STRING;
+            e->is_const = false;
+            at[n++] = VT_STRING;
+            continue;
+        }
+        at[n] = check_expr(c, a);
+        if (at[n] == VT_NONE)
             return VT_NONE;
-        e->is_const = e->is_const && e->args[i]->is_const;
+        e->is_const = e->is_const && a->is_const;
+        unsigned mask = types[k] == '=' ? (numeric(at[0]) ? (1u << VT_INT | 1u << VT_HEX)
+                                                          : 1u << at[0])
+                                        : op_class_mask(types[k]);
+        if (!(mask & (1u << at[n])))
+            ok = false;
+        n++;
     }
-    switch ((builtin)b) {
-    case BI_MAJOR: case BI_MINOR: case BI_PATCH:
-        if (at[0] != VT_SEMVER)
-            break;
-        return VT_INT;
-    case BI_INT: case BI_HEX: case BI_SEMVER: case BI_BOOL: case BI_SET:
-        if (at[0] != VT_STRING)
-            break;
-        return b == BI_INT ? VT_INT : b == BI_HEX ? VT_HEX : b == BI_SEMVER ? VT_SEMVER
-             : b == BI_BOOL ? VT_BOOL : VT_SET;
-    case BI_LEN:
-        if (at[0] != VT_STRING && at[0] != VT_SET)
-            break;
-        return VT_INT;
-    case BI_CONTAINS:
-        if (at[0] != VT_SET || at[1] != VT_STRING)
-            break;
-        return VT_BOOL;
-    case BI_SUBSET:
-        if (at[0] != VT_SET || at[1] != VT_SET)
-            break;
-        return VT_BOOL;
-    case BI_MIN: case BI_MAX:
-        if (!numeric(at[0]) || !numeric(at[1]))
-            break;
-        return at[0] == VT_HEX || at[1] == VT_HEX ? VT_HEX : VT_INT;
-    default:
-        break;
-    }
-    static const char *const want[BI__COUNT] = {
-        [BI_MAJOR] = "a semver", [BI_MINOR] = "a semver", [BI_PATCH] = "a semver",
-        [BI_INT] = "a string", [BI_HEX] = "a string", [BI_SEMVER] = "a string",
-        [BI_BOOL] = "a string", [BI_SET] = "a string", [BI_LEN] = "a string or a set",
-        [BI_CONTAINS] = "a set and a string", [BI_SUBSET] = "two sets",
-        [BI_MIN] = "two integers", [BI_MAX] = "two integers",
-    };
+    int w = op_find(bi->op, 'W');
+    vtype rt = ok && w >= 0 ? result_type(bi, types[w], at, n) : VT_NONE;
+    if (rt != VT_NONE)
+        return rt;
     if (e->nargs == 1)
-        err(c, e->loc, "type error: %s() takes %s, not %s", e->str, want[b], tname(at[0]));
+        err(c, e->loc, "type error: %s() takes %s, not %s", e->str, bi->want, tname(at[0]));
     else
-        err(c, e->loc, "type error: %s() takes %s, not %s and %s", e->str, want[b],
+        err(c, e->loc, "type error: %s() takes %s, not %s and %s", e->str, bi->want,
             tname(at[0]), tname(at[1]));
     return VT_NONE;
 }

@@ -6,6 +6,7 @@
 
 #include "ast.h"
 #include "diag.h"
+#include "opcodes.h"
 #include "semver.h"
 
 /* A parsed constraint (SPEC 2.5). */
@@ -59,12 +60,6 @@ typedef struct checked {
  * false when memory ran out.  Release with chk_release. */
 bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked *out);
 void chk_release(checked *c, const dc_alloc *alloc);
-
-/* Builtin functions of expressions (SPEC 2.6). */
-typedef enum builtin {
-    BI_MAJOR, BI_MINOR, BI_PATCH, BI_INT, BI_HEX, BI_SEMVER, BI_BOOL, BI_SET, BI_LEN,
-    BI_HAS, BI_CONTAINS, BI_SUBSET, BI_MIN, BI_MAX, BI__COUNT
-} builtin;
 
 /* Whether an expression is a single variable reference: its var, or -1. */
 int32_t chk_plain_var(const ast_expr *e);

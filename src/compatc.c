@@ -12,7 +12,8 @@
 #include "diag.h"
 #include "facts.h"
 #include "limits.h"
-#include "program.h"
+#include "disasm.h"
+#include "policy.h"
 #include "compatc.h"
 
 #ifndef DC_POLICY_DIR

@@ -1,5 +1,6 @@
-/* compile.c -- lower a checked syntax tree to a program (SPEC 3), and the
- * dc_policy entry points that drive parse -> check -> compile. */
+/* compile.c -- lower a checked syntax tree to a program (SPEC 3), and
+ * dc_policy_compile, which drives parse -> check -> compile and builds the
+ * policy around the program (policy.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 #include "facts.h"
 #include "limits.h"
 #include "parse.h"
-#include "program.h"
+#include "policy.h"
 
 typedef struct cg {
     program *p;
@@ -258,54 +259,41 @@ static void slot_type(cg *g, uint32_t slot, vtype t)
         g->p->slots[slot].types |= (uint8_t)(1u << t);
 }
 
+/* A builtin (builtins.def) is its instruction: a temporary written (W),
+ * its arguments in its R operands, a fact in its S operand.  A conversion
+ * of a fact is parsed once, when the facts are prepared (FIELDT). */
 static uint16_t cg_call(cg *g, const ast_expr *e)
 {
-    static const uint8_t conv_type[BI__COUNT] = {
-        [BI_INT] = VT_INT, [BI_HEX] = VT_HEX, [BI_SEMVER] = VT_SEMVER,
-        [BI_BOOL] = VT_BOOL, [BI_SET] = VT_SET,
-    };
-    static const uint8_t unary_op[BI__COUNT] = {
-        [BI_MAJOR] = I_MAJOR, [BI_MINOR] = I_MINOR, [BI_PATCH] = I_PATCH,
-        [BI_LEN] = I_LEN,
-    };
-    static const uint8_t binary_op[BI__COUNT] = {
-        [BI_CONTAINS] = I_CONTAINS, [BI_SUBSET] = I_SUBSET, [BI_MIN] = I_MIN,
-        [BI_MAX] = I_MAX,
-    };
-    uint16_t dst;
-    switch ((builtin)e->builtin) {
-    case BI_HAS:
-        dst = new_temp(g);
-        emit(g, I_HAS, side_of(e->args[0]), dst, (uint16_t)e->args[0]->index, 0);
+    const builtin_info *bi = &builtins[e->builtin];
+    const char *roles = op_operands[bi->op];
+    const ast_expr *a0 = e->args[0];
+    if (bi->op == I_CONV && a0->kind == EX_NAME && a0->ref != REF_VAR) {
+        uint16_t dst = new_temp(g);
+        slot_type(g, a0->index, (vtype)bi->type);
+        emit(g, I_FIELDT, (uint8_t)(bi->type | side_of(a0)), dst, (uint16_t)a0->index, 0);
         return dst;
-    case BI_INT: case BI_HEX: case BI_SEMVER: case BI_BOOL: case BI_SET: {
-        const ast_expr *a = e->args[0];
-        uint8_t t = conv_type[e->builtin];
-        dst = new_temp(g);
-        if (a->kind == EX_NAME && a->ref != REF_VAR) {
-            /* a fact: parsed once, when the facts are prepared */
-            slot_type(g, a->index, (vtype)t);
-            emit(g, I_FIELDT, (uint8_t)(t | side_of(a)), dst, (uint16_t)a->index, 0);
-        } else {
-            uint16_t r = cg_expr(g, a);
-            emit(g, I_CONV, t, dst, r, 0);
+    }
+    uint16_t x[3] = { 0, 0, 0 };
+    uint8_t t = bi->type;
+    uint32_t n = 0;
+    int w = op_find(bi->op, 'W');
+    /* the result's register before the arguments' for has() and the
+     * conversions (the registers earlier releases gave them) */
+    bool dst_first = w >= 0 && (bi->op == I_CONV || op_find(bi->op, 'R') < 0);
+    if (dst_first)
+        x[w] = new_temp(g);
+    for (int k = 0; k < 3; k++) {
+        if (roles[k] == 'R') {
+            x[k] = cg_expr(g, e->args[n++]);
+        } else if (roles[k] == 'S') {
+            x[k] = (uint16_t)e->args[n]->index;
+            t = (uint8_t)(t | side_of(e->args[n++]));
         }
-        return dst;
     }
-    case BI_MAJOR: case BI_MINOR: case BI_PATCH: case BI_LEN: {
-        uint16_t r = cg_expr(g, e->args[0]);
-        dst = new_temp(g);
-        emit(g, unary_op[e->builtin], 0, dst, r, 0);
-        return dst;
-    }
-    default: {
-        uint16_t r1 = cg_expr(g, e->args[0]);
-        uint16_t r2 = cg_expr(g, e->args[1]);
-        dst = new_temp(g);
-        emit(g, binary_op[e->builtin], 0, dst, r1, r2);
-        return dst;
-    }
-    }
+    if (w >= 0 && !dst_first)
+        x[w] = new_temp(g);
+    emit(g, bi->op, t, x[0], x[1], x[2]);
+    return w >= 0 ? x[w] : 0;
 }
 
 /* Code computing e; returns the register holding its value (a variable's
@@ -586,34 +574,6 @@ static void cg_program(cg *g)
 
 /* ------------------------------------------------------------ policies */
 
-static char *dup_pref(const program *p, pref r)
-{
-    return mem_strndup(p->alloc, p->pool + r.off, r.len);
-}
-
-dc_status policy_finish(dc_policy *pol, dc_error *err)
-{
-    program *p = &pol->prog;
-    if (!program_link(p))
-        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
-    pol->name = dup_pref(p, p->name);
-    pol->file = dup_pref(p, p->file);
-    size_t nnames = p->nblocks ? p->nblocks : 1;
-    if (nnames <= SIZE_MAX / sizeof(char *))
-        pol->block_names = mem_zalloc(p->alloc, nnames * sizeof(char *));
-    if (!pol->name || !pol->file || !pol->block_names)
-        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
-    for (uint32_t i = 0; i < p->nblocks; i++)
-        if (p->blocks[i].name.len) {
-            pol->block_names[i] = dup_pref(p, p->blocks[i].name);
-            if (!pol->block_names[i])
-                return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
-        }
-    if (!prepare_plan(pol))
-        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
-    return DC_OK;
-}
-
 /* The name of a policy without a POLICY name: its file name less the
  * directory and the extension. */
 static void default_name(const char *file, const char **s, uint32_t *len)
@@ -735,35 +695,4 @@ dc_status dc_policy_compile(const char *file, const char *text, size_t len, dc_p
                             dc_diags **diags, dc_error *err)
 {
     return dc_policy_compile_ex(NULL, file, text, len, out, diags, err);
-}
-
-const char *dc_policy_name(const dc_policy *pol) { return pol ? pol->name : NULL; }
-const char *dc_policy_file(const dc_policy *pol) { return pol ? pol->file : NULL; }
-
-size_t dc_policy_blocks(const dc_policy *pol)
-{
-    return pol && pol->prog.nblocks ? pol->prog.nblocks - 1 : 0;
-}
-
-const char *dc_policy_block_name(const dc_policy *pol, size_t block)
-{
-    if (!pol || block + 1 >= pol->prog.nblocks)
-        return NULL;
-    return pol->block_names[block + 1];
-}
-
-void dc_policy_free(dc_policy *pol)
-{
-    if (!pol)
-        return;
-    const dc_alloc *a = pol->alloc;
-    if (pol->block_names)
-        for (uint32_t i = 0; i < pol->prog.nblocks; i++)
-            mem_free(a, pol->block_names[i]);
-    mem_free(a, pol->block_names);
-    mem_free(a, pol->name);
-    mem_free(a, pol->file);
-    mem_free(a, pol->slots_by_name);
-    program_free(&pol->prog);
-    mem_free(a, pol);
 }

@@ -1,7 +1,7 @@
 /* disasm.c -- a compiled program as readable text (`compatc disasm`).
  *
  * Operands are decoded by their letter in op_operands[] and the `t` byte by
- * cbc_tfields(): nothing here knows one opcode from another.  The printer
+ * op_tfields(): nothing here knows one opcode from another.  The printer
  * checks every index it follows, so it is safe on any program, verified or
  * not. */
 #include <inttypes.h>
@@ -9,8 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cbc.h"
-#include "program.h"
+#include "disasm.h"
 
 /* snprintf-style output: counts everything, stores what fits. */
 typedef struct out {
@@ -278,7 +277,7 @@ static void put_operand(out *o, const program *p, const pblock *b, uint32_t pc, 
                         uint16_t v, uint8_t t)
 {
     switch (kind) {
-    case 'R':
+    case 'R': case 'W': case 'V':
         put(o, "r%u", v);
         break;
     case 'S':
@@ -343,7 +342,7 @@ static void put_insn(out *o, const program *p, const pblock *b, uint32_t pc)
         return;
     }
     const char *ops = op_operands[in->op];
-    unsigned tf = cbc_tfields(in->op);
+    unsigned tf = op_tfields(in->op);
     char tb[24] = "";
     if (tf & TF_TYPE)
         snprintf(tb, sizeof tb, "%s", type_name(in->t & TYPE_MASK));

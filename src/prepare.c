@@ -27,8 +27,7 @@ static bool self_alone(const program *p)
         const insn *i = &p->code[pc];
         if (i->op >= I__COUNT)
             return false;
-        const char *ops = op_operands[i->op];
-        if ((ops[0] == 'S' || ops[1] == 'S' || ops[2] == 'S') && (i->t & SIDE_SOURCE))
+        if (op_find(i->op, 'S') >= 0 && (i->t & SIDE_SOURCE))
             return false;
         if (i->op == I_CONV && (i->t & TYPE_MASK) == VT_SET)
             return false;

@@ -1,69 +1,105 @@
-/* program.c -- the opcode tables and a program's lifetime. */
+/* program.c -- the instruction set's tables (opcodes.def, builtins.def) and
+ * what is derived from them.  It knows nothing of programs, the compiler or
+ * the VM: what lopcodes.c is to Lua. */
 #include <string.h>
 
-#include "alloc.h"
-#include "vm.h"
+#include "opcodes.h"
 
 const char *const op_names[I__COUNT] = {
-#define OP(name, operands, doc) #name,
+#define OP(name, operands, types, doc) #name,
 #include "opcodes.def"
 #undef OP
 };
 
 const char *const op_operands[I__COUNT] = {
-#define OP(name, operands, doc) operands,
+#define OP(name, operands, types, doc) operands,
 #include "opcodes.def"
 #undef OP
 };
 
-bool program_link(program *p)
+const char *const op_types[I__COUNT] = {
+#define OP(name, operands, types, doc) types,
+#include "opcodes.def"
+#undef OP
+};
+
+const char *const op_roles[I__ALL] = {
+#define OP(name, operands, types, doc) [I_##name] = operands,
+#define SUPER(name, operands, doc) [I_##name] = operands,
+#include "opcodes.def"
+#undef SUPER
+#undef OP
+};
+
+const builtin_info builtins[BI__COUNT] = {
+#define BUILTIN(id, name, op, type, want) [BI_##id] = { name, op, type, want },
+#include "builtins.def"
+#undef BUILTIN
+};
+
+unsigned op_tfields(unsigned op)
 {
-    const dc_alloc *a = p->alloc;
-    mem_free(a, p->consts);
-    mem_free(a, p->strs);
-    mem_free(a, p->cmps);
-    p->consts = mem_array(a, p->nconsts ? p->nconsts : 1, sizeof *p->consts);
-    p->strs = mem_array(a, p->nstrs ? p->nstrs : 1, sizeof *p->strs);
-    p->cmps = mem_array(a, p->ncmps ? p->ncmps : 1, sizeof *p->cmps);
-    if (!p->consts || !p->strs || !p->cmps)
-        return false;
-    for (uint32_t i = 0; i < p->nconsts; i++) {
-        const kconst *k = &p->kconsts[i];
-        value *v = &p->consts[i];
-        memset(v, 0, sizeof *v);
-        v->type = k->type;
-        switch (k->type) {
-        case VT_INT: v->as.i = k->i; break;
-        case VT_HEX: v->as.u = (uint64_t)k->i; break;
-        case VT_BOOL: v->as.b = k->i != 0; break;
-        case VT_STRING: v->as.s = prog_str(p, k->s); break;
-        case VT_SEMVER:
-            v->as.v.major = k->major;
-            v->as.v.minor = k->minor;
-            v->as.v.patch = k->patch;
-            v->as.v.pre = prog_str(p, k->s);
-            break;
-        default: break;
-        }
+    if (op >= I__COUNT)
+        return 0;
+    unsigned f = op_find(op, 'S') >= 0 ? TF_SIDE : 0;
+    switch (op_types[op][3]) {
+    case 'c': return f | TF_TYPE | TF_CMP;
+    case 'y': return f | TF_TYPE;
+    default: return f;
     }
-    for (uint32_t i = 0; i < p->nstrs; i++)
-        p->strs[i] = prog_str(p, p->strrefs[i]);
-    for (uint32_t i = 0; i < p->ncmps; i++) {
-        const kcmp *k = &p->kcmps[i];
-        p->cmps[i].op = k->op;
-        p->cmps[i].v = (semver){ k->major, k->minor, k->patch, prog_str(p, k->pre) };
-    }
-    return vm_link(p);
 }
 
-void program_free(program *p)
+int op_find(unsigned op, char r)
 {
-    const dc_alloc *a = p->alloc;
-    void *arrays[] = { p->pool, p->kconsts, p->strrefs, p->kcmps, p->ranges, p->consts,
-                       p->strs, p->cmps, p->svsets, p->ctables, p->tparts, p->tmpls,
-                       p->slots, p->vars, p->rules, p->blocks, p->code, p->xcode };
-    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
-        mem_free(a, arrays[i]);
-    memset(p, 0, sizeof *p);
-    p->alloc = a;
+    if (op >= I__ALL)
+        return -1;
+    const char *at = strchr(op_roles[op], r);
+    return at && r ? (int)(at - op_roles[op]) : -1;
+}
+
+#define M(t) (1u << (t))
+
+unsigned op_class_mask(char cls)
+{
+    switch (cls) {
+    case 'n': return M(VT_INT) | M(VT_HEX);
+    case 'i': return M(VT_INT);
+    case 's': return M(VT_STRING);
+    case 'v': return M(VT_SEMVER);
+    case 'b': return M(VT_BOOL);
+    case 'e': return M(VT_SET);
+    case 'l': return M(VT_STRING) | M(VT_SET);
+    case 'o': return M(VT_INT) | M(VT_HEX) | M(VT_SEMVER);
+    case 'a': return M(VT_INT) | M(VT_HEX) | M(VT_STRING) | M(VT_SEMVER) | M(VT_BOOL) |
+                     M(VT_SET);
+    default: return 0;
+    }
+}
+
+vtype op_class_type(char cls)
+{
+    switch (cls) {
+    case 'i': return VT_INT;
+    case 's': return VT_STRING;
+    case 'v': return VT_SEMVER;
+    case 'b': return VT_BOOL;
+    case 'e': return VT_SET;
+    default: return VT_NONE;
+    }
+}
+
+unsigned builtin_nargs(builtin b)
+{
+    unsigned n = 0;
+    for (const char *r = op_operands[builtins[b].op]; *r; r++)
+        n += *r == 'R' || *r == 'S';
+    return n;
+}
+
+int builtin_of_op(unsigned op)
+{
+    for (int b = 0; b < BI__COUNT; b++)
+        if (builtins[b].op == op && op != I_CONV)
+            return b;
+    return -1;
 }

@@ -281,71 +281,49 @@ static void orset(uint64_t *dst, const uint64_t *src, uint32_t w)
 
 static uint64_t *rt(tctx *c, uint32_t reg) { return c->rtaint + (size_t)reg * c->W; }
 
-/* Does the instruction's value operand read slot `s` of the target?  Stores
+/* Does the instruction read a slot of the target (its S operand)?  Stores
  * the slot in *slot. */
 static bool reads_target(const insn *i, uint32_t *slot)
 {
-    if (i->t & SIDE_SOURCE)
+    int k = op_find(i->op, 'S');
+    if ((i->t & SIDE_SOURCE) || k < 0)
         return false;
-    switch ((enum opcode)i->op) {
-    case I_EMPTY: case I_NONEMPTY: case I_EQSTR: case I_NESTR: case I_MATCH: case I_NMATCH:
-    case I_FCMP:
-        *slot = i->a;
-        return true;
-    case I_LOADF: case I_FIELD: case I_FIELDT: case I_HAS:
-        *slot = i->b;
-        return true;
-    default:
-        return false;
-    }
+    *slot = k == 0 ? i->a : k == 1 ? i->b : i->c;
+    return true;
 }
 
-/* Registers an instruction reads (into rd) and writes (into wr); template
- * parts included.  Returns false for a template too large to list. */
+/* Registers an instruction reads (into rd) and writes (into wr), from its
+ * operand roles (opcodes.def); template parts included.  Returns false for
+ * a template too large to list. */
 #define MAXREGS 80
 static bool insn_regs(const program *p, const insn *i, uint16_t *rd, int *nrd, uint16_t *wr,
                       int *nwr)
 {
     *nrd = *nwr = 0;
-    switch ((enum opcode)i->op) {
-    case I_CHECKT: case I_WHERE: case I_JF: case I_JT:
-        rd[(*nrd)++] = i->a;
-        break;
-    case I_FCMP:
-        rd[(*nrd)++] = i->b;
-        break;
-    case I_LOADF: case I_LOADK: case I_FIELD: case I_FIELDT: case I_HAS:
-        wr[(*nwr)++] = i->a;
-        break;
-    case I_MOVE: case I_CONV: case I_NEG: case I_NOT: case I_MAJOR: case I_MINOR:
-    case I_PATCH: case I_LEN:
-        rd[(*nrd)++] = i->b;
-        wr[(*nwr)++] = i->a;
-        break;
-    case I_ADD: case I_SUB: case I_MUL: case I_DIV: case I_MOD: case I_LT: case I_LE:
-    case I_GT: case I_GE: case I_EQ: case I_NE: case I_CONTAINS: case I_SUBSET: case I_MIN:
-    case I_MAX:
-        rd[(*nrd)++] = i->b;
-        rd[(*nrd)++] = i->c;
-        wr[(*nwr)++] = i->a;
-        break;
-    case I_MATCH: case I_NMATCH: {
-        if (i->b >= p->ntmpls)
+    if (i->op >= I__COUNT)
+        return true;
+    const char *roles = op_operands[i->op];
+    const uint16_t x[3] = { i->a, i->b, i->c };
+    for (int k = 0; k < 3; k++) {
+        if (roles[k] == 'R')
+            rd[(*nrd)++] = x[k];
+        else if (roles[k] == 'W' || roles[k] == 'V')
+            wr[(*nwr)++] = x[k];
+    }
+    int k = op_find(i->op, 'P');
+    if (k >= 0) {
+        if (x[k] >= p->ntmpls)
             return false;
-        const tmpl *t = &p->tmpls[i->b];
+        const tmpl *t = &p->tmpls[x[k]];
         if (t->n > MAXREGS)
             return false;
-        for (uint32_t k = 0; k < t->n; k++) {
-            const tpart *tp = &p->tparts[t->first + k];
+        for (uint32_t n = 0; n < t->n; n++) {
+            const tpart *tp = &p->tparts[t->first + n];
             if (tp->kind == TP_CMP)
                 rd[(*nrd)++] = tp->reg;
             else if (tp->kind == TP_DECL)
                 wr[(*nwr)++] = tp->reg;
         }
-        break;
-    }
-    default:
-        break;
     }
     return true;
 }
@@ -955,49 +933,38 @@ static dc_status decompile(tctx *c, uint32_t ri, dtree *t, uint32_t *test)
         const insn *i = &p->code[pc];
         bool it = c->itaint[pc];
         int32_t k = -1;
-        switch ((enum opcode)i->op) {
-        case I_LOADK:
+        /* an expression step writes a temporary (W): a constant, a copy, a
+         * fact, or an operation on the registers it reads (R) */
+        const char *roles = i->op < I__COUNT ? op_operands[i->op] : "---";
+        int nr = (roles[1] == 'R') + (roles[2] == 'R');
+        if (i->op == I_LOADK) {
             k = dn_new(c, t, (dnode){ DN_K, I_LOADK, 0, false, i->a, i->b, -1, -1 });
             dn_def(c, i->a, k);
-            break;
-        case I_MOVE:
+        } else if (i->op == I_MOVE) {
             dn_def(c, i->a, dn_get(c, t, r->block, i->b));
-            break;
-        case I_FIELD: case I_FIELDT: case I_HAS:
+        } else if (roles[0] == 'W' && roles[1] == 'S') {
             k = dn_new(c, t, (dnode){ DN_OP, i->op, i->t, it, i->a, i->b, -1, -1 });
             dn_def(c, i->a, k);
-            break;
-        case I_CONV: case I_NEG: case I_NOT: case I_MAJOR: case I_MINOR: case I_PATCH:
-        case I_LEN: {
+        } else if (roles[0] == 'W' && nr == 1) {
             int32_t a = dn_get(c, t, r->block, i->b);
             k = dn_new(c, t, (dnode){ DN_OP, i->op, i->t, dn_tainted(t, a), i->a, 0, a, -1 });
             dn_def(c, i->a, k);
-            break;
-        }
-        case I_ADD: case I_SUB: case I_MUL: case I_DIV: case I_MOD: case I_LT: case I_LE:
-        case I_GT: case I_GE: case I_EQ: case I_NE: case I_CONTAINS: case I_SUBSET:
-        case I_MIN: case I_MAX: {
+        } else if (roles[0] == 'W' && nr == 2) {
             int32_t a = dn_get(c, t, r->block, i->b);
             int32_t b = dn_get(c, t, r->block, i->c);
             k = dn_new(c, t, (dnode){ DN_OP, i->op, i->t, dn_tainted(t, a) || dn_tainted(t, b),
                                       i->a, 0, a, b });
             dn_def(c, i->a, k);
-            break;
-        }
-        case I_JF:
-        case I_JT:
+        } else if (op_find(i->op, 'J') >= 0) {
             if (npend == (int)(sizeof pend / sizeof pend[0]))
                 return DC_ERR_INVALID;
             pend[npend++] = (struct pend){ i->a, pc + 1 + i->b, dn_get(c, t, r->block, i->a),
                                            i->op == I_JF ? DN_AND : DN_OR };
             if (pend[npend - 1].target > r->end)
                 return DC_ERR_INVALID;
-            break;
-        case I_WHERE: case I_FCMP: case I_MATCH: case I_NMATCH:
-            *test = pc;
-            break;
-        default:
-            break;
+        } else if (i->op == I_WHERE || i->op == I_FCMP || i->op == I_MATCH ||
+                   i->op == I_NMATCH) {
+            *test = pc;     /* the tests residue_text can show */
         }
         if (c->oom)
             return DC_ERR_NOMEM;
@@ -1032,15 +999,10 @@ static const char *op_text(uint8_t op)
     case I_MUL: return "*";
     case I_DIV: return "/";
     case I_MOD: return "%";
-    case I_MAJOR: return "major";
-    case I_MINOR: return "minor";
-    case I_PATCH: return "patch";
-    case I_LEN: return "len";
-    case I_CONTAINS: return "contains";
-    case I_SUBSET: return "subset";
-    case I_MIN: return "min";
-    case I_MAX: return "max";
-    default: return "?";
+    default: {
+        int bi = builtin_of_op(op);     /* a function: builtins.def */
+        return bi >= 0 ? builtins[bi].name : "?";
+    }
     }
 }
 
@@ -1192,19 +1154,18 @@ static int render_op(rctx *x, int32_t k, sbuf *b)
         sb_putn(b, n->op == I_NEG ? "-" : "!", 1);
         render_child(x, n->a, PR_UNARY, b);
         return PR_UNARY;
-    case I_MAJOR: case I_MINOR: case I_PATCH: case I_LEN:
-        sb_printf(b, "%s(", op_text(n->op));
-        render_child(x, n->a, 0, b);
-        sb_putn(b, ")", 1);
-        return PR_ATOM;
-    case I_CONTAINS: case I_SUBSET: case I_MIN: case I_MAX:
-        sb_printf(b, "%s(", op_text(n->op));
-        render_child(x, n->a, 0, b);
-        sb_puts(b, ", ");
-        render_child(x, n->b, 0, b);
-        sb_putn(b, ")", 1);
-        return PR_ATOM;
     default: {
+        if (builtin_of_op(n->op) >= 0) {
+            /* a function of one or two arguments */
+            sb_printf(b, "%s(", op_text(n->op));
+            render_child(x, n->a, 0, b);
+            if (n->b >= 0) {
+                sb_puts(b, ", ");
+                render_child(x, n->b, 0, b);
+            }
+            sb_putn(b, ")", 1);
+            return PR_ATOM;
+        }
         int prec = op_prec(n->op);
         int32_t l = n->a, r = n->b;
         uint8_t op = n->op;
@@ -1251,18 +1212,10 @@ static bool compute_known(tctx *c, uint32_t ri, const dc_prepared *tgt)
     memcpy(keep, c->code + r->start, n * sizeof *keep);
     for (uint32_t pc = r->start + 1; pc < r->end; pc++) {
         const insn *i = &p->code[pc];
-        bool compute = false;
-        switch ((enum opcode)i->op) {
-        case I_LOADK: case I_MOVE: case I_FIELD: case I_FIELDT: case I_HAS: case I_CONV:
-        case I_NEG: case I_NOT: case I_ADD: case I_SUB: case I_MUL: case I_DIV: case I_MOD:
-        case I_LT: case I_LE: case I_GT: case I_GE: case I_EQ: case I_NE: case I_JF: case I_JT:
-        case I_MAJOR: case I_MINOR: case I_PATCH: case I_LEN: case I_CONTAINS: case I_SUBSET:
-        case I_MIN: case I_MAX:
-            compute = !c->itaint[pc];
-            break;
-        default:
-            break;
-        }
+        /* the expression steps (they write a temporary) and the jumps of
+         * && and || */
+        bool step = i->op < I__COUNT && (op_find(i->op, 'W') >= 0 || op_find(i->op, 'J') >= 0);
+        bool compute = step && !c->itaint[pc];
         c->code[pc] = compute ? *i : (insn){ I_RULE, 0, p->code[r->start].a, 0, 0 };
     }
     c->code[r->end] = (insn){ I_OK, 0, 0, 0, 0 };

@@ -6,7 +6,7 @@
 #define DC_TARGETS_H
 
 #include "devcompat.h"
-#include "program.h"
+#include "policy.h"
 
 /* Called with each copy of the program dc_targets_find builds (the one it
  * enumerates with, then one per variable it prunes), before it runs.  The

@@ -387,7 +387,7 @@ int32_t vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prep
 #ifdef VM_GOTO
     /* every byte value has a label: no bounds check when dispatching */
     static const void *const labels[256] = {
-#define OP(name, operands, doc) [I_##name] = &&L_##name,
+#define OP(name, operands, types, doc) [I_##name] = &&L_##name,
 #define SUPER(name, operands, doc) [I_##name] = &&L_##name,
 #include "opcodes.def"
 #undef SUPER

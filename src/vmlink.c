@@ -1,5 +1,5 @@
 /* vmlink.c -- the last step of compiling or loading: verified bytecode into
- * the form the VM runs (program.h's xinsn).
+ * the form the VM runs (vm.h's xinsn).
  *
  * The bytecode stays what the verifier, the disassembler and `compatc
  * targets` read: one small instruction per step, RULE markers between
@@ -30,15 +30,6 @@ size_t vm_xcode_size(const program *p)
     return (size_t)(p->ncode + 1) * sizeof(xinsn) + (size_t)(p->nblocks + 1) * sizeof(uint32_t) +
            (size_t)(p->ncode + 1) * sizeof(uint32_t);
 }
-
-/* The operand kinds of every instruction, superinstructions included. */
-static const char *const operands[I__ALL] = {
-#define OP(name, ops, doc) [I_##name] = ops,
-#define SUPER(name, ops, doc) [I_##name] = ops,
-#include "opcodes.def"
-#undef SUPER
-#undef OP
-};
 
 /* at: the pc of the instruction the xinsn stands for (for CONV, FIELDT and
  * jumps; its operands are rewritten by place()) */
@@ -194,9 +185,9 @@ static void place(const program *p, const pblock *pb, uint32_t rp, xinsn *x)
         x->b = at + 1 + x->b;
     x->fo = 0;
     uint32_t *field[4] = { &x->a, &x->b, &x->c, &x->d };
-    const char *kinds = operands[x->op];
+    const char *kinds = op_roles[x->op];
     for (int k = 0; k < 4 && kinds && kinds[k]; k++) {
-        if (kinds[k] == 'R')
+        if (role_is_reg(kinds[k]))
             *field[k] *= (uint32_t)sizeof(value);
         else if (kinds[k] == 'S')
             x->fo = *field[k] * (uint32_t)sizeof(pfact);
@@ -241,7 +232,7 @@ void vm_translate(program *p, void *buf, bool fused)
                 n = 1;
             }
             place(p, pb, rp, &x);
-            if (b > 0 && !(x.t & SIDE_SOURCE) && strchr(operands[x.op], 'S'))
+            if (b > 0 && !(x.t & SIDE_SOURCE) && op_find(x.op, 'S') >= 0)
                 p->xreads_target = true;
             for (uint32_t k = 0; k < n; k++)
                 map[pc + k] = xi;

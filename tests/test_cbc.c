@@ -13,7 +13,7 @@
 #include "devcompat.h"
 #include "facts.h"
 #include "limits.h"
-#include "program.h"
+#include "policy.h"
 
 #define DATA DC_TEST_DATA "/cbc"
 #define POLICIES DC_TEST_DATA "/../../policies"

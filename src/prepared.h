@@ -1,0 +1,150 @@
+/* prepared.h -- facts prepared against a policy (prepare.c) and fleets of
+ * them (fleet.c): what a check reads of a device. */
+#ifndef DC_PREPARED_H
+#define DC_PREPARED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "policy.h"
+
+/* A fact prepared for a policy: its text, and its value parsed as each type
+ * the policy reads it as (bit 1 << vtype in `ok` when that parse worked).
+ * One cache line: the first type that parsed is in `as` (`type` says
+ * which); a slot read as several types (rare) keeps the others as `value`s
+ * at byte offset `more` from the pfact, `nmore` of them. */
+typedef struct pfact {
+    dstr raw;
+    bool present;
+    uint8_t ok;
+    uint8_t type;       /* of `as`: VT_NONE when no type but string parsed */
+    uint8_t nmore;
+    uint32_t more;
+    vdata as;
+} pfact;
+
+_Static_assert(sizeof(pfact) == 64, "a prepared fact is one cache line");
+
+/* Fact f as type t, when it parsed as t. */
+static inline bool pfact_value(const pfact *f, vtype t, value *out)
+{
+    if (!(f->ok & (1u << t)))
+        return false;
+    if (t == VT_STRING) {
+        out->type = VT_STRING;
+        out->as.s = f->raw;
+        return true;
+    }
+    if (t == f->type) {
+        out->type = (uint8_t)t;
+        out->as = f->as;
+        return true;
+    }
+    const value *m = (const value *)(const void *)((const char *)f + f->more);
+    for (uint32_t k = 0; k < f->nmore; k++)
+        if (m[k].type == t) {
+            *out = m[k];
+            return true;
+        }
+    return false;
+}
+
+/* A template matched when the facts were prepared.  A template whose parts
+ * are literals and declarations (no set declaration, no {expr}) depends on
+ * its fact and constants only, so its outcome and the registers it writes
+ * are known before any check (SPEC 3: no parsing when checking). */
+typedef struct pbind {
+    uint16_t reg;
+    value v;
+} pbind;
+
+typedef struct pmatch {
+    int8_t result;      /* PM_LIVE, or tmatch's: 1 matched, 0 not, -1 over budget */
+    uint8_t nbinds;
+    uint16_t slot;      /* the slot it was matched on */
+    uint32_t first;     /* binds[first .. +nbinds): the registers the match wrote */
+} pmatch;
+
+#define PM_LIVE INT8_MIN    /* not matched beforehand: match when checking */
+
+/* One allocation: this header, then what a check reads of a target (SELF's
+ * values and the text they point into), then the slots and the template
+ * outcomes (prepare.c). */
+struct dc_prepared {
+    /* what a check reads first, in the block's first cache line */
+    const dc_policy *policy;
+    uint32_t nslots;
+    uint32_t npm;
+    /* SELF run on these facts when they were prepared: it reads the target
+     * alone (SPEC 2.7 step 1), so a check only copies its outcome.  When
+     * self_ready, self_holds says whether it held, self_fail why not, and
+     * the values of its variables (blocks[0].nvars of them) are self_vals
+     * (packed: value_unpack) when they are registers 0, 1, ... in order (as
+     * compile.c lays them out), else self_binds. */
+    bool self_ready, self_holds;
+    const char *self_vals;
+    pfact *slots;
+    pmatch *pm;         /* one per template of the program, or NULL */
+    pbind *binds;
+    /* the rest */
+    const pbind *self_binds;
+    const struct vm_fail *self_fail;
+    char *text;         /* every value, NUL-separated */
+    dstr *items;        /* every set's items */
+    const dc_alloc *alloc;
+};
+
+/* A fleet (fleet.c): one record per target, in order, each `size` bytes.
+ * A packed record holds SELF's outcome and, when it held, the values of its
+ * variables (registers 0, 1, ...: each value packed (value_pack)
+ * bytes), then the text their strings point into.  A record that is not
+ * packed only points to its target, which is checked as dc_check_batch
+ * would (SELF not run when prepared, its values not registers in order, or
+ * a set among them). */
+typedef struct frec {
+    const dc_prepared *t;
+    uint32_t size;
+    uint8_t packed, holds;
+} frec;
+
+struct dc_fleet {
+    const dc_policy *policy;
+    size_t n;
+    char *recs;         /* n records */
+};
+
+/* SELF's values packed, as a prepared device keeps them (prepare.c) and a
+ * fleet record too (fleet.c): each value's type and the member of `as` that
+ * type uses, in order (sizes in multiples of 8). */
+static inline size_t packed_bytes(uint8_t t)
+{
+    switch (t) {
+    case VT_STRING: case VT_SET: return offsetof(value, as) + sizeof(dstr);
+    case VT_SEMVER: return sizeof(value);
+    default: return offsetof(value, as) + sizeof(int64_t);
+    }
+}
+
+static inline char *value_pack(const value *v, char *out)
+{
+    switch (packed_bytes(v->type)) {
+    case 16: memcpy(out, v, 16); return out + 16;
+    case 24: memcpy(out, v, 24); return out + 24;
+    default: memcpy(out, v, sizeof(value)); return out + sizeof(value);
+    }
+}
+
+/* The rest of *out (beyond its type's member) is left as it was. */
+static inline const char *value_unpack(const char *in, value *out)
+{
+    switch (packed_bytes((uint8_t)*in)) {
+    case 16: memcpy(out, in, 16); return in + 16;
+    case 24: memcpy(out, in, 24); return in + 24;
+    default: memcpy(out, in, sizeof(value)); return in + sizeof(value);
+    }
+}
+
+#endif
