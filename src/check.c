@@ -1,4 +1,5 @@
 /* check.c -- names, scopes and types (SPEC 2.3-2.6) and lint (SPEC 2.9). */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ typedef struct chk {
     hmap slot_index;        /* slot names */
     uint32_t self_end;      /* vars[0, self_end) are SELF's */
     uint32_t scope_first;   /* vars[scope_first, nvars) are the block's */
+    const char *declaring;  /* the variable whose constraint is being read */
 } chk;
 
 static void err(chk *c, span at, const char *fmt, ...)
@@ -346,6 +348,18 @@ static vtype check_binary(chk *c, ast_expr *e)
     case OP_LT: case OP_LE: case OP_GT: case OP_GE:
         if ((numeric(a) && numeric(b)) || (a == VT_SEMVER && b == VT_SEMVER))
             return VT_BOOL;
+        if (a == VT_SET && b == VT_SET) {
+            /* a <= b is subset(a, b); a >= b is subset(b, a) */
+            bool le = e->op == OP_LT || e->op == OP_LE;
+            const ast_expr *sub = le ? e->a : e->b, *sup = le ? e->b : e->a;
+            const char *t = c->ast->text;
+            err(c, e->loc, "type error: '%s' orders integers or semvers, not sets: "
+                "write subset(%.*s, %.*s)%s", ex_op_str(e->op),
+                (int)(sub->loc.end - sub->loc.start), t + sub->loc.start,
+                (int)(sup->loc.end - sup->loc.start), t + sup->loc.start,
+                e->op == OP_LT || e->op == OP_GT ? " and != for a strict subset" : "");
+            return VT_NONE;
+        }
         err(c, e->loc, "type error: '%s' orders integers or semvers, not %s and %s",
             ex_op_str(e->op), tname(a), tname(b));
         return VT_NONE;
@@ -474,6 +488,34 @@ static bool split_items(chk *c, chk_ct *ct, item_fn item)
     return ok;
 }
 
+/* A bound that does not parse: a constraint naming a variable gets the
+ * reason constraints are constants (docs/language.md, section 7), and the
+ * variable counts as used, so that no "unused" warning follows. */
+static void bad_bound(chk *c, const char *t, const char *ls, const char *le, bool hex,
+                      const char *op)
+{
+    uint32_t s = (uint32_t)(ls - t), e = (uint32_t)(le - t);
+    bool ident = ls < le && (isalpha((unsigned char)*ls) || *ls == '_');
+    for (const char *q = ls; ident && q < le; q++)
+        ident = isalnum((unsigned char)*q) || *q == '_';
+    if (ident) {
+        char name[DC_MAX_NAME + 1];
+        size_t n = (size_t)(le - ls) < DC_MAX_NAME ? (size_t)(le - ls) : DC_MAX_NAME;
+        memcpy(name, ls, n);
+        name[n] = '\0';
+        bool later;
+        int32_t v = lookup(c, name, s, &later);
+        if (v >= 0) {
+            c->out->vars[v].used = true;
+            err(c, (span){ s, e }, "constraints are constants: compare in a where "
+                "('%s' is a variable: where %s %s %s)", name, c->declaring, op, name);
+            return;
+        }
+    }
+    err(c, (span){ s, e }, "'%.*s' is not %s value", (int)(le - ls), ls,
+        hex ? "a hex" : "an int");
+}
+
 static bool num_item(chk *c, chk_ct *ct, uint32_t s, uint32_t e)
 {
     const char *t = c->ast->text;
@@ -495,8 +537,7 @@ static bool num_item(chk *c, chk_ct *ct, uint32_t s, uint32_t e)
         r.lo = hex ? 0 : INT64_MIN;
     else if (hex ? !parse_hex(ls, (size_t)(le - ls), (uint64_t *)&r.lo)
                  : !parse_int(ls, (size_t)(le - ls), &r.lo)) {
-        err(c, (span){ (uint32_t)(ls - t), (uint32_t)(le - t) }, "'%.*s' is not %s value",
-            (int)(le - ls), ls, hex ? "a hex" : "an int");
+        bad_bound(c, t, ls, le, hex, dots ? ">=" : "==");
         return false;
     }
     if (dots && hs == he)
@@ -505,8 +546,7 @@ static bool num_item(chk *c, chk_ct *ct, uint32_t s, uint32_t e)
         r.hi = r.lo;
     else if (hex ? !parse_hex(hs, (size_t)(he - hs), (uint64_t *)&r.hi)
                  : !parse_int(hs, (size_t)(he - hs), &r.hi)) {
-        err(c, (span){ (uint32_t)(hs - t), (uint32_t)(he - t) }, "'%.*s' is not %s value",
-            (int)(he - hs), hs, hex ? "a hex" : "an int");
+        bad_bound(c, t, hs, he, hex, dots ? "<=" : "==");
         return false;
     }
     if (hex ? (uint64_t)r.lo > (uint64_t)r.hi : r.lo > r.hi) {
@@ -684,8 +724,10 @@ static void check_template(chk *c, ast_rule *r)
                     "'%s'", rule_op_str(r->op));
                 continue;
             }
-            if (pt->constraint)
+            if (pt->constraint) {
+                c->declaring = pt->name;
                 pt->ct = check_constraint(c, pt);
+            }
             int32_t var = declare(c, pt);
             if (var >= 0)
                 pt->var = (uint32_t)var;
@@ -717,6 +759,30 @@ static bool uses_vars_from(const ast_expr *e, uint32_t first)
         if (uses_vars_from(e->args[i], first))
             return true;
     return false;
+}
+
+/* A template whose only literal text is between its placeholders and made
+ * of + * % (`{a}+{b}`): probably meant as arithmetic (docs/language.md,
+ * section 4). */
+static bool looks_like_arithmetic(const ast_value *v)
+{
+    if (v->nparts < 3 || !v->parts[0].is_placeholder || !v->parts[v->nparts - 1].is_placeholder)
+        return false;
+    for (uint32_t i = 0; i < v->nparts; i++) {
+        const ast_part *pt = &v->parts[i];
+        if (pt->is_placeholder)
+            continue;
+        bool op = false;
+        for (uint32_t k = 0; k < pt->len; k++) {
+            if (pt->text[k] == '+' || pt->text[k] == '*' || pt->text[k] == '%')
+                op = true;
+            else if (pt->text[k] != ' ' && pt->text[k] != '\t')
+                return false;
+        }
+        if (!op)
+            return false;
+    }
+    return true;
 }
 
 static void check_rule(chk *c, ast_block *b, ast_rule *r)
@@ -770,6 +836,9 @@ static void check_rule(chk *c, ast_block *b, ast_rule *r)
             pt->expr->type = VT_NONE;
         }
     }
+    if (looks_like_arithmetic(v))
+        warn(c, v->loc, "a template: this matches text such as '5+3' literally; for "
+             "arithmetic write one group such as {a + b}");
     bool whole = v->nparts == 1 && nph == 1;
     if (ordering) {
         if (nph == 0 && is_int_literal(v, &lit)) {

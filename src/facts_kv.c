@@ -103,27 +103,6 @@ static enum header header_of(const char *p, size_t n)
     return i == n || p[i] == '#' ? kind : HDR_BAD;
 }
 
-/* A value the policy language would read as arithmetic (SPEC 2.2 item 4). */
-static bool is_expression(const char *v, size_t n)
-{
-    size_t ops = 0, digits = 0, first_op = n;
-    for (size_t i = 0; i < n; i++) {
-        char c = v[i];
-        if (c >= '0' && c <= '9')
-            digits++;
-        else if (c == '+' || c == '-' || c == '*' || c == '/' || c == '%') {
-            if (!ops)
-                first_op = i;
-            ops++;
-        } else if (!(c == '(' || c == ')' || is_blank(c)))
-            return false;
-    }
-    /* "-5" is a negative number written as itself. */
-    if (ops == 1 && v[first_op] == '-' && first_op == 0)
-        return false;
-    return ops > 0 && digits > 0;
-}
-
 /* The escape \e of a quoted value decoded, or '\0' when e is none. */
 static char unescape(char e)
 {
@@ -303,11 +282,6 @@ static dc_status kv_line(kv_parser *kp, uint32_t line, const char *p, size_t n, 
             return dc_error_set(err, DC_ERR_FACTS,
                                 "%s:%u: SELF block of a self-describing device must hold "
                                 "literal facts: '%.*s' has a {...} placeholder",
-                                file, line, (int)name_len, name);
-        if (is_expression(value, value_len))
-            return dc_error_set(err, DC_ERR_FACTS,
-                                "%s:%u: SELF block of a self-describing device must hold "
-                                "literal facts: '%.*s' is an arithmetic expression",
                                 file, line, (int)name_len, name);
     }
     return kv_note(kp, line, name, name_len, value, value_len, err);

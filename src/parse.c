@@ -1,5 +1,6 @@
 /* parse.c -- glue between the lexer, the grammar and the syntax tree:
- * building nodes, blocks and rules, and classifying rule values (SPEC 2.2). */
+ * building nodes, blocks and rules, and classifying rule values
+ * (docs/language.md, section 4). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <ctype.h>
@@ -420,15 +421,20 @@ static bool parse_placeholder(parser *p, ast_part *part, uint32_t s, uint32_t e)
     return part->expr != NULL;
 }
 
-/* Is [s, e) arithmetic (SPEC 2.2, item 4)?  Placeholders count as operands;
- * outside them only integer literals, + - * / %, parentheses and blanks, and
- * at least one operator. */
+/* Is [s, e) upstream's arithmetic shorthand (docs/language.md, section 4)?
+ * Exactly one {...} group, holding no declaration, and outside it only
+ * integer literals, + - * / %, parentheses and blanks, with at least one
+ * operator.  A value without braces is never arithmetic, and several
+ * groups make a template. */
 static bool is_arithmetic(const char *t, uint32_t s, uint32_t e)
 {
     bool op = false;
+    uint32_t groups = 0;
     for (uint32_t i = s; i < e; i++) {
         char c = t[i];
         if (c == '{') {
+            if (++groups > 1)
+                return false;
             while (i < e && t[i] != '}') {
                 if (t[i] == '"')
                     i = skip_string(t, i, e) - 1;
@@ -448,7 +454,7 @@ static bool is_arithmetic(const char *t, uint32_t s, uint32_t e)
             return false;
         }
     }
-    return op;
+    return op && groups == 1;
 }
 
 static bool parse_template(parser *p, ast_value *v, uint32_t s, uint32_t e)
@@ -575,7 +581,7 @@ static void poison_declarations(parser *p, uint32_t s, uint32_t e)
 
 /* Does [s, e) hold a placeholder `{name:...}`?  A declaration is never an
  * operand, so such a value is a template even where its other characters
- * would read as arithmetic (`{a:int}-{b:int}`). */
+ * would read as arithmetic (`{a:int}/2`). */
 static bool has_declaration(const char *t, uint32_t s, uint32_t e)
 {
     for (uint32_t i = s; i < e; i++) {
@@ -596,7 +602,7 @@ static bool has_declaration(const char *t, uint32_t s, uint32_t e)
     return false;
 }
 
-/* Classify and parse a rule's value (SPEC 2.2). */
+/* Classify and parse a rule's value (docs/language.md, section 4). */
 static bool parse_value(parser *p, ast_value *v, span at, rule_op op, span op_loc)
 {
     const char *t = p->ast->text;

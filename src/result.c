@@ -7,6 +7,7 @@
 
 #include "facts.h"
 #include "limits.h"
+#include "semver.h"
 #include "vm.h"
 
 dc_result *dc_result_new(const dc_policy *pol)
@@ -418,7 +419,13 @@ int dc_result_reason(dc_result *r, size_t i, dc_reason *out)
         m = keepf(r, "%s is '%s', which the rule excludes", field, actual);
         break;
     case F_PARSE:
-        m = keepf(r, "%s '%s' is not a valid %s", field, actual, tn);
+        if (f->type == VT_SEMVER && out->actual) {
+            char why[128];
+            semver_why(actual, strlen(actual), why, sizeof why);
+            m = keepf(r, "%s '%s' is not a valid semver: %s", field, actual, why);
+        } else {
+            m = keepf(r, "%s '%s' is not a valid %s", field, actual, tn);
+        }
         break;
     case F_CONSTRAINT: {
         dstr ct = prog_str(p, p->ctables[f->aux].text);

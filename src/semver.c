@@ -1090,8 +1090,14 @@ static void parse_comparator(rctx *cx, const wtext *w, size_t from, size_t to, s
             fail_piece(cx, w, from + v, to, "version number too large in", TOO_LARGE);
         else if (g == v && (v >= n || !is_digit(s[v])))
             fail_piece(cx, w, from, to, "invalid comparator", " in range");
-        else
-            fail_piece(cx, w, from + v, to, "invalid version", " in range");
+        else {
+            /* say why where it is not an x-range's business: a leading zero */
+            char why[96], tail[128] = " in range";
+            semver_why(s + v, n - v, why, sizeof why);
+            if (!strncmp(why, "leading zero", 12))
+                snprintf(tail, sizeof tail, " in range: %s", why);
+            fail_piece(cx, w, from + v, to, "invalid version", tail);
+        }
         return;
     }
     if (ver.major > MAX_SAFE_NUMBER || ver.minor > MAX_SAFE_NUMBER || ver.patch > MAX_SAFE_NUMBER) {

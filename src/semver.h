@@ -60,4 +60,8 @@ bool sv_range_is_empty(const sv_range *r);
  * style; used by disasm and by reasons. */
 size_t sv_range_render(const sv_range *r, char *buf, size_t cap);
 
+/* Why p[0, n) is not a semver (parse_semver refused it), e.g. "leading zero
+ * in '05'", snprintf style; empty when it is one.  semver_why.c. */
+size_t semver_why(const char *p, size_t n, char *buf, size_t cap);
+
 #endif

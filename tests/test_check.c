@@ -593,7 +593,7 @@ Test(policy, literals_only)
               "POLICY holds metadata only");
     one_error("POLICY:\n    name != x\nSELF:\n    a = 1\nCOMPATIBLE:\n    a = 1\n", 2, 5,
               "POLICY holds metadata only");
-    one_error("POLICY:\n    n = 1+2\nSELF:\n    a = 1\nCOMPATIBLE:\n    a = 1\n", 2, 5,
+    one_error("POLICY:\n    n = {1}+2\nSELF:\n    a = 1\nCOMPATIBLE:\n    a = 1\n", 2, 5,
               "POLICY holds metadata only");
 }
 

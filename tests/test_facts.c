@@ -620,7 +620,7 @@ Test(selfdesc, rules_that_are_not_literal)
 {
     static const char *rules[] = {
         "a != 1", "a < 1", "a <= 1", "a > 1", "a >= 1", "a = {x:int}",
-        "a = i915-GVTg_V5_{n:int:1,2}", "a = {x}/2", "where true", "a = 2*3", "a = 4 - 1",
+        "a = i915-GVTg_V5_{n:int:1,2}", "a = {x}/2", "where true",
     };
     for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
         char t[256];
@@ -628,6 +628,20 @@ Test(selfdesc, rules_that_are_not_literal)
         kv_fails(t, strlen(t), DC_ERR_FACTS,
                  "t.kv:3: SELF block of a self-describing device must hold literal facts");
     }
+}
+
+/* No value without braces is arithmetic (docs/language.md, section 4): a
+ * self-describing device may say 2*3 or 2020-01-01 about itself. */
+Test(selfdesc, operators_without_braces_are_literal)
+{
+    const char *t = "SELF:\n  a = 2*3\n  b = 4 - 1\n  release = 2020-01-01\n"
+                    "COMPATIBLE:\n  a = 1\n";
+    dc_facts *f = kv(t);
+    const char *v = dc_facts_get(f, "a");
+    cr_expect_str_eq(v ? v : "(absent)", "2*3");
+    v = dc_facts_get(f, "release");
+    cr_expect_str_eq(v ? v : "(absent)", "2020-01-01");
+    dc_facts_free(f);
 }
 
 Test(selfdesc, needs_a_self_block)

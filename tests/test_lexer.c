@@ -379,7 +379,7 @@ Test(placeholder, syntax_error_does_not_mention_end_of_file)
     cr_assert_eq(L.st, DC_ERR_POLICY);
     const char *m = dc_diags_get(L.d, 0)->message;
     cr_expect(strstr(m, "end of file") == NULL && strstr(m, "end of input") == NULL, "%s", m);
-    lint(HEAD "    b = 1 +\n    c = 1\n");
+    lint(HEAD "    b = {1} +\n    c = 1\n");
     cr_assert_eq(L.st, DC_ERR_POLICY);
     m = dc_diags_get(L.d, 0)->message;
     cr_expect(strstr(m, "end of file") == NULL && strstr(m, "end of input") == NULL, "%s", m);

@@ -368,13 +368,14 @@ Test(rule, eq_arithmetic_value)
                             "kind=t\nn=4"), DC_COMPATIBLE);
 }
 
-Test(rule, arithmetic_of_literals_is_expression)
+Test(rule, arithmetic_of_literals_is_a_literal)
 {
-    /* `1-2` is arithmetic (2.2, item 4): it means -1, not the text "1-2" */
-    COMPATIBLE("    a = 1-2", "a=-1");
-    INCOMPATIBLE("    a = 1-2", "a=1-2");
-    COMPATIBLE("    a = 6/3", "a=2");
-    COMPATIBLE("    a = 0x10 + 1", "a=17");
+    /* no value without braces is arithmetic (docs/language.md, section 4) */
+    COMPATIBLE("    a = 1-2", "a=1-2");
+    INCOMPATIBLE("    a = 1-2", "a=-1");
+    COMPATIBLE("    a = 6/3", "a=6/3");
+    INCOMPATIBLE("    a = 6/3", "a=2");
+    COMPATIBLE("    a = 0x10 + 1", "a=0x10 + 1");
 }
 
 Test(rule, non_arithmetic_text_is_template)

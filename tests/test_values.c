@@ -1,0 +1,232 @@
+/* test_values.c -- the five kinds of value (docs/language.md, section 4),
+ * row by row: each value is compiled, then checked against facts that must
+ * and must not match it, through the public API. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "devcompat.h"
+
+static dc_policy *compile(const char *text, dc_diags **d)
+{
+    dc_policy *pol = NULL;
+    dc_error err = { 0 };
+    dc_policy_compile("v.compat", text, strlen(text), &pol, d, &err);
+    return pol;
+}
+
+/* Facts from "name=value" lines. */
+static dc_facts *facts(const char *kv)
+{
+    dc_facts *f = dc_facts_new();
+    cr_assert_not_null(f);
+    for (const char *p = kv; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t n = eol ? (size_t)(eol - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        cr_assert_not_null(eq);
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - p), p);
+        dc_error err = { 0 };
+        cr_assert_eq(dc_facts_add(f, name, eq + 1, n - (size_t)(eq - p) - 1, &err), DC_OK);
+        p = eol ? eol + 1 : NULL;
+    }
+    return f;
+}
+
+/* Does a source with facts `src` migrate into the target `tgt` under
+ * SELF `self` (kind = t when NULL) and one COMPATIBLE block `rule`? */
+static bool accepts(const char *self, const char *tgt, const char *rule, const char *src)
+{
+    char text[1024];
+    snprintf(text, sizeof text, "SELF:\n    kind = t\n%s\nCOMPATIBLE:\n    kind = t\n    %s\n",
+             self ? self : "", rule);
+    dc_diags *d = NULL;
+    dc_policy *pol = compile(text, &d);
+    for (size_t i = 0; !pol && i < dc_diags_count(d); i++)
+        cr_log_error("%u: %s", dc_diags_get(d, i)->line, dc_diags_get(d, i)->message);
+    dc_diags_free(d);
+    cr_assert_not_null(pol, "does not compile:\n%s", text);
+    char s[512], t[512];
+    snprintf(s, sizeof s, "kind=t%s%s", *src ? "\n" : "", src);
+    snprintf(t, sizeof t, "kind=t%s%s", tgt && *tgt ? "\n" : "", tgt ? tgt : "");
+    dc_facts *fs = facts(s), *ft = facts(t);
+    dc_prepared *ps = NULL, *pt = NULL;
+    dc_error err = { 0 };
+    cr_assert_eq(dc_prepare(pol, fs, &ps, &err), DC_OK);
+    cr_assert_eq(dc_prepare(pol, ft, &pt, &err), DC_OK);
+    dc_result *res = dc_result_new(pol);
+    cr_assert_not_null(res);
+    cr_assert_eq(dc_check(pol, ps, pt, res), DC_OK);
+    dc_verdict v = dc_result_verdict(res);
+    cr_assert(v == DC_COMPATIBLE || v == DC_INCOMPATIBLE, "%s", dc_result_explain(res));
+    dc_result_free(res);
+    dc_prepared_free(ps);
+    dc_prepared_free(pt);
+    dc_facts_free(fs);
+    dc_facts_free(ft);
+    dc_policy_free(pol);
+    return v == DC_COMPATIBLE;
+}
+
+#define YES(rule, src) cr_expect(accepts(NULL, NULL, rule, src), "[%s] should accept [%s]", rule, src)
+#define NO(rule, src) cr_expect(!accepts(NULL, NULL, rule, src), "[%s] should refuse [%s]", rule, src)
+
+/* Row 1: "" is empty: absent or empty under =, present and non-empty under !=. */
+Test(row, empty)
+{
+    YES("a = \"\"", "");
+    YES("a = \"\"", "a=");
+    NO("a = \"\"", "a=x");
+    YES("a != \"\"", "a=x");
+    NO("a != \"\"", "");
+    NO("a != \"\"", "a=");
+}
+
+/* Row 2: a quoted literal is compared as a string, exactly. */
+Test(row, quoted)
+{
+    YES("a = \"none+ppgtt\"", "a=none+ppgtt");
+    NO("a = \"none+ppgtt\"", "a=none");
+    YES("a = \"{x}/2\"", "a={x}/2");
+    YES("a = \"16/9\"", "a=16/9");
+}
+
+/* Row 3: several groups, or any declaration, make a template. */
+Test(row, template)
+{
+    const char *self = "    vid = {vid:hex}\n    did = {did:hex}\n    vtype = {vtype:int}\n"
+                       "    swv = {swv:int}";
+    const char *tgt = "vid=8086\ndid=591d\nvtype=2\nswv=3";
+    const char *rule = "mv = {vid}-{did}-{vtype}-{swv}";
+    cr_expect(accepts(self, tgt, rule, "mv=8086-591d-2-3"));
+    cr_expect(accepts(self, tgt, rule, "mv=8086-591D-2-3"));
+    cr_expect(!accepts(self, tgt, rule, "mv=8086-591d-2-4"));
+    cr_expect(!accepts(self, tgt, rule, "mv=8086-591d-2-3-1"));
+    /* {t}/{m}: a template, never a division */
+    const char *tm = "    t = {t:hex}\n    m = {m:hex}";
+    cr_expect(accepts(tm, "t=3390\nm=0c", "dev = {t}/{m}", "dev=3390/0c"));
+    cr_expect(!accepts(tm, "t=3390\nm=0c", "dev = {t}/{m}", "dev=3390"));
+    cr_expect(!accepts("    t = {t:int}\n    m = {m:int}", "t=8\nm=2", "q = {t}/{m}", "q=4"));
+    /* a declaration is never an operand */
+    YES("a = {v:int}/2", "a=8/2");
+    NO("a = {v:int}/2", "a=4");
+    YES("a = i915-GVTg_V5_{n:int:1,2,4,8}", "a=i915-GVTg_V5_4");
+    NO("a = i915-GVTg_V5_{n:int:1,2,4,8}", "a=i915-GVTg_V5_3");
+    YES("a = {5}", "a=0x5");
+}
+
+/* Row 4: one group with no declaration, operators and integers around it. */
+Test(row, arithmetic_shorthand)
+{
+    const char *self = "    n = {val1:int}";
+    cr_expect(accepts(self, "n=4", "aggregator = {val1}/2", "aggregator=2"));
+    cr_expect(accepts(self, "n=4", "aggregator = {val1}/2", "aggregator=0x2"));
+    cr_expect(!accepts(self, "n=4", "aggregator = {val1}/2", "aggregator=4/2"));
+    cr_expect(!accepts(self, "n=1", "aggregator = {val1}/2", "aggregator=0"));
+    cr_expect(accepts("    n = {n:int}", "n=3", "a = {n}*2+1", "a=7"));
+    cr_expect(!accepts("    n = {n:int}", "n=3", "a = {n}*2+1", "a=6"));
+    cr_expect(accepts("    n = {n:int}", "n=3", "a = ({n} + 2) * 3", "a=15"));
+    /* a letter or a dot outside the group makes it a template */
+    cr_expect(accepts("    n = {n:int}", "n=3", "a = {n}-x", "a=3-x"));
+    cr_expect(accepts("    n = {n:int}", "n=3", "a = {n}.5", "a=3.5"));
+}
+
+/* Row 5: anything without braces is a literal string, compared exactly. */
+Test(row, literal)
+{
+    YES("release = 2020-01-01", "release=2020-01-01");
+    NO("release = 2020-01-01", "release=2018");
+    YES("ratio = 16/9", "ratio=16/9");
+    NO("ratio = 16/9", "ratio=1");
+    YES("a = -1", "a=-1");
+    NO("a = -1", "a=-0x1");
+    YES("v = 1.0.0", "v=1.0.0");
+    NO("v = 1.0.0", "v=1.0");
+    YES("a = 1-2", "a=1-2");
+    NO("a = 1-2", "a=-1");
+    YES("a = 5", "a=5");
+    NO("a = 5", "a=05");
+    YES("a = 0x10 + 1", "a=0x10 + 1");
+}
+
+/* Ordering operators take an integer literal or one typed placeholder. */
+Test(row, ordering)
+{
+    YES("a >= -1", "a=0");
+    NO("a >= -1", "a=-2");
+    YES("a < 0x10", "a=15");
+    cr_expect(accepts("    n = {n:int}", "n=3", "a <= {n * 2}", "a=6"));
+    cr_expect(!accepts("    n = {n:int}", "n=3", "a <= {n}*2", "a=7"));
+}
+
+/* The diagnostics of one policy, joined by newlines. */
+static const char *lint(const char *rules, bool *ok)
+{
+    static char out[4096];
+    char text[1024];
+    snprintf(text, sizeof text, "SELF:\n    kind = t\n    n = {n:int:0..}\n    c = {c:set:a,b}\n"
+             "COMPATIBLE:\n%s\n", rules);
+    dc_diags *d = NULL;
+    dc_policy *pol = compile(text, &d);
+    *ok = pol != NULL;
+    out[0] = '\0';
+    for (size_t i = 0; i < dc_diags_count(d); i++) {
+        const dc_diag *g = dc_diags_get(d, i);
+        size_t len = strlen(out);
+        snprintf(out + len, sizeof out - len, "%u:%s: %s\n", g->line,
+                 g->severity == DC_SEV_ERROR ? "error" : "warning", g->message);
+    }
+    dc_diags_free(d);
+    dc_policy_free(pol);
+    return out;
+}
+
+Test(lint, template_of_operators_warns)
+{
+    bool ok;
+    const char *m = lint("    a = {x:int}+{y:int}\n    where x + y + n > 0", &ok);
+    cr_expect(ok);
+    cr_expect(strstr(m, "6:warning: a template: this matches text such as '5+3' literally; "
+                        "for arithmetic write one group such as {a + b}") != NULL, "%s", m);
+    m = lint("    a = {n}*{x:int}\n    where x > 0", &ok);
+    cr_expect(strstr(m, "a template") != NULL, "%s", m);
+    /* a dash or a slash is a separator, and other text means a template was meant */
+    m = lint("    a = {x:int}-{y:int}\n    where x + y + n > 0", &ok);
+    cr_expect_str_eq(m, "");
+    m = lint("    a = {x:int}/{y:int}\n    where x + y + n > 0", &ok);
+    cr_expect_str_eq(m, "");
+    m = lint("    a = v{x:int}+{y:int}\n    where x + y + n > 0", &ok);
+    cr_expect_str_eq(m, "");
+}
+
+Test(lint, ordering_a_version_text_is_an_error)
+{
+    bool ok;
+    const char *m = lint("    f >= 1.2.0\n    where n > 0 && len(c) > 0", &ok);
+    cr_expect(!ok);
+    cr_expect(strstr(m, "ordering operator '>=' on an untyped value") != NULL, "%s", m);
+}
+
+Test(lint, constraint_naming_a_variable)
+{
+    bool ok;
+    const char *m = lint("    x = {x:int:0..n}\n    where len(c) > 0", &ok);
+    cr_expect(!ok);
+    cr_expect_str_eq(m, "6:error: constraints are constants: compare in a where "
+                        "('n' is a variable: where x <= n)\n");
+    m = lint("    x = {x:int:n}\n    where len(c) > 0", &ok);
+    cr_expect_str_eq(m, "6:error: constraints are constants: compare in a where "
+                        "('n' is a variable: where x == n)\n");
+}
+
+Test(lint, ordering_sets_suggests_subset)
+{
+    bool ok;
+    const char *m = lint("    s = {s:set}\n    where s <= c && n > 0", &ok);
+    cr_expect(!ok);
+    cr_expect(strstr(m, "7:error: type error: '<=' orders integers or semvers, not sets: "
+                        "write subset(s, c)\n") != NULL, "%s", m);
+    m = lint("    s = {s:set}\n    where c > s && n > 0", &ok);
+    cr_expect(strstr(m, "write subset(s, c) and != for a strict subset") != NULL, "%s", m);
+}
