@@ -8,7 +8,17 @@
 #   4. each policy compiles to a .cbc that disassembles and gives the same
 #      golden output, reasons included; `match` over an inventory prints
 #      tests/data/policies/gvt-fleet.match;
-#   5. each POLICY.cases.yaml passes `compatc test`.
+#   5. each POLICY.cases.yaml passes `compatc test`, from the source and
+#      from its .cbc;
+#   6. every example source POLICY-src-WHAT.{kv,yaml} gives the verdict its
+#      "# expect: compatible|incompatible" line states against
+#      POLICY-target.kv: with --policy POLICY.compat, with --policy-dir .
+#      (the directory picks POLICY: the same --explain text), and with the
+#      compiled POLICY.cbc (the same --explain text);
+#   7. `compatc targets` answers "which target should I create" for the
+#      policies whose SELF has finite domains (nvidia-vgpu, qat-vf).
+# New policies are picked up by the globs: a policy needs POLICY.compat,
+# POLICY.cases.yaml, POLICY-target.kv and POLICY-src-*.kv files.
 # Environment (set by `make check`): COMPATC, the compatc to test, and
 # top_srcdir.  Prints one line per check, then "N passed, N failed".
 # Exit 0 when all pass, 1 on any failure, 77 (skip) without a compatc.
@@ -107,6 +117,11 @@ dir versioning-2.0.1.kv versioning-2.1.1.kv 0
 dir vfio-ccw-src-ok.kv vfio-ccw-target.kv 0
 dir device-model-src-4gb.kv device-model-target.kv 0
 dir device-model-src-4gb.kv vfio-ccw-target.kv 1
+# a variant-driver VF that also exports software_version: its own policy
+# claims it, not versioning.compat (no ambiguous-policy)
+dir mlx5-vf-src-ok.kv mlx5-vf-target-swver.kv 0
+dir hisi-acc-vf-src-ok.kv mlx5-vf-target.kv 1
+dir nvidia-vgpu-src-ok.kv gvt-share-target.kv 1
 # self-describing devices (SPEC 2.8): the target's text is the policy
 - self-describing/uuid2.txt self-describing/uuid1.txt 0
 - self-describing/uuid1.txt self-describing/uuid2.txt 1
@@ -204,7 +219,87 @@ for cases in "$P"/*.cases.yaml "$P"/self-describing/*.cases.yaml; do
         fail "test $policy $name: exit $rc: $summary"
         cat "$TMP/out" "$TMP/err"
     fi
+    cbc=$TMP/$base.cbc
+    [ -f "$cbc" ] || continue
+    run "$P" test "$cbc" "$name"
+    if [ "$rc" -eq 0 ] && [ "$(tail -n 1 "$TMP/out")" = "$summary" ]; then
+        pass "test $base.cbc $name: $summary"
+    else
+        fail "test $base.cbc $name: exit $rc: $(tail -n 1 "$TMP/out")"
+        cat "$TMP/out" "$TMP/err"
+    fi
 done
+
+# ---------------------------------------------------- 6. every example pair
+# same_explain LABEL: the last run exited $status and printed $TMP/explain.
+same_explain() {
+    if [ "$rc" -eq "$status" ] && cmp -s "$TMP/explain" "$TMP/out"; then
+        pass "$1"
+    else
+        fail "$1: exit $rc"
+        diff "$TMP/explain" "$TMP/out" | sed 's/^/    /'
+        cat "$TMP/err"
+    fi
+}
+for src in "$P"/*-src-*.kv "$P"/*-src-*.yaml; do
+    name=${src#"$P"/}
+    policy=${name%%-src-*}
+    target=$policy-target.kv
+    want=$(sed -n 's/^# expect: *\([a-z]*\).*/\1/p' "$src")
+    case $want in
+    compatible) status=0 ;;
+    incompatible) status=1 ;;
+    *)
+        fail "$name: no '# expect: compatible|incompatible' line"
+        continue
+        ;;
+    esac
+    run "$P" check --explain --policy "$policy.compat" "$name" "$target"
+    if [ "$rc" -ne "$status" ]; then
+        fail "example $name -> $target: exit $rc, expected $status ($want)"
+        cat "$TMP/out" "$TMP/err"
+        continue
+    fi
+    pass "example $name -> $target: $want"
+    cp "$TMP/out" "$TMP/explain"
+    # The directory picks the same policy: the same text, file names
+    # prefixed with the directory.
+    run "$P" check --explain --policy-dir . "$name" "$target"
+    sed 's|^\./||' "$TMP/out" >"$TMP/out.dir" && mv "$TMP/out.dir" "$TMP/out"
+    same_explain "example $name -> $target: --policy-dir picks $policy.compat"
+    run "$P" check --explain --policy "$TMP/$policy.cbc" "$name" "$target"
+    same_explain "example $name -> $target: $policy.cbc gives the same"
+done
+
+# ------------------------------------------------------------- 7. targets
+# targets_has LABEL TEXT ARGS...: `compatc targets ARGS` exits 0 and prints
+# TEXT on the line of a target.
+targets_has() {
+    label=$1 text=$2
+    shift 2
+    run "$P" targets "$@"
+    if [ "$rc" -eq 0 ] && grep -F -e "$text" "$TMP/out" >/dev/null; then
+        pass "targets: $label"
+    else
+        fail "targets: $label: exit $rc, no '$text'"
+        cat "$TMP/out" "$TMP/err"
+    fi
+}
+# An A40-4Q source: create an nvidia-557 vGPU, ECC off, on a 550 host whose
+# vGPU manager is at least the source's and supports guest version 17.0.
+targets_has "nvidia-vgpu: the source's vGPU type" \
+    "nvidia-vgpu: device_api=vfio-pci mdev_type=nvidia-557 nvidia.ecc=false" \
+    --policy nvidia-vgpu.compat nvidia-vgpu-src-type.kv
+targets_has "nvidia-vgpu: the host driver it needs" \
+    "requires hd1 == 550 && (hd2 > 54 || hd2 == 54 && hd3 >= 14)" \
+    --policy nvidia-vgpu.compat nvidia-vgpu-src-type.kv
+# A QAT source of a "sym;asym" PF: a GEN4 VF of a PF with the same services.
+targets_has "qat-vf: a VF of a PF configured for the source's services" \
+    "requires qat.services = asym,sym" \
+    --policy qat-vf.compat qat-vf-src-ok.kv
+# The directory answers with every policy that has a target.
+targets_has "the policy directory: nvidia-vgpu answers for an NVIDIA source" \
+    "mdev_type=nvidia-558" --policy-dir . nvidia-vgpu-src-ok.kv
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
