@@ -1,0 +1,392 @@
+package cbc
+
+// result.go -- what a check tells: verdict, block, bindings, reasons, as
+// the C library's src/result.c words them, and the JSON object of
+// `compatc check --json`.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Result is the outcome of a check.  Its methods read it; Check (on a
+// Result) replaces it.  Not safe for concurrent use.
+type Result struct {
+	pol            *Policy
+	source, target *Prepared
+	verdict        Verdict
+	block          int
+	regs           []value
+	fails          []failRec
+}
+
+// Verdict is compatible, incompatible or target-mismatch.
+func (r *Result) Verdict() Verdict { return r.verdict }
+
+// Compatible is Verdict() == Compatible.
+func (r *Result) Compatible() bool { return r.verdict == Compatible }
+
+// Block is the COMPATIBLE block that matched (0-based), or -1.
+func (r *Result) Block() int { return r.block }
+
+// BlockName is the matching block's name, "" when unnamed or none matched.
+func (r *Result) BlockName() string { return r.pol.BlockName(r.block) }
+
+// Policy is the policy of the check.
+func (r *Result) Policy() *Policy { return r.pol }
+
+// Type is the type of a binding.
+type Type int
+
+// The types, numbered as the C library's dc_type.
+const (
+	TypeInt Type = iota + 1
+	TypeHex
+	TypeString
+	TypeSemver
+	TypeBool
+	TypeSet
+)
+
+func (t Type) String() string {
+	if n := typeName(uint8(t)); n != "" && t > 0 {
+		return n
+	}
+	return "unknown"
+}
+
+// Binding is a variable a compatible check bound.
+type Binding struct {
+	Name string
+	Type Type
+	Int  int64  // an int's value, a hex's as uint64 bits; 0 otherwise
+	Text string // canonical text: int decimal, hex lowercase, semver canonical, set sorted
+}
+
+// Bindings are SELF's variables, then the matching block's; none unless
+// the result is compatible.
+func (r *Result) Bindings() []Binding {
+	if r.verdict != Compatible {
+		return nil
+	}
+	p := r.pol.p
+	self, b := &p.blocks[0], &p.blocks[r.block+1]
+	var out []Binding
+	for _, blk := range []*pblock{self, b} {
+		for k := uint32(0); k < blk.nvars; k++ {
+			x := &p.vars[blk.firstVar+k]
+			v := &r.regs[x.reg]
+			bd := Binding{Name: p.str(x.name), Type: Type(x.typ), Text: cstr(render(v))}
+			if x.typ == tInt || x.typ == tHex {
+				bd.Int = v.i
+			}
+			out = append(out, bd)
+		}
+	}
+	return out
+}
+
+// Reason is why a block did not hold: for an incompatible result one per
+// COMPATIBLE block, for a target mismatch SELF's (Block -1).
+type Reason struct {
+	Block     int    // COMPATIBLE index, -1 for SELF
+	BlockName string // "" when unnamed
+	File      string
+	Line      int
+	Field     string // "" for a `where` rule
+	Expected  string // what the rule wanted
+	Actual    string // what the device had
+	HasActual bool   // false when the field is absent (or the rule is a where)
+	Message   string // one sentence, without file and line
+}
+
+var cmpTexts = [...]string{"=", "!=", "<", "<=", ">", ">="}
+
+func cmpText(c uint8) string {
+	if int(c) < len(cmpTexts) {
+		return cmpTexts[c]
+	}
+	return "?"
+}
+
+// Reasons: none for a compatible result.
+func (r *Result) Reasons() []Reason {
+	var out []Reason
+	switch r.verdict {
+	case TargetMismatch:
+		out = append(out, r.reason(0))
+	case Incompatible:
+		for b := 1; b < len(r.pol.p.blocks); b++ {
+			out = append(out, r.reason(b))
+		}
+	}
+	return out
+}
+
+// reason words block b's failure.  Every string is cut at a NUL, as the C
+// library's C strings are.
+func (r *Result) reason(b int) Reason {
+	pol := r.pol
+	p := pol.p
+	f := &r.fails[b]
+	pr := &p.rules[f.rule]
+	dev := r.target
+	if pr.side != 0 {
+		dev = r.source
+	}
+	out := Reason{Block: b - 1, File: pol.file, Line: int(pr.line)}
+	if b > 0 {
+		out.BlockName = pol.blockNames[b-1]
+	}
+	if pr.slot >= 0 {
+		out.Field = cstr(pol.slotNames[pr.slot])
+		if x := &dev.slots[pr.slot]; x.present {
+			out.Actual, out.HasActual = x.raw, true
+		}
+	}
+	written := cstr(p.str(pr.expected))
+	if f.hasX && pr.slot >= 0 {
+		out.Expected = cstr(render(&f.x))
+	} else {
+		out.Expected = written
+	}
+	field, actual := out.Field, out.Actual
+	tn := typeName(f.typ)
+	if tn == "" {
+		tn = "value"
+	}
+	sep := ""
+	if field != "" {
+		sep = ": "
+	}
+	var msg string
+	switch f.code {
+	case fMissing:
+		msg = fmt.Sprintf("%s is absent; the rule wants %s %s", field, cmpText(pr.op), out.Expected)
+	case fNotEmpty:
+		msg = fmt.Sprintf("%s must be absent or empty, but is '%s'", field, actual)
+	case fEmpty:
+		msg = fmt.Sprintf("%s must be present and non-empty", field)
+	case fNotEqual:
+		msg = fmt.Sprintf("%s is '%s', expected '%s'", field, actual, out.Expected)
+	case fEqual:
+		msg = fmt.Sprintf("%s is '%s', which the rule excludes", field, actual)
+	case fParse:
+		msg = fmt.Sprintf("%s '%s' is not a valid %s", field, actual, tn)
+	case fConstraint:
+		msg = fmt.Sprintf("%s '%s' is outside the allowed values %s", field, actual,
+			cstr(p.str(p.ctables[f.aux].text)))
+		out.Expected = written
+	case fNoMatch:
+		msg = fmt.Sprintf("%s '%s' does not match %s", field, actual, out.Expected)
+	case fMatch:
+		msg = fmt.Sprintf("%s '%s' matches %s, which the rule excludes", field, actual,
+			out.Expected)
+	case fCompare:
+		msg = fmt.Sprintf("%s %s is not %s %s", field, actual, cmpText(pr.op), out.Expected)
+	case fFalse:
+		msg = fmt.Sprintf("condition is false: %s", out.Expected)
+	case fOverflow:
+		msg = fmt.Sprintf("%s%sinteger overflow while computing %s", field, sep, written)
+		out.Expected = written
+	case fDivZero:
+		msg = fmt.Sprintf("%s%sdivision by zero in %s", field, sep, written)
+		out.Expected = written
+	case fInexact:
+		msg = fmt.Sprintf("%s%sinexact division %s/%s in %s", field, sep, cstr(render(&f.x)),
+			cstr(render(&f.y)), written)
+		out.Expected = written
+	case fOperandAbsent:
+		who := "self"
+		if f.side != 0 {
+			who = "source"
+		}
+		msg = fmt.Sprintf("%s.%s is absent", who, cstr(pol.slotNames[f.slot]))
+		out.Expected = written
+	case fConvert:
+		msg = fmt.Sprintf("a value does not parse as %s in %s", tn, written)
+		out.Expected = written
+	case fBudget:
+		msg = fmt.Sprintf("%s: matching '%s' against %s took more than %d steps", field, actual,
+			out.Expected, maxMatchSteps)
+	case fScratch:
+		msg = fmt.Sprintf("a set has more than %d items in %s", maxSetItems, written)
+	default:
+		msg = "no reason"
+	}
+	out.Message = msg
+	return out
+}
+
+// Explain is every reason as text, one line each, "FILE:LINE: BLOCK: MESSAGE".
+func (r *Result) Explain() string {
+	var b strings.Builder
+	for _, why := range r.Reasons() {
+		head := "SELF"
+		if why.Block >= 0 {
+			head = "block " + strconv.Itoa(why.Block)
+			if why.BlockName != "" {
+				name := why.BlockName
+				if len(name) > 40 {
+					name = name[:40]
+				}
+				head += " (" + name + ")"
+			}
+		}
+		fmt.Fprintf(&b, "%s:%d: %s: %s\n", why.File, why.Line, head, why.Message)
+	}
+	return b.String()
+}
+
+// jsonStr writes s as compatc does: \" \\ \n \t \r escaped, other bytes
+// below 0x20 or from 0x7f as \u00XX.
+func jsonStr(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			if c < 0x20 || c >= 0x7f {
+				fmt.Fprintf(b, `\u%04x`, c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	b.WriteByte('"')
+}
+
+func jsonOptStr(b *strings.Builder, s string, present bool) {
+	if !present {
+		b.WriteString("null")
+		return
+	}
+	jsonStr(b, s)
+}
+
+// Outcome is everything a check tells, as plain values: what the C
+// binding (package devcompat) returns too, so that both render the same.
+type Outcome struct {
+	Verdict   Verdict
+	Policy    string // the policy's name
+	Block     int    // the COMPATIBLE block that matched, or -1
+	BlockName string // its name, "" when unnamed or none matched
+	Bindings  []Binding
+	Reasons   []Reason
+	Explain   string // the reasons as text, one line each
+}
+
+// Outcome copies out everything the result tells.
+func (r *Result) Outcome() *Outcome {
+	return &Outcome{Verdict: r.verdict, Policy: r.pol.name, Block: r.block,
+		BlockName: r.BlockName(), Bindings: r.Bindings(), Reasons: r.Reasons(),
+		Explain: r.Explain()}
+}
+
+// Compatible is Verdict == Compatible.
+func (o *Outcome) Compatible() bool { return o.Verdict == Compatible }
+
+func (o *Outcome) reasonsJSON(b *strings.Builder) {
+	b.WriteByte('[')
+	for i, why := range o.Reasons {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`{"block": `)
+		if why.Block < 0 {
+			b.WriteString("null")
+		} else {
+			b.WriteString(strconv.Itoa(why.Block))
+		}
+		b.WriteString(`, "block_name": `)
+		jsonOptStr(b, why.BlockName, why.BlockName != "")
+		b.WriteString(`, "file": `)
+		jsonStr(b, why.File)
+		fmt.Fprintf(b, `, "line": %d, "field": `, why.Line)
+		jsonOptStr(b, why.Field, why.Field != "")
+		b.WriteString(`, "expected": `)
+		jsonStr(b, why.Expected)
+		b.WriteString(`, "actual": `)
+		jsonOptStr(b, why.Actual, why.HasActual)
+		b.WriteString(`, "message": `)
+		jsonStr(b, why.Message)
+		b.WriteByte('}')
+	}
+	b.WriteByte(']')
+}
+
+// JSON is the object `compatc check --json` prints for this check (without
+// its newline).  A target mismatch gives the error object, naming the
+// target "target".
+func (o *Outcome) JSON() string {
+	return o.JSONNamed("target")
+}
+
+// JSONNamed is JSON with the target named as given in a mismatch message.
+func (o *Outcome) JSONNamed(target string) string {
+	var b strings.Builder
+	if o.Verdict == TargetMismatch {
+		b.WriteString(`{"error": "target-mismatch", "message": `)
+		jsonStr(&b, o.MismatchMessage(target))
+		b.WriteString(`, "reasons": `)
+		o.reasonsJSON(&b)
+		b.WriteByte('}')
+		return b.String()
+	}
+	fmt.Fprintf(&b, `{"compatible": %t, "policy": `, o.Verdict == Compatible)
+	jsonStr(&b, o.Policy)
+	if o.Verdict == Compatible {
+		fmt.Fprintf(&b, `, "block": %d, "block_name": `, o.Block)
+	} else {
+		b.WriteString(`, "block": null, "block_name": `)
+	}
+	jsonOptStr(&b, o.BlockName, o.BlockName != "")
+	b.WriteString(`, "bindings": {`)
+	for i, bd := range o.Bindings {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		jsonStr(&b, bd.Name)
+		b.WriteString(": ")
+		switch bd.Type {
+		case TypeInt:
+			b.WriteString(strconv.FormatInt(bd.Int, 10))
+		case TypeHex:
+			b.WriteString(strconv.FormatUint(uint64(bd.Int), 10))
+		default:
+			jsonStr(&b, bd.Text)
+		}
+	}
+	b.WriteString(`}, "reasons": `)
+	o.reasonsJSON(&b)
+	b.WriteByte('}')
+	return b.String()
+}
+
+// MismatchMessage is compatc's sentence for a target mismatch ("" for
+// another verdict).
+func (o *Outcome) MismatchMessage(target string) string {
+	if o.Verdict != TargetMismatch || len(o.Reasons) == 0 {
+		return ""
+	}
+	why := o.Reasons[0]
+	return fmt.Sprintf("%s is not a target of policy %s: %s:%d: %s", target, o.Policy,
+		why.File, why.Line, why.Message)
+}
+
+// JSON is Outcome().JSON().
+func (r *Result) JSON() string { return r.Outcome().JSON() }
+
+// JSONNamed is Outcome().JSONNamed(target).
+func (r *Result) JSONNamed(target string) string { return r.Outcome().JSONNamed(target) }

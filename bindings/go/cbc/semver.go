@@ -1,0 +1,202 @@
+package cbc
+
+// semver.go -- SemVer 2.0.0 versions as src/semver.c reads, orders and
+// writes them.  Ranges are compiled to comparator tables by the compiler;
+// here they are only tested (vm.go).
+
+import "strconv"
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isIdentChar(c byte) bool {
+	return isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'
+}
+
+// scanNum: "0" | [1-9][0-9]*, fitting in a uint64; the length read, 0 when
+// there is none.
+func scanNum(s string) (uint64, int) {
+	var v uint64
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		d := uint64(s[i] - '0')
+		if v > (1<<64-1)/10 || v*10 > 1<<64-1-d {
+			return 0, 0
+		}
+		v = v*10 + d
+		i++
+	}
+	if i == 0 || (i > 1 && s[0] == '0') {
+		return 0, 0
+	}
+	return v, i
+}
+
+// scanIDs: id ('.' id)*, id = [0-9A-Za-z-]+; with numericRule an all-digit
+// id has no leading zero.  The length read, 0 when malformed.
+func scanIDs(s string, numericRule bool) int {
+	i := 0
+	for {
+		start := i
+		all := true
+		for i < len(s) && isIdentChar(s[i]) {
+			if !isDigit(s[i]) {
+				all = false
+			}
+			i++
+		}
+		if i == start {
+			return 0
+		}
+		if numericRule && all && i-start > 1 && s[start] == '0' {
+			return 0
+		}
+		if i < len(s) && s[i] == '.' {
+			i++
+			continue
+		}
+		return i
+	}
+}
+
+// parseSemver: major.minor[.patch][-pre][+build]; a missing patch is 0.
+func parseSemver(s string) (value, bool) {
+	v := value{t: tSemver}
+	var k int
+	if v.major, k = scanNum(s); k == 0 {
+		return value{}, false
+	}
+	i := k
+	if i >= len(s) || s[i] != '.' {
+		return value{}, false
+	}
+	i++
+	if v.minor, k = scanNum(s[i:]); k == 0 {
+		return value{}, false
+	}
+	i += k
+	if i < len(s) && s[i] == '.' {
+		i++
+		if v.patch, k = scanNum(s[i:]); k == 0 {
+			return value{}, false
+		}
+		i += k
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+		if k = scanIDs(s[i:], true); k == 0 {
+			return value{}, false
+		}
+		v.s = s[i : i+k]
+		i += k
+	}
+	if i < len(s) && s[i] == '+' {
+		i++
+		if k = scanIDs(s[i:], false); k == 0 {
+			return value{}, false
+		}
+		i += k
+	}
+	if i != len(s) {
+		return value{}, false
+	}
+	return v, true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// cmpIdent orders pre-release identifiers: numeric ones numerically (by
+// length first), below alphanumeric ones, which compare in ASCII order.
+func cmpIdent(a, b string) int {
+	an, bn := allDigits(a), allDigits(b)
+	if an != bn {
+		if an {
+			return -1
+		}
+		return 1
+	}
+	if an && len(a) != len(b) {
+		if len(a) < len(b) {
+			return -1
+		}
+		return 1
+	}
+	n := len(a)
+	if len(b) < n {
+		n = len(b)
+	}
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return cmpU64(uint64(len(a)), uint64(len(b)))
+}
+
+func cmpPre(a, b string) int {
+	if len(a) == 0 || len(b) == 0 {
+		switch {
+		case len(a) == len(b):
+			return 0
+		case len(a) == 0:
+			return 1
+		}
+		return -1
+	}
+	i, j := 0, 0
+	for {
+		ie, je := i, j
+		for ie < len(a) && a[ie] != '.' {
+			ie++
+		}
+		for je < len(b) && b[je] != '.' {
+			je++
+		}
+		if c := cmpIdent(a[i:ie], b[j:je]); c != 0 {
+			return c
+		}
+		aend, bend := ie >= len(a), je >= len(b)
+		if aend || bend {
+			switch {
+			case aend == bend:
+				return 0
+			case aend:
+				return -1
+			}
+			return 1
+		}
+		i, j = ie+1, je+1
+	}
+}
+
+// semverCmp is SemVer 2.0.0 precedence (build metadata is never kept).
+func semverCmp(a, b *value) int {
+	if c := cmpU64(a.major, b.major); c != 0 {
+		return c
+	}
+	if c := cmpU64(a.minor, b.minor); c != 0 {
+		return c
+	}
+	if c := cmpU64(a.patch, b.patch); c != 0 {
+		return c
+	}
+	return cmpPre(a.s, b.s)
+}
+
+func renderSemver(v *value) string {
+	s := strconv.FormatUint(v.major, 10) + "." + strconv.FormatUint(v.minor, 10) + "." +
+		strconv.FormatUint(v.patch, 10)
+	if v.s != "" {
+		s += "-" + v.s
+	}
+	return s
+}

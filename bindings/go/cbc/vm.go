@@ -1,0 +1,696 @@
+package cbc
+
+// vm.go -- the evaluator: runs one block of a verified program against
+// prepared facts, as src/vm.c does, down to what a failed rule records for
+// its reason.  Every loop is bounded: code only jumps forward, template
+// backtracking has a step budget (maxMatchSteps), and the sets built while
+// checking share one item budget (maxSetItems) per check.
+
+import "math/bits"
+
+// Why a rule failed (src/vm.h's fail_code, same order).
+const (
+	fNone uint8 = iota
+	fMissing
+	fNotEmpty
+	fEmpty
+	fNotEqual
+	fEqual
+	fParse
+	fConstraint
+	fNoMatch
+	fMatch
+	fCompare
+	fFalse
+	fOverflow
+	fDivZero
+	fInexact
+	fOperandAbsent
+	fConvert
+	fBudget
+	fScratch
+)
+
+// failRec is what a block that did not hold tells its reason: the rule,
+// why, and the values the reason shows.
+type failRec struct {
+	code       uint8
+	typ        uint8 // the type a parse wanted (fParse, fConvert)
+	side       uint8 // of slot (fOperandAbsent)
+	rule       uint32
+	slot       int32
+	aux        int32 // constraint table (fConstraint)
+	hasX, hasY bool
+	x, y       value
+}
+
+// machine is one check's state.
+type machine struct {
+	pol     *Policy
+	facts   [2]*Prepared // target, source
+	R       []value
+	scratch int // set items built so far (maxSetItems in all)
+	steps   int
+}
+
+// ---------------------------------------------------------------- constraints
+
+func cmpHolds(c *comparator, v *value) bool {
+	r := semverCmp(v, &c.v)
+	switch c.op {
+	case svLT:
+		return r < 0
+	case svLE:
+		return r <= 0
+	case svGT:
+		return r > 0
+	case svGE:
+		return r >= 0
+	}
+	return r == 0
+}
+
+// svsetTest is node-semver's testSet: every comparator holds, and a
+// pre-release passes only when a comparator names a pre-release of the
+// same major.minor.patch.
+func svsetTest(cmps []comparator, v *value) bool {
+	for i := range cmps {
+		if !cmpHolds(&cmps[i], v) {
+			return false
+		}
+	}
+	if v.s == "" {
+		return true
+	}
+	for i := range cmps {
+		c := &cmps[i].v
+		if c.s != "" && c.major == v.major && c.minor == v.minor && c.patch == v.patch {
+			return true
+		}
+	}
+	return false
+}
+
+func inStrs(s []string, x string) bool {
+	lo, hi := 0, len(s)
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		switch {
+		case s[mid] == x:
+			return true
+		case s[mid] < x:
+			lo = mid + 1
+		default:
+			hi = mid
+		}
+	}
+	return false
+}
+
+// ctTest: is v (of the table's type) within constraint table ct?
+func (pol *Policy) ctTest(ct *ctable, v *value) bool {
+	p := pol.p
+	switch ct.kind {
+	case ctInt:
+		x := v.i
+		if v.t == tHex && uint64(v.i) > 1<<63-1 {
+			return false
+		}
+		if ct.small {
+			return x >= 0 && x < 64 && (ct.bitmap>>uint(x))&1 != 0
+		}
+		r := p.ranges[ct.first : ct.first+ct.n]
+		lo, hi := 0, len(r)
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			switch {
+			case x < r[mid].lo:
+				hi = mid
+			case x > r[mid].hi:
+				lo = mid + 1
+			default:
+				return true
+			}
+		}
+		return false
+	case ctHex:
+		if v.t == tInt && v.i < 0 {
+			return false
+		}
+		x := uint64(v.i)
+		if ct.small {
+			return x < 64 && (ct.bitmap>>x)&1 != 0
+		}
+		r := p.ranges[ct.first : ct.first+ct.n]
+		lo, hi := 0, len(r)
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			switch {
+			case x < uint64(r[mid].lo):
+				hi = mid
+			case x > uint64(r[mid].hi):
+				lo = mid + 1
+			default:
+				return true
+			}
+		}
+		return false
+	case ctString:
+		return v.t == tString && inStrs(pol.strs[ct.first:ct.first+ct.n], v.s)
+	case ctSet:
+		if v.t != tSet {
+			return false
+		}
+		allowed := pol.strs[ct.first : ct.first+ct.n]
+		for _, item := range v.set {
+			if !inStrs(allowed, item) {
+				return false
+			}
+		}
+		return true
+	case ctSemver:
+		if v.t != tSemver {
+			return false
+		}
+		for _, s := range p.svsets[ct.first : ct.first+ct.n] {
+			if svsetTest(pol.cmps[s.first:s.first+s.n], v) {
+				return true
+			}
+		}
+		return false
+	case ctBool:
+		return v.t == tBool && (v.i != 0) == (ct.first != 0)
+	}
+	return false
+}
+
+// ---------------------------------------------------------------- values
+
+// parseAs parses text as type t; a set takes its items from the check's
+// budget of set items.
+func (m *machine) parseAs(t uint8, s string) (value, bool) {
+	switch t {
+	case tSet:
+		if m.pol == nil {
+			return value{}, false
+		}
+		items, ok := parseSet(s, maxSetItems-m.scratch)
+		if !ok {
+			return value{}, false
+		}
+		m.scratch += len(items)
+		return value{t: tSet, set: items}, true
+	case tString:
+		return value{t: tString, s: s}, len(s) > 0
+	}
+	return parseValue(t, s)
+}
+
+func asInt(v *value) (int64, bool) {
+	if v.t == tHex && uint64(v.i) > 1<<63-1 {
+		return 0, false
+	}
+	return v.i, true
+}
+
+// putInt stores an arithmetic result: hex when either operand was, unless
+// it is negative (hex has no sign): then an int, which compares the same.
+func putInt(x int64, hex bool) value {
+	if hex && x >= 0 {
+		return value{t: tHex, i: x}
+	}
+	return value{t: tInt, i: x}
+}
+
+func cmpResult(c int, cmp uint8) bool {
+	switch cmp {
+	case cmpEQ:
+		return c == 0
+	case cmpNE:
+		return c != 0
+	case cmpLT:
+		return c < 0
+	case cmpLE:
+		return c <= 0
+	case cmpGT:
+		return c > 0
+	}
+	return c >= 0
+}
+
+func addOver(x, y int64) (int64, bool) {
+	z := x + y
+	return z, (x >= 0) == (y >= 0) && (z >= 0) != (x >= 0)
+}
+
+func subOver(x, y int64) (int64, bool) {
+	z := x - y
+	return z, (x >= 0) != (y >= 0) && (z >= 0) != (x >= 0)
+}
+
+func mulOver(x, y int64) (int64, bool) {
+	if x == 0 || y == 0 {
+		return 0, false
+	}
+	neg := (x < 0) != (y < 0)
+	ux, uy := uint64(x), uint64(y)
+	if x < 0 {
+		ux = -ux
+	}
+	if y < 0 {
+		uy = -uy
+	}
+	hi, lo := bits.Mul64(ux, uy)
+	if hi != 0 {
+		return 0, true
+	}
+	if neg {
+		if lo > 1<<63 {
+			return 0, true
+		}
+		return -int64(lo), false
+	}
+	if lo > 1<<63-1 {
+		return 0, true
+	}
+	return int64(lo), false
+}
+
+// ---------------------------------------------------------------- templates
+
+// acceptSpan: does span s satisfy placeholder tp (binding a declaration)?
+func (m *machine) acceptSpan(tp *tpart, s string) bool {
+	v, ok := m.parseAs(tp.typ, s)
+	if !ok {
+		return false
+	}
+	if tp.kind == tpDecl {
+		if tp.ctable >= 0 && !m.pol.ctTest(&m.pol.p.ctables[tp.ctable], &v) {
+			return false
+		}
+		m.R[tp.reg] = v
+		return true
+	}
+	return valueEqual(&v, &m.R[tp.reg])
+}
+
+// tmatch matches parts[k:] against s[pos:]: 1 matched, 0 not, -1 over the
+// step budget.  Spans are chosen greedily from the left, longest first,
+// backtracking; a candidate that fails gives back the set items it took.
+func (m *machine) tmatch(parts []tpart, k int, s string, pos int) int {
+	m.steps++
+	if m.steps > maxMatchSteps {
+		return -1
+	}
+	n := len(parts)
+	if k == n {
+		if pos == len(s) {
+			return 1
+		}
+		return 0
+	}
+	tp := &parts[k]
+	p := m.pol.p
+	if tp.kind == tpLit {
+		lit := p.str(tp.lit)
+		if len(s)-pos < len(lit) || s[pos:pos+len(lit)] != lit {
+			return 0
+		}
+		return m.tmatch(parts, k+1, s, pos+len(lit))
+	}
+	mark := m.scratch
+	r := 0
+	if k+1 == n {
+		if len(s) > pos && m.acceptSpan(tp, s[pos:]) {
+			r = 1
+		}
+	} else {
+		lit := p.str(parts[k+1].lit)
+		if len(s)-pos < len(lit)+1 {
+			return 0
+		}
+		end := len(s) - len(lit)
+		if k+2 == n {
+			if s[end:] == lit && m.acceptSpan(tp, s[pos:end]) {
+				r = m.tmatch(parts, k+1, s, end)
+			}
+		} else {
+			for ; end > pos; end-- {
+				if s[end:end+len(lit)] != lit {
+					continue
+				}
+				m.steps++
+				if m.steps > maxMatchSteps {
+					r = -1
+					break
+				}
+				if m.acceptSpan(tp, s[pos:end]) {
+					r = m.tmatch(parts, k+1, s, end)
+					if r != 0 {
+						break
+					}
+				}
+				m.scratch = mark
+			}
+		}
+	}
+	if r != 1 {
+		m.scratch = mark
+	}
+	return r
+}
+
+// ---------------------------------------------------------------- the loop
+
+// run evaluates block b; true when it holds, else *f says why.
+func (m *machine) run(b int, f *failRec) bool {
+	pol := m.pol
+	p := pol.p
+	R := m.R
+	blk := &p.blocks[b]
+	var (
+		rule       uint32
+		convInRule bool  // a CONV ran in the current rule
+		lastX      value // what CONV and arithmetic leave in the record
+	)
+	*f = failRec{slot: -1, aux: -1}
+	code := p.code
+	for pc := blk.entry; ; pc++ {
+		in := &code[pc]
+		var (
+			fc     uint8
+			fx, fy bool
+			x, y   value
+		)
+		switch in.op {
+		case opRULE:
+			rule = blk.firstRule + uint32(in.a)
+			convInRule = false
+			continue
+		case opOK:
+			return true
+		case opFAIL:
+			fc = fFalse
+		case opEMPTY:
+			fa := m.fact(in.t, in.a)
+			if fa.present && fa.raw != "" {
+				fc = fNotEmpty
+			} else {
+				continue
+			}
+		case opNONEMPTY:
+			fa := m.fact(in.t, in.a)
+			if !fa.present || fa.raw == "" {
+				fc = fEmpty
+			} else {
+				continue
+			}
+		case opEQSTR, opNESTR:
+			fa := m.fact(in.t, in.a)
+			k := &pol.consts[in.b]
+			if !fa.present {
+				fc = fMissing
+			} else {
+				eq := fa.raw == k.s
+				if (in.op == opEQSTR) == eq {
+					continue
+				}
+				fc = fNotEqual
+				if eq {
+					fc = fEqual
+				}
+			}
+			x, fx = *k, true
+		case opLOADF:
+			fa := m.fact(in.t, in.b)
+			t := in.t & typeMask
+			if fa.present {
+				if v, ok := fa.as(t); ok {
+					R[in.a] = v
+					continue
+				}
+				fc = fParse
+			} else {
+				fc = fMissing
+			}
+			f.typ = t
+		case opCHECKT:
+			if pol.ctTest(&p.ctables[in.b], &R[in.a]) {
+				continue
+			}
+			f.aux = int32(in.b)
+			fc = fConstraint
+		case opMATCH, opNMATCH:
+			fa := m.fact(in.t, in.a)
+			if !fa.present {
+				fc = fMissing
+			} else {
+				t := &p.tmpls[in.b]
+				m.steps = 0
+				r := m.tmatch(p.tparts[t.first:t.first+t.n], 0, fa.raw, 0)
+				switch {
+				case r < 0:
+					fc = fBudget
+				case in.op == opMATCH && r == 0:
+					fc = fNoMatch
+				case in.op == opNMATCH && r == 1:
+					fc = fMatch
+				default:
+					continue
+				}
+			}
+			f.aux = int32(in.b)
+		case opFCMP:
+			fa := m.fact(in.t, in.a)
+			t, cmp := in.t&typeMask, (in.t>>4)&7
+			yv := &R[in.b]
+			if !fa.present {
+				fc = fMissing
+			} else if fa.ok&(1<<t) == 0 {
+				fc = fParse
+			} else {
+				v, _ := fa.as(t)
+				var c int
+				if t == tSet {
+					if cmp != cmpEQ && cmp != cmpNE {
+						fc = fCompare
+					} else if !setEqual(v.set, yv.set) {
+						c = 1
+					}
+				} else {
+					c = valueCmp(&v, yv)
+				}
+				if fc == fNone {
+					if cmpResult(c, cmp) {
+						continue
+					}
+					switch cmp {
+					case cmpEQ:
+						fc = fNotEqual
+					case cmpNE:
+						fc = fEqual
+					default:
+						fc = fCompare
+					}
+				}
+			}
+			x, fx = *yv, true
+			f.typ = t
+		case opWHERE:
+			if R[in.a].i != 0 {
+				continue
+			}
+			fc = fFalse
+		case opLOADK:
+			R[in.a] = pol.consts[in.b]
+			continue
+		case opMOVE:
+			R[in.a] = R[in.b]
+			continue
+		case opFIELD:
+			fa := m.fact(in.t, in.b)
+			if fa.present {
+				R[in.a] = value{t: tString, s: fa.raw}
+				continue
+			}
+			f.slot, f.side = int32(in.b), in.t&sideSource
+			fc = fOperandAbsent
+		case opFIELDT:
+			fa := m.fact(in.t, in.b)
+			t := in.t & typeMask
+			if fa.present {
+				if v, ok := fa.as(t); ok {
+					R[in.a] = v
+					continue
+				}
+				fc = fConvert
+			} else {
+				fc = fOperandAbsent
+			}
+			f.slot, f.side, f.typ = int32(in.b), in.t&sideSource, t
+		case opHAS:
+			fa := m.fact(in.t, in.b)
+			R[in.a] = value{t: tBool, i: b2i(fa.present && fa.raw != "")}
+			continue
+		case opCONV:
+			src := R[in.b]
+			t := in.t & typeMask
+			lastX, convInRule = src, true
+			if v, ok := m.parseAs(t, src.s); ok {
+				R[in.a] = v
+				continue
+			}
+			f.typ = t
+			fc = fConvert
+			if t == tSet {
+				fc = fScratch
+			}
+		case opNEG:
+			xv, ok := asInt(&R[in.b])
+			if ok && xv != -1<<63 {
+				R[in.a] = putInt(-xv, R[in.b].t == tHex)
+				continue
+			}
+			fc = fOverflow
+		case opNOT:
+			R[in.a] = value{t: tBool, i: b2i(R[in.b].i == 0)}
+			continue
+		case opADD, opSUB, opMUL, opDIV, opMOD:
+			bv, cv := &R[in.b], &R[in.c]
+			hex := bv.t == tHex || cv.t == tHex
+			xi, ok1 := asInt(bv)
+			yi, ok2 := asInt(cv)
+			var z int64
+			over := false
+			if !ok1 || !ok2 {
+				fc = fOverflow
+			} else {
+				switch in.op {
+				case opADD:
+					z, over = addOver(xi, yi)
+				case opSUB:
+					z, over = subOver(xi, yi)
+				case opMUL:
+					z, over = mulOver(xi, yi)
+				case opDIV:
+					switch {
+					case yi == 0:
+						fc = fDivZero
+					case xi == -1<<63 && yi == -1:
+						fc = fOverflow
+					case xi%yi != 0:
+						fc = fInexact
+					default:
+						z = xi / yi
+					}
+				default:
+					switch {
+					case yi == 0:
+						fc = fDivZero
+					case yi == -1:
+						z = 0
+					default:
+						z = xi % yi
+					}
+				}
+				if fc == fNone && !over {
+					lastX = *bv
+					R[in.a] = putInt(z, hex)
+					continue
+				}
+				if fc == fNone {
+					fc = fOverflow
+				}
+			}
+			// both operands shown; the first as "expected" only after a CONV
+			x, y, fy = *bv, *cv, true
+		case opLT, opLE, opGT, opGE:
+			c := valueCmp(&R[in.b], &R[in.c])
+			R[in.a] = value{t: tBool, i: b2i(cmpResult(c, cmpLT+(in.op-opLT)))}
+			continue
+		case opEQ, opNE:
+			eq := valueEqual(&R[in.b], &R[in.c])
+			R[in.a] = value{t: tBool, i: b2i(eq == (in.op == opEQ))}
+			continue
+		case opJF:
+			if R[in.a].i == 0 {
+				pc += uint32(in.b)
+			}
+			continue
+		case opJT:
+			if R[in.a].i != 0 {
+				pc += uint32(in.b)
+			}
+			continue
+		case opMAJOR, opMINOR, opPATCH:
+			v := &R[in.b]
+			n := v.major
+			if in.op == opMINOR {
+				n = v.minor
+			} else if in.op == opPATCH {
+				n = v.patch
+			}
+			if n <= 1<<63-1 {
+				R[in.a] = value{t: tInt, i: int64(n)}
+				continue
+			}
+			fc = fOverflow
+		case opLEN:
+			v := &R[in.b]
+			n := len(v.s)
+			if v.t == tSet {
+				n = len(v.set)
+			}
+			R[in.a] = value{t: tInt, i: int64(n)}
+			continue
+		case opCONTAINS:
+			R[in.a] = value{t: tBool, i: b2i(setContains(R[in.b].set, R[in.c].s))}
+			continue
+		case opSUBSET:
+			R[in.a] = value{t: tBool, i: b2i(setSubset(R[in.b].set, R[in.c].set))}
+			continue
+		case opMIN, opMAX:
+			bv, cv := &R[in.b], &R[in.c]
+			hex := bv.t == tHex || cv.t == tHex
+			xi, ok1 := asInt(bv)
+			yi, ok2 := asInt(cv)
+			if ok1 && ok2 {
+				z := xi
+				if (in.op == opMIN) == (yi < xi) {
+					z = yi
+				}
+				R[in.a] = putInt(z, hex)
+				continue
+			}
+			fc = fOverflow
+		default:
+			fc = fFalse // unreachable for verified programs
+		}
+		// the rule fails: what its reason shows
+		f.code = fc
+		f.rule = rule
+		switch {
+		case fx || fy:
+			f.x = x
+		case convInRule:
+			f.x = lastX
+		}
+		f.hasX = fx || convInRule
+		f.hasY = fy
+		if fy {
+			f.y = y
+		}
+		if fc != fOperandAbsent {
+			f.slot = p.rules[rule].slot
+			f.side = p.rules[rule].side
+		}
+		return false
+	}
+}
+
+func (m *machine) fact(t uint8, slot uint16) *pfact {
+	if t&sideSource != 0 {
+		return &m.facts[1].slots[slot]
+	}
+	return &m.facts[0].slots[slot]
+}

@@ -1,0 +1,290 @@
+package devcompat
+
+/*
+#include <stdlib.h>
+#include <devcompat.h>
+*/
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// Prepared is a device's facts prepared for one policy: a check of
+// prepared facts does no hashing, parsing or allocation in the library.
+type Prepared struct {
+	d   *C.dc_prepared
+	pol *Policy // kept alive: the prepared facts point into it
+}
+
+// Prepare prepares facts for the policy.
+func (pol *Policy) Prepare(f *Facts) (*Prepared, error) {
+	var out *C.dc_prepared
+	var err C.dc_error
+	st := C.dc_prepare(pol.ptr(), f.ptr(), &out, &err)
+	runtime.KeepAlive(f)
+	if st != C.DC_OK {
+		return nil, newError(&err, st)
+	}
+	d := &Prepared{d: out, pol: pol}
+	runtime.SetFinalizer(d, (*Prepared).Close)
+	return d, nil
+}
+
+// Close releases the prepared facts (the finalizer does it otherwise).
+func (d *Prepared) Close() {
+	if d.d != nil {
+		C.dc_prepared_free(d.d)
+		d.d = nil
+	}
+	runtime.SetFinalizer(d, nil)
+}
+
+func (d *Prepared) ptr(pol *Policy) *C.dc_prepared {
+	if d == nil || d.d == nil {
+		panic("devcompat: use of closed or nil Prepared")
+	}
+	if d.pol != pol {
+		panic("devcompat: facts prepared for another policy")
+	}
+	return d.d
+}
+
+// Verdict is the outcome of a check.
+type Verdict int
+
+// The verdicts (dc_verdict).
+const (
+	Compatible Verdict = iota
+	Incompatible
+	TargetMismatch // the policy's SELF does not describe the target
+)
+
+func (v Verdict) String() string {
+	switch v {
+	case Compatible:
+		return "compatible"
+	case Incompatible:
+		return "incompatible"
+	case TargetMismatch:
+		return "target-mismatch"
+	}
+	return "unknown"
+}
+
+// Type of a binding (dc_type).
+type Type int
+
+const (
+	TypeInt Type = iota + 1
+	TypeHex
+	TypeString
+	TypeSemver
+	TypeBool
+	TypeSet
+)
+
+var typeNames = [...]string{"", "int", "hex", "string", "semver", "bool", "set"}
+
+func (t Type) String() string {
+	if t > 0 && int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return "unknown"
+}
+
+// Binding is a variable a compatible check bound.
+type Binding struct {
+	Name string
+	Type Type
+	Int  int64  // an int's value, a hex's as uint64 bits; 0 for other types
+	Text string // canonical text
+}
+
+// Reason is why a block did not hold.
+type Reason struct {
+	Block     int    // COMPATIBLE index, -1 for SELF
+	BlockName string // "" when unnamed
+	File      string
+	Line      int
+	Field     string // "" for a `where` rule
+	Expected  string
+	Actual    string
+	HasActual bool // false when the device lacks the field
+	Message   string
+}
+
+// Result is everything a check tells, copied out of the library.
+type Result struct {
+	Verdict    Verdict
+	Block      int    // the COMPATIBLE block that matched, or -1
+	BlockName  string // its name, "" when unnamed
+	Policy     string // the policy's name
+	Bindings   []Binding
+	Reasons    []Reason
+	Explain    string // the reasons as text, one line each
+	Compatible bool
+}
+
+func goResult(pol *Policy, r *C.dc_result) *Result {
+	res := &Result{Verdict: Verdict(C.dc_result_verdict(r)), Block: int(C.dc_result_block(r)),
+		BlockName: goStr(C.dc_result_block_name(r)), Policy: pol.Name()}
+	res.Compatible = res.Verdict == Compatible
+	n := int(C.dc_result_bindings(r))
+	for i := 0; i < n; i++ {
+		var b C.dc_binding
+		if C.dc_result_binding(r, C.size_t(i), &b) == 0 {
+			continue
+		}
+		res.Bindings = append(res.Bindings, Binding{Name: C.GoString(b.name), Type: Type(b._type),
+			Int: int64(b.int_value), Text: goStr(b.text)})
+	}
+	n = int(C.dc_result_reasons(r))
+	for i := 0; i < n; i++ {
+		var w C.dc_reason
+		if C.dc_result_reason(r, C.size_t(i), &w) == 0 {
+			continue
+		}
+		res.Reasons = append(res.Reasons, Reason{Block: int(w.block), BlockName: goStr(w.block_name),
+			File: goStr(w.file), Line: int(w.line), Field: goStr(w.field),
+			Expected: goStr(w.expected), Actual: goStr(w.actual), HasActual: w.actual != nil,
+			Message: goStr(w.message)})
+	}
+	res.Explain = goStr(C.dc_result_explain(r))
+	return res
+}
+
+// Check answers "may source migrate to target?" (both prepared for pol).
+func (pol *Policy) Check(source, target *Prepared) (*Result, error) {
+	p := pol.ptr()
+	r := C.dc_result_new(p)
+	if r == nil {
+		return nil, statusError(C.DC_ERR_NOMEM, "check")
+	}
+	defer C.dc_result_free(r)
+	st := C.dc_check(p, source.ptr(pol), target.ptr(pol), r)
+	if st != C.DC_OK {
+		return nil, statusError(st, "check")
+	}
+	res := goResult(pol, r)
+	runtime.KeepAlive(source)
+	runtime.KeepAlive(target)
+	runtime.KeepAlive(pol)
+	return res, nil
+}
+
+// CheckFacts prepares both devices' facts and checks the pair.
+func (pol *Policy) CheckFacts(source, target *Facts) (*Result, error) {
+	p := pol.ptr()
+	r := C.dc_result_new(p)
+	if r == nil {
+		return nil, statusError(C.DC_ERR_NOMEM, "check")
+	}
+	defer C.dc_result_free(r)
+	var err C.dc_error
+	st := C.dc_check_facts(p, source.ptr(), target.ptr(), r, &err)
+	if st != C.DC_OK {
+		return nil, newError(&err, st)
+	}
+	res := goResult(pol, r)
+	runtime.KeepAlive(source)
+	runtime.KeepAlive(target)
+	runtime.KeepAlive(pol)
+	return res, nil
+}
+
+// cTargets is a C array of the targets' pointers; the returned func frees it.
+func cTargets(pol *Policy, targets []*Prepared) (**C.dc_prepared, func()) {
+	if len(targets) == 0 {
+		return nil, func() {}
+	}
+	size := C.size_t(len(targets)) * C.size_t(unsafe.Sizeof((*C.dc_prepared)(nil)))
+	arr := (**C.dc_prepared)(C.malloc(size))
+	view := unsafe.Slice(arr, len(targets))
+	for i, t := range targets {
+		view[i] = t.ptr(pol)
+	}
+	return arr, func() { C.free(unsafe.Pointer(arr)) }
+}
+
+// CheckBatch checks one source against many prepared targets: each
+// target's verdict and matching block (-1 when none).
+func (pol *Policy) CheckBatch(source *Prepared, targets []*Prepared) ([]Verdict, []int, error) {
+	p := pol.ptr()
+	arr, free := cTargets(pol, targets)
+	defer free()
+	n := len(targets)
+	verdicts := make([]C.dc_verdict, n+1)
+	blocks := make([]C.int32_t, n+1)
+	st := C.dc_check_batch(p, source.ptr(pol), arr, C.size_t(n), &verdicts[0], &blocks[0])
+	runtime.KeepAlive(targets)
+	runtime.KeepAlive(source)
+	runtime.KeepAlive(pol)
+	if st != C.DC_OK {
+		return nil, nil, statusError(st, "check batch")
+	}
+	vs, bs := make([]Verdict, n), make([]int, n)
+	for i := 0; i < n; i++ {
+		vs[i], bs[i] = Verdict(verdicts[i]), int(blocks[i])
+	}
+	return vs, bs, nil
+}
+
+// Fleet is many targets packed for fast checks of sources against all of
+// them (dc_fleet): what a check reads of each target, in one array.
+type Fleet struct {
+	f       *C.dc_fleet
+	pol     *Policy
+	targets []*Prepared // kept alive: records may point into them
+}
+
+// NewFleet packs prepared targets for pol.
+func (pol *Policy) NewFleet(targets []*Prepared) (*Fleet, error) {
+	arr, free := cTargets(pol, targets)
+	defer free()
+	var out *C.dc_fleet
+	var err C.dc_error
+	st := C.dc_fleet_new(pol.ptr(), arr, C.size_t(len(targets)), &out, &err)
+	runtime.KeepAlive(targets)
+	if st != C.DC_OK {
+		return nil, newError(&err, st)
+	}
+	fl := &Fleet{f: out, pol: pol, targets: append([]*Prepared(nil), targets...)}
+	runtime.SetFinalizer(fl, (*Fleet).Close)
+	return fl, nil
+}
+
+// Close releases the fleet.
+func (fl *Fleet) Close() {
+	if fl.f != nil {
+		C.dc_fleet_free(fl.f)
+		fl.f = nil
+	}
+	runtime.SetFinalizer(fl, nil)
+}
+
+// Len is the number of targets.
+func (fl *Fleet) Len() int { return len(fl.targets) }
+
+// CheckFleet checks source against every target of the fleet, in order.
+func (pol *Policy) CheckFleet(source *Prepared, fl *Fleet) ([]Verdict, []int, error) {
+	if fl == nil || fl.f == nil {
+		panic("devcompat: use of closed or nil Fleet")
+	}
+	n := len(fl.targets)
+	verdicts := make([]C.dc_verdict, n+1)
+	blocks := make([]C.int32_t, n+1)
+	st := C.dc_check_fleet(pol.ptr(), source.ptr(pol), fl.f, &verdicts[0], &blocks[0])
+	runtime.KeepAlive(fl)
+	runtime.KeepAlive(source)
+	runtime.KeepAlive(pol)
+	if st != C.DC_OK {
+		return nil, nil, statusError(st, "check fleet")
+	}
+	vs, bs := make([]Verdict, n), make([]int, n)
+	for i := 0; i < n; i++ {
+		vs[i], bs[i] = Verdict(verdicts[i]), int(blocks[i])
+	}
+	return vs, bs, nil
+}

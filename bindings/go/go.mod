@@ -1,0 +1,3 @@
+module devcompat
+
+go 1.19
