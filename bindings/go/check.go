@@ -9,6 +9,8 @@ import "C"
 import (
 	"runtime"
 	"unsafe"
+
+	"devcompat/cbc"
 )
 
 // Prepared is a device's facts prepared for one policy: a check of
@@ -51,86 +53,34 @@ func (d *Prepared) ptr(pol *Policy) *C.dc_prepared {
 	return d.d
 }
 
-// Verdict is the outcome of a check.
-type Verdict int
-
-// The verdicts (dc_verdict).
-const (
-	Compatible Verdict = iota
-	Incompatible
-	TargetMismatch // the policy's SELF does not describe the target
+// The outcome of a check is the pure-Go package's: both packages give the
+// same values (and diff_test.go holds them to it).
+type (
+	Verdict = cbc.Verdict
+	Type    = cbc.Type
+	Binding = cbc.Binding
+	Reason  = cbc.Reason
+	// Result is everything a check tells, copied out of the library;
+	// JSON() is the object `compatc check --json` prints.
+	Result = cbc.Outcome
 )
 
-func (v Verdict) String() string {
-	switch v {
-	case Compatible:
-		return "compatible"
-	case Incompatible:
-		return "incompatible"
-	case TargetMismatch:
-		return "target-mismatch"
-	}
-	return "unknown"
-}
-
-// Type of a binding (dc_type).
-type Type int
-
+// The verdicts and types (dc_verdict, dc_type).
 const (
-	TypeInt Type = iota + 1
-	TypeHex
-	TypeString
-	TypeSemver
-	TypeBool
-	TypeSet
+	Compatible     = cbc.Compatible
+	Incompatible   = cbc.Incompatible
+	TargetMismatch = cbc.TargetMismatch
+	TypeInt        = cbc.TypeInt
+	TypeHex        = cbc.TypeHex
+	TypeString     = cbc.TypeString
+	TypeSemver     = cbc.TypeSemver
+	TypeBool       = cbc.TypeBool
+	TypeSet        = cbc.TypeSet
 )
-
-var typeNames = [...]string{"", "int", "hex", "string", "semver", "bool", "set"}
-
-func (t Type) String() string {
-	if t > 0 && int(t) < len(typeNames) {
-		return typeNames[t]
-	}
-	return "unknown"
-}
-
-// Binding is a variable a compatible check bound.
-type Binding struct {
-	Name string
-	Type Type
-	Int  int64  // an int's value, a hex's as uint64 bits; 0 for other types
-	Text string // canonical text
-}
-
-// Reason is why a block did not hold.
-type Reason struct {
-	Block     int    // COMPATIBLE index, -1 for SELF
-	BlockName string // "" when unnamed
-	File      string
-	Line      int
-	Field     string // "" for a `where` rule
-	Expected  string
-	Actual    string
-	HasActual bool // false when the device lacks the field
-	Message   string
-}
-
-// Result is everything a check tells, copied out of the library.
-type Result struct {
-	Verdict    Verdict
-	Block      int    // the COMPATIBLE block that matched, or -1
-	BlockName  string // its name, "" when unnamed
-	Policy     string // the policy's name
-	Bindings   []Binding
-	Reasons    []Reason
-	Explain    string // the reasons as text, one line each
-	Compatible bool
-}
 
 func goResult(pol *Policy, r *C.dc_result) *Result {
 	res := &Result{Verdict: Verdict(C.dc_result_verdict(r)), Block: int(C.dc_result_block(r)),
 		BlockName: goStr(C.dc_result_block_name(r)), Policy: pol.Name()}
-	res.Compatible = res.Verdict == Compatible
 	n := int(C.dc_result_bindings(r))
 	for i := 0; i < n; i++ {
 		var b C.dc_binding

@@ -15,6 +15,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,45 +53,11 @@ func loadPair(t testing.TB, file string, text []byte) (pair, bool) {
 
 // sameResult compares everything a result holds; "" when equal.
 func sameResult(c *Result, g *cbc.Result) string {
-	var d []string
-	if int(c.Verdict) != int(g.Verdict()) {
-		d = append(d, fmt.Sprintf("verdict C %v Go %v", c.Verdict, g.Verdict()))
+	o := g.Outcome()
+	if reflect.DeepEqual(c, o) && c.JSON() == o.JSON() {
+		return ""
 	}
-	if c.Block != g.Block() || c.BlockName != g.BlockName() {
-		d = append(d, fmt.Sprintf("block C %d %q Go %d %q", c.Block, c.BlockName, g.Block(),
-			g.BlockName()))
-	}
-	gb := g.Bindings()
-	if len(gb) != len(c.Bindings) {
-		d = append(d, fmt.Sprintf("bindings C %v Go %v", c.Bindings, gb))
-	} else {
-		for i, b := range c.Bindings {
-			x := gb[i]
-			if b.Name != x.Name || int(b.Type) != int(x.Type) || b.Int != x.Int || b.Text != x.Text {
-				d = append(d, fmt.Sprintf("binding %d C %+v Go %+v", i, b, x))
-			}
-		}
-	}
-	gr := g.Reasons()
-	if len(gr) != len(c.Reasons) {
-		d = append(d, fmt.Sprintf("reasons C %d Go %d", len(c.Reasons), len(gr)))
-	} else {
-		for i, w := range c.Reasons {
-			x := gr[i]
-			if w.Block != x.Block || w.BlockName != x.BlockName || w.File != x.File ||
-				w.Line != x.Line || w.Field != x.Field || w.Expected != x.Expected ||
-				w.Actual != x.Actual || w.HasActual != x.HasActual || w.Message != x.Message {
-				d = append(d, fmt.Sprintf("reason %d\n  C  %+v\n  Go %+v", i, w, x))
-			}
-		}
-	}
-	if c.Explain != g.Explain() {
-		d = append(d, fmt.Sprintf("explain C %q Go %q", c.Explain, g.Explain()))
-	}
-	if c.JSON() != g.JSON() {
-		d = append(d, fmt.Sprintf("json\n  C  %s\n  Go %s", c.JSON(), g.JSON()))
-	}
-	return strings.Join(d, "\n")
+	return fmt.Sprintf("  C  %+v\n  Go %+v\n  C  %s\n  Go %s", *c, *o, c.JSON(), o.JSON())
 }
 
 // differ checks source -> target both ways (C from facts, Go from their
