@@ -173,7 +173,12 @@ func (r *Result) reason(b int) Reason {
 	case fEqual:
 		msg = fmt.Sprintf("%s is '%s', which the rule excludes", field, actual)
 	case fParse:
-		msg = fmt.Sprintf("%s '%s' is not a valid %s", field, actual, tn)
+		if f.typ == tSemver && out.HasActual {
+			msg = fmt.Sprintf("%s '%s' is not a valid semver: %s", field, actual,
+				semverWhy(actual))
+		} else {
+			msg = fmt.Sprintf("%s '%s' is not a valid %s", field, actual, tn)
+		}
 	case fConstraint:
 		msg = fmt.Sprintf("%s '%s' is outside the allowed values %s", field, actual,
 			cstr(p.str(p.ctables[f.aux].text)))

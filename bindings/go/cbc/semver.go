@@ -4,7 +4,10 @@ package cbc
 // writes them.  Ranges are compiled to comparator tables by the compiler;
 // here they are only tested (vm.go).
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
@@ -199,4 +202,110 @@ func renderSemver(v *value) string {
 		s += "-" + v.s
 	}
 	return s
+}
+
+// byteText is one byte as a message shows it.
+func byteText(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return "'" + string(c) + "'"
+	}
+	return fmt.Sprintf("\\x%02x", c)
+}
+
+func cut24(s string) string {
+	if len(s) > 24 {
+		return s[:24]
+	}
+	return s
+}
+
+// whyNum explains a bad number of major.minor.patch at s[*i], "" when fine.
+func whyNum(s string, i *int, what string) string {
+	start := *i
+	for *i < len(s) && isDigit(s[*i]) {
+		*i++
+	}
+	n := *i - start
+	if n == 0 {
+		if start >= len(s) {
+			return "the " + what + " number is missing"
+		}
+		return byteText(s[start]) + " where the " + what + " number should be"
+	}
+	if n > 1 && s[start] == '0' {
+		return "leading zero in '" + cut24(s[start:*i]) + "'"
+	}
+	if _, k := scanNum(s[start:*i]); k == 0 {
+		return "the " + what + " number is larger than 2^64-1"
+	}
+	return ""
+}
+
+func whyIDs(s string, i *int, pre bool) string {
+	what := "build"
+	if pre {
+		what = "pre-release"
+	}
+	for {
+		start := *i
+		digits := true
+		for *i < len(s) && isIdentChar(s[*i]) {
+			digits = digits && isDigit(s[*i])
+			*i++
+		}
+		if *i == start {
+			return "empty " + what + " identifier"
+		}
+		if pre && digits && *i-start > 1 && s[start] == '0' {
+			return "leading zero in '" + cut24(s[start:*i]) + "'"
+		}
+		if *i < len(s) && s[*i] == '.' {
+			*i++
+			continue
+		}
+		return ""
+	}
+}
+
+// semverWhy says why a text is not a semver (src/semver_why.c); "" when it
+// is one.  It only explains: parseSemver decides.
+func semverWhy(s string) string {
+	if s == "" {
+		return "it is empty"
+	}
+	if s[0] == 'v' || s[0] == 'V' {
+		return fmt.Sprintf("no '%c' prefix: a semver starts with its major number", s[0])
+	}
+	nums := [3]string{"major", "minor", "patch"}
+	m, i := "", 0
+	for k := 0; k < 3 && m == ""; k++ {
+		if k > 0 {
+			if i >= len(s) || s[i] != '.' {
+				if k == 2 {
+					break
+				}
+				if i >= len(s) {
+					return "major.minor at least: the minor number is missing"
+				}
+				return byteText(s[i]) + " after the major number"
+			}
+			i++
+		}
+		m = whyNum(s, &i, nums[k])
+	}
+	if m == "" && i < len(s) && s[i] == '.' {
+		return "more than three numbers: a semver is major.minor[.patch]"
+	}
+	if m == "" && i < len(s) && s[i] == '-' {
+		i++
+		m = whyIDs(s, &i, true)
+	}
+	if m == "" && i < len(s) && s[i] == '+' {
+		i++
+		m = whyIDs(s, &i, false)
+	}
+	if m == "" && i < len(s) {
+		m = fmt.Sprintf("unexpected %s at offset %d", byteText(s[i]), i)
+	}
+	return m
 }

@@ -46,16 +46,64 @@ func tfields(op uint8) uint {
 		return 0
 	}
 	f := uint(0)
-	if strings.ContainsRune(opOperands[op], 'S') {
+	if opFind(op, 'S') >= 0 {
 		f |= tfSide
 	}
-	if op == opLOADF || op == opFIELDT || op == opCONV || op == opFCMP {
+	switch opTypes[op][3] {
+	case 'c':
+		f |= tfType | tfCmp
+	case 'y':
 		f |= tfType
 	}
-	if op == opFCMP {
-		f |= tfCmp
-	}
 	return f
+}
+
+// opFind is the operand (0..2) of op with role r, or -1.
+func opFind(op uint8, r byte) int {
+	return strings.IndexByte(opOperands[op], r)
+}
+
+// classMask is the types a type letter of opTypes accepts when read ('=',
+// 't', 'k', 'q' depend on the instruction: 0 here).
+func classMask(cls byte) uint {
+	switch cls {
+	case 'n':
+		return mNum
+	case 'i':
+		return 1 << tInt
+	case 's':
+		return 1 << tString
+	case 'v':
+		return 1 << tSemver
+	case 'b':
+		return 1 << tBool
+	case 'e':
+		return 1 << tSet
+	case 'l':
+		return 1<<tString | 1<<tSet
+	case 'o':
+		return mNum | 1<<tSemver
+	case 'a':
+		return mAny
+	}
+	return 0
+}
+
+// classType is the one type a type letter names when written, else none.
+func classType(cls byte) uint8 {
+	switch cls {
+	case 'i':
+		return tInt
+	case 's':
+		return tString
+	case 'v':
+		return tSemver
+	case 'b':
+		return tBool
+	case 'e':
+		return tSet
+	}
+	return tNone
 }
 
 type jump struct {
@@ -529,7 +577,7 @@ func (v *verifier) checkInsn(b *pblock, pc uint32) bool {
 	for k := 0; k < 3; k++ {
 		o := uint32(x[k])
 		switch ops[k] {
-		case 'R':
+		case 'R', 'W', 'V':
 			if o >= p.nregs {
 				return v.ifail("register %d out of range (%d registers)", o, p.nregs)
 			}
@@ -559,7 +607,7 @@ func (v *verifier) checkInsn(b *pblock, pc uint32) bool {
 				return v.ifail("rule %d out of range (the block has %d)", o, b.nrules)
 			}
 		case 'I':
-		default:
+		case '-':
 			if o != 0 {
 				return v.ifail("unused operand %s is %d, not 0", which[k], o)
 			}
@@ -594,11 +642,8 @@ func (v *verifier) checkInsn(b *pblock, pc uint32) bool {
 			return v.ifail("ordering comparison of %s values", tname(typ))
 		}
 	}
-	if in.op == opLOADF || in.op == opFIELDT || in.op == opFCMP {
-		slot := in.b
-		if in.op == opFCMP {
-			slot = in.a
-		}
+	if fs := opFind(in.op, 'S'); tf&tfType != 0 && fs >= 0 {
+		slot := x[fs]
 		if uint(p.slots[slot].types)&(1<<typ) == 0 {
 			return v.ifail("slot %d is read as %s, which its types do not include", slot,
 				tname(typ))
@@ -738,95 +783,109 @@ func (v *verifier) flowTmpl(ti uint16) bool {
 	return true
 }
 
-// flowInsn applies one reachable instruction to the state; *reach is
-// cleared when nothing falls through.
+// readMask is the types register operand k of in may hold when read
+// (type letter cls); first is the register operand read before it, or -1.
+func (v *verifier) readMask(in *insn, x [3]uint16, cls byte, first int) uint {
+	switch cls {
+	case 't':
+		return typeMaskOf(in.t & typeMask)
+	case 'q':
+		return 1 << ctType[v.p.ctables[in.b].kind]
+	case '=':
+		if first >= 0 {
+			return typeMaskOf(v.ty[x[first]])
+		}
+		return 0
+	}
+	return classMask(cls)
+}
+
+// writtenType is the type a register operand holds once written.
+func (v *verifier) writtenType(in *insn, x [3]uint16, cls byte, first int, hex bool) uint8 {
+	switch cls {
+	case 't':
+		return in.t & typeMask
+	case 'k':
+		return v.p.kconsts[in.b].typ
+	case '=':
+		if first >= 0 {
+			return v.ty[x[first]]
+		}
+		return tNone
+	case 'j':
+		if hex {
+			return tHex
+		}
+		return tInt
+	}
+	return classType(cls)
+}
+
+// flowInsn applies one reachable instruction to the state, from its
+// operand roles and types (opcodes.def): the registers it reads must hold
+// their types, then those it writes hold theirs; a template's parts read
+// and bind registers; a jump records the state it carries.  *reach is
+// cleared when nothing falls through (OK, FAIL).
 func (v *verifier) flowInsn(b *pblock, pc uint32, reach *bool) bool {
 	p := v.p
 	in := &p.code[pc]
-	typ := in.t & typeMask
-	a, bb, c := uint32(in.a), uint32(in.b), uint32(in.c)
+	roles, types := opOperands[in.op], opTypes[in.op]
+	x := [3]uint16{in.a, in.b, in.c}
+	first, hex := -1, false
 	v.pc = pc
-	switch in.op {
-	case opRULE, opEMPTY, opNONEMPTY, opEQSTR, opNESTR:
-		return true
-	case opOK:
+	for k := 0; k < 3; k++ {
+		if roles[k] != 'R' {
+			continue
+		}
+		mask := v.readMask(in, x, types[k], first)
+		if mask == 0 {
+			return v.ifail("operand %c has no type to read (opcodes.def)", 'a'+k)
+		}
+		if !v.need(uint32(x[k]), mask) {
+			return false
+		}
+		hex = hex || v.ty[x[k]] == tHex
+		if first < 0 {
+			first = k
+		}
+	}
+	if k := opFind(in.op, 'P'); k >= 0 && !v.flowTmpl(x[k]) {
+		return false
+	}
+	for k := 0; k < 3; k++ {
+		if roles[k] != 'W' && roles[k] != 'V' {
+			continue
+		}
+		t := v.writtenType(in, x, types[k], first, hex)
+		if !validType(uint(t)) {
+			return v.ifail("writes register %d with no type", x[k])
+		}
+		if !v.putReg(uint32(x[k]), t) {
+			return false
+		}
+	}
+	if j := opFind(in.op, 'J'); j >= 0 {
+		k := pc + 1 + uint32(x[j]) - b.entry
+		v.jumps = append(v.jumps, jump{uint32(len(v.log)), v.head[k]})
+		v.head[k] = int32(len(v.jumps) - 1)
+	}
+	if in.op == opOK {
 		for k := uint32(0); k < b.nvars; k++ {
-			x := &p.vars[b.firstVar+k]
-			if v.ty[x.reg] != x.typ {
-				name := p.str(x.name)
+			y := &p.vars[b.firstVar+k]
+			if v.ty[y.reg] != y.typ {
+				name := p.str(y.name)
 				if len(name) > 64 {
 					name = name[:64]
 				}
 				return v.ifail("variable '%s' (register %d, %s) is not bound on every path",
-					name, x.reg, tname(uint(x.typ)))
+					name, y.reg, tname(uint(y.typ)))
 			}
 		}
-		*reach = false
-		return true
-	case opFAIL:
-		*reach = false
-		return true
-	case opLOADF, opFIELDT:
-		return v.putReg(a, typ)
-	case opCHECKT:
-		return v.need(a, 1<<ctType[p.ctables[bb].kind])
-	case opMATCH, opNMATCH:
-		return v.flowTmpl(in.b)
-	case opFCMP:
-		return v.need(bb, typeMaskOf(typ))
-	case opWHERE:
-		return v.need(a, 1<<tBool)
-	case opLOADK:
-		return v.putReg(a, p.kconsts[bb].typ)
-	case opMOVE:
-		return v.need(bb, mAny) && v.putReg(a, v.ty[bb])
-	case opFIELD:
-		return v.putReg(a, tString)
-	case opHAS:
-		return v.putReg(a, tBool)
-	case opCONV:
-		return v.need(bb, 1<<tString) && v.putReg(a, typ)
-	case opNEG:
-		return v.need(bb, mNum) && v.putReg(a, v.ty[bb])
-	case opNOT:
-		return v.need(bb, 1<<tBool) && v.putReg(a, tBool)
-	case opADD, opSUB, opMUL, opDIV, opMOD, opMIN, opMAX:
-		if !v.need(bb, mNum) || !v.need(c, mNum) {
-			return false
-		}
-		t := tInt
-		if v.ty[bb] == tHex || v.ty[c] == tHex {
-			t = tHex
-		}
-		return v.putReg(a, t)
-	case opLT, opLE, opGT, opGE:
-		if !v.need(bb, mNum|1<<tSemver) || !v.need(c, typeMaskOf(v.ty[bb])) {
-			return false
-		}
-		return v.putReg(a, tBool)
-	case opEQ, opNE:
-		if !v.need(bb, mAny) || !v.need(c, typeMaskOf(v.ty[bb])) {
-			return false
-		}
-		return v.putReg(a, tBool)
-	case opJF, opJT:
-		if !v.need(a, 1<<tBool) {
-			return false
-		}
-		k := pc + 1 + bb - b.entry
-		v.jumps = append(v.jumps, jump{uint32(len(v.log)), v.head[k]})
-		v.head[k] = int32(len(v.jumps) - 1)
-		return true
-	case opMAJOR, opMINOR, opPATCH:
-		return v.need(bb, 1<<tSemver) && v.putReg(a, tInt)
-	case opLEN:
-		return v.need(bb, 1<<tString|1<<tSet) && v.putReg(a, tInt)
-	case opCONTAINS:
-		return v.need(bb, 1<<tSet) && v.need(c, 1<<tString) && v.putReg(a, tBool)
-	case opSUBSET:
-		return v.need(bb, 1<<tSet) && v.need(c, 1<<tSet) && v.putReg(a, tBool)
 	}
-	return v.ifail("unknown instruction")
+	if in.op == opOK || in.op == opFAIL {
+		*reach = false
+	}
+	return true
 }
 
 func (v *verifier) flowBlock(bi int) bool {

@@ -10,13 +10,14 @@ import (
 	"strings"
 )
 
-// Op is one instruction of the bytecode: its name and one operand letter
-// per operand (a, b, c), as opcodes.def gives them.
+// Op is one instruction of the bytecode: its name, the role of each
+// operand (a, b, c), the types they read or write and what the t byte
+// holds, as opcodes.def gives them.
 type Op struct {
-	Name, Operands, Doc string
+	Name, Operands, Types, Doc string
 }
 
-var opLine = regexp.MustCompile(`^OP\(\s*([A-Z0-9_]+)\s*,\s*"([A-Z-]{3})"\s*,\s*"((?:[^"\\]|\\.)*)"\s*\)`)
+var opLine = regexp.MustCompile(`^OP\(\s*([A-Z0-9_]+)\s*,\s*"([A-Z-]{3})"\s*,\s*"([a-z=-]{4})"\s*,\s*"((?:[^"\\]|\\.)*)"`)
 
 // Parse returns the bytecode's instructions (OP lines) in order; the
 // superinstructions (SUPER lines) are the C VM's own and never in a file.
@@ -30,7 +31,7 @@ func Parse(def []byte) ([]Op, error) {
 		if m == nil {
 			return nil, fmt.Errorf("opcodes.def: cannot read %q", line)
 		}
-		ops = append(ops, Op{m[1], m[2], m[3]})
+		ops = append(ops, Op{m[1], m[2], m[3], m[4]})
 	}
 	if len(ops) == 0 {
 		return nil, fmt.Errorf("opcodes.def: no OP lines")
@@ -55,13 +56,17 @@ func Generate(def []byte) ([]byte, error) {
 		}
 	}
 	b.WriteString("\topCount\n)\n\n")
-	b.WriteString("// opNames and opOperands: each instruction's name and operand letters.\nvar opNames = [opCount]string{\n")
+	b.WriteString("// opNames, opOperands, opTypes: each instruction's name, operand roles\n// and types (opcodes.def explains the letters).\nvar opNames = [opCount]string{\n")
 	for _, op := range ops {
 		fmt.Fprintf(&b, "\t%q,\n", op.Name)
 	}
 	b.WriteString("}\n\nvar opOperands = [opCount]string{\n")
 	for _, op := range ops {
 		fmt.Fprintf(&b, "\t%q,\n", op.Operands)
+	}
+	b.WriteString("}\n\nvar opTypes = [opCount]string{\n")
+	for _, op := range ops {
+		fmt.Fprintf(&b, "\t%q,\n", op.Types)
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())
