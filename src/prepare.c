@@ -29,7 +29,9 @@ static bool self_alone(const program *p)
             return false;
         if (op_find(i->op, 'S') >= 0 && (i->t & SIDE_SOURCE))
             return false;
-        if (i->op == I_CONV && (i->t & TYPE_MASK) == VT_SET)
+        int w = op_find(i->op, 'W');      /* a set built: CONV to set, BITS */
+        char wt = w >= 0 ? op_types[i->op][w] : '-';
+        if (wt == 'e' || (wt == 't' && (i->t & TYPE_MASK) == VT_SET && i->op != I_FIELDT))
             return false;
         if ((i->op == I_MATCH || i->op == I_NMATCH) &&
             (i->b >= p->ntmpls || !vm_prematchable(p, &p->tmpls[i->b])))

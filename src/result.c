@@ -481,6 +481,13 @@ int dc_result_reason(dc_result *r, size_t i, dc_reason *out)
         m = keepf(r, "a set has more than %d items in %.*s", DC_MAX_SET_ITEMS,
                   (int)written.len, written.p);
         break;
+    case F_NEGATIVE: {
+        const char *a = render(r, &f->x);
+        m = keepf(r, "bits() of a negative number (%s) in %.*s", a ? a : "?",
+                  (int)written.len, written.p);
+        out->expected = keep(r, written.p, written.len);
+        break;
+    }
     case F_NONE:
         m = keep(r, "no reason", 9);
         break;

@@ -29,7 +29,8 @@ typedef enum fail_code {
     F_OPERAND_ABSENT,   /* self.F or source.F absent in an expression */
     F_CONVERT,          /* int(s) etc. of a text that does not parse */
     F_BUDGET,           /* template backtracking over its bound */
-    F_SCRATCH           /* a set built while checking has too many items */
+    F_SCRATCH,          /* a set built while checking has too many items */
+    F_NEGATIVE          /* bits() of a negative int */
 } fail_code;
 
 typedef struct vm_fail {

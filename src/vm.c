@@ -327,6 +327,32 @@ static inline bool cmp_ints(int64_t x, int64_t y, uint8_t cmp)
     return cmp_result((x > y) - (x < y), cmp);
 }
 
+/* ------------------------------------------------------------ bits() */
+
+/* The indices 0..63 as text, and in the byte order of that text (a set's
+ * order): 0 1 10 11 ... 19 2 20 ... */
+#define BIT_NAME(n) { #n, sizeof #n - 1 }
+static const dstr bit_names[64] = {
+    BIT_NAME(0),  BIT_NAME(1),  BIT_NAME(2),  BIT_NAME(3),  BIT_NAME(4),  BIT_NAME(5),
+    BIT_NAME(6),  BIT_NAME(7),  BIT_NAME(8),  BIT_NAME(9),  BIT_NAME(10), BIT_NAME(11),
+    BIT_NAME(12), BIT_NAME(13), BIT_NAME(14), BIT_NAME(15), BIT_NAME(16), BIT_NAME(17),
+    BIT_NAME(18), BIT_NAME(19), BIT_NAME(20), BIT_NAME(21), BIT_NAME(22), BIT_NAME(23),
+    BIT_NAME(24), BIT_NAME(25), BIT_NAME(26), BIT_NAME(27), BIT_NAME(28), BIT_NAME(29),
+    BIT_NAME(30), BIT_NAME(31), BIT_NAME(32), BIT_NAME(33), BIT_NAME(34), BIT_NAME(35),
+    BIT_NAME(36), BIT_NAME(37), BIT_NAME(38), BIT_NAME(39), BIT_NAME(40), BIT_NAME(41),
+    BIT_NAME(42), BIT_NAME(43), BIT_NAME(44), BIT_NAME(45), BIT_NAME(46), BIT_NAME(47),
+    BIT_NAME(48), BIT_NAME(49), BIT_NAME(50), BIT_NAME(51), BIT_NAME(52), BIT_NAME(53),
+    BIT_NAME(54), BIT_NAME(55), BIT_NAME(56), BIT_NAME(57), BIT_NAME(58), BIT_NAME(59),
+    BIT_NAME(60), BIT_NAME(61), BIT_NAME(62), BIT_NAME(63),
+};
+#undef BIT_NAME
+
+static const uint8_t bit_order[64] = {
+    0, 1, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 2, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+    29, 3, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 4, 40, 41, 42, 43, 44, 45, 46, 47, 48,
+    49, 5, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 6, 60, 61, 62, 63, 7, 8, 9,
+};
+
 /* ------------------------------------------------------------ the loop */
 
 /* Dispatch: computed goto where the compiler has it (GCC, clang: one
@@ -864,6 +890,27 @@ enter:
         int64_t z = i->op == I_MIN ? (x < y ? x : y) : (x > y ? x : y);
         if (!put_int(&REG(i->a), z, hex))
             FAIL(F_OVERFLOW);
+        NEXT;
+    }
+    CASE(BITS) {
+        /* the items point to constant text, in the byte order sets keep */
+        const value *x = &REG(i->b);
+        if (x->type == VT_INT && x->as.i < 0) {
+            f->x = *x;
+            fx = true;
+            FAIL(F_NEGATIVE);
+        }
+        uint64_t u = x->type == VT_INT ? (uint64_t)x->as.i : x->as.u;
+        uint32_t n = (uint32_t)__builtin_popcountll(u);
+        if (res->nscratch - res->scratch_used < n)
+            FAIL(F_SCRATCH);
+        dstr *items = res->scratch + res->scratch_used;
+        for (uint32_t k = 0, at = 0; k < 64 && at < n; k++)
+            if (u >> bit_order[k] & 1)
+                items[at++] = bit_names[bit_order[k]];
+        res->scratch_used += n;
+        REG(i->a).type = VT_SET;
+        REG(i->a).as.set = (vset){ items, n };
         NEXT;
     }
     VM_END

@@ -13,6 +13,7 @@
 #include "devcompat.h"
 #include "facts.h"
 #include "limits.h"
+#include "disasm.h"
 #include "policy.h"
 
 #define DATA DC_TEST_DATA "/cbc"
@@ -230,6 +231,7 @@ static const char kitchen[] =
     "    where semver(source.verstr) >= sv\n"
     "    where bool(source.flag) || !flag\n"
     "    where hex(source.hx) == y\n"
+    "    where subset(bits(y), bits(hex(source.hx))) && !contains(bits(x), \"10\")\n"
     "    where set(source.st) == items\n"
     "    str = {w}\n"
     "    where self.lit == \"exact text\"\n"
@@ -927,9 +929,18 @@ static void m_contains(program *p)
              "read as set", pc_of(p, i), i->b);
 }
 
+static void m_bits(program *p)
+{
+    /* BITS of the set `items` */
+    insn *i = find(p, 1, I_BITS, 0);
+    i->b = find(p, 1, I_CONTAINS, 0)->b;
+    snprintf(expected, sizeof expected, "instruction %u (BITS): register %u holds set, read "
+             "as int or hex", pc_of(p, i), i->b);
+}
+
 Test(cbc, verifier_rejects_kitchen)
 {
-    mutator fns[] = { m_set_order, m_nmatch_decl, m_checkt_type, m_contains };
+    mutator fns[] = { m_set_order, m_nmatch_decl, m_checkt_type, m_contains, m_bits };
     for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
         expected[0] = '\0';
         dc_policy *pol = compile_text("v.compat", kitchen, strlen(kitchen));
@@ -980,11 +991,11 @@ Test(cbc, disasm_listing)
         "\nSELF  line 3", "variables: x:int r0, y:hex r1",
         "RULE                rule 0 line 4: a = {x:int:1..100,200}",
         "LOADF     int       r0, slot 0 'a' (target)",
-        "\nCOMPATIBLE 0 (first)  line 16", "\nCOMPATIBLE 2  line 42",
+        "\nCOMPATIBLE 0 (first)  line 16", "\nCOMPATIBLE 2  line 43",
         "FCMP      hex <=    slot 1 'h' (source), r1",
         "NMATCH              slot ", "tmpl 2 \"{mm:int}-{y}\"", "JF                  r",
         ", -> ", "const 0 = string \"exact text\"", "FIELDT    semver    r",
-        "CONV      int       r", "OK\n",
+        "CONV      int       r", "BITS                r", "OK\n",
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         cr_assert(strstr(buf, want[i]), "missing '%s' in:\n%s", want[i], buf);
@@ -1002,6 +1013,25 @@ Test(cbc, disasm_listing)
     cr_assert_eq(ctable_render(p, &p->ctables[0], ct, 4), 10);
     cr_assert_str_eq(ct, "1..");
     dc_policy_free(pol);
+}
+
+/* docs/bytecode.md lists every opcode with its number, operand roles and
+ * types as opcodes.def has them: the format's readers (bindings/go) follow
+ * the page. */
+Test(cbc, bytecode_doc_lists_every_opcode)
+{
+    size_t len;
+    char *doc = slurp(DC_TEST_DATA "/../../docs/bytecode.md", &len);
+    for (unsigned op = 0; op < I__COUNT; op++) {
+        char row[128];
+        snprintf(row, sizeof row, "| %u | `%s` | `%s` | `%s` |", op, op_names[op],
+                 op_operands[op], op_types[op]);
+        cr_expect(strstr(doc, row), "docs/bytecode.md lacks the row '%s'", row);
+    }
+    char refused[64];
+    snprintf(refused, sizeof refused, "opcode from %u up is refused", (unsigned)I__COUNT);
+    cr_expect(strstr(doc, refused), "docs/bytecode.md lacks '%s'", refused);
+    free(doc);
 }
 
 /* ------------------------------------------------------------ mutations */

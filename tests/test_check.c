@@ -329,6 +329,18 @@ Test(typing, function_argument_types)
     one_error(HEAD "    where has(x)\n", 4, 15, "has() takes a fact");
 }
 
+Test(typing, bits_takes_an_integer)
+{
+    one_error(HEAD "    where len(bits(\"x\")) == 1\n", 4, 15,
+              "type error: bits() takes an int or a hex, not string");
+    one_error(HEAD "    where contains(bits(semver(source.v)), \"1\")\n", 4, 20,
+              "bits() takes an int or a hex, not semver");
+    one_error(HEAD "    where bits(1, 2) == bits(3)\n", 4, 11, "bits() takes 1 argument, not 2");
+    one_error(HEAD "    where bits(1)\n", 4, 11, "'where' needs a bool, not set");
+    clean(HEAD "    b = {h:hex}\n    c = {n:int}\n"
+               "    where subset(bits(h), bits(n)) && subset(bits(hex(source.m)), bits(0x1f))\n");
+}
+
 Test(typing, arithmetic_value_must_be_integer)
 {
     one_error(HEAD "    b = {s:string}\n    c = {s}/2\n", 5, 9, "'/' takes integers");

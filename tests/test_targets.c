@@ -225,6 +225,32 @@ Test(targets, open_range_and_derived_residue)
     dc_policy_free(p);
 }
 
+Test(targets, bits_residue_and_enumerated_masks)
+{
+    /* an open mask: the residue names bits() with the source's part known */
+    dc_policy *p = compile("SELF:\n"
+                           "    cap_mask = {cap:hex}\n"
+                           "COMPATIBLE:\n"
+                           "    where subset(bits(hex(source.cap_mask)), bits(cap))\n");
+    dc_targets *t = find(p, "cap_mask=0x12\n", 0);
+    cr_assert_eq(dc_targets_count(t), 1);
+    cr_expect_str_eq(describe(t, 0), "[cap_mask|cap_mask = {cap:hex}|"
+                                     "subset(\"1,4\", bits(cap))]");
+    dc_targets_free(t);
+    dc_policy_free(p);
+    /* a finite domain of masks: the ones whose bits cover the source's */
+    p = compile("SELF:\n"
+                "    cap_mask = {cap:hex:0x1,0x3,0x12,0x1f}\n"
+                "COMPATIBLE:\n"
+                "    where subset(bits(hex(source.cap_mask)), bits(cap))\n");
+    t = find(p, "cap_mask=0x12\n", 0);
+    cr_assert_eq(dc_targets_count(t), 2);
+    cr_expect_str_eq(describe(t, 0), "cap_mask=12");
+    cr_expect_str_eq(describe(t, 1), "cap_mask=1f");
+    dc_targets_free(t);
+    dc_policy_free(p);
+}
+
 Test(targets, a_domain_larger_than_the_limit_stays_open)
 {
     dc_policy *p = compile("SELF:\n"

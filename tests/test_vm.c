@@ -891,6 +891,66 @@ Test(func, contains_and_subset)
     COMPATIBLE("    s = {s:set}\n    where subset(set(\"\"), s)", "s=a");
 }
 
+Test(func, bits_of_int_and_hex)
+{
+    /* SPEC's example: bits(0x12) = {1,4} */
+    COMPATIBLE("    m = {m:hex}\n    where bits(m) == set(\"1,4\")", "m=0x12");
+    COMPATIBLE("    m = {m:hex}\n    where bits(m) == set(\"4 1\")", "m=12");
+    INCOMPATIBLE("    m = {m:hex}\n    where bits(m) == set(\"1,4\")", "m=0x13");
+    COMPATIBLE("    m = {m:int}\n    where bits(m) == set(\"1,4\")", "m=18");
+    COMPATIBLE("    where len(bits(0)) == 0", "kind=t");
+    /* every index 0..63, in decimal, and the set compares in any order */
+    COMPATIBLE("    m = {m:hex}\n    where len(bits(m)) == 64 && contains(bits(m), \"63\") && "
+               "contains(bits(m), \"0\") && contains(bits(m), \"10\")",
+               "m=ffffffffffffffff");
+    COMPATIBLE("    m = {m:hex}\n    where bits(m) == set(\"2,10,19,20,63\")",
+               "m=0x8000000000180404");
+    COMPATIBLE("    where bits(9223372036854775807) == bits(0x7fffffffffffffff)", "kind=t");
+    COMPATIBLE("    where !contains(bits(1024), \"1\") && contains(bits(1024), \"10\")",
+               "kind=t");
+}
+
+Test(func, bits_superset_of_a_capability_mask)
+{
+    const char *self = "    kind = t\n    cap_mask = {cap:hex}";
+    const char *rule = "    where subset(bits(hex(source.cap_mask)), bits(cap))";
+    cr_expect_eq(pair_check(self, rule, "cap_mask=0x12", "kind=t\ncap_mask=0x1f"),
+                 DC_COMPATIBLE);
+    cr_expect_eq(pair_check(self, rule, "cap_mask=0x12", "kind=t\ncap_mask=0x12"),
+                 DC_COMPATIBLE);
+    cr_expect_eq(pair_check(self, rule, "cap_mask=0x12", "kind=t\ncap_mask=0x3"),
+                 DC_INCOMPATIBLE);
+    expect_reason_has("condition is false");
+    /* a source mask that is not hex: the rule fails, never "compatible" */
+    cr_expect_eq(pair_check(self, rule, "cap_mask=zz", "kind=t\ncap_mask=0x1f"),
+                 DC_INCOMPATIBLE);
+    /* bits() in SELF: the set is built while checking */
+    cr_expect_eq(pair_check("    kind = t\n    cap = {c:hex}\n    where contains(bits(c), \"4\")",
+                            "    a = 1", "a=1", "kind=t\ncap=0x10"), DC_COMPATIBLE);
+    cr_expect_eq(pair_check("    kind = t\n    cap = {c:hex}\n    where contains(bits(c), \"4\")",
+                            "    a = 1", "a=1", "kind=t\ncap=0x8"), DC_TARGET_MISMATCH);
+}
+
+Test(func, bits_of_a_negative_int_fails)
+{
+    INCOMPATIBLE("    m = {m:int}\n    where len(bits(m)) >= 0", "m=-1");
+    expect_reason_has("bits() of a negative number (-1)");
+    COMPATIBLE("    m = {m:int}\n    where len(bits(m)) >= 0 || true", "m=5");
+}
+
+Test(func, bits_sets_share_the_scratch_limit)
+{
+    /* 17 sets of 64 items in one rule: more than the 1024 set items a check
+     * may build (DC_MAX_SET_ITEMS); the rule fails, it does not overflow */
+    char rule[2048] = "    m = {m:hex}\n    where 0";
+    for (int k = 0; k < 17; k++)
+        strcat(rule, " + len(bits(m))");
+    strcat(rule, " > 0");
+    INCOMPATIBLE(rule, "m=ffffffffffffffff");
+    expect_reason_has("a set has more than 1024 items");
+    COMPATIBLE(rule, "m=1");
+}
+
 Test(func, min_max)
 {
     COMPATIBLE(N2 "    where min(n, 3) == 2 && max(n, 3) == 3", "n=2");
