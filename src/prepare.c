@@ -257,7 +257,9 @@ static void parse_fact(unsigned types, pfact *x, value *more, dstr *items, uint3
         value v;
         uint32_t n;
         if (ty == VT_SET) {
-            if (!set_parse(x->raw.p, x->raw.len, items + *used, cap - *used, &n))
+            /* one limit for a set, wherever it is parsed (docs/language.md) */
+            uint32_t room = cap - *used < DC_MAX_SET_ITEMS ? cap - *used : DC_MAX_SET_ITEMS;
+            if (!set_parse(x->raw.p, x->raw.len, items + *used, room, &n))
                 continue;
             v = (value){ .type = VT_SET, .as.set = { items + *used, n } };
             *used += n;
@@ -300,7 +302,7 @@ static void regs_put(const dc_alloc *a, scratch_regs *sr)
 static void prematch(const dc_policy *pol, dc_prepared *d, value *R)
 {
     const program *p = &pol->prog;
-    uint32_t used = 0;
+    uint32_t used = 0, steps = 0;   /* one template budget for the device */
     for (uint32_t k = 0; k < p->ntmpls; k++) {
         const prep_tmpl *pt = &pol->prep_tmpls[k];
         pmatch *pm = &d->pm[k];
@@ -329,7 +331,7 @@ static void prematch(const dc_policy *pol, dc_prepared *d, value *R)
             if (parts[j].kind == TP_DECL)
                 R[parts[j].reg].type = VT_NONE;
         const pfact *x = &d->slots[pt->slot];
-        pm->result = (int8_t)vm_prematch(p, t, x->raw.p, x->raw.len, R);
+        pm->result = (int8_t)vm_prematch(p, t, x->raw.p, x->raw.len, R, &steps);
         pm->first = used;
         /* the registers it wrote, matched or not (a failed match may have
          * bound its first placeholders): a check writes the same */

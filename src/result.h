@@ -56,6 +56,8 @@ struct dc_result {
     dstr *scratch;      /* set items built while checking */
     uint32_t nscratch, scratch_used;
     uint32_t scratch_self;  /* scratch_used after SELF: its sets stay valid */
+    uint32_t match_steps;   /* template steps this check spent: one budget for a
+                             * whole check (docs/language.md, section 13) */
     arena text;         /* rendered strings for the accessors */
     bool text_stale;
     dc_prepared *owned_source, *owned_target;   /* dc_check_facts */

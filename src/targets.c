@@ -1591,6 +1591,7 @@ static dc_status judge(tctx *c, const dc_prepared *tgt, int32_t *block, sbuf *re
             *block = dc_result_block(c->real);
         return DC_OK;
     }
+    c->res->match_steps = 0;    /* one template budget for this candidate */
     for (uint32_t b = 1; b < p->nblocks; b++) {
         vm_fail f;
         if (!vm_run_block(&c->fake.prog, b, c->src, tgt, c->res, &f))

@@ -16,6 +16,7 @@ typedef struct vm {
     value *R;
     vm_fail *fail;
     uint32_t steps;
+    bool set_over;      /* a set span had more than DC_MAX_SET_ITEMS items */
 } vm;
 
 /* ------------------------------------------------------------ constraints */
@@ -143,10 +144,16 @@ bool ct_test(const program *p, const ctable *ct, const value *v)
 static bool parse_as(vm *m, vtype t, const char *s, uint32_t n, value *out)
 {
     if (t == VT_SET) {
+        /* one limit for a set, wherever it is parsed (docs/language.md,
+         * section 13), within the room the check has left */
         dc_result *r = m->res;
         uint32_t cap = r->nscratch - r->scratch_used, count;
-        if (!set_parse(s, n, r->scratch + r->scratch_used, cap, &count))
+        if (cap > DC_MAX_SET_ITEMS)
+            cap = DC_MAX_SET_ITEMS;
+        if (!set_parse(s, n, r->scratch + r->scratch_used, cap, &count)) {
+            m->set_over = true;
             return false;
+        }
         out->type = VT_SET;
         out->as.set = (vset){ r->scratch + r->scratch_used, count };
         r->scratch_used += count;
@@ -315,11 +322,14 @@ bool vm_prematchable(const program *p, const tmpl *t)
     return true;
 }
 
-int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, value *R)
+int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, value *R,
+                uint32_t *steps)
 {
     /* no set declaration: parse_as never needs the result's scratch */
-    vm m = { p, NULL, NULL, NULL, R, NULL, 0 };
-    return tmatch(&m, p->tparts + t->first, 0, t->n, s, 0, len);
+    vm m = { p, NULL, NULL, NULL, R, NULL, *steps, false };
+    int r = tmatch(&m, p->tparts + t->first, 0, t->n, s, 0, len);
+    *steps = m.steps;
+    return r;
 }
 
 static inline bool cmp_ints(int64_t x, int64_t y, uint8_t cmp)
@@ -435,6 +445,8 @@ enter:
     f->aux = -1;
     /* sets SELF bound stay valid in every COMPATIBLE block */
     res->scratch_used = b == 0 ? 0 : res->scratch_self;
+    if (b == 0)     /* SELF starts a check, and its template budget */
+        res->match_steps = 0;
 
     VM_DISPATCH
     CASE(RULE)
@@ -535,12 +547,17 @@ enter:
                 for (uint32_t k = 0; k < pm->nbinds; k++)
                     R[d->binds[pm->first + k].reg] = d->binds[pm->first + k].v;
             } else {
-                /* a rule has one template: its step budget starts here */
-                vm m = { p, source, target, res, R, f, 0 };
+                /* every template of a check draws on one step budget */
+                vm m = { p, source, target, res, R, f, res->match_steps, false };
                 const tmpl *t = &p->tmpls[i->b];
                 r = tmatch(&m, p->tparts + t->first, 0, t->n, x->raw.p, 0, x->raw.len);
+                res->match_steps = m.steps;
+                if (r == 0 && m.set_over && i->op != I_NMATCH)
+                    r = -2;     /* no match, and a set span was over the limit */
             }
-            if (r < 0)
+            if (r == -2)
+                fc = F_SCRATCH;
+            else if (r < 0)
                 fc = F_BUDGET;
             else if (i->op != I_NMATCH ? r == 0 : r == 1)
                 fc = r ? F_MATCH : F_NOMATCH;
@@ -703,7 +720,7 @@ enter:
         NEXT;
     }
     CASE(CONV) {
-        vm m = { p, source, target, res, R, f, 0 };
+        vm m = { p, source, target, res, R, f, 0, false };
         value v = REG(i->b);
         f->type = i->t & TYPE_MASK;
         f->x = v;
@@ -714,8 +731,11 @@ enter:
     }
     CASE(NEG) {
         int64_t x;
-        if (!as_int(&REG(i->b), &x) || x == INT64_MIN)
+        if (!as_int(&REG(i->b), &x) || x == INT64_MIN) {
+            f->x = f->y = REG(i->b);    /* the reason shows the operand */
+            fy = true;
             FAIL(F_OVERFLOW);
+        }
         if (!put_int(&REG(i->a), -x, REG(i->b).type == VT_HEX))
             FAIL(F_OVERFLOW);
         NEXT;
@@ -885,8 +905,12 @@ enter:
     CASE(MAX) {
         int64_t x, y;
         bool hex = REG(i->b).type == VT_HEX || REG(i->c).type == VT_HEX;
-        if (!as_int(&REG(i->b), &x) || !as_int(&REG(i->c), &y))
+        if (!as_int(&REG(i->b), &x) || !as_int(&REG(i->c), &y)) {
+            f->x = REG(i->b);           /* the reason shows the operands */
+            f->y = REG(i->c);
+            fy = true;
             FAIL(F_OVERFLOW);
+        }
         int64_t z = i->op == I_MIN ? (x < y ? x : y) : (x > y ? x : y);
         if (!put_int(&REG(i->a), z, hex))
             FAIL(F_OVERFLOW);

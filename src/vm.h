@@ -43,7 +43,10 @@ int32_t vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prep
  * it against s[0..len) as MATCH would, writing its declarations' registers
  * in R, and returns tmatch's result: 1, 0 or -1. */
 bool vm_prematchable(const program *p, const tmpl *t);
-int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, value *R);
+/* *steps: the steps spent so far by the templates of the same facts (one
+ * budget, DC_MAX_MATCH_STEPS, for them all), updated. */
+int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, value *R,
+                uint32_t *steps);
 
 /* What the VM runs (vmlink.c).  vm_link derives it from p->code into an
  * allocation of its own (p->xcode; program_free releases it).
