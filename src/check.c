@@ -891,12 +891,90 @@ static void lint_block(chk *c, ast_block *b)
 
 static bool same_block(const ast_policy *a, const ast_block *x, const ast_block *y)
 {
-    if (x->nrules != y->nrules)
+    if (x->nrules != y->nrules || x->nrules == 0)   /* empty: an error already */
         return false;
     for (uint32_t i = 0; i < x->nrules; i++)
         if (!same_text(a, x->rules[i].loc, y->rules[i].loc))
             return false;
     return true;
+}
+
+/* ------------------------------------------------------------ fail closed */
+
+/* Does the text of block i, from the end of its header line to the next
+ * header (or the end), hold anything but blanks and comments?  Read from the
+ * text, so that a rule dropped for a syntax error still counts. */
+static bool block_has_text(const ast_policy *a, uint32_t i)
+{
+    const char *t = a->text;
+    uint32_t s = a->blocks[i].loc.end;
+    uint32_t e = i + 1 < a->nblocks ? a->blocks[i + 1].loc.start : a->len;
+    while (s < e && t[s] != '\n')      /* the rest of the header line */
+        s++;
+    bool line_start = true, comment = false;
+    for (; s < e; s++) {
+        char c = t[s];
+        if (c == '\n') {
+            line_start = true;
+            comment = false;
+        } else if (comment || c == ' ' || c == '\t' || c == '\r') {
+            continue;
+        } else if (line_start && c == '#') {
+            comment = true;
+        } else {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Does e read the source (source.F anywhere in it)? */
+static bool reads_source(const ast_expr *e)
+{
+    if (!e)
+        return false;
+    if (e->kind == EX_NAME && e->ref == REF_SOURCE_FIELD)
+        return true;
+    if (reads_source(e->a) || reads_source(e->b))
+        return true;
+    for (uint32_t k = 0; k < e->nargs; k++)
+        if (reads_source(e->args[k]))
+            return true;
+    return false;
+}
+
+/* An empty block is an error: a COMPATIBLE block with no rule would accept
+ * every source, and a text cut short after its header would fail open.  A
+ * COMPATIBLE block none of whose rules reads the source accepts every
+ * source too: a warning (docs/language.md, section 2). */
+static void fail_closed(chk *c, uint32_t i, uint32_t index, bool had_errors)
+{
+    ast_block *b = &c->ast->blocks[i];
+    static const char *const kinds[] = { "POLICY", "SELF", "COMPATIBLE" };
+    if (b->nrules == 0) {
+        if (!block_has_text(c->ast, i) && !b->too_many_rules)
+            err(c, b->loc, "empty %s block: a block holds at least one rule%s",
+                kinds[b->kind], b->kind == BK_COMPATIBLE
+                ? " (an empty one would accept every source)" : "");
+        return;
+    }
+    if (b->kind != BK_COMPATIBLE)
+        return;
+    for (uint32_t k = 0; k < b->nrules; k++)
+        if (!b->rules[k].is_where || reads_source(b->rules[k].where))
+            return;
+    if (!c->ast->syntax_errors && !had_errors)  /* a rule in error may have read it */
+        warn(c, b->loc, "block %u accepts every source: none of its rules reads the source",
+             index);
+}
+
+/* Block i's index among the COMPATIBLE blocks, as results number them. */
+static uint32_t compat_index(const ast_policy *a, uint32_t i)
+{
+    uint32_t n = 0;
+    for (uint32_t j = 0; j < i; j++)
+        n += a->blocks[j].kind == BK_COMPATIBLE;
+    return n;
 }
 
 /* ------------------------------------------------------------ policy */
@@ -960,6 +1038,8 @@ bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked
     }
     if (out->policy_block >= 0)
         check_policy_block(&c, &ast->blocks[out->policy_block]);
+    if (out->policy_block >= 0)
+        fail_closed(&c, (uint32_t)out->policy_block, 0, false);
     /* SELF first: its variables are visible in every COMPATIBLE block. */
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t i = 0; i < nblocks; i++) {
@@ -970,9 +1050,11 @@ bool chk_policy(ast_policy *ast, dc_diags *diags, const dc_alloc *alloc, checked
             c.block = i;
             c.in_self = pass == 0;
             c.scope_first = out->nvars;
+            uint32_t errors = diags->nerrors;
             for (uint32_t k = 0; k < b->nrules && k < DC_MAX_RULES; k++)
                 check_rule(&c, b, &b->rules[k]);
             lint_block(&c, b);
+            fail_closed(&c, i, compat_index(ast, i), diags->nerrors > errors);
             if (pass == 0)
                 c.self_end = out->nvars;
             if (pass == 1) {

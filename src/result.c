@@ -86,6 +86,7 @@ static inline dc_verdict run(const program *p, const dc_prepared *s, const dc_pr
 {
     *block = -1;
     if (t->self_ready) {
+        r->match_steps = 0;     /* the check's template budget */
         if (!t->self_holds) {
             if (keep_fail)
                 r->fails[0] = *t->self_fail;
@@ -314,6 +315,12 @@ static const char *keepf(dc_result *r, const char *fmt, ...)
     return big;
 }
 
+/* A hex value arithmetic cannot take: above the signed 64-bit range. */
+static bool big_hex(const value *v)
+{
+    return v->type == VT_HEX && v->as.u > INT64_MAX;
+}
+
 static const char *render(dc_result *r, const value *v)
 {
     char small[128];
@@ -419,7 +426,10 @@ int dc_result_reason(dc_result *r, size_t i, dc_reason *out)
         m = keepf(r, "%s is '%s', which the rule excludes", field, actual);
         break;
     case F_PARSE:
-        if (f->type == VT_SEMVER && out->actual) {
+        if (f->type == VT_SET && out->actual) {
+            m = keepf(r, "%s has %zu items, more than %d (the limit for a set)", field,
+                      set_count(actual, strlen(actual)), DC_MAX_SET_ITEMS);
+        } else if (f->type == VT_SEMVER && out->actual) {
             char why[128];
             semver_why(actual, strlen(actual), why, sizeof why);
             m = keepf(r, "%s '%s' is not a valid semver: %s", field, actual, why);
@@ -448,8 +458,13 @@ int dc_result_reason(dc_result *r, size_t i, dc_reason *out)
         m = keepf(r, "condition is false: %s", out->expected);
         break;
     case F_OVERFLOW:
-        m = keepf(r, "%s%sinteger overflow while computing %.*s", field, *field ? ": " : "",
-                  (int)written.len, written.p);
+        if (f->has_y && (big_hex(&f->x) || big_hex(&f->y)))
+            m = keepf(r, "%s%shex value %s outside the signed 64-bit range of arithmetic "
+                      "in %.*s", field, *field ? ": " : "",
+                      render(r, big_hex(&f->x) ? &f->x : &f->y), (int)written.len, written.p);
+        else
+            m = keepf(r, "%s%sinteger overflow while computing %.*s", field,
+                      *field ? ": " : "", (int)written.len, written.p);
         out->expected = keep(r, written.p, written.len);
         break;
     case F_DIVZERO:
@@ -470,15 +485,21 @@ int dc_result_reason(dc_result *r, size_t i, dc_reason *out)
         out->expected = keep(r, written.p, written.len);
         break;
     case F_CONVERT:
-        m = keepf(r, "a value does not parse as %s in %.*s", tn, (int)written.len, written.p);
+        if (f->type == VT_SET)  /* any text is a set: it was over the limit */
+            m = keepf(r, "a set of more than %d items (the limit for a set) in %.*s",
+                      DC_MAX_SET_ITEMS, (int)written.len, written.p);
+        else
+            m = keepf(r, "a value does not parse as %s in %.*s", tn, (int)written.len,
+                      written.p);
         out->expected = keep(r, written.p, written.len);
         break;
     case F_BUDGET:
-        m = keepf(r, "%s: matching '%s' against %s took more than %d steps", field, actual,
-                  out->expected, DC_MAX_MATCH_STEPS);
+        m = keepf(r, "%s: matching '%s' against %s exhausted the check's template budget "
+                  "(%d steps, the limit)", field, actual, out->expected, DC_MAX_MATCH_STEPS);
         break;
     case F_SCRATCH:
-        m = keepf(r, "a set has more than %d items in %.*s", DC_MAX_SET_ITEMS,
+        m = keepf(r, "%s%sa set of more than %d items (the limit for the sets a block "
+                  "builds) in %.*s", field, *field ? ": " : "", DC_MAX_SET_ITEMS,
                   (int)written.len, written.p);
         break;
     case F_NEGATIVE: {

@@ -430,10 +430,41 @@ Test(structure, no_compatible)
     cr_expect(has_diag(DC_SEV_ERROR, "no COMPATIBLE block"));
 }
 
-Test(structure, empty_blocks_are_fine)
+/* Fail closed (docs/language.md, section 2): an empty block is an error, a
+ * COMPATIBLE block that reads nothing of the source a warning. */
+Test(structure, empty_blocks_are_errors)
 {
-    /* an empty COMPATIBLE block accepts any source of this target */
-    clean("SELF:\nCOMPATIBLE:\n");
+    one_error("SELF:\n    a = 1\nCOMPATIBLE:\n", 3, 1,
+              "empty COMPATIBLE block: a block holds at least one rule (an empty one would "
+              "accept every source)");
+    one_error("SELF:\nCOMPATIBLE:\n    a = 1\n", 1, 1,
+              "empty SELF block: a block holds at least one rule");
+    one_error("POLICY:\n# name = x\nSELF:\n    a = 1\nCOMPATIBLE:\n    a = 1\n", 1, 1,
+              "empty POLICY block");
+    /* comments and blank lines are not rules */
+    one_error("SELF:\n    a = 1\nCOMPATIBLE:\n  # a = 1\n\nCOMPATIBLE:\n    a = 1\n", 3, 1,
+              "empty COMPATIBLE block");
+    /* a rule dropped for a syntax error is not called empty on top */
+    one_error("SELF:\n    a = 1\nCOMPATIBLE:\n    a == 1\n", 4, 7, "'==' in a rule");
+}
+
+/* upstream's UUID1 cut after its first COMPATIBLE header (head -8) */
+Test(structure, truncated_self_describing_text_is_refused)
+{
+    one_error("SELF:\n\tdevice_type=pci\n\tdevice_id=8086591d\n\tmdev_type=i915-GVTg_V5_2\n"
+              "\taggregator=1\n\tpv_mode=\"none+ppgtt+context\"\n\tinterface_version=3\n"
+              "COMPATIBLE:\n", 8, 1, "empty COMPATIBLE block");
+}
+
+Test(warning, block_reading_nothing_of_the_source)
+{
+    one_warning("SELF:\n    a = {n:int}\nCOMPATIBLE:\n    a = 1\nCOMPATIBLE x:\n"
+                "    where self.a == \"1\"\n    where n > 0\n", 5, 1,
+                "block 1 accepts every source: none of its rules reads the source");
+    /* source.F in a where reads the source */
+    clean("SELF:\n    a = {n:int}\nCOMPATIBLE:\n    where int(source.a) == n\n");
+    /* an error in the block: no warning on top */
+    one_error("SELF:\n    a = 1\nCOMPATIBLE:\n    where has(nope)\n", 4, 15, "has() takes a fact");
 }
 
 Test(structure, two_self)
@@ -575,9 +606,10 @@ Test(warning, identical_block_despite_layout)
 
 Test(warning, constant_where)
 {
-    one_warning(HEAD "    where 1 == 1\n", 4, 11, "constant 'where'");
-    one_warning(HEAD "    where true\n", 4, 11, "constant 'where'");
-    one_warning(HEAD "    where len(\"abc\") > 2 && !false\n", 4, 11, "constant 'where'");
+    one_warning(HEAD "    a = 1\n    where 1 == 1\n", 5, 11, "constant 'where'");
+    one_warning(HEAD "    a = 1\n    where true\n", 5, 11, "constant 'where'");
+    one_warning(HEAD "    a = 1\n    where len(\"abc\") > 2 && !false\n", 5, 11,
+                "constant 'where'");
 }
 
 Test(warning, where_on_device_is_not_constant)

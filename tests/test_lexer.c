@@ -578,7 +578,8 @@ static char *nested_where(size_t n)
     char *open = repeat("(", n), *close = repeat(")", n);
     size_t cap = 2 * n + 128;
     char *t = malloc(cap);
-    snprintf(t, cap, "SELF:\n    a = {v:int}\nCOMPATIBLE:\n    where %sv == 1%s\n", open, close);
+    snprintf(t, cap, "SELF:\n    a = {v:int}\nCOMPATIBLE:\n    a = {v}\n    where %sv == 1%s\n",
+             open, close);
     free(open);
     free(close);
     return t;
@@ -624,7 +625,8 @@ Test(limits, nesting_64_operators_pass)
 {
     char *nots = repeat("!", 64);
     char t[512];
-    snprintf(t, sizeof t, "SELF:\n    a = {v:bool}\nCOMPATIBLE:\n    where %sv\n", nots);
+    snprintf(t, sizeof t, "SELF:\n    a = {v:bool}\nCOMPATIBLE:\n    a = {v}\n    where %sv\n",
+             nots);
     clean(t);
     free(nots);
 }

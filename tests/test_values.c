@@ -230,3 +230,130 @@ Test(lint, ordering_sets_suggests_subset)
     m = lint("    s = {s:set}\n    where c > s && n > 0", &ok);
     cr_expect(strstr(m, "write subset(s, c) and != for a strict subset") != NULL, "%s", m);
 }
+
+/* ------------------------------------------------------------ fail closed */
+
+/* Missing or cut text never widens what a block accepts (docs/language.md,
+ * section 12, "fail closed"): each way a fact or an operand can be missing. */
+Test(closed, absent_fact_fails_every_rule_but_empty)
+{
+    NO("a = x", "");
+    NO("a != x", "");                   /* absent is not "different" */
+    NO("a != \"x\"", "");
+    NO("a = {v:string}", "");
+    NO("a = {v:set}", "");
+    NO("a >= 1", "");
+    NO("a = v{n:int}", "");
+    YES("a = \"\"", "");                /* the one rule that asks for absence */
+}
+
+Test(closed, absent_where_operand_fails)
+{
+    NO("where source.x != \"a\"", "");
+    NO("where !(int(source.x) > 5)", "");     /* a failure is not negated */
+    NO("where !has(source.y) && source.x == \"a\"", "");
+    YES("where !has(source.x) || source.x == \"a\"", "");  /* guarded: never read */
+}
+
+Test(closed, empty_template_span_fails)
+{
+    NO("a = x{s:string}", "a=x");
+    NO("a = {s:string}-y", "a=-y");
+    NO("a = {n:int}", "a=");
+}
+
+Test(closed, empty_fact_is_not_a_value)
+{
+    NO("a = {n:int}", "a=");
+    NO("a = {b:bool}", "a=");
+    NO("a = {v:semver}", "a=");
+    NO("a != \"\"", "a=");
+    /* a set: an empty fact is the empty set, which holds no item */
+    NO("a = {s:set}\n    where contains(s, \"x\")", "a=");
+}
+
+/* A text cut short inside a rule is an error, never a shorter rule. */
+Test(closed, cut_inside_a_value_is_an_error)
+{
+    static const char *const cut[] = {
+        "    m = i915-GVTg_V5_{val1:int:1,2,4",
+        "    p = {val2:string:\"none+ppgtt\",\"none+con",
+        "    a = {val1}/",
+        "    v = \"none+ppgtt",
+    };
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "SELF:\n    kind = t\nCOMPATIBLE:\n    kind = t\n%s", cut[i]);
+        dc_diags *d = NULL;
+        dc_policy *pol = compile(text, &d);
+        cr_expect_null(pol, "compiled: %s", cut[i]);
+        cr_expect_gt(dc_diags_count(d), 0);
+        dc_diags_free(d);
+        dc_policy_free(pol);
+    }
+}
+
+/* The explanation of a check, or "" (for the assertions below). */
+static char *explain_of(const char *text, const char *src, const char *tgt)
+{
+    static char out[8192];
+    dc_diags *d = NULL;
+    dc_policy *pol = compile(text, &d);
+    dc_diags_free(d);
+    cr_assert_not_null(pol);
+    dc_facts *fs = facts(src), *ft = facts(tgt);
+    dc_prepared *ps = NULL, *pt = NULL;
+    dc_error err = { 0 };
+    cr_assert_eq(dc_prepare(pol, fs, &ps, &err), DC_OK);
+    cr_assert_eq(dc_prepare(pol, ft, &pt, &err), DC_OK);
+    dc_result *res = dc_result_new(pol);
+    cr_assert_eq(dc_check(pol, ps, pt, res), DC_OK);
+    snprintf(out, sizeof out, "%s", dc_result_explain(res));
+    dc_result_free(res);
+    dc_prepared_free(ps);
+    dc_prepared_free(pt);
+    dc_facts_free(fs);
+    dc_facts_free(ft);
+    dc_policy_free(pol);
+    return out;
+}
+
+/* One template budget for a whole check: a block that alone stays within it
+ * exhausts it when an earlier block spent most of it.  Counted in steps: the
+ * same template on the same 250-dash fact, once, matches within budget. */
+static void budget_case(const char *tmpl, const char *self)
+{
+    char text[512], src[1024];
+    snprintf(text, sizeof text, "SELF:\n    kind = t\n%s\nCOMPATIBLE:\n    v1 = %s\n"
+             "COMPATIBLE:\n    v2 = %s\n", self, tmpl, tmpl);
+    char dashes[251];
+    memset(dashes, '-', 250);
+    dashes[250] = '\0';
+    snprintf(src, sizeof src, "v1=%s-z\nv2=%s-z", dashes, dashes);
+    const char *e = explain_of(text, src, "kind=t\nc=5");
+    const char *b0 = strstr(e, "block 0"), *b1 = strstr(e, "block 1");
+    cr_assert(b0 && b1, "%s", e);
+    cr_expect(strstr(b0, "does not match") && strstr(b0, "does not match") < b1,
+              "block 0 alone stays within the budget: %s", e);
+    cr_expect(strstr(b1, "exhausted the check's template budget (100000 steps, the limit)"),
+              "block 1 finds the budget spent: %s", e);
+}
+
+Test(closed, one_template_budget_per_check)
+{
+    /* matched when the facts are prepared: one budget for the device */
+    budget_case("{a:string}-{b:string}-{c:int}-z", "    kind = t");
+    /* matched while checking (a reference): one budget for the check */
+    budget_case("{a:string}-{b:string}-{c}-z", "    c = {c:int:5}");
+}
+
+Test(closed, hex_beyond_arithmetic)
+{
+    const char *e = explain_of("SELF:\n    kind = t\nCOMPATIBLE:\n    h = {h:hex}\n"
+                               "    where h + 1 > 0\n", "h=8000000000000000", "kind=t");
+    cr_expect(strstr(e, "hex value 8000000000000000 outside the signed 64-bit range of "
+                        "arithmetic in h + 1 > 0"), "%s", e);
+    e = explain_of("SELF:\n    kind = t\nCOMPATIBLE:\n    h = {h:hex}\n    where -h < 0\n",
+                   "h=ffffffffffffffff", "kind=t");
+    cr_expect(strstr(e, "hex value ffffffffffffffff outside"), "%s", e);
+}

@@ -1329,9 +1329,10 @@ Test(eval, long_values_in_reasons)
     cr_expect(strstr(e, "t.compat:4:") && strstr(e, "t.compat:6:"), "explain names both lines");
 }
 
-Test(eval, sets_beyond_scratch_fail_conservatively)
+Test(eval, one_item_limit_for_every_set)
 {
-    /* 1100 distinct items: a set() conversion is bounded, and refusing is safe */
+    /* 1100 distinct items: one limit (1024) for a set however it is read,
+     * and a reason that names it */
     static const char digits[] =
         "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     static char kv[8192];
@@ -1345,12 +1346,27 @@ Test(eval, sets_beyond_scratch_fail_conservatively)
     }
     kv[k] = '\0';
     cr_assert_lt(k, 4098);
-    dc_verdict v = src_check("    where len(set(source.s)) > 0", kv);
-    cr_expect(v == DC_INCOMPATIBLE || v == DC_COMPATIBLE);
-    if (v == DC_INCOMPATIBLE)
-        expect_reason_has("1024");
-    /* a declared set of the same fact */
-    COMPATIBLE("    s = {s:set}\n    where len(s) == 1100", kv);
+    INCOMPATIBLE("    where len(set(source.s)) > 0", kv);
+    expect_reason_has("a set of more than 1024 items (the limit for a set)");
+    INCOMPATIBLE("    s = {s:set}\n    where len(s) > 0", kv);
+    expect_reason_has("s has 1100 items, more than 1024 (the limit for a set)");
+    kv[0] = 't';    /* "t=..." */
+    memmove(kv + 3, kv + 2, k - 1);
+    kv[2] = 'z';    /* "t=z0,1,...": a set in a template */
+    INCOMPATIBLE("    t = z{c:set}\n    where len(c) > 0", kv);
+    expect_reason_has("t: a set of more than 1024 items");
+    /* 1024 items are fine, in every form */
+    k = (size_t)snprintf(kv, sizeof kv, "s=");
+    for (int i = 0; i < 1024; i++) {
+        if (i)
+            kv[k++] = ',';
+        if (i >= 62)
+            kv[k++] = digits[i / 62];
+        kv[k++] = digits[i % 62];
+    }
+    kv[k] = '\0';
+    COMPATIBLE("    where len(set(source.s)) == 1024", kv);
+    COMPATIBLE("    s = {s:set}\n    where len(s) == 1024", kv);
 }
 
 Test(template, set_declaration_in_span)
