@@ -34,23 +34,19 @@ static dc_facts *facts(const char *kv)
     return f;
 }
 
-/* Does a source with facts `src` migrate into the target `tgt` under
- * SELF `self` (kind = t when NULL) and one COMPATIBLE block `rule`? */
-static bool accepts(const char *self, const char *tgt, const char *rule, const char *src)
+/* Compile `text`, check source facts `src` against target facts `tgt`:
+ * the verdict, and the explanation in `explained`. */
+static char explained[8192];    /* the last check's explanation */
+
+static dc_verdict run(const char *text, const char *src, const char *tgt)
 {
-    char text[1024];
-    snprintf(text, sizeof text, "SELF:\n    kind = t\n%s\nCOMPATIBLE:\n    kind = t\n    %s\n",
-             self ? self : "", rule);
     dc_diags *d = NULL;
     dc_policy *pol = compile(text, &d);
     for (size_t i = 0; !pol && i < dc_diags_count(d); i++)
         cr_log_error("%u: %s", dc_diags_get(d, i)->line, dc_diags_get(d, i)->message);
     dc_diags_free(d);
     cr_assert_not_null(pol, "does not compile:\n%s", text);
-    char s[512], t[512];
-    snprintf(s, sizeof s, "kind=t%s%s", *src ? "\n" : "", src);
-    snprintf(t, sizeof t, "kind=t%s%s", tgt && *tgt ? "\n" : "", tgt ? tgt : "");
-    dc_facts *fs = facts(s), *ft = facts(t);
+    dc_facts *fs = facts(src), *ft = facts(tgt);
     dc_prepared *ps = NULL, *pt = NULL;
     dc_error err = { 0 };
     cr_assert_eq(dc_prepare(pol, fs, &ps, &err), DC_OK);
@@ -59,13 +55,28 @@ static bool accepts(const char *self, const char *tgt, const char *rule, const c
     cr_assert_not_null(res);
     cr_assert_eq(dc_check(pol, ps, pt, res), DC_OK);
     dc_verdict v = dc_result_verdict(res);
-    cr_assert(v == DC_COMPATIBLE || v == DC_INCOMPATIBLE, "%s", dc_result_explain(res));
+    snprintf(explained, sizeof explained, "%s", dc_result_explain(res));
     dc_result_free(res);
     dc_prepared_free(ps);
     dc_prepared_free(pt);
     dc_facts_free(fs);
     dc_facts_free(ft);
     dc_policy_free(pol);
+    return v;
+}
+
+/* Does a source with facts `src` migrate into the target `tgt` under
+ * SELF `self` (kind = t when NULL) and one COMPATIBLE block `rule`? */
+static bool accepts(const char *self, const char *tgt, const char *rule, const char *src)
+{
+    char text[1024];
+    snprintf(text, sizeof text, "SELF:\n    kind = t\n%s\nCOMPATIBLE:\n    kind = t\n    %s\n",
+             self ? self : "", rule);
+    char s[512], t[512];
+    snprintf(s, sizeof s, "kind=t%s%s", *src ? "\n" : "", src);
+    snprintf(t, sizeof t, "kind=t%s%s", tgt && *tgt ? "\n" : "", tgt ? tgt : "");
+    dc_verdict v = run(text, s, t);
+    cr_assert(v == DC_COMPATIBLE || v == DC_INCOMPATIBLE, "%s", explained);
     return v == DC_COMPATIBLE;
 }
 
@@ -293,29 +304,11 @@ Test(closed, cut_inside_a_value_is_an_error)
     }
 }
 
-/* The explanation of a check, or "" (for the assertions below). */
-static char *explain_of(const char *text, const char *src, const char *tgt)
+/* The explanation of a check (for the assertions below). */
+static const char *explain_of(const char *text, const char *src, const char *tgt)
 {
-    static char out[8192];
-    dc_diags *d = NULL;
-    dc_policy *pol = compile(text, &d);
-    dc_diags_free(d);
-    cr_assert_not_null(pol);
-    dc_facts *fs = facts(src), *ft = facts(tgt);
-    dc_prepared *ps = NULL, *pt = NULL;
-    dc_error err = { 0 };
-    cr_assert_eq(dc_prepare(pol, fs, &ps, &err), DC_OK);
-    cr_assert_eq(dc_prepare(pol, ft, &pt, &err), DC_OK);
-    dc_result *res = dc_result_new(pol);
-    cr_assert_eq(dc_check(pol, ps, pt, res), DC_OK);
-    snprintf(out, sizeof out, "%s", dc_result_explain(res));
-    dc_result_free(res);
-    dc_prepared_free(ps);
-    dc_prepared_free(pt);
-    dc_facts_free(fs);
-    dc_facts_free(ft);
-    dc_policy_free(pol);
-    return out;
+    run(text, src, tgt);
+    return explained;
 }
 
 /* One template budget for a whole check: a block that alone stays within it

@@ -1329,15 +1329,13 @@ Test(eval, long_values_in_reasons)
     cr_expect(strstr(e, "t.compat:4:") && strstr(e, "t.compat:6:"), "explain names both lines");
 }
 
-Test(eval, one_item_limit_for_every_set)
+/* "s=0,1,...": n distinct items into kv (8192 bytes); returns its length. */
+static size_t set_kv(char *kv, int n)
 {
-    /* 1100 distinct items: one limit (1024) for a set however it is read,
-     * and a reason that names it */
     static const char digits[] =
         "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    static char kv[8192];
-    size_t k = (size_t)snprintf(kv, sizeof kv, "s=");
-    for (int i = 0; i < 1100; i++) {
+    size_t k = (size_t)snprintf(kv, 8192, "s=");
+    for (int i = 0; i < n; i++) {
         if (i)
             kv[k++] = ',';
         if (i >= 62)
@@ -1345,6 +1343,15 @@ Test(eval, one_item_limit_for_every_set)
         kv[k++] = digits[i % 62];
     }
     kv[k] = '\0';
+    return k;
+}
+
+Test(eval, one_item_limit_for_every_set)
+{
+    /* 1100 distinct items: one limit (1024) for a set however it is read,
+     * and a reason that names it */
+    static char kv[8192];
+    size_t k = set_kv(kv, 1100);
     cr_assert_lt(k, 4098);
     INCOMPATIBLE("    where len(set(source.s)) > 0", kv);
     expect_reason_has("a set of more than 1024 items (the limit for a set)");
@@ -1356,15 +1363,7 @@ Test(eval, one_item_limit_for_every_set)
     INCOMPATIBLE("    t = z{c:set}\n    where len(c) > 0", kv);
     expect_reason_has("t: a set of more than 1024 items");
     /* 1024 items are fine, in every form */
-    k = (size_t)snprintf(kv, sizeof kv, "s=");
-    for (int i = 0; i < 1024; i++) {
-        if (i)
-            kv[k++] = ',';
-        if (i >= 62)
-            kv[k++] = digits[i / 62];
-        kv[k++] = digits[i % 62];
-    }
-    kv[k] = '\0';
+    set_kv(kv, 1024);
     COMPATIBLE("    where len(set(source.s)) == 1024", kv);
     COMPATIBLE("    s = {s:set}\n    where len(s) == 1024", kv);
 }
