@@ -947,7 +947,7 @@ Test(func, bits_sets_share_the_scratch_limit)
         strcat(rule, " + len(bits(m))");
     strcat(rule, " > 0");
     INCOMPATIBLE(rule, "m=ffffffffffffffff");
-    expect_reason_has("a set has more than 1024 items");
+    expect_reason_has("a set of more than 1024 items (the limit for the sets a block builds)");
     COMPATIBLE(rule, "m=1");
 }
 
