@@ -170,7 +170,11 @@ bool facts_valid_name(const char *name, size_t len, char *msg, size_t cap)
             seg_start = false;
         } else {
             unsigned char u = (unsigned char)c;
-            if (seg_start && c >= '0' && c <= '9')
+            if (seg_start && c >= '0' && c <= '9' && i > 0)
+                snprintf(msg, cap, "invalid fact name '%s': a segment must start with a "
+                         "letter or '_', or be a record index followed by a field (sla.0.cir; "
+                         "no leading zeros)", facts_show(shown, sizeof shown, name, len));
+            else if (seg_start && c >= '0' && c <= '9')
                 snprintf(msg, cap, "invalid fact name '%s': a segment must start "
                          "with a letter or '_'", facts_show(shown, sizeof shown, name, len));
             else if (u >= 0x21 && u < 0x7f)

@@ -139,7 +139,22 @@ static inline const char *line_end(const char *s, const char *end, const char **
 /* The error for the byte at `at`, column col of `line`. */
 
 
-/* Is [s, s+n) a valid fact name (SPEC 1)?  facts_valid_name says why not. */
+/* The length of a record index at s (docs/facts.md, "Records"): "0" or
+ * digits not starting with 0, up to the next '.', at most 4 digits (a
+ * device has at most 1024 facts); 0 when there is none. */
+static inline size_t record_index_len(const char *s, const char *end)
+{
+    size_t n = 0;
+    while (s + n < end && s[n] >= '0' && s[n] <= '9')
+        n++;
+    if (n == 0 || n > 4 || (n > 1 && s[0] == '0') || (s + n < end && s[n] != '.'))
+        return 0;
+    return n;
+}
+
+/* Is [s, s+n) a valid fact name (SPEC 1)?  Segments separated by '.'
+ * start with a letter or '_'; a segment after the first may instead be a
+ * record index (`sla.0.cir`).  facts_valid_name says why not. */
 static inline bool name_ok(const char *s, size_t n)
 {
     if (n == 0 || n > DC_MAX_NAME || !is_name_start(s[0]))
@@ -147,8 +162,15 @@ static inline bool name_ok(const char *s, size_t n)
     for (size_t i = 1; i < n; i++) {
         if (is_name_char(s[i]))
             continue;
-        if (s[i] != '.' || i + 1 == n || !is_name_start(s[i + 1]))
+        if (s[i] != '.' || i + 1 == n)
             return false;
+        if (!is_name_start(s[i + 1])) {
+            size_t k = record_index_len(s + i + 1, s + n);
+            if (!k || i + 1 + k == n)
+                return false;
+            i += k;
+            continue;
+        }
         i++;
     }
     return true;

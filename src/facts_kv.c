@@ -307,8 +307,16 @@ static const char *kv_plain(kv_parser *kp, const char *s, const char *end, uint3
             break;
         const char *q = word_run(p + 1, end);
         while (q < end && *q == '.') {
-            if (++q == end || !is_name_start(*q))
+            if (++q == end)
                 goto out;
+            if (!is_name_start(*q)) {
+                /* a record index (sla.0.cir), followed by a field */
+                size_t k = record_index_len(q, end);
+                if (!k || q + k == end)
+                    goto out;
+                q += k;
+                continue;
+            }
             q = word_run(q + 1, end);
         }
         size_t name_len = (size_t)(q - p);

@@ -7,6 +7,7 @@
  *   mapping of scalars          name: value            -> name=value
  *   nested mapping              params: {memory: 4096} -> params.memory=4096
  *   sequence of scalars         api: [a, b]            -> api=a,b   (a set)
+ *   sequence of mappings        sla: [{srv: sym}]      -> sla.0.srv=sym (records)
  *   top key self/SELF: mapping  self: {...}            -> that mapping alone
  *   plain null (~, null, empty)                        -> empty value
  *
@@ -424,6 +425,43 @@ static dc_status join_sequence(yctx *c, dc_facts *f, const char *name, size_t na
 }
 
 static dc_status flatten(yctx *c, dc_facts *f, const char *prefix, size_t plen,
+                         const ynode *map, const char *skip, bool checked);
+
+/* A sequence of mappings: records, each flattened under `name.N`
+ * (docs/facts.md, "Records"). */
+static dc_status flatten_records(yctx *c, dc_facts *f, const char *name, size_t name_len,
+                                 const ynode *seq)
+{
+    char prefix[DC_MAX_NAME + 8];
+    size_t index = 0;
+    for (const ynode *it = seq->first; it; it = it->next, index++) {
+        if (it->kind != FACTS_YMAP)
+            return dc_error_set(c->err, DC_ERR_FACTS,
+                                "%s:%u:%u: '%s': item %zu of a sequence of records (mappings) "
+                                "is %s", c->file, it->line, it->col, name, index,
+                                kind_name(it));
+        if (!it->first)
+            return dc_error_set(c->err, DC_ERR_FACTS,
+                                "%s:%u:%u: '%s': record %zu is empty (a record holds at least "
+                                "one fact)", c->file, it->line, it->col, name, index);
+        if (index >= DC_MAX_FACTS)
+            return dc_error_set(c->err, DC_ERR_LIMIT,
+                                "%s:%u:%u: '%s': more than %d records (the facts limit per "
+                                "device)", c->file, it->line, it->col, name, DC_MAX_FACTS);
+        int n = snprintf(prefix, sizeof prefix, "%.*s.%zu", (int)name_len, name, index);
+        if (n < 0 || (size_t)n > DC_MAX_NAME)
+            return dc_error_set(c->err, DC_ERR_LIMIT,
+                                "%s:%u:%u: fact name '%.64s.%zu...' is longer than %d bytes "
+                                "(the limit)", c->file, it->line, it->col, name, index,
+                                DC_MAX_NAME);
+        dc_status st = flatten(c, f, prefix, (size_t)n, it, NULL, false);
+        if (st != DC_OK)
+            return st;
+    }
+    return DC_OK;
+}
+
+static dc_status flatten(yctx *c, dc_facts *f, const char *prefix, size_t plen,
                          const ynode *map, const char *skip, bool checked)
 {
     dc_status st = checked ? DC_OK : check_keys(c, map);
@@ -445,6 +483,9 @@ static dc_status flatten(yctx *c, dc_facts *f, const char *prefix, size_t plen,
         if (val->kind == FACTS_YSCALAR) {
             st = facts_add_at(f, c->file, key->line, key->col, name, name_len, val->text,
                               val->len, c->err);
+        } else if (val->kind == FACTS_YSEQ && val->first &&
+                   val->first->kind == FACTS_YMAP) {
+            st = flatten_records(c, f, name, name_len, val);
         } else if (val->kind == FACTS_YSEQ) {
             st = join_sequence(c, f, name, name_len, key, val);
         } else {

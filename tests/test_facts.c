@@ -1298,12 +1298,65 @@ Test(yaml, not_a_mapping)
     yaml_fails("just text\n", DC_ERR_FACTS, "t.yaml:1:1: facts must be a mapping");
 }
 
-Test(yaml, nested_sequences_and_sequences_of_mappings)
+Test(yaml, nested_sequences_and_mixed_sequences)
 {
     yaml_fails("a: [[1, 2]]\n", DC_ERR_FACTS,
                "t.yaml:1:5: 'a': a sequence may hold only scalars (it is a set), not a sequence");
-    yaml_fails("a:\n  - x: 1\n", DC_ERR_FACTS,
-               "t.yaml:2:5: 'a': a sequence may hold only scalars (it is a set), not a mapping");
+    yaml_fails("a:\n  - x\n  - y: 1\n", DC_ERR_FACTS,
+               "t.yaml:3:5: 'a': a sequence may hold only scalars (it is a set), not a mapping");
+    yaml_fails("a:\n  - y: 1\n  - x\n", DC_ERR_FACTS,
+               "t.yaml:3:5: 'a': item 1 of a sequence of records (mappings) is a scalar");
+    yaml_fails("a: [{y: 1}, {}]\n", DC_ERR_FACTS,
+               "t.yaml:1:13: 'a': record 1 is empty (a record holds at least one fact)");
+}
+
+/* A sequence of mappings: records, flattened with their index; key=value
+ * text names the same facts (docs/facts.md, "Records"). */
+Test(yaml, sequences_of_mappings_are_records)
+{
+    dc_facts *f = yaml("sla:\n  - {srv: sym, cir: 100, pir: 200}\n  - srv: dc\n    cir: 5\n"
+                       "    ring: {mask: 0x3}\nsrv: x\n");
+    cr_assert_eq(dc_facts_count(f), 7);
+    expect_fact(f, "sla.0.srv", "sym");
+    expect_fact(f, "sla.0.cir", "100");
+    expect_fact(f, "sla.0.pir", "200");
+    expect_fact(f, "sla.1.srv", "dc");
+    expect_fact(f, "sla.1.ring.mask", "0x3");
+    dc_facts *k = kv("sla.0.srv=sym\nsla.0.cir=100\nsla.0.pir=200\nsla.1.srv=dc\n"
+                     "sla.1.cir=5\nsla.1.ring.mask=0x3\nsrv=x\n");
+    cr_assert_eq(dc_facts_count(k), dc_facts_count(f));
+    for (size_t i = 0; i < dc_facts_count(f); i++) {
+        cr_expect_str_eq(dc_facts_name(k, i), dc_facts_name(f, i));
+        cr_expect_str_eq(dc_facts_value(k, i), dc_facts_value(f, i));
+    }
+    dc_facts_free(k);
+    dc_facts_free(f);
+    f = yaml("{\"sla\": [{\"a\": 1}, {\"a\": 2}, {\"a\": 3}, {\"a\": 4}, {\"a\": 5}, "
+             "{\"a\": 6}, {\"a\": 7}, {\"a\": 8}, {\"a\": 9}, {\"a\": 10}, {\"a\": 11}]}");
+    expect_fact(f, "sla.10.a", "11");
+    dc_facts_free(f);
+}
+
+Test(api, record_index_segments)
+{
+    static const char *good[] = { "sla.0.cir", "sla.10.cir", "a.9999.b", "a.0.b.1.c", "a.1._x" };
+    static const char *bad[] = { "sla.01.cir", "sla.0", "sla.0.", "a.12345.b", "0.a",
+                                 "a.0.1", "a.-1.b", "a.0x1.b" };
+    dc_facts *f = dc_facts_new();
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        cr_assert_eq(dc_facts_add(f, good[i], "v", 1, NULL), DC_OK, "%s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        dc_error err = { 0 };
+        cr_assert_eq(dc_facts_add(f, bad[i], "v", 1, &err), DC_ERR_FACTS, "%s", bad[i]);
+        cr_assert(strstr(err.message, "fact name"), "%s", err.message);
+    }
+    dc_facts_free(f);
+    /* key=value text: the fast path and the general one agree */
+    f = kv("sla.0.cir=1\nsla.1.cir = \"2\"\n");
+    expect_fact(f, "sla.0.cir", "1");
+    expect_fact(f, "sla.1.cir", "2");
+    dc_facts_free(f);
+    kv_fails("sla.01.cir=1\n", 13, DC_ERR_FACTS, "t.kv:1: invalid fact name 'sla.01.cir'");
 }
 
 Test(yaml, set_items_with_separators)
