@@ -4,6 +4,7 @@ package cbc
 // (docs/language.md, "Evaluation"; docs/go.md).
 
 import (
+	"math/bits"
 	"sort"
 	"strings"
 )
@@ -24,6 +25,13 @@ type Policy struct {
 	slotNames  []string
 	slotIndex  map[string]int
 	blockNames []string // per COMPATIBLE block, "" when unnamed
+	selfRegs   []uint16 // SELF's variables' registers, in order
+	// per template: matched when facts are prepared (its parts literals
+	// and declarations that are not sets, matched on one slot only)
+	prematch  []bool
+	tmplSlot  []int32
+	tmplDecls [][]uint16 // the registers each template's declarations bind
+	prepBinds int        // the values pre-matched templates may bind
 }
 
 // cstr is s up to its first NUL: what the C library hands out as a C
@@ -48,7 +56,7 @@ func newPolicy(p *program) *Policy {
 		case tString:
 			v.s = p.str(k.s)
 		case tSemver:
-			v.major, v.minor, v.patch, v.s = k.major, k.minor, k.patch, p.str(k.s)
+			v = semverValue(k.major, k.minor, k.patch, p.str(k.s))
 		}
 		pol.consts[i] = v
 	}
@@ -58,8 +66,7 @@ func newPolicy(p *program) *Policy {
 	}
 	pol.cmps = make([]comparator, len(p.kcmps))
 	for i, k := range p.kcmps {
-		pol.cmps[i] = comparator{k.op, value{t: tSemver, major: k.major, minor: k.minor,
-			patch: k.patch, s: p.str(k.pre)}}
+		pol.cmps[i] = comparator{k.op, semverValue(k.major, k.minor, k.patch, p.str(k.pre))}
 	}
 	pol.slotNames = make([]string, len(p.slots))
 	pol.slotIndex = make(map[string]int, len(p.slots))
@@ -73,7 +80,53 @@ func newPolicy(p *program) *Policy {
 	for i := range pol.blockNames {
 		pol.blockNames[i] = p.str(p.blocks[i+1].name)
 	}
+	self := &p.blocks[0]
+	for k := uint32(0); k < self.nvars; k++ {
+		pol.selfRegs = append(pol.selfRegs, p.vars[self.firstVar+k].reg)
+	}
+	pol.planPrematch()
 	return pol
+}
+
+// planPrematch decides which templates are matched when facts are
+// prepared: those whose outcome depends on their fact alone.
+func (pol *Policy) planPrematch() {
+	p := pol.p
+	pol.prematch = make([]bool, len(p.tmpls))
+	pol.tmplSlot = make([]int32, len(p.tmpls))
+	pol.tmplDecls = make([][]uint16, len(p.tmpls))
+	for i := range pol.tmplSlot {
+		pol.tmplSlot[i] = -1
+	}
+	for _, in := range p.code {
+		if in.op != opMATCH && in.op != opNMATCH {
+			continue
+		}
+		switch pol.tmplSlot[in.b] {
+		case -1:
+			pol.tmplSlot[in.b] = int32(in.a)
+		case int32(in.a):
+		default:
+			pol.tmplSlot[in.b] = -2 // matched on several slots: live
+		}
+	}
+	for k, t := range p.tmpls {
+		ok := pol.tmplSlot[k] >= 0
+		for _, tp := range p.tparts[t.first : t.first+t.n] {
+			if tp.kind == tpCmp || (tp.kind == tpDecl && tp.typ == tSet) {
+				ok = false
+			}
+		}
+		pol.prematch[k] = ok
+		for _, tp := range p.tparts[t.first : t.first+t.n] {
+			if tp.kind == tpDecl {
+				pol.tmplDecls[k] = append(pol.tmplDecls[k], tp.reg)
+			}
+		}
+		if ok {
+			pol.prepBinds += len(pol.tmplDecls[k])
+		}
+	}
 }
 
 // Name is the policy's name (its POLICY block's, or its file's).
@@ -102,42 +155,56 @@ func (pol *Policy) Fields() []string {
 
 // ---------------------------------------------------------------- prepared
 
-// pfact is one fact as the policy reads it: its text, and its value as each
-// type (bit 1<<type in ok when that type parsed; a string always does).
+// pfact is one fact as the policy reads it: its text, and (bit 1<<type in
+// ok) the types it parsed as, a string always; its values, one per type
+// but string in type order, are the device's vals[vi:].
 type pfact struct {
+	raw     string
 	present bool
 	ok      uint8
-	raw     string
-	vals    []value
+	vi      uint32
 }
 
-func (f *pfact) as(t uint8) (value, bool) {
+const pmLive = -128 // a template not matched beforehand: match when checking
+
+// pmatch is a template's outcome on a device's fact, matched when the
+// facts were prepared: 1 matched, 0 not, -1 over the step budget; when it
+// matched, the values its declarations bound (registers pol.tmplDecls[k])
+// are the device's vals[vi:].
+type pmatch struct {
+	result int8
+	vi     uint32
+}
+
+// Prepared is a device's facts prepared for one policy: names resolved,
+// values parsed to every type the policy reads them as, templates that
+// depend on their fact alone matched, and the policy's SELF block run on
+// them (as a target).  Immutable once made: share it between goroutines
+// freely.  What a check reads of it lies in few, contiguous arrays.
+type Prepared struct {
+	pol   *Policy
+	slots []pfact
+	// SELF's variables' values (when it held), then the facts' values,
+	// then the pre-matched templates' bindings
+	vals []value
+	pm   []pmatch // per template
+	ext  []vext   // the semver numbers and set items of vals
+	// SELF's outcome on these facts as a target
+	selfHolds   bool
+	selfScratch int
+	selfFail    *failRec
+}
+
+// get is fact f's value as type t, false when it did not parse as t.
+func (d *Prepared) get(f *pfact, t uint8) (value, bool) {
 	if f.ok&(1<<t) == 0 {
 		return value{}, false
 	}
 	if t == tString {
 		return value{t: tString, s: f.raw}, true
 	}
-	for i := range f.vals {
-		if f.vals[i].t == t {
-			return f.vals[i], true
-		}
-	}
-	return value{}, false
-}
-
-// Prepared is a device's facts prepared for one policy: names resolved,
-// values parsed to every type the policy reads them as, and the policy's
-// SELF block run on them (as a target).  Immutable once made: share it
-// between goroutines freely.
-type Prepared struct {
-	pol   *Policy
-	slots []pfact
-	// SELF's outcome on these facts as a target
-	selfHolds   bool
-	selfFail    failRec
-	selfRegs    []value // SELF's variables, in order
-	selfScratch int
+	below := f.ok & (1<<t - 1) &^ (1 << tString)
+	return d.vals[f.vi+uint32(bits.OnesCount8(below))], true
 }
 
 // Prepare checks facts (SPEC's names and values: docs/facts.md) and
@@ -149,6 +216,17 @@ func (pol *Policy) Prepare(facts map[string]string) (*Prepared, error) {
 	}
 	p := pol.p
 	d := &Prepared{pol: pol, slots: make([]pfact, len(p.slots))}
+	// room first: nothing moves once written (vals point into ext)
+	nvals, next := len(pol.selfRegs)+pol.prepBinds, 0
+	for s := range p.slots {
+		if _, ok := facts[pol.slotNames[s]]; ok {
+			types := p.slots[s].types &^ (1 << tString) & (1<<tCount - 2)
+			nvals += bits.OnesCount8(types)
+			next += bits.OnesCount8(types & (1<<tSemver | 1<<tSet))
+		}
+	}
+	d.vals = make([]value, len(pol.selfRegs), nvals)
+	d.ext = make([]vext, 0, next)
 	for s := range p.slots {
 		raw, ok := facts[pol.slotNames[s]]
 		if !ok {
@@ -156,7 +234,7 @@ func (pol *Policy) Prepare(facts map[string]string) (*Prepared, error) {
 		}
 		raw = trimValue(raw)
 		x := &d.slots[s]
-		x.present, x.raw, x.ok = true, raw, 1<<tString
+		x.present, x.raw, x.ok, x.vi = true, raw, 1<<tString, uint32(len(d.vals))
 		types := p.slots[s].types &^ (1 << tString) & (1<<tCount - 2)
 		for t := uint8(tInt); t < tCount; t++ {
 			if types&(1<<t) == 0 {
@@ -165,16 +243,46 @@ func (pol *Policy) Prepare(facts map[string]string) (*Prepared, error) {
 			var v value
 			if t == tSet {
 				items, _ := parseSet(raw, -1)
-				v = value{t: tSet, set: items}
+				v = setValue(items)
 			} else if v, ok = parseValue(t, raw); !ok {
 				continue
 			}
+			if v.x != nil {
+				d.ext = append(d.ext, *v.x)
+				v.x = &d.ext[len(d.ext)-1]
+			}
 			x.ok |= 1 << t
-			x.vals = append(x.vals, v)
+			d.vals = append(d.vals, v)
 		}
 	}
+	d.prematch()
 	d.runSelf()
 	return d, nil
+}
+
+// prematch matches the templates the plan says can be, once: checks copy
+// the outcome and the registers it wrote.
+func (d *Prepared) prematch() {
+	pol := d.pol
+	p := pol.p
+	d.pm = make([]pmatch, len(p.tmpls))
+	R := make([]value, maxInt(int(p.nregs), 1))
+	m := machine{pol: pol, R: R}
+	for k, t := range p.tmpls {
+		pm := &d.pm[k]
+		pm.result = pmLive
+		if !pol.prematch[k] || !d.slots[pol.tmplSlot[k]].present {
+			continue
+		}
+		m.steps = 0
+		pm.result = int8(m.tmatch(p.tparts[t.first:t.first+t.n], 0, d.slots[pol.tmplSlot[k]].raw, 0))
+		pm.vi = uint32(len(d.vals))
+		if pm.result == 1 {
+			for _, reg := range pol.tmplDecls[k] {
+				d.vals = append(d.vals, R[reg])
+			}
+		}
+	}
 }
 
 // runSelf runs SELF on these facts as a target, once: it reads the target
@@ -184,12 +292,15 @@ func (d *Prepared) runSelf() {
 	p := pol.p
 	R := make([]value, maxInt(int(p.nregs), 1))
 	m := machine{pol: pol, facts: [2]*Prepared{d, d}, R: R}
-	d.selfHolds = m.run(0, &d.selfFail)
+	f := &failRec{}
+	d.selfHolds = m.run(0, f)
 	d.selfScratch = m.scratch
-	self := &p.blocks[0]
-	d.selfRegs = make([]value, self.nvars)
-	for k := range d.selfRegs {
-		d.selfRegs[k] = R[p.vars[self.firstVar+uint32(k)].reg]
+	if !d.selfHolds {
+		d.selfFail = f
+		return
+	}
+	for k, reg := range pol.selfRegs {
+		d.vals[k] = R[reg]
 	}
 }
 
@@ -273,13 +384,12 @@ func (r *Result) run(source, target *Prepared, keepFail bool) (Verdict, int) {
 	p := pol.p
 	if !target.selfHolds {
 		if keepFail {
-			r.fails[0] = target.selfFail
+			r.fails[0] = *target.selfFail
 		}
 		return TargetMismatch, -1
 	}
-	self := &p.blocks[0]
-	for k := range target.selfRegs {
-		r.regs[p.vars[self.firstVar+uint32(k)].reg] = target.selfRegs[k]
+	for k, reg := range pol.selfRegs {
+		r.regs[reg] = target.vals[k]
 	}
 	m := machine{pol: pol, facts: [2]*Prepared{target, source}, R: r.regs}
 	for b := 1; b < len(p.blocks); b++ {

@@ -63,9 +63,10 @@ func scanIDs(s string, numericRule bool) int {
 
 // parseSemver: major.minor[.patch][-pre][+build]; a missing patch is 0.
 func parseSemver(s string) (value, bool) {
-	v := value{t: tSemver}
+	var major, minor, patch uint64
+	var pre string
 	var k int
-	if v.major, k = scanNum(s); k == 0 {
+	if major, k = scanNum(s); k == 0 {
 		return value{}, false
 	}
 	i := k
@@ -73,13 +74,13 @@ func parseSemver(s string) (value, bool) {
 		return value{}, false
 	}
 	i++
-	if v.minor, k = scanNum(s[i:]); k == 0 {
+	if minor, k = scanNum(s[i:]); k == 0 {
 		return value{}, false
 	}
 	i += k
 	if i < len(s) && s[i] == '.' {
 		i++
-		if v.patch, k = scanNum(s[i:]); k == 0 {
+		if patch, k = scanNum(s[i:]); k == 0 {
 			return value{}, false
 		}
 		i += k
@@ -89,7 +90,7 @@ func parseSemver(s string) (value, bool) {
 		if k = scanIDs(s[i:], true); k == 0 {
 			return value{}, false
 		}
-		v.s = s[i : i+k]
+		pre = s[i : i+k]
 		i += k
 	}
 	if i < len(s) && s[i] == '+' {
@@ -102,7 +103,7 @@ func parseSemver(s string) (value, bool) {
 	if i != len(s) {
 		return value{}, false
 	}
-	return v, true
+	return semverValue(major, minor, patch, pre), true
 }
 
 func allDigits(s string) bool {
@@ -183,21 +184,22 @@ func cmpPre(a, b string) int {
 
 // semverCmp is SemVer 2.0.0 precedence (build metadata is never kept).
 func semverCmp(a, b *value) int {
-	if c := cmpU64(a.major, b.major); c != 0 {
+	x, y := a.x, b.x
+	if c := cmpU64(x.major, y.major); c != 0 {
 		return c
 	}
-	if c := cmpU64(a.minor, b.minor); c != 0 {
+	if c := cmpU64(x.minor, y.minor); c != 0 {
 		return c
 	}
-	if c := cmpU64(a.patch, b.patch); c != 0 {
+	if c := cmpU64(x.patch, y.patch); c != 0 {
 		return c
 	}
 	return cmpPre(a.s, b.s)
 }
 
 func renderSemver(v *value) string {
-	s := strconv.FormatUint(v.major, 10) + "." + strconv.FormatUint(v.minor, 10) + "." +
-		strconv.FormatUint(v.patch, 10)
+	s := strconv.FormatUint(v.x.major, 10) + "." + strconv.FormatUint(v.x.minor, 10) + "." +
+		strconv.FormatUint(v.x.patch, 10)
 	if v.s != "" {
 		s += "-" + v.s
 	}

@@ -34,15 +34,25 @@ func typeName(t uint8) string {
 
 // value is a register, a constant or a parsed fact.  i holds an int, a hex
 // (its uint64 bits) or a bool (0, 1); s a string or a semver's pre-release;
-// the semver's numbers are major, minor, patch; set a set's items, sorted
-// by byte order without duplicates.
+// x a semver's numbers or a set's items (sorted by byte order, without
+// duplicates): registers stay small, the rare types pay a pointer.
 type value struct {
-	t                   uint8
-	i                   int64
-	s                   string
+	t uint8
+	i int64
+	s string
+	x *vext
+}
+
+type vext struct {
 	major, minor, patch uint64
 	set                 []string
 }
+
+func semverValue(major, minor, patch uint64, pre string) value {
+	return value{t: tSemver, s: pre, x: &vext{major: major, minor: minor, patch: patch}}
+}
+
+func setValue(items []string) value { return value{t: tSet, x: &vext{set: items}} }
 
 func hexDigit(c byte) int {
 	switch {
@@ -328,7 +338,7 @@ func valueCmp(a, b *value) int {
 	case tSemver:
 		return semverCmp(a, b)
 	case tSet:
-		if setEqual(a.set, b.set) {
+		if setEqual(a.x.set, b.x.set) {
 			return 0
 		}
 		return 1
@@ -357,7 +367,7 @@ func render(v *value) string {
 	case tSemver:
 		return renderSemver(v)
 	case tSet:
-		return strings.Join(v.set, ",")
+		return strings.Join(v.x.set, ",")
 	}
 	return ""
 }

@@ -6,7 +6,10 @@ package cbc
 // backtracking has a step budget (maxMatchSteps), and the sets built while
 // checking share one item budget (maxSetItems) per check.
 
-import "math/bits"
+import (
+	"math/bits"
+	"strings"
+)
 
 // Why a rule failed (src/vm.h's fail_code, same order).
 const (
@@ -84,7 +87,8 @@ func svsetTest(cmps []comparator, v *value) bool {
 	}
 	for i := range cmps {
 		c := &cmps[i].v
-		if c.s != "" && c.major == v.major && c.minor == v.minor && c.patch == v.patch {
+		if c.s != "" && c.x.major == v.x.major && c.x.minor == v.x.minor &&
+			c.x.patch == v.x.patch {
 			return true
 		}
 	}
@@ -162,7 +166,7 @@ func (pol *Policy) ctTest(ct *ctable, v *value) bool {
 			return false
 		}
 		allowed := pol.strs[ct.first : ct.first+ct.n]
-		for _, item := range v.set {
+		for _, item := range v.x.set {
 			if !inStrs(allowed, item) {
 				return false
 			}
@@ -199,7 +203,7 @@ func (m *machine) parseAs(t uint8, s string) (value, bool) {
 			return value{}, false
 		}
 		m.scratch += len(items)
-		return value{t: tSet, set: items}, true
+		return setValue(items), true
 	case tString:
 		return value{t: tString, s: s}, len(s) > 0
 	}
@@ -362,48 +366,47 @@ func (m *machine) tmatch(parts []tpart, k int, s string, pos int) int {
 
 // ---------------------------------------------------------------- the loop
 
-// run evaluates block b; true when it holds, else *f says why.
+// run evaluates block b; true when it holds, else *f says why.  What a
+// failure records follows the C VM: the failing instruction's own values
+// (a constant, a register, the operands of arithmetic), else the value a
+// CONV of the same rule converted (or the first operand of arithmetic
+// since), and the rule's slot unless a FIELD or FIELDT named another.
 func (m *machine) run(b int, f *failRec) bool {
 	pol := m.pol
 	p := pol.p
 	R := m.R
 	blk := &p.blocks[b]
+	code := p.code[blk.entry:blk.end]
 	var (
 		rule       uint32
 		convInRule bool  // a CONV ran in the current rule
 		lastX      value // what CONV and arithmetic leave in the record
+		fc, typ    uint8
+		aux        int32 = -1
+		fx, fy     bool
+		x, y       value
+		slotSet    bool
 	)
-	*f = failRec{slot: -1, aux: -1}
-	code := p.code
-	for pc := blk.entry; ; pc++ {
+	for pc := 0; pc < len(code); pc++ {
 		in := &code[pc]
-		var (
-			fc     uint8
-			fx, fy bool
-			x, y   value
-		)
 		switch in.op {
 		case opRULE:
 			rule = blk.firstRule + uint32(in.a)
 			convInRule = false
-			continue
 		case opOK:
 			return true
 		case opFAIL:
 			fc = fFalse
+			goto fail
 		case opEMPTY:
-			fa := m.fact(in.t, in.a)
-			if fa.present && fa.raw != "" {
+			if fa := m.fact(in.t, in.a); fa.present && fa.raw != "" {
 				fc = fNotEmpty
-			} else {
-				continue
+				goto fail
 			}
 		case opNONEMPTY:
-			fa := m.fact(in.t, in.a)
-			if !fa.present || fa.raw == "" {
+			if fa := m.fact(in.t, in.a); !fa.present || fa.raw == "" {
 				fc = fEmpty
-			} else {
-				continue
+				goto fail
 			}
 		case opEQSTR, opNESTR:
 			fa := m.fact(in.t, in.a)
@@ -421,276 +424,318 @@ func (m *machine) run(b int, f *failRec) bool {
 				}
 			}
 			x, fx = *k, true
+			goto fail
 		case opLOADF:
 			fa := m.fact(in.t, in.b)
-			t := in.t & typeMask
-			if fa.present {
-				if v, ok := fa.as(t); ok {
-					R[in.a] = v
-					continue
-				}
-				fc = fParse
-			} else {
-				fc = fMissing
-			}
-			f.typ = t
-		case opCHECKT:
-			if pol.ctTest(&p.ctables[in.b], &R[in.a]) {
-				continue
-			}
-			f.aux = int32(in.b)
-			fc = fConstraint
-		case opMATCH, opNMATCH:
-			fa := m.fact(in.t, in.a)
+			typ = in.t & typeMask
 			if !fa.present {
 				fc = fMissing
+				goto fail
+			}
+			v, ok := m.facts[in.t>>7].get(fa, typ)
+			if !ok {
+				fc = fParse
+				goto fail
+			}
+			R[in.a] = v
+		case opCHECKT:
+			if !pol.ctTest(&p.ctables[in.b], &R[in.a]) {
+				aux = int32(in.b)
+				fc = fConstraint
+				goto fail
+			}
+		case opMATCH, opNMATCH:
+			fa := m.fact(in.t, in.a)
+			aux = int32(in.b)
+			if !fa.present {
+				fc = fMissing
+				goto fail
+			}
+			var r int
+			d := m.facts[in.t>>7]
+			if pm := &d.pm[in.b]; pm.result != pmLive {
+				r = int(pm.result)
+				if r == 1 {
+					for i, reg := range pol.tmplDecls[in.b] {
+						R[reg] = d.vals[pm.vi+uint32(i)]
+					}
+				}
 			} else {
 				t := &p.tmpls[in.b]
 				m.steps = 0
-				r := m.tmatch(p.tparts[t.first:t.first+t.n], 0, fa.raw, 0)
-				switch {
-				case r < 0:
-					fc = fBudget
-				case in.op == opMATCH && r == 0:
-					fc = fNoMatch
-				case in.op == opNMATCH && r == 1:
-					fc = fMatch
-				default:
-					continue
-				}
+				r = m.tmatch(p.tparts[t.first:t.first+t.n], 0, fa.raw, 0)
 			}
-			f.aux = int32(in.b)
+			switch {
+			case r < 0:
+				fc = fBudget
+			case in.op == opMATCH && r == 0:
+				fc = fNoMatch
+			case in.op == opNMATCH && r == 1:
+				fc = fMatch
+			default:
+				continue
+			}
+			goto fail
 		case opFCMP:
 			fa := m.fact(in.t, in.a)
 			t, cmp := in.t&typeMask, (in.t>>4)&7
 			yv := &R[in.b]
+			typ = t
+			x, fx = *yv, true
 			if !fa.present {
 				fc = fMissing
-			} else if fa.ok&(1<<t) == 0 {
-				fc = fParse
-			} else {
-				v, _ := fa.as(t)
-				var c int
-				if t == tSet {
-					if cmp != cmpEQ && cmp != cmpNE {
-						fc = fCompare
-					} else if !setEqual(v.set, yv.set) {
-						c = 1
-					}
-				} else {
-					c = valueCmp(&v, yv)
-				}
-				if fc == fNone {
-					if cmpResult(c, cmp) {
-						continue
-					}
-					switch cmp {
-					case cmpEQ:
-						fc = fNotEqual
-					case cmpNE:
-						fc = fEqual
-					default:
-						fc = fCompare
-					}
-				}
+				goto fail
 			}
-			x, fx = *yv, true
-			f.typ = t
-		case opWHERE:
-			if R[in.a].i != 0 {
-				continue
-			}
-			fc = fFalse
-		case opLOADK:
-			R[in.a] = pol.consts[in.b]
-			continue
-		case opMOVE:
-			R[in.a] = R[in.b]
-			continue
-		case opFIELD:
-			fa := m.fact(in.t, in.b)
-			if fa.present {
-				R[in.a] = value{t: tString, s: fa.raw}
-				continue
-			}
-			f.slot, f.side = int32(in.b), in.t&sideSource
-			fc = fOperandAbsent
-		case opFIELDT:
-			fa := m.fact(in.t, in.b)
-			t := in.t & typeMask
-			if fa.present {
-				if v, ok := fa.as(t); ok {
-					R[in.a] = v
+			var c int
+			var v value
+			var ok bool
+			if t == tString && yv.t == tString {
+				if fa.raw == yv.s {
+					fx = false
 					continue
 				}
-				fc = fConvert
-			} else {
-				fc = fOperandAbsent
+				c = strings.Compare(fa.raw, yv.s)
+				goto fcmpOut
 			}
-			f.slot, f.side, f.typ = int32(in.b), in.t&sideSource, t
+			if v, ok = m.facts[in.t>>7].get(fa, t); !ok {
+				fc = fParse
+				goto fail
+			}
+			switch {
+			case t == tInt && yv.t == tInt:
+				c = cmpI64(v.i, yv.i)
+			case t == tHex && yv.t == tHex:
+				c = cmpU64(uint64(v.i), uint64(yv.i))
+			case t == tSet:
+				if cmp != cmpEQ && cmp != cmpNE {
+					fc = fCompare
+					goto fail
+				}
+				if !setEqual(v.x.set, yv.x.set) {
+					c = 1
+				}
+			default:
+				c = valueCmp(&v, yv)
+			}
+		fcmpOut:
+			if cmpResult(c, cmp) {
+				fx = false
+				continue
+			}
+			switch cmp {
+			case cmpEQ:
+				fc = fNotEqual
+			case cmpNE:
+				fc = fEqual
+			default:
+				fc = fCompare
+			}
+			goto fail
+		case opWHERE:
+			if R[in.a].i == 0 {
+				fc = fFalse
+				goto fail
+			}
+		case opLOADK:
+			R[in.a] = pol.consts[in.b]
+		case opMOVE:
+			R[in.a] = R[in.b]
+		case opFIELD:
+			fa := m.fact(in.t, in.b)
+			if !fa.present {
+				f.slot, f.side, slotSet = int32(in.b), in.t&sideSource, true
+				fc = fOperandAbsent
+				goto fail
+			}
+			R[in.a] = value{t: tString, s: fa.raw}
+		case opFIELDT:
+			fa := m.fact(in.t, in.b)
+			typ = in.t & typeMask
+			if !fa.present {
+				fc = fOperandAbsent
+			} else if v, ok := m.facts[in.t>>7].get(fa, typ); ok {
+				R[in.a] = v
+				continue
+			} else {
+				fc = fConvert
+			}
+			f.slot, f.side, slotSet = int32(in.b), in.t&sideSource, true
+			goto fail
 		case opHAS:
 			fa := m.fact(in.t, in.b)
 			R[in.a] = value{t: tBool, i: b2i(fa.present && fa.raw != "")}
-			continue
 		case opCONV:
-			src := R[in.b]
+			lastX, convInRule = R[in.b], true
 			t := in.t & typeMask
-			lastX, convInRule = src, true
-			if v, ok := m.parseAs(t, src.s); ok {
-				R[in.a] = v
-				continue
+			v, ok := m.parseAs(t, lastX.s)
+			if !ok {
+				typ = t
+				fc = fConvert
+				if t == tSet {
+					fc = fScratch
+				}
+				goto fail
 			}
-			f.typ = t
-			fc = fConvert
-			if t == tSet {
-				fc = fScratch
-			}
+			R[in.a] = v
 		case opNEG:
 			xv, ok := asInt(&R[in.b])
-			if ok && xv != -1<<63 {
-				R[in.a] = putInt(-xv, R[in.b].t == tHex)
-				continue
+			if !ok || xv == -1<<63 {
+				fc = fOverflow
+				goto fail
 			}
-			fc = fOverflow
+			R[in.a] = putInt(-xv, R[in.b].t == tHex)
 		case opNOT:
 			R[in.a] = value{t: tBool, i: b2i(R[in.b].i == 0)}
-			continue
 		case opADD, opSUB, opMUL, opDIV, opMOD:
 			bv, cv := &R[in.b], &R[in.c]
-			hex := bv.t == tHex || cv.t == tHex
-			xi, ok1 := asInt(bv)
-			yi, ok2 := asInt(cv)
-			var z int64
-			over := false
-			if !ok1 || !ok2 {
-				fc = fOverflow
-			} else {
-				switch in.op {
-				case opADD:
-					z, over = addOver(xi, yi)
-				case opSUB:
-					z, over = subOver(xi, yi)
-				case opMUL:
-					z, over = mulOver(xi, yi)
-				case opDIV:
-					switch {
-					case yi == 0:
-						fc = fDivZero
-					case xi == -1<<63 && yi == -1:
-						fc = fOverflow
-					case xi%yi != 0:
-						fc = fInexact
-					default:
-						z = xi / yi
-					}
-				default:
-					switch {
-					case yi == 0:
-						fc = fDivZero
-					case yi == -1:
-						z = 0
-					default:
-						z = xi % yi
-					}
-				}
-				if fc == fNone && !over {
+			if bv.t == tInt && cv.t == tInt && in.op == opMUL {
+				if z, over := mulOver(bv.i, cv.i); !over {
 					lastX = *bv
-					R[in.a] = putInt(z, hex)
+					R[in.a] = value{t: tInt, i: z}
 					continue
 				}
-				if fc == fNone {
-					fc = fOverflow
-				}
+			}
+			if bv.t == tInt && cv.t == tInt && in.op == opDIV && cv.i > 0 && bv.i%cv.i == 0 {
+				lastX = *bv
+				R[in.a] = value{t: tInt, i: bv.i / cv.i}
+				continue
+			}
+			if fc = arith(in.op, bv, cv, &R[in.a]); fc == fNone {
+				lastX = *bv
+				continue
 			}
 			// both operands shown; the first as "expected" only after a CONV
 			x, y, fy = *bv, *cv, true
+			goto fail
 		case opLT, opLE, opGT, opGE:
-			c := valueCmp(&R[in.b], &R[in.c])
+			bv, cv := &R[in.b], &R[in.c]
+			var c int
+			if bv.t == tInt && cv.t == tInt {
+				c = cmpI64(bv.i, cv.i)
+			} else {
+				c = valueCmp(bv, cv)
+			}
 			R[in.a] = value{t: tBool, i: b2i(cmpResult(c, cmpLT+(in.op-opLT)))}
-			continue
 		case opEQ, opNE:
-			eq := valueEqual(&R[in.b], &R[in.c])
+			bv, cv := &R[in.b], &R[in.c]
+			var eq bool
+			if bv.t == tInt && cv.t == tInt {
+				eq = bv.i == cv.i
+			} else {
+				eq = valueEqual(bv, cv)
+			}
 			R[in.a] = value{t: tBool, i: b2i(eq == (in.op == opEQ))}
-			continue
 		case opJF:
 			if R[in.a].i == 0 {
-				pc += uint32(in.b)
+				pc += int(in.b)
 			}
-			continue
 		case opJT:
 			if R[in.a].i != 0 {
-				pc += uint32(in.b)
+				pc += int(in.b)
 			}
-			continue
 		case opMAJOR, opMINOR, opPATCH:
-			v := &R[in.b]
-			n := v.major
+			e := R[in.b].x
+			n := e.major
 			if in.op == opMINOR {
-				n = v.minor
+				n = e.minor
 			} else if in.op == opPATCH {
-				n = v.patch
+				n = e.patch
 			}
-			if n <= 1<<63-1 {
-				R[in.a] = value{t: tInt, i: int64(n)}
-				continue
+			if n > 1<<63-1 {
+				fc = fOverflow
+				goto fail
 			}
-			fc = fOverflow
+			R[in.a] = value{t: tInt, i: int64(n)}
 		case opLEN:
 			v := &R[in.b]
 			n := len(v.s)
 			if v.t == tSet {
-				n = len(v.set)
+				n = len(v.x.set)
 			}
 			R[in.a] = value{t: tInt, i: int64(n)}
-			continue
 		case opCONTAINS:
-			R[in.a] = value{t: tBool, i: b2i(setContains(R[in.b].set, R[in.c].s))}
-			continue
+			R[in.a] = value{t: tBool, i: b2i(setContains(R[in.b].x.set, R[in.c].s))}
 		case opSUBSET:
-			R[in.a] = value{t: tBool, i: b2i(setSubset(R[in.b].set, R[in.c].set))}
-			continue
+			R[in.a] = value{t: tBool, i: b2i(setSubset(R[in.b].x.set, R[in.c].x.set))}
 		case opMIN, opMAX:
 			bv, cv := &R[in.b], &R[in.c]
-			hex := bv.t == tHex || cv.t == tHex
 			xi, ok1 := asInt(bv)
 			yi, ok2 := asInt(cv)
-			if ok1 && ok2 {
-				z := xi
-				if (in.op == opMIN) == (yi < xi) {
-					z = yi
-				}
-				R[in.a] = putInt(z, hex)
-				continue
+			if !ok1 || !ok2 {
+				fc = fOverflow
+				goto fail
 			}
-			fc = fOverflow
+			z := xi
+			if (in.op == opMIN) == (yi < xi) {
+				z = yi
+			}
+			R[in.a] = putInt(z, bv.t == tHex || cv.t == tHex)
 		default:
 			fc = fFalse // unreachable for verified programs
+			goto fail
 		}
-		// the rule fails: what its reason shows
-		f.code = fc
-		f.rule = rule
-		switch {
-		case fx || fy:
-			f.x = x
-		case convInRule:
-			f.x = lastX
-		}
-		f.hasX = fx || convInRule
-		f.hasY = fy
-		if fy {
-			f.y = y
-		}
-		if fc != fOperandAbsent {
-			f.slot = p.rules[rule].slot
-			f.side = p.rules[rule].side
-		}
-		return false
 	}
+	return false // unreachable: a verified block ends with OK
+fail:
+	f.code, f.rule, f.typ, f.aux = fc, rule, typ, aux
+	switch {
+	case fx || fy:
+		f.x = x
+	case convInRule:
+		f.x = lastX
+	}
+	f.hasX, f.hasY = fx || convInRule, fy
+	if fy {
+		f.y = y
+	}
+	if !slotSet {
+		f.slot, f.side = p.rules[rule].slot, p.rules[rule].side
+	}
+	return false
+}
+
+// arith computes ADD SUB MUL DIV MOD of two ints or hexes into *dst, checked:
+// fNone, or why it failed.
+func arith(op uint8, bv, cv *value, dst *value) uint8 {
+	xi, ok1 := asInt(bv)
+	yi, ok2 := asInt(cv)
+	if !ok1 || !ok2 {
+		return fOverflow
+	}
+	var z int64
+	over := false
+	switch op {
+	case opADD:
+		z, over = addOver(xi, yi)
+	case opSUB:
+		z, over = subOver(xi, yi)
+	case opMUL:
+		z, over = mulOver(xi, yi)
+	case opDIV:
+		switch {
+		case yi == 0:
+			return fDivZero
+		case xi == -1<<63 && yi == -1:
+			return fOverflow
+		case xi%yi != 0:
+			return fInexact
+		}
+		z = xi / yi
+	default:
+		switch {
+		case yi == 0:
+			return fDivZero
+		case yi != -1:
+			z = xi % yi
+		}
+	}
+	if over {
+		return fOverflow
+	}
+	*dst = putInt(z, bv.t == tHex || cv.t == tHex)
+	return fNone
 }
 
 func (m *machine) fact(t uint8, slot uint16) *pfact {
-	if t&sideSource != 0 {
-		return &m.facts[1].slots[slot]
-	}
-	return &m.facts[0].slots[slot]
+	return &m.facts[t>>7].slots[slot]
 }
