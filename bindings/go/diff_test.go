@@ -628,3 +628,56 @@ func TestDiffCbcMutations(t *testing.T) {
 	t.Logf("%d mutations: %d accepted, %d refused (same decisions and messages)", n,
 		stats[true], stats[false])
 }
+
+// FuzzDiff: a check input as fuzz_check.c reads it (a policy, a source, a
+// target, split by lines "%%"), through both VMs: the C library compiles
+// the policy, both load its .cbc, and every pair of the devices and the
+// harness's fixed ones must give the same results in both.
+func FuzzDiff(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(srcRoot, "fuzz/corpus/fuzz_check/*"))
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
+	fixed := fixedFacts(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		parts := strings.SplitN(string(data), "\n%%\n", 3)
+		for len(parts) < 3 {
+			parts = append(parts, "")
+		}
+		p, ok := loadPair(t, "fuzz.compat", []byte(parts[0]))
+		if !ok {
+			return
+		}
+		devices := append([]*Facts(nil), fixed...)
+		for _, part := range parts[1:] {
+			if x := parseDevice(part); x != nil {
+				devices = append(devices, x)
+			}
+		}
+		for i := range devices {
+			for j := i; j < len(devices); j++ {
+				differ(t, fmt.Sprintf("devices %d, %d", i, j), p, devices[i], devices[j])
+			}
+		}
+	})
+}
+
+// FuzzDiffLoad: any bytes (and the same with the checksum recomputed)
+// through both loaders: the same decision and message, the same results.
+func FuzzDiffLoad(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(srcRoot, "fuzz/corpus/fuzz_cbc/*"))
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
+	fixed := fixedFacts(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sameLoad(t, "input", data, fixed)
+		d := append([]byte(nil), data...)
+		fixCRC(d)
+		sameLoad(t, "input, checksum recomputed", d, fixed)
+	})
+}
