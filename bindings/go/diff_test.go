@@ -681,3 +681,171 @@ func FuzzDiffLoad(f *testing.F) {
 		sameLoad(t, "input, checksum recomputed", d, fixed)
 	})
 }
+
+// edgePolicies exercise what the shipped policies rarely reach: checked
+// arithmetic, exact division, conversions, sets and their item budget,
+// bits(), template backtracking and its step bound, bool parsing, semver
+// ranges with pre-releases, operands absent.
+var edgePolicies = []string{
+	`SELF:
+    a = {x:int}
+COMPATIBLE:
+    a = {y:int}
+    where x * y > 0 && x / y >= 1 && x % y == 0 && y - x < 100 && -x < x + y
+COMPATIBLE:
+    b = {z:hex}
+    where z + 0x10 > 0x20 && max(z, 5) == z && min(-3, z) < 0
+COMPATIBLE:
+    c = {w:int:-5..5,100..}
+    where int(source.d) + 9223372036854775000 > 0
+`,
+	`SELF:
+    v = {tv:semver:>=1.2.3-rc.1 <2.0.0 || ~3.1 || 4.x}
+COMPATIBLE:
+    v = {sv:semver:^1.0.0-alpha || >=3.0.0-beta.2 <3.1.0}
+    where major(sv) == major(tv) && patch(sv) <= patch(tv) && sv <= tv
+COMPATIBLE:
+    v = {sv:semver}
+    where sv == tv
+`,
+	`SELF:
+    caps = {c:set:a,b,c,d,e}
+    mask = {m:hex}
+COMPATIBLE:
+    caps = {s:set}
+    where subset(s, c) && contains(s, "a") && len(s) >= 1
+    where subset(bits(hex(source.mask)), bits(m))
+COMPATIBLE:
+    flag = {f:bool:true}
+    where bits(int(source.n)) == set("0,1")
+COMPATIBLE:
+    list = {l:set}
+    where len(set(source.many)) > 2
+`,
+	`SELF:
+    t = x{a:int}y{b:hex}z{s:string}
+COMPATIBLE:
+    t = x{a}y{b}z{s}
+    u = {p:string}-{q:int:1..9}-{r:string}-{k:semver}
+COMPATIBLE:
+    t != x{a}y{b}z{s}
+    u = {p:string}.{q:string}.{r:string}.{k:string}.{m:string}.{n:string}
+    where has(source.u) && !has(self.zz)
+`,
+	`SELF:
+    k = {n:int}
+COMPATIBLE:
+    m = {n * 3 / 2}
+    o = ""
+    q != ""
+    r != abc
+    s = "quoted"
+COMPATIBLE:
+    m = {n * 1000000000000 * 1000000000}
+COMPATIBLE:
+    m < {n}
+    m >= 0x10
+`,
+}
+
+var edgeDevices = []map[string]string{
+	{"a": "6", "b": "0x30", "c": "100", "d": "7", "k": "4", "m": "6", "q": "x", "r": "abd",
+		"s": "quoted", "v": "1.5.0", "caps": "a,b", "mask": "0x0f", "flag": "yes", "n": "3",
+		"t": "x12yffzhello", "u": "a-1-b-1.2.3", "list": "x y z", "many": "1 2 3 4"},
+	{"a": "-9223372036854775808", "b": "ffffffffffffffff", "c": "-6", "d": "9223372036854775807",
+		"k": "9223372036854775807", "m": "-1", "o": "", "q": "", "v": "3.1.9-rc.1",
+		"caps": "a b a c", "mask": "0x8000000000000001", "flag": "off", "n": "-1",
+		"t": "x1y2z3", "u": "a.b.c.d.e.f", "list": "", "many": strings.Repeat("x,", 1500)},
+	{"a": "3", "b": "8", "c": "101", "d": "1", "k": "2", "m": "3", "o": "nonempty",
+		"v": "2.0.0-0", "caps": "a,z", "mask": "0x3", "flag": "TRUE", "n": "0x3",
+		"t": strings.Repeat("xy", 300), "u": strings.Repeat("-", 60) + "1-2-3",
+		"many": "a,,b  c"},
+	{"a": "0", "v": "4.0.0", "caps": "", "mask": "x", "t": "x0y0z",
+		"u": strings.Repeat("a.", 40) + "z", "k": "-3", "m": "-9"},
+	{"a": "2", "v": "1.2.3-rc.1", "k": "1", "m": "1", "n": "-5", "mask": "ff"},
+	{"v": "1.2.3-rc.0", "k": "0", "m": "0", "caps": "e d c b a", "mask": "0"},
+}
+
+func TestDiffEdgeCases(t *testing.T) {
+	var devices []*Facts
+	for _, m := range edgeDevices {
+		f, err := NewFacts(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		devices = append(devices, f)
+	}
+	n := 0
+	for i, text := range edgePolicies {
+		p, ok := loadPair(t, fmt.Sprintf("edge%d.compat", i), []byte(text))
+		if !ok {
+			_, _, err := CompilePolicy("edge.compat", []byte(text))
+			t.Fatalf("edge policy %d does not compile: %v", i, err)
+		}
+		for a := range devices {
+			for b := a; b < len(devices); b++ {
+				n += differ(t, fmt.Sprintf("edge policy %d, devices %d, %d", i, a, b), p,
+					devices[a], devices[b])
+			}
+		}
+	}
+	t.Logf("%d checks compared", n)
+}
+
+// TestDiffBudgetPerCheck: the template step budget is one per check, in a
+// batch and a fleet as in a single check: many targets whose COMPATIBLE
+// template backtracks a lot (each check well within the budget, all of
+// them together far over it) get the same verdicts from the C library's
+// single checks, batch and fleet, and from the Go VM.
+func TestDiffBudgetPerCheck(t *testing.T) {
+	text := `SELF:
+    x = {x:string}
+COMPATIBLE:
+    u = {x}.{p:string}.{q:string}.{r:int}!
+`
+	p, ok := loadPair(t, "budget.compat", []byte(text))
+	if !ok {
+		t.Fatal("budget.compat does not compile")
+	}
+	src, err := NewFacts(map[string]string{"u": "a" + strings.Repeat(".", 150) + "z!"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf, _ := NewFacts(map[string]string{"x": "a"})
+	cs, _ := p.c.Prepare(src)
+	var targets []*Prepared
+	var gtargets []*cbc.Prepared
+	gs, _ := p.g.Prepare(src.Map())
+	for i := 0; i < 32; i++ {
+		ct, _ := p.c.Prepare(tf)
+		targets = append(targets, ct)
+		gt, _ := p.g.Prepare(tf.Map())
+		gtargets = append(gtargets, gt)
+	}
+	single, _ := p.c.Check(cs, targets[0])
+	if len(single.Reasons) != 1 || !strings.Contains(single.Reasons[0].Message, "does not match") {
+		t.Fatalf("one check should fail to match within its budget: %+v", single.Reasons)
+	}
+	gv, gb := make([]cbc.Verdict, len(gtargets)), make([]int, len(gtargets))
+	p.g.CheckBatch(gs, gtargets, gv, gb)
+	bv, bb, err := p.c.CheckBatch(cs, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, err := p.c.NewFleet(targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fv, fb, err := p.c.CheckFleet(cs, fl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range targets {
+		if bv[i] != single.Verdict || fv[i] != single.Verdict || gv[i] != single.Verdict ||
+			bb[i] != fb[i] || gb[i] != bb[i] {
+			t.Fatalf("target %d: single %v, batch %v %d, fleet %v %d, Go %v %d", i,
+				single.Verdict, bv[i], bb[i], fv[i], fb[i], gv[i], gb[i])
+		}
+	}
+	t.Logf("%d targets, each %v (%s)", len(targets), single.Verdict, single.Explain)
+}

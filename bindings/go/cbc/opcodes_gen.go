@@ -46,6 +46,7 @@ const (
 	opSUBSET                // R[a] = set R[b] is a subset of set R[c]
 	opMIN                   // R[a] = min(R[b], R[c])
 	opMAX                   // R[a] = max(R[b], R[c])
+	opBITS                  // R[a] = the set of the indices of R[b]'s 1 bits, in decimal;
 	opCount
 )
 
@@ -94,6 +95,7 @@ var opNames = [opCount]string{
 	"SUBSET",
 	"MIN",
 	"MAX",
+	"BITS",
 }
 
 var opOperands = [opCount]string{
@@ -139,6 +141,7 @@ var opOperands = [opCount]string{
 	"WRR",
 	"WRR",
 	"WRR",
+	"WR-",
 }
 
 var opTypes = [opCount]string{
@@ -184,4 +187,5 @@ var opTypes = [opCount]string{
 	"bee-",
 	"jnn-",
 	"jnn-",
+	"en--",
 }

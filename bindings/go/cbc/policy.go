@@ -29,9 +29,11 @@ type Policy struct {
 	// per template: matched when facts are prepared (its parts literals
 	// and declarations that are not sets, matched on one slot only)
 	prematch  []bool
-	tmplSlot  []int32
+	tmplSlot  []int32    // the slot the last MATCH of each template reads, or -1
+	tmplAlike []int32    // an earlier template whose pre-match serves, or -1
 	tmplDecls [][]uint16 // the registers each template's declarations bind
 	prepBinds int        // the values pre-matched templates may bind
+	selfAlone bool       // the C library runs SELF when facts are prepared
 }
 
 // cstr is s up to its first NUL: what the C library hands out as a C
@@ -88,45 +90,152 @@ func newPolicy(p *program) *Policy {
 	return pol
 }
 
-// planPrematch decides which templates are matched when facts are
-// prepared: those whose outcome depends on their fact alone.
+// planPrematch decides, as the C library does (src/prepare.c), which
+// templates are matched when facts are prepared: those whose parts are
+// literals and declarations that are not sets, on the slot the last
+// MATCH of them reads; a template alike an earlier one on the same slot
+// takes that one's outcome without matching (and without spending the
+// device's template budget).  Whether SELF runs when facts are prepared
+// decides whether its templates' steps count in a check's budget.
 func (pol *Policy) planPrematch() {
 	p := pol.p
-	pol.prematch = make([]bool, len(p.tmpls))
-	pol.tmplSlot = make([]int32, len(p.tmpls))
-	pol.tmplDecls = make([][]uint16, len(p.tmpls))
+	n := len(p.tmpls)
+	pol.prematch = make([]bool, n)
+	pol.tmplSlot = make([]int32, n)
+	pol.tmplAlike = make([]int32, n)
+	pol.tmplDecls = make([][]uint16, n)
 	for i := range pol.tmplSlot {
-		pol.tmplSlot[i] = -1
+		pol.tmplSlot[i], pol.tmplAlike[i] = -1, -1
 	}
 	for _, in := range p.code {
-		if in.op != opMATCH && in.op != opNMATCH {
-			continue
-		}
-		switch pol.tmplSlot[in.b] {
-		case -1:
+		if in.op == opMATCH || in.op == opNMATCH {
 			pol.tmplSlot[in.b] = int32(in.a)
-		case int32(in.a):
-		default:
-			pol.tmplSlot[in.b] = -2 // matched on several slots: live
 		}
 	}
 	for k, t := range p.tmpls {
-		ok := pol.tmplSlot[k] >= 0
-		for _, tp := range p.tparts[t.first : t.first+t.n] {
-			if tp.kind == tpCmp || (tp.kind == tpDecl && tp.typ == tSet) {
-				ok = false
-			}
-		}
-		pol.prematch[k] = ok
 		for _, tp := range p.tparts[t.first : t.first+t.n] {
 			if tp.kind == tpDecl {
 				pol.tmplDecls[k] = append(pol.tmplDecls[k], tp.reg)
 			}
 		}
-		if ok {
-			pol.prepBinds += len(pol.tmplDecls[k])
+		if !pol.prematchable(k) || pol.tmplSlot[k] < 0 {
+			continue
+		}
+		pol.prematch[k] = true
+		pol.prepBinds += len(pol.tmplDecls[k])
+		for e := 0; e < k && e < 0xffff; e++ {
+			if pol.prematch[e] && pol.tmplAlike[e] < 0 && pol.tmplSlot[e] == pol.tmplSlot[k] &&
+				pol.tmplsAlike(e, k) {
+				pol.tmplAlike[k] = int32(e)
+				break
+			}
 		}
 	}
+	pol.selfAlone = pol.planSelfAlone()
+}
+
+// prematchable: a template of literals and declarations that are not sets.
+func (pol *Policy) prematchable(k int) bool {
+	t := &pol.p.tmpls[k]
+	for _, tp := range pol.p.tparts[t.first : t.first+t.n] {
+		if tp.kind == tpCmp || (tp.kind == tpDecl && tp.typ == tSet) {
+			return false
+		}
+	}
+	return true
+}
+
+// planSelfAlone: does the C library run SELF when facts are prepared (it
+// builds no set and matches only templates matched beforehand)?
+func (pol *Policy) planSelfAlone() bool {
+	p := pol.p
+	b := &p.blocks[0]
+	for _, in := range p.code[b.entry:b.end] {
+		if opFind(in.op, 'S') >= 0 && in.t&sideSource != 0 {
+			return false
+		}
+		wt := byte('-')
+		if w := opFind(in.op, 'W'); w >= 0 {
+			wt = opTypes[in.op][w]
+		}
+		if wt == 'e' || (wt == 't' && in.t&typeMask == tSet && in.op != opFIELDT) {
+			return false
+		}
+		if (in.op == opMATCH || in.op == opNMATCH) && !pol.prematchable(int(in.b)) {
+			return false
+		}
+	}
+	return true
+}
+
+// ctablesAlike: do constraint tables x and y hold the same values?
+func (pol *Policy) ctablesAlike(x, y int32) bool {
+	p := pol.p
+	if x == y {
+		return true
+	}
+	if x < 0 || y < 0 {
+		return false
+	}
+	a, b := &p.ctables[x], &p.ctables[y]
+	if a.kind != b.kind || a.n != b.n || a.small != b.small || a.bitmap != b.bitmap ||
+		p.str(a.text) != p.str(b.text) {
+		return false
+	}
+	for i := uint32(0); i < a.n; i++ {
+		switch a.kind {
+		case ctInt, ctHex:
+			if p.ranges[a.first+i] != p.ranges[b.first+i] {
+				return false
+			}
+		case ctString, ctSet:
+			if pol.strs[a.first+i] != pol.strs[b.first+i] {
+				return false
+			}
+		case ctSemver:
+			u, w := p.svsets[a.first+i], p.svsets[b.first+i]
+			if u.n != w.n {
+				return false
+			}
+			for k := uint32(0); k < u.n; k++ {
+				c, d := &pol.cmps[u.first+k], &pol.cmps[w.first+k]
+				if c.op != d.op || c.v.x.major != d.v.x.major || c.v.x.minor != d.v.x.minor ||
+					c.v.x.patch != d.v.x.patch || c.v.s != d.v.s {
+					return false
+				}
+			}
+		}
+	}
+	return a.kind != ctBool || a.first == b.first
+}
+
+// declsApart: does template k bind each register from one declaration?
+func (pol *Policy) declsApart(k int) bool {
+	seen := map[uint16]bool{}
+	for _, r := range pol.tmplDecls[k] {
+		if seen[r] {
+			return false
+		}
+		seen[r] = true
+	}
+	return true
+}
+
+// tmplsAlike: do templates a and b match any text alike?
+func (pol *Policy) tmplsAlike(a, b int) bool {
+	p := pol.p
+	ta, tb := &p.tmpls[a], &p.tmpls[b]
+	if ta.n != tb.n || !pol.declsApart(a) || !pol.declsApart(b) {
+		return false
+	}
+	for j := uint32(0); j < ta.n; j++ {
+		x, y := &p.tparts[ta.first+j], &p.tparts[tb.first+j]
+		if x.kind != y.kind || x.typ != y.typ || p.str(x.lit) != p.str(y.lit) ||
+			!pol.ctablesAlike(x.ctable, y.ctable) {
+			return false
+		}
+	}
+	return true
 }
 
 // Name is the policy's name (its POLICY block's, or its file's).
@@ -192,6 +301,7 @@ type Prepared struct {
 	// SELF's outcome on these facts as a target
 	selfHolds   bool
 	selfScratch int
+	selfSteps   int // of the check's template budget
 	selfFail    *failRec
 }
 
@@ -242,7 +352,10 @@ func (pol *Policy) Prepare(facts map[string]string) (*Prepared, error) {
 			}
 			var v value
 			if t == tSet {
-				items, _ := parseSet(raw, -1)
+				items, ok := parseSet(raw, maxSetItems)
+				if !ok {
+					continue
+				}
 				v = setValue(items)
 			} else if v, ok = parseValue(t, raw); !ok {
 				continue
@@ -260,8 +373,9 @@ func (pol *Policy) Prepare(facts map[string]string) (*Prepared, error) {
 	return d, nil
 }
 
-// prematch matches the templates the plan says can be, once: checks copy
-// the outcome and the registers it wrote.
+// prematch matches the templates the plan says can be, once, on one
+// template budget for the device: checks copy the outcome and the
+// registers it wrote.
 func (d *Prepared) prematch() {
 	pol := d.pol
 	p := pol.p
@@ -274,9 +388,17 @@ func (d *Prepared) prematch() {
 		if !pol.prematch[k] || !d.slots[pol.tmplSlot[k]].present {
 			continue
 		}
-		m.steps = 0
-		pm.result = int8(m.tmatch(p.tparts[t.first:t.first+t.n], 0, d.slots[pol.tmplSlot[k]].raw, 0))
 		pm.vi = uint32(len(d.vals))
+		if e := pol.tmplAlike[k]; e >= 0 {
+			// its outcome, its values (in this template's registers)
+			src := d.pm[e]
+			pm.result = src.result
+			if src.result == 1 {
+				d.vals = append(d.vals, d.vals[src.vi:src.vi+uint32(len(pol.tmplDecls[e]))]...)
+			}
+			continue
+		}
+		pm.result = int8(m.tmatch(p.tparts[t.first:t.first+t.n], 0, d.slots[pol.tmplSlot[k]].raw, 0))
 		if pm.result == 1 {
 			for _, reg := range pol.tmplDecls[k] {
 				d.vals = append(d.vals, R[reg])
@@ -295,6 +417,7 @@ func (d *Prepared) runSelf() {
 	f := &failRec{}
 	d.selfHolds = m.run(0, f)
 	d.selfScratch = m.scratch
+	d.selfSteps = m.steps
 	if !d.selfHolds {
 		d.selfFail = f
 		return
@@ -392,6 +515,9 @@ func (r *Result) run(source, target *Prepared, keepFail bool) (Verdict, int) {
 		r.regs[reg] = target.vals[k]
 	}
 	m := machine{pol: pol, facts: [2]*Prepared{target, source}, R: r.regs}
+	if !pol.selfAlone {
+		m.steps = target.selfSteps // SELF ran as part of the check
+	}
 	for b := 1; b < len(p.blocks); b++ {
 		m.scratch = target.selfScratch
 		if m.run(b, &r.fails[b]) {

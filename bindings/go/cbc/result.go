@@ -101,6 +101,9 @@ type Reason struct {
 	Message   string // one sentence, without file and line
 }
 
+// bigHex: a hex value arithmetic cannot take (above the signed 64-bit range).
+func bigHex(v *value) bool { return v.t == tHex && uint64(v.i) > 1<<63-1 }
+
 var cmpTexts = [...]string{"=", "!=", "<", "<=", ">", ">="}
 
 func cmpText(c uint8) string {
@@ -173,7 +176,10 @@ func (r *Result) reason(b int) Reason {
 	case fEqual:
 		msg = fmt.Sprintf("%s is '%s', which the rule excludes", field, actual)
 	case fParse:
-		if f.typ == tSemver && out.HasActual {
+		if f.typ == tSet && out.HasActual {
+			msg = fmt.Sprintf("%s has %d items, more than %d (the limit for a set)", field,
+				setCount(actual), maxSetItems)
+		} else if f.typ == tSemver && out.HasActual {
 			msg = fmt.Sprintf("%s '%s' is not a valid semver: %s", field, actual,
 				semverWhy(actual))
 		} else {
@@ -193,7 +199,16 @@ func (r *Result) reason(b int) Reason {
 	case fFalse:
 		msg = fmt.Sprintf("condition is false: %s", out.Expected)
 	case fOverflow:
-		msg = fmt.Sprintf("%s%sinteger overflow while computing %s", field, sep, written)
+		if f.hasY && (bigHex(&f.x) || bigHex(&f.y)) {
+			v := &f.y
+			if bigHex(&f.x) {
+				v = &f.x
+			}
+			msg = fmt.Sprintf("%s%shex value %s outside the signed 64-bit range of arithmetic "+
+				"in %s", field, sep, cstr(render(v)), written)
+		} else {
+			msg = fmt.Sprintf("%s%sinteger overflow while computing %s", field, sep, written)
+		}
 		out.Expected = written
 	case fDivZero:
 		msg = fmt.Sprintf("%s%sdivision by zero in %s", field, sep, written)
@@ -210,13 +225,22 @@ func (r *Result) reason(b int) Reason {
 		msg = fmt.Sprintf("%s.%s is absent", who, cstr(pol.slotNames[f.slot]))
 		out.Expected = written
 	case fConvert:
-		msg = fmt.Sprintf("a value does not parse as %s in %s", tn, written)
+		if f.typ == tSet { // any text is a set: it was over the limit
+			msg = fmt.Sprintf("a set of more than %d items (the limit for a set) in %s",
+				maxSetItems, written)
+		} else {
+			msg = fmt.Sprintf("a value does not parse as %s in %s", tn, written)
+		}
 		out.Expected = written
 	case fBudget:
-		msg = fmt.Sprintf("%s: matching '%s' against %s took more than %d steps", field, actual,
-			out.Expected, maxMatchSteps)
+		msg = fmt.Sprintf("%s: matching '%s' against %s exhausted the check's template budget "+
+			"(%d steps, the limit)", field, actual, out.Expected, maxMatchSteps)
 	case fScratch:
-		msg = fmt.Sprintf("a set has more than %d items in %s", maxSetItems, written)
+		msg = fmt.Sprintf("%s%sa set of more than %d items (the limit for the sets a block "+
+			"builds) in %s", field, sep, maxSetItems, written)
+	case fNegative:
+		msg = fmt.Sprintf("bits() of a negative number (%s) in %s", cstr(render(&f.x)), written)
+		out.Expected = written
 	default:
 		msg = "no reason"
 	}

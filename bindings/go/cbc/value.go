@@ -224,6 +224,35 @@ func parseSet(s string, limit int) ([]string, bool) {
 	return items, true
 }
 
+// bitNames are the indices 0..63 as text, bitOrder the indices in the byte
+// order of that text (a set's order): 0 1 10 11 ... 19 2 20 ...
+var bitNames, bitOrder = func() ([64]string, [64]uint8) {
+	var names [64]string
+	for i := range names {
+		names[i] = strconv.Itoa(i)
+	}
+	sorted := append([]string(nil), names[:]...)
+	sort.Strings(sorted)
+	var order [64]uint8
+	for k, s := range sorted {
+		n, _ := strconv.Atoi(s)
+		order[k] = uint8(n)
+	}
+	return names, order
+}()
+
+// bitsSet is the set of the indices of u's 1 bits (n of them), as bits()
+// gives it.
+func bitsSet(u uint64, n int) []string {
+	items := make([]string, 0, n)
+	for _, k := range bitOrder {
+		if u>>k&1 != 0 {
+			items = append(items, bitNames[k])
+		}
+	}
+	return items
+}
+
 func setContains(set []string, s string) bool {
 	i := sort.SearchStrings(set, s)
 	return i < len(set) && set[i] == s

@@ -32,6 +32,7 @@ const (
 	fConvert
 	fBudget
 	fScratch
+	fNegative // bits() of a negative int
 )
 
 // failRec is what a block that did not hold tells its reason: the rule,
@@ -52,8 +53,9 @@ type machine struct {
 	pol     *Policy
 	facts   [2]*Prepared // target, source
 	R       []value
-	scratch int // set items built so far (maxSetItems in all)
-	steps   int
+	scratch int  // set items built so far (maxSetItems in all)
+	steps   int  // template steps spent (maxMatchSteps in all)
+	setOver bool // a set span had more than maxSetItems items
 }
 
 // ---------------------------------------------------------------- constraints
@@ -200,6 +202,7 @@ func (m *machine) parseAs(t uint8, s string) (value, bool) {
 		}
 		items, ok := parseSet(s, maxSetItems-m.scratch)
 		if !ok {
+			m.setOver = true
 			return value{}, false
 		}
 		m.scratch += len(items)
@@ -453,7 +456,7 @@ func (m *machine) run(b int, f *failRec) bool {
 			}
 			var r int
 			d := m.facts[in.t>>7]
-			if pm := &d.pm[in.b]; pm.result != pmLive {
+			if pm := &d.pm[in.b]; pm.result != pmLive && pol.tmplSlot[in.b] == int32(in.a) {
 				r = int(pm.result)
 				if r == 1 {
 					for i, reg := range pol.tmplDecls[in.b] {
@@ -461,11 +464,17 @@ func (m *machine) run(b int, f *failRec) bool {
 					}
 				}
 			} else {
+				// every template of a check draws on one step budget
 				t := &p.tmpls[in.b]
-				m.steps = 0
+				m.setOver = false
 				r = m.tmatch(p.tparts[t.first:t.first+t.n], 0, fa.raw, 0)
+				if r == 0 && m.setOver && in.op == opMATCH {
+					r = -2 // no match, and a set span was over the limit
+				}
 			}
 			switch {
+			case r == -2:
+				fc = fScratch
 			case r < 0:
 				fc = fBudget
 			case in.op == opMATCH && r == 0:
@@ -580,6 +589,7 @@ func (m *machine) run(b int, f *failRec) bool {
 		case opNEG:
 			xv, ok := asInt(&R[in.b])
 			if !ok || xv == -1<<63 {
+				x, y, fy = R[in.b], R[in.b], true // the reason shows the operand
 				fc = fOverflow
 				goto fail
 			}
@@ -662,6 +672,7 @@ func (m *machine) run(b int, f *failRec) bool {
 			xi, ok1 := asInt(bv)
 			yi, ok2 := asInt(cv)
 			if !ok1 || !ok2 {
+				x, y, fy = *bv, *cv, true // the reason shows the operands
 				fc = fOverflow
 				goto fail
 			}
@@ -670,6 +681,20 @@ func (m *machine) run(b int, f *failRec) bool {
 				z = yi
 			}
 			R[in.a] = putInt(z, bv.t == tHex || cv.t == tHex)
+		case opBITS:
+			bv := &R[in.b]
+			if bv.t == tInt && bv.i < 0 {
+				x, fx = *bv, true
+				fc = fNegative
+				goto fail
+			}
+			n := bits.OnesCount64(uint64(bv.i))
+			if maxSetItems-m.scratch < n {
+				fc = fScratch
+				goto fail
+			}
+			m.scratch += n
+			R[in.a] = setValue(bitsSet(uint64(bv.i), n))
 		default:
 			fc = fFalse // unreachable for verified programs
 			goto fail
