@@ -303,7 +303,7 @@ static void dc_setup(const char *share_path)
         psrc[i] = prepare_text("source", sources[i].text, sources[i].text_len);
         ptgt[i] = prepare_text("target", targets[i].text, targets[i].text_len);
     }
-    if (!(result = dc_result_new(policy)))
+    if (dc_result_new(policy, &result, NULL) != DC_OK)
         die("out of memory");
 }
 

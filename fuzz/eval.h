@@ -58,8 +58,8 @@ static void digest_int(char *d, size_t cap, long long v)
 static void fuzz_check_pair(const dc_policy *pol, const dc_facts *src, const dc_facts *tgt,
                             char *d, size_t cap)
 {
-    dc_result *r = dc_result_new(pol);
-    if (!r)
+    dc_result *r = NULL;
+    if (dc_result_new(pol, &r, NULL) != DC_OK)
         return;
     dc_error err;
     dc_status st = dc_check_facts(pol, src, tgt, r, &err);
@@ -70,7 +70,7 @@ static void fuzz_check_pair(const dc_policy *pol, const dc_facts *src, const dc_
         int32_t block = dc_result_block(r);
         if (v != DC_COMPATIBLE && v != DC_INCOMPATIBLE && v != DC_TARGET_MISMATCH)
             fuzz_fail("verdict out of range");
-        if (v == DC_COMPATIBLE && (block < 0 || (size_t)block >= dc_policy_blocks(pol)))
+        if (v == DC_COMPATIBLE && (block < 0 || (size_t)block >= dc_policy_block_count(pol)))
             fuzz_fail("compatible without a valid block");
         if (v != DC_COMPATIBLE && block != -1)
             fuzz_fail("a block for a result that is not compatible");
@@ -79,10 +79,10 @@ static void fuzz_check_pair(const dc_policy *pol, const dc_facts *src, const dc_
             digest_int(d, cap, block);
             digest_add(d, cap, dc_result_block_name(r));
         }
-        size_t nb = dc_result_bindings(r);
+        size_t nb = dc_result_binding_count(r);
         for (size_t i = 0; i < nb; i++) {
-            dc_binding b;
-            if (!dc_result_binding(r, i, &b))
+            dc_binding b = DC_BINDING_INIT;
+            if (dc_result_binding_get(r, i, &b) != DC_OK)
                 fuzz_fail("binding in range not returned");
             if (!b.name || !b.text)
                 fuzz_fail("binding without name or text");
@@ -93,10 +93,10 @@ static void fuzz_check_pair(const dc_policy *pol, const dc_facts *src, const dc_
                 digest_int(d, cap, b.int_value);
             }
         }
-        size_t nr = dc_result_reasons(r);
+        size_t nr = dc_result_reason_count(r);
         for (size_t i = 0; i < nr; i++) {
-            dc_reason rs;
-            if (!dc_result_reason(r, i, &rs))
+            dc_reason rs = DC_REASON_INIT;
+            if (dc_result_reason_get(r, i, &rs) != DC_OK)
                 fuzz_fail("reason in range not returned");
             if (!rs.message)
                 fuzz_fail("reason without message");
@@ -109,8 +109,8 @@ static void fuzz_check_pair(const dc_policy *pol, const dc_facts *src, const dc_
                 digest_add(d, cap, rs.message);
             }
         }
-        const char *text = dc_result_explain(r);
-        if (text)
+        const char *text = NULL;
+        if (dc_result_explain(r, &text) == DC_OK)
             (void)strlen(text);
     }
     dc_result_free(r);
@@ -125,7 +125,7 @@ static void fuzz_check_all(const dc_policy *pol, char *d, size_t cap)
         d[0] = '\0';
     (void)dc_policy_name(pol);
     (void)dc_policy_file(pol);
-    size_t nblocks = dc_policy_blocks(pol);
+    size_t nblocks = dc_policy_block_count(pol);
     for (size_t b = 0; b <= nblocks; b++)
         (void)dc_policy_block_name(pol, b);
     for (size_t s = 0; s < FUZZ_NFACTS; s++)

@@ -6,6 +6,7 @@
  * batch and as a fleet.
  */
 #include "harness.h"
+#include "../tests/helpers.h"
 
 #define SEP "\n%%\n"
 
@@ -48,26 +49,26 @@ static void check_result(const dc_policy *pol, dc_result *r)
 {
     dc_verdict v = dc_result_verdict(r);
     int32_t block = dc_result_block(r);
-    if (v == DC_COMPATIBLE && (block < 0 || (size_t)block >= dc_policy_blocks(pol)))
+    if (v == DC_COMPATIBLE && (block < 0 || (size_t)block >= dc_policy_block_count(pol)))
         fuzz_fail("compatible without a valid block");
-    size_t nb = dc_result_bindings(r);
+    size_t nb = dc_result_binding_count(r);
     for (size_t i = 0; i < nb; i++) {
-        dc_binding b;
-        if (!dc_result_binding(r, i, &b) || !b.name || !b.text)
+        dc_binding b = DC_BINDING_INIT;
+        if (dc_result_binding_get(r, i, &b) != DC_OK || !b.name || !b.text)
             fuzz_fail("binding in range missing");
         (void)strlen(b.text);
     }
-    size_t nr = dc_result_reasons(r);
+    size_t nr = dc_result_reason_count(r);
     for (size_t i = 0; i < nr; i++) {
-        dc_reason rs;
-        if (!dc_result_reason(r, i, &rs) || !rs.message)
+        dc_reason rs = DC_REASON_INIT;
+        if (dc_result_reason_get(r, i, &rs) != DC_OK || !rs.message)
             fuzz_fail("reason in range missing");
         if (rs.expected)
             (void)strlen(rs.expected);
         if (rs.actual)
             (void)strlen(rs.actual);
     }
-    const char *text = dc_result_explain(r);
+    const char *text = explain_of(r);
     if (text)
         (void)strlen(text);
 }
@@ -87,10 +88,10 @@ static void fuzz_one(const uint8_t *data, size_t len)
     dc_facts *src = parse_device(stext, slen);
     dc_facts *tgt = parse_device(ttext, tlen);
     if (!src)
-        src = dc_facts_new();
+        src = new_facts(NULL);
     if (!tgt)
-        tgt = dc_facts_new();
-    dc_result *r = dc_result_new(pol);
+        tgt = new_facts(NULL);
+    dc_result *r = new_result(pol);
     if (src && tgt && r) {
         dc_error err;
         if (dc_check_facts(pol, src, tgt, r, &err) == DC_OK)

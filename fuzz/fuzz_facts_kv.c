@@ -4,6 +4,7 @@
  * builder must accept too, unchanged.
  */
 #include "harness.h"
+#include "../tests/helpers.h"
 
 #define MAX_NAME 255
 #define MAX_VALUE 4096
@@ -26,7 +27,7 @@ static void fuzz_one(const uint8_t *data, size_t len)
     size_t n = dc_facts_count(facts);
     if (n > MAX_FACTS)
         fuzz_fail("more facts than the limit");
-    dc_facts *copy = dc_facts_new();
+    dc_facts *copy = new_facts(NULL);
     for (size_t i = 0; i < n; i++) {
         const char *name = dc_facts_name(facts, i);
         const char *value = dc_facts_value(facts, i);
@@ -36,9 +37,9 @@ static void fuzz_one(const uint8_t *data, size_t len)
             fuzz_fail("fact over the limits");
         if (i > 0 && strcmp(dc_facts_name(facts, i - 1), name) >= 0)
             fuzz_fail("facts not in strict name order");
-        const char *got = dc_facts_get(facts, name);
+        const char *got = dc_facts_lookup(facts, name);
         if (!got || strcmp(got, value) != 0)
-            fuzz_fail("dc_facts_get disagrees with dc_facts_value");
+            fuzz_fail("dc_facts_lookup disagrees with dc_facts_value");
         if (copy && dc_facts_add(copy, name, value, strlen(value), &err) != DC_OK
             && err.status != DC_ERR_NOMEM) {
             fprintf(stderr, "fuzz: re-adding %s: %s\n", name, err.message);

@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 #include "eval.h"
+#include "../tests/helpers.h"
 
 static void fuzz_one(const uint8_t *data, size_t len)
 {
@@ -17,12 +18,12 @@ static void fuzz_one(const uint8_t *data, size_t len)
     if (st != DC_OK && pol)
         fuzz_fail("dc_policy_compile: failure with a policy");
     size_t n = dc_diags_count(diags);
-    if (dc_diags_errors(diags) + dc_diags_warnings(diags) != n)
+    if (dc_diags_error_count(diags) + dc_diags_warning_count(diags) != n)
         fuzz_fail("diagnostic counts do not add up");
-    if (st == DC_OK && dc_diags_errors(diags) != 0)
+    if (st == DC_OK && dc_diags_error_count(diags) != 0)
         fuzz_fail("compiled with errors");
     for (size_t i = 0; i < n; i++) {
-        const dc_diag *dg = dc_diags_get(diags, i);
+        const dc_diag *dg = nth_diag(diags, i);
         if (!dg || !dg->message)
             fuzz_fail("diagnostic in range missing");
         if (dg->line == 0 || dg->col == 0 || dg->end_col < dg->col + 1)
@@ -31,7 +32,7 @@ static void fuzz_one(const uint8_t *data, size_t len)
         if (dg->source_line)
             (void)strlen(dg->source_line);
     }
-    if (dc_diags_get(diags, n))
+    if (nth_diag(diags, n))
         fuzz_fail("diagnostic past the end");
     dc_diags_free(diags);
     if (pol) {

@@ -15,6 +15,23 @@
  *     read-only, or give each thread its own.
  *   - Functions that can fail return a dc_status and, when `err` is not NULL,
  *     fill *err with the status and a message naming the input at fault.
+ *
+ * Naming, once for the whole API (docs/embedding.md, "The API's scheme"):
+ *   - dc_X_new / dc_X_free: make (returning dc_status, the object in *out)
+ *     and release an X.
+ *   - dc_X_count(x), dc_X_Y_count(x): how many Xs / how many Ys x holds.
+ *   - dc_X_Y_get(x, i, &out): fill the caller's struct with the i-th Y;
+ *     returns DC_OK, or DC_ERR_INVALID (i out of range, out NULL or its
+ *     `size` not set).  Strings it points to live as the function says.
+ *   - dc_X_Y(x) / dc_X_Y(x, i): a property (a name, a verdict, an index):
+ *     never fails; NULL or -1 means "none" or "out of range".
+ *   - Structs the caller allocates and a getter fills (dc_diag, dc_binding,
+ *     dc_reason, dc_target_open) begin with `size`: set it with the type's
+ *     DC_..._INIT (`dc_reason why = DC_REASON_INIT;`).  A later version may
+ *     add fields at their end and then fills only what `size` covers, so a
+ *     program built against this header keeps working.  dc_error, which
+ *     every call takes and callers often leave uninitialised, instead keeps
+ *     reserved room of fixed size for later fields.
  *   - The library never prints, never exits and never aborts, whatever the
  *     input.  It keeps no global mutable state.
  */
@@ -28,10 +45,24 @@
 extern "C" {
 #endif
 
+/* The version of this header.  dc_version() is the library's at run time. */
+#define DC_VERSION_MAJOR 0
+#define DC_VERSION_MINOR 1
+#define DC_VERSION_PATCH 0
+/* MAJOR * 10000 + MINOR * 100 + PATCH: `#if DC_VERSION_NUMBER >= 200` */
+#define DC_VERSION_NUMBER (DC_VERSION_MAJOR * 10000 + DC_VERSION_MINOR * 100 + DC_VERSION_PATCH)
+
 #if defined(__GNUC__) && __GNUC__ >= 4
 #define DC_API __attribute__((visibility("default")))
 #else
 #define DC_API
+#endif
+
+/* The initialiser of a struct that begins with `size` (see above). */
+#ifdef __cplusplus
+#define DC_SIZED_INIT(type) { sizeof(type) }
+#else
+#define DC_SIZED_INIT(type) { .size = sizeof(type) }
 #endif
 
 /* ---------------------------------------------------------------- status */
@@ -53,10 +84,13 @@ typedef enum dc_status {
 /* A short constant name for a status: "ok", "nomem", "target-mismatch"... */
 DC_API const char *dc_status_str(dc_status status);
 
-/* An error: filled by any failing call that was given one. */
+/* An error: filled by any failing call that was given one.  Need not be
+ * initialised.  `reserved` is zeroed by the library; a later version may
+ * give some of it a meaning without changing the struct's size. */
 typedef struct dc_error {
     dc_status status;
     char message[1024];     /* "FILE: what is wrong", NUL-terminated */
+    union { void *p; uint64_t u; } reserved[8];
 } dc_error;
 
 /* Version of the library, e.g. "0.1.0". */
@@ -81,6 +115,7 @@ typedef struct dc_alloc {
 typedef enum dc_severity { DC_SEV_ERROR = 0, DC_SEV_WARNING = 1 } dc_severity;
 
 typedef struct dc_diag {
+    size_t size;            /* sizeof(dc_diag): initialise with DC_DIAG_INIT */
     const char *file;       /* as given to the compiler */
     uint32_t line, col;     /* 1-based; col counts bytes */
     uint32_t end_col;       /* one past the last column of the span (>= col+1) */
@@ -89,14 +124,16 @@ typedef struct dc_diag {
     const char *source_line;/* the text of the line, without its newline;
                                NULL for a line over 4096 bytes */
 } dc_diag;
+#define DC_DIAG_INIT DC_SIZED_INIT(dc_diag)
 
 typedef struct dc_diags dc_diags;
 
 DC_API size_t dc_diags_count(const dc_diags *diags);
-DC_API size_t dc_diags_errors(const dc_diags *diags);
-DC_API size_t dc_diags_warnings(const dc_diags *diags);
-/* The i-th diagnostic, in source order; NULL when i is out of range. */
-DC_API const dc_diag *dc_diags_get(const dc_diags *diags, size_t i);
+DC_API size_t dc_diags_error_count(const dc_diags *diags);
+DC_API size_t dc_diags_warning_count(const dc_diags *diags);
+/* Fill *out with the i-th diagnostic, in source order; its strings live as
+ * long as `diags`. */
+DC_API dc_status dc_diags_get(const dc_diags *diags, size_t i, dc_diag *out);
 DC_API void dc_diags_free(dc_diags *diags);
 
 /* --------------------------------------------------------------- policy */
@@ -139,7 +176,7 @@ DC_API void dc_buffer_free(const dc_policy *policy, void *data);
 DC_API const char *dc_policy_name(const dc_policy *policy);
 DC_API const char *dc_policy_file(const dc_policy *policy);
 /* Number of COMPATIBLE blocks, and the name of one (NULL when unnamed). */
-DC_API size_t dc_policy_blocks(const dc_policy *policy);
+DC_API size_t dc_policy_block_count(const dc_policy *policy);
 DC_API const char *dc_policy_block_name(const dc_policy *policy, size_t block);
 DC_API void dc_policy_free(dc_policy *policy);
 
@@ -147,19 +184,20 @@ DC_API void dc_policy_free(dc_policy *policy);
 
 typedef struct dc_facts dc_facts;
 
-DC_API dc_facts *dc_facts_new(void);
-DC_API dc_facts *dc_facts_new_ex(const dc_alloc *alloc);
+/* An empty set of facts. */
+DC_API dc_status dc_facts_new(dc_facts **out, dc_error *err);
+DC_API dc_status dc_facts_new_ex(const dc_alloc *alloc, dc_facts **out, dc_error *err);
 /* Add one fact; the name and value are copied.  A duplicate name, an invalid
  * name or value, or the 1025th fact is an error (SPEC 1). The value is
  * trimmed of leading and trailing blanks and newlines. */
 DC_API dc_status dc_facts_add(dc_facts *facts, const char *name, const char *value,
                               size_t value_len, dc_error *err);
 DC_API size_t dc_facts_count(const dc_facts *facts);
-/* The i-th fact in name order. */
+/* The name and value of the i-th fact in name order; NULL when out of range. */
 DC_API const char *dc_facts_name(const dc_facts *facts, size_t i);
 DC_API const char *dc_facts_value(const dc_facts *facts, size_t i);
 /* The value of `name`, or NULL when absent. */
-DC_API const char *dc_facts_get(const dc_facts *facts, const char *name);
+DC_API const char *dc_facts_lookup(const dc_facts *facts, const char *name);
 DC_API void dc_facts_free(dc_facts *facts);
 
 /* Parse key=value text (SPEC 1, format 1).  For a self-describing text
@@ -215,8 +253,9 @@ typedef enum dc_verdict {
 
 typedef struct dc_result dc_result;
 
-/* A result object sized for `policy`; reuse it across checks of that policy. */
-DC_API dc_result *dc_result_new(const dc_policy *policy);
+/* A result object sized for `policy`; reuse it across checks of that policy.
+ * DC_ERR_INVALID when policy is NULL, DC_ERR_NOMEM. */
+DC_API dc_status dc_result_new(const dc_policy *policy, dc_result **out, dc_error *err);
 DC_API void dc_result_free(dc_result *result);
 
 /*
@@ -277,20 +316,23 @@ typedef enum dc_type {
 } dc_type;
 
 typedef struct dc_binding {
+    size_t size;            /* sizeof(dc_binding): initialise with DC_BINDING_INIT */
     const char *name;
     dc_type type;
     int64_t int_value;      /* for DC_TYPE_INT; DC_TYPE_HEX in uint64 form */
     const char *text;       /* canonical text (SPEC 2.4) */
 } dc_binding;
+#define DC_BINDING_INIT DC_SIZED_INIT(dc_binding)
 
-DC_API size_t dc_result_bindings(const dc_result *result);
+DC_API size_t dc_result_binding_count(const dc_result *result);
 /* Fill *out with the i-th binding; the strings live until the next check
- * into this result.  Returns 0 when i is out of range. */
-DC_API int dc_result_binding(dc_result *result, size_t i, dc_binding *out);
+ * into this result.  DC_ERR_NOMEM when its text could not be rendered. */
+DC_API dc_status dc_result_binding_get(dc_result *result, size_t i, dc_binding *out);
 
 /* Reasons: for an incompatible result, one per COMPATIBLE block (its first
  * failing rule); for a target mismatch, the failing SELF rule. */
 typedef struct dc_reason {
+    size_t size;            /* sizeof(dc_reason): initialise with DC_REASON_INIT */
     int32_t block;          /* COMPATIBLE index, or -1 for SELF */
     const char *block_name; /* NULL when unnamed */
     const char *file;
@@ -300,13 +342,18 @@ typedef struct dc_reason {
     const char *actual;     /* what the device had; NULL when the field is absent */
     const char *message;    /* one sentence, without file and line */
 } dc_reason;
+#define DC_REASON_INIT DC_SIZED_INIT(dc_reason)
 
-DC_API size_t dc_result_reasons(const dc_result *result);
-DC_API int dc_result_reason(dc_result *result, size_t i, dc_reason *out);
+DC_API size_t dc_result_reason_count(const dc_result *result);
+/* Fill *out with the i-th reason; the strings live until the next check into
+ * this result.  DC_ERR_NOMEM when its text could not be rendered. */
+DC_API dc_status dc_result_reason_get(dc_result *result, size_t i, dc_reason *out);
 
-/* The whole explanation as text, one line per reason, "FILE:LINE: ..."; the
- * string lives until the next check into this result.  NULL on NOMEM. */
-DC_API const char *dc_result_explain(dc_result *result);
+/* The whole explanation as text in *text, one line per reason,
+ * "FILE:LINE: block N: message" ("block N (NAME)", "SELF" for a target
+ * mismatch), each ending in a newline; "" for a compatible result.  The
+ * string lives until the next check into this result. */
+DC_API dc_status dc_result_explain(dc_result *result, const char **text);
 
 /* ------------------------------------------------------- conveniences */
 
@@ -348,11 +395,13 @@ DC_API dc_status dc_check_facts(const dc_policy *policy, const dc_facts *source,
 typedef struct dc_targets dc_targets;
 
 typedef struct dc_target_open {
+    size_t size;            /* sizeof(dc_target_open): initialise with DC_TARGET_OPEN_INIT */
     const char *fact;       /* the target's fact */
     const char *constraint; /* SELF's rules about it, as written ("pci_id = {pid:hex}");
                                NULL when only a COMPATIBLE block reads it */
     const char *residue;    /* what the matching block requires of it; NULL: nothing */
 } dc_target_open;
+#define DC_TARGET_OPEN_INIT DC_SIZED_INIT(dc_target_open)
 
 DC_API dc_status dc_targets_find(const dc_policy *policy, const dc_facts *source,
                                  size_t limit, dc_targets **out, dc_error *err);
@@ -362,7 +411,7 @@ DC_API size_t dc_targets_count(const dc_targets *targets);
 DC_API int dc_targets_limited(const dc_targets *targets);
 /* Number of combinations tried (values that no COMPATIBLE block can accept
  * for this source, whatever the other variables are, are dropped first). */
-DC_API size_t dc_targets_tried(const dc_targets *targets);
+DC_API size_t dc_targets_tried_count(const dc_targets *targets);
 /* The COMPATIBLE block (0-based) that accepts the source on target i, and
  * its name (NULL when unnamed); -1 / NULL when i is out of range. */
 DC_API int32_t dc_targets_block(const dc_targets *targets, size_t i);
@@ -370,11 +419,11 @@ DC_API const char *dc_targets_block_name(const dc_targets *targets, size_t i);
 /* Target i's fixed facts (sorted by name, like any dc_facts); owned by
  * `targets`.  NULL when i is out of range. */
 DC_API const dc_facts *dc_targets_facts(const dc_targets *targets, size_t i);
-/* Target i's open facts: how many, and the j-th (returns 0 when out of range).
- * The strings live as long as `targets`. */
+/* Target i's open facts: how many, and the j-th.  The strings live as long
+ * as `targets`. */
 DC_API size_t dc_targets_open_count(const dc_targets *targets, size_t i);
-DC_API int dc_targets_open(const dc_targets *targets, size_t i, size_t j,
-                           dc_target_open *out);
+DC_API dc_status dc_targets_open_get(const dc_targets *targets, size_t i, size_t j,
+                                     dc_target_open *out);
 DC_API void dc_targets_free(dc_targets *targets);
 
 #ifdef __cplusplus

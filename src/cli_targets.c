@@ -37,8 +37,8 @@ static void print_text(const dc_policy *pol, const dc_targets *t)
         printf("%s:", dc_policy_name(pol));
         print_facts_words(dc_targets_facts(t, i));
         for (size_t j = 0; j < dc_targets_open_count(t, i); j++) {
-            dc_target_open o;
-            if (!dc_targets_open(t, i, j, &o))
+            dc_target_open o = DC_TARGET_OPEN_INIT;
+            if (dc_targets_open_get(t, i, j, &o) != DC_OK)
                 continue;
             printf(" [%s", o.constraint ? o.constraint : o.fact);
             if (o.residue)
@@ -69,8 +69,8 @@ static void print_json(const dc_policy *pol, const dc_targets *t)
         }
         printf("}, \"open\": {");
         for (size_t j = 0; j < dc_targets_open_count(t, i); j++) {
-            dc_target_open o;
-            if (!dc_targets_open(t, i, j, &o))
+            dc_target_open o = DC_TARGET_OPEN_INIT;
+            if (dc_targets_open_get(t, i, j, &o) != DC_OK)
                 continue;
             fputs(j ? ", " : "", stdout);
             json_str(stdout, o.fact);
@@ -83,7 +83,7 @@ static void print_json(const dc_policy *pol, const dc_targets *t)
         printf("}}");
     }
     printf("], \"limited\": %s, \"tried\": %zu}\n", dc_targets_limited(t) ? "true" : "false",
-           dc_targets_tried(t));
+           dc_targets_tried_count(t));
 }
 
 int cmd_targets(const cli_opts *o)
@@ -122,8 +122,8 @@ int cmd_targets(const cli_opts *o)
         fflush(stdout);
         if (dc_targets_limited(t))
             cli_error("%s: more than %zu combinations of SELF's variables: only the first %zu "
-                      "were tried (--limit)", ps.path[k], dc_targets_tried(t),
-                      dc_targets_tried(t));
+                      "were tried (--limit)", ps.path[k], dc_targets_tried_count(t),
+                      dc_targets_tried_count(t));
         if (dc_targets_count(t))
             rc = 0;
         dc_targets_free(t);

@@ -209,9 +209,9 @@ static dc_status run_case(facts_ytree *tree, const dc_policy *pol, dc_result *r,
     o->block = dc_result_block(r);
     if (v == DC_TARGET_MISMATCH)
         strcpy(o->what, "target-mismatch: ");
-    for (size_t i = 0; i < dc_result_reasons(r); i++) {
-        dc_reason why;
-        if (dc_result_reason(r, i, &why))
+    for (size_t i = 0; i < dc_result_reason_count(r); i++) {
+        dc_reason why = DC_REASON_INIT;
+        if (dc_result_reason_get(r, i, &why) == DC_OK)
             add_text(o->what, sizeof o->what, i ? "; %s:%u: %s" : "%s:%u: %s", why.file,
                      why.line, why.message);
     }
@@ -302,9 +302,8 @@ int cmd_test(const cli_opts *o)
                 goto out;
             }
         }
-    r = dc_result_new(pol);
-    if (!r) {
-        cli_error("out of memory");
+    if (dc_result_new(pol, &r, &err) != DC_OK) {
+        cli_error("%s", err.message);
         goto out;
     }
     size_t passed = 0, failed = 0;

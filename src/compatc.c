@@ -159,7 +159,10 @@ char *cli_read(const char *path, size_t max, size_t *len)
 static void print_diags(const dc_diags *d, bool json, bool *first)
 {
     for (size_t i = 0; i < dc_diags_count(d); i++) {
-        const dc_diag *dg = dc_diags_get(d, i);
+        dc_diag dgv = DC_DIAG_INIT;
+        if (dc_diags_get(d, i, &dgv) != DC_OK)
+            continue;
+        const dc_diag *dg = &dgv;
         if (json) {
             printf("%s\n  {\"file\": ", *first ? "" : ",");
             json_str(stdout, dg->file);
@@ -190,7 +193,10 @@ dc_policy *cli_load_policy(const char *path)
     if (st != DC_OK) {
         if (st == DC_ERR_POLICY && d) {
             for (size_t i = 0; i < dc_diags_count(d); i++) {
-                const dc_diag *dg = dc_diags_get(d, i);
+                dc_diag dgv = DC_DIAG_INIT;
+        if (dc_diags_get(d, i, &dgv) != DC_OK)
+            continue;
+        const dc_diag *dg = &dgv;
                 size_t n = diag_format(dg, NULL, 0);
                 char *buf = malloc(n + 1);
                 if (buf) {
@@ -337,8 +343,8 @@ int cli_pick_policy(const cli_pset *ps, const dc_facts *target, const char *tnam
     size_t len = 0;
     for (size_t i = 0; i < n; i++) {
         dc_prepared *t = NULL;
-        dc_result *r = dc_result_new(pols[i]);
-        if (!r || dc_prepare(pols[i], target, &t, NULL) != DC_OK ||
+        dc_result *r = NULL;
+        if (dc_result_new(pols[i], &r, NULL) != DC_OK || dc_prepare(pols[i], target, &t, NULL) != DC_OK ||
             dc_check(pols[i], t, t, r) != DC_OK) {
             dc_prepared_free(t);
             dc_result_free(r);
@@ -400,7 +406,7 @@ static int cmd_lint(const cli_opts *o)
             rc = EXIT_ERR;
         }
         print_diags(d, o->json, &first);
-        if (rc != EXIT_ERR && (dc_diags_errors(d) || (o->werror && dc_diags_warnings(d))))
+        if (rc != EXIT_ERR && (dc_diags_error_count(d) || (o->werror && dc_diags_warning_count(d))))
             rc = EXIT_NO;
         dc_diags_free(d);
         dc_policy_free(pol);
@@ -428,7 +434,10 @@ static int cmd_compile(const cli_opts *o)
     free(text);
     bool first = true;
     for (size_t i = 0; i < dc_diags_count(d); i++) {
-        const dc_diag *dg = dc_diags_get(d, i);
+        dc_diag dgv = DC_DIAG_INIT;
+        if (dc_diags_get(d, i, &dgv) != DC_OK)
+            continue;
+        const dc_diag *dg = &dgv;
         size_t n = diag_format(dg, NULL, 0);
         char *buf = malloc(n + 1);
         if (buf) {
@@ -525,9 +534,9 @@ static int cmd_facts(const cli_opts *o)
 void cli_print_reasons_json(FILE *out, dc_result *r)
 {
     fputs("[", out);
-    for (size_t i = 0; i < dc_result_reasons(r); i++) {
-        dc_reason why;
-        if (!dc_result_reason(r, i, &why))
+    for (size_t i = 0; i < dc_result_reason_count(r); i++) {
+        dc_reason why = DC_REASON_INIT;
+        if (dc_result_reason_get(r, i, &why) != DC_OK)
             continue;
         fprintf(out, "%s{\"block\": ", i ? ", " : "");
         if (why.block < 0)
@@ -554,9 +563,9 @@ void cli_print_reasons_json(FILE *out, dc_result *r)
 void cli_print_bindings_json(FILE *out, dc_result *r)
 {
     fputs("{", out);
-    for (size_t i = 0; i < dc_result_bindings(r); i++) {
-        dc_binding b;
-        if (!dc_result_binding(r, i, &b))
+    for (size_t i = 0; i < dc_result_binding_count(r); i++) {
+        dc_binding b = DC_BINDING_INIT;
+        if (dc_result_binding_get(r, i, &b) != DC_OK)
             continue;
         fputs(i ? ", " : "", out);
         json_str(out, b.name);
@@ -593,8 +602,8 @@ static void print_outcome_json(const dc_policy *pol, dc_result *r)
 static void mismatch_message(dc_result *r, const dc_policy *pol, const char *tname, char *buf,
                              size_t cap)
 {
-    dc_reason why;
-    if (dc_result_reason(r, 0, &why))
+    dc_reason why = DC_REASON_INIT;
+    if (dc_result_reason_get(r, 0, &why) == DC_OK)
         snprintf(buf, cap, "%s is not a target of policy %s: %s:%u: %s", tname,
                  dc_policy_name(pol), why.file, why.line, why.message);
     else
@@ -628,10 +637,10 @@ static int cmd_check(const cli_opts *o)
     if (k < 0)
         goto out;
     dc_policy *pol = ps.pol[k];
-    dc_result *r = dc_result_new(pol);
+    dc_result *r = NULL;
     dc_error err;
-    if (!r || dc_check_facts(pol, src, tgt, r, &err) != DC_OK) {
-        cli_error("%s", r ? err.message : "out of memory");
+    if (dc_result_new(pol, &r, &err) != DC_OK || dc_check_facts(pol, src, tgt, r, &err) != DC_OK) {
+        cli_error("%s", err.message);
         dc_result_free(r);
         goto out;
     }
@@ -659,16 +668,16 @@ static int cmd_check(const cli_opts *o)
             printf("compatible (block %d%s%s)\n", dc_result_block(r), bn ? " " : "",
                    bn ? bn : "");
             if (o->explain)
-                for (size_t i = 0; i < dc_result_bindings(r); i++) {
-                    dc_binding b;
-                    if (dc_result_binding(r, i, &b))
+                for (size_t i = 0; i < dc_result_binding_count(r); i++) {
+                    dc_binding b = DC_BINDING_INIT;
+                    if (dc_result_binding_get(r, i, &b) == DC_OK)
                         printf("  %s = %s\n", b.name, b.text);
                 }
         } else {
             printf("incompatible\n");
             if (o->explain) {
-                const char *e = dc_result_explain(r);
-                if (e)
+                const char *e = NULL;
+                if (dc_result_explain(r, &e) == DC_OK)
                     fputs(e, stdout);
             }
         }
@@ -711,9 +720,9 @@ static int cmd_match(const cli_opts *o)
     if (!ps || !rs)
         goto done;
     for (size_t i = 0; i < npols; i++) {
-        rs[i] = dc_result_new(pols[i]);
-        if (!rs[i] || dc_prepare(pols[i], src, &ps[i], &err) != DC_OK) {
-            cli_error("%s: %s", sname, rs[i] ? err.message : "out of memory");
+        if (dc_result_new(pols[i], &rs[i], &err) != DC_OK ||
+            dc_prepare(pols[i], src, &ps[i], &err) != DC_OK) {
+            cli_error("%s: %s", sname, err.message);
             goto done;
         }
     }

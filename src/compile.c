@@ -673,8 +673,8 @@ done:
         if (st == DC_ERR_NOMEM)
             dc_error_set(err, st, "%s: out of memory", file);
         else if (st == DC_ERR_POLICY)
-            dc_error_set(err, st, "%s: policy has %zu error%s", file, dc_diags_errors(d),
-                         dc_diags_errors(d) == 1 ? "" : "s");
+            dc_error_set(err, st, "%s: policy has %zu error%s", file, dc_diags_error_count(d),
+                         dc_diags_error_count(d) == 1 ? "" : "s");
     }
     chk_release(&chk, alloc);
     arena_release(&ast.ar);

@@ -189,12 +189,17 @@ size_t diag_format(const dc_diag *dg, char *buf, size_t cap)
 }
 
 size_t dc_diags_count(const dc_diags *d) { return d ? d->n : 0; }
-size_t dc_diags_errors(const dc_diags *d) { return d ? d->nerrors : 0; }
-size_t dc_diags_warnings(const dc_diags *d) { return d ? d->nwarnings : 0; }
+size_t dc_diags_error_count(const dc_diags *d) { return d ? d->nerrors : 0; }
+size_t dc_diags_warning_count(const dc_diags *d) { return d ? d->nwarnings : 0; }
 
-const dc_diag *dc_diags_get(const dc_diags *d, size_t i)
+dc_status dc_diags_get(const dc_diags *d, size_t i, dc_diag *out)
 {
-    return d && i < d->n ? &d->items[i] : NULL;
+    if (!d || i >= d->n || !out || out->size < sizeof *out)
+        return DC_ERR_INVALID;
+    size_t size = out->size;
+    *out = d->items[i];
+    out->size = size;
+    return DC_OK;
 }
 
 void dc_diags_free(dc_diags *d)

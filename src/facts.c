@@ -57,7 +57,7 @@ static const char *where(char *buf, size_t cap, const char *file, uint32_t line,
 
 /* ------------------------------------------------------- the dc_facts */
 
-dc_facts *dc_facts_new_ex(const dc_alloc *alloc)
+dc_facts *facts_new(const dc_alloc *alloc)
 {
     dc_facts *f = mem_zalloc(alloc, sizeof *f);
     if (f)
@@ -65,9 +65,18 @@ dc_facts *dc_facts_new_ex(const dc_alloc *alloc)
     return f;
 }
 
-dc_facts *dc_facts_new(void)
+dc_status dc_facts_new_ex(const dc_alloc *alloc, dc_facts **out, dc_error *err)
 {
-    return dc_facts_new_ex(NULL);
+    if (!out)
+        return dc_error_set(err, DC_ERR_INVALID, "dc_facts_new: out is NULL");
+    if (!(*out = facts_new(alloc)))
+        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+    return DC_OK;
+}
+
+dc_status dc_facts_new(dc_facts **out, dc_error *err)
+{
+    return dc_facts_new_ex(NULL, out, err);
 }
 
 /* Are x's strings part of f's own allocation (a parsed text's)? */
@@ -134,7 +143,7 @@ const fact *facts_find(const dc_facts *f, const char *name, size_t len)
     return found ? &f->items[i] : NULL;
 }
 
-const char *dc_facts_get(const dc_facts *f, const char *name)
+const char *dc_facts_lookup(const dc_facts *f, const char *name)
 {
     const fact *x = name ? facts_find(f, name, strlen(name)) : NULL;
     return x ? x->value : NULL;

@@ -46,6 +46,9 @@ static inline int facts_name_cmp(const char *a, size_t an, const char *b, size_t
     return an < bn ? -1 : an > bn ? 1 : 0;
 }
 
+/* An empty dc_facts, or NULL (dc_facts_new for callers that want an error). */
+dc_facts *facts_new(const dc_alloc *alloc);
+
 /* Binary search: the fact named [name, name+len), or NULL. */
 const fact *facts_find(const dc_facts *f, const char *name, size_t len);
 
@@ -72,6 +75,11 @@ dc_status facts_add_n(dc_facts *f, const char *file, const char *name, size_t na
 
 /* Set an error: status and a printf-formatted message.  Accepts err == NULL.
  * Returns `status`, so callers can write `return dc_error_set(err, ...)`. */
+/* Is a caller's struct that begins with `size` (include/devcompat.h: dc_diag,
+ * dc_binding, dc_reason, dc_target_open) large enough for this version's
+ * fields?  A getter fills nothing when it is not. */
+#define DC_SIZED(out) ((out) != NULL && (out)->size >= sizeof *(out))
+
 dc_status dc_error_set(dc_error *err, dc_status status, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

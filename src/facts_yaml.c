@@ -584,7 +584,7 @@ dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const cha
     dc_facts *f = NULL;
     st = read_document(&c, &root);
     if (st == DC_OK) {
-        f = dc_facts_new_ex(alloc);
+        f = facts_new(alloc);
         if (!f)
             st = nomem(&c);
     }
@@ -637,7 +637,7 @@ static dc_status read_entry(yctx *c, yaml_event_t *ev, size_t index, facts_entry
             return dc_error_set(c->err, DC_ERR_FACTS,
                                 "%s:%u:%u: entry %zu: the 'id' must be one line of "
                                 "printable ASCII", c->file, id->line, id->col, index);
-    dc_facts *f = dc_facts_new_ex(c->alloc);
+    dc_facts *f = facts_new(c->alloc);
     if (!f)
         return nomem(c);
     st = facts_of(c, item, "id", true, f);
@@ -765,7 +765,7 @@ dc_status facts_ytree_facts(facts_ytree *t, const facts_ynode *n, dc_facts **out
         return dc_error_set(err, DC_ERR_INVALID, "facts_ytree_facts: NULL argument");
     *out = NULL;
     t->c.err = err;
-    dc_facts *f = dc_facts_new_ex(t->c.alloc);
+    dc_facts *f = facts_new(t->c.alloc);
     if (!f)
         return nomem(&t->c);
     dc_status st = node_facts(&t->c, n, f);

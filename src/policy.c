@@ -98,7 +98,7 @@ dc_status policy_finish(dc_policy *pol, dc_error *err)
 const char *dc_policy_name(const dc_policy *pol) { return pol ? pol->name : NULL; }
 const char *dc_policy_file(const dc_policy *pol) { return pol ? pol->file : NULL; }
 
-size_t dc_policy_blocks(const dc_policy *pol)
+size_t dc_policy_block_count(const dc_policy *pol)
 {
     return pol && pol->prog.nblocks ? pol->prog.nblocks - 1 : 0;
 }

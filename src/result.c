@@ -10,10 +10,8 @@
 #include "semver.h"
 #include "vm.h"
 
-dc_result *dc_result_new(const dc_policy *pol)
+static dc_result *result_new(const dc_policy *pol)
 {
-    if (!pol)
-        return NULL;
     const program *p = &pol->prog;
     dc_result *r = mem_zalloc(pol->alloc, sizeof *r);
     if (!r)
@@ -33,6 +31,18 @@ dc_result *dc_result_new(const dc_policy *pol)
     r->verdict = DC_INCOMPATIBLE;
     r->block = -1;
     return r;
+}
+
+dc_status dc_result_new(const dc_policy *pol, dc_result **out, dc_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!pol || !out)
+        return dc_error_set(err, DC_ERR_INVALID, "dc_result_new: %s is NULL",
+                            pol ? "out" : "policy");
+    if (!(*out = result_new(pol)))
+        return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory for a result", pol->file);
+    return DC_OK;
 }
 
 static void drop_owned(dc_result *r)
@@ -144,7 +154,7 @@ static dc_result *batch_result_get(const dc_policy *pol, batch_result *br)
         br->r.nscratch = DC_MAX_SET_ITEMS;
         return &br->r;
     }
-    return br->heap = dc_result_new(pol);
+    return br->heap = result_new(pol);
 }
 
 static void batch_result_put(batch_result *br)
@@ -342,15 +352,15 @@ static uint32_t nbindings(const dc_result *r)
     return p->blocks[0].nvars + p->blocks[r->block + 1].nvars;
 }
 
-size_t dc_result_bindings(const dc_result *r)
+size_t dc_result_binding_count(const dc_result *r)
 {
     return nbindings(r);
 }
 
-int dc_result_binding(dc_result *r, size_t i, dc_binding *out)
+dc_status dc_result_binding_get(dc_result *r, size_t i, dc_binding *out)
 {
-    if (!r || !out || i >= nbindings(r))
-        return 0;
+    if (!r || !DC_SIZED(out) || i >= nbindings(r))
+        return DC_ERR_INVALID;
     fresh(r);
     const program *p = &r->policy->prog;
     const pblock *self = &p->blocks[0], *b = &p->blocks[r->block + 1];
@@ -361,12 +371,12 @@ int dc_result_binding(dc_result *r, size_t i, dc_binding *out)
     out->type = (dc_type)v->type;
     out->int_value = v->type == VT_HEX ? (int64_t)val->as.u : v->type == VT_INT ? val->as.i : 0;
     out->text = render(r, val);
-    return out->text != NULL;
+    return out->text ? DC_OK : DC_ERR_NOMEM;
 }
 
 /* ------------------------------------------------------------ reasons */
 
-size_t dc_result_reasons(const dc_result *r)
+size_t dc_result_reason_count(const dc_result *r)
 {
     if (!r)
         return 0;
@@ -383,17 +393,19 @@ static const char *cmp_text(uint8_t cmp)
     return cmp < 6 ? t[cmp] : "?";
 }
 
-int dc_result_reason(dc_result *r, size_t i, dc_reason *out)
+dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
 {
-    if (!r || !out || i >= dc_result_reasons(r))
-        return 0;
+    if (!r || !DC_SIZED(out) || i >= dc_result_reason_count(r))
+        return DC_ERR_INVALID;
     fresh(r);
     const program *p = &r->policy->prog;
     uint32_t b = r->verdict == DC_TARGET_MISMATCH ? 0 : (uint32_t)i + 1;
     const vm_fail *f = &r->fails[b];
     const prule *pr = &p->rules[f->rule];
     const dc_prepared *dev = pr->side ? r->source : r->target;
+    size_t size = out->size;
     memset(out, 0, sizeof *out);
+    out->size = size;
     out->block = (int32_t)b - 1;
     out->block_name = b ? dc_policy_block_name(r->policy, b - 1) : NULL;
     out->file = r->policy->file;
@@ -514,15 +526,23 @@ int dc_result_reason(dc_result *r, size_t i, dc_reason *out)
         break;
     }
     out->message = m;
-    return m != NULL && out->expected != NULL;
+    return m != NULL && out->expected != NULL ? DC_OK : DC_ERR_NOMEM;
 }
 
-const char *dc_result_explain(dc_result *r)
+static const char *explain(dc_result *r);
+
+dc_status dc_result_explain(dc_result *r, const char **text)
 {
-    if (!r)
-        return NULL;
+    if (!r || !text)
+        return DC_ERR_INVALID;
+    *text = explain(r);
+    return *text ? DC_OK : DC_ERR_NOMEM;
+}
+
+static const char *explain(dc_result *r)
+{
     fresh(r);
-    size_t n = dc_result_reasons(r), cap = 256, len = 0;
+    size_t n = dc_result_reason_count(r), cap = 256, len = 0;
     for (size_t i = 0; i < n; i++)
         cap += 600;
     char *buf = arena_alloc(&r->text, cap);
@@ -530,8 +550,8 @@ const char *dc_result_explain(dc_result *r)
         return NULL;
     buf[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        dc_reason why;
-        if (!dc_result_reason(r, i, &why))
+        dc_reason why = DC_REASON_INIT;
+        if (dc_result_reason_get(r, i, &why) != DC_OK)
             return NULL;
         char head[64];
         if (why.block < 0)

@@ -1,6 +1,7 @@
 /* status.c -- status names, error objects, version. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "config.h"
 #include "facts.h"
@@ -33,6 +34,7 @@ dc_status dc_error_set(dc_error *err, dc_status status, const char *fmt, ...)
     if (err) {
         va_list ap;
         err->status = status;
+        memset(err->reserved, 0, sizeof err->reserved);
         va_start(ap, fmt);
         vsnprintf(err->message, sizeof err->message, fmt, ap);
         va_end(ap);

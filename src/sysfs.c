@@ -341,7 +341,7 @@ static dc_status vendor_facts(const sysfs_dir *d, dc_facts **vendor)
         mem_free(NULL, text);
         if (st != DC_OK)
             return st;
-    } else if (!(*vendor = dc_facts_new())) {
+    } else if (!(*vendor = facts_new(NULL))) {
         return dc_error_set(d->err, DC_ERR_NOMEM, "%s: out of memory", d->path);
     }
     st = migration_self(d, *vendor, path);
@@ -390,7 +390,7 @@ dc_status dc_facts_read_sysfs(const char *root, const char *dir, dc_facts **out,
         return dc_error_set(err, DC_ERR_FACTS, "%s: not a directory", d.path);
 
     char path[SYSFS_PATH_MAX], path2[SYSFS_PATH_MAX];
-    dc_facts *derived = dc_facts_new(), *vendor = NULL, *f = NULL;
+    dc_facts *derived = facts_new(NULL), *vendor = NULL, *f = NULL;
     if (!derived)
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", d.path);
     dc_status status;
@@ -412,7 +412,7 @@ dc_status dc_facts_read_sysfs(const char *root, const char *dir, dc_facts **out,
     }
     if (status == DC_OK)
         status = vendor_facts(&d, &vendor);
-    if (status == DC_OK && !(f = dc_facts_new()))
+    if (status == DC_OK && !(f = facts_new(NULL)))
         status = dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", d.path);
     /* Vendor facts win over derived ones. */
     for (size_t i = 0; status == DC_OK && i < vendor->n; i++) {

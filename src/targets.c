@@ -1426,7 +1426,7 @@ static dc_status render_target(tctx *c, dc_facts **out, dc_prepared **prep, bool
     *out = NULL;
     *prep = NULL;
     *ok = false;
-    dc_facts *f = dc_facts_new_ex(c->a);
+    dc_facts *f = facts_new(c->a);
     if (!f)
         return nomem(c);
     bool bad = false;
@@ -1719,9 +1719,8 @@ static dc_status tctx_setup(tctx *c, const dc_policy *pol, const dc_facts *sourc
         return st;
     if (visit)
         visit(visit_ctx, &c->fake.prog);
-    c->res = dc_result_new(&c->fake);
-    c->real = dc_result_new(pol);
-    if (!c->res || !c->real)
+    if (dc_result_new(&c->fake, &c->res, NULL) != DC_OK ||
+        dc_result_new(pol, &c->real, NULL) != DC_OK)
         return nomem(c);
     dc_error e;
     st = dc_prepare(pol, source, &c->src, &e);
@@ -1821,7 +1820,7 @@ dc_status targets_find_visit(const dc_policy *pol, const dc_facts *source, size_
 
 size_t dc_targets_count(const dc_targets *t) { return t ? t->n : 0; }
 int dc_targets_limited(const dc_targets *t) { return t && t->limited; }
-size_t dc_targets_tried(const dc_targets *t) { return t ? t->tried : 0; }
+size_t dc_targets_tried_count(const dc_targets *t) { return t ? t->tried : 0; }
 
 int32_t dc_targets_block(const dc_targets *t, size_t i)
 {
@@ -1845,15 +1844,15 @@ size_t dc_targets_open_count(const dc_targets *t, size_t i)
     return t && i < t->n ? t->items[i].nopen : 0;
 }
 
-int dc_targets_open(const dc_targets *t, size_t i, size_t j, dc_target_open *out)
+dc_status dc_targets_open_get(const dc_targets *t, size_t i, size_t j, dc_target_open *out)
 {
-    if (!t || !out || i >= t->n || j >= t->items[i].nopen)
-        return 0;
+    if (!t || !DC_SIZED(out) || i >= t->n || j >= t->items[i].nopen)
+        return DC_ERR_INVALID;
     const topen *o = &t->items[i].open[j];
     out->fact = o->fact;
     out->constraint = o->constraint;
     out->residue = o->residue;
-    return 1;
+    return DC_OK;
 }
 
 void dc_targets_free(dc_targets *t)

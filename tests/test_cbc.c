@@ -15,6 +15,7 @@
 #include "limits.h"
 #include "disasm.h"
 #include "policy.h"
+#include "helpers.h"
 
 #define DATA DC_TEST_DATA "/cbc"
 #define POLICIES DC_TEST_DATA "/../../policies"
@@ -46,8 +47,8 @@ static dc_policy *compile_text(const char *file, const char *text, size_t len)
     dc_status st = dc_policy_compile(file, text, len, &pol, &d, &err);
     if (st != DC_OK)
         for (size_t i = 0; i < dc_diags_count(d); i++)
-            fprintf(stderr, "%s:%u: %s\n", file, dc_diags_get(d, i)->line,
-                    dc_diags_get(d, i)->message);
+            fprintf(stderr, "%s:%u: %s\n", file, nth_diag(d, i)->line,
+                    nth_diag(d, i)->message);
     cr_assert_eq(st, DC_OK, "%s: %s", file, err.message);
     dc_diags_free(d);
     char msg[512];
@@ -129,26 +130,26 @@ static void tput(text *t, const char *fmt, ...)
  * reasons, explanation. */
 static void digest(const dc_policy *pol, const dc_facts *s, const dc_facts *t, text *out)
 {
-    dc_result *r = dc_result_new(pol);
+    dc_result *r = new_result(pol);
     dc_error err = { 0 };
     cr_assert(r);
     dc_status st = dc_check_facts(pol, s, t, r, &err);
     cr_assert_eq(st, DC_OK, "%s", err.message);
     tput(out, "verdict %d block %d (%s)\n", dc_result_verdict(r), dc_result_block(r),
          NS(dc_result_block_name(r)));
-    for (size_t i = 0; i < dc_result_bindings(r); i++) {
-        dc_binding b;
-        cr_assert(dc_result_binding(r, i, &b));
+    for (size_t i = 0; i < dc_result_binding_count(r); i++) {
+        dc_binding b = DC_BINDING_INIT;
+        cr_assert_eq(dc_result_binding_get(r, i, &b), DC_OK);
         tput(out, "  bind %s:%d = %s (%lld)\n", b.name, b.type, b.text, (long long)b.int_value);
     }
-    for (size_t i = 0; i < dc_result_reasons(r); i++) {
-        dc_reason why;
-        cr_assert(dc_result_reason(r, i, &why));
+    for (size_t i = 0; i < dc_result_reason_count(r); i++) {
+        dc_reason why = DC_REASON_INIT;
+        cr_assert_eq(dc_result_reason_get(r, i, &why), DC_OK);
         tput(out, "  reason %d %s %s:%u field %s expected %s actual %s: %s\n", why.block,
              NS(why.block_name), NS(why.file), why.line, NS(why.field), NS(why.expected),
              NS(why.actual), NS(why.message));
     }
-    const char *ex = dc_result_explain(r);
+    const char *ex = explain_of(r);
     tput(out, "%s", NS(ex));
     dc_result_free(r);
 }
@@ -330,8 +331,8 @@ Test(cbc, roundtrip_same_results)
         dc_policy *back = roundtrip(s.pol);
         cr_assert_str_eq(dc_policy_name(back), dc_policy_name(s.pol));
         cr_assert_str_eq(dc_policy_file(back), dc_policy_file(s.pol));
-        cr_assert_eq(dc_policy_blocks(back), dc_policy_blocks(s.pol));
-        for (size_t b = 0; b < dc_policy_blocks(back); b++)
+        cr_assert_eq(dc_policy_block_count(back), dc_policy_block_count(s.pol));
+        for (size_t b = 0; b < dc_policy_block_count(back); b++)
             cr_assert_str_eq(NS(dc_policy_block_name(back, b)),
                              NS(dc_policy_block_name(s.pol, b)));
         size_t compatible = 0;
@@ -364,16 +365,16 @@ Test(cbc, uuid_example_after_roundtrip)
     dc_error err;
     cr_assert_eq(dc_facts_parse_text("uuid1.txt", t1, l1, &f1, &err), DC_OK, "%s", err.message);
     cr_assert_eq(dc_facts_parse_text("uuid2.txt", t2, l2, &f2, &err), DC_OK, "%s", err.message);
-    dc_result *r = dc_result_new(p1);
+    dc_result *r = new_result(p1);
     cr_assert_eq(dc_check_facts(p1, f2, f1, r, &err), DC_OK);
     cr_assert_eq(dc_result_verdict(r), DC_COMPATIBLE);
     cr_assert_eq(dc_result_block(r), 1);
     dc_result_free(r);
-    r = dc_result_new(p2);
+    r = new_result(p2);
     cr_assert_eq(dc_check_facts(p2, f1, f2, r, &err), DC_OK);
     cr_assert_eq(dc_result_verdict(r), DC_INCOMPATIBLE);
-    dc_reason why;
-    cr_assert(dc_result_reason(r, 0, &why));
+    dc_reason why = DC_REASON_INIT;
+    cr_assert_eq(dc_result_reason_get(r, 0, &why), DC_OK);
     cr_assert_str_eq(why.field, "interface_version");
     cr_assert_eq(why.line, 12);
     cr_assert_str_eq(why.file, "uuid2.txt");
@@ -1072,7 +1073,7 @@ static dc_status try_load(const suite *s, const uint8_t *d, size_t len, bool exe
         dc_policy_free(pol);
         return st;
     }
-    dc_result *r = dc_result_new(pol);
+    dc_result *r = new_result(pol);
     cr_assert(r);
     dc_prepared *prep[16];
     for (size_t i = 0; i < s->nfacts; i++)
@@ -1085,13 +1086,13 @@ static dc_status try_load(const suite *s, const uint8_t *d, size_t len, bool exe
         for (size_t j = 0; j < s->nfacts; j++) {
             cr_assert_eq(dc_check(pol, prep[i], prep[j], r), DC_OK);
             cr_assert_eq(dc_result_verdict(r), v[j]);
-            dc_binding bind;
-            for (size_t k = 0; k < dc_result_bindings(r); k++)
-                cr_assert(dc_result_binding(r, k, &bind));
-            dc_reason why;
-            for (size_t k = 0; k < dc_result_reasons(r); k++)
-                cr_assert(dc_result_reason(r, k, &why));
-            cr_assert(dc_result_explain(r));
+            dc_binding bind = DC_BINDING_INIT;
+            for (size_t k = 0; k < dc_result_binding_count(r); k++)
+                cr_assert_eq(dc_result_binding_get(r, k, &bind), DC_OK);
+            dc_reason why = DC_REASON_INIT;
+            for (size_t k = 0; k < dc_result_reason_count(r); k++)
+                cr_assert_eq(dc_result_reason_get(r, k, &why), DC_OK);
+            cr_assert(explain_of(r));
         }
     }
     for (size_t i = 0; i < s->nfacts; i++)

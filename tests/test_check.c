@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "devcompat.h"
+#include "helpers.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -47,7 +48,7 @@ static dc_status compile(const char *text)
 static void dump(void)
 {
     for (size_t i = 0; i < dc_diags_count(K.d); i++) {
-        const dc_diag *g = dc_diags_get(K.d, i);
+        const dc_diag *g = nth_diag(K.d, i);
         cr_log_info("  %u:%u: %s: %s", g->line, g->col,
                     g->severity == DC_SEV_ERROR ? "error" : "warning", g->message);
     }
@@ -74,7 +75,7 @@ static void one(dc_severity sev, const char *text, uint32_t line, uint32_t col,
         dump();
     cr_assert_eq(dc_diags_count(K.d), 1, "%zu diagnostics, want 1, for:\n%s",
                  dc_diags_count(K.d), text);
-    const dc_diag *g = dc_diags_get(K.d, 0);
+    const dc_diag *g = nth_diag(K.d, 0);
     cr_expect_eq(g->severity, sev, "severity of '%s'", g->message);
     cr_expect_eq(g->line, line, "'%s' at line %u, want %u", g->message, g->line, line);
     cr_expect_eq(g->col, col, "'%s' at col %u, want %u", g->message, g->col, col);
@@ -103,7 +104,7 @@ static void one_warning(const char *text, uint32_t line, uint32_t col, const cha
 static bool has_diag(dc_severity sev, const char *want)
 {
     for (size_t i = 0; i < dc_diags_count(K.d); i++) {
-        const dc_diag *g = dc_diags_get(K.d, i);
+        const dc_diag *g = nth_diag(K.d, i);
         if (g->severity == sev && strstr(g->message, want))
             return true;
     }
@@ -175,7 +176,7 @@ Test(scope, used_before_declaration_fails)
     /* whatever the wording, the policy is refused */
     compile(HEAD "    b = {x}\n    c = {x:int}\n");
     cr_expect_eq(K.st, DC_ERR_POLICY);
-    const dc_diag *g = dc_diags_get(K.d, 0);
+    const dc_diag *g = nth_diag(K.d, 0);
     cr_assert_not_null(g);
     cr_expect_eq(g->line, 4);
     cr_expect_eq(g->col, 10);
@@ -209,7 +210,7 @@ Test(scope, compatible_variable_not_visible_in_self)
 {
     compile("SELF:\n    a = {y}\nCOMPATIBLE:\n    b = {y:int}\n");
     cr_expect_eq(K.st, DC_ERR_POLICY);
-    const dc_diag *g = dc_diags_get(K.d, 0);
+    const dc_diag *g = nth_diag(K.d, 0);
     cr_assert_not_null(g);
     cr_expect_eq(g->line, 2);
     cr_expect_eq(g->severity, DC_SEV_ERROR);
@@ -356,9 +357,9 @@ Test(typing, errors_in_every_rule_reported)
 {
     compile(HEAD "    where major(5) == 1\n    where \"a\" + 1 == 2\n    where foo(1)\n"
                  "    b = {u}\n");
-    cr_expect_eq(dc_diags_errors(K.d), 4);
+    cr_expect_eq(dc_diags_error_count(K.d), 4);
     for (size_t i = 0; i < 4; i++)
-        cr_expect_eq(dc_diags_get(K.d, i)->line, 4 + i);
+        cr_expect_eq(nth_diag(K.d, i)->line, 4 + i);
 }
 
 /* ------------------------------------------------------------ constraints (2.5) */
@@ -490,7 +491,7 @@ Test(structure, self_after_compatible_refused)
 {
     compile("COMPATIBLE:\n    a = 1\nSELF:\n    a = 1\n");
     cr_expect_eq(K.st, DC_ERR_POLICY);
-    cr_expect_eq(dc_diags_get(K.d, 0)->line, 3);
+    cr_expect_eq(nth_diag(K.d, 0)->line, 3);
 }
 
 Test(structure, uuid_examples_are_clean)
@@ -524,7 +525,7 @@ Test(ordering, untyped_values)
 Test(ordering, hint_does_not_suggest_a_declaration)
 {
     one_error(HEAD "    b < \"5\"\n", 4, 7, "untyped value");
-    const char *m = dc_diags_get(K.d, 0)->message;
+    const char *m = nth_diag(K.d, 0)->message;
     cr_expect(strstr(m, ":int}") == NULL, "the hint suggests a forbidden declaration: %s", m);
 }
 
@@ -623,8 +624,8 @@ Test(warning, warnings_do_not_fail)
                  "    b = {y:int}\n    where true\n");
     cr_expect_eq(K.st, DC_OK);
     cr_expect_not_null(K.pol);
-    cr_expect_eq(dc_diags_errors(K.d), 0);
-    cr_expect_geq(dc_diags_warnings(K.d), 4);
+    cr_expect_eq(dc_diags_error_count(K.d), 0);
+    cr_expect_geq(dc_diags_warning_count(K.d), 4);
 }
 
 /* ------------------------------------------------------------ POLICY and names */
@@ -678,6 +679,6 @@ Test(policy, diagnostics_name_the_file)
 {
     compile_file("vendor/gpu.compat", HEAD "    b = {u}\n");
     cr_assert_eq(dc_diags_count(K.d), 1);
-    cr_expect_str_eq(dc_diags_get(K.d, 0)->file, "vendor/gpu.compat");
+    cr_expect_str_eq(nth_diag(K.d, 0)->file, "vendor/gpu.compat");
     cr_expect(strstr(K.err.message, "vendor/gpu.compat") != NULL, "%s", K.err.message);
 }

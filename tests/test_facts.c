@@ -12,6 +12,7 @@
 #include "devcompat.h"
 #include "facts.h"
 #include "limits.h"
+#include "helpers.h"
 
 #ifndef DC_TEST_DATA
 #define DC_TEST_DATA "tests/data"
@@ -66,7 +67,7 @@ static void yaml_fails(const char *text, dc_status status, const char *want)
 
 static void expect_fact(const dc_facts *f, const char *name, const char *value)
 {
-    const char *v = dc_facts_get(f, name);
+    const char *v = dc_facts_lookup(f, name);
     cr_assert_not_null(v, "fact '%s' missing", name);
     cr_assert_str_eq(v, value, "fact '%s'", name);
 }
@@ -105,7 +106,7 @@ static bool facts_equal(const dc_facts *a, const dc_facts *b)
 
 Test(api, add_get_sorted)
 {
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     cr_assert_not_null(f);
     dc_error err = { 0 };
     cr_assert_eq(dc_facts_add(f, "zeta", "1", 1, &err), DC_OK);
@@ -120,9 +121,9 @@ Test(api, add_get_sorted)
     cr_assert_str_eq(dc_facts_name(f, 3), "zeta");
     cr_assert_null(dc_facts_name(f, 4));
     cr_assert_null(dc_facts_value(f, 4));
-    cr_assert_str_eq(dc_facts_get(f, "mid"), "");
-    cr_assert_null(dc_facts_get(f, "mi"));
-    cr_assert_null(dc_facts_get(f, "absent"));
+    cr_assert_str_eq(dc_facts_lookup(f, "mid"), "");
+    cr_assert_null(dc_facts_lookup(f, "mi"));
+    cr_assert_null(dc_facts_lookup(f, "absent"));
     const fact *x = facts_find(f, "mid.xyz", 5);
     cr_assert_not_null(x);
     cr_assert_str_eq(x->value, "3");
@@ -134,12 +135,12 @@ Test(api, add_get_sorted)
 
 Test(api, duplicate_is_an_error)
 {
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     dc_error err = { 0 };
     cr_assert_eq(dc_facts_add(f, "a", "1", 1, &err), DC_OK);
     cr_assert_eq(dc_facts_add(f, "a", "2", 1, &err), DC_ERR_FACTS);
     cr_assert_str_eq(err.message, "duplicate fact 'a'");
-    cr_assert_str_eq(dc_facts_get(f, "a"), "1");
+    cr_assert_str_eq(dc_facts_lookup(f, "a"), "1");
     cr_assert_eq(facts_add_n(f, "dev.kv", "a", 1, "3", 1, &err), DC_ERR_FACTS);
     cr_assert_str_eq(err.message, "dev.kv: duplicate fact 'a'");
     dc_facts_free(f);
@@ -148,14 +149,14 @@ Test(api, duplicate_is_an_error)
 Test(api, null_arguments)
 {
     dc_error err = { 0 };
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     cr_assert_eq(dc_facts_add(NULL, "a", "1", 1, &err), DC_ERR_INVALID);
     cr_assert_eq(dc_facts_add(f, NULL, "1", 1, &err), DC_ERR_INVALID);
     cr_assert_eq(dc_facts_add(f, "a", NULL, 1, &err), DC_ERR_INVALID);
     cr_assert_eq(dc_facts_add(f, "a", NULL, 0, NULL), DC_OK);
-    cr_assert_str_eq(dc_facts_get(f, "a"), "");
-    cr_assert_null(dc_facts_get(f, NULL));
-    cr_assert_null(dc_facts_get(NULL, "a"));
+    cr_assert_str_eq(dc_facts_lookup(f, "a"), "");
+    cr_assert_null(dc_facts_lookup(f, NULL));
+    cr_assert_null(dc_facts_lookup(NULL, "a"));
     cr_assert_eq(dc_facts_parse_text("x", NULL, 3, &f, &err), DC_ERR_INVALID);
     cr_assert_eq(dc_facts_read_file(NULL, &f, &err), DC_ERR_INVALID);
     dc_facts_free(f);
@@ -165,7 +166,7 @@ Test(api, names)
 {
     static const char *good[] = { "a", "_", "A_b9", "a.b.c", "params.memory", "x_1._y" };
     static const char *bad[] = { "1a", "a.", ".a", "a..b", "a-b", "a b", "a.1", "" };
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         cr_assert_eq(dc_facts_add(f, good[i], "v", 1, NULL), DC_OK, "%s", good[i]);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -179,7 +180,7 @@ Test(api, names)
 Test(api, name_of_255_ok_256_fails)
 {
     char *n255 = repeat('n', 255), *n256 = repeat('n', 256);
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     dc_error err = { 0 };
     cr_assert_eq(dc_facts_add(f, n255, "v", 1, &err), DC_OK);
     cr_assert_eq(dc_facts_add(f, n256, "v", 1, &err), DC_ERR_LIMIT);
@@ -192,10 +193,10 @@ Test(api, name_of_255_ok_256_fails)
 Test(api, value_of_4096_ok_4097_fails)
 {
     char *v = repeat('v', 4097);
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     dc_error err = { 0 };
     cr_assert_eq(dc_facts_add(f, "ok", v, 4096, &err), DC_OK);
-    cr_assert_eq(strlen(dc_facts_get(f, "ok")), 4096);
+    cr_assert_eq(strlen(dc_facts_lookup(f, "ok")), 4096);
     cr_assert_eq(dc_facts_add(f, "long", v, 4097, &err), DC_ERR_LIMIT);
     cr_assert_str_eq(err.message,
                      "fact 'long': value is 4097 bytes, longer than 4096 bytes (the limit)");
@@ -205,7 +206,7 @@ Test(api, value_of_4096_ok_4097_fails)
 
 Test(api, facts_1024_ok_1025_fails)
 {
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     dc_error err = { 0 };
     char name[32];
     /* In reverse order, so every insertion moves the others. */
@@ -225,7 +226,7 @@ Test(api, facts_1024_ok_1025_fails)
 
 Test(api, value_bytes)
 {
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     dc_error err = { 0 };
     cr_assert_eq(dc_facts_add(f, "tab", "a\tb\nc", 5, &err), DC_OK);
     cr_assert_eq(dc_facts_add(f, "nul", "a\0b", 3, &err), DC_ERR_FACTS);
@@ -255,7 +256,7 @@ Test(api, custom_allocator)
 {
     int live = 0;
     dc_alloc a = { counting_realloc, counting_free, &live };
-    dc_facts *f = dc_facts_new_ex(&a);
+    dc_facts *f = new_facts(&a);
     cr_assert_eq(dc_facts_add(f, "a", "1", 1, NULL), DC_OK);
     cr_assert_eq(dc_facts_add(f, "b", "2", 1, NULL), DC_OK);
     cr_assert_gt(live, 0);
@@ -480,7 +481,7 @@ Test(kv, value_of_4096_ok_4097_fails)
 {
     char *t = kv_with_value(4096);
     dc_facts *f = kv(t);
-    cr_assert_eq(strlen(dc_facts_get(f, "big")), 4096);
+    cr_assert_eq(strlen(dc_facts_lookup(f, "big")), 4096);
     dc_facts_free(f);
     free(t);
     t = kv_with_value(4097);
@@ -506,7 +507,7 @@ Test(kv, quoted_value_limit_counts_decoded_bytes)
 {
     char *t = kv_escaped(2047, "xy");           /* 4096 decoded bytes */
     dc_facts *f = kv(t);
-    cr_assert_eq(strlen(dc_facts_get(f, "v")), 4096);
+    cr_assert_eq(strlen(dc_facts_lookup(f, "v")), 4096);
     dc_facts_free(f);
     free(t);
     t = kv_escaped(2047, "xyz");                /* 4097 */
@@ -931,7 +932,7 @@ Test(kv, allocation_failures_with_many_facts_and_adds)
 
 Test(render, text_sorted_and_quoted)
 {
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     cr_assert_eq(dc_facts_add(f, "plain", "vfio-pci", 8, NULL), DC_OK);
     cr_assert_eq(dc_facts_add(f, "empty", "", 0, NULL), DC_OK);
     cr_assert_eq(dc_facts_add(f, "desc", "a\nb", 3, NULL), DC_OK);
@@ -969,7 +970,7 @@ Test(render, round_trip)
         "", "x", "a b", "a\nb", "a\tb", "\"", "\\", "a#b", "#", "=", "a=b", "\"quoted\"",
         "{x:int}", "x\n\ny", "trailing\\", "tab\there\tand\nnewline", "'single'",
     };
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
         char name[16];
         snprintf(name, sizeof name, "v%02zu", i);
@@ -1412,7 +1413,7 @@ Test(yaml, limits)
     char *t = malloc(4200);
     sprintf(t, "ok: %.4096s\n", v);
     dc_facts *f = yaml(t);
-    cr_assert_eq(strlen(dc_facts_get(f, "ok")), 4096);
+    cr_assert_eq(strlen(dc_facts_lookup(f, "ok")), 4096);
     dc_facts_free(f);
     sprintf(t, "big: %s\n", v);
     yaml_fails(t, DC_ERR_LIMIT, "t.yaml:1:1: fact 'big': value is 4097 bytes, longer than 4096");
@@ -1595,7 +1596,7 @@ Test(sysfs, pci_device)
     expect_fact(f, "class", "0x030000");
     expect_fact(f, "pci_id", "8086591d");
     expect_fact(f, "driver", "i915");
-    cr_assert_null(dc_facts_get(f, "device_api"));
+    cr_assert_null(dc_facts_lookup(f, "device_api"));
     dc_facts_free(f);
     /* Relative to the root, trailing slashes, a root with a slash. */
     char root2[1024];
@@ -1615,7 +1616,7 @@ Test(sysfs, vfio_pci_and_variant_drivers)
     expect_fact(f, "driver", "vfio-pci");
     expect_fact(f, "device_api", "vfio-pci");
     expect_fact(f, "pci_id", "15b3101e");
-    cr_assert_null(dc_facts_get(f, "revision"));
+    cr_assert_null(dc_facts_lookup(f, "revision"));
     dc_facts_free(f);
     f = sysfs_ok(root, "/sys/devices/pci0000:00/0000:00:04.0");
     expect_fact(f, "driver", "mlx5_vfio_pci");
@@ -1661,8 +1662,8 @@ Test(sysfs, kernel_sample_types_without_name_or_description)
         expect_fact(f, "mdev_type", types[i][1]);
         expect_fact(f, "device_api", "vfio-pci");
         expect_fact(f, "available_instances", "24");
-        cr_assert_null(dc_facts_get(f, "name"));
-        cr_assert_null(dc_facts_get(f, "description"));
+        cr_assert_null(dc_facts_lookup(f, "name"));
+        cr_assert_null(dc_facts_lookup(f, "description"));
         dc_facts_free(f);
     }
     rm_rf(root);
@@ -1757,7 +1758,7 @@ Test(sysfs, value_over_4096_bytes)
     v[4096] = '\0';
     put(root, GVT_TYPE "/description", v);
     dc_facts *f = sysfs_ok(root, GVT_TYPE);
-    cr_assert_eq(strlen(dc_facts_get(f, "description")), 4096);
+    cr_assert_eq(strlen(dc_facts_lookup(f, "description")), 4096);
     dc_facts_free(f);
     free(v);
     rm_rf(root);
@@ -1842,18 +1843,18 @@ Test(sysfs, real_sys)
         dc_facts *f = NULL;
         dc_error err = { 0 };
         cr_assert_eq(dc_facts_read_sysfs(NULL, dir, &f, &err), DC_OK, "%s", err.message);
-        const char *pci_id = dc_facts_get(f, "pci_id");
+        const char *pci_id = dc_facts_lookup(f, "pci_id");
         cr_assert_not_null(pci_id);
         cr_assert_eq(strlen(pci_id), 8);
         cr_assert_eq(strspn(pci_id, "0123456789abcdef"), 8, "%s", pci_id);
         char want[16];
-        snprintf(want, sizeof want, "%04lx%04lx", strtoul(dc_facts_get(f, "vendor"), NULL, 16),
-                 strtoul(dc_facts_get(f, "device"), NULL, 16));
+        snprintf(want, sizeof want, "%04lx%04lx", strtoul(dc_facts_lookup(f, "vendor"), NULL, 16),
+                 strtoul(dc_facts_lookup(f, "device"), NULL, 16));
         cr_assert_str_eq(pci_id, want);
         dc_facts_free(f);
         /* The same with an explicit root. */
         cr_assert_eq(dc_facts_read_sysfs("/", dir + 1, &f, &err), DC_OK, "%s", err.message);
-        cr_assert_str_eq(dc_facts_get(f, "pci_id"), want);
+        cr_assert_str_eq(dc_facts_lookup(f, "pci_id"), want);
         dc_facts_free(f);
         seen++;
     }
@@ -1899,7 +1900,7 @@ static void check_three(const dc_inventory *inv, const char *const ids[3])
     for (size_t i = 0; i < 3; i++) {
         cr_assert_str_eq(dc_inventory_id(inv, i), ids[i]);
         const dc_facts *f = dc_inventory_facts(inv, i);
-        cr_assert_null(dc_facts_get(f, "id"));
+        cr_assert_null(dc_facts_lookup(f, "id"));
         if (!strcmp(ids[i], "gpu0")) {
             cr_assert_eq(dc_facts_count(f), 3);
             expect_fact(f, "mdev_type", "i915-GVTg_V5_4");

@@ -18,6 +18,7 @@
 
 #include "facts.h"
 #include "vm.h"
+#include "helpers.h"
 
 #ifndef DC_SRCDIR
 #define DC_SRCDIR "."
@@ -73,22 +74,22 @@ static void outcome(const dc_policy *pol, const dc_facts *s, const dc_facts *t, 
         dc_prepared_free(ps);
         return;
     }
-    dc_result *r = dc_result_new(pol);
+    dc_result *r = new_result(pol);
     cr_assert_not_null(r);
     cr_assert_eq(dc_check(pol, ps, pt, r), DC_OK);
     put(out, "verdict %d block %d\n", (int)dc_result_verdict(r), (int)dc_result_block(r));
-    for (size_t i = 0; i < dc_result_bindings(r); i++) {
-        dc_binding bd;
-        cr_assert(dc_result_binding(r, i, &bd));
+    for (size_t i = 0; i < dc_result_binding_count(r); i++) {
+        dc_binding bd = DC_BINDING_INIT;
+        cr_assert_eq(dc_result_binding_get(r, i, &bd), DC_OK);
         put(out, "bind %s = %s\n", str(bd.name), str(bd.text));
     }
-    for (size_t i = 0; i < dc_result_reasons(r); i++) {
-        dc_reason rs;
-        cr_assert(dc_result_reason(r, i, &rs));
+    for (size_t i = 0; i < dc_result_reason_count(r); i++) {
+        dc_reason rs = DC_REASON_INIT;
+        cr_assert_eq(dc_result_reason_get(r, i, &rs), DC_OK);
         put(out, "reason %d %s:%u %s | %s | %s | %s\n", (int)rs.block, str(rs.file), rs.line,
             str(rs.field), str(rs.expected), str(rs.actual), str(rs.message));
     }
-    put(out, "%s\n", str(dc_result_explain(r)));
+    put(out, "%s\n", str(explain_of(r)));
     const dc_prepared *targets[2] = { pt, ps };
     dc_verdict v[2];
     int32_t blk[2];
@@ -181,7 +182,7 @@ static dc_facts *device(const char *text, size_t len)
     bool yaml = (i < len && text[i] == '{') || (len - i >= 3 && memcmp(text + i, "---", 3) == 0);
     dc_status st = yaml ? dc_facts_parse_yaml("dev.yaml", text, len, &f, &err)
                         : dc_facts_parse_text("dev.kv", text, len, &f, &err);
-    return st == DC_OK ? f : dc_facts_new();
+    return st == DC_OK ? f : new_facts(NULL);
 }
 
 /* A fuzz_check input: policy, source, target separated by "\n%%\n". */
@@ -299,7 +300,7 @@ static char **vocabulary(const program *p, size_t *n)
  * removed or added. */
 static dc_facts *mutate(const dc_facts *f, const program *p, char **vocab, size_t nvocab)
 {
-    dc_facts *m = dc_facts_new();
+    dc_facts *m = new_facts(NULL);
     uint32_t drop = p->nslots ? rnd(p->nslots * 3) : UINT32_MAX;
     for (size_t i = 0; i < dc_facts_count(f); i++) {
         const char *name = dc_facts_name(f, i);
@@ -318,7 +319,7 @@ static dc_facts *mutate(const dc_facts *f, const program *p, char **vocab, size_
         dstr name = prog_str(p, p->slots[rnd(p->nslots)].name);
         char nm[512];
         snprintf(nm, sizeof nm, "%.*s", (int)name.len, name.p);
-        if (dc_facts_get(m, nm))
+        if (dc_facts_lookup(m, nm))
             continue;
         {
             const char *val = vocab[rnd((uint32_t)nvocab)];

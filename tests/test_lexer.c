@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "devcompat.h"
+#include "helpers.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -50,7 +51,7 @@ static dc_status lint(const char *text)
 static void dump(void)
 {
     for (size_t i = 0; i < dc_diags_count(L.d); i++) {
-        const dc_diag *g = dc_diags_get(L.d, i);
+        const dc_diag *g = nth_diag(L.d, i);
         cr_log_info("  %u:%u: %s: %s", g->line, g->col,
                     g->severity == DC_SEV_ERROR ? "error" : "warning", g->message);
     }
@@ -63,7 +64,7 @@ static void ok(const char *text)
     if (L.st != DC_OK)
         dump();
     cr_expect_eq(L.st, DC_OK, "status %s for:\n%s", dc_status_str(L.st), text);
-    cr_expect_eq(dc_diags_errors(L.d), 0);
+    cr_expect_eq(dc_diags_error_count(L.d), 0);
     cr_expect_not_null(L.pol);
 }
 
@@ -80,11 +81,11 @@ static void clean(const char *text)
 static void errors(const char *text, size_t n)
 {
     lint(text);
-    if (dc_diags_errors(L.d) != n)
+    if (dc_diags_error_count(L.d) != n)
         dump();
     cr_expect_eq(L.st, n ? DC_ERR_POLICY : DC_OK, "status %s", dc_status_str(L.st));
-    cr_expect_eq(dc_diags_errors(L.d), n, "%zu errors, want %zu, for:\n%s",
-                 dc_diags_errors(L.d), n, text);
+    cr_expect_eq(dc_diags_error_count(L.d), n, "%zu errors, want %zu, for:\n%s",
+                 dc_diags_error_count(L.d), n, text);
     if (n)
         cr_expect_null(L.pol);
 }
@@ -92,7 +93,7 @@ static void errors(const char *text, size_t n)
 /* The i-th diagnostic is at line:col, an error, and its message holds `want`. */
 static void diag_at(size_t i, uint32_t line, uint32_t col, const char *want)
 {
-    const dc_diag *g = dc_diags_get(L.d, i);
+    const dc_diag *g = nth_diag(L.d, i);
     if (!g)
         dump();
     cr_assert_not_null(g, "no diagnostic %zu", i);
@@ -117,7 +118,7 @@ static void one_error(const char *text, uint32_t line, uint32_t col, const char 
 static bool has_error(const char *want)
 {
     for (size_t i = 0; i < dc_diags_count(L.d); i++) {
-        const dc_diag *g = dc_diags_get(L.d, i);
+        const dc_diag *g = nth_diag(L.d, i);
         if (g->severity == DC_SEV_ERROR && strstr(g->message, want))
             return true;
     }
@@ -131,14 +132,14 @@ static bool has_error(const char *want)
 Test(header, minimal_policy)
 {
     clean("SELF:\n    a = 1\nCOMPATIBLE:\n    a = 1\n");
-    cr_expect_eq(dc_policy_blocks(L.pol), 1);
+    cr_expect_eq(dc_policy_block_count(L.pol), 1);
 }
 
 Test(header, all_block_kinds)
 {
     clean("POLICY:\n    name = p\n    description = \"a b\"\nSELF:\n    a = 1\n"
           "COMPATIBLE:\n    a = 1\nCOMPATIBLE legacy_v1:\n    a = 2\n");
-    cr_expect_eq(dc_policy_blocks(L.pol), 2);
+    cr_expect_eq(dc_policy_block_count(L.pol), 2);
     cr_expect_null(dc_policy_block_name(L.pol, 0));
     cr_expect_str_eq(dc_policy_block_name(L.pol, 1), "legacy_v1");
 }
@@ -268,8 +269,8 @@ Test(value, unknown_escape)
 Test(value, missing_value)
 {
     one_error(HEAD "    b =\n", 4, 7, "missing value");
-    cr_expect(strstr(dc_diags_get(L.d, 0)->message, "\"\"") != NULL,
-              "the message suggests \"\": %s", dc_diags_get(L.d, 0)->message);
+    cr_expect(strstr(nth_diag(L.d, 0)->message, "\"\"") != NULL,
+              "the message suggests \"\": %s", nth_diag(L.d, 0)->message);
     one_error(HEAD "    b !=   \n", 4, 7, "missing value");
 }
 
@@ -367,7 +368,7 @@ Test(placeholder, bad_name)
 {
     lint(HEAD "    b = {2x:int}\n");
     cr_expect_eq(L.st, DC_ERR_POLICY);
-    cr_expect_eq(dc_diags_get(L.d, 0)->line, 4);
+    cr_expect_eq(nth_diag(L.d, 0)->line, 4);
 }
 
 /* Regression (fixed): a syntax error inside a placeholder or an arithmetic value says
@@ -377,11 +378,11 @@ Test(placeholder, syntax_error_does_not_mention_end_of_file)
 {
     lint(HEAD "    b = {2x:int}\n    c = 1\n");
     cr_assert_eq(L.st, DC_ERR_POLICY);
-    const char *m = dc_diags_get(L.d, 0)->message;
+    const char *m = nth_diag(L.d, 0)->message;
     cr_expect(strstr(m, "end of file") == NULL && strstr(m, "end of input") == NULL, "%s", m);
     lint(HEAD "    b = {1} +\n    c = 1\n");
     cr_assert_eq(L.st, DC_ERR_POLICY);
-    m = dc_diags_get(L.d, 0)->message;
+    m = nth_diag(L.d, 0)->message;
     cr_expect(strstr(m, "end of file") == NULL && strstr(m, "end of input") == NULL, "%s", m);
 }
 
@@ -396,7 +397,7 @@ Test(syntax, single_equals_in_where)
 {
     lint("SELF:\n    a = {a:int}\nCOMPATIBLE:\n    where a = 1\n");
     cr_expect(has_error("'=' in an expression"));
-    const dc_diag *g = dc_diags_get(L.d, dc_diags_count(L.d) - 1);
+    const dc_diag *g = nth_diag(L.d, dc_diags_count(L.d) - 1);
     cr_expect_eq(g->line, 4);
     cr_expect_eq(g->col, 13);
 }
@@ -472,9 +473,9 @@ Test(syntax, every_error_of_a_file_reported)
          "    x y\n");                      /* 10 syntax */
     cr_expect_eq(L.st, DC_ERR_POLICY);
     static const uint32_t lines[] = { 2, 3, 5, 6, 7, 8, 9, 10 };
-    cr_assert_eq(dc_diags_errors(L.d), 8);
+    cr_assert_eq(dc_diags_error_count(L.d), 8);
     for (size_t i = 0; i < 8; i++)
-        cr_expect_eq(dc_diags_get(L.d, i)->line, lines[i], "error %zu", i);
+        cr_expect_eq(nth_diag(L.d, i)->line, lines[i], "error %zu", i);
 }
 
 Test(syntax, diagnostics_in_source_order)
@@ -482,13 +483,13 @@ Test(syntax, diagnostics_in_source_order)
     lint("SELF:\n    a = 1\nCOMPATIBLE:\n    b = {u}\n    c == 1\n    d = {v}\n");
     cr_assert_eq(dc_diags_count(L.d), 3);
     for (size_t i = 1; i < 3; i++)
-        cr_expect_lt(dc_diags_get(L.d, i - 1)->line, dc_diags_get(L.d, i)->line);
+        cr_expect_lt(nth_diag(L.d, i - 1)->line, nth_diag(L.d, i)->line);
 }
 
 Test(syntax, diagnostic_fields)
 {
     one_error(HEAD "\tb = {x:integer}\n", 4, 9, "unknown type");
-    const dc_diag *g = dc_diags_get(L.d, 0);
+    const dc_diag *g = nth_diag(L.d, 0);
     cr_expect_str_eq(g->file, "t.compat");
     cr_expect_eq(g->end_col, 16, "end_col %u spans 'integer'", g->end_col);
     cr_expect_str_eq(g->source_line, "\tb = {x:integer}");
@@ -501,7 +502,7 @@ Test(lexical, nul_byte)
     static const char text[] = HEAD "    b = x\0y\n    c = 1\n";
     lint_n(text, sizeof text - 1);
     cr_expect_eq(L.st, DC_ERR_POLICY);
-    cr_assert_eq(dc_diags_errors(L.d), 1);
+    cr_assert_eq(dc_diags_error_count(L.d), 1);
     diag_at(0, 4, 10, "NUL");
 }
 
@@ -509,7 +510,7 @@ Test(lexical, nul_byte_in_rule_head)
 {
     static const char text[] = HEAD "    b\0 = 1\n    c = 1\n";
     lint_n(text, sizeof text - 1);
-    cr_assert_eq(dc_diags_errors(L.d), 1);
+    cr_assert_eq(dc_diags_error_count(L.d), 1);
     diag_at(0, 4, 6, "NUL");
 }
 
@@ -536,7 +537,7 @@ Test(lexical, later_lines_still_checked)
 {
     /* one error per bad line, and the good lines around them still parse */
     lint(HEAD "    b = \x01\n    c == 2\n    d = \xc3\n    e = {x:foo}\n");
-    cr_expect_eq(dc_diags_errors(L.d), 4);
+    cr_expect_eq(dc_diags_error_count(L.d), 4);
     diag_at(0, 4, 9, "control character");
     diag_at(1, 5, 7, "'=='");
     diag_at(2, 6, 9, "non-ASCII");
@@ -667,7 +668,7 @@ Test(limits, placeholders_17_fail)
     lint(t);
     free(t);
     cr_expect_eq(L.st, DC_ERR_POLICY);
-    cr_assert_geq(dc_diags_errors(L.d), 1);
+    cr_assert_geq(dc_diags_error_count(L.d), 1);
     diag_at(0, 4, 9 + 10 * 9 + 6 * 10 + 16, "too many placeholders");
     cr_expect(has_error("limit 16"));
 }
@@ -714,12 +715,12 @@ Test(limits, variables_257_fail)
     lint(t);
     free(t);
     cr_expect_eq(L.st, DC_ERR_POLICY);
-    cr_assert_eq(dc_diags_errors(L.d), 1);
+    cr_assert_eq(dc_diags_error_count(L.d), 1);
     diag_at(0, 3 + 257, 13, "limit 256");
     t = variables(257, true);
     lint(t);
     free(t);
-    cr_assert_eq(dc_diags_errors(L.d), 1);
+    cr_assert_eq(dc_diags_error_count(L.d), 1);
     diag_at(0, 1 + 257, 13, "limit 256");
 }
 
@@ -763,7 +764,7 @@ Test(limits, rules_1025_fail)
     lint(t);
     free(t);
     cr_expect_eq(L.st, DC_ERR_POLICY);
-    cr_assert_eq(dc_diags_errors(L.d), 1);
+    cr_assert_eq(dc_diags_error_count(L.d), 1);
     diag_at(0, 3 + 1025, 5, "limit 1024");
 }
 
@@ -812,7 +813,7 @@ Test(limits, blocks_1024_pass)
     char *t = blocks(1024);
     clean(t);
     free(t);
-    cr_expect_eq(dc_policy_blocks(L.pol), 1023);
+    cr_expect_eq(dc_policy_block_count(L.pol), 1023);
 }
 
 Test(limits, blocks_1025_fail)
@@ -821,7 +822,7 @@ Test(limits, blocks_1025_fail)
     lint(t);
     free(t);
     cr_expect_eq(L.st, DC_ERR_POLICY);
-    cr_assert_eq(dc_diags_errors(L.d), 1);
+    cr_assert_eq(dc_diags_error_count(L.d), 1);
     diag_at(0, 2 * 1025 - 1, 1, "limit 1024");
 }
 
@@ -891,7 +892,7 @@ Test(limits, lines_65537_fail)
     lint(t);
     free(t);
     cr_expect_eq(L.st, DC_ERR_POLICY);
-    cr_assert_eq(dc_diags_errors(L.d), 1);
+    cr_assert_eq(dc_diags_error_count(L.d), 1);
     diag_at(0, 65537, 1, "65536");
 }
 
@@ -916,7 +917,7 @@ static void diags_sane(const char *what)
 {
     size_t n = dc_diags_count(L.d);
     for (size_t i = 0; i < n; i++) {
-        const dc_diag *g = dc_diags_get(L.d, i);
+        const dc_diag *g = nth_diag(L.d, i);
         cr_assert_not_null(g);
         cr_assert_geq(g->line, 1, "%s: line 0", what);
         cr_assert_geq(g->col, 1, "%s: col 0", what);
@@ -929,16 +930,16 @@ static void diags_sane(const char *what)
         cr_assert_gt(strlen(g->message), 0);
     }
     /* past the cap on reported diagnostics, errors are still counted */
-    cr_assert_geq(dc_diags_errors(L.d) + dc_diags_warnings(L.d), n);
+    cr_assert_geq(dc_diags_error_count(L.d) + dc_diags_warning_count(L.d), n);
     if (L.st == DC_OK) {
         cr_assert_not_null(L.pol, "%s", what);
-        cr_assert_eq(dc_diags_errors(L.d), 0, "%s", what);
+        cr_assert_eq(dc_diags_error_count(L.d), 0, "%s", what);
     } else {
         cr_assert_null(L.pol, "%s", what);
         cr_assert(L.st == DC_ERR_POLICY || L.st == DC_ERR_LIMIT, "%s: status %s", what,
                   dc_status_str(L.st));
         if (L.st == DC_ERR_POLICY)
-            cr_assert_gt(dc_diags_errors(L.d), 0, "%s", what);
+            cr_assert_gt(dc_diags_error_count(L.d), 0, "%s", what);
     }
 }
 

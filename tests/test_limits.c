@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "devcompat.h"
+#include "helpers.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -55,7 +56,7 @@ static int diags_mention(const dc_diags *d, const dc_error *err, const char *wha
     if (err && strstr(err->message, what))
         return 1;
     for (size_t i = 0; i < dc_diags_count(d); i++) {
-        const dc_diag *g = dc_diags_get(d, i);
+        const dc_diag *g = nth_diag(d, i);
         if (g->severity == DC_SEV_ERROR && strstr(g->message, what))
             return 1;
     }
@@ -67,7 +68,7 @@ static void show_diags(const dc_diags *d, const dc_error *err)
     if (err && err->message[0])
         cr_log_info("error: %s", err->message);
     for (size_t i = 0; i < dc_diags_count(d) && i < 5; i++) {
-        const dc_diag *g = dc_diags_get(d, i);
+        const dc_diag *g = nth_diag(d, i);
         cr_log_info("%u:%u: %s", g->line, g->col, g->message);
     }
 }
@@ -101,12 +102,12 @@ Test(limits, fact_name_255_256)
 {
     char name[300];
     dc_error err = { 0 };
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     cr_assert_not_null(f);
     memset(name, 'n', 255);
     name[255] = '\0';
     cr_expect_eq(dc_facts_add(f, name, "v", 1, &err), DC_OK, "%s", err.message);
-    cr_expect_str_eq(dc_facts_get(f, name), "v");
+    cr_expect_str_eq(dc_facts_lookup(f, name), "v");
     memset(name, 'm', 256);
     name[256] = '\0';
     cr_expect_eq(dc_facts_add(f, name, "v", 1, &err), DC_ERR_LIMIT);
@@ -139,7 +140,7 @@ Test(limits, fact_name_dotted_255)
     put(&b, ".");
     put_repeat(&b, 'b', 127);
     dc_error err = { 0 };
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     cr_expect_eq(dc_facts_add(f, b.s, "1", 1, &err), DC_OK, "%s", err.message);
     put(&b, "c");
     cr_expect_eq(dc_facts_add(f, b.s, "1", 1, &err), DC_ERR_LIMIT);
@@ -154,12 +155,12 @@ Test(limits, fact_value_4096_4097)
     memset(value, 'v', 4097);
     value[4097] = '\0';
     dc_error err = { 0 };
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     cr_expect_eq(dc_facts_add(f, "ok", value, 4096, &err), DC_OK, "%s", err.message);
-    cr_expect_eq(strlen(dc_facts_get(f, "ok")), 4096);
+    cr_expect_eq(strlen(dc_facts_lookup(f, "ok")), 4096);
     cr_expect_eq(dc_facts_add(f, "over", value, 4097, &err), DC_ERR_LIMIT);
     cr_expect(strstr(err.message, "4096") != NULL, "message: %s", err.message);
-    cr_expect_null(dc_facts_get(f, "over"));
+    cr_expect_null(dc_facts_lookup(f, "over"));
     dc_facts_free(f);
 
     /* Trimmed blanks do not count: the limit is on the value. */
@@ -185,7 +186,7 @@ Test(limits, fact_value_4096_4097)
 Test(limits, facts_1024_1025)
 {
     dc_error err = { 0 };
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     char name[32];
     for (int i = 0; i < 1024; i++) {
         snprintf(name, sizeof name, "f%04d", i);
@@ -462,16 +463,16 @@ Test(limits, template_backtracking_bounded)
 
     char *xs = malloc(4096);
     memset(xs, 'x', 4096);
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     cr_assert_eq(dc_facts_add(f, "name", xs, 4096, &err), DC_OK);
-    dc_result *r = dc_result_new(pol);
+    dc_result *r = new_result(pol);
     cr_assert_not_null(r);
     double t0 = now();
     cr_assert_eq(dc_check_facts(pol, f, f, r, &err), DC_OK, "%s", err.message);
     double t1 = now();
     cr_expect_eq(dc_result_verdict(r), DC_TARGET_MISMATCH);
-    dc_reason why;
-    if (dc_result_reason(r, 0, &why))
+    dc_reason why = DC_REASON_INIT;
+    if (dc_result_reason_get(r, 0, &why) == DC_OK)
         cr_log_info("reason: %s", why.message);
     cr_log_info("pathological template against 4096 x's: %.3f ms", (t1 - t0) * 1e3);
 
@@ -620,7 +621,7 @@ Test(nomem, compile_with_errors)
 
 static dc_facts *facts_of(const char *const (*kv)[2], size_t n, dc_status *st)
 {
-    dc_facts *f = dc_facts_new_ex(&counting_alloc);
+    dc_facts *f = new_facts(&counting_alloc);
     if (!f) {
         *st = DC_ERR_NOMEM;
         return NULL;
@@ -658,7 +659,7 @@ static dc_status prepare_and_check(const dc_policy *pol, dc_verdict *verdict)
         goto out;
     if ((st = dc_prepare(pol, tgt, &pt, &err)) != DC_OK)
         goto out;
-    r = dc_result_new(pol);
+    r = new_result(pol);
     if (!r) {
         st = DC_ERR_NOMEM;
         goto out;
@@ -666,13 +667,13 @@ static dc_status prepare_and_check(const dc_policy *pol, dc_verdict *verdict)
     if ((st = dc_check(pol, ps, pt, r)) != DC_OK)
         goto out;
     *verdict = dc_result_verdict(r);
-    (void)dc_result_explain(r);     /* may allocate; NULL on NOMEM */
-    dc_binding b;
-    for (size_t i = 0; dc_result_binding(r, i, &b); i++)
+    (void)explain_of(r);     /* may allocate; NULL on NOMEM */
+    dc_binding b = DC_BINDING_INIT;
+    for (size_t i = 0; (dc_result_binding_get(r, i, &b) == DC_OK); i++)
         ;
     if ((st = dc_check_facts(pol, tgt, src, r, &err)) != DC_OK)
         goto out;
-    (void)dc_result_explain(r);
+    (void)explain_of(r);
     /* a fleet of the target: its one allocation may fail too */
     const dc_prepared *one[1] = { pt };
     dc_fleet *fl = NULL;

@@ -8,6 +8,7 @@
 #include "cbc.h"
 #include "devcompat.h"
 #include "targets.h"
+#include "helpers.h"
 
 static dc_policy *compile(const char *text)
 {
@@ -49,8 +50,8 @@ static char *describe(const dc_targets *t, size_t i)
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s=%s", k ? " " : "",
                                 dc_facts_name(f, k), dc_facts_value(f, k));
     for (size_t j = 0; j < dc_targets_open_count(t, i); j++) {
-        dc_target_open o;
-        cr_assert(dc_targets_open(t, i, j, &o));
+        dc_target_open o = DC_TARGET_OPEN_INIT;
+        cr_assert_eq(dc_targets_open_get(t, i, j, &o), DC_OK);
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s[%s|%s|%s]", len ? " " : "",
                                 o.fact,
                                 o.constraint ? o.constraint : "-",
@@ -83,13 +84,13 @@ Test(targets, finite_domains_share)
         cr_expect_null(dc_targets_block_name(t, i));
         cr_expect_eq(dc_targets_open_count(t, i), 0);
     }
-    cr_expect_eq(dc_targets_tried(t), 32);
+    cr_expect_eq(dc_targets_tried_count(t), 32);
     cr_expect_not(dc_targets_limited(t));
     /* out of range */
     cr_expect_null(dc_targets_facts(t, 3));
     cr_expect_eq(dc_targets_block(t, 3), -1);
-    dc_target_open o;
-    cr_expect_not(dc_targets_open(t, 0, 0, &o));
+    dc_target_open o = DC_TARGET_OPEN_INIT;
+    cr_expect_neq(dc_targets_open_get(t, 0, 0, &o), DC_OK);
     dc_targets_free(t);
     dc_policy_free(p);
 }
@@ -101,7 +102,7 @@ Test(targets, every_target_passes_the_real_check)
     dc_targets *t = find(p, src, 0);
     cr_assert_gt(dc_targets_count(t), 0);
     dc_facts *s = facts(src);
-    dc_result *r = dc_result_new(p);
+    dc_result *r = new_result(p);
     for (size_t i = 0; i < dc_targets_count(t); i++) {
         cr_assert_eq(dc_check_facts(p, s, dc_targets_facts(t, i), r, NULL), DC_OK);
         cr_expect_eq(dc_result_verdict(r), DC_COMPATIBLE, "%s", describe(t, i));
@@ -124,7 +125,7 @@ Test(targets, no_target_is_not_an_error)
     dc_targets *t = find(p, "device_api=vfio-ccw\nmdev_type=i915-GVTg_V5_2\naggregator=1\n", 0);
     cr_expect_eq(dc_targets_count(t), 0);
     /* no value of any variable passes device_api = vfio-pci: nothing to combine */
-    cr_expect_eq(dc_targets_tried(t), 0);
+    cr_expect_eq(dc_targets_tried_count(t), 0);
     dc_targets_free(t);
     t = find(p, "", 0);
     cr_expect_eq(dc_targets_count(t), 0);
@@ -138,7 +139,7 @@ Test(targets, the_limit)
     dc_targets *t = find(p, "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\n", 10);
     /* combinations in order: n=1 (agg 1..8), n=2 (agg 1, 2): only (2, 1) */
     cr_expect(dc_targets_limited(t));
-    cr_expect_eq(dc_targets_tried(t), 10);
+    cr_expect_eq(dc_targets_tried_count(t), 10);
     cr_assert_eq(dc_targets_count(t), 1);
     cr_expect_str_eq(describe(t, 0), "aggregator=1 device_api=vfio-pci mdev_type=i915-GVTg_V5_2");
     dc_targets_free(t);
@@ -164,7 +165,7 @@ Test(targets, a_source_pins_a_variable_before_combining)
                            "    aggregator = {m * agg / n}\n");
     dc_targets *t = find(p, "pci_id=8086591D\nmdev_type=i915-GVTg_V5_2\naggregator=1\n", 0);
     cr_expect_not(dc_targets_limited(t));
-    cr_expect_eq(dc_targets_tried(t), 32);
+    cr_expect_eq(dc_targets_tried_count(t), 32);
     cr_assert_eq(dc_targets_count(t), 3);
     cr_expect_str_eq(describe(t, 0), "aggregator=1 mdev_type=i915-GVTg_V5_2 pci_id=8086591d");
     cr_expect_str_eq(describe(t, 2), "aggregator=4 mdev_type=i915-GVTg_V5_8 pci_id=8086591d");
@@ -172,7 +173,7 @@ Test(targets, a_source_pins_a_variable_before_combining)
     /* a device id outside the range: no value left */
     t = find(p, "pci_id=80861234\nmdev_type=i915-GVTg_V5_2\naggregator=1\n", 0);
     cr_expect_eq(dc_targets_count(t), 0);
-    cr_expect_eq(dc_targets_tried(t), 0);
+    cr_expect_eq(dc_targets_tried_count(t), 0);
     dc_targets_free(t);
     dc_policy_free(p);
 }
@@ -220,7 +221,7 @@ Test(targets, open_range_and_derived_residue)
                                      " [aggregator|aggregator = {agg:int:1..}|2 * agg / 2 == 1]");
     cr_expect_str_eq(describe(t, 1), "mdev_type=i915-GVTg_V5_4"
                                      " [aggregator|aggregator = {agg:int:1..}|2 * agg / 4 == 1]");
-    cr_expect_eq(dc_targets_tried(t), 2);
+    cr_expect_eq(dc_targets_tried_count(t), 2);
     dc_targets_free(t);
     dc_policy_free(p);
 }
@@ -282,7 +283,7 @@ Test(targets, hex_bool_string_domains_and_derived_facts)
                            "    where e || m == \"safe\"\n");
     dc_targets *t = find(p, "dev=0x1B\n", 0);
     /* dev = {d} pins d: 1 x 2 x 2 combinations are left to try */
-    cr_expect_eq(dc_targets_tried(t), 4);
+    cr_expect_eq(dc_targets_tried_count(t), 4);
     cr_assert_eq(dc_targets_count(t), 3);
     /* the first variable varies slowest; strings in sorted order */
     cr_expect_str_eq(describe(t, 0), "dev=1b ecc=false label=gpu-safe-1b mode=safe vram=36");
@@ -376,7 +377,7 @@ Test(targets, literal_self_is_one_target)
     cr_assert_eq(dc_targets_count(t), 1);
     cr_expect_str_eq(describe(t, 0), "aggregator=1 device_type=pci interface_version=3 "
                                      "mdev_type=i915-GVTg_V5_2 pv_mode=none+ppgtt+context");
-    cr_expect_eq(dc_targets_tried(t), 1);
+    cr_expect_eq(dc_targets_tried_count(t), 1);
     dc_targets_free(t);
     dc_policy_free(p);
 }
@@ -508,7 +509,7 @@ static void verify_copies(const char *file, const dc_policy *pol, copies *c)
     c->file = file;
     c->original = &pol->prog;
     cr_assert(cbc_verify(&pol->prog, msg, sizeof msg), "%s: %s", file, msg);
-    dc_facts *none = dc_facts_new();
+    dc_facts *none = new_facts(NULL);
     dc_targets *t = NULL;
     dc_error err;
     size_t before = c->seen;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "devcompat.h"
+#include "helpers.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -52,7 +53,7 @@ static dc_policy *compile_ok(const char *text)
     dc_status st = dc_policy_compile("t.compat", text, strlen(text), &pol, &d, &err);
     if (st != DC_OK) {
         for (size_t i = 0; i < dc_diags_count(d); i++) {
-            const dc_diag *g = dc_diags_get(d, i);
+            const dc_diag *g = nth_diag(d, i);
             cr_log_error("t.compat:%u:%u: %s", g->line, g->col, g->message);
         }
     }
@@ -67,7 +68,7 @@ static dc_policy *compile_ok(const char *text)
  * dc_facts_add trims). */
 static dc_facts *mkfacts(const char *kv)
 {
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     cr_assert_not_null(f);
     const char *p = kv;
     while (p && *p) {
@@ -99,7 +100,7 @@ static dc_verdict check(const char *policy, const char *src, const char *tgt)
     dc_error err = { 0 };
     cr_assert_eq(dc_prepare(C.pol, C.src, &C.ps, &err), DC_OK, "%s", err.message);
     cr_assert_eq(dc_prepare(C.pol, C.tgt, &C.pt, &err), DC_OK, "%s", err.message);
-    C.res = dc_result_new(C.pol);
+    C.res = new_result(C.pol);
     cr_assert_not_null(C.res);
     cr_assert_eq(dc_check(C.pol, C.ps, C.pt, C.res), DC_OK);
     return dc_result_verdict(C.res);
@@ -133,17 +134,16 @@ static dc_verdict pair_check(const char *self_rules, const char *compat_rules,
 static const char *explain(void)
 {
     static char buf[2048];
-    const char *e = C.res ? dc_result_explain(C.res) : NULL;
+    const char *e = C.res ? explain_of(C.res) : NULL;
     snprintf(buf, sizeof buf, "%s%s", e && *e ? "\n" : "", e ? e : "");
     return buf;
 }
 
 static dc_reason reason(size_t i)
 {
-    dc_reason r;
-    memset(&r, 0, sizeof r);
-    cr_assert_lt(i, dc_result_reasons(C.res), "no reason %zu", i);
-    cr_assert(dc_result_reason(C.res, i, &r), "dc_result_reason(%zu) failed", i);
+    dc_reason r = DC_REASON_INIT;
+    cr_assert_lt(i, dc_result_reason_count(C.res), "no reason %zu", i);
+    cr_assert_eq(dc_result_reason_get(C.res, i, &r), DC_OK, "dc_result_reason_get(%zu) failed", i);
     cr_assert_not_null(r.message);
     return r;
 }
@@ -157,9 +157,9 @@ static void expect_reason_has(const char *want)
 
 static dc_binding binding(const char *name)
 {
-    dc_binding b;
-    for (size_t i = 0; i < dc_result_bindings(C.res); i++) {
-        cr_assert(dc_result_binding(C.res, i, &b));
+    dc_binding b = DC_BINDING_INIT;
+    for (size_t i = 0; i < dc_result_binding_count(C.res); i++) {
+        cr_assert_eq(dc_result_binding_get(C.res, i, &b), DC_OK);
         if (!strcmp(b.name, name))
             return b;
     }
@@ -237,10 +237,10 @@ Test(rule, quoted_escapes)
     release();
     /* \n: a fact value keeps inner newlines (1) */
     C.pol = compile_ok(SELF_T "COMPATIBLE:\n    a = \"line1\\nline2\"\n");
-    C.src = dc_facts_new();
+    C.src = new_facts(NULL);
     C.tgt = mkfacts("kind=t");
     cr_assert_eq(dc_facts_add(C.src, "a", "line1\nline2", 11, NULL), DC_OK);
-    C.res = dc_result_new(C.pol);
+    C.res = new_result(C.pol);
     cr_assert_eq(dc_check_facts(C.pol, C.src, C.tgt, C.res, NULL), DC_OK);
     cr_expect_eq(dc_result_verdict(C.res), DC_COMPATIBLE);
 }
@@ -1118,7 +1118,7 @@ Test(eval, self_fails_is_target_mismatch)
     cr_expect_eq(check(two_blocks, "device_api=vfio-pci\ntype=a\nversion=2",
                        "device_api=vfio-ccw\ntype=a"), DC_TARGET_MISMATCH);
     cr_expect_eq(dc_result_block(C.res), -1);
-    cr_assert_eq(dc_result_reasons(C.res), 1);
+    cr_assert_eq(dc_result_reason_count(C.res), 1);
     dc_reason r = reason(0);
     cr_expect_eq(r.block, -1);
     cr_expect_eq(r.line, 2);
@@ -1145,7 +1145,7 @@ Test(eval, first_matching_block_wins)
                        "device_api=vfio-pci\ntype=a"), DC_COMPATIBLE);
     cr_expect_eq(dc_result_block(C.res), 0);
     cr_expect_null(dc_result_block_name(C.res));
-    cr_expect_eq(dc_result_reasons(C.res), 0);
+    cr_expect_eq(dc_result_reason_count(C.res), 0);
     cr_expect_eq(check(two_blocks, "device_api=vfio-pci\ntype=old\nversion=1",
                        "device_api=vfio-pci\ntype=a"), DC_COMPATIBLE);
     cr_expect_eq(dc_result_block(C.res), 1);
@@ -1167,7 +1167,7 @@ Test(eval, incompatible_reason_per_block)
                        "device_api=vfio-pci\ntype=a"), DC_INCOMPATIBLE);
     cr_expect_eq(dc_result_block(C.res), -1);
     cr_expect_null(dc_result_block_name(C.res));
-    cr_assert_eq(dc_result_reasons(C.res), 2);
+    cr_assert_eq(dc_result_reason_count(C.res), 2);
     dc_reason r0 = reason(0), r1 = reason(1);
     cr_expect_eq(r0.block, 0);
     cr_expect_null(r0.block_name);
@@ -1196,7 +1196,7 @@ Test(eval, reason_is_first_failing_rule)
 Test(eval, explain_names_file_and_line)
 {
     check(two_blocks, "device_api=vfio-pci\ntype=b\nversion=1", "device_api=vfio-pci\ntype=a");
-    const char *e = dc_result_explain(C.res);
+    const char *e = explain_of(C.res);
     cr_assert_not_null(e);
     cr_expect(strstr(e, "t.compat:6:") != NULL, "%s", e);
     cr_expect(strstr(e, "t.compat:11:") != NULL, "%s", e);
@@ -1296,13 +1296,13 @@ Test(eval, batch_many_blocks_and_registers)
     cr_expect_eq(v[1], DC_INCOMPATIBLE);
     cr_expect_eq(v[2], DC_TARGET_MISMATCH);
     /* the same through dc_check: SELF's binding survives the blocks' temporaries */
-    C.res = dc_result_new(C.pol);
+    C.res = new_result(C.pol);
     cr_assert_eq(dc_check(C.pol, ps, pt[0], C.res), DC_OK);
     cr_expect_eq(dc_result_verdict(C.res), DC_COMPATIBLE);
     cr_expect_str_eq(dc_result_block_name(C.res), "last");
     expect_binding("tv", "7");
     cr_assert_eq(dc_check(C.pol, ps, pt[1], C.res), DC_OK);
-    cr_expect_eq(dc_result_reasons(C.res), 13);
+    cr_expect_eq(dc_result_reason_count(C.res), 13);
     for (int i = 0; i < 3; i++)
         dc_prepared_free(pt[i]);
     dc_prepared_free(ps);
@@ -1323,7 +1323,7 @@ Test(eval, long_values_in_reasons)
     dc_reason r = reason(1);
     cr_expect_eq(strlen(r.actual), 4096);
     cr_expect_geq(strlen(r.message), 4096);
-    const char *e = dc_result_explain(C.res);
+    const char *e = explain_of(C.res);
     cr_assert_not_null(e);
     cr_expect_geq(strlen(e), 2 * 4096);
     cr_expect(strstr(e, "t.compat:4:") && strstr(e, "t.compat:6:"), "explain names both lines");
@@ -1413,13 +1413,13 @@ Test(bindings, self_first_then_block)
     const char *self = "    kind = t\n    a = {sa:int}";
     cr_assert_eq(pair_check(self, "    b = {sb:int}\n    where sb == sa", "b=1", "kind=t\na=1"),
                  DC_COMPATIBLE);
-    cr_assert_eq(dc_result_bindings(C.res), 2);
-    dc_binding b0, b1;
-    cr_assert(dc_result_binding(C.res, 0, &b0));
-    cr_assert(dc_result_binding(C.res, 1, &b1));
+    cr_assert_eq(dc_result_binding_count(C.res), 2);
+    dc_binding b0 = DC_BINDING_INIT, b1 = DC_BINDING_INIT;
+    cr_assert_eq(dc_result_binding_get(C.res, 0, &b0), DC_OK);
+    cr_assert_eq(dc_result_binding_get(C.res, 1, &b1), DC_OK);
     cr_expect_str_eq(b0.name, "sa");
     cr_expect_str_eq(b1.name, "sb");
-    cr_expect_eq(dc_result_binding(C.res, 2, &b0), 0);
+    cr_expect_neq(dc_result_binding_get(C.res, 2, &b0), DC_OK);
 }
 
 Test(bindings, only_matching_block)
@@ -1428,14 +1428,14 @@ Test(bindings, only_matching_block)
                     "COMPATIBLE:\n    a = {y:int}\n    where y > 0\n";
     cr_assert_eq(check(p, "a=3\nb=4", "kind=t"), DC_COMPATIBLE);
     cr_expect_eq(dc_result_block(C.res), 1);
-    cr_assert_eq(dc_result_bindings(C.res), 1);
+    cr_assert_eq(dc_result_binding_count(C.res), 1);
     expect_binding("y", "3");
 }
 
 Test(bindings, none_when_incompatible)
 {
     INCOMPATIBLE("    a = {x:int}\n    b = 2", "a=3\nb=4");
-    cr_expect_eq(dc_result_bindings(C.res), 0);
+    cr_expect_eq(dc_result_binding_count(C.res), 0);
 }
 
 /* ------------------------------------------------------------ SPEC 2.8 */
@@ -1488,7 +1488,7 @@ static dc_verdict self_describing(const char *s_text, const char *t_text)
                  "%s", err.message);
     cr_assert_eq(dc_facts_parse_text("t.txt", t_text, strlen(t_text), &C.tgt, &err), DC_OK,
                  "%s", err.message);
-    C.res = dc_result_new(C.pol);
+    C.res = new_result(C.pol);
     cr_assert_eq(dc_check_facts(C.pol, C.src, C.tgt, C.res, &err), DC_OK, "%s", err.message);
     return dc_result_verdict(C.res);
 }
@@ -1503,7 +1503,7 @@ Test(upstream, uuid2_to_uuid1_compatible_second_block)
 Test(upstream, uuid1_to_uuid2_incompatible_interface_version)
 {
     cr_assert_eq(self_describing(uuid1, uuid2), DC_INCOMPATIBLE);
-    cr_assert_eq(dc_result_reasons(C.res), 1);
+    cr_assert_eq(dc_result_reason_count(C.res), 1);
     dc_reason r = reason(0);
     cr_expect_eq(r.block, 0);
     cr_expect_eq(r.line, 12);
@@ -1526,7 +1526,7 @@ Test(upstream, v5_1_needs_half_aggregator_inexact)
     const char *v51 = "SELF:\n device_type=pci\n device_id=8086591d\n"
                       " mdev_type=i915-GVTg_V5_1\n aggregator=0\n interface_version=1\n";
     cr_assert_eq(self_describing(v51, uuid1), DC_INCOMPATIBLE);
-    cr_assert_eq(dc_result_reasons(C.res), 2);
+    cr_assert_eq(dc_result_reason_count(C.res), 2);
     dc_reason r = reason(1);
     cr_expect_str_eq(r.field, "aggregator");
     cr_expect(strstr(r.message, "inexact division") != NULL, "%s", r.message);
@@ -1540,7 +1540,7 @@ Test(upstream, uuid1_as_target_of_uuid2_policy_mismatch)
     C.pol = compile_ok(uuid2);
     cr_assert_eq(dc_facts_parse_text("u1", uuid1, strlen(uuid1), &C.tgt, NULL), DC_OK);
     cr_assert_eq(dc_facts_parse_text("u2", uuid2, strlen(uuid2), &C.src, NULL), DC_OK);
-    C.res = dc_result_new(C.pol);
+    C.res = new_result(C.pol);
     cr_assert_eq(dc_check_facts(C.pol, C.src, C.tgt, C.res, NULL), DC_OK);
     cr_expect_eq(dc_result_verdict(C.res), DC_TARGET_MISMATCH);
     cr_expect_str_eq(reason(0).field, "mdev_type");
@@ -1555,7 +1555,7 @@ Test(api, policy_name_and_blocks)
                        "COMPATIBLE old:\n    a = 2\n");
     cr_expect_str_eq(dc_policy_name(C.pol), "i915-gvt");
     cr_expect_str_eq(dc_policy_file(C.pol), "t.compat");
-    cr_expect_eq(dc_policy_blocks(C.pol), 2);
+    cr_expect_eq(dc_policy_block_count(C.pol), 2);
     cr_expect_null(dc_policy_block_name(C.pol, 0));
     cr_expect_str_eq(dc_policy_block_name(C.pol, 1), "old");
     cr_expect_null(dc_policy_block_name(C.pol, 2));
@@ -1570,7 +1570,7 @@ Test(api, check_rejects_foreign_prepared)
     C.tgt = mkfacts("kind=t");
     cr_assert_eq(dc_prepare(other, C.src, &C.ps, NULL), DC_OK);
     cr_assert_eq(dc_prepare(C.pol, C.tgt, &C.pt, NULL), DC_OK);
-    C.res = dc_result_new(C.pol);
+    C.res = new_result(C.pol);
     cr_expect_eq(dc_check(C.pol, C.ps, C.pt, C.res), DC_ERR_INVALID);
     cr_expect_eq(dc_check(C.pol, NULL, C.pt, C.res), DC_ERR_INVALID);
     dc_prepared_free(C.ps);
@@ -1583,7 +1583,7 @@ Test(api, result_reused_across_checks)
     release();
     C.pol = compile_ok(SELF_T "COMPATIBLE:\n    a = {x:int:2..}\n");
     C.tgt = mkfacts("kind=t");
-    C.res = dc_result_new(C.pol);
+    C.res = new_result(C.pol);
     cr_assert_eq(dc_prepare(C.pol, C.tgt, &C.pt, NULL), DC_OK);
     for (int i = 0; i < 4; i++) {
         char kv[16];
@@ -1611,7 +1611,7 @@ Test(api, prepared_does_not_reference_facts)
     cr_assert_eq(dc_prepare(C.pol, s, &C.ps, NULL), DC_OK);
     dc_facts_free(s);
     cr_assert_eq(dc_prepare(C.pol, C.tgt, &C.pt, NULL), DC_OK);
-    C.res = dc_result_new(C.pol);
+    C.res = new_result(C.pol);
     cr_assert_eq(dc_check(C.pol, C.ps, C.pt, C.res), DC_OK);
     cr_expect_eq(dc_result_verdict(C.res), DC_COMPATIBLE);
     expect_binding("x", "hello");
@@ -1629,7 +1629,7 @@ Test(template, self_set_survives_compatible_blocks)
     dc_facts *s = NULL, *t = NULL;
     cr_assert_eq(dc_facts_parse_text("s", "caps=v1:a,x\n", 12, &s, NULL), DC_OK);
     cr_assert_eq(dc_facts_parse_text("t", "caps=v1:a,b,c\n", 14, &t, NULL), DC_OK);
-    dc_result *r = dc_result_new(p);
+    dc_result *r = new_result(p);
     cr_assert_eq(dc_check_facts(p, s, t, r, NULL), DC_OK);
     cr_expect_eq(dc_result_verdict(r), DC_INCOMPATIBLE, "{a,x} is not a subset of {a,b,c}");
     dc_facts_free(s);
@@ -1638,8 +1638,8 @@ Test(template, self_set_survives_compatible_blocks)
     cr_assert_eq(dc_facts_parse_text("t", "caps=v1:a,b,c\n", 14, &t, NULL), DC_OK);
     cr_assert_eq(dc_check_facts(p, s, t, r, NULL), DC_OK);
     cr_expect_eq(dc_result_verdict(r), DC_COMPATIBLE);
-    dc_binding b;
-    cr_assert(dc_result_binding(r, 0, &b));
+    dc_binding b = DC_BINDING_INIT;
+    cr_assert_eq(dc_result_binding_get(r, 0, &b), DC_OK);
     cr_expect_str_eq(b.text, "a,b,c");
     dc_result_free(r);
     dc_facts_free(s);

@@ -26,8 +26,9 @@ int main(int argc, char **argv)
     /* 1. The policy: compiled once, immutable, shareable between threads. */
     if (dc_policy_read_file(argv[1], &policy, &diags, &err) != DC_OK) {
         for (size_t i = 0; i < dc_diags_count(diags); i++) {
-            const dc_diag *d = dc_diags_get(diags, i);
-            fprintf(stderr, "%s:%u:%u: %s\n", d->file, d->line, d->col, d->message);
+            dc_diag d = DC_DIAG_INIT;   /* sets d.size: see "The API's scheme" */
+            if (dc_diags_get(diags, i, &d) == DC_OK)
+                fprintf(stderr, "%s:%u:%u: %s\n", d.file, d.line, d.col, d.message);
         }
         fprintf(stderr, "%s\n", err.message);
         goto out;
@@ -43,27 +44,32 @@ int main(int argc, char **argv)
     }
 
     /* 3. The check: allocates nothing; a result object is reusable. */
-    result = dc_result_new(policy);
-    if (!result || dc_check(policy, src, tgt, result) != DC_OK) {
+    if (dc_result_new(policy, &result, &err) != DC_OK) {
+        fprintf(stderr, "%s\n", err.message);
+        goto out;
+    }
+    if (dc_check(policy, src, tgt, result) != DC_OK) {
         fprintf(stderr, "check failed\n");
         goto out;
     }
+    const char *why = NULL;
     switch (dc_result_verdict(result)) {
     case DC_COMPATIBLE:
         printf("compatible (block %d)\n", dc_result_block(result));
-        for (size_t i = 0; i < dc_result_bindings(result); i++) {
-            dc_binding b;
-            if (dc_result_binding(result, i, &b))
+        for (size_t i = 0; i < dc_result_binding_count(result); i++) {
+            dc_binding b = DC_BINDING_INIT;
+            if (dc_result_binding_get(result, i, &b) == DC_OK)
                 printf("  %s = %s\n", b.name, b.text);
         }
         rc = 0;
         break;
     case DC_INCOMPATIBLE:
-        printf("incompatible\n%s", dc_result_explain(result));
-        rc = 1;
+        rc = dc_result_explain(result, &why) == DC_OK ? 1 : 2;
+        printf("incompatible\n%s", why ? why : "");
         break;
     case DC_TARGET_MISMATCH:
-        fprintf(stderr, "target-mismatch: %s", dc_result_explain(result));
+        if (dc_result_explain(result, &why) == DC_OK)
+            fprintf(stderr, "target-mismatch: %s", why);
         rc = 2;
         break;
     }
