@@ -35,6 +35,12 @@ extra=$(nm -D --defined-only "$lib/libdevcompat.so" | awk '$2 ~ /^[TDBR]$/ {prin
         grep -v '^dc_' | grep -v '^_' || true)
 [ -z "$extra" ] && pass "only dc_ symbols exported" || fail "symbols exported besides dc_: $extra"
 
+# Every export carries the version node of src/libdevcompat.sym.
+unversioned=$(objdump -T "$lib/libdevcompat.so" | awk '$NF ~ /^dc_/ && $(NF-1) !~ /^DEVCOMPAT_/ {print $NF}')
+nver=$(objdump -T "$lib/libdevcompat.so" | awk '$NF ~ /^dc_/ && $(NF-1) ~ /^DEVCOMPAT_0\.1$/' | wc -l)
+[ -z "$unversioned" ] && [ "$nver" -gt 50 ] && pass "dc_ symbols versioned DEVCOMPAT_0.1 ($nver)" ||
+    fail "symbols without a DEVCOMPAT_ version: ${unversioned:-none} ($nver versioned)"
+
 # The example, built from the installed tree alone.
 cflags=$(PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$root pkg-config --cflags devcompat)
 libs=$(PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$root pkg-config --libs devcompat)
@@ -61,5 +67,9 @@ esac
 out=$(LD_LIBRARY_PATH=$lib "$root/check-pair" "$policy" \
       "$top_srcdir/tests/data/install/target.kv" "$top_srcdir/tests/data/install/source.kv" 2>&1)
 rc=$?
-[ "$rc" -le 2 ] && pass "example: reverse direction answers (rc=$rc)" || fail "reverse: rc=$rc $out"
+# V5_4 x2 -> V5_2 x1 is a real answer (1, incompatible), never an error (2).
+case "$rc:$out" in
+    1:incompatible*) pass "example: V5_4 x2 -> V5_2 x1 is incompatible, with reasons" ;;
+    *) fail "example: reverse direction (rc=$rc, want 1): $out" ;;
+esac
 finish
