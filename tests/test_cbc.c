@@ -11,6 +11,7 @@
 
 #include "cbc.h"
 #include "devcompat.h"
+#include "disasm.h"
 #include "facts.h"
 #include "limits.h"
 #include "disasm.h"
