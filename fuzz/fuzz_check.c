@@ -68,7 +68,7 @@ static void check_result(const dc_policy *pol, dc_result *r)
         if (rs.actual)
             (void)strlen(rs.actual);
     }
-    const char *text = explain_of(r);
+    const char *text = explanation(r);
     if (text)
         (void)strlen(text);
 }

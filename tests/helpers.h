@@ -32,7 +32,7 @@ static inline dc_facts *new_facts(const dc_alloc *alloc)
 }
 
 /* r's explanation, or NULL when it could not be rendered. */
-static inline const char *explain_of(dc_result *r)
+static inline const char *explanation(dc_result *r)
 {
     const char *text = NULL;
     return dc_result_explain(r, &text) == DC_OK ? text : NULL;

@@ -333,7 +333,7 @@ Test(api, reasons_and_explain)
     cr_assert_eq(why.line, 16);
     cr_assert_str_eq(why.field, "legacy");
     cr_assert_null(why.actual);
-    const char *e = explain_of(r);
+    const char *e = explanation(r);
     cr_assert_not_null(e);
     cr_assert(strstr(e, "share.compat:11: block 0 (same): "), "%s", e);
     cr_assert(strstr(e, "share.compat:16: block 1: legacy is absent"), "%s", e);

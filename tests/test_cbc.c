@@ -150,7 +150,7 @@ static void digest(const dc_policy *pol, const dc_facts *s, const dc_facts *t, t
              NS(why.block_name), NS(why.file), why.line, NS(why.field), NS(why.expected),
              NS(why.actual), NS(why.message));
     }
-    const char *ex = explain_of(r);
+    const char *ex = explanation(r);
     tput(out, "%s", NS(ex));
     dc_result_free(r);
 }
@@ -1093,7 +1093,7 @@ static dc_status try_load(const suite *s, const uint8_t *d, size_t len, bool exe
             dc_reason why = DC_REASON_INIT;
             for (size_t k = 0; k < dc_result_reason_count(r); k++)
                 cr_assert_eq(dc_result_reason_get(r, k, &why), DC_OK);
-            cr_assert(explain_of(r));
+            cr_assert(explanation(r));
         }
     }
     for (size_t i = 0; i < s->nfacts; i++)

@@ -638,9 +638,9 @@ Test(selfdesc, operators_without_braces_are_literal)
     const char *t = "SELF:\n  a = 2*3\n  b = 4 - 1\n  release = 2020-01-01\n"
                     "COMPATIBLE:\n  a = 1\n";
     dc_facts *f = kv(t);
-    const char *v = dc_facts_get(f, "a");
+    const char *v = dc_facts_lookup(f, "a");
     cr_expect_str_eq(v ? v : "(absent)", "2*3");
-    v = dc_facts_get(f, "release");
+    v = dc_facts_lookup(f, "release");
     cr_expect_str_eq(v ? v : "(absent)", "2020-01-01");
     dc_facts_free(f);
 }

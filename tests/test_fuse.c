@@ -89,7 +89,7 @@ static void outcome(const dc_policy *pol, const dc_facts *s, const dc_facts *t, 
         put(out, "reason %d %s:%u %s | %s | %s | %s\n", (int)rs.block, str(rs.file), rs.line,
             str(rs.field), str(rs.expected), str(rs.actual), str(rs.message));
     }
-    put(out, "%s\n", str(explain_of(r)));
+    put(out, "%s\n", str(explanation(r)));
     const dc_prepared *targets[2] = { pt, ps };
     dc_verdict v[2];
     int32_t blk[2];

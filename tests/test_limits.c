@@ -667,13 +667,13 @@ static dc_status prepare_and_check(const dc_policy *pol, dc_verdict *verdict)
     if ((st = dc_check(pol, ps, pt, r)) != DC_OK)
         goto out;
     *verdict = dc_result_verdict(r);
-    (void)explain_of(r);     /* may allocate; NULL on NOMEM */
+    (void)explanation(r);     /* may allocate; NULL on NOMEM */
     dc_binding b = DC_BINDING_INIT;
     for (size_t i = 0; (dc_result_binding_get(r, i, &b) == DC_OK); i++)
         ;
     if ((st = dc_check_facts(pol, tgt, src, r, &err)) != DC_OK)
         goto out;
-    (void)explain_of(r);
+    (void)explanation(r);
     /* a fleet of the target: its one allocation may fail too */
     const dc_prepared *one[1] = { pt };
     dc_fleet *fl = NULL;

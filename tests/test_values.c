@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "devcompat.h"
+#include "helpers.h"
 
 static dc_policy *compile(const char *text, dc_diags **d)
 {
@@ -18,7 +19,7 @@ static dc_policy *compile(const char *text, dc_diags **d)
 /* Facts from "name=value" lines. */
 static dc_facts *facts(const char *kv)
 {
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     cr_assert_not_null(f);
     for (const char *p = kv; p && *p;) {
         const char *eol = strchr(p, '\n');
@@ -43,7 +44,7 @@ static dc_verdict run(const char *text, const char *src, const char *tgt)
     dc_diags *d = NULL;
     dc_policy *pol = compile(text, &d);
     for (size_t i = 0; !pol && i < dc_diags_count(d); i++)
-        cr_log_error("%u: %s", dc_diags_get(d, i)->line, dc_diags_get(d, i)->message);
+        cr_log_error("%u: %s", nth_diag(d, i)->line, nth_diag(d, i)->message);
     dc_diags_free(d);
     cr_assert_not_null(pol, "does not compile:\n%s", text);
     dc_facts *fs = facts(src), *ft = facts(tgt);
@@ -51,11 +52,11 @@ static dc_verdict run(const char *text, const char *src, const char *tgt)
     dc_error err = { 0 };
     cr_assert_eq(dc_prepare(pol, fs, &ps, &err), DC_OK);
     cr_assert_eq(dc_prepare(pol, ft, &pt, &err), DC_OK);
-    dc_result *res = dc_result_new(pol);
+    dc_result *res = new_result(pol);
     cr_assert_not_null(res);
     cr_assert_eq(dc_check(pol, ps, pt, res), DC_OK);
     dc_verdict v = dc_result_verdict(res);
-    snprintf(explained, sizeof explained, "%s", dc_result_explain(res));
+    snprintf(explained, sizeof explained, "%s", explanation(res));
     dc_result_free(res);
     dc_prepared_free(ps);
     dc_prepared_free(pt);
@@ -183,7 +184,7 @@ static const char *lint(const char *rules, bool *ok)
     *ok = pol != NULL;
     out[0] = '\0';
     for (size_t i = 0; i < dc_diags_count(d); i++) {
-        const dc_diag *g = dc_diags_get(d, i);
+        const dc_diag *g = nth_diag(d, i);
         size_t len = strlen(out);
         snprintf(out + len, sizeof out - len, "%u:%s: %s\n", g->line,
                  g->severity == DC_SEV_ERROR ? "error" : "warning", g->message);

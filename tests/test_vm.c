@@ -134,7 +134,7 @@ static dc_verdict pair_check(const char *self_rules, const char *compat_rules,
 static const char *explain(void)
 {
     static char buf[2048];
-    const char *e = C.res ? explain_of(C.res) : NULL;
+    const char *e = C.res ? explanation(C.res) : NULL;
     snprintf(buf, sizeof buf, "%s%s", e && *e ? "\n" : "", e ? e : "");
     return buf;
 }
@@ -1196,7 +1196,7 @@ Test(eval, reason_is_first_failing_rule)
 Test(eval, explain_names_file_and_line)
 {
     check(two_blocks, "device_api=vfio-pci\ntype=b\nversion=1", "device_api=vfio-pci\ntype=a");
-    const char *e = explain_of(C.res);
+    const char *e = explanation(C.res);
     cr_assert_not_null(e);
     cr_expect(strstr(e, "t.compat:6:") != NULL, "%s", e);
     cr_expect(strstr(e, "t.compat:11:") != NULL, "%s", e);
@@ -1323,7 +1323,7 @@ Test(eval, long_values_in_reasons)
     dc_reason r = reason(1);
     cr_expect_eq(strlen(r.actual), 4096);
     cr_expect_geq(strlen(r.message), 4096);
-    const char *e = explain_of(C.res);
+    const char *e = explanation(C.res);
     cr_assert_not_null(e);
     cr_expect_geq(strlen(e), 2 * 4096);
     cr_expect(strstr(e, "t.compat:4:") && strstr(e, "t.compat:6:"), "explain names both lines");
