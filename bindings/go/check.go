@@ -81,19 +81,19 @@ const (
 func goResult(pol *Policy, r *C.dc_result) *Result {
 	res := &Result{Verdict: Verdict(C.dc_result_verdict(r)), Block: int(C.dc_result_block(r)),
 		BlockName: goStr(C.dc_result_block_name(r)), Policy: pol.Name()}
-	n := int(C.dc_result_bindings(r))
+	n := int(C.dc_result_binding_count(r))
 	for i := 0; i < n; i++ {
-		var b C.dc_binding
-		if C.dc_result_binding(r, C.size_t(i), &b) == 0 {
+		b := C.dc_binding{size: C.sizeof_dc_binding}
+		if C.dc_result_binding_get(r, C.size_t(i), &b) != C.DC_OK {
 			continue
 		}
 		res.Bindings = append(res.Bindings, Binding{Name: C.GoString(b.name), Type: Type(b._type),
 			Int: int64(b.int_value), Text: goStr(b.text)})
 	}
-	n = int(C.dc_result_reasons(r))
+	n = int(C.dc_result_reason_count(r))
 	for i := 0; i < n; i++ {
-		var w C.dc_reason
-		if C.dc_result_reason(r, C.size_t(i), &w) == 0 {
+		w := C.dc_reason{size: C.sizeof_dc_reason}
+		if C.dc_result_reason_get(r, C.size_t(i), &w) != C.DC_OK {
 			continue
 		}
 		res.Reasons = append(res.Reasons, Reason{Block: int(w.block), BlockName: goStr(w.block_name),
@@ -101,16 +101,19 @@ func goResult(pol *Policy, r *C.dc_result) *Result {
 			Expected: goStr(w.expected), Actual: goStr(w.actual), HasActual: w.actual != nil,
 			Message: goStr(w.message)})
 	}
-	res.Explain = goStr(C.dc_result_explain(r))
+	var explain *C.char
+	if C.dc_result_explain(r, &explain) == C.DC_OK {
+		res.Explain = goStr(explain)
+	}
 	return res
 }
 
 // Check answers "may source migrate to target?" (both prepared for pol).
 func (pol *Policy) Check(source, target *Prepared) (*Result, error) {
 	p := pol.ptr()
-	r := C.dc_result_new(p)
-	if r == nil {
-		return nil, statusError(C.DC_ERR_NOMEM, "check")
+	var r *C.dc_result
+	if st := C.dc_result_new(p, &r, nil); st != C.DC_OK {
+		return nil, statusError(st, "check")
 	}
 	defer C.dc_result_free(r)
 	st := C.dc_check(p, source.ptr(pol), target.ptr(pol), r)
@@ -127,9 +130,9 @@ func (pol *Policy) Check(source, target *Prepared) (*Result, error) {
 // CheckFacts prepares both devices' facts and checks the pair.
 func (pol *Policy) CheckFacts(source, target *Facts) (*Result, error) {
 	p := pol.ptr()
-	r := C.dc_result_new(p)
-	if r == nil {
-		return nil, statusError(C.DC_ERR_NOMEM, "check")
+	var r *C.dc_result
+	if st := C.dc_result_new(p, &r, nil); st != C.DC_OK {
+		return nil, statusError(st, "check")
 	}
 	defer C.dc_result_free(r)
 	var err C.dc_error

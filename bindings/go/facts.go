@@ -44,9 +44,9 @@ func (x *Facts) ptr() *C.dc_facts {
 // NewFacts makes facts from a map: every name and value checked as the
 // library checks them (ErrFacts, ErrLimit), values trimmed.
 func NewFacts(m map[string]string) (*Facts, error) {
-	f := C.dc_facts_new()
-	if f == nil {
-		return nil, statusError(C.DC_ERR_NOMEM, "facts")
+	var f *C.dc_facts
+	if st := C.dc_facts_new(&f, nil); st != C.DC_OK {
+		return nil, statusError(st, "facts")
 	}
 	x := newFacts(f)
 	names := make([]string, 0, len(m))
@@ -138,7 +138,7 @@ func (x *Facts) Get(name string) (string, bool) {
 	defer runtime.KeepAlive(x)
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
-	v := C.dc_facts_get(x.ptr(), cname)
+	v := C.dc_facts_lookup(x.ptr(), cname)
 	if v == nil {
 		return "", false
 	}

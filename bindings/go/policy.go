@@ -46,8 +46,8 @@ func diagnostics(d *C.dc_diags) []Diagnostic {
 	n := int(C.dc_diags_count(d))
 	out := make([]Diagnostic, 0, n)
 	for i := 0; i < n; i++ {
-		g := C.dc_diags_get(d, C.size_t(i))
-		if g == nil {
+		g := C.dc_diag{size: C.sizeof_dc_diag}
+		if C.dc_diags_get(d, C.size_t(i), &g) != C.DC_OK {
 			continue
 		}
 		x := Diagnostic{File: C.GoString(g.file), Line: int(g.line), Col: int(g.col),
@@ -149,7 +149,7 @@ func (pol *Policy) File() string {
 // Blocks is the number of COMPATIBLE blocks.
 func (pol *Policy) Blocks() int {
 	defer runtime.KeepAlive(pol)
-	return int(C.dc_policy_blocks(pol.ptr()))
+	return int(C.dc_policy_block_count(pol.ptr()))
 }
 
 // BlockName is COMPATIBLE block i's name, "" when unnamed.
