@@ -1343,7 +1343,7 @@ Test(api, record_index_segments)
     static const char *good[] = { "sla.0.cir", "sla.10.cir", "a.9999.b", "a.0.b.1.c", "a.1._x" };
     static const char *bad[] = { "sla.01.cir", "sla.0", "sla.0.", "a.12345.b", "0.a",
                                  "a.0.1", "a.-1.b", "a.0x1.b" };
-    dc_facts *f = dc_facts_new();
+    dc_facts *f = new_facts(NULL);
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         cr_assert_eq(dc_facts_add(f, good[i], "v", 1, NULL), DC_OK, "%s", good[i]);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
