@@ -239,6 +239,47 @@ static void describe(const dc_policy *pol, expect e, int32_t block, char *buf, s
         snprintf(buf, cap, "%s", names[e]);
 }
 
+
+/* Cases in name order, ties in file order: a name's first case sorts first. */
+static int by_name(const void *a, const void *b)
+{
+    const tcase *x = *(const tcase *const *)a, *y = *(const tcase *const *)b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* False after reporting the first case (in file order) whose name an
+ * earlier case has.  Sorting keeps this O(n log n) for any names. */
+static bool unique_names(const char *file, tcase *cases, size_t n)
+{
+    if (n < 2)
+        return true;
+    const tcase **order = malloc(n * sizeof *order);
+    if (!order) {
+        cli_error("%s: out of memory", file);
+        return false;
+    }
+    for (size_t k = 0; k < n; k++)
+        order[k] = &cases[k];
+    qsort(order, n, sizeof *order, by_name);
+    const tcase *dup = NULL, *first = NULL;
+    for (size_t k = 1, group = 0; k < n; k++) {
+        if (strcmp(order[k]->name, order[group]->name)) {
+            group = k;
+            continue;
+        }
+        if (!dup || order[k] < dup) {
+            dup = order[k];
+            first = order[group];
+        }
+    }
+    free(order);
+    if (dup)
+        cli_error("%s:%u: duplicate case name '%s' (first at line %u)", file, dup->line,
+                  dup->name, first->line);
+    return !dup;
+}
+
 int cmd_test(const cli_opts *o)
 {
     if (o->nargs != 2) {
@@ -282,13 +323,9 @@ int cmd_test(const cli_opts *o)
         tcase *c = &cases[ncases++];
         if (!read_case(file, it, ncases - 1, c))
             goto out;
-        for (size_t k = 0; k + 1 < ncases; k++)
-            if (!strcmp(cases[k].name, c->name)) {
-                cli_error("%s:%u: duplicate case name '%s' (first at line %u)", file, c->line,
-                          c->name, cases[k].line);
-                goto out;
-            }
     }
+    if (!unique_names(file, cases, ncases))
+        goto out;
     /* a facts file the kit names must be readable before anything runs */
     for (size_t k = 0; k < ncases; k++)
         for (int s = 0; s < 2; s++) {
