@@ -36,7 +36,9 @@ from ._devcompat import (  # noqa: F401
     read_inventory,
 )
 
-__all__ = [
+from .fit import Fit, fit_devices  # noqa: E402,F401
+
+__all__ = ["Fit", "fit_devices",
     "AmbiguousPolicy", "Diagnostic", "Error", "Facts", "FactsError", "Fleet", "NoPolicy",
     "Policy", "PolicyError", "PolicySet", "Prepared", "Reason", "Result", "Target",
     "Targets", "DEFAULT_POLICY_DIR", "library_version", "read_inventory",
