@@ -8,6 +8,11 @@ import weakref
 import devcompat
 from conftest import POLICIES, GVT_SOURCE, GVT_TARGET
 
+# Under AddressSanitizer freed memory waits in a quarantine (by design, to
+# catch use after free), so RSS says nothing about leaks there: .ci/run
+# sets DEVCOMPAT_SANITIZED for that run, and the plain run measures.
+SANITIZED = os.environ.get("DEVCOMPAT_SANITIZED") == "1"
+
 
 def rss_kib():
     with open("/proc/self/statm") as f:
@@ -108,7 +113,7 @@ def test_a_million_checks_with_stable_memory():
     gc.collect()
     grown = rss_kib() - start
     # A leak of 8 bytes a check would be ~8 MiB.
-    assert grown < 2048, "RSS grew by %d KiB over a million checks" % grown
+    assert SANITIZED or grown < 2048, "RSS grew by %d KiB over a million checks" % grown
 
 
 def test_many_policies_and_facts_with_stable_memory():
@@ -130,4 +135,4 @@ def test_many_policies_and_facts_with_stable_memory():
     for _ in range(1500):
         round_()
     gc.collect()
-    assert rss_kib() - start < 2048
+    assert SANITIZED or rss_kib() - start < 2048
