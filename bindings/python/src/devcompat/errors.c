@@ -41,8 +41,10 @@ PyObject *dcpy_diagnostics(const dc_diags *diags, int severity)
         return NULL;
     size_t n = diags ? dc_diags_count(diags) : 0;
     for (size_t i = 0; i < n; i++) {
-        const dc_diag *d = dc_diags_get(diags, i);
-        if (!d || (severity >= 0 && (int)d->severity != severity))
+        dc_diag diag = DC_DIAG_INIT;
+        const dc_diag *d = &diag;
+        if (dc_diags_get(diags, i, &diag) != DC_OK ||
+            (severity >= 0 && (int)d->severity != severity))
             continue;
         PyObject *item = PyStructSequence_New(Diagnostic_Type);
         if (!item)

@@ -91,9 +91,11 @@ FactsObject *dcpy_facts_from(PyObject *obj)
                      "not %.100s", Py_TYPE(obj)->tp_name);
         return NULL;
     }
-    dc_facts *f = dc_facts_new();
-    if (!f)
-        return (FactsObject *)PyErr_NoMemory();
+    dc_facts *f = NULL;
+    dc_error err;
+    dc_status st = dc_facts_new(&f, &err);
+    if (st != DC_OK)
+        return (FactsObject *)facts_err(st, &err);
     PyObject *items = PyMapping_Items(obj);
     if (!items) {
         dc_facts_free(f);
@@ -137,8 +139,10 @@ static PyObject *Facts_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Facts", kwlist, &mapping))
         return NULL;
     if (!mapping) {
-        dc_facts *f = dc_facts_new();
-        return f ? dcpy_facts_wrap(f, NULL) : PyErr_NoMemory();
+        dc_facts *f = NULL;
+        dc_error err;
+        dc_status st = dc_facts_new(&f, &err);
+        return st == DC_OK ? dcpy_facts_wrap(f, NULL) : facts_err(st, &err);
     }
     if (PyObject_TypeCheck(mapping, &Facts_Type)) {
         PyObject *d = dcpy_facts_dict(((FactsObject *)mapping)->facts);
@@ -286,7 +290,7 @@ static PyObject *Facts_getitem(FactsObject *self, PyObject *key)
     const char *name = PyUnicode_AsUTF8AndSize(key, &n);
     if (!name)
         return NULL;
-    const char *v = (size_t)n == strlen(name) ? dc_facts_get(self->facts, name) : NULL;
+    const char *v = (size_t)n == strlen(name) ? dc_facts_lookup(self->facts, name) : NULL;
     if (!v) {
         PyErr_SetObject(PyExc_KeyError, key);
         return NULL;
@@ -302,7 +306,7 @@ static int Facts_contains(FactsObject *self, PyObject *key)
     const char *name = PyUnicode_AsUTF8AndSize(key, &n);
     if (!name)
         return -1;
-    return (size_t)n == strlen(name) && dc_facts_get(self->facts, name) != NULL;
+    return (size_t)n == strlen(name) && dc_facts_lookup(self->facts, name) != NULL;
 }
 
 static PyObject *Facts_names(FactsObject *self, int which)

@@ -10,7 +10,8 @@ dc_result *dcpy_result_take(PolicyObject *self)
 {
     if (self->npool)
         return self->pool[--self->npool];
-    return dc_result_new(self->policy);
+    dc_result *r = NULL;
+    return dc_result_new(self->policy, &r, NULL) == DC_OK ? r : NULL;
 }
 
 void dcpy_result_give(PolicyObject *self, dc_result *r)
@@ -168,7 +169,7 @@ static PyObject *Policy_get_file(PolicyObject *self, void *unused)
 
 static PyObject *Policy_get_blocks(PolicyObject *self, void *unused)
 {
-    size_t n = dc_policy_blocks(self->policy);
+    size_t n = dc_policy_block_count(self->policy);
     PyObject *t = PyTuple_New((Py_ssize_t)n);
     for (size_t i = 0; t && i < n; i++) {
         const char *bn = dc_policy_block_name(self->policy, i);

@@ -110,10 +110,13 @@ static int render(ResultObject *self)
     PyObject *bindings = PyDict_New(), *reasons = PyList_New(0);
     if (!bindings || !reasons)
         goto fail;
-    for (size_t i = 0; self->verdict == DC_COMPATIBLE && i < dc_result_bindings(r); i++) {
-        dc_binding b;
-        if (!dc_result_binding(r, i, &b))
-            continue;
+    for (size_t i = 0; self->verdict == DC_COMPATIBLE && i < dc_result_binding_count(r); i++) {
+        dc_binding b = DC_BINDING_INIT;
+        dc_status st = dc_result_binding_get(r, i, &b);
+        if (st != DC_OK) {
+            dcpy_raise(st, NULL, Dcpy_Error, NULL);
+            goto fail;
+        }
         PyObject *v = binding_value(&b);
         if (!v || PyDict_SetItemString(bindings, b.name, v) < 0) {
             Py_XDECREF(v);
@@ -121,10 +124,13 @@ static int render(ResultObject *self)
         }
         Py_DECREF(v);
     }
-    for (size_t i = 0; i < dc_result_reasons(r); i++) {
-        dc_reason why;
-        if (!dc_result_reason(r, i, &why))
-            continue;
+    for (size_t i = 0; i < dc_result_reason_count(r); i++) {
+        dc_reason why = DC_REASON_INIT;
+        dc_status st = dc_result_reason_get(r, i, &why);
+        if (st != DC_OK) {
+            dcpy_raise(st, NULL, Dcpy_Error, NULL);
+            goto fail;
+        }
         PyObject *item = reason_object(&why);
         if (!item || PyList_Append(reasons, item) < 0) {
             Py_XDECREF(item);
@@ -132,9 +138,10 @@ static int render(ResultObject *self)
         }
         Py_DECREF(item);
     }
-    const char *text = dc_result_explain(r);
-    if (!text) {
-        PyErr_NoMemory();
+    const char *text = NULL;
+    dc_status st = dc_result_explain(r, &text);
+    if (st != DC_OK) {
+        dcpy_raise(st, NULL, Dcpy_Error, NULL);
         goto fail;
     }
     if (!(self->explain = str_or_none(text)))

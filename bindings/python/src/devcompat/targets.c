@@ -39,9 +39,12 @@ static PyObject *open_facts(const dc_targets *t, size_t i)
 {
     PyObject *d = PyDict_New();
     for (size_t j = 0; d && j < dc_targets_open_count(t, i); j++) {
-        dc_target_open o;
-        if (!dc_targets_open(t, i, j, &o))
-            continue;
+        dc_target_open o = DC_TARGET_OPEN_INIT;
+        dc_status st = dc_targets_open_get(t, i, j, &o);
+        if (st != DC_OK) {
+            Py_DECREF(d);
+            return dcpy_raise(st, NULL, Dcpy_Error, NULL);
+        }
         PyObject *c = str_or_none(o.constraint), *r = c ? str_or_none(o.residue) : NULL;
         PyObject *item = r ? Py_BuildValue("{s:O,s:O}", "constraint", c, "requires", r) : NULL;
         if (!item || PyDict_SetItemString(d, o.fact, item) < 0)
@@ -94,7 +97,7 @@ PyObject *dcpy_targets_find(PolicyObject *policy, PyObject *source, Py_ssize_t l
     if (list && (res = PyStructSequence_New(Targets_Type))) {
         PyStructSequence_SET_ITEM(res, 0, Py_NewRef(list));
         PyStructSequence_SET_ITEM(res, 1, PyBool_FromLong(dc_targets_limited(t)));
-        PyStructSequence_SET_ITEM(res, 2, PyLong_FromSize_t(dc_targets_tried(t)));
+        PyStructSequence_SET_ITEM(res, 2, PyLong_FromSize_t(dc_targets_tried_count(t)));
         if (!PyStructSequence_GET_ITEM(res, 2))
             Py_CLEAR(res);
     }
