@@ -489,18 +489,16 @@ func (m *machine) run(b int, f *failRec) bool {
 			fa := m.fact(in.t, in.a)
 			t, cmp := in.t&typeMask, (in.t>>4)&7
 			yv := &R[in.b]
-			typ = t
-			x, fx = *yv, true
-			if !fa.present {
-				fc = fMissing
-				goto fail
-			}
 			var c int
 			var v value
 			var ok bool
+			typ = t
+			if !fa.present {
+				fc = fMissing
+				goto fcmpFail
+			}
 			if t == tString && yv.t == tString {
 				if fa.raw == yv.s {
-					fx = false
 					continue
 				}
 				c = strings.Compare(fa.raw, yv.s)
@@ -508,7 +506,7 @@ func (m *machine) run(b int, f *failRec) bool {
 			}
 			if v, ok = m.facts[in.t>>7].get(fa, t); !ok {
 				fc = fParse
-				goto fail
+				goto fcmpFail
 			}
 			switch {
 			case t == tInt && yv.t == tInt:
@@ -518,7 +516,7 @@ func (m *machine) run(b int, f *failRec) bool {
 			case t == tSet:
 				if cmp != cmpEQ && cmp != cmpNE {
 					fc = fCompare
-					goto fail
+					goto fcmpFail
 				}
 				if !setEqual(v.x.set, yv.x.set) {
 					c = 1
@@ -528,7 +526,6 @@ func (m *machine) run(b int, f *failRec) bool {
 			}
 		fcmpOut:
 			if cmpResult(c, cmp) {
-				fx = false
 				continue
 			}
 			switch cmp {
@@ -539,6 +536,8 @@ func (m *machine) run(b int, f *failRec) bool {
 			default:
 				fc = fCompare
 			}
+		fcmpFail: // the reason shows the register compared with
+			x, fx = *yv, true
 			goto fail
 		case opWHERE:
 			if R[in.a].i == 0 {
@@ -600,18 +599,26 @@ func (m *machine) run(b int, f *failRec) bool {
 			bv, cv := &R[in.b], &R[in.c]
 			if bv.t == tInt && cv.t == tInt && in.op == opMUL {
 				if z, over := mulOver(bv.i, cv.i); !over {
-					lastX = *bv
+					if convInRule {
+						lastX = *bv
+					}
 					R[in.a] = value{t: tInt, i: z}
 					continue
 				}
 			}
 			if bv.t == tInt && cv.t == tInt && in.op == opDIV && cv.i > 0 && bv.i%cv.i == 0 {
-				lastX = *bv
+				if convInRule {
+					lastX = *bv
+				}
 				R[in.a] = value{t: tInt, i: bv.i / cv.i}
 				continue
 			}
-			if fc = arith(in.op, bv, cv, &R[in.a]); fc == fNone {
+			if convInRule {
+				// what the record shows after a CONV of this rule: the first
+				// operand of the arithmetic since (only then does it show)
 				lastX = *bv
+			}
+			if fc = arith(in.op, bv, cv, &R[in.a]); fc == fNone {
 				continue
 			}
 			// both operands shown; the first as "expected" only after a CONV
