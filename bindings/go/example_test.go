@@ -78,3 +78,24 @@ func ExamplePolicy_CheckBatch() {
 	// Output:
 	// [incompatible compatible compatible incompatible target-mismatch] [-1 0 0 -1 -1]
 }
+
+// Which target would accept this source?  The vGPU types of a GPU a
+// source's share fits, derived values computed.
+func ExamplePolicy_Targets() {
+	pol, _, _ := devcompat.CompilePolicy("share.compat", []byte(`SELF:
+    mdev_type = i915-GVTg_V5_{n:int:1,2,4,8}
+    aggregator = {agg:int:1..2}
+COMPATIBLE:
+    mdev_type = i915-GVTg_V5_{m:int:1,2,4,8}
+    aggregator = {m * agg / n}
+`))
+	source, _ := devcompat.NewFacts(map[string]string{"mdev_type": "i915-GVTg_V5_2",
+		"aggregator": "1"})
+	targets, _, _ := pol.Targets(source, 0)
+	for _, t := range targets {
+		fmt.Println(t.Facts["mdev_type"], t.Facts["aggregator"])
+	}
+	// Output:
+	// i915-GVTg_V5_2 1
+	// i915-GVTg_V5_4 2
+}
