@@ -849,3 +849,45 @@ COMPATIBLE:
 	}
 	t.Logf("%d targets, each %v (%s)", len(targets), single.Verdict, single.Explain)
 }
+
+// TestDiffFacts: the names and values both sides accept, and the message
+// when they refuse one.
+func TestDiffFacts(t *testing.T) {
+	long := strings.Repeat("a", 256)
+	names := []string{"a", "a.b", "_x.y_1", "sla.0.cir", "sla.10.x.2.y", "a.0", "a.01.b",
+		"a.12345.b", "0a", "a..b", "a.", ".a", "a-b", "a b", "a\x01", "é", long, long[:255],
+		"a.0.1.b", "a.b.0", "", "x.9999.y"}
+	values := []string{"", "  x  ", "a\tb", "a\nb", "a\rb", "\x00", "\x7f", "é",
+		strings.Repeat("v", 4096), strings.Repeat("v", 4097), " \n\t v \r\n"}
+	try := func(m map[string]string) {
+		_, cerr := NewFacts(m)
+		gerr := cbc.CheckFacts(m)
+		if (cerr == nil) != (gerr == nil) {
+			t.Errorf("%q: C %v, Go %v", m, cerr, gerr)
+			return
+		}
+		if cerr != nil && cerr.Error() != gerr.Error() {
+			t.Errorf("%q:\n  C  %v\n  Go %v", m, cerr, gerr)
+		}
+		var ce *Error
+		if cerr != nil && errors.As(cerr, &ce) {
+			if (ce.Status == ErrLimit) != errors.Is(gerr, cbc.ErrLimit) {
+				t.Errorf("%q: C status %v, Go %v", m, ce.Status, gerr)
+			}
+		}
+	}
+	for _, n := range names {
+		try(map[string]string{n: "1"})
+	}
+	for _, v := range values {
+		try(map[string]string{"k": v})
+	}
+	many := map[string]string{}
+	for i := 0; i < 1025; i++ {
+		many[fmt.Sprintf("f%d", i)] = "x"
+	}
+	_, cerr := NewFacts(many)
+	if gerr := cbc.CheckFacts(many); (cerr == nil) != (gerr == nil) {
+		t.Errorf("1025 facts: C %v, Go %v", cerr, gerr)
+	}
+}

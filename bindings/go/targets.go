@@ -46,8 +46,8 @@ func (pol *Policy) Targets(source *Facts, limit int) (targets []Target, limited 
 			BlockName: goStr(C.dc_targets_block_name(out, C.size_t(i))),
 			Facts:     (&Facts{f: (*C.dc_facts)(C.dc_targets_facts(out, C.size_t(i))), owner: out}).Map()}
 		for j := 0; j < int(C.dc_targets_open_count(out, C.size_t(i))); j++ {
-			var o C.dc_target_open
-			if C.dc_targets_open(out, C.size_t(i), C.size_t(j), &o) != 0 {
+			o := C.dc_target_open{size: C.sizeof_dc_target_open}
+			if C.dc_targets_open_get(out, C.size_t(i), C.size_t(j), &o) == C.DC_OK {
 				t.Open = append(t.Open, OpenFact{goStr(o.fact), goStr(o.constraint), goStr(o.residue)})
 			}
 		}

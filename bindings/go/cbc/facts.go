@@ -39,9 +39,52 @@ func show(s string) string {
 	return b.String()
 }
 
-// checkName: segment ('.' segment)*, segment [A-Za-z_][A-Za-z0-9_]*, at
+// recordIndexLen is the length of a record index at s: 1 to 4 digits, no
+// leading zero, followed by '.' or the end; 0 when there is none.
+func recordIndexLen(s string) int {
+	n := 0
+	for n < len(s) && isDigit(s[n]) {
+		n++
+	}
+	if n == 0 || n > 4 || (n > 1 && s[0] == '0') || (n < len(s) && s[n] != '.') {
+		return 0
+	}
+	return n
+}
+
+// nameOK: segment ('.' segment)*, segment [A-Za-z_][A-Za-z0-9_]*, or after
+// the first a record index followed by another segment (sla.0.cir); at
 // most 255 bytes.
+func nameOK(s string) bool {
+	if s == "" || len(s) > maxName || !isNameStart(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if isNameChar(s[i]) {
+			continue
+		}
+		if s[i] != '.' || i+1 == len(s) {
+			return false
+		}
+		if !isNameStart(s[i+1]) {
+			k := recordIndexLen(s[i+1:])
+			if k == 0 || i+1+k == len(s) {
+				return false
+			}
+			i += k
+			continue
+		}
+		i++
+	}
+	return true
+}
+
+// checkName says why a fact name is not valid (docs/facts.md), as the C
+// library words it; nil when it is.
 func checkName(name string) error {
+	if nameOK(name) {
+		return nil
+	}
 	if name == "" {
 		return errf(ErrFacts, "empty fact name")
 	}
@@ -60,6 +103,10 @@ func checkName(name string) error {
 			start = true
 		case start && isNameStart(c), !start && isNameChar(c):
 			start = false
+		case start && isDigit(c) && i > 0:
+			return errf(ErrFacts, "invalid fact name '%s': a segment must start with a letter "+
+				"or '_', or be a record index followed by a field (sla.0.cir; no leading zeros)",
+				show(name))
 		case start && isDigit(c):
 			return errf(ErrFacts, "invalid fact name '%s': a segment must start with a letter "+
 				"or '_'", show(name))
