@@ -22,7 +22,10 @@ typedef enum ex_kind {
     EX_NAME,        /* str: a variable, or self.F / source.F (resolved by the checker) */
     EX_UNARY,       /* op, a */
     EX_BINARY,      /* op, a, b */
-    EX_CALL         /* str: function name; args */
+    EX_CALL,        /* str: function name; args */
+    EX_QUANT        /* all/any (the checker turns such an EX_CALL into one): args
+                       the list (self.X or source.X), the record's name, the
+                       condition; ival 1 for any; index the record set */
 } ex_kind;
 
 /* Operators of expressions (op of EX_UNARY / EX_BINARY). */
@@ -34,7 +37,11 @@ typedef enum ex_op {
 } ex_op;
 
 /* What an EX_NAME refers to, filled by the checker. */
-typedef enum ref_kind { REF_NONE, REF_VAR, REF_SELF_FIELD, REF_SOURCE_FIELD } ref_kind;
+typedef enum ref_kind {
+    REF_NONE, REF_VAR, REF_SELF_FIELD, REF_SOURCE_FIELD,
+    REF_SELF_RECORD, REF_SOURCE_RECORD  /* r.F in all/any: index the record field,
+                                           ival the loop's level */
+} ref_kind;
 
 typedef struct ast_expr ast_expr;
 struct ast_expr {

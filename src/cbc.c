@@ -22,6 +22,8 @@ const cbc_section cbc_sections[SEC__END] = {
     [SEC_RULES] = { "rules", 24 },
     [SEC_BLOCKS] = { "blocks", 40 },
     [SEC_CODE] = { "code", 8 },
+    [SEC_RECSETS] = { "record-sets", 8 },
+    [SEC_RECFIELDS] = { "record-fields", 12 },
 };
 
 bool cbc_is_cbc(const void *data, size_t len)

@@ -15,7 +15,7 @@
 /* The first bytes of every .cbc file: "DCBC", ^Z, CR, LF, NUL. */
 #define CBC_MAGIC       "DCBC\x1a\r\n"
 #define CBC_MAGIC_LEN   8
-#define CBC_VERSION     1
+#define CBC_VERSION     2     /* the newest; version 1 has no records */
 
 /* The layout (docs/bytecode.md, "Layout"). */
 enum {
@@ -27,10 +27,19 @@ enum {
 typedef enum sec_id {
     SEC_PROGRAM = 1, SEC_POOL, SEC_CONSTS, SEC_STRS, SEC_CMPS, SEC_RANGES, SEC_SVSETS,
     SEC_CTABLES, SEC_TPARTS, SEC_TMPLS, SEC_SLOTS, SEC_VARS, SEC_RULES, SEC_BLOCKS, SEC_CODE,
+    SEC_RECSETS, SEC_RECFIELDS,     /* version 2 */
     SEC__END
 } sec_id;
 
 #define NSECTIONS (SEC__END - 1)
+
+/* The sections a file of a format version has (0: a version not read):
+ * version 1 the first 15, version 2 all 17.  A program without records is
+ * written as version 1, byte for byte what earlier releases wrote. */
+static inline unsigned cbc_nsections(unsigned version)
+{
+    return version == 1 ? SEC_CODE : version == 2 ? SEC_RECFIELDS : 0;
+}
 
 /* Name and record size of each section, by id (cbc.c). */
 typedef struct cbc_section {

@@ -241,7 +241,21 @@ static bool read_section(program *p, const uint8_t *data, const sec *s, sec_id i
             in->c = r16(&r);
         }
         break;
-    default:
+    case SEC_RECSETS:
+        ALLOC(recsets, n);
+        p->nrecsets = n;
+        for (uint32_t i = 0; i < n; i++)
+            p->recsets[i].name = rpref(&r);
+        break;
+    case SEC_RECFIELDS:
+        ALLOC(recfields, n);
+        p->nrecfields = n;
+        for (uint32_t i = 0; i < n; i++) {
+            p->recfields[i].set = r32(&r);
+            p->recfields[i].name = rpref(&r);
+        }
+        break;
+    case SEC__END:
         break;
     }
 #undef ALLOC
@@ -254,13 +268,13 @@ static bool read_section(program *p, const uint8_t *data, const sec *s, sec_id i
 
 /* The section whose end a truncated file cuts off, for the message; NULL
  * when the section table is not readable. */
-static const char *cut_section(const uint8_t *d, size_t len, uint64_t *end)
+static const char *cut_section(const uint8_t *d, size_t len, unsigned ns, uint64_t *end)
 {
-    uint64_t at = HEADER_SIZE + (uint64_t)NSECTIONS * SECTION_ENTRY;
+    uint64_t at = HEADER_SIZE + (uint64_t)ns * SECTION_ENTRY;
     if (len < at)
         return NULL;
     rbuf r = { d, HEADER_SIZE, true };
-    for (uint32_t i = 1; i < SEC__END; i++) {
+    for (uint32_t i = 1; i <= ns; i++) {
         uint32_t id = r32(&r), count = r32(&r), off = r32(&r), size = r32(&r);
         (void)count;
         if (id != i || off != at)
@@ -275,10 +289,12 @@ static const char *cut_section(const uint8_t *d, size_t len, uint64_t *end)
 }
 
 /* The header and the section table: everything about the file's shape,
- * and its checksum.  Fills s[1..NSECTIONS]. */
+ * and its checksum.  Fills s[1..NSECTIONS] (the sections its version does
+ * not have are empty). */
 static dc_status read_layout(const char *file, const uint8_t *d, size_t len,
                              sec s[SEC__END], dc_error *err)
 {
+    memset(s, 0, SEC__END * sizeof *s);
     if (len < CBC_MAGIC_LEN || memcmp(d, CBC_MAGIC, CBC_MAGIC_LEN) != 0)
         return dc_error_set(err, DC_ERR_BYTECODE, "%s: not a compiled policy (no .cbc magic)",
                             file);
@@ -289,15 +305,17 @@ static dc_status read_layout(const char *file, const uint8_t *d, size_t len,
     uint16_t version = r16(&r), flags = r16(&r);
     uint32_t stored_crc = r32(&r), size = r32(&r), nsec = r32(&r), table = r32(&r);
     rzero(&r, 4);
-    if (version != CBC_VERSION)
+    unsigned ns = cbc_nsections(version);
+    if (!ns)
         return dc_error_set(err, DC_ERR_BYTECODE, "%s: format version %u is not supported "
-                            "(this library reads version %d)", file, version, CBC_VERSION);
+                            "(this library reads versions 1 to %d)", file, version,
+                            CBC_VERSION);
     if (size > len) {
         uint64_t end = 0;
-        const char *name = cut_section(d, len, &end);
-        if (len < HEADER_SIZE + (uint64_t)NSECTIONS * SECTION_ENTRY)
+        const char *name = cut_section(d, len, ns, &end);
+        if (len < HEADER_SIZE + (uint64_t)ns * SECTION_ENTRY)
             return dc_error_set(err, DC_ERR_BYTECODE, "%s: truncated: the section table ends "
-                                "at byte %d of %zu", file, HEADER_SIZE + NSECTIONS * SECTION_ENTRY,
+                                "at byte %u of %zu", file, HEADER_SIZE + ns * SECTION_ENTRY,
                                 len);
         if (name)
             return dc_error_set(err, DC_ERR_BYTECODE, "%s: truncated: section '%s' ends at "
@@ -320,16 +338,16 @@ static dc_status read_layout(const char *file, const uint8_t *d, size_t len,
                             "%zu", file, size, len);
     if (flags || !r.zero_ok)
         return dc_error_set(err, DC_ERR_BYTECODE, "%s: unknown flags in the header", file);
-    if (nsec != NSECTIONS || table != HEADER_SIZE)
+    if (nsec != ns || table != HEADER_SIZE)
         return dc_error_set(err, DC_ERR_BYTECODE, "%s: the header announces %u sections at "
-                            "byte %u; version %d files have %d at byte %d", file, nsec, table,
-                            CBC_VERSION, NSECTIONS, HEADER_SIZE);
-    uint64_t at = HEADER_SIZE + (uint64_t)NSECTIONS * SECTION_ENTRY;
+                            "byte %u; version %u files have %u at byte %d", file, nsec, table,
+                            version, ns, HEADER_SIZE);
+    uint64_t at = HEADER_SIZE + (uint64_t)ns * SECTION_ENTRY;
     if (len < at)
         return dc_error_set(err, DC_ERR_BYTECODE, "%s: the section table ends at byte %llu, "
                             "past the end of the file (%zu bytes)", file,
                             (unsigned long long)at, len);
-    for (uint32_t i = 1; i < SEC__END; i++) {
+    for (uint32_t i = 1; i <= ns; i++) {
         uint32_t id = r32(&r);
         s[i].count = r32(&r);
         s[i].off = r32(&r);

@@ -63,6 +63,7 @@ typedef struct ver {
     uint64_t budget, budget0;
     uint32_t pc;        /* the instruction being checked, for messages */
     bool in_self;
+    int32_t *loop_of;   /* pc - entry -> the EACH whose body holds pc, or -1 */
 } ver;
 
 static bool vfail(ver *v, const char *fmt, ...)
@@ -416,6 +417,21 @@ static bool check_names(ver *v)
             return vfail(v, "variable %u: register %u out of range (%u registers)", i, x->reg,
                          p->nregs);
     }
+    for (uint32_t i = 0; i < p->nrecsets; i++) {
+        if (!check_pref(v, p->recsets[i].name, true, "record set", i))
+            return false;
+        if (p->recsets[i].name.len == 0)
+            return vfail(v, "record set %u: empty name", i);
+    }
+    for (uint32_t i = 0; i < p->nrecfields; i++) {
+        if (!check_pref(v, p->recfields[i].name, true, "record field", i))
+            return false;
+        if (p->recfields[i].name.len == 0)
+            return vfail(v, "record field %u: empty name", i);
+        if (p->recfields[i].set >= p->nrecsets)
+            return vfail(v, "record field %u: set %u out of range (%u record sets)", i,
+                         p->recfields[i].set, p->nrecsets);
+    }
     for (uint32_t i = 0; i < p->nrules; i++) {
         const prule *r = &p->rules[i];
         if (!check_pref(v, r->expected, false, "rule", i))
@@ -531,6 +547,20 @@ static bool check_insn(ver *v, const pblock *b, uint32_t pc)
             if (o >= b->nrules)
                 return ifail(v, "rule %u out of range (the block has %u)", o, b->nrules);
             break;
+        case 'X':
+            if (o >= p->nrecsets)
+                return ifail(v, "record set %u out of range (%u record sets)", o, p->nrecsets);
+            break;
+        case 'C':
+            if (o >= p->nrecfields)
+                return ifail(v, "record field %u out of range (%u record fields)", o,
+                             p->nrecfields);
+            break;
+        case 'B':
+            if (o > pc - b->entry)
+                return ifail(v, "jump back to %lld leaves its block (instructions %u..%u)",
+                             (long long)pc - o, b->entry, b->end - 1);
+            break;
         case 'I':
             break;
         case '-':
@@ -541,7 +571,7 @@ static bool check_insn(ver *v, const pblock *b, uint32_t pc)
     }
     unsigned tf = op_tfields(in->op);
     unsigned allowed = (tf & TF_SIDE ? SIDE_SOURCE : 0) | (tf & TF_TYPE ? TYPE_MASK : 0) |
-                       (tf & TF_CMP ? 0x70u : 0);
+                       (tf & TF_CMP ? 0x70u : 0) | (tf & TF_LOOP ? LOOP_ANY | LOOP_LEVEL : 0);
     if (in->t & ~allowed)
         return ifail(v, "invalid t byte 0x%02x", in->t);
     if ((in->t & SIDE_SOURCE) && b->kind == PB_SELF)
@@ -580,6 +610,78 @@ static bool check_insn(ver *v, const pblock *b, uint32_t pc)
     /* a rule is named before anything can fail: reasons name it */
     if (pc == b->entry && in->op != I_RULE && in->op != I_OK)
         return ifail(v, "the block does not start with RULE");
+    return true;
+}
+
+/* ------------------------------------------------------------ code, loops */
+
+/* Loops (docs/bytecode.md, "Loops"): every EACH is closed by the AGAIN it
+ * jumps past, of the same kind, level and result register, whose backward
+ * jump lands on the first instruction of the body; loops nest at most
+ * LOOP_DEPTH deep, each inside the body of the one before, within one rule
+ * (no RULE, OK or FAIL in a body); a field is read only in the body of the
+ * loop of its level, over its set, on the same side; and no jump lands in
+ * a body from outside it (the loop's record would not be set).  So a rule
+ * runs at most its length x 1024 x 1024 instructions. */
+static bool check_loops(ver *v, const pblock *b)
+{
+    const program *p = v->p;
+    struct {
+        uint32_t at, end;
+    } open[LOOP_DEPTH];
+    unsigned depth = 0;
+    for (uint32_t pc = b->entry; pc < b->end; pc++) {
+        const insn *i = &p->code[pc];
+        v->pc = pc;
+        while (depth && pc > open[depth - 1].end)
+            depth--;
+        v->loop_of[pc - b->entry] = depth ? (int32_t)open[depth - 1].at : -1;
+        if (depth && (i->op == I_RULE || i->op == I_OK || i->op == I_FAIL))
+            return ifail(v, "inside the loop of instruction %u", open[depth - 1].at);
+        if (i->op == I_EACH) {
+            unsigned level = (i->t & LOOP_LEVEL) != 0;
+            if (depth == LOOP_DEPTH)
+                return ifail(v, "loops nest more than %d deep", LOOP_DEPTH);
+            if (level != depth)
+                return ifail(v, "a loop of level %u at level %u", level, depth);
+            uint32_t end = pc + i->c;
+            const insn *a = &p->code[end];
+            if (i->c == 0 || a->op != I_AGAIN || (a->t & (LOOP_ANY | LOOP_LEVEL)) !=
+                (i->t & (LOOP_ANY | LOOP_LEVEL)) || a->a != i->a || a->c + 1u != i->c)
+                return ifail(v, "instruction %u is not the AGAIN that ends this loop", end);
+            if (depth && end >= open[depth - 1].end)
+                return ifail(v, "the loop ends at %u, past the end of its outer loop (%u)", end,
+                             open[depth - 1].end);
+            open[depth].at = pc;
+            open[depth].end = end;
+            depth++;
+        } else if (i->op == I_AGAIN) {
+            if (!depth || open[depth - 1].end != pc)
+                return ifail(v, "no loop ends here");
+        } else if (i->op == I_RFIELD || i->op == I_RHAS) {
+            if (i->c >= depth)
+                return ifail(v, "reads a record of the loop of level %u outside it", i->c);
+            const insn *e = &p->code[open[i->c].at];
+            if (p->recfields[i->b].set != e->b || (i->t & SIDE_SOURCE) != (e->t & SIDE_SOURCE))
+                return ifail(v, "record field %u is not of the records its loop (instruction "
+                             "%u) walks", i->b, open[i->c].at);
+        }
+    }
+    /* no way into a body but its EACH */
+    for (uint32_t pc = b->entry; pc < b->end; pc++) {
+        const insn *i = &p->code[pc];
+        int j = op_find(i->op, 'J');
+        if (j < 0)
+            continue;
+        uint32_t to = pc + 1 + (j == 1 ? i->b : i->c);
+        for (int32_t l = v->loop_of[to - b->entry]; l >= 0; l = v->loop_of[l - b->entry]) {
+            uint32_t end = (uint32_t)l + p->code[l].c;
+            if (pc <= (uint32_t)l || pc > end) {
+                v->pc = pc;
+                return ifail(v, "jumps into the loop of instruction %d", l);
+            }
+        }
+    }
     return true;
 }
 
@@ -757,6 +859,25 @@ static bool flow_insn(ver *v, const pblock *b, uint32_t pc, bool *reach)
         v->jumps[v->njumps] = (jump){ v->nlog, v->head[k] };
         v->head[k] = (int32_t)v->njumps++;
     }
+    if (in->op == I_EACH) {
+        /* the body runs again from its first instruction with what its
+         * last run wrote: every register it writes is unknown there */
+        for (uint32_t k = pc + 1; k <= pc + in->c; k++) {
+            const insn *w = &p->code[k];
+            const uint16_t y[3] = { w->a, w->b, w->c };
+            for (int n = 0; n < 3; n++)
+                if ((op_operands[w->op][n] == 'W' || op_operands[w->op][n] == 'V') &&
+                    !set_type(v, y[n], VT_NONE))
+                    return false;
+            if (op_find(w->op, 'P') >= 0) {
+                const tmpl *t = &p->tmpls[y[op_find(w->op, 'P')]];
+                for (uint32_t n = 0; n < t->n; n++)
+                    if (p->tparts[t->first + n].kind == TP_DECL &&
+                        !set_type(v, p->tparts[t->first + n].reg, VT_NONE))
+                        return false;
+            }
+        }
+    }
     if (in->op == I_OK) {
         for (uint32_t k = 0; k < b->nvars; k++) {
             const var *y = &p->vars[b->first_var + k];
@@ -830,6 +951,10 @@ bool cbc_verify(const program *p, char *msg, size_t cap)
     for (uint32_t i = 0; ok && i < p->nblocks; i++)
         for (uint32_t pc = p->blocks[i].entry; ok && pc < p->blocks[i].end; pc++)
             ok = check_insn(&v, &p->blocks[i], pc);
+    if (ok && !(v.loop_of = mem_array(a, longest, sizeof *v.loop_of)))
+        ok = vfail(&v, "out of memory");
+    for (uint32_t i = 0; ok && i < p->nblocks; i++)
+        ok = check_loops(&v, &p->blocks[i]);
     if (ok) {
         memset(v.stamp, 0, nregs * sizeof *v.stamp);
         v.head = mem_array(a, longest, sizeof *v.head);
@@ -854,5 +979,6 @@ bool cbc_verify(const program *p, char *msg, size_t cap)
     mem_free(a, v.log);
     mem_free(a, v.head);
     mem_free(a, v.jumps);
+    mem_free(a, v.loop_of);
     return ok;
 }

@@ -69,6 +69,8 @@ static void section_counts(const program *p, uint64_t count[SEC__END])
     count[SEC_RULES] = p->nrules;
     count[SEC_BLOCKS] = p->nblocks;
     count[SEC_CODE] = p->ncode;
+    count[SEC_RECSETS] = p->nrecsets;
+    count[SEC_RECFIELDS] = p->nrecfields;
 }
 
 static void write_section(wbuf *w, const program *p, sec_id id)
@@ -207,7 +209,17 @@ static void write_section(wbuf *w, const program *p, sec_id id)
             w16(w, in->c);
         }
         break;
-    default:
+    case SEC_RECSETS:
+        for (uint32_t i = 0; i < p->nrecsets; i++)
+            wpref(w, p->recsets[i].name);
+        break;
+    case SEC_RECFIELDS:
+        for (uint32_t i = 0; i < p->nrecfields; i++) {
+            w32(w, p->recfields[i].set);
+            wpref(w, p->recfields[i].name);
+        }
+        break;
+    case SEC__END:
         break;
     }
 }
@@ -222,9 +234,10 @@ dc_status dc_policy_save(const dc_policy *pol, void **data, size_t *len, dc_erro
         return dc_error_set(err, DC_ERR_INVALID, "dc_policy_save: invalid argument");
     const program *p = &pol->prog;
     const char *file = pol->file ? pol->file : "policy";
-    uint64_t count[SEC__END], size = HEADER_SIZE + (uint64_t)NSECTIONS * SECTION_ENTRY;
+    unsigned version = p->nrecsets || p->nrecfields ? 2 : 1, ns = cbc_nsections(version);
+    uint64_t count[SEC__END], size = HEADER_SIZE + (uint64_t)ns * SECTION_ENTRY;
     section_counts(p, count);
-    for (int s = 1; s < SEC__END; s++)
+    for (unsigned s = 1; s <= ns; s++)
         size += count[s] * cbc_sections[s].size;
     if (size > DC_MAX_CBC)
         return dc_error_set(err, DC_ERR_LIMIT, "%s: the compiled policy would be %llu bytes, "
@@ -235,22 +248,22 @@ dc_status dc_policy_save(const dc_policy *pol, void **data, size_t *len, dc_erro
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
     memcpy(w.p, CBC_MAGIC, CBC_MAGIC_LEN);
     w.len = CBC_MAGIC_LEN;
-    w16(&w, CBC_VERSION);
+    w16(&w, (uint16_t)version);
     w16(&w, 0);                 /* flags */
     w32(&w, 0);                 /* checksum, filled last */
     w32(&w, (uint32_t)size);
-    w32(&w, NSECTIONS);
+    w32(&w, ns);
     w32(&w, HEADER_SIZE);
     w32(&w, 0);
-    uint64_t off = HEADER_SIZE + (uint64_t)NSECTIONS * SECTION_ENTRY;
-    for (int s = 1; s < SEC__END; s++) {
+    uint64_t off = HEADER_SIZE + (uint64_t)ns * SECTION_ENTRY;
+    for (unsigned s = 1; s <= ns; s++) {
         w32(&w, (uint32_t)s);
         w32(&w, (uint32_t)count[s]);
         w32(&w, (uint32_t)off);
         w32(&w, (uint32_t)(count[s] * cbc_sections[s].size));
         off += count[s] * cbc_sections[s].size;
     }
-    for (int s = 1; s < SEC__END; s++)
+    for (unsigned s = 1; s <= ns; s++)
         write_section(&w, p, (sec_id)s);
     put_le32(w.p + OFF_CHECKSUM, cbc_file_crc(w.p, w.len));
     *data = w.p;

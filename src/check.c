@@ -21,6 +21,13 @@ typedef struct chk {
     uint32_t self_end;      /* vars[0, self_end) are SELF's */
     uint32_t scope_first;   /* vars[scope_first, nvars) are the block's */
     const char *declaring;  /* the variable whose constraint is being read */
+    bool in_where;          /* checking a where (all/any are allowed there) */
+    struct {                /* the all/any around the expression, outermost first */
+        const char *name;   /* the record's name */
+        uint32_t set;
+        bool source;
+    } loops[LOOP_DEPTH];
+    uint32_t nloops;
 } chk;
 
 static void err(chk *c, span at, const char *fmt, ...)
@@ -156,6 +163,46 @@ static int32_t declare(chk *c, ast_part *pt)
     return (int32_t)o->nvars++;
 }
 
+/* ------------------------------------------------------------ records */
+
+static int32_t recset_of(chk *c, const char *name, uint32_t len)
+{
+    checked *o = c->out;
+    for (uint32_t i = 0; i < o->nrecsets; i++)
+        if (o->recsets[i].len == len && !memcmp(o->recsets[i].name, name, len))
+            return (int32_t)i;
+    chk_recset *r = grow(c, o->recsets, &o->cap_recsets, o->nrecsets, sizeof *r);
+    if (!r)
+        return -1;
+    o->recsets = r;
+    r[o->nrecsets] = (chk_recset){ name, len };
+    return (int32_t)o->nrecsets++;
+}
+
+static int32_t recfield_of(chk *c, uint32_t set, const char *name, uint32_t len)
+{
+    checked *o = c->out;
+    for (uint32_t i = 0; i < o->nrecfields; i++)
+        if (o->recfields[i].set == set && o->recfields[i].len == len &&
+            !memcmp(o->recfields[i].name, name, len))
+            return (int32_t)i;
+    chk_recfield *r = grow(c, o->recfields, &o->cap_recfields, o->nrecfields, sizeof *r);
+    if (!r)
+        return -1;
+    o->recfields = r;
+    r[o->nrecfields] = (chk_recfield){ set, name, len };
+    return (int32_t)o->nrecfields++;
+}
+
+/* The all/any whose record is called `name`, innermost first, or -1. */
+static int32_t loop_named(const chk *c, const char *name, size_t len)
+{
+    for (uint32_t k = c->nloops; k-- > 0;)
+        if (strlen(c->loops[k].name) == len && !memcmp(c->loops[k].name, name, len))
+            return (int32_t)k;
+    return -1;
+}
+
 /* ------------------------------------------------------------ expressions */
 
 static bool numeric(vtype t)
@@ -216,6 +263,21 @@ static vtype check_name(chk *c, ast_expr *e)
                 return VT_NONE;
             }
             e->ref = REF_SOURCE_FIELD;
+        } else if (loop_named(c, e->str, plen) >= 0) {
+            /* r.FIELD: the field of the current record of an all/any */
+            uint32_t k = (uint32_t)loop_named(c, e->str, plen);
+            int32_t f = recfield_of(c, c->loops[k].set, field, (uint32_t)strlen(field));
+            if (f < 0)
+                return VT_NONE;
+            e->ref = c->loops[k].source ? REF_SOURCE_RECORD : REF_SELF_RECORD;
+            e->index = (uint32_t)f;
+            e->ival = k;
+            return VT_STRING;
+        } else if (c->nloops) {
+            err(c, e->loc, "unknown record '%.*s' in '%s': the records here are %s%s%s", (int)plen,
+                e->str, e->str, c->loops[0].name, c->nloops > 1 ? " and " : "",
+                c->nloops > 1 ? c->loops[1].name : "");
+            return VT_NONE;
         } else {
             err(c, e->loc, "unknown name '%s': facts are read as self.FIELD or source.FIELD",
                 e->str);
@@ -229,6 +291,10 @@ static vtype check_name(chk *c, ast_expr *e)
     }
     bool later;
     int32_t v = lookup(c, e->str, e->loc.start, &later);
+    if (v < 0 && loop_named(c, e->str, strlen(e->str)) >= 0) {
+        err(c, e->loc, "'%s' is a record: read its fields as %s.FIELD", e->str, e->str);
+        return VT_NONE;
+    }
     if (v < 0) {
         for (uint32_t i = 0; i < c->ast->npoisoned; i++)
             if (!strcmp(c->ast->poisoned[i], e->str))
@@ -250,6 +316,77 @@ static vtype check_name(chk *c, ast_expr *e)
 
 static vtype check_expr(chk *c, ast_expr *e);
 
+/* all(LIST, r, COND) and any(LIST, r, COND): COND for every record, or for
+ * one, of LIST (self.X or source.X), r naming the record in COND; in a
+ * where only, at most LOOP_DEPTH deep (docs/language.md, section 8). */
+static vtype check_quant(chk *c, ast_expr *e)
+{
+    const char *fn = e->str;
+    if (e->nargs != 3) {
+        err(c, e->loc, "%s() takes 3 arguments, not %u: %s(source.LIST, NAME, CONDITION)", fn,
+            e->nargs, fn);
+        return VT_NONE;
+    }
+    if (!c->in_where) {
+        err(c, e->loc, "%s() is allowed only in a where", fn);
+        return VT_NONE;
+    }
+    if (c->nloops == LOOP_DEPTH) {
+        err(c, e->loc, "all() and any() nest at most %d deep", LOOP_DEPTH);
+        return VT_NONE;
+    }
+    ast_expr *list = e->args[0], *rec = e->args[1];
+    const char *dot = list->kind == EX_NAME ? strchr(list->str, '.') : NULL;
+    size_t plen = dot ? (size_t)(dot - list->str) : 0;
+    bool source = plen == 6 && !memcmp(list->str, "source", 6);
+    if (!dot || !(source || (plen == 4 && !memcmp(list->str, "self", 4)))) {
+        err(c, list->loc, "%s() walks the records of a list: %s(source.LIST, ...) or "
+            "%s(self.LIST, ...)", fn, fn, fn);
+        return VT_NONE;
+    }
+    if (source && c->in_self) {
+        err(c, list->loc, "'source.' is not available in SELF: SELF describes the target alone");
+        return VT_NONE;
+    }
+    bool later;
+    if (rec->kind != EX_NAME || strchr(rec->str, '.') || reserved(rec->str)) {
+        err(c, rec->loc, "%s() names its record with a plain name: %s(%s, r, ...)", fn, fn,
+            list->str);
+        return VT_NONE;
+    }
+    if (lookup(c, rec->str, UINT32_MAX, &later) >= 0) {
+        err(c, rec->loc, "'%s' is a variable: name the record otherwise", rec->str);
+        return VT_NONE;
+    }
+    if (loop_named(c, rec->str, strlen(rec->str)) >= 0) {
+        err(c, rec->loc, "'%s' already names the record of an outer all() or any()", rec->str);
+        return VT_NONE;
+    }
+    int32_t set = recset_of(c, dot + 1, (uint32_t)strlen(dot + 1));
+    if (set < 0)
+        return VT_NONE;
+    list->ref = source ? REF_SOURCE_FIELD : REF_SELF_FIELD;
+    list->index = (uint32_t)set;
+    list->type = VT_STRING;
+    c->loops[c->nloops].name = rec->str;
+    c->loops[c->nloops].set = (uint32_t)set;
+    c->loops[c->nloops].source = source;
+    c->nloops++;
+    vtype t = check_expr(c, e->args[2]);
+    c->nloops--;
+    if (t == VT_NONE)
+        return VT_NONE;
+    if (t != VT_BOOL) {
+        err(c, e->args[2]->loc, "type error: %s() needs a bool condition, not %s", fn, tname(t));
+        return VT_NONE;
+    }
+    e->kind = EX_QUANT;
+    e->ival = !strcmp(fn, "any");
+    e->index = (uint32_t)set;
+    e->is_const = false;
+    return VT_BOOL;
+}
+
 /* The type letter cls of an instruction's types (opcodes.def) as the
  * type of a builtin's result: args are its arguments' types. */
 static vtype result_type(const builtin_info *bi, char cls, const vtype *at, uint32_t n)
@@ -270,6 +407,8 @@ static vtype result_type(const builtin_info *bi, char cls, const vtype *at, uint
  * (facts); its result is the type the instruction writes. */
 static vtype check_call(chk *c, ast_expr *e)
 {
+    if (!strcmp(e->str, "all") || !strcmp(e->str, "any"))
+        return check_quant(c, e);
     int b = -1;
     for (int i = 0; i < BI__COUNT; i++)
         if (!strcmp(builtins[i].name, e->str))
@@ -421,6 +560,7 @@ static vtype check_expr(chk *c, ast_expr *e)
         t = check_binary(c, e);
         break;
     case EX_CALL:
+    case EX_QUANT:
         t = check_call(c, e);
         break;
     }
@@ -788,7 +928,9 @@ static bool looks_like_arithmetic(const ast_value *v)
 static void check_rule(chk *c, ast_block *b, ast_rule *r)
 {
     if (r->is_where) {
+        c->in_where = true;
         vtype t = check_expr(c, r->where);
+        c->in_where = false;
         if (t != VT_NONE && t != VT_BOOL)
             err(c, r->where->loc, "type error: 'where' needs a bool, not %s", tname(t));
         else if (t == VT_BOOL && r->where->is_const)
@@ -1100,5 +1242,7 @@ void chk_release(checked *c, const dc_alloc *alloc)
     mem_free(alloc, c->cts);
     mem_free(alloc, c->vars);
     mem_free(alloc, c->slots);
+    mem_free(alloc, c->recsets);
+    mem_free(alloc, c->recfields);
     memset(c, 0, sizeof *c);
 }

@@ -44,11 +44,28 @@ typedef struct chk_slot {
     uint8_t types;      /* 1 << vtype for each type it is read as */
 } chk_slot;
 
+/* Records all/any walk (docs/language.md, section 8): a set is a list
+ * prefix (sla), a field a name under its records (cir). */
+typedef struct chk_recset {
+    const char *name;
+    uint32_t len;
+} chk_recset;
+
+typedef struct chk_recfield {
+    uint32_t set;
+    const char *name;
+    uint32_t len;
+} chk_recfield;
+
 typedef struct checked {
     chk_var *vars;
     uint32_t nvars, cap_vars;
     chk_slot *slots;
     uint32_t nslots, cap_slots;
+    chk_recset *recsets;
+    uint32_t nrecsets, cap_recsets;
+    chk_recfield *recfields;
+    uint32_t nrecfields, cap_recfields;
     int32_t self_block;     /* index in ast->blocks, -1 when missing */
     int32_t policy_block;
     const char *name;       /* POLICY name, or NULL */

@@ -22,10 +22,11 @@ typedef struct cg {
     bool overflow;          /* a 16-bit operand overflowed: reported once */
     uint32_t cap_pool, cap_consts, cap_strs, cap_cmps, cap_ranges, cap_svsets,
              cap_ctables, cap_tparts, cap_tmpls, cap_rules, cap_code, cap_blocks,
-             cap_slots, cap_vars;
+             cap_slots, cap_vars, cap_recsets, cap_recfields;
     uint16_t *var_reg;      /* chk var index -> register */
     uint32_t temp_base, temp;
     uint8_t side;           /* SIDE_SOURCE in COMPATIBLE blocks */
+    uint32_t loop_level;    /* the all/any being compiled: how many enclose it */
     hmap strings, consts;   /* interned strings, constants */
     pref *interned;
     uint32_t ninterned, cap_interned;
@@ -250,7 +251,37 @@ static uint16_t cg_expr(cg *g, const ast_expr *e);
 
 static uint8_t side_of(const ast_expr *field)
 {
-    return field->ref == REF_SOURCE_FIELD ? SIDE_SOURCE : 0;
+    return field->ref == REF_SOURCE_FIELD || field->ref == REF_SOURCE_RECORD ? SIDE_SOURCE : 0;
+}
+
+static bool is_record_field(const ast_expr *e)
+{
+    return e->kind == EX_NAME && (e->ref == REF_SELF_RECORD || e->ref == REF_SOURCE_RECORD);
+}
+
+/* all/any: a loop (docs/bytecode.md, "Loops").
+ *
+ *     EACH   r, set, -> past AGAIN     r = true (all) / false (any)
+ *     ...    the condition, into c
+ *     AGAIN  r, c, -> back to the first of the body
+ */
+static uint16_t cg_expr(cg *g, const ast_expr *e);
+
+static uint16_t cg_quant(cg *g, const ast_expr *e)
+{
+    uint16_t dst = new_temp(g);
+    uint8_t t = (uint8_t)((e->ival ? LOOP_ANY : 0) | (g->loop_level ? LOOP_LEVEL : 0));
+    uint32_t each = emit(g, I_EACH, (uint8_t)(t | side_of(e->args[0])), dst,
+                         (uint16_t)e->index, 0);
+    g->loop_level++;
+    uint16_t cond = cg_expr(g, e->args[2]);
+    g->loop_level--;
+    uint32_t again = emit(g, I_AGAIN, t, dst, cond, 0);
+    if (!g->oom) {
+        g->p->code[each].c = op16(g, again - each, "instructions in one loop");
+        g->p->code[again].c = op16(g, again - each - 1, "instructions in one loop");
+    }
+    return dst;
 }
 
 static void slot_type(cg *g, uint32_t slot, vtype t)
@@ -267,7 +298,12 @@ static uint16_t cg_call(cg *g, const ast_expr *e)
     const builtin_info *bi = &builtins[e->builtin];
     const char *roles = op_operands[bi->op];
     const ast_expr *a0 = e->args[0];
-    if (bi->op == I_CONV && a0->kind == EX_NAME && a0->ref != REF_VAR) {
+    if (bi->op == I_HAS && is_record_field(a0)) {
+        uint16_t dst = new_temp(g);
+        emit(g, I_RHAS, side_of(a0), dst, (uint16_t)a0->index, (uint16_t)a0->ival);
+        return dst;
+    }
+    if (bi->op == I_CONV && a0->kind == EX_NAME && a0->ref != REF_VAR && !is_record_field(a0)) {
         uint16_t dst = new_temp(g);
         slot_type(g, a0->index, (vtype)bi->type);
         emit(g, I_FIELDT, (uint8_t)(bi->type | side_of(a0)), dst, (uint16_t)a0->index, 0);
@@ -318,6 +354,10 @@ static uint16_t cg_expr(cg *g, const ast_expr *e)
         if (e->ref == REF_VAR)
             return g->var_reg[e->index];
         dst = new_temp(g);
+        if (is_record_field(e)) {
+            emit(g, I_RFIELD, side_of(e), dst, (uint16_t)e->index, (uint16_t)e->ival);
+            return dst;
+        }
         emit(g, I_FIELD, side_of(e), dst, (uint16_t)e->index, 0);
         return dst;
     case EX_UNARY: {
@@ -351,6 +391,8 @@ static uint16_t cg_expr(cg *g, const ast_expr *e)
         }
     case EX_CALL:
         return cg_call(g, e);
+    case EX_QUANT:
+        return cg_quant(g, e);
     }
     return 0;
 }
@@ -561,6 +603,19 @@ static void cg_program(cg *g)
         s->name = intern(g, c->slots[i].name, c->slots[i].len);
         s->types = c->slots[i].types;
     }
+    for (uint32_t i = 0; i < c->nrecsets && !g->oom; i++) {
+        recset *r = PUSH(g, recsets, nrecsets, cap_recsets);
+        if (r)
+            r->name = intern(g, c->recsets[i].name, c->recsets[i].len);
+    }
+    for (uint32_t i = 0; i < c->nrecfields && !g->oom; i++) {
+        recfield *r = PUSH(g, recfields, nrecfields, cap_recfields);
+        if (r)
+            *r = (recfield){ c->recfields[i].set,
+                             intern(g, c->recfields[i].name, c->recfields[i].len) };
+    }
+    if (c->nrecsets > UINT16_MAX || c->nrecfields > UINT16_MAX)
+        limit(g, "record lists or fields", UINT16_MAX + 1u);
     if (!g->oom)
         cg_block(g, &g->ast->blocks[c->self_block], PB_SELF);
     for (uint32_t b = 0; b < g->ast->nblocks && b < DC_MAX_BLOCKS && !g->oom; b++)

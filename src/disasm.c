@@ -309,6 +309,28 @@ static void put_operand(out *o, const program *p, const pblock *b, uint32_t pc, 
     case 'J':
         put(o, "-> %" PRIu32, pc + 1 + v);
         break;
+    case 'B':
+        put(o, "<- %" PRId64, (int64_t)pc - v);
+        break;
+    case 'X':
+        put(o, "records %u '", v);
+        if (v < p->nrecsets)
+            put_str(o, p, p->recsets[v].name);
+        else
+            put(o, "?");
+        put(o, "' (%s)", t & SIDE_SOURCE ? "source" : "target");
+        break;
+    case 'C':
+        put(o, "field %u '", v);
+        if (v < p->nrecfields && p->recfields[v].set < p->nrecsets) {
+            put_str(o, p, p->recsets[p->recfields[v].set].name);
+            put(o, ".N.");
+            put_str(o, p, p->recfields[v].name);
+        } else {
+            put(o, "?");
+        }
+        put(o, "' (%s)", t & SIDE_SOURCE ? "source" : "target");
+        break;
     case 'U': {
         put(o, "rule %u", v);
         uint64_t r = (uint64_t)b->first_rule + v;
@@ -348,6 +370,9 @@ static void put_insn(out *o, const program *p, const pblock *b, uint32_t pc)
         snprintf(tb, sizeof tb, "%s", type_name(in->t & TYPE_MASK));
     if (tf & TF_CMP)
         snprintf(tb + strlen(tb), sizeof tb - strlen(tb), " %s", cmp_name((in->t >> 4) & 7));
+    if (tf & TF_LOOP)
+        snprintf(tb, sizeof tb, "%s L%u", in->t & LOOP_ANY ? "any" : "all",
+                 (in->t & LOOP_LEVEL) != 0);
     if (strspn(ops, "-") == strlen(ops) && !tb[0]) {
         put(o, "%s\n", op_names[in->op]);
         return;
@@ -435,6 +460,20 @@ size_t disasm_program(const program *p, char *buf, size_t cap)
                     any = true;
                 }
             put(&o, "%s)\n", any ? "" : "text");
+        }
+    }
+    if (p->nrecsets) {
+        put(&o, "\nrecords\n");
+        for (uint32_t i = 0; i < p->nrecsets; i++) {
+            put(&o, "  %5" PRIu32 "  ", i);
+            put_str(&o, p, p->recsets[i].name);
+            put(&o, ".N:");
+            for (uint32_t f = 0; f < p->nrecfields; f++)
+                if (p->recfields[f].set == i) {
+                    put(&o, " %" PRIu32 " ", f);
+                    put_str(&o, p, p->recfields[f].name);
+                }
+            put(&o, "\n");
         }
     }
     if (p->nctables) {

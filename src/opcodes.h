@@ -49,8 +49,12 @@ extern const char *const op_roles[I__ALL];
  *   TF_SIDE  bit 7 picks the source's facts (instructions with a slot operand)
  *   TF_TYPE  bits 0-3 are a vtype
  *   TF_CMP   bits 4-6 are a CMP_* code
+ *   TF_LOOP  bit 0: the loop is any (else all); bit 1: its level (0, 1)
  * Every other bit must be zero. */
-enum { TF_SIDE = 1, TF_TYPE = 2, TF_CMP = 4 };
+enum { TF_SIDE = 1, TF_TYPE = 2, TF_CMP = 4, TF_LOOP = 8 };
+#define LOOP_ANY    0x01        /* t bit of EACH, AGAIN */
+#define LOOP_LEVEL  0x02
+#define LOOP_DEPTH  2           /* loops nest at most this deep */
 unsigned op_tfields(unsigned op);
 
 /* Is role letter r a register (read or written)? */

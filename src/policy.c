@@ -58,7 +58,8 @@ void program_free(program *p)
     const dc_alloc *a = p->alloc;
     void *arrays[] = { p->pool, p->kconsts, p->strrefs, p->kcmps, p->ranges, p->consts,
                        p->strs, p->cmps, p->svsets, p->ctables, p->tparts, p->tmpls,
-                       p->slots, p->vars, p->rules, p->blocks, p->code, p->xcode };
+                       p->slots, p->vars, p->rules, p->blocks, p->code, p->xcode,
+                       p->recsets, p->recfields };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         mem_free(a, arrays[i]);
     memset(p, 0, sizeof *p);

@@ -11,6 +11,7 @@
 
 #include "facts.h"
 #include "limits.h"
+#include "facts_chars.h"
 #include "vm.h"
 
 /* ---------------------------------------------------------------- plan */
@@ -421,6 +422,140 @@ static void find_slots(const dc_policy *pol, const dc_facts *facts, const fact *
     }
 }
 
+/* ------------------------------------------------------------- records */
+
+/* The facts named SET.N.FIELD of record set `set`: the first fact after
+ * "SET." in name order, and one past the last. */
+static void record_range(const dc_facts *facts, dstr set, const fact **first,
+                         const fact **end)
+{
+    char key[DC_MAX_NAME + 2];
+    size_t klen = set.len < DC_MAX_NAME ? set.len : DC_MAX_NAME;
+    memcpy(key, set.p, klen);
+    key[klen++] = '.';
+    const fact *x = facts->items;
+    uint32_t lo = 0, hi = facts->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (facts_name_cmp(x[mid].name, x[mid].name_len, key, klen) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *first = x + lo;
+    while (lo < facts->n && x[lo].name_len > klen && !memcmp(x[lo].name, key, klen))
+        lo++;
+    *end = x + lo;
+}
+
+/* A fact of a record set's range: its record (-1: not a record) and field. */
+static int32_t record_of(const fact *x, dstr set, dstr *field)
+{
+    const char *s = x->name + set.len + 1, *end = x->name + x->name_len;
+    size_t k = record_index_len(s, end);
+    if (!k || s + k == end)
+        return -1;
+    int32_t n = 0;
+    for (size_t i = 0; i < k; i++)
+        n = n * 10 + (s[i] - '0');
+    *field = (dstr){ s + k + 1, (uint32_t)(end - s - k - 1) };
+    return n;
+}
+
+/* The record field of set `set` named `field`, or -1. */
+static int32_t field_of(const program *p, uint32_t set, dstr field)
+{
+    for (uint32_t f = 0; f < p->nrecfields; f++)
+        if (p->recfields[f].set == set && dstr_same(prog_str(p, p->recfields[f].name), field))
+            return (int32_t)f;
+    return -1;
+}
+
+/* Prepare the records the policy's all/any walk (docs/facts.md,
+ * "Records"): per set its number of records, consecutive from 0 (a gap is a
+ * facts error); per field the text of each record's fact, copied.  One
+ * allocation, d->rec_n; d->rec_field points into it. */
+static dc_status prepare_records(const dc_policy *pol, const dc_facts *facts, dc_prepared *d,
+                                 dc_error *err)
+{
+    const program *p = &pol->prog;
+    const dc_alloc *a = pol->alloc;
+    uint32_t nsets = p->nrecsets, nfields = p->nrecfields;
+    if (!nsets)
+        return DC_OK;
+    /* first the sizes: records per set, entries, text */
+    size_t entries = 0, text = 0;
+    uint32_t small[16], *count = nsets <= 16 ? small : mem_array(a, nsets, sizeof *count);
+    if (!count)
+        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+    for (uint32_t s = 0; s < nsets; s++) {
+        dstr set = prog_str(p, p->recsets[s].name);
+        const fact *x, *end;
+        record_range(facts, set, &x, &end);
+        uint64_t seen[10000 / 64 + 1] = { 0 };
+        int32_t most = -1;
+        for (; x < end; x++) {
+            dstr field;
+            int32_t r = record_of(x, set, &field);
+            if (r < 0)
+                continue;
+            seen[r / 64] |= (uint64_t)1 << (r % 64);
+            most = r > most ? r : most;
+            if (field_of(p, s, field) >= 0)
+                text += x->value_len + 1;
+        }
+        for (int32_t r = 0; r <= most; r++)
+            if (!(seen[r / 64] >> (r % 64) & 1)) {
+                if (count != small)
+                    mem_free(a, count);
+                return dc_error_set(err, DC_ERR_FACTS, "records '%.*s': record %d is missing "
+                                    "(records 0..%d have facts; records are numbered from 0 "
+                                    "without a gap)", (int)set.len, set.p, r, most);
+            }
+        count[s] = (uint32_t)(most + 1);
+    }
+    for (uint32_t f = 0; f < nfields; f++)
+        entries += count[p->recfields[f].set];
+    size_t size = nsets * sizeof(uint32_t) + nfields * sizeof(dstr *);
+    size = (size + 7) & ~(size_t)7;
+    char *block = mem_alloc(a, size + entries * sizeof(dstr) + text + 1);
+    if (!block) {
+        if (count != small)
+            mem_free(a, count);
+        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+    }
+    d->rec_n = (uint32_t *)(void *)block;
+    d->rec_field = (const dstr **)(void *)(block + nsets * sizeof(uint32_t));
+    dstr *at = (dstr *)(void *)(block + size);
+    char *t = (char *)(at + entries);
+    memcpy(d->rec_n, count, nsets * sizeof *count);
+    for (uint32_t f = 0; f < nfields; f++) {
+        uint32_t n = count[p->recfields[f].set];
+        memset(at, 0, n * sizeof *at);
+        d->rec_field[f] = at;
+        at += n;
+    }
+    if (count != small)
+        mem_free(a, count);
+    /* then the texts */
+    for (uint32_t s = 0; s < nsets; s++) {
+        dstr set = prog_str(p, p->recsets[s].name);
+        const fact *x, *end;
+        record_range(facts, set, &x, &end);
+        for (; x < end; x++) {
+            dstr field;
+            int32_t r = record_of(x, set, &field);
+            int32_t f = r < 0 ? -1 : field_of(p, s, field);
+            if (f < 0)
+                continue;
+            memcpy(t, x->value, x->value_len + 1);
+            ((dstr *)d->rec_field[f])[r] = (dstr){ t, x->value_len };
+            t += x->value_len + 1;
+        }
+    }
+    return DC_OK;
+}
+
 dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **out,
                      dc_error *err)
 {
@@ -479,6 +614,12 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
     }
     if (found != small)
         mem_free(a, found);
+    dc_status st = prepare_records(pol, facts, d, err);
+    if (st != DC_OK) {
+        regs_put(a, &sr);
+        mem_free(a, block);
+        return st;
+    }
     if (p->ntmpls)
         prematch(pol, d, sr.R);
     if (pol->self_alone)
@@ -490,6 +631,8 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
 
 void dc_prepared_free(dc_prepared *d)
 {
-    if (d)
+    if (d) {
+        mem_free(d->alloc, d->rec_n);
         mem_free(d->alloc, d);
+    }
 }

@@ -98,6 +98,11 @@ struct dc_prepared {
     char *text;         /* every value, NUL-separated */
     dstr *items;        /* every set's items */
     const dc_alloc *alloc;
+    /* records (program.h's recset, recfield), in an allocation of their
+     * own (NULL when the policy reads none): rec_n[s] records of set s;
+     * rec_field[f][k] the text of field f of record k (p NULL: absent) */
+    uint32_t *rec_n;
+    const dstr **rec_field;
 };
 
 /* A fleet (fleet.c): one record per target, in order, each `size` bytes.

@@ -41,8 +41,10 @@ unsigned op_tfields(unsigned op)
 {
     if (op >= I__COUNT)
         return 0;
-    unsigned f = op_find(op, 'S') >= 0 ? TF_SIDE : 0;
+    unsigned f = op_find(op, 'S') >= 0 || op_find(op, 'X') >= 0 || op_find(op, 'C') >= 0
+                 ? TF_SIDE : 0;
     switch (op_types[op][3]) {
+    case 'l': return f | TF_LOOP;
     case 'c': return f | TF_TYPE | TF_CMP;
     case 'y': return f | TF_TYPE;
     default: return f;

@@ -75,6 +75,18 @@ typedef struct slot {
     uint8_t types;      /* bit (1 << vtype): types the policy reads it as */
 } slotinfo;
 
+/* Records (docs/facts.md, "Records"): a set is a prefix whose facts
+ * PREFIX.0.*, PREFIX.1.*, ... a loop (EACH) walks; a field is one fact
+ * name under each record (PREFIX.N.FIELD) that the loop's body reads. */
+typedef struct recset {
+    pref name;          /* the prefix: "sla" */
+} recset;
+
+typedef struct recfield {
+    uint32_t set;       /* its record set */
+    pref name;          /* the field: "cir" */
+} recfield;
+
 typedef struct var {
     pref name;
     uint8_t type;
@@ -144,6 +156,10 @@ typedef struct program {
     uint32_t ntmpls;
     slotinfo *slots;
     uint32_t nslots;
+    recset *recsets;
+    uint32_t nrecsets;
+    recfield *recfields;
+    uint32_t nrecfields;
     var *vars;
     uint32_t nvars;
     prule *rules;

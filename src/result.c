@@ -496,6 +496,14 @@ dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
                   p->pool + p->slots[f->slot].name.off);
         out->expected = keep(r, written.p, written.len);
         break;
+    case F_RECORD_ABSENT: {
+        const recfield *rf = &p->recfields[f->aux];
+        dstr set = prog_str(p, p->recsets[rf->set].name), fld = prog_str(p, rf->name);
+        m = keepf(r, "%s.%.*s.%lld.%.*s is absent", f->side ? "source" : "self", (int)set.len,
+                  set.p, (long long)f->x.as.i, (int)fld.len, fld.p);
+        out->expected = keep(r, written.p, written.len);
+        break;
+    }
     case F_CONVERT:
         if (f->type == VT_SET)  /* any text is a set: it was over the limit */
             m = keepf(r, "a set of more than %d items (the limit for a set) in %.*s",

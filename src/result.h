@@ -30,7 +30,9 @@ typedef enum fail_code {
     F_CONVERT,          /* int(s) etc. of a text that does not parse */
     F_BUDGET,           /* template backtracking over its bound */
     F_SCRATCH,          /* a set built while checking has too many items */
-    F_NEGATIVE          /* bits() of a negative int */
+    F_NEGATIVE,         /* bits() of a negative int */
+    F_RECORD_ABSENT     /* a record's field in an expression is absent: aux the
+                           field (recfield), x.as.i the record */
 } fail_code;
 
 typedef struct vm_fail {

@@ -934,8 +934,11 @@ static dc_status decompile(tctx *c, uint32_t ri, dtree *t, uint32_t *test)
         bool it = c->itaint[pc];
         int32_t k = -1;
         /* an expression step writes a temporary (W): a constant, a copy, a
-         * fact, or an operation on the registers it reads (R) */
+         * fact, or an operation on the registers it reads (R); a loop over
+         * records (all/any) is not decompiled: the rule is shown as written */
         const char *roles = i->op < I__COUNT ? op_operands[i->op] : "---";
+        if (strpbrk(roles, "XCB"))
+            return DC_ERR_INVALID;
         int nr = (roles[1] == 'R') + (roles[2] == 'R');
         if (i->op == I_LOADK) {
             k = dn_new(c, t, (dnode){ DN_K, I_LOADK, 0, false, i->a, i->b, -1, -1 });
@@ -1794,6 +1797,18 @@ dc_status targets_find_visit(const dc_policy *pol, const dc_facts *source, size_
         return dc_error_set(err, DC_ERR_INVALID, "dc_targets_find: invalid argument");
     if (pol->prog.nblocks == 0)
         return dc_error_set(err, DC_ERR_INVALID, "%s: the policy has no SELF block", pol->file);
+    /* a target's records (all/any over self.X) are not facts a target can
+     * be rendered with: refused rather than answered wrongly */
+    for (uint32_t pc = 0; pc < pol->prog.ncode; pc++) {
+        const insn *i = &pol->prog.code[pc];
+        int x = op_find(i->op, 'X');
+        if (x >= 0 && !(i->t & SIDE_SOURCE) && i->b < pol->prog.nrecsets) {
+            dstr set = prog_str(&pol->prog, pol->prog.recsets[i->b].name);
+            return dc_error_set(err, DC_ERR_INVALID, "%s: the policy walks the target's "
+                                "records (self.%.*s in all/any): its targets cannot be "
+                                "enumerated", pol->file, (int)set.len, set.p);
+        }
+    }
     dc_targets *t = mem_zalloc(pol->alloc, sizeof *t);
     if (!t)
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", pol->file);

@@ -435,6 +435,9 @@ int32_t vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prep
     value *R = res->regs;
     const xinsn *i;
     uint32_t x_at, slot_at;     /* 1 + index of the last CONV, FIELDT */
+    /* the loops running (EACH): their device, record and record count */
+    const dc_prepared *ldev[LOOP_DEPTH] = { NULL, NULL };
+    uint32_t lrec[LOOP_DEPTH] = { 0, 0 }, lend[LOOP_DEPTH] = { 0, 0 };
     bool fx, fy, fs;            /* the failing insn showed x, y, slot */
     uint8_t fc;
 enter:
@@ -935,6 +938,56 @@ enter:
         res->scratch_used += n;
         REG(i->a).type = VT_SET;
         REG(i->a).as.set = (vset){ items, n };
+        NEXT;
+    }
+    /* loops: EACH, the body, AGAIN (docs/bytecode.md, "Loops"); the
+     * verifier saw that they nest and that every RFIELD is in its loop */
+    CASE(EACH) {
+        const dc_prepared *dev = i->side ? source : target;
+        unsigned lv = (i->t & LOOP_LEVEL) != 0;
+        REG(i->a).type = VT_BOOL;
+        REG(i->a).as.b = !(i->t & LOOP_ANY);
+        uint32_t n = dev->rec_n ? dev->rec_n[i->b] : 0;
+        if (n == 0) {
+            i += i->c;
+            NEXT;
+        }
+        ldev[lv] = dev;
+        lrec[lv] = 0;
+        lend[lv] = n;
+        NEXT;
+    }
+    CASE(AGAIN) {
+        unsigned lv = (i->t & LOOP_LEVEL) != 0;
+        bool any = (i->t & LOOP_ANY) != 0;
+        if (REG(i->b).as.b == any) {
+            REG(i->a).as.b = any;
+            NEXT;
+        }
+        if (++lrec[lv] < lend[lv])
+            i -= i->c + 1;      /* NEXT steps onto the body's first */
+        NEXT;
+    }
+    CASE(RFIELD) {
+        unsigned lv = i->c != 0;
+        dstr s = ldev[lv]->rec_field[i->b][lrec[lv]];
+        if (!s.p) {
+            f->aux = (int32_t)i->b;
+            f->side = (uint8_t)(i->side ? SIDE_SOURCE : 0);
+            f->slot = -1;
+            f->x = (value){ .type = VT_INT, .as.i = lrec[lv] };
+            fs = true;
+            FAIL(F_RECORD_ABSENT);
+        }
+        REG(i->a).type = VT_STRING;
+        REG(i->a).as.s = s;
+        NEXT;
+    }
+    CASE(RHAS) {
+        unsigned lv = i->c != 0;
+        dstr s = ldev[lv]->rec_field[i->b][lrec[lv]];
+        REG(i->a).type = VT_BOOL;
+        REG(i->a).as.b = s.p && s.len > 0;
         NEXT;
     }
     VM_END

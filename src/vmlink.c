@@ -181,8 +181,14 @@ static void place(const program *p, const pblock *pb, uint32_t rp, xinsn *x)
     x->side = (x->t & SIDE_SOURCE) != 0;
     if (x->op == I_CONV || x->op == I_FIELDT)
         x->d = at + 1;
-    if (x->op == I_JF || x->op == I_JT)    /* the target pc, until vm_translate maps it */
+    /* a jump's target pc, until vm_translate maps it */
+    int j = op_find(x->op, 'J'), bk = op_find(x->op, 'B');
+    if (j == 1)
         x->b = at + 1 + x->b;
+    else if (j == 2)
+        x->c = at + 1 + x->c;
+    if (bk == 2)
+        x->c = at - x->c;
     x->fo = 0;
     uint32_t *field[4] = { &x->a, &x->b, &x->c, &x->d };
     const char *kinds = op_roles[x->op];
@@ -204,11 +210,14 @@ void vm_translate(program *p, void *buf, bool fused)
      * placed, the xinsn each pc starts (jumps only go forward: a count is
      * read before its pc is placed) */
     memset(map, 0, (p->ncode + 1) * sizeof *map);
-    for (uint32_t pc = 0; pc < p->ncode; pc++)
-        if (code[pc].op == I_JF || code[pc].op == I_JT) {
-            uint32_t to = pc + 1 + code[pc].b;
+    for (uint32_t pc = 0; pc < p->ncode; pc++) {
+        const insn *i = &code[pc];
+        int j = op_find(i->op, 'J'), bk = op_find(i->op, 'B');
+        uint32_t to = j == 1 ? pc + 1 + i->b : j == 2 ? pc + 1 + i->c
+                    : bk == 2 ? pc - i->c : UINT32_MAX;
+        if (to != UINT32_MAX)
             map[to <= p->ncode ? to : p->ncode]++;
-        }
+    }
     uint32_t xi = 0;
     p->xreads_target = false;
     for (uint32_t b = 0; b < p->nblocks; b++) {
@@ -232,7 +241,8 @@ void vm_translate(program *p, void *buf, bool fused)
                 n = 1;
             }
             place(p, pb, rp, &x);
-            if (b > 0 && !(x.t & SIDE_SOURCE) && op_find(x.op, 'S') >= 0)
+            if (b > 0 && !(x.t & SIDE_SOURCE) &&
+                (op_find(x.op, 'S') >= 0 || op_find(x.op, 'X') >= 0 || op_find(x.op, 'C') >= 0))
                 p->xreads_target = true;
             for (uint32_t k = 0; k < n; k++)
                 map[pc + k] = xi;
@@ -246,14 +256,20 @@ void vm_translate(program *p, void *buf, bool fused)
      * verified code, which ends every block with OK) */
     out[xi] = mk(I_FAIL, 0, 0, 0, 0, 0, p->ncode ? p->ncode - 1 : 0);
     out[xi].rule = -1;
-    /* jumps, in xinsns */
+    /* jumps, in xinsns: forward ones count from the next, backward ones
+     * (AGAIN) back from this one */
     for (uint32_t k = 0; k < xi; k++) {
         xinsn *x = &out[k];
-        if (x->op != I_JF && x->op != I_JT)
+        int j = op_find(x->op, 'J'), bk = op_find(x->op, 'B');
+        uint32_t *field = j == 1 ? &x->b : j == 2 ? &x->c : bk == 2 ? &x->c : NULL;
+        if (!field)
             continue;
-        uint32_t to = x->b;
+        uint32_t to = *field;
         uint32_t xt = map[to <= p->ncode ? to : p->ncode];
-        x->b = xt > k ? xt - k - 1 : 0;
+        if (j >= 0)
+            *field = xt > k ? xt - k - 1 : 0;
+        else
+            *field = xt <= k ? k - xt : 0;
     }
     p->xcode = out;
     p->xentry = entry;

@@ -234,6 +234,7 @@ static const char kitchen[] =
     "    where bool(source.flag) || !flag\n"
     "    where hex(source.hx) == y\n"
     "    where subset(bits(y), bits(hex(source.hx))) && !contains(bits(x), \"10\")\n"
+    "    where all(source.sla, s, any(self.sla, t, t.srv == s.srv && has(t.cir)))\n"
     "    where set(source.st) == items\n"
     "    str = {w}\n"
     "    where self.lit == \"exact text\"\n"
@@ -252,10 +253,10 @@ static const char kitchen[] =
 static const char *const kitchen_facts[] = {
     /* a target */
     "a=7\nh=0x1a\nv=1.4.0\nb=yes\ns=a,c\nstr=foo\nlit=\"exact text\"\nne=1\nq=yes\n"
-    "t=pre-3-post\nn=9\n",
+    "t=pre-3-post\nn=9\nsla.0.srv=dc\nsla.0.cir=1\nsla.1.srv=sym\nsla.1.cir=2\n",
     /* a source for block first */
     "a=7\nh=19\nv=1.3.9\ns=c,a\nstr=foo\nt=pre-4-post\nnum=21\nnumstr=42\nverstr=1.5.0\n"
-    "flag=false\nhx=1A\nst=\"c a\"\nq=maybe\n",
+    "flag=false\nhx=1A\nst=\"c a\"\nq=maybe\nsla.0.srv=sym\n",
     /* a source for block second */
     "a=9\nq=12\nd=14\nm=5-1a\n",
     /* a source for the last block, and an inexact division */
@@ -583,8 +584,15 @@ Test(cbc, header_errors)
     expect_error(m, len, DC_ERR_BYTECODE, "not a compiled policy (no .cbc magic)");
 
     memcpy(m, d, len);
+    m[8] = 3;
+    expect_error(m, len, DC_ERR_BYTECODE, "format version 3 is not supported");
+
+    /* a version 1 file (no records) that says version 2 */
+    memcpy(m, d, len);
     m[8] = 2;
-    expect_error(m, len, DC_ERR_BYTECODE, "format version 2 is not supported");
+    fix_crc(m, len);
+    expect_error(m, len, DC_ERR_BYTECODE, "the header announces 15 sections at byte 32; "
+                 "version 2 files have 17 at byte 32");
 
     memcpy(m, d, len);
     m[len - 3] ^= 1;
@@ -940,9 +948,76 @@ static void m_bits(program *p)
              "as int or hex", pc_of(p, i), i->b);
 }
 
+/* Loops (docs/bytecode.md, "Loops"): kitchen's
+ * all(source.sla, s, any(self.sla, t, t.srv == s.srv && has(t.cir))) */
+static void m_loop_level(program *p)
+{
+    insn *i = find(p, 1, I_EACH, 1);
+    i->t &= (uint8_t)~LOOP_LEVEL;
+    snprintf(expected, sizeof expected, "instruction %u (EACH): a loop of level 0 at level 1",
+             pc_of(p, i));
+}
+
+static void m_loop_end(program *p)
+{
+    insn *i = find(p, 1, I_EACH, 0), *a = find(p, 1, I_AGAIN, 1);
+    a->a = find(p, 1, I_AGAIN, 0)->a;
+    snprintf(expected, sizeof expected, "instruction %u (EACH): instruction %u is not the "
+             "AGAIN that ends this loop", pc_of(p, i), pc_of(p, a));
+}
+
+static void m_loop_field_side(program *p)
+{
+    /* s.srv read as the inner loop's record: that loop walks the target's */
+    insn *i = find(p, 1, I_RFIELD, 1);
+    i->c = 1;
+    snprintf(expected, sizeof expected, "instruction %u (RFIELD): record field %u is not of "
+             "the records its loop (instruction %u) walks", pc_of(p, i), i->b,
+             pc_of(p, find(p, 1, I_EACH, 1)));
+}
+
+static void m_loop_field_outside(program *p)
+{
+    insn *i = find(p, 1, I_RFIELD, 0);
+    i->c = 2;
+    snprintf(expected, sizeof expected, "instruction %u (RFIELD): reads a record of the loop of "
+             "level 2 outside it", pc_of(p, i));
+}
+
+static void m_loop_jump_in(program *p)
+{
+    insn *j = find(p, 1, I_JF, 0), *e = find(p, 1, I_EACH, 0);
+    j->b = (uint16_t)(pc_of(p, e) - pc_of(p, j));
+    snprintf(expected, sizeof expected, "instruction %u (JF): jumps into the loop of "
+             "instruction %u", pc_of(p, j), pc_of(p, e));
+}
+
+static void m_loop_stale_read(program *p)
+{
+    /* the body's first EQ reads what the body writes only later: on the
+     * next record it would hold the last one's */
+    insn *e = find(p, 1, I_EACH, 1), *eq = NULL;
+    for (uint32_t pc = pc_of(p, e); !eq; pc++)
+        if (p->code[pc].op == I_EQ)
+            eq = &p->code[pc];
+    eq->b = find(p, 1, I_AGAIN, 0)->b;
+    snprintf(expected, sizeof expected, "instruction %u (EQ): register %u is read but not "
+             "written (with one type) on every path", pc_of(p, eq), eq->b);
+}
+
+static void m_loop_back(program *p)
+{
+    insn *a = find(p, 1, I_AGAIN, 0);
+    a->c++;
+    snprintf(expected, sizeof expected, "instruction %u (EACH): instruction %u is not the "
+             "AGAIN that ends this loop", pc_of(p, find(p, 1, I_EACH, 1)), pc_of(p, a));
+}
+
 Test(cbc, verifier_rejects_kitchen)
 {
-    mutator fns[] = { m_set_order, m_nmatch_decl, m_checkt_type, m_contains, m_bits };
+    mutator fns[] = { m_set_order, m_nmatch_decl, m_checkt_type, m_contains, m_bits,
+                      m_loop_level, m_loop_end, m_loop_field_side, m_loop_field_outside,
+                      m_loop_jump_in, m_loop_stale_read, m_loop_back };
     for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
         expected[0] = '\0';
         dc_policy *pol = compile_text("v.compat", kitchen, strlen(kitchen));
@@ -993,11 +1068,15 @@ Test(cbc, disasm_listing)
         "\nSELF  line 3", "variables: x:int r0, y:hex r1",
         "RULE                rule 0 line 4: a = {x:int:1..100,200}",
         "LOADF     int       r0, slot 0 'a' (target)",
-        "\nCOMPATIBLE 0 (first)  line 16", "\nCOMPATIBLE 2  line 43",
+        "\nCOMPATIBLE 0 (first)  line 16", "\nCOMPATIBLE 2  line 44",
         "FCMP      hex <=    slot 1 'h' (source), r1",
         "NMATCH              slot ", "tmpl 2 \"{mm:int}-{y}\"", "JF                  r",
         ", -> ", "const 0 = string \"exact text\"", "FIELDT    semver    r",
         "CONV      int       r", "BITS                r", "OK\n",
+        "\nrecords\n", "sla.N: 0 srv 1 cir", "EACH      all L0    r", ", records 0 'sla' (source), -> ",
+        "EACH      any L1    r", "AGAIN     any L1    r", ", <- ",
+        "RFIELD              r", ", field 0 'sla.N.srv' (target), #1",
+        "RHAS                r", ", field 1 'sla.N.cir' (target), #1",
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         cr_assert(strstr(buf, want[i]), "missing '%s' in:\n%s", want[i], buf);

@@ -342,6 +342,34 @@ Test(typing, bits_takes_an_integer)
                "    where subset(bits(h), bits(n)) && subset(bits(hex(source.m)), bits(0x1f))\n");
 }
 
+Test(typing, quantifiers_over_records)
+{
+    clean(HEAD "    where all(source.sla, s, any(self.sla, t, t.srv == s.srv && "
+               "int(t.cir) >= int(s.cir)))\n");
+    clean(HEAD "    where any(source.r, x, has(x.v)) || !all(self.r, y, y.v == \"1\")\n");
+    one_error(HEAD "    where all(source.r, x, all(source.r, y, all(source.r, z, true)))\n", 4, 45,
+              "all() and any() nest at most 2 deep");
+    one_error(HEAD "    where all(source.r, x, u.v == \"1\")\n", 4, 28,
+              "unknown record 'u' in 'u.v': the records here are x");
+    one_error(HEAD "    where all(source.r, x, x == \"1\")\n", 4, 28,
+              "'x' is a record: read its fields as x.FIELD");
+    one_error(HEAD "    where all(source.r, x, x.v)\n", 4, 28,
+              "type error: all() needs a bool condition, not string");
+    one_error(HEAD "    where all(source.r, x)\n", 4, 11, "all() takes 3 arguments, not 2");
+    one_error(HEAD "    where any(r, x, true)\n", 4, 15,
+              "any() walks the records of a list: any(source.LIST, ...) or any(self.LIST, ...)");
+    one_error(HEAD "    where any(source.r, x.y, true)\n", 4, 25,
+              "any() names its record with a plain name");
+    one_error(HEAD "    where all(source.r, x, any(self.q, x, true))\n", 4, 40,
+              "'x' already names the record of an outer all() or any()");
+    one_error(HEAD "    a = {_n:int}\n    where all(source.r, _n, true)\n", 5, 25,
+              "'_n' is a variable: name the record otherwise");
+    one_error(HEAD "    a = {all(source.r, x, true)}\n", 4, 10, "all() is allowed only in a where");
+    one_error("SELF:\n    k = v\n    where all(source.r, x, true)\nCOMPATIBLE:\n    a = 1\n", 3, 15,
+              "'source.' is not available in SELF");
+    one_error(HEAD "    where x.v == \"1\"\n", 4, 11, "unknown name 'x.v'");
+}
+
 Test(typing, arithmetic_value_must_be_integer)
 {
     one_error(HEAD "    b = {s:string}\n    c = {s}/2\n", 5, 9, "'/' takes integers");

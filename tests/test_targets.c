@@ -252,6 +252,46 @@ Test(targets, bits_residue_and_enumerated_masks)
     dc_policy_free(p);
 }
 
+Test(targets, records_of_the_source_and_of_the_target)
+{
+    /* the source's records are known: a rule over them runs, or is shown
+     * as written when it reads an open fact */
+    dc_policy *p = compile("SELF:\n"
+                           "    kind = qat\n"
+                           "    services = {svc:string:sym,dc,asym}\n"
+                           "COMPATIBLE:\n"
+                           "    services = {svc}\n"
+                           "    where all(source.sla, s, s.srv == svc)\n");
+    dc_targets *t = find(p, "services=dc\nsla.0.srv=dc\nsla.1.srv=dc\n", 0);
+    cr_assert_eq(dc_targets_count(t), 1);
+    cr_expect_str_eq(describe(t, 0), "kind=qat services=dc");
+    dc_targets_free(t);
+    t = find(p, "services=dc\nsla.0.srv=dc\nsla.1.srv=sym\n", 0);
+    cr_expect_eq(dc_targets_count(t), 0);
+    dc_targets_free(t);
+    dc_policy_free(p);
+    p = compile("SELF:\n    kind = qat\n    rate = {r:int}\nCOMPATIBLE:\n"
+                "    where all(source.sla, s, int(s.cir) <= r)\n");
+    t = find(p, "sla.0.cir=100\n", 0);
+    cr_assert_eq(dc_targets_count(t), 1);
+    cr_expect_str_eq(describe(t, 0), "kind=qat [rate|rate = {r:int}|"
+                                     "where all(source.sla, s, int(s.cir) <= r)]");
+    dc_targets_free(t);
+    dc_policy_free(p);
+    /* the target's records are not facts a target can be rendered with */
+    p = compile("SELF:\n    kind = qat\nCOMPATIBLE:\n"
+                "    where all(source.sla, s, any(self.sla, t, t.srv == s.srv))\n");
+    dc_facts *src = facts("sla.0.srv=sym\n");
+    dc_targets *none = NULL;
+    dc_error err = { 0 };
+    cr_expect_eq(dc_targets_find(p, src, 0, &none, &err), DC_ERR_INVALID);
+    cr_expect(strstr(err.message, "walks the target's records (self.sla in all/any)"), "%s",
+              err.message);
+    cr_expect_null(none);
+    dc_facts_free(src);
+    dc_policy_free(p);
+}
+
 Test(targets, a_domain_larger_than_the_limit_stays_open)
 {
     dc_policy *p = compile("SELF:\n"

@@ -1646,3 +1646,136 @@ Test(template, self_set_survives_compatible_blocks)
     dc_facts_free(t);
     dc_policy_free(p);
 }
+
+/* ------------------------------------------------------------ records (all, any) */
+
+TestSuite(records, .fini = release);
+
+/* QAT's rate-limit rule as one where (issue 15): each source SLA has a
+ * destination SLA of the same service and ring-pair mask, with CIR and PIR
+ * at least the source's. */
+static const char qat_rule[] =
+    "    where all(source.sla, s, any(self.sla, t, t.srv == s.srv && "
+    "hex(t.mask) == hex(s.mask) && int(t.cir) >= int(s.cir) && int(t.pir) >= int(s.pir)))";
+
+static const char qat_src[] = "sla.0.srv=sym\nsla.0.mask=0x3\nsla.0.cir=100\nsla.0.pir=200\n"
+                              "sla.1.srv=dc\nsla.1.mask=0xc\nsla.1.cir=50\nsla.1.pir=50";
+
+Test(records, qat_sla_rule)
+{
+    const char *self = "    kind = t";
+    /* the destination's SLAs in another order, mask spelled otherwise */
+    cr_expect_eq(pair_check(self, qat_rule, qat_src,
+                            "kind=t\nsla.0.srv=dc\nsla.0.mask=c\nsla.0.cir=60\nsla.0.pir=60\n"
+                            "sla.1.srv=sym\nsla.1.mask=0x3\nsla.1.cir=100\nsla.1.pir=300"),
+                 DC_COMPATIBLE, "%s", explain());
+    /* one CIR lower */
+    cr_expect_eq(pair_check(self, qat_rule, qat_src,
+                            "kind=t\nsla.0.srv=dc\nsla.0.mask=0xc\nsla.0.cir=49\nsla.0.pir=60\n"
+                            "sla.1.srv=sym\nsla.1.mask=0x3\nsla.1.cir=100\nsla.1.pir=300"),
+                 DC_INCOMPATIBLE);
+    expect_reason_has("condition is false: all(source.sla, s, any(self.sla, t,");
+    /* a service missing on the destination */
+    cr_expect_eq(pair_check(self, qat_rule, qat_src,
+                            "kind=t\nsla.0.srv=sym\nsla.0.mask=0x3\nsla.0.cir=100\n"
+                            "sla.0.pir=300"), DC_INCOMPATIBLE);
+    /* no SLA on the source: nothing to honour */
+    cr_expect_eq(pair_check(self, qat_rule, "other=1", "kind=t"), DC_COMPATIBLE);
+}
+
+Test(records, all_of_none_is_true_any_of_none_is_false)
+{
+    COMPATIBLE("    where all(source.r, x, false)", "a=1");
+    INCOMPATIBLE("    where any(source.r, x, true)", "a=1");
+    COMPATIBLE("    where any(source.r, x, true)", "r.0.v=1");
+    INCOMPATIBLE("    where all(source.r, x, false)", "r.0.v=1");
+    /* facts under the prefix that are not records are not records */
+    INCOMPATIBLE("    where any(source.r, x, true)", "r.count=2\nr=3");
+}
+
+Test(records, fields_are_raw_text_and_has)
+{
+    COMPATIBLE("    where all(source.r, x, x.v == \"a b\")", "r.0.v=a b\nr.1.v=a b");
+    COMPATIBLE("    where all(source.r, x, has(x.v) || x.w == \"1\")", "r.0.v=1\nr.1.w=1");
+    INCOMPATIBLE("    where all(source.r, x, has(x.v))", "r.0.v=1\nr.1.w=1");
+    /* an empty field is present but not has() */
+    INCOMPATIBLE("    where all(source.r, x, has(x.v))", "r.0.v=\nr.1.v=2");
+    COMPATIBLE("    where any(source.r, x, x.sub.name == \"q\")", "r.0.sub.name=p\nr.1.sub.name=q");
+}
+
+Test(records, an_absent_field_fails_the_rule_with_its_name)
+{
+    INCOMPATIBLE("    where all(source.r, x, x.v == \"1\")", "r.0.v=1\nr.1.w=2");
+    expect_reason_has("source.r.1.v is absent");
+    INCOMPATIBLE("    where all(source.r, x, int(x.v) > 0)", "r.0.v=1\nr.1.v=many");
+    expect_reason_has("does not parse as int");
+}
+
+Test(records, a_gap_is_a_facts_error)
+{
+    release();
+    C.pol = compile_ok(SELF_T "COMPATIBLE:\n    where all(source.r, x, has(x.v))\n");
+    C.src = mkfacts("r.0.v=1\nr.2.v=3");
+    dc_error err = { 0 };
+    cr_expect_eq(dc_prepare(C.pol, C.src, &C.ps, &err), DC_ERR_FACTS);
+    cr_expect(strstr(err.message, "records 'r': record 1 is missing (records 0..2 have facts"),
+              "%s", err.message);
+    cr_expect_null(C.ps);
+    /* a prefix the policy does not walk is not looked at */
+    dc_facts_free(C.src);
+    C.src = mkfacts("q.0.v=1\nq.2.v=3\nr.0.v=1");
+    cr_expect_eq(dc_prepare(C.pol, C.src, &C.ps, &err), DC_OK, "%s", err.message);
+}
+
+Test(records, nested_with_the_outer_record_and_variables)
+{
+    const char *self = "    kind = t\n    limit = {lim:int}";
+    const char *rule = "    where all(source.q, s, any(self.q, t, t.id == s.id && "
+                       "int(t.n) >= int(s.n) && int(t.n) <= lim))";
+    cr_expect_eq(pair_check(self, rule, "q.0.id=a\nq.0.n=1\nq.1.id=b\nq.1.n=2",
+                            "kind=t\nlimit=5\nq.0.id=b\nq.0.n=3\nq.1.id=a\nq.1.n=1"),
+                 DC_COMPATIBLE, "%s", explain());
+    cr_expect_eq(pair_check(self, rule, "q.0.id=a\nq.0.n=1\nq.1.id=b\nq.1.n=2",
+                            "kind=t\nlimit=2\nq.0.id=b\nq.0.n=3\nq.1.id=a\nq.1.n=1"),
+                 DC_INCOMPATIBLE);
+    /* two loops over the same list: every pair of records is distinct in id */
+    const char *uniq = "    where all(source.q, a, all(source.q, b, a.n == b.n || a.id != b.id))";
+    COMPATIBLE(uniq, "q.0.id=x\nq.0.n=0\nq.1.id=y\nq.1.n=1");
+    INCOMPATIBLE(uniq, "q.0.id=x\nq.0.n=0\nq.1.id=x\nq.1.n=1");
+}
+
+Test(records, in_self_and_after_other_rules)
+{
+    cr_expect_eq(pair_check("    kind = t\n    where any(self.sla, t, t.srv == \"sym\")",
+                            "    a = {n:int}\n    where all(source.r, x, int(x.v) < n)",
+                            "a=3\nr.0.v=1\nr.1.v=2", "kind=t\nsla.0.srv=dc\nsla.1.srv=sym"),
+                 DC_COMPATIBLE, "%s", explain());
+    cr_expect_eq(pair_check("    kind = t\n    where any(self.sla, t, t.srv == \"sym\")",
+                            "    a = 1", "a=1", "kind=t\nsla.0.srv=dc"), DC_TARGET_MISMATCH);
+    /* the loop's result in a larger condition, both ways of && */
+    COMPATIBLE("    a = {n:int}\n    where n > 2 && all(source.r, x, int(x.v) < n) && n < 9",
+               "a=3\nr.0.v=1\nr.1.v=2");
+    INCOMPATIBLE("    a = {n:int}\n    where n > 5 && all(source.r, x, int(x.v) < n)",
+                 "a=3\nr.0.v=1\nr.1.v=2");
+}
+
+/* The limit: 1024 records on each side, the nested loop running its
+ * 1024 x 1024 steps (every inner match is the last record): bounded, and
+ * the answer right. */
+Test(records, a_thousand_records_each_way)
+{
+    static char src[1 << 16], tgt[1 << 16];
+    size_t ns = 0, nt = 0;
+    for (int k = 0; k < 1024; k++)
+        ns += (size_t)snprintf(src + ns, sizeof src - ns, "%sr.%d.v=%s", k ? "\n" : "", k,
+                               k == 1023 ? "z" : "y");
+    for (int k = 0; k < 1023; k++)
+        nt += (size_t)snprintf(tgt + nt, sizeof tgt - nt, "r.%d.v=x\n", k);
+    nt += (size_t)snprintf(tgt + nt, sizeof tgt - nt, "r.1023.v=y");
+    const char *self = "    where any(self.r, t, has(t.v))";
+    const char *rule = "    where all(source.r, s, any(self.r, t, t.v == s.v))";
+    /* source record 1023 ("z") has no match: found after 1023 x 1024 steps */
+    cr_expect_eq(pair_check(self, rule, src, tgt), DC_INCOMPATIBLE);
+    src[ns - 1] = 'y';
+    cr_expect_eq(pair_check(self, rule, src, tgt), DC_COMPATIBLE, "%s", explain());
+}
