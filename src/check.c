@@ -694,12 +694,9 @@ static bool num_item(chk *c, chk_ct *ct, uint32_t s, uint32_t e)
             (int)(e - s), t + s);
         return false;
     }
-    /* ranges grow one by one: constraints are short */
-    chk_range *rs = mem_grow(c->alloc, ct->ranges, ct->nranges + 1, sizeof *rs);
-    if (!rs) {
-        c->oom = true;
+    chk_range *rs = grow(c, ct->ranges, &ct->cap_ranges, ct->nranges, sizeof *rs);
+    if (!rs)
         return false;
-    }
     ct->ranges = rs;
     rs[ct->nranges++] = r;
     return true;
@@ -740,11 +737,9 @@ static bool str_item(chk *c, chk_ct *ct, uint32_t s, uint32_t e)
     } else {
         item = (dstr){ t + s, e - s };
     }
-    dstr *items = mem_grow(c->alloc, ct->items, ct->nitems + 1, sizeof *items);
-    if (!items) {
-        c->oom = true;
+    dstr *items = grow(c, ct->items, &ct->cap_items, ct->nitems, sizeof *items);
+    if (!items)
         return false;
-    }
     ct->items = items;
     items[ct->nitems++] = item;
     return true;

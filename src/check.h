@@ -20,9 +20,9 @@ typedef struct chk_ct {
     const char *text;
     uint32_t text_len;
     chk_range *ranges;  /* int, hex: sorted and merged */
-    uint32_t nranges;
+    uint32_t nranges, cap_ranges;
     dstr *items;        /* string, set: sorted, unique */
-    uint32_t nitems;
+    uint32_t nitems, cap_items;
     sv_range sv;        /* semver (arrays from the checker's allocator) */
     bool has_sv;
     bool bval;          /* bool */

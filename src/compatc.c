@@ -228,15 +228,19 @@ dc_facts *cli_load_facts(const char *file, const char *sysfs, const char *root)
 /* Add a policy file to a set; false after reporting. */
 static bool pset_add(cli_pset *ps, const char *path)
 {
-    dc_policy **pol = realloc(ps->pol, (ps->n + 1) * sizeof *pol);
-    if (pol)
-        ps->pol = pol;
-    char **paths = realloc(ps->path, (ps->n + 1) * sizeof *paths);
-    if (paths)
-        ps->path = paths;
-    if (!pol || !paths) {
-        cli_error("out of memory");
-        return false;
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 8;
+        dc_policy **pol = realloc(ps->pol, cap * sizeof *pol);
+        if (pol)
+            ps->pol = pol;
+        char **paths = realloc(ps->path, cap * sizeof *paths);
+        if (paths)
+            ps->path = paths;
+        if (!pol || !paths) {
+            cli_error("out of memory");
+            return false;
+        }
+        ps->cap = cap;
     }
     ps->path[ps->n] = strdup(path);
     ps->pol[ps->n] = ps->path[ps->n] ? cli_load_policy(path) : NULL;

@@ -38,7 +38,7 @@ dc_facts *cli_load_facts(const char *file, const char *sysfs, const char *root);
 typedef struct cli_pset {
     dc_policy **pol;
     char **path;
-    size_t n;
+    size_t n, cap;
 } cli_pset;
 
 /* --policy FILE, or every policy of --policy-dir (default: installed). */

@@ -193,6 +193,7 @@ static dc_status read_directory(dc_inventory *inv, const char *path, dc_error *e
     for (size_t i = 0; i < n && st == DC_OK; i++) {
         size_t need = plen + 1 + strlen(names[i]) + 1;
         if (need > file_cap) {
+            need = need > file_cap * 2 ? need : file_cap * 2;
             char *nf = mem_grow(inv->alloc, file, need, 1);
             if (!nf) {
                 st = dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", path);
