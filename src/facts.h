@@ -155,6 +155,10 @@ typedef struct facts_ynode {
     size_t len;
     size_t count;               /* children */
     struct facts_ynode *first, *last, *next;
+    bool joined;                /* a set read as facts: `text` holds its items
+                                   joined by ',' (count of them), no children */
+    const char *problem;        /* joined: why the set is not one, reported
+                                   when the set is taken as a fact */
 } facts_ynode;
 typedef struct facts_ytree facts_ytree;
 

@@ -16,6 +16,7 @@
  * Files that hold facts among other things (`compatc test`'s cases) read
  * the whole tree (facts_ytree_read) and flatten its mappings the same way.
  */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -105,6 +106,10 @@ static void pool_release(pool *p)
 typedef struct yctx {
     yaml_parser_t parser;
     pool ar;
+    bool bounded;               /* one device's facts: limits apply while reading */
+    size_t nodes;               /* of the device being read */
+    char *set;                  /* a set's items being joined (bounded) */
+    size_t set_cap;
     const dc_alloc *alloc;
     const char *file;
     const char *what;           /* the document, in messages: "facts", "the cases" */
@@ -186,8 +191,144 @@ static void add_child(ynode *parent, ynode *kid)
     parent->count++;
 }
 
-/* Build the node that starts with *ev (consumed here), and its children. */
-static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth)
+/* Nodes one device's document may hold: 1024 facts under names of at most
+ * 255 bytes (a set's items are joined while reading, docs/security.md). */
+#define YAML_MAX_NODES ((size_t)DC_MAX_FACTS * (DC_MAX_NAME + 1))
+
+/* Where a node being read sits, for the limits checked while reading
+ * (bounded reads only): its fact name as flatten() will build it, and its
+ * key. */
+typedef struct ypath {
+    const char *name;
+    size_t len;
+    const ynode *key;           /* NULL: an item of a sequence, or the root */
+    bool root;
+} ypath;
+
+static bool is_self_key(const ynode *key)
+{
+    return key->kind == FACTS_YSCALAR && key->len == 4 &&
+           (!memcmp(key->text, "self", 4) || !memcmp(key->text, "SELF", 4));
+}
+
+static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth,
+                           const ypath *at);
+
+static const char *event_kind(const yaml_event_t *ev)
+{
+    return ev->type == YAML_MAPPING_START_EVENT ? "a mapping"
+           : ev->type == YAML_SEQUENCE_START_EVENT ? "a sequence" : "a scalar";
+}
+
+/* Note why a set is not one, the first time (flatten reports it when the
+ * set is taken as a fact: a sibling of a `self` mapping never is). */
+static dc_status set_problem(yctx *c, ynode *seq, const char *fmt, ...)
+{
+    if (seq->problem)
+        return DC_OK;
+    char msg[sizeof ((dc_error *)0)->message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    seq->problem = pool_strndup(&c->ar, msg, strlen(msg));
+    return seq->problem ? DC_OK : nomem(c);
+}
+
+/* Add one item of a set to c->set (holding `total` bytes of `count`
+ * items), checked as join_sequence checks it. */
+static dc_status set_item(yctx *c, const ypath *at, ynode *seq, const char *text,
+                          size_t len, uint32_t line, uint32_t col, size_t *total,
+                          size_t count)
+{
+    const char *name = at->name;
+    if (len == 0)
+        return set_problem(c, seq, "%s:%u:%u: '%s': an empty item in a sequence (a set)",
+                           c->file, line, col, name);
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (ch == ',' || ch == ' ' || ch == '\t' || ch == '\n')
+            return set_problem(c, seq,
+                               "%s:%u:%u: '%s': the item '%.*s' holds a comma or a blank, "
+                               "which separate the items of a set", c->file, line, col, name,
+                               len > 64 ? 64 : (int)len, text);
+    }
+    size_t need = *total + (count ? 1 : 0) + len;
+    if (need > DC_MAX_VALUE) {
+        uint32_t kl = at->key ? at->key->line : seq->line;
+        uint32_t kc = at->key ? at->key->col : seq->col;
+        return dc_error_set(c->err, DC_ERR_LIMIT,
+                            "%s:%u:%u: fact '%s': value is more than %d bytes (the limit)",
+                            c->file, kl, kc, name, DC_MAX_VALUE);
+    }
+    if (need + 1 > c->set_cap) {
+        size_t cap = c->set_cap ? c->set_cap : 256;
+        while (cap < need + 1)
+            cap *= 2;
+        char *b = mem_grow(c->alloc, c->set, cap, 1);
+        if (!b)
+            return nomem(c);
+        c->set = b;
+        c->set_cap = cap;
+    }
+    if (count)
+        c->set[(*total)++] = ',';
+    memcpy(c->set + *total, text, len);
+    *total += len;
+    return DC_OK;
+}
+
+/* The items of a set (a sequence whose first item, `first`, is a scalar),
+ * joined as they are read: a device's sets cost their text, not a node per
+ * item. */
+static dc_status read_set(yctx *c, ynode *n, const ynode *first, const ypath *at)
+{
+    size_t total = 0, count = 0;
+    dc_status st = set_item(c, at, n, first->text, first->len, first->line, first->col,
+                            &total, count++);
+    while (st == DC_OK) {
+        yaml_event_t ev;
+        if ((st = next_event(c, &ev)) != DC_OK)
+            break;
+        uint32_t line = (uint32_t)ev.start_mark.line + 1;
+        uint32_t col = (uint32_t)ev.start_mark.column + 1;
+        if (ev.type == YAML_SEQUENCE_END_EVENT) {
+            yaml_event_delete(&ev);
+            n->text = pool_strndup(&c->ar, c->set, total);
+            if (!n->text)
+                return nomem(c);
+            n->len = total;
+            n->count = count;
+            n->joined = true;
+            return DC_OK;
+        }
+        if (ev.type == YAML_MAPPING_START_EVENT || ev.type == YAML_SEQUENCE_START_EVENT) {
+            st = set_problem(c, n, "%s:%u:%u: '%s': a sequence may hold only scalars (it is a "
+                             "set), not %s", c->file, line, col, at->name, event_kind(&ev));
+            ynode *skipped;     /* read (within the limits) and dropped */
+            if (st == DC_OK)
+                st = read_node(c, &ev, &skipped, 1, at);
+            continue;
+        }
+        if (ev.type != YAML_SCALAR_EVENT)
+            st = read_node(c, &ev, &(ynode *){ NULL }, 1, at);  /* an alias: refused */
+        else if (is_null_scalar(&ev))
+            st = set_item(c, at, n, "", 0, line, col, &total, count++);
+        else
+            st = set_item(c, at, n, (const char *)ev.data.scalar.value,
+                          ev.data.scalar.length, line, col, &total, count++);
+        if (ev.type == YAML_SCALAR_EVENT)
+            yaml_event_delete(&ev);
+    }
+    return st;
+}
+
+/* Build the node that starts with *ev (consumed here), and its children.
+ * A bounded read (one device's facts) checks the limits as it goes: keys
+ * per mapping, records per sequence, a set's bytes, nodes per device
+ * (docs/security.md), so memory and time stay linear in the input. */
+static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth,
+                           const ypath *at)
 {
     uint32_t line = (uint32_t)ev->start_mark.line + 1;
     uint32_t col = (uint32_t)ev->start_mark.column + 1;
@@ -202,6 +343,13 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth)
         yaml_event_delete(ev);
         return dc_error_set(c->err, DC_ERR_LIMIT, "%s:%u:%u: nesting deeper than %d levels",
                             c->file, line, col, YAML_MAX_DEPTH);
+    }
+    if (c->bounded && ++c->nodes > YAML_MAX_NODES) {
+        yaml_event_delete(ev);
+        return dc_error_set(c->err, DC_ERR_LIMIT,
+                            "%s:%u:%u: more than %zu YAML nodes in one device's facts (%d "
+                            "facts of names up to %d bytes need fewer)", c->file, line, col,
+                            YAML_MAX_NODES, DC_MAX_FACTS, DC_MAX_NAME);
     }
     ynode *n = pool_alloc(&c->ar, sizeof *n);
     if (!n) {
@@ -235,6 +383,8 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth)
                             c->file, line, col);
     }
     yaml_event_delete(ev);
+    char name[DC_MAX_NAME + 24];
+    const ynode *key = NULL;
     for (;;) {
         yaml_event_t kid_ev;
         dc_status st = next_event(c, &kid_ev);
@@ -244,11 +394,58 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth)
             yaml_event_delete(&kid_ev);
             break;
         }
+        ypath kid_at = { "", 0, NULL, false }, *kat = NULL;
+        if (c->bounded && n->kind == FACTS_YMAP) {
+            if (n->count >= 2 * (size_t)DC_MAX_FACTS) {
+                yaml_event_delete(&kid_ev);
+                return dc_error_set(c->err, DC_ERR_LIMIT,
+                                    "%s:%u:%u: a mapping with more than %d keys (the facts "
+                                    "limit per device is %d)", c->file, line, col,
+                                    DC_MAX_FACTS, DC_MAX_FACTS);
+            }
+            if (n->count % 2 == 1 && key->kind == FACTS_YSCALAR) {
+                /* a value: its name as flatten() builds it */
+                bool self = at->root && is_self_key(key) &&
+                            kid_ev.type == YAML_MAPPING_START_EVENT;
+                int len = self ? 0
+                          : snprintf(name, sizeof name, "%.*s%s%.*s", (int)at->len,
+                                     at->name, at->len ? "." : "",
+                                     key->len > DC_MAX_NAME ? DC_MAX_NAME : (int)key->len,
+                                     key->text);
+                kid_at = (ypath){ name, len < 0 ? 0 : (size_t)len, key, false };
+                if (self)
+                    name[0] = '\0';
+            }
+            kat = &kid_at;
+        } else if (c->bounded && n->kind == FACTS_YSEQ) {
+            if (n->count >= DC_MAX_FACTS) {
+                dc_status e = dc_error_set(c->err, DC_ERR_LIMIT,
+                                           "%s:%u:%u: '%s': more than %d records (the facts "
+                                           "limit per device)", c->file,
+                                           (unsigned)kid_ev.start_mark.line + 1,
+                                           (unsigned)kid_ev.start_mark.column + 1, at->name,
+                                           DC_MAX_FACTS);
+                yaml_event_delete(&kid_ev);
+                return e;
+            }
+            int len = snprintf(name, sizeof name, "%.*s.%zu", (int)at->len, at->name,
+                               n->count);
+            kid_at = (ypath){ name, len < 0 ? 0 : (size_t)len, NULL, false };
+            kat = &kid_at;
+        }
         ynode *kid;
-        st = read_node(c, &kid_ev, &kid, depth + 1);
+        st = read_node(c, &kid_ev, &kid, depth + 1, kat ? kat : at);
         if (st != DC_OK)
             return st;
+        if (c->bounded && n->kind == FACTS_YSEQ && n->count == 0 &&
+            kid->kind == FACTS_YSCALAR) {
+            ypath set_at = { at->name, at->len, at->key, false };
+            *out = n;
+            return read_set(c, n, kid, &set_at);
+        }
         add_child(n, kid);
+        if (n->kind == FACTS_YMAP && n->count % 2 == 1)
+            key = kid;
     }
     *out = n;
     return DC_OK;
@@ -272,7 +469,8 @@ static dc_status read_document(yctx *c, ynode **root)
     yaml_event_delete(&ev);                     /* DOCUMENT-START */
     if ((st = next_event(c, &ev)) != DC_OK)
         return st;
-    if ((st = read_node(c, &ev, root, 0)) != DC_OK)
+    ypath top = { "", 0, NULL, true };
+    if ((st = read_node(c, &ev, root, 0, &top)) != DC_OK)
         return st;
     if ((st = next_event(c, &ev)) != DC_OK)     /* DOCUMENT-END */
         return st;
@@ -389,6 +587,11 @@ static bool join_name(char *buf, size_t *len, const char *prefix, size_t plen,
 static dc_status join_sequence(yctx *c, dc_facts *f, const char *name, size_t name_len,
                                const ynode *key, const ynode *seq)
 {
+    if (seq->joined && seq->problem)
+        return dc_error_set(c->err, DC_ERR_FACTS, "%s", seq->problem);
+    if (seq->joined)
+        return facts_add_at(f, c->file, key->line, key->col, name, name_len, seq->text,
+                            seq->len, c->err);
     size_t total = 0;
     for (const ynode *it = seq->first; it; it = it->next) {
         if (it->kind != FACTS_YSCALAR)
@@ -550,6 +753,10 @@ static dc_status yctx_init(yctx *c, const dc_alloc *alloc, const char *file, con
     c->len = len;
     c->err = err;
     c->ar = (pool){ alloc, NULL, NULL };
+    c->bounded = false;
+    c->nodes = 0;
+    c->set = NULL;
+    c->set_cap = 0;
     if (!yaml_parser_initialize(&c->parser))
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
     yaml_parser_set_input_string(&c->parser, (const unsigned char *)text, len);
@@ -560,6 +767,8 @@ static dc_status yctx_init(yctx *c, const dc_alloc *alloc, const char *file, con
 
 static void yctx_done(yctx *c)
 {
+    mem_free(c->alloc, c->set);
+    c->set = NULL;
     yaml_parser_delete(&c->parser);
     pool_release(&c->ar);
 }
@@ -580,6 +789,7 @@ dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const cha
     dc_status st = yctx_init(&c, alloc, file, "facts", text, len, true, err);
     if (st != DC_OK)
         return st;
+    c.bounded = true;
     ynode *root;
     dc_facts *f = NULL;
     st = read_document(&c, &root);
@@ -611,7 +821,9 @@ static dc_status read_entry(yctx *c, yaml_event_t *ev, size_t index, facts_entry
                             void *ctx)
 {
     ynode *item;
-    dc_status st = read_node(c, ev, &item, 1);
+    ypath top = { "", 0, NULL, true };
+    c->nodes = 0;
+    dc_status st = read_node(c, ev, &item, 1, &top);
     if (st != DC_OK)
         return st;
     if (item->kind != FACTS_YMAP)
@@ -663,6 +875,7 @@ dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char
     dc_status st = yctx_init(&c, alloc, file, "facts", text, len, true, err);
     if (st != DC_OK)
         return st;
+    c.bounded = true;
     yaml_event_t ev;
     bool empty = false;
     st = next_event(&c, &ev);                   /* STREAM-START */

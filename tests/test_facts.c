@@ -1419,7 +1419,7 @@ Test(yaml, limits)
     yaml_fails(t, DC_ERR_LIMIT, "t.yaml:1:1: fact 'big': value is 4097 bytes, longer than 4096");
     /* A set that joins to more than 4096 bytes. */
     sprintf(t, "set: [%.2048s, %.2048s]\n", v, v);
-    yaml_fails(t, DC_ERR_LIMIT, "value is 4097 bytes");
+    yaml_fails(t, DC_ERR_LIMIT, "t.yaml:1:1: fact 'set': value is more than 4096 bytes (the limit)");
     free(v);
     free(t);
     /* Names: 255 ok, 256 fails, also when made by flattening. */
