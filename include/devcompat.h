@@ -78,7 +78,8 @@ typedef enum dc_status {
     DC_ERR_BYTECODE,        /* a .cbc file failed verification */
     DC_ERR_TARGET_MISMATCH, /* the target does not satisfy the policy's SELF */
     DC_ERR_NO_POLICY,       /* no policy of a directory describes the target */
-    DC_ERR_AMBIGUOUS_POLICY /* more than one does */
+    DC_ERR_AMBIGUOUS_POLICY,/* more than one does */
+    DC_ERR_UNSUPPORTED      /* cannot be done exactly (a rule CEL cannot express) */
 } dc_status;
 
 /* A short constant name for a status: "ok", "nomem", "target-mismatch"... */
@@ -425,6 +426,43 @@ DC_API size_t dc_targets_open_count(const dc_targets *targets, size_t i);
 DC_API dc_status dc_targets_open_get(const dc_targets *targets, size_t i, size_t j,
                                      dc_target_open *out);
 DC_API void dc_targets_free(dc_targets *targets);
+
+/* ------------------------------------------------------------------ CEL */
+
+/*
+ * A policy specialised to one source, as a Kubernetes DRA device selector
+ * (docs/kubernetes.md): a CEL expression over one device's attributes in
+ * `domain` (NULL: DC_CEL_DEFAULT_DOMAIN) that is true exactly when
+ * dc_check would find `source` compatible with a target whose facts are
+ * that device's attributes, read with the types dc_cel_attribute_get lists
+ * (an int in decimal, a bool as true/false, a version and a string as they
+ * are).  A device that publishes one of them with another type is not
+ * selected.  Everything the source determines is computed here; what is
+ * left over the target is written in CEL, guarded so that it never
+ * evaluates to an error (Kubernetes aborts an allocation on one).
+ *
+ * Fails with DC_ERR_UNSUPPORTED, naming the policy's file and line, when a
+ * rule cannot be expressed exactly: a target fact whose name is not a DRA
+ * attribute name (a C identifier of at most 32 characters), a template, a
+ * hex or set value over the target, a target value converted from text;
+ * with DC_ERR_LIMIT when the selector would be longer than Kubernetes
+ * allows (10 KiB); DC_ERR_FACTS when the source's facts do not fit the
+ * policy.  The result does not reference its arguments.
+ */
+#define DC_CEL_DEFAULT_DOMAIN "devcompat.io"
+
+typedef struct dc_cel dc_cel;
+
+DC_API dc_status dc_cel_new(const dc_policy *policy, const dc_facts *source,
+                            const char *domain, dc_cel **out, dc_error *err);
+/* The selector, NUL-terminated; lives as long as `cel`. */
+DC_API const char *dc_cel_expression(const dc_cel *cel);
+/* The attributes it reads, in name order: name and DRA type ("int",
+ * "bool", "string" or "version"), living as long as `cel`. */
+DC_API size_t dc_cel_attribute_count(const dc_cel *cel);
+DC_API dc_status dc_cel_attribute_get(const dc_cel *cel, size_t i, const char **name,
+                                      const char **type);
+DC_API void dc_cel_free(dc_cel *cel);
 
 #ifdef __cplusplus
 }

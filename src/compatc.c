@@ -70,6 +70,7 @@ static const char usage_text[] =
     "  compatc check SOURCE TARGET [--explain] [--json]   (TARGET self-describing)\n"
     "  compatc match (--policy FILE | --policy-dir DIR) SOURCE INVENTORY [--json]\n"
     "  compatc targets (--policy FILE | --policy-dir DIR) SOURCE [--limit N] [--json]\n"
+    "  compatc to-cel --policy FILE SOURCE [--domain D] [--json]\n"
     "  compatc test FILE.compat CASES.yaml\n"
     "  compatc --version | --help\n"
     "\n"
@@ -113,6 +114,8 @@ int cli_opts_parse(cli_opts *o, int argc, char **argv)
             o->policy = v;
         else if ((v = VALUE_OF("--policy-dir")))
             o->policy_dir = v;
+        else if ((v = VALUE_OF("--domain")))
+            o->domain = v;
         else if ((v = VALUE_OF("--sysfs")))
             o->sysfs = v;
         else if ((v = VALUE_OF("--sysfs-root")))
@@ -813,7 +816,7 @@ int main(int argc, char **argv)
     } commands[] = {
         { "lint", cmd_lint },       { "compile", cmd_compile }, { "disasm", cmd_disasm },
         { "facts", cmd_facts },     { "check", cmd_check },     { "match", cmd_match },
-        { "targets", cmd_targets }, { "test", cmd_test },
+        { "targets", cmd_targets }, { "test", cmd_test },       { "to-cel", cmd_tocel },
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))

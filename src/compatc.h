@@ -13,6 +13,7 @@ typedef struct cli_opts {
     const char *policy, *policy_dir;
     const char *sysfs, *sysfs_root, *sysfs_source, *sysfs_target;
     const char *output;
+    const char *domain;
     size_t limit;
     const char *args[64];
     int nargs;
@@ -54,5 +55,6 @@ void cli_print_bindings_json(FILE *out, dc_result *r);
 /* Commands implemented in their own files. */
 int cmd_targets(const cli_opts *o);     /* cli_targets.c */
 int cmd_test(const cli_opts *o);        /* cli_test.c */
+int cmd_tocel(const cli_opts *o);       /* cli_tocel.c */
 
 #endif

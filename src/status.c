@@ -20,6 +20,7 @@ const char *dc_status_str(dc_status status)
     case DC_ERR_TARGET_MISMATCH: return "target-mismatch";
     case DC_ERR_NO_POLICY: return "no-policy";
     case DC_ERR_AMBIGUOUS_POLICY: return "ambiguous-policy";
+    case DC_ERR_UNSUPPORTED: return "unsupported";
     }
     return "unknown";
 }

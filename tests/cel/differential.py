@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""differential.py -- `compatc to-cel` against `compatc check`, through a real
+CEL engine.
+
+For one policy and one source: asks `compatc to-cel --json` for the selector
+and the attributes it reads (with their DRA types), generates COUNT devices
+with attributes of those types (values drawn from the selector's constants,
+the source's facts, their neighbours and random ones; some absent, some
+devices without the domain at all), writes them as a DRA-shaped device list
+for the CEL engine and as a facts inventory for `compatc match` (an int in
+decimal, a bool as true/false, a version and a string as they are: what
+the DRA importer reads), and requires the selector's value (evaluate.mjs) to
+equal compatc's verdict on every device.  Prints `N passed, N failed` (from
+evaluate.mjs); exits non-zero on any disagreement or error.
+"""
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+INT64_MAX = 2**63 - 1
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=False, capture_output=True, text=True, **kw)
+
+
+def source_facts(compatc, source):
+    r = run([compatc, "facts", "--format=json", source])
+    if r.returncode != 0:
+        sys.exit(f"differential: compatc facts {source}: {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
+def constants(selector):
+    """Integers, strings and versions the selector compares with."""
+    ints = {int(m) for m in re.findall(r"(?<![\w.\"])-?\d+(?![\w.\"])", selector)
+            if abs(int(m)) <= INT64_MAX}
+    strs = set(re.findall(r'"((?:[^"\\]|\\.)*)"', selector))
+    vers = {s for s in strs if re.fullmatch(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?", s)}
+    return ints, strs - vers, vers
+
+
+def int_values(rng, ints):
+    base = list(ints) + [0, 1, -1, 2, 8, 64, INT64_MAX, -INT64_MAX - 1]
+    v = rng.choice(base)
+    r = rng.random()
+    if r < 0.3:
+        v += rng.choice([-1, 1])
+    elif r < 0.4:
+        v = rng.randint(-100, 100)
+    return max(min(v, INT64_MAX), -INT64_MAX - 1)
+
+
+def version_values(rng, vers):
+    base = list(vers) or ["1.0.0"]
+    v = rng.choice(base)
+    core, _, pre = v.partition("-")
+    parts = [int(x) for x in core.split(".")]
+    r = rng.random()
+    if r < 0.5:
+        i = rng.randrange(3)
+        parts[i] = max(0, parts[i] + rng.choice([-1, 1, 2]))
+    core = ".".join(str(x) for x in parts)
+    r = rng.random()
+    if r < 0.15:
+        return core + "-rc." + str(rng.randint(0, 3))
+    if r < 0.2:
+        return core + "+build." + str(rng.randint(0, 9))
+    if r < 0.3 and pre:
+        return core + "-" + pre
+    return core
+
+
+def string_values(rng, strs):
+    base = list(strs) or ["x"]
+    v = rng.choice(base)
+    r = rng.random()
+    if r < 0.15:
+        return v + "x"
+    if r < 0.2:
+        return ""
+    if r < 0.25:
+        return rng.choice(["a", "zz", "vfio-pci", "0x10", "16"])
+    return v
+
+
+def generate(rng, cel, facts, bases, count):
+    selector = cel["selector"]
+    ints, strs, vers = constants(selector)
+    for v in facts.values():
+        if re.fullmatch(r"-?\d+", v) and abs(int(v)) <= INT64_MAX:
+            ints.add(int(v))
+        elif re.fullmatch(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?", v):
+            vers.add(v)
+        else:
+            strs.add(v)
+    domain = cel["domain"]
+
+    def fresh(name, typ):
+        if typ == "int":
+            return {"int": int_values(rng, ints)}
+        if typ == "bool":
+            return {"bool": rng.random() < 0.6}
+        if typ == "version":
+            return {"version": version_values(rng, vers)}
+        return {"string": string_values(rng, strs)}
+
+    def from_base(base, name, typ):
+        v = base.get(name)
+        if v is None:
+            return None
+        if typ == "int":
+            return {"int": int(v)} if re.fullmatch(r"-?\d+", v) and abs(int(v)) <= INT64_MAX else None
+        if typ == "bool":
+            return {"bool": v == "true"} if v in ("true", "false") else None
+        if typ == "version":
+            ok = re.fullmatch(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?", v)
+            return {"version": v} if ok else None
+        return {"string": v}
+
+    devices = []
+    names = list(cel["attributes"].items())
+    for k in range(count):
+        attrs = {}
+        # most devices start as the source itself and differ in a few
+        # attributes, so both verdicts are common; the rest are random
+        near = rng.random() < 0.75
+        base_facts = rng.choice(bases + [facts])
+        changed = set(rng.sample(range(len(names)), k=min(len(names), rng.randint(0, 2))))
+        for j, (name, typ) in enumerate(names):
+            base = from_base(base_facts, name, typ) if near and j not in changed else None
+            if base is None and rng.random() < 0.08:
+                continue        # absent
+            attrs[name] = base if base is not None else fresh(name, typ)
+        r = rng.random()
+        domains = {domain: attrs} if r > 0.03 else ({"other.example.com": attrs} if r > 0.015 else {})
+        devices.append({"id": f"dev{k}", "driver": domain, "attributes": domains})
+    return devices
+
+
+def fact_text(typed):
+    (kind, v), = typed.items()
+    if kind == "int":
+        return str(v)
+    if kind == "bool":
+        return "true" if v else "false"
+    return v
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--compatc", required=True)
+    ap.add_argument("--policy", required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--domain", default=None)
+    ap.add_argument("--count", type=int, default=2000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--base", action="append", default=[],
+                    help="a target's facts that devices start from (repeatable)")
+    a = ap.parse_args()
+
+    cmd = [a.compatc, "to-cel", "--json", "--policy", a.policy, a.source]
+    if a.domain:
+        cmd += ["--domain", a.domain]
+    r = run(cmd)
+    if r.returncode != 0:
+        sys.exit(f"differential: {' '.join(cmd)}: {r.stderr.strip()}")
+    cel = json.loads(r.stdout)
+    rng = random.Random(a.seed)
+    bases = [source_facts(a.compatc, b) for b in a.base]
+    devices = generate(rng, cel, source_facts(a.compatc, a.source), bases, a.count)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        inv = []
+        for d in devices:
+            facts = {"id": d["id"]}
+            for name, typed in d["attributes"].get(cel["domain"], {}).items():
+                facts[name] = fact_text(typed)
+            inv.append(facts)
+        path = os.path.join(tmp, "inventory.json")
+        with open(path, "w") as f:
+            json.dump(inv, f)
+        r = run([a.compatc, "match", "--json", "--policy", a.policy, a.source, path])
+        if r.returncode == 2 or not r.stdout:
+            sys.exit(f"differential: compatc match: {r.stderr.strip()}")
+        verdicts = {}
+        for line in r.stdout.splitlines():
+            o = json.loads(line)
+            verdicts[o["id"]] = o["compatible"] is True
+    cases = [{"id": f"{os.path.basename(a.policy)}/{d['id']}", "expression": cel["selector"],
+              "driver": d["driver"], "attributes": d["attributes"],
+              "expect": verdicts[d["id"]]} for d in devices]
+    accepted = sum(c["expect"] for c in cases)
+    print(f"{os.path.basename(a.policy)}: {len(cases)} devices, {accepted} compatible")
+    if accepted == 0 or accepted == len(cases):
+        print("differential: the generated devices are all judged alike; the comparison "
+              "would prove little", file=sys.stderr)
+        sys.exit(1)
+    r = subprocess.run(["node", os.path.join(HERE, "evaluate.mjs")],
+                       input=json.dumps({"cases": cases}), text=True, check=False)
+    sys.exit(r.returncode)
+
+
+if __name__ == "__main__":
+    main()
