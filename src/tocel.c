@@ -188,9 +188,12 @@ static const char *cel_type(vtype t)
     case VT_BOOL: return "bool";
     case VT_SEMVER: return "version";
     case VT_STRING: return "string";
+    case VT_HEX: return "string";   /* hex text, matched by pattern */
     default: return NULL;
     }
 }
+
+#define HEX_RE "^(0[xX])?0*[0-9a-fA-F]{1,16}$"    /* value.c's parse_hex */
 
 /* Present and of its attribute type. */
 static const char *typed(tc *c, uint32_t s)
@@ -200,6 +203,9 @@ static const char *typed(tc *c, uint32_t s)
     case VT_INT: test = "int"; break;
     case VT_BOOL: test = "bool"; break;
     case VT_SEMVER: test = "type(semver(\"0.0.0\"))"; break;
+    case VT_HEX:
+        return cat(c, "%s && type(%s) == string && %s.matches(\"%s\")", present(c, s),
+                   attr(c, s), attr(c, s), HEX_RE);
     default: test = "string"; break;
     }
     return cat(c, "%s && type(%s) == %s", present(c, s), attr(c, s), test);
@@ -287,6 +293,27 @@ static bool type_attributes(tc *c)
 
 /* ------------------------------------------------------------ constants */
 
+/* A pattern of the texts that parse_hex reads as one of vals[0..n). */
+static const char *hex_pattern(tc *c, const uint64_t *vals, size_t n)
+{
+    const char *alts = "";
+    for (size_t k = 0; k < n; k++) {
+        char digits[17], re[17 * 6 + 1];
+        snprintf(digits, sizeof digits, "%" PRIx64, vals[k]);
+        size_t m = 0;
+        for (const char *d = digits; *d; d++) {
+            if (*d >= 'a' && *d <= 'f')
+                m += (size_t)snprintf(re + m, sizeof re - m, "[%c%c]", *d, *d - 'a' + 'A');
+            else
+                re[m++] = *d;
+        }
+        re[m] = 0;
+        /* zero: one zero or more, the leading zeros included */
+        alts = cat(c, "%s%s%s", alts, k ? "|" : "", vals[k] ? re : "0");
+    }
+    return cat(c, "^(0[xX])?0*(%s)$", alts);
+}
+
 static const char *literal(tc *c, const value *v)
 {
     char buf[64];
@@ -357,6 +384,18 @@ static const char *compare(tc *c, const sym *x, const sym *y, uint8_t cmp)
     if (cmp > CMP_GE)
         return refuse(c, "an unknown comparison"), "false";
     uint8_t t = x->kind == SK_CEL ? x->type : y->type;
+    if ((x->kind == SK_CEL && x->type == VT_HEX) || (y->kind == SK_CEL && y->type == VT_HEX)) {
+        /* hex text: equality with a known value, by pattern */
+        const sym *h = x->kind == SK_CEL ? x : y, *k = x->kind == SK_CEL ? y : x;
+        if (k->kind != SK_CONST || (cmp != CMP_EQ && cmp != CMP_NE) ||
+            (k->v.type != VT_HEX && k->v.type != VT_INT))
+            return refuse(c, "a hex target value other than equal to a known one"), "false";
+        if (k->v.type == VT_INT && k->v.as.i < 0)
+            return cmp == CMP_EQ ? "false" : "true";
+        uint64_t u = k->v.type == VT_HEX ? k->v.as.u : (uint64_t)k->v.as.i;
+        return cat(c, "%s%s.matches(\"%s\")", cmp == CMP_EQ ? "" : "!", h->e,
+                   hex_pattern(c, &u, 1));
+    }
     const char *a = operand(c, x), *b = operand(c, y);
     if (t == VT_SEMVER)
         return cat(c, "%s.compareTo(%s) %s 0", a, b, ops[cmp]);
@@ -419,9 +458,24 @@ static const char *constraint(tc *c, const sym *x, int32_t ti)
             e = or2(c, e, cat(c, "(%s && %s)", all, pre));
         }
         return e;
+    case CT_HEX: {
+        uint64_t vals[64];
+        size_t n = 0;
+        for (uint32_t k = 0; k < t->n; k++) {
+            const irange *r = &p->ranges[t->first + k];
+            for (uint64_t v = (uint64_t)r->lo;; v++) {
+                if (n == sizeof vals / sizeof vals[0])
+                    return refuse(c, "a hex constraint of more than 64 values over the "
+                                  "target"), "false";
+                vals[n++] = v;
+                if (v == (uint64_t)r->hi)
+                    break;
+            }
+        }
+        return cat(c, "%s.matches(\"%s\")", x->e, hex_pattern(c, vals, n));
+    }
     default:
-        return refuse(c, "a %s constraint over the target", t->kind == CT_HEX ? "hex" : "set"),
-               "false";
+        return refuse(c, "a set constraint over the target"), "false";
     }
 }
 
@@ -462,15 +516,36 @@ static bool arith_const(uint8_t op, const value *a, const value *b, value *out)
 /* Arithmetic with an expression: the value, and what keeps it from failing. */
 static sym arith_cel(tc *c, walk *w, uint8_t op, const sym *x, const sym *y)
 {
+    if ((x->kind == SK_CEL && x->type != VT_INT) || (y->kind == SK_CEL && y->type != VT_INT))
+        return refuse(c, "arithmetic over a target's %s", vtype_name((vtype)(x->kind == SK_CEL
+                      ? x->type : y->type))), *x;
+    if ((x->kind == SK_CONST && x->v.type == VT_HEX && x->v.as.u > INT64_MAX) ||
+        (y->kind == SK_CONST && y->v.type == VT_HEX && y->v.as.u > INT64_MAX)) {
+        fail_path(w);       /* outside the signed 64-bit range of arithmetic */
+        return cel(VT_INT, "0");
+    }
     const char *a = operand(c, x), *b = operand(c, y);
     const char *mx = "9223372036854775807", *mn = "(-9223372036854775807 - 1)";
     switch ((enum opcode)op) {
     case I_ADD:
-        need(c, w, cat(c, "(%s >= 0 ? %s <= %s - %s : %s >= %s - %s)", b, a, mx, b, a, mn, b));
-        return cel(VT_INT, cat(c, "(%s + %s)", a, b));
     case I_SUB:
-        need(c, w, cat(c, "(%s >= 0 ? %s >= %s + %s : %s <= %s + %s)", b, a, mn, b, a, mx, b));
-        return cel(VT_INT, cat(c, "(%s - %s)", a, b));
+        if (y->kind == SK_CONST) {
+            /* x + k fits when x <= MAX - k (k >= 0) or x >= MIN - k (k < 0) */
+            int64_t k = y->v.type == VT_HEX ? (int64_t)y->v.as.u : y->v.as.i;
+            bool up = (op == I_ADD) == (k >= 0);
+            if (k == INT64_MIN)     /* |k| does not fit: x + MIN, x - MIN */
+                need(c, w, cat(c, "%s %s 0", a, op == I_ADD ? ">=" : "<"));
+            else if (k != 0)
+                need(c, w, cat(c, "%s %s %" PRId64, a, up ? "<=" : ">=",
+                               up ? INT64_MAX - (k < 0 ? -k : k) : INT64_MIN + (k < 0 ? -k : k)));
+        } else if (op == I_ADD) {
+            need(c, w, cat(c, "(%s >= 0 ? %s <= %s - %s : %s >= %s - %s)", b, a, mx, b, a, mn,
+                           b));
+        } else {
+            need(c, w, cat(c, "(%s >= 0 ? %s >= %s + %s : %s <= %s + %s)", b, a, mn, b, a, mx,
+                           b));
+        }
+        return cel(VT_INT, cat(c, "(%s %s %s)", a, op == I_ADD ? "+" : "-", b));
     case I_MUL: {
         if (x->kind == SK_CEL && y->kind == SK_CEL)
             return refuse(c, "a product of two target values"), *x;
@@ -743,11 +818,22 @@ static const char *block(tc *c, uint32_t b)
             vtype t = (vtype)(i->t & TYPE_MASK);
             value v;
             dstr s = R[i->b].v.as.s;
+            bool ok;
             if (t == VT_SET) {
-                refuse(c, "set() of a source value (not supported yet)");
-                break;
+                /* as the VM's scratch does: at most DC_MAX_SET_ITEMS items */
+                size_t n = set_count(s.p, s.len);
+                dstr *items = n <= DC_MAX_SET_ITEMS
+                              ? arena_alloc(&c->ar, (n ? n : 1) * sizeof *items) : NULL;
+                uint32_t got = 0;
+                if (n <= DC_MAX_SET_ITEMS && !items) {
+                    c->oom = true;
+                    break;
+                }
+                ok = items && set_parse(s.p, s.len, items, (uint32_t)n, &got);
+                v = (value){ .type = VT_SET, .as.set = { items, got } };
+            } else {
+                ok = t == VT_STRING ? s.len > 0 : value_parse(t, s.p, s.len, &v);
             }
-            bool ok = t == VT_STRING ? s.len > 0 : value_parse(t, s.p, s.len, &v);
             if (t == VT_STRING)
                 v = R[i->b].v;
             if (!ok) {

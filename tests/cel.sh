@@ -35,6 +35,38 @@ differential vgpu --policy "$data/vgpu.compat" --source "$data/vgpu-src.kv" \
     --base "$data/vgpu-target.kv" --base "$data/vgpu-target-12q.kv" --count 3000
 differential vgpu-legacy --policy "$data/vgpu.compat" --source "$data/vgpu-src-legacy.kv" \
     --base "$data/vgpu-target.kv" --base "$data/vgpu-target-12q.kv" --count 3000 --seed 2
+# Every shipped policy, with each of its example facts as the source: the
+# selector agrees with check on devices grown from all its examples, or the
+# policy is refused with the rule that CEL cannot express.
+refused=""
+for policy in "$pol"/*.compat; do
+    name=$(basename "$policy" .compat)
+    examples=$(ls "$pol/$name"-*.kv "$pol/$name"-*.yaml 2>/dev/null | grep -v -- '-fleet\.yaml$')
+    [ -n "$examples" ] || continue
+    bases=""
+    for e in $examples; do bases="$bases --base $e"; done
+    for src in $examples; do
+        "$COMPATC" to-cel --policy "$policy" "$src" >"$T/sel" 2>"$T/err"
+        rc=$?
+        if [ $rc = 0 ]; then
+            # shellcheck disable=SC2086
+            differential "$name/$(basename "$src")" --policy "$policy" --source "$src" \
+                $bases --count 1500
+        elif [ $rc = 2 ] && grep -q "^compatc: $policy:[0-9]*: cannot be expressed in CEL: " "$T/err"; then
+            passed=$((passed + 1))
+            refused="$refused $name"
+        elif [ $rc = 2 ] && grep -q "^compatc: $src" "$T/err"; then
+            passed=$((passed + 1))      # a source the policy cannot read: its own error
+        else
+            failed=$((failed + 1))
+            echo "FAIL $name/$(basename "$src"): neither a selector nor a refusal naming the rule"
+            sed 's/^/    stderr: /' "$T/err"
+        fi
+    done
+done
+
+echo "refused (a rule CEL cannot express exactly):$(echo "$refused" | tr ' ' '\n' | sort -u | tr '\n' ' ')"
+
 # the .cbc form gives the same selector, and so the same verdicts
 "$COMPATC" compile "$data/vgpu.compat" -o "$T/vgpu.cbc" >/dev/null 2>&1
 differential vgpu-cbc --policy "$T/vgpu.cbc" --source "$data/vgpu-src.kv" \

@@ -77,10 +77,34 @@ def version_values(rng, vers):
     return core
 
 
+def spelling(rng, v):
+    """Another spelling of a hex text (what parse_hex reads the same), or a
+    near miss; v itself for other text."""
+    m = re.fullmatch(r"(0[xX])?([0-9a-fA-F]+)", v)
+    if not m:
+        return v
+    digits = m.group(2)
+    r = rng.random()
+    if r < 0.2:
+        digits = digits.upper()
+    elif r < 0.4:
+        digits = "0" * rng.randint(1, 3) + digits
+    elif r < 0.5:
+        digits = digits + "0"
+    elif r < 0.55:
+        digits = digits.lstrip("0") or "0"
+    elif r < 0.6:
+        digits = "1" + "0" * 16        # a 17th significant digit
+    prefix = rng.choice(["", "", "0x", "0X"])
+    return prefix + digits
+
+
 def string_values(rng, strs):
     base = list(strs) or ["x"]
     v = rng.choice(base)
     r = rng.random()
+    if r < 0.3:
+        return spelling(rng, v)
     if r < 0.15:
         return v + "x"
     if r < 0.2:
@@ -122,7 +146,7 @@ def generate(rng, cel, facts, bases, count):
         if typ == "version":
             ok = re.fullmatch(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?", v)
             return {"version": v} if ok else None
-        return {"string": v}
+        return {"string": spelling(rng, v) if rng.random() < 0.3 else v}
 
     devices = []
     names = list(cel["attributes"].items())
@@ -132,11 +156,12 @@ def generate(rng, cel, facts, bases, count):
         # attributes, so both verdicts are common; the rest are random
         near = rng.random() < 0.75
         base_facts = rng.choice(bases + [facts])
-        changed = set(rng.sample(range(len(names)), k=min(len(names), rng.randint(0, 2))))
+        changed = set(rng.sample(range(len(names)), k=min(len(names), rng.choice([0, 0, 1, 1, 2]))))
         for j, (name, typ) in enumerate(names):
-            base = from_base(base_facts, name, typ) if near and j not in changed else None
-            if base is None and rng.random() < 0.08:
-                continue        # absent
+            kept = near and j not in changed
+            base = from_base(base_facts, name, typ) if kept else None
+            if base is None and rng.random() < (0.85 if kept and name not in base_facts else 0.08):
+                continue        # absent (as in the base, mostly)
             attrs[name] = base if base is not None else fresh(name, typ)
         r = rng.random()
         domains = {domain: attrs} if r > 0.03 else ({"other.example.com": attrs} if r > 0.015 else {})
