@@ -195,20 +195,35 @@ static const char *cel_type(vtype t)
 
 #define HEX_RE "^(0[xX])?0*[0-9a-fA-F]{1,16}$"    /* value.c's parse_hex */
 
-/* Present and of its attribute type. */
+/* CEL's name of the attribute's type. */
+static const char *type_test(vtype t)
+{
+    switch (t) {
+    case VT_INT: return "int";
+    case VT_BOOL: return "bool";
+    case VT_SEMVER: return "type(semver(\"0.0.0\"))";
+    default: return "string";
+    }
+}
+
+/* Present and readable as its type: the selector's first conjunct has
+ * already excluded devices with an attribute of another type. */
 static const char *typed(tc *c, uint32_t s)
 {
-    const char *test;
-    switch ((vtype)c->atype[s]) {
-    case VT_INT: test = "int"; break;
-    case VT_BOOL: test = "bool"; break;
-    case VT_SEMVER: test = "type(semver(\"0.0.0\"))"; break;
-    case VT_HEX:
-        return cat(c, "%s && type(%s) == string && %s.matches(\"%s\")", present(c, s),
-                   attr(c, s), attr(c, s), HEX_RE);
-    default: test = "string"; break;
-    }
-    return cat(c, "%s && type(%s) == %s", present(c, s), attr(c, s), test);
+    if (c->atype[s] == VT_HEX)
+        return cat(c, "%s && %s.matches(\"%s\")", present(c, s), attr(c, s), HEX_RE);
+    return present(c, s);
+}
+
+/* Every attribute the selector reads, when present, is of its type. */
+static const char *type_guards(tc *c)
+{
+    const char *g = "true";
+    for (uint32_t s = 0; s < c->p->nslots; s++)
+        if (c->atype[s] != VT_NONE)
+            g = and2(c, g, cat(c, "(!(%s) || type(%s) == %s)", present(c, s), attr(c, s),
+                               type_test((vtype)c->atype[s])));
+    return g;
 }
 
 /* The attribute's text as its fact reads (an int in decimal, a bool as
@@ -1074,6 +1089,7 @@ static dc_status translate(tc *c, const dc_facts *source, dc_cel **out)
     if (st != DC_OK)
         return st;
     const char *dom = cat(c, "\"%s\" in device.attributes", c->domain);
+    sel = and2(c, type_guards(c), sel);
     sel = empty_ok ? or2(c, cat(c, "!(%s)", dom), and2(c, dom, sel)) : and2(c, dom, sel);
     if (c->oom)
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->pol->file);

@@ -163,9 +163,21 @@ def generate(rng, cel, facts, bases, count):
             if base is None and rng.random() < (0.85 if kept and name not in base_facts else 0.08):
                 continue        # absent (as in the base, mostly)
             attrs[name] = base if base is not None else fresh(name, typ)
+        if attrs and rng.random() < 0.05:
+            # an attribute of another type than the selector lists: such a
+            # device is never selected (docs/kubernetes.md)
+            name = rng.choice(sorted(attrs))
+            typ = cel["attributes"][name]
+            other = rng.choice([t for t in ("int", "bool", "string", "version") if t != typ])
+            attrs[name] = {"int": {"int": 1}, "bool": {"bool": True}, "string": {"string": "1"},
+                           "version": {"version": "1.0.0"}}[other]
+            wrong = True
+        else:
+            wrong = False
         r = rng.random()
         domains = {domain: attrs} if r > 0.03 else ({"other.example.com": attrs} if r > 0.015 else {})
-        devices.append({"id": f"dev{k}", "driver": domain, "attributes": domains})
+        devices.append({"id": f"dev{k}", "driver": domain, "attributes": domains,
+                        "wrong_type": wrong and r > 0.03})
     return devices
 
 
@@ -220,7 +232,7 @@ def main():
             verdicts[o["id"]] = o["compatible"] is True
     cases = [{"id": f"{os.path.basename(a.policy)}/{d['id']}", "expression": cel["selector"],
               "driver": d["driver"], "attributes": d["attributes"],
-              "expect": verdicts[d["id"]]} for d in devices]
+              "expect": verdicts[d["id"]] and not d["wrong_type"]} for d in devices]
     accepted = sum(c["expect"] for c in cases)
     print(f"{os.path.basename(a.policy)}: {len(cases)} devices, {accepted} compatible")
     if accepted == 0 or accepted == len(cases):
