@@ -1038,17 +1038,23 @@ static dc_status finish(tc *c, const char *sel, dc_cel **out)
         dc_cel_free(cel);
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->pol->file);
     }
-    /* slots are in name order (compile.c sorts them): so are the attributes */
     for (uint32_t s = 0; s < p->nslots; s++) {
         if (c->atype[s] == VT_NONE)
             continue;
         dstr nm = slot_name(c, s);
-        cel->types[cel->nattrs] = cel_type((vtype)c->atype[s]);
-        if (!(cel->names[cel->nattrs] = mem_strndup(c->a, nm.p, nm.len))) {
+        char *name = mem_strndup(c->a, nm.p, nm.len);
+        if (!name) {
             dc_cel_free(cel);
             return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->pol->file);
         }
-        cel->nattrs++;
+        /* in name order: insert */
+        uint32_t k = cel->nattrs++;
+        for (; k > 0 && strcmp(cel->names[k - 1], name) > 0; k--) {
+            cel->names[k] = cel->names[k - 1];
+            cel->types[k] = cel->types[k - 1];
+        }
+        cel->names[k] = name;
+        cel->types[k] = cel_type((vtype)c->atype[s]);
     }
     *out = cel;
     return DC_OK;
