@@ -3,7 +3,7 @@
  * target, separated by lines holding only "%%".  A device part starting
  * with '{' or "---" is YAML/JSON, otherwise key=value text.  A missing part
  * is empty.  The policy is checked both ways round and, prepared once, as a
- * batch and as a fleet.
+ * batch and as a fleet, and the source is made a DRA selector (to-cel).
  */
 #include "harness.h"
 #include "../tests/helpers.h"
@@ -128,6 +128,21 @@ static void fuzz_one(const uint8_t *data, size_t len)
         }
         dc_prepared_free(ps);
         dc_prepared_free(pt);
+
+        /* the source as a DRA selector: exact or refused, never a crash */
+        dc_cel *cel = NULL;
+        if (dc_cel_new(pol, src, NULL, &cel, &err) == DC_OK) {
+            if (strlen(dc_cel_expression(cel)) > 10 * 1024)
+                fuzz_fail("a selector over Kubernetes' limit");
+            for (size_t i = 0; i < dc_cel_attribute_count(cel); i++) {
+                const char *name = NULL, *type = NULL;
+                if (dc_cel_attribute_get(cel, i, &name, &type) != DC_OK || !name || !type)
+                    fuzz_fail("attribute in range missing");
+            }
+        } else if (cel) {
+            fuzz_fail("dc_cel_new failed but gave a selector");
+        }
+        dc_cel_free(cel);
     }
     dc_result_free(r);
     dc_facts_free(src);

@@ -67,6 +67,10 @@ done
 
 echo "refused (a rule CEL cannot express exactly):$(echo "$refused" | tr ' ' '\n' | sort -u | tr '\n' ' ')"
 
+# random policies: every input of the check harness's fuzz corpus that
+# translates, on its own target
+differential fuzz-corpus --corpus "$srcdir/fuzz/corpus/fuzz_check"
+
 # the .cbc form gives the same selector, and so the same verdicts
 "$COMPATC" compile "$data/vgpu.compat" -o "$T/vgpu.cbc" >/dev/null 2>&1
 differential vgpu-cbc --policy "$T/vgpu.cbc" --source "$data/vgpu-src.kv" \

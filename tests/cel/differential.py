@@ -27,7 +27,7 @@ INT64_MAX = 2**63 - 1
 
 
 def run(cmd, **kw):
-    return subprocess.run(cmd, check=False, capture_output=True, text=True, **kw)
+    return subprocess.run(cmd, check=False, capture_output=True, text=True, errors="replace", **kw)
 
 
 def source_facts(compatc, source):
@@ -190,17 +190,85 @@ def fact_text(typed):
     return v
 
 
+def typed_attribute(text, typ):
+    """The DRA attribute a fact's text is, for an attribute of type typ, or
+    None when no attribute of that type reads back as this text."""
+    if typ == "int":
+        return {"int": int(text)} if re.fullmatch(r"-?(0|[1-9]\d*)", text) \
+            and -INT64_MAX - 1 <= int(text) <= INT64_MAX and text != "-0" else None
+    if typ == "bool":
+        return {"bool": text == "true"} if text in ("true", "false") else None
+    if typ == "version":
+        ok = re.fullmatch(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+                          r"(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?",
+                          text)
+        return {"version": text} if ok else None
+    return {"string": text}
+
+
+def corpus(a):
+    """Every fuzz_check input (policy %% source %% target) that to-cel
+    translates: the selector on the target equals check's verdict."""
+    cases = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in sorted(os.listdir(a.corpus)):
+            data = open(os.path.join(a.corpus, name), "rb").read()
+            parts = (data.split(b"\n%%\n") + [b"", b""])[:3]
+            files = []
+            for k, part in enumerate(parts):
+                f = os.path.join(tmp, ("p.compat", "s.txt", "t.txt")[k])
+                open(f, "wb").write(part)
+                files.append(f)
+            r = run([a.compatc, "to-cel", "--json", "--policy", files[0], files[1]])
+            if r.returncode != 0:
+                continue
+            cel = json.loads(r.stdout)
+            t = run([a.compatc, "facts", "--format=json", files[2]])
+            if t.returncode != 0:
+                continue
+            facts = json.loads(t.stdout)
+            attrs, wrong = {}, False
+            for fname, typ in cel["attributes"].items():
+                if fname in facts:
+                    v = typed_attribute(facts[fname], typ)
+                    wrong = wrong or v is None
+                    attrs[fname] = v if v is not None else {"string": facts[fname]}
+            # a fact that no attribute of its type reads back as is out of
+            # the contract: the device is published with a string instead
+            m = run([a.compatc, "check", "--json", "--policy", files[0], files[1], files[2]])
+            try:
+                verdict = json.loads(m.stdout).get("compatible") is True
+            except ValueError:
+                verdict = False
+            # the facts of the device are its attributes' texts: a fact the
+            # policy does not read is irrelevant, one it reads is as published
+            cases.append({"id": name, "expression": cel["selector"], "driver": cel["domain"],
+                          "attributes": {cel["domain"]: attrs},
+                          "expect": verdict and not wrong})
+    print(f"corpus: {len(cases)} inputs translated")
+    if not cases:
+        sys.exit("differential: no corpus input translated")
+    r = subprocess.run(["node", os.path.join(HERE, "evaluate.mjs")],
+                       input=json.dumps({"cases": cases}), text=True, check=False)
+    sys.exit(r.returncode)
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", help="a directory of fuzz_check inputs")
     ap.add_argument("--compatc", required=True)
-    ap.add_argument("--policy", required=True)
-    ap.add_argument("--source", required=True)
+    ap.add_argument("--policy")
+    ap.add_argument("--source")
     ap.add_argument("--domain", default=None)
     ap.add_argument("--count", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--base", action="append", default=[],
                     help="a target's facts that devices start from (repeatable)")
     a = ap.parse_args()
+    if a.corpus:
+        corpus(a)
+    if not a.policy or not a.source:
+        ap.error("--policy and --source, or --corpus")
 
     cmd = [a.compatc, "to-cel", "--json", "--policy", a.policy, a.source]
     if a.domain:
