@@ -135,8 +135,8 @@ static void fuzz_one(const uint8_t *data, size_t len)
             if (strlen(dc_cel_expression(cel)) > 10 * 1024)
                 fuzz_fail("a selector over Kubernetes' limit");
             for (size_t i = 0; i < dc_cel_attribute_count(cel); i++) {
-                const char *name = NULL, *type = NULL;
-                if (dc_cel_attribute_get(cel, i, &name, &type) != DC_OK || !name || !type)
+                dc_cel_attribute a = DC_CEL_ATTRIBUTE_INIT;
+                if (dc_cel_attribute_get(cel, i, &a) != DC_OK || !a.name || !a.type)
                     fuzz_fail("attribute in range missing");
             }
         } else if (cel) {

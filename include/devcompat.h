@@ -457,11 +457,17 @@ DC_API dc_status dc_cel_new(const dc_policy *policy, const dc_facts *source,
                             const char *domain, dc_cel **out, dc_error *err);
 /* The selector, NUL-terminated; lives as long as `cel`. */
 DC_API const char *dc_cel_expression(const dc_cel *cel);
-/* The attributes it reads, in name order: name and DRA type ("int",
- * "bool", "string" or "version"), living as long as `cel`. */
+/* The attributes it reads, in name order, each with the DRA type its
+ * value must have; the strings live as long as `cel`. */
+typedef struct dc_cel_attribute {
+    size_t size;            /* sizeof(dc_cel_attribute): DC_CEL_ATTRIBUTE_INIT */
+    const char *name;       /* the attribute's name: the fact's */
+    const char *type;       /* "int", "bool", "string" or "version" */
+} dc_cel_attribute;
+#define DC_CEL_ATTRIBUTE_INIT DC_SIZED_INIT(dc_cel_attribute)
+
 DC_API size_t dc_cel_attribute_count(const dc_cel *cel);
-DC_API dc_status dc_cel_attribute_get(const dc_cel *cel, size_t i, const char **name,
-                                      const char **type);
+DC_API dc_status dc_cel_attribute_get(const dc_cel *cel, size_t i, dc_cel_attribute *out);
 DC_API void dc_cel_free(dc_cel *cel);
 
 #ifdef __cplusplus

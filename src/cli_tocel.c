@@ -47,12 +47,13 @@ int cmd_tocel(const cli_opts *o)
         json_str(stdout, dc_cel_expression(cel));
         printf(", \"attributes\": {");
         for (size_t i = 0; i < dc_cel_attribute_count(cel); i++) {
-            const char *name, *type;
-            dc_cel_attribute_get(cel, i, &name, &type);
+            dc_cel_attribute a = DC_CEL_ATTRIBUTE_INIT;
+            if (dc_cel_attribute_get(cel, i, &a) != DC_OK)
+                continue;
             printf("%s", i ? ", " : "");
-            json_str(stdout, name);
+            json_str(stdout, a.name);
             printf(": ");
-            json_str(stdout, type);
+            json_str(stdout, a.type);
         }
         printf("}}\n");
     }

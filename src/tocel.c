@@ -75,6 +75,7 @@ typedef struct tc {
     bool *raw;              /* per slot: read as text too */
     bool oom, refused;
     uint32_t rule;          /* the rule being translated */
+    uint32_t steps;         /* template steps, one budget as a check has */
     char *scratch;          /* a template's registers as values */
 } tc;
 
@@ -617,7 +618,7 @@ static int match_source(tc *c, const insn *i)
     for (uint32_t r = 0; r < p->nregs; r++)
         regs[r] = c->R[r].kind == SK_CONST ? c->R[r].v : (value){ 0 };
     const pfact *f = sfact(c, i->a);
-    int m = vm_prematch(p, t, f->raw.p ? f->raw.p : "", f->raw.len, regs);
+    int m = vm_prematch(p, t, f->raw.p ? f->raw.p : "", f->raw.len, regs, &c->steps);
     if (m == 1)
         for (uint32_t k = 0; k < t->n; k++) {
             const tpart *tp = &p->tparts[t->first + k];
@@ -1083,10 +1084,11 @@ static dc_status translate(tc *c, const dc_facts *source, dc_cel **out)
         return c->err ? c->err->status : DC_ERR_UNSUPPORTED;
     const char *sel = and2(c, self, any);
     /* A device without attributes in the domain: the verdict on no facts. */
-    dc_facts *none = dc_facts_new_ex(c->a);
-    dc_result *res = none ? dc_result_new(c->pol) : NULL;
-    dc_status st = res ? DC_OK
-                       : dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->pol->file);
+    dc_facts *none = NULL;
+    dc_result *res = NULL;
+    dc_status st = dc_facts_new_ex(c->a, &none, c->err);
+    if (st == DC_OK)
+        st = dc_result_new(c->pol, &res, c->err);
     if (st == DC_OK)
         st = dc_check_facts(c->pol, source, none, res, c->err);
     bool empty_ok = st == DC_OK && dc_result_verdict(res) == DC_COMPATIBLE;
@@ -1147,13 +1149,11 @@ const char *dc_cel_expression(const dc_cel *cel) { return cel ? cel->expr : NULL
 
 size_t dc_cel_attribute_count(const dc_cel *cel) { return cel ? cel->nattrs : 0; }
 
-dc_status dc_cel_attribute_get(const dc_cel *cel, size_t i, const char **name, const char **type)
+dc_status dc_cel_attribute_get(const dc_cel *cel, size_t i, dc_cel_attribute *out)
 {
-    if (!cel || i >= cel->nattrs)
+    if (!cel || !DC_SIZED(out) || i >= cel->nattrs)
         return DC_ERR_INVALID;
-    if (name)
-        *name = cel->names[i];
-    if (type)
-        *type = cel->types[i];
+    out->name = cel->names[i];
+    out->type = cel->types[i];
     return DC_OK;
 }
