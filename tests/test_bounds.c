@@ -1,0 +1,324 @@
+/*
+ * test_bounds.c -- every input surface costs work linear in its size,
+ * whatever the allocator (docs/security.md, "Time and memory").
+ *
+ * The allocator here never grows a block in place: every realloc is a
+ * malloc, a copy and a free, as ASan's is and as devcompat.h allows.  It
+ * counts allocations and bytes copied.  Each test reads an input of size N
+ * and of size 2N and asserts that doubling the input at most about doubles
+ * both counts (a one-at-a-time growth, or a tree built before a limit is
+ * checked, fails this by far).  Nothing is timed.
+ */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devcompat.h"
+#include "facts.h"
+
+/* ------------------------------------------------ a counting allocator */
+
+typedef struct counts {
+    size_t allocs;      /* blocks allocated (a realloc is one more) */
+    size_t copied;      /* bytes copied by reallocs */
+} counts;
+
+typedef struct header {
+    size_t size;
+    max_align_t align[];
+} header;
+
+static void *moving_realloc(void *ud, void *ptr, size_t size)
+{
+    counts *c = ud;
+    header *h = malloc(sizeof *h + (size ? size : 1));
+    if (!h)
+        return NULL;
+    h->size = size;
+    c->allocs++;
+    if (ptr) {
+        header *old = (header *)((char *)ptr - offsetof(header, align));
+        size_t n = old->size < size ? old->size : size;
+        memcpy(h->align, ptr, n);
+        c->copied += n;
+        free(old);
+    }
+    return h->align;
+}
+
+static void moving_free(void *ud, void *ptr)
+{
+    (void)ud;
+    if (ptr)
+        free((char *)ptr - offsetof(header, align));
+}
+
+/* ------------------------------------------------------------ inputs */
+
+typedef struct text {
+    char *s;
+    size_t n, cap;
+} text;
+
+static void put(text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int need = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    cr_assert(need >= 0);
+    if (t->n + (size_t)need + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 256;
+        while (t->n + (size_t)need + 1 > cap)
+            cap *= 2;
+        t->s = realloc(t->s, cap);
+        cr_assert_not_null(t->s);
+        t->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(t->s + t->n, (size_t)need + 1, fmt, ap);
+    va_end(ap);
+    t->n += (size_t)need;
+}
+
+/* Build the input of size n, read it with the counting allocator. */
+typedef void (*make_fn)(text *t, size_t n);
+typedef void (*read_fn)(const dc_alloc *a, const text *t);
+
+static counts measure(make_fn make, read_fn read, size_t n)
+{
+    counts c = { 0, 0 };
+    dc_alloc a = { moving_realloc, moving_free, &c };
+    text t = { NULL, 0, 0 };
+    make(&t, n);
+    read(&a, &t);
+    free(t.s);
+    return c;
+}
+
+/* Doubling the input at most ~doubles the allocations and the bytes copied
+ * (a constant part included: 2.5 leaves room for the fixed cost). */
+static void linear(const char *what, make_fn make, read_fn read, size_t n)
+{
+    counts one = measure(make, read, n), two = measure(make, read, 2 * n);
+    cr_assert(one.allocs > 0, "%s: nothing allocated", what);
+    cr_assert(two.allocs <= one.allocs * 5 / 2 + 16,
+              "%s: %zu allocations for n=%zu, %zu for 2n", what, one.allocs, n, two.allocs);
+    cr_assert(two.copied <= one.copied * 5 / 2 + 4096,
+              "%s: %zu bytes copied for n=%zu, %zu for 2n", what, one.copied, n, two.copied);
+}
+
+/* --------------------------------------------------------- policy source */
+
+static void compile(const dc_alloc *a, const text *t)
+{
+    dc_policy *p = NULL;
+    dc_diags *d = NULL;
+    dc_error err;
+    dc_status st = dc_policy_compile_ex(a, "t.compat", t->s, t->n, &p, &d, &err);
+    cr_assert_eq(st, DC_OK, "%s", err.message);
+    dc_policy_free(p);
+    dc_diags_free(d);
+}
+
+/* A constraint of n string items (the items of check.c grew one by one). */
+static void string_items(text *t, size_t n)
+{
+    put(t, "SELF:\n  kind = {k:string:");
+    for (size_t i = 0; i < n; i++)
+        put(t, "%sv%zu", i ? "," : "", i);
+    put(t, "}\nCOMPATIBLE:\n  kind = k\n");
+}
+
+/* A constraint of n int ranges. */
+static void int_ranges(text *t, size_t n)
+{
+    put(t, "SELF:\n  size = {s:int:");
+    for (size_t i = 0; i < n; i++)
+        put(t, "%s%zu..%zu", i ? "," : "", 10 * i, 10 * i + 5);
+    put(t, "}\nCOMPATIBLE:\n  size = s\n");
+}
+
+/* n blocks of a few rules. */
+static void blocks(text *t, size_t n)
+{
+    put(t, "SELF:\n  kind = {k:string}\n");
+    for (size_t i = 0; i < n; i++)
+        put(t, "COMPATIBLE:\n  kind = k\n  gen = {g%zu:int:1..%zu}\n", i, i + 2);
+}
+
+Test(bounds, policy_constraint_items)
+{
+    linear("string items", string_items, compile, 20000);
+    linear("int ranges", int_ranges, compile, 20000);
+}
+
+Test(bounds, policy_blocks)
+{
+    linear("blocks", blocks, compile, 400);
+}
+
+/* ------------------------------------------------------------------ .cbc */
+
+static void load(const dc_alloc *a, const text *t)
+{
+    dc_policy *p = NULL, *q = NULL;
+    dc_diags *d = NULL;
+    dc_error err;
+    cr_assert_eq(dc_policy_compile("t.compat", t->s, t->n, &p, &d, &err), DC_OK, "%s",
+                 err.message);
+    void *data;
+    size_t len;
+    cr_assert_eq(dc_policy_save(p, &data, &len, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_policy_load_ex(a, "t.cbc", data, len, &q, &err), DC_OK, "%s",
+                 err.message);
+    dc_buffer_free(p, data);
+    dc_policy_free(q);
+    dc_policy_free(p);
+    dc_diags_free(d);
+}
+
+Test(bounds, cbc_load)
+{
+    linear(".cbc of string items", string_items, load, 20000);
+    linear(".cbc of blocks", blocks, load, 400);
+}
+
+/* ------------------------------------------------------------- facts */
+
+static void parse_kv(const dc_alloc *a, const text *t)
+{
+    dc_facts *f = NULL;
+    dc_error err;
+    cr_assert_eq(facts_parse_text_ex(a, "t.kv", t->s, t->n, &f, &err), DC_OK, "%s",
+                 err.message);
+    dc_facts_free(f);
+}
+
+static void parse_yaml(const dc_alloc *a, const text *t)
+{
+    dc_facts *f = NULL;
+    dc_error err;
+    cr_assert_eq(facts_parse_yaml_ex(a, "t.yaml", t->s, t->n, &f, &err), DC_OK, "%s",
+                 err.message);
+    dc_facts_free(f);
+}
+
+/* A YAML/JSON reader that refuses its input must refuse it early: the work
+ * done before the error does not grow with what follows it. */
+static void parse_yaml_fails(const dc_alloc *a, const text *t)
+{
+    dc_facts *f = NULL;
+    dc_error err;
+    cr_assert_neq(facts_parse_yaml_ex(a, "t.yaml", t->s, t->n, &f, &err), DC_OK);
+    cr_assert_null(f);
+}
+
+static void kv_facts(text *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put(t, "fact%zu=value %zu\n", i, i);
+}
+
+static void yaml_keys(text *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put(t, "fact%zu: %zu\n", i, i);
+}
+
+static void yaml_set(text *t, size_t n)
+{
+    put(t, "caps: [");
+    for (size_t i = 0; i < n; i++)
+        put(t, "%sc%zu", i ? ", " : "", i % 1000);
+    put(t, "]\n");
+}
+
+static void yaml_records(text *t, size_t n)
+{
+    put(t, "sla:\n");
+    for (size_t i = 0; i < n; i++)
+        put(t, "  - {srv: s%zu, rate: %zu}\n", i, i);
+}
+
+static void json_nested(text *t, size_t n)
+{
+    put(t, "{");
+    for (size_t i = 0; i < n; i++)
+        put(t, "%s\"g%zu\": {\"a\": {\"b\": %zu}}", i ? ", " : "", i, i);
+    put(t, "}\n");
+}
+
+/* Over the limits: a mapping of n keys, a set of n items, n records. */
+static void yaml_keys_over(text *t, size_t n)
+{
+    yaml_keys(t, 2000 + n);
+}
+
+static void yaml_set_over(text *t, size_t n)
+{
+    yaml_set(t, 5000 + n);
+}
+
+static void yaml_records_over(text *t, size_t n)
+{
+    yaml_records(t, 2000 + n);
+}
+
+Test(bounds, facts_key_value)
+{
+    linear("key=value", kv_facts, parse_kv, 400);
+}
+
+Test(bounds, facts_yaml)
+{
+    linear("YAML keys", yaml_keys, parse_yaml, 400);
+    linear("YAML set", yaml_set, parse_yaml, 300);
+    linear("YAML records", yaml_records, parse_yaml, 200);
+    linear("JSON nesting", json_nested, parse_yaml, 200);
+}
+
+Test(bounds, facts_yaml_refused_early)
+{
+    /* 100 000 and 200 000 more keys/items/records past the limit: the same
+     * work, as the read stops at the limit */
+    counts one = measure(yaml_keys_over, parse_yaml_fails, 100000),
+           two = measure(yaml_keys_over, parse_yaml_fails, 200000);
+    cr_assert_eq(one.allocs, two.allocs, "keys: %zu vs %zu", one.allocs, two.allocs);
+    one = measure(yaml_set_over, parse_yaml_fails, 100000);
+    two = measure(yaml_set_over, parse_yaml_fails, 200000);
+    cr_assert_eq(one.allocs, two.allocs, "set: %zu vs %zu", one.allocs, two.allocs);
+    one = measure(yaml_records_over, parse_yaml_fails, 100000);
+    two = measure(yaml_records_over, parse_yaml_fails, 200000);
+    cr_assert_eq(one.allocs, two.allocs, "records: %zu vs %zu", one.allocs, two.allocs);
+}
+
+/* ------------------------------------------------------------ inventories */
+
+static dc_status drop(void *ctx, const char *id, size_t id_len, dc_facts *facts,
+                      size_t index, uint32_t line, dc_error *err)
+{
+    (void)ctx, (void)id, (void)id_len, (void)index, (void)line, (void)err;
+    dc_facts_free(facts);
+    return DC_OK;
+}
+
+static void read_inventory(const dc_alloc *a, const text *t)
+{
+    dc_error err;
+    cr_assert_eq(facts_yaml_entries(a, "inv.yaml", t->s, t->n, drop, NULL, &err), DC_OK,
+                 "%s", err.message);
+}
+
+static void inventory(text *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put(t, "- {id: dev%zu, kind: k, caps: [a, b, c], params: {size: %zu}}\n", i, i);
+}
+
+Test(bounds, inventory)
+{
+    linear("inventory", inventory, read_inventory, 2000);
+}
