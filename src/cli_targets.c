@@ -106,14 +106,19 @@ int cmd_targets(const cli_opts *o)
     }
     dc_policy **pols = ps.pol;
     size_t npols = ps.n;
-    int rc = 1;
+    /* With a directory, a policy that cannot answer (one that walks the
+     * target's records, docs/targets.md) is reported and the others still
+     * answer: exit 0 when one has a target, else 2 if one failed. */
+    int rc = 1, failed = 0;
     for (size_t k = 0; k < npols; k++) {
         dc_targets *t = NULL;
         dc_error err;
         if (dc_targets_find(pols[k], src, o->limit, &t, &err) != DC_OK) {
             cli_error("%s", err.message);
-            rc = 2;
-            break;
+            failed = 1;
+            if (npols == 1)
+                break;
+            continue;
         }
         if (o->json)
             print_json(pols[k], t);
@@ -128,7 +133,9 @@ int cmd_targets(const cli_opts *o)
             rc = 0;
         dc_targets_free(t);
     }
-    if (rc == 1)
+    if (rc == 1 && failed)
+        rc = 2;
+    else if (rc == 1)
         cli_error("%s: no target of %s accepts this source", sname,
                   npols == 1 ? ps.path[0] : "these policies");
     cli_policies_free(&ps);
