@@ -15,8 +15,9 @@
 #      POLICY-target.kv: with --policy POLICY.compat, with --policy-dir .
 #      (the directory picks POLICY: the same --explain text), and with the
 #      compiled POLICY.cbc (the same --explain text);
-#   7. `compatc targets` answers "which target should I create" for the
-#      policies whose SELF has finite domains (nvidia-vgpu, qat-vf).
+#   7. `compatc targets` answers "which target should I create" for
+#      nvidia-vgpu, whose SELF has finite domains, with --policy and with
+#      --policy-dir.
 # New policies are picked up by the globs: a policy needs POLICY.compat,
 # POLICY.cases.yaml, POLICY-target.kv and POLICY-src-*.kv files.
 # Environment (set by `make check`): COMPATC, the compatc to test, and
@@ -293,11 +294,8 @@ targets_has "nvidia-vgpu: the source's vGPU type" \
 targets_has "nvidia-vgpu: the host driver it needs" \
     "requires hd1 == 550 && (hd2 > 54 || hd2 == 54 && hd3 >= 14)" \
     --policy nvidia-vgpu.compat nvidia-vgpu-src-type.kv
-# A QAT source of a "sym;asym" PF: a GEN4 VF of a PF with the same services.
-targets_has "qat-vf: a VF of a PF configured for the source's services" \
-    "requires qat.services = asym,sym" \
-    --policy qat-vf.compat qat-vf-src-ok.kv
-# The directory answers with every policy that has a target.
+# The directory answers with every policy that has a target, although
+# qat-vf.compat cannot (it walks the target's records).
 targets_has "the policy directory: nvidia-vgpu answers for an NVIDIA source" \
     "mdev_type=nvidia-558" --policy-dir . nvidia-vgpu-src-ok.kv
 
