@@ -41,6 +41,7 @@ fails (logged): any doubt fails.
 import logging
 import os
 
+from nova import exception
 from nova.scheduler import filters
 from nova.scheduler import utils as scheduler_utils
 from oslo_config import cfg
@@ -143,10 +144,9 @@ class LibvirtHosts:
             return self.lv.host_devices(conn, free_only=True)
 
 
-class DevcompatFilter(filters.BaseHostFilter):
-    """Keep the hosts with a device accepting each of the instance's devices."""
-
-    RUN_ON_REBUILD = False
+class _Devices:
+    """The configured facts source and policies, shared by the filter and
+    the destination pre-check."""
 
     def __init__(self):
         self._policies = None
@@ -168,6 +168,58 @@ class DevcompatFilter(filters.BaseHostFilter):
             else:
                 raise devcompat.Error("[devcompat] needs inventory_dir or libvirt_uri")
         return self._source
+
+
+class _Host:
+    """The little of a HostState the sources read (its name)."""
+
+    def __init__(self, host):
+        self.host = host
+
+
+def check_destination(instance_uuid, source_host, dest_host, devices=None):
+    """The check for ComputeManager.check_can_live_migrate_destination (it runs
+    on the destination; instance.host is the source): raises nova's
+    MigrationPreCheckError with devcompat's reasons when dest_host has no
+    device accepting each of the instance's devices, which makes the
+    conductor try another host (docs/python.md)."""
+    devices = devices or _Devices()
+    spec = _Spec(instance_uuid, [source_host])
+    try:
+        sources = devices.source().instance_devices(spec)
+        if not sources:
+            return
+        fit = devcompat.fit_devices(devices.policies(), sources,
+                                    devices.source().free_devices(_Host(dest_host)))
+    except (devcompat.Error, OSError) as e:
+        raise exception.MigrationPreCheckError(reason="devcompat: %s" % e)
+    if not fit:
+        raise exception.MigrationPreCheckError(
+            reason="devcompat: %s cannot take the instance's devices: %s"
+            % (dest_host, "; ".join(fit.reasons())))
+
+
+class _Spec:
+    """What the sources read of a RequestSpec, for check_destination."""
+
+    def __init__(self, instance_uuid, ignore_hosts):
+        self.instance_uuid = instance_uuid
+        self.ignore_hosts = ignore_hosts
+
+
+class DevcompatFilter(filters.BaseHostFilter):
+    """Keep the hosts with a device accepting each of the instance's devices."""
+
+    RUN_ON_REBUILD = False
+
+    def __init__(self):
+        self.devices = _Devices()
+
+    def policies(self):
+        return self.devices.policies()
+
+    def source(self):
+        return self.devices.source()
 
     def _instance_devices(self, spec_obj):
         if not spec_obj or "instance_uuid" not in spec_obj or not spec_obj.instance_uuid:

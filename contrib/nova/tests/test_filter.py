@@ -115,3 +115,16 @@ def test_a_broken_source_inventory_fails_every_host(site):
     assert passing(handler, flt, live_migration()) == ["fits"]
     (site / "src.json").write_text("{not json")
     assert passing(handler, flt, live_migration()) == []
+
+
+def test_check_destination_raises_nova_precheck_error(site):
+    import devcompat_nova
+    from nova import exception
+    devcompat_nova.check_destination(INSTANCE, "src", "fits")
+    with pytest.raises(exception.MigrationPreCheckError) as info:
+        devcompat_nova.check_destination(INSTANCE, "src", "whole")
+    assert "inexact division" in str(info.value) or "aggregator" in str(info.value)
+    with pytest.raises(exception.MigrationPreCheckError):
+        devcompat_nova.check_destination(INSTANCE, "src", "nowhere")
+    # An instance without devices is not this check's business.
+    devcompat_nova.check_destination(OTHER.replace("9", "8"), "src", "whole")

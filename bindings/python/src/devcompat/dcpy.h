@@ -116,6 +116,7 @@ PyObject *dcpy_policy_fleet(PolicyObject *policy, PyObject *targets);
 PyObject *dcpy_policy_check(PolicyObject *policy, PyObject *const *args, Py_ssize_t nargs);
 PyObject *dcpy_policy_check_many(PolicyObject *policy, PyObject *const *args, Py_ssize_t nargs,
                                  PyObject *kwnames);
+PyObject *dcpy_policy_batch_cpu_ns(PolicyObject *policy, PyObject *args);
 PyObject *dcpy_read_inventory(PyObject *module, PyObject *path);
 
 /* ------------------------------------------------------------ result.c */

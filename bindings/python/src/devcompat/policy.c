@@ -230,6 +230,9 @@ static PyMethodDef Policy_methods[] = {
       "targets (a list of Prepared, or a Fleet): the list of verdicts (\"compatible\", "
       "\"incompatible\", \"target-mismatch\"), or with blocks=True of (verdict, block) "
       "pairs, block None unless compatible.  Releases the GIL." },
+    { "_batch_cpu_ns", (PyCFunction)dcpy_policy_batch_cpu_ns, METH_VARARGS,
+      "_batch_cpu_ns(source, targets, reps) -> int\n\nFor the benchmark: thread CPU ns of "
+      "`reps` library batch checks, without Python in the loop." },
     { "targets", (PyCFunction)(void (*)(void))Policy_targets, METH_VARARGS | METH_KEYWORDS,
       "targets(source, limit=0) -> Targets\n\nWhich targets would accept this source "
       "(`compatc targets`, docs/targets.md): every combination of SELF's finite domains, "
