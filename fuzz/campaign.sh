@@ -2,6 +2,8 @@
 # fuzz/campaign.sh HARNESS SECONDS [OUTDIR] -- one background afl-fuzz campaign.
 #   Harnesses come from fuzz/build.sh (OUTDIR/afl, OUTDIR/cmplog); findings
 #   go to OUTDIR/campaigns/HARNESS.  Niced: it shares the machine.
+#   FUZZ_MEM (MB, default 256) is afl-fuzz's -m: an input that makes the
+#   harness amplify its memory past that is found as a crash.
 set -eu
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 h=$1; secs=$2; out=${3:-$srcdir/fuzz/out}
@@ -11,4 +13,4 @@ cmplog=
 mkdir -p "$out/campaigns"
 AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=${AFL_NO_AFFINITY:-} \
     exec nice -n 10 timeout "$secs" afl-fuzz -i "$srcdir/fuzz/corpus/$h" -o "$out/campaigns/$h" \
-    ${dict:+-x "$dict"} -t 1000 $cmplog -- "$out/afl/$h"
+    ${dict:+-x "$dict"} -t 1000 -m "${FUZZ_MEM:-256}" $cmplog -- "$out/afl/$h"

@@ -73,6 +73,16 @@ static dc_status read_attr(const sysfs_dir *d, const char *name, bool required, 
     dc_status st = file_read_all(NULL, path, SYSFS_ATTR_MAX, &data, &n, d->err);
     if (st != DC_OK)
         return st;
+    /* trimming takes blanks and newlines, not a CR: a control character
+     * in a value is an error (docs/facts.md) */
+    const char *cr = memchr(data, '\r', n);
+    if (cr) {
+        dc_status e = dc_error_set(d->err, DC_ERR_FACTS,
+                                   "%s: control character 0x0d (CR) at byte %zu", path,
+                                   (size_t)(cr - data));
+        mem_free(NULL, data);
+        return e;
+    }
     const char *p = data;
     facts_trim(&p, &n);
     memmove(data, p, n);
@@ -120,7 +130,8 @@ static dc_status link_target(const sysfs_dir *d, const char *name, char *base, s
     }
     target[n] = '\0';
     if (stat(path, &st) != 0)
-        return dc_error_set(d->err, DC_ERR_IO, "%s: broken symbolic link (to '%s')", path,
+        return dc_error_set(d->err, DC_ERR_IO, "%s: %s (to '%s')", path,
+                            errno == ELOOP ? "symbolic link loop" : "broken symbolic link",
                             target);
     while (n > 1 && target[n - 1] == '/')
         target[--n] = '\0';
@@ -381,6 +392,8 @@ dc_status dc_facts_read_sysfs(const char *root, const char *dir, dc_facts **out,
         int e = errno;
         if (e == ENOENT && lstat(d.path, &st) == 0)
             return dc_error_set(err, DC_ERR_IO, "%s: broken symbolic link", d.path);
+        if (e == ELOOP)
+            return dc_error_set(err, DC_ERR_IO, "%s: symbolic link loop", d.path);
         char text[128];
         if (strerror_r(e, text, sizeof text) != 0)
             snprintf(text, sizeof text, "error %d", e);

@@ -1781,6 +1781,31 @@ Test(sysfs, broken_driver_link)
     free(root);
 }
 
+Test(sysfs, link_loop)
+{
+    char *root = fake_sysfs();
+    link_to(root, "sys/devices/loop1", "loop2");
+    link_to(root, "sys/devices/loop2", "loop1");
+    sysfs_fails(root, "sys/devices/loop1", DC_ERR_IO,
+                "%s/sys/devices/loop1: symbolic link loop");
+    mkdirs(root, "sys/devices/m2");
+    link_to(root, "sys/devices/m2/mdev_type", "mdev_type");
+    sysfs_fails(root, "sys/devices/m2", DC_ERR_IO,
+                "%s/sys/devices/m2/mdev_type: symbolic link loop (to 'mdev_type')");
+    rm_rf(root);
+    free(root);
+}
+
+Test(sysfs, carriage_return_is_an_error)
+{
+    char *root = fake_sysfs();
+    put(root, GVT_TYPE "/name", "GVTg_V5_4\r\n");
+    sysfs_fails(root, GVT_TYPE, DC_ERR_FACTS,
+                "%s/" GVT_TYPE "/name: control character 0x0d (CR) at byte 9");
+    rm_rf(root);
+    free(root);
+}
+
 Test(sysfs, broken_mdev_type_link)
 {
     char *root = fake_sysfs();
