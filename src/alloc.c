@@ -91,6 +91,8 @@ void arena_init(arena *ar, const dc_alloc *alloc)
 
 void *arena_alloc(arena *ar, size_t size)
 {
+    if (size > SIZE_MAX - 7)            /* the rounding below would wrap */
+        return NULL;
     size = (size + 7) & ~(size_t)7;
     if (size == 0)
         size = 8;

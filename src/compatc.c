@@ -439,7 +439,6 @@ static int cmd_compile(const cli_opts *o)
     dc_error err;
     dc_status st = dc_policy_compile(in, text, len, &pol, &d, &err);
     free(text);
-    bool first = true;
     for (size_t i = 0; i < dc_diags_count(d); i++) {
         dc_diag dgv = DC_DIAG_INIT;
         if (dc_diags_get(d, i, &dgv) != DC_OK)
@@ -453,7 +452,6 @@ static int cmd_compile(const cli_opts *o)
             free(buf);
         }
     }
-    (void)first;
     dc_diags_free(d);
     if (st != DC_OK) {
         if (st != DC_ERR_POLICY)
@@ -477,8 +475,14 @@ static int cmd_compile(const cli_opts *o)
     }
     FILE *f = fopen(out, "wb");
     int rc = EXIT_OK;
-    if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
-        cli_error("%s: %s", out, strerror(errno));
+    bool written = f && fwrite(data, 1, size, f) == size;
+    int e = errno;
+    if (f && fclose(f) != 0 && written) {     /* closed whether or not it was written */
+        written = false;
+        e = errno;
+    }
+    if (!written) {
+        cli_error("%s: %s", out, strerror(e));
         rc = EXIT_ERR;
     }
     dc_buffer_free(pol, data);

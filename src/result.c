@@ -368,6 +368,11 @@ dc_status dc_result_binding_get(dc_result *r, size_t i, dc_binding *out)
                                    : &p->vars[b->first_var + (i - self->nvars)];
     const value *val = &r->regs[v->reg];
     out->name = p->pool + v->name.off;
+    /* the internal types and dc_type share their numbers */
+    _Static_assert((int)DC_TYPE_INT == VT_INT && (int)DC_TYPE_HEX == VT_HEX &&
+                   (int)DC_TYPE_STRING == VT_STRING && (int)DC_TYPE_SEMVER == VT_SEMVER &&
+                   (int)DC_TYPE_BOOL == VT_BOOL && (int)DC_TYPE_SET == VT_SET &&
+                   VT_COUNT == VT_SET + 1, "vtype and dc_type agree");
     out->type = (dc_type)v->type;
     out->int_value = v->type == VT_HEX ? (int64_t)val->as.u : v->type == VT_INT ? val->as.i : 0;
     out->text = render(r, val);

@@ -397,8 +397,10 @@ static const uint8_t bit_order[64] = {
 /* A register operand: a byte offset into the register file (vmlink.c). */
 #define REG(off) (*(value *)((char *)R + (off)))
 
-/* A fact operand: the target's slot, or the source's when t has SIDE_SOURCE. */
-#define FACT(t, slot) ((const pfact *)((const char *)facts[i->side] + i->fo))
+/* The fact instruction `in` reads: vmlink.c resolved its slot operand to the
+ * byte offset `fo` in the prepared device `side` names (the source's when t
+ * has SIDE_SOURCE, else the target's). */
+#define FACT(in) ((const pfact *)((const char *)facts[(in)->side] + (in)->fo))
 
 /* The fail record is written only when a rule fails.  Code only jumps
  * forward within a rule, so the rule that failed is the nearest RULE before
@@ -461,20 +463,20 @@ enter:
     CASE(FAIL)
         FAIL(F_FALSE);
     CASE(EMPTY) {
-        const pfact *x = FACT(i->t, i->a);
+        const pfact *x = FACT(i);
         if (x->present && x->raw.len)
             FAIL(F_NOT_EMPTY);
         NEXT;
     }
     CASE(NONEMPTY) {
-        const pfact *x = FACT(i->t, i->a);
+        const pfact *x = FACT(i);
         if (!x->present || !x->raw.len)
             FAIL(F_EMPTY);
         NEXT;
     }
     CASE(EQSTR)
     CASE(NESTR) {
-        const pfact *x = FACT(i->t, i->a);
+        const pfact *x = FACT(i);
         const value *k = &p->consts[i->b];
         if (!x->present) {
             fc = F_MISSING;
@@ -492,7 +494,7 @@ enter:
         goto fail;
     }
     CASE(LOADF) {
-        const pfact *x = FACT(i->t, i->b);
+        const pfact *x = FACT(i);
         if (!x->present || !pfact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
             f->type = i->t & TYPE_MASK;
             FAIL(x->present ? F_PARSE : F_MISSING);
@@ -506,7 +508,7 @@ enter:
         }
         NEXT;
     CASE(LOADFT) {
-        const pfact *x = FACT(i->t, i->b);
+        const pfact *x = FACT(i);
         if (!x->present || !pfact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
             f->type = i->t & TYPE_MASK;
             FAIL(x->present ? F_PARSE : F_MISSING);
@@ -574,7 +576,7 @@ enter:
      * else (absent, unparsed, another type in the register, a failure) goes
      * the general way, which writes the record */
     CASE(FCMPS) {
-        const pfact *x = FACT(i->t, i->a);
+        const pfact *x = FACT(i);
         const value *y = &REG(i->b);
         if (!(x->ok & (1u << VT_STRING)) || y->type != VT_STRING)
             goto fcmp;
@@ -583,7 +585,7 @@ enter:
         goto fcmp_ne;
     }
     CASE(FCMPI) {
-        const pfact *x = FACT(i->t, i->a);
+        const pfact *x = FACT(i);
         const value *y = &REG(i->b);
         if (x->type != VT_INT || y->type != VT_INT)
             goto fcmp;
@@ -592,7 +594,7 @@ enter:
         goto fcmp_ne;
     }
     CASE(FCMPH) {
-        const pfact *x = FACT(i->t, i->a);
+        const pfact *x = FACT(i);
         const value *y = &REG(i->b);
         if (x->type != VT_HEX || y->type != VT_HEX)
             goto fcmp;
@@ -603,7 +605,7 @@ enter:
     CASE(FCMPK) {
         const value *y = &REG(i->b);
         REG(i->b) = p->consts[i->c];     /* the LOADK */
-        const pfact *x = FACT(i->t, i->a);
+        const pfact *x = FACT(i);
         uint8_t type = i->t & TYPE_MASK;
         if (x->type == type && y->type == type && (type == VT_INT || type == VT_HEX)) {
             int c = type == VT_INT ? (x->as.i > y->as.i) - (x->as.i < y->as.i)
@@ -615,7 +617,7 @@ enter:
     }
     CASE(FCMP)
     fcmp: {
-        const pfact *x = FACT(i->t, i->a);
+        const pfact *x = FACT(i);
         uint8_t type = i->t & TYPE_MASK, cmp = (i->t >> 4) & 7;
         value v;
         if (!x->present) {
@@ -693,7 +695,7 @@ enter:
         REG(i->a) = REG(i->b);
         NEXT;
     CASE(FIELD) {
-        const pfact *x = FACT(i->t, i->b);
+        const pfact *x = FACT(i);
         if (!x->present) {
             f->slot = i->b;
             f->side = i->t & SIDE_SOURCE;
@@ -705,7 +707,7 @@ enter:
         NEXT;
     }
     CASE(FIELDT) {
-        const pfact *x = FACT(i->t, i->b);
+        const pfact *x = FACT(i);
         f->slot = i->b;
         f->side = i->t & SIDE_SOURCE;
         f->type = i->t & TYPE_MASK;
@@ -717,7 +719,7 @@ enter:
         NEXT;
     }
     CASE(HAS) {
-        const pfact *x = FACT(i->t, i->b);
+        const pfact *x = FACT(i);
         REG(i->a).type = VT_BOOL;
         REG(i->a).as.b = x->present && x->raw.len > 0;
         NEXT;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "devcompat.h"
+#include "alloc.h"
 #include "facts.h"
 
 /* ------------------------------------------------ a counting allocator */
@@ -321,4 +322,16 @@ static void inventory(text *t, size_t n)
 Test(bounds, inventory)
 {
     linear("inventory", inventory, read_inventory, 2000);
+}
+
+/* ------------------------------------------------------------- arena */
+
+Test(bounds, arena_refuses_sizes_that_wrap)
+{
+    arena ar;
+    arena_init(&ar, NULL);
+    cr_assert_null(arena_alloc(&ar, SIZE_MAX));
+    cr_assert_null(arena_alloc(&ar, SIZE_MAX - 5));
+    cr_assert_not_null(arena_alloc(&ar, 24));
+    arena_release(&ar);
 }
