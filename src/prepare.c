@@ -516,7 +516,9 @@ static dc_status prepare_records(const dc_policy *pol, const dc_facts *facts, dc
     }
     for (uint32_t f = 0; f < nfields; f++)
         entries += count[p->recfields[f].set];
-    size_t size = nsets * sizeof(uint32_t) + nfields * sizeof(dstr *);
+    /* rec_n, then rec_field on an 8-byte boundary (a pointer's alignment) */
+    size_t head = (nsets * sizeof(uint32_t) + 7) & ~(size_t)7;
+    size_t size = head + nfields * sizeof(dstr *);
     size = (size + 7) & ~(size_t)7;
     char *block = mem_alloc(a, size + entries * sizeof(dstr) + text + 1);
     if (!block) {
@@ -525,7 +527,7 @@ static dc_status prepare_records(const dc_policy *pol, const dc_facts *facts, dc
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     }
     d->rec_n = (uint32_t *)(void *)block;
-    d->rec_field = (const dstr **)(void *)(block + nsets * sizeof(uint32_t));
+    d->rec_field = (const dstr **)(void *)(block + head);
     dstr *at = (dstr *)(void *)(block + size);
     char *t = (char *)(at + entries);
     memcpy(d->rec_n, count, nsets * sizeof *count);
