@@ -136,7 +136,7 @@ static void fuzz_one(const uint8_t *data, size_t len)
                 fuzz_fail("a selector over Kubernetes' limit");
             for (size_t i = 0; i < dc_cel_attribute_count(cel); i++) {
                 dc_cel_attribute a = DC_CEL_ATTRIBUTE_INIT;
-                if (dc_cel_attribute_get(cel, i, &a) != DC_OK || !a.name || !a.type)
+                if (dc_cel_attribute_get(cel, i, &a) != DC_OK || !a.fact || !a.domain || !a.name || !a.type)
                     fuzz_fail("attribute in range missing");
             }
         } else if (cel) {

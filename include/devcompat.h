@@ -441,10 +441,14 @@ DC_API void dc_targets_free(dc_targets *targets);
  * left over the target is written in CEL, guarded so that it never
  * evaluates to an error (Kubernetes aborts an allocation on one).
  *
+ * A fact is an attribute as the DRA importer names them: `name` is an
+ * attribute of `domain`, `a.b.name` is `name` in domain `a.b` (a '_' of a
+ * label for '-').
+ *
  * Fails with DC_ERR_UNSUPPORTED, naming the policy's file and line, when a
- * rule cannot be expressed exactly: a target fact whose name is not a DRA
- * attribute name (a C identifier of at most 32 characters), a template, a
- * hex or set value over the target, a target value converted from text;
+ * rule cannot be expressed exactly: a target fact that is no DRA attribute
+ * (a name over 32 characters, an upper-case domain), a template, a set
+ * over the target, a target value converted from text;
  * with DC_ERR_LIMIT when the selector would be longer than Kubernetes
  * allows (10 KiB); DC_ERR_FACTS when the source's facts do not fit the
  * policy.  The result does not reference its arguments.
@@ -461,7 +465,10 @@ DC_API const char *dc_cel_expression(const dc_cel *cel);
  * value must have; the strings live as long as `cel`. */
 typedef struct dc_cel_attribute {
     size_t size;            /* sizeof(dc_cel_attribute): DC_CEL_ATTRIBUTE_INIT */
-    const char *name;       /* the attribute's name: the fact's */
+    const char *fact;       /* the policy's fact ("fw.psid") */
+    const char *domain;     /* the DRA attribute's domain ("fw"; the driver's own for a
+                               fact without a dot) */
+    const char *name;       /* its name in the domain ("psid") */
     const char *type;       /* "int", "bool", "string" or "version" */
 } dc_cel_attribute;
 #define DC_CEL_ATTRIBUTE_INIT DC_SIZED_INIT(dc_cel_attribute)

@@ -3,7 +3,8 @@
  * from dc_cel_new; this file prints it.
  *
  *   text:  the CEL expression, one line
- *   json:  {"policy", "file", "domain", "selector", "attributes": {NAME: TYPE}}
+ *   json:  {"policy", "file", "domain", "selector",
+ *           "attributes": {FACT: {"domain", "name", "type"}}}
  *
  * Exit status: 0 with a selector, 2 on any error (a rule CEL cannot express
  * exactly among them). */
@@ -51,9 +52,14 @@ int cmd_tocel(const cli_opts *o)
             if (dc_cel_attribute_get(cel, i, &a) != DC_OK)
                 continue;
             printf("%s", i ? ", " : "");
+            json_str(stdout, a.fact);
+            printf(": {\"domain\": ");
+            json_str(stdout, a.domain);
+            printf(", \"name\": ");
             json_str(stdout, a.name);
-            printf(": ");
+            printf(", \"type\": ");
             json_str(stdout, a.type);
+            putchar('}');
         }
         printf("}}\n");
     }

@@ -35,12 +35,16 @@
 #define CEL_MAX_EXPR (10 * 1024)    /* Kubernetes' limit for a selector */
 #define DRA_MAX_NAME 32             /* a DRA attribute name: a C identifier */
 
+typedef struct cattr {
+    char *fact, *domain, *name;
+    const char *type;
+} cattr;
+
 struct dc_cel {
     const dc_alloc *alloc;
     char *expr;
     uint32_t nattrs;
-    char **names;
-    const char **types;
+    cattr *attrs;       /* in fact name order */
 };
 
 typedef enum { SK_CONST, SK_CEL } sym_kind;
@@ -72,6 +76,7 @@ typedef struct tc {
     const dc_prepared *src;
     sym *R;
     uint8_t *atype;         /* per slot: the attribute's type (VT_NONE: unread) */
+    const char **dom, **aname;  /* per slot: its attribute's domain and name */
     bool *raw;              /* per slot: read as text too */
     bool oom, refused;
     uint32_t rule;          /* the rule being translated */
@@ -170,16 +175,63 @@ static bool refuse(tc *c, const char *why, ...)
 
 static dstr slot_name(const tc *c, uint32_t s) { return prog_str(c->p, c->p->slots[s].name); }
 
-static const char *attr(tc *c, uint32_t s)
+/* Where a target fact is among a device's DRA attributes, as the DRA
+ * importer names them (docs/facts.md, "dra"): a name without a dot is an
+ * attribute of the driver's own domain (`--domain`); `a.b.name` is `name`
+ * in domain `a.b`, a '_' in a label standing for '-'.  NULL when the name
+ * is one, else why not. */
+static const char *dra_name(tc *c, uint32_t s)
 {
     dstr n = slot_name(c, s);
-    return cat(c, "device.attributes[\"%s\"].%.*s", c->domain, (int)n.len, n.p);
+    const char *dot = NULL;
+    for (uint32_t i = 0; i < n.len; i++)
+        if (n.p[i] == '.')
+            dot = n.p + i;
+    const char *name = dot ? dot + 1 : n.p;
+    size_t nlen = n.len - (size_t)(name - n.p), dlen = dot ? (size_t)(dot - n.p) : 0;
+    if (nlen == 0 || nlen > DRA_MAX_NAME)
+        return "an attribute's name is at most 32 characters";
+    if (!dot) {
+        c->dom[s] = c->domain;
+    } else {
+        if (dlen > 63)
+            return "an attribute's domain is at most 63 characters";
+        char *d = arena_alloc(&c->ar, dlen + 1);
+        if (!d) {
+            c->oom = true;
+            return "out of memory";
+        }
+        for (size_t i = 0; i < dlen; i++) {
+            char ch = n.p[i];
+            bool edge = i == 0 || i + 1 == dlen || n.p[i - 1] == '.' || n.p[i + 1] == '.';
+            if (ch >= 'A' && ch <= 'Z')
+                return "a domain is lower case";
+            if (ch == '_' && edge)
+                return "a domain's label begins and ends with a letter or digit";
+            d[i] = ch == '_' ? '-' : ch;
+        }
+        if (!strcmp(d, c->domain))
+            return "the driver's own attributes are named without their domain";
+        if (!strcmp(d, "dra") || !strcmp(d, "capacity"))
+            return "the importer's own facts (where a device is, its capacity) are no "
+                   "attributes";
+        c->dom[s] = d;
+    }
+    c->aname[s] = arena_strndup(&c->ar, name, nlen);
+    if (!c->aname[s])
+        c->oom = true;
+    return NULL;
+}
+
+static const char *attr(tc *c, uint32_t s)
+{
+    return cat(c, "device.attributes[\"%s\"].%s", c->dom[s], c->aname[s]);
 }
 
 static const char *present(tc *c, uint32_t s)
 {
-    dstr n = slot_name(c, s);
-    return cat(c, "\"%.*s\" in device.attributes[\"%s\"]", (int)n.len, n.p, c->domain);
+    return cat(c, "(\"%s\" in device.attributes && \"%s\" in device.attributes[\"%s\"])",
+               c->dom[s], c->aname[s], c->dom[s]);
 }
 
 static const char *cel_type(vtype t)
@@ -235,19 +287,6 @@ static const char *text(tc *c, uint32_t s)
     return t == VT_INT || t == VT_BOOL ? cat(c, "string(%s)", attr(c, s)) : attr(c, s);
 }
 
-static bool valid_name(dstr n)
-{
-    if (n.len == 0 || n.len > DRA_MAX_NAME)
-        return false;
-    for (uint32_t i = 0; i < n.len; i++) {
-        char ch = n.p[i];
-        bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
-        if (!alpha && !(i > 0 && ch >= '0' && ch <= '9'))
-            return false;
-    }
-    return true;
-}
-
 /* Each target slot's attribute type, from how the program reads it. */
 static bool type_attributes(tc *c)
 {
@@ -268,9 +307,9 @@ static bool type_attributes(tc *c)
         if (s >= p->nslots)
             return refuse(c, "a slot out of range");
         dstr n = slot_name(c, s);
-        if (!valid_name(n))
-            return refuse(c, "'%.*s' is not a DRA attribute name (a C identifier of at most "
-                          "32 characters)", (int)n.len, n.p);
+        const char *why = c->aname[s] ? NULL : dra_name(c, s);
+        if (why)
+            return refuse(c, "'%.*s' is no DRA attribute: %s", (int)n.len, n.p, why);
         vtype t = VT_NONE;
         switch ((enum opcode)i->op) {
         case I_EMPTY: case I_NONEMPTY: case I_EQSTR: case I_NESTR: case I_FIELD: case I_HAS:
@@ -994,10 +1033,12 @@ void dc_cel_free(dc_cel *cel)
 {
     if (!cel)
         return;
-    for (uint32_t i = 0; i < cel->nattrs; i++)
-        mem_free(cel->alloc, cel->names[i]);
-    mem_free(cel->alloc, cel->names);
-    mem_free(cel->alloc, cel->types);
+    for (uint32_t i = 0; i < cel->nattrs; i++) {
+        mem_free(cel->alloc, cel->attrs[i].fact);
+        mem_free(cel->alloc, cel->attrs[i].domain);
+        mem_free(cel->alloc, cel->attrs[i].name);
+    }
+    mem_free(cel->alloc, cel->attrs);
     mem_free(cel->alloc, cel->expr);
     mem_free(cel->alloc, cel);
 }
@@ -1033,9 +1074,8 @@ static dc_status finish(tc *c, const char *sel, dc_cel **out)
     for (uint32_t s = 0; s < p->nslots; s++)
         na += c->atype[s] != VT_NONE;
     cel->expr = mem_strndup(c->a, sel, n);
-    cel->names = mem_array(c->a, na ? na : 1, sizeof *cel->names);
-    cel->types = mem_array(c->a, na ? na : 1, sizeof *cel->types);
-    if (!cel->expr || !cel->names || !cel->types) {
+    cel->attrs = mem_zalloc(c->a, (na ? na : 1) * sizeof *cel->attrs);
+    if (!cel->expr || !cel->attrs) {
         dc_cel_free(cel);
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->pol->file);
     }
@@ -1043,26 +1083,25 @@ static dc_status finish(tc *c, const char *sel, dc_cel **out)
         if (c->atype[s] == VT_NONE)
             continue;
         dstr nm = slot_name(c, s);
-        char *name = mem_strndup(c->a, nm.p, nm.len);
-        if (!name) {
+        cattr a = { mem_strndup(c->a, nm.p, nm.len), mem_strndup(c->a, c->dom[s],
+                    strlen(c->dom[s])), mem_strndup(c->a, c->aname[s], strlen(c->aname[s])),
+                    cel_type((vtype)c->atype[s]) };
+        /* in fact name order: insert */
+        uint32_t k = cel->nattrs++;
+        for (; k > 0 && a.fact && strcmp(cel->attrs[k - 1].fact, a.fact) > 0; k--)
+            cel->attrs[k] = cel->attrs[k - 1];
+        cel->attrs[k] = a;
+        if (!a.fact || !a.domain || !a.name) {
             dc_cel_free(cel);
             return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->pol->file);
         }
-        /* in name order: insert */
-        uint32_t k = cel->nattrs++;
-        for (; k > 0 && strcmp(cel->names[k - 1], name) > 0; k--) {
-            cel->names[k] = cel->names[k - 1];
-            cel->types[k] = cel->types[k - 1];
-        }
-        cel->names[k] = name;
-        cel->types[k] = cel_type((vtype)c->atype[s]);
     }
     *out = cel;
     return DC_OK;
 }
 
 /* Translate; c is set up. */
-static dc_status translate(tc *c, const dc_facts *source, dc_cel **out)
+static dc_status translate(tc *c, dc_cel **out)
 {
     const program *p = c->p;
     if (!type_attributes(c))
@@ -1083,22 +1122,7 @@ static dc_status translate(tc *c, const dc_facts *source, dc_cel **out)
     if (c->refused)
         return c->err ? c->err->status : DC_ERR_UNSUPPORTED;
     const char *sel = and2(c, self, any);
-    /* A device without attributes in the domain: the verdict on no facts. */
-    dc_facts *none = NULL;
-    dc_result *res = NULL;
-    dc_status st = dc_facts_new_ex(c->a, &none, c->err);
-    if (st == DC_OK)
-        st = dc_result_new(c->pol, &res, c->err);
-    if (st == DC_OK)
-        st = dc_check_facts(c->pol, source, none, res, c->err);
-    bool empty_ok = st == DC_OK && dc_result_verdict(res) == DC_COMPATIBLE;
-    dc_result_free(res);
-    dc_facts_free(none);
-    if (st != DC_OK)
-        return st;
-    const char *dom = cat(c, "\"%s\" in device.attributes", c->domain);
     sel = and2(c, type_guards(c), sel);
-    sel = empty_ok ? or2(c, cat(c, "!(%s)", dom), and2(c, dom, sel)) : and2(c, dom, sel);
     if (c->oom)
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->pol->file);
     return finish(c, sel, out);
@@ -1130,14 +1154,18 @@ dc_status dc_cel_new(const dc_policy *policy, const dc_facts *source, const char
     size_t nslots = p->nslots ? p->nslots : 1, nregs = p->nregs ? p->nregs : 1;
     c.R = mem_array(c.a, nregs, sizeof *c.R);
     c.atype = mem_zalloc(c.a, nslots);
+    c.dom = mem_zalloc(c.a, nslots * sizeof *c.dom);
+    c.aname = mem_zalloc(c.a, nslots * sizeof *c.aname);
     c.raw = mem_zalloc(c.a, nslots * sizeof *c.raw);
     c.scratch = mem_array(c.a, nregs, sizeof(value) + sizeof(sym));
-    if (!c.R || !c.atype || !c.raw || !c.scratch)
+    if (!c.R || !c.atype || !c.dom || !c.aname || !c.raw || !c.scratch)
         st = dc_error_set(c.err, DC_ERR_NOMEM, "%s: out of memory", policy->file);
     else
-        st = translate(&c, source, out);
+        st = translate(&c, out);
     mem_free(c.a, c.R);
     mem_free(c.a, c.atype);
+    mem_free(c.a, c.dom);
+    mem_free(c.a, c.aname);
     mem_free(c.a, c.raw);
     mem_free(c.a, c.scratch);
     arena_release(&c.ar);
@@ -1153,7 +1181,9 @@ dc_status dc_cel_attribute_get(const dc_cel *cel, size_t i, dc_cel_attribute *ou
 {
     if (!cel || !DC_SIZED(out) || i >= cel->nattrs)
         return DC_ERR_INVALID;
-    out->name = cel->names[i];
-    out->type = cel->types[i];
+    out->fact = cel->attrs[i].fact;
+    out->domain = cel->attrs[i].domain;
+    out->name = cel->attrs[i].name;
+    out->type = cel->attrs[i].type;
     return DC_OK;
 }

@@ -94,8 +94,13 @@ expect_err() {
     fi
 }
 
-expect_err names 2 "mlx5-vf.compat:" "$COMPATC" to-cel --policy "$pol/mlx5-vf.compat" "$data/nic-vf-src.kv"
-expect_err names-why 2 "'fw.psid' is not a DRA attribute name" "$COMPATC" to-cel --policy "$pol/mlx5-vf.compat" "$data/nic-vf-src.kv"
+printf 'SELF:\n    Fw.psid = {p:string}\nCOMPATIBLE:\n    Fw.psid = {p}\n' >"$T/upper.compat"
+printf 'SELF:\n    devcompat_io.psid = {p:string}\nCOMPATIBLE:\n    x = {p}\n' >"$T/own.compat"
+printf 'SELF:\n    dra.pool = {p:string}\nCOMPATIBLE:\n    x = {p}\n' >"$T/dra.compat"
+printf 'x=1\nFw.psid=a\n' >"$T/upper-src.kv"
+expect_err names 2 "upper.compat:2: cannot be expressed in CEL: 'Fw.psid' is no DRA attribute: a domain is lower case" "$COMPATC" to-cel --policy "$T/upper.compat" "$T/upper-src.kv"
+expect_err own-domain 2 "the driver's own attributes are named without their domain" "$COMPATC" to-cel --policy "$T/own.compat" --domain devcompat-io "$T/upper-src.kv"
+expect_err dra-facts 2 "the importer's own facts" "$COMPATC" to-cel --policy "$T/dra.compat" "$T/upper-src.kv"
 expect_err template 2 "a template over the target's 'model'" "$COMPATC" to-cel --policy "$pol/device-model.compat" "$pol/device-model-src-4gb.kv"
 expect_err no-policy 2 "to-cel needs --policy" "$COMPATC" to-cel "$data/vgpu-src.kv"
 expect_err domain 2 "is not a DRA attribute domain" "$COMPATC" to-cel --policy "$data/vgpu.compat" --domain "Bad_Domain" "$data/vgpu-src.kv"
@@ -117,9 +122,26 @@ if "$PY" - "$T/json" <<'PYEOF'
 import json, sys
 o = json.load(open(sys.argv[1]))
 assert o["domain"] == "nic.example.com", o
-assert list(o["attributes"].items()) == [("driver", "string"), ("fwVersion", "version"),
-    ("migratable", "bool"), ("numQueues", "int"), ("psid", "string")], o["attributes"]
-assert o["selector"].startswith('"nic.example.com" in device.attributes'), o["selector"]
+assert [(f, a["domain"], a["name"], a["type"]) for f, a in o["attributes"].items()] == [
+    ("driver", "nic.example.com", "driver", "string"),
+    ("fwVersion", "nic.example.com", "fwVersion", "version"),
+    ("migratable", "nic.example.com", "migratable", "bool"),
+    ("numQueues", "nic.example.com", "numQueues", "int"),
+    ("psid", "nic.example.com", "psid", "string")], o["attributes"]
+PYEOF
+then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL json"; cat "$T/json" "$T/err"; fi
+
+# a dotted fact is an attribute of another domain, as the DRA importer names
+# them: fw.psid is psid in domain fw
+"$COMPATC" to-cel --json --policy "$pol/mlx5-vf.compat" --domain mlx5.example.com \
+    "$pol/mlx5-vf-src-ok.kv" >"$T/json" 2>"$T/err"
+if "$PY" - "$T/json" <<'PYEOF'
+import json, sys
+o = json.load(open(sys.argv[1]))
+a = o["attributes"]
+assert (a["fw.psid"]["domain"], a["fw.psid"]["name"]) == ("fw", "psid"), a
+assert a["migratable"]["domain"] == "mlx5.example.com", a
+assert 'device.attributes["fw"].psid' in o["selector"], o["selector"]
 PYEOF
 then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL json"; cat "$T/json" "$T/err"; fi
 
