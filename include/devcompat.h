@@ -363,6 +363,86 @@ DC_API dc_status dc_check_facts(const dc_policy *policy, const dc_facts *source,
                                 const dc_facts *target, dc_result *result,
                                 dc_error *err);
 
+/* ---------------------------------------------------------- policy sets */
+
+/*
+ * A policy set: every *.compat and *.cbc file of a directory, in name order
+ * (`compatc --policy-dir`).  A target is judged by the one policy whose SELF
+ * it satisfies (docs/embedding.md, "Policy sets").
+ *
+ * A file that cannot be read, compiled or verified does not fail the set: it
+ * stays in it as a *broken* entry, with its status, message and diagnostics,
+ * and is never chosen.  dc_policyset_select chooses when exactly one usable
+ * policy describes the target, whatever the broken files; it fails with
+ * DC_ERR_AMBIGUOUS_POLICY (naming the files) when several do, and with
+ * DC_ERR_NO_POLICY when none does (naming the broken files, which might
+ * have been the target's).  Reading fails only when the directory cannot be
+ * listed (DC_ERR_IO) or memory runs out.
+ */
+typedef struct dc_policyset dc_policyset;
+
+DC_API dc_status dc_policyset_read_dir(const char *dir, dc_policyset **out, dc_error *err);
+DC_API size_t dc_policyset_count(const dc_policyset *set);
+DC_API size_t dc_policyset_broken_count(const dc_policyset *set);
+/* Entry i: its path ("DIR/NAME"), its policy (NULL when broken), its status
+ * (DC_OK when usable), the message of a broken one (NULL otherwise), and the
+ * diagnostics of its compilation (NULL for a .cbc). */
+DC_API const char *dc_policyset_path(const dc_policyset *set, size_t i);
+DC_API const dc_policy *dc_policyset_policy(const dc_policyset *set, size_t i);
+DC_API dc_status dc_policyset_status(const dc_policyset *set, size_t i);
+DC_API const char *dc_policyset_message(const dc_policyset *set, size_t i);
+DC_API const dc_diags *dc_policyset_diags(const dc_policyset *set, size_t i);
+/* The entry whose policy describes `target`, in *index. */
+DC_API dc_status dc_policyset_select(const dc_policyset *set, const dc_facts *target,
+                                     size_t *index, dc_error *err);
+DC_API void dc_policyset_free(dc_policyset *set);
+
+/* ------------------------------------------------------------ rendering */
+
+/*
+ * What compatc prints, for any embedder (docs/embedding.md, "Rendering").
+ * Text escapes control characters and bytes that are not UTF-8 as \xHH, so
+ * a message stays one line and a terminal sees no raw bytes; JSON keeps
+ * valid UTF-8, writes control characters as \u00XX and a byte that is not
+ * UTF-8 as the four characters \xHH.
+ */
+typedef enum dc_format { DC_FORMAT_TEXT = 0, DC_FORMAT_JSON = 1 } dc_format;
+
+/* The *_format functions are snprintf-style: they write at most cap bytes
+ * into buf, NUL-terminated when cap > 0, and return the length of the whole
+ * text (call with cap 0 to size a buffer). */
+
+/* A diagnostic: GCC-style text ("FILE:LINE:COL: error: MESSAGE\n", the
+ * source line and a caret line under the span), or one JSON object
+ * {"file", "line", "col", "end_col", "severity", "message"} without a newline. */
+DC_API size_t dc_diag_format(const dc_diag *diag, dc_format format, char *buf, size_t cap);
+/* Facts sorted by name: `name=value` lines (quoted and escaped where needed;
+ * reads back as the same facts), or one flat JSON object and a newline. */
+DC_API size_t dc_facts_format(const dc_facts *facts, dc_format format, char *buf, size_t cap);
+/* A JSON string literal of s, escaped as above; `null` for NULL. */
+DC_API size_t dc_json_string(const char *s, char *buf, size_t cap);
+
+/* dc_result_render: with the bindings (compatible) or reasons (incompatible) */
+#define DC_RENDER_EXPLAIN 1u
+
+/*
+ * The result of the last check, as `compatc check` prints it, in *text
+ * (lives until the next check into the result).  `target` names the target
+ * in a mismatch's message ("T is not a target of..."; NULL: "not a target of...").
+ *   text: "compatible (block N NAME)\n" (with DC_RENDER_EXPLAIN, then
+ *         "  VAR = VALUE\n" per binding), "incompatible\n" (then the lines of
+ *         dc_result_explain), or "target-mismatch: TARGET is not a target of
+ *         policy P: FILE:LINE: MESSAGE\n" (one line: text is escaped).
+ *   JSON: one object, no newline, always beginning with '{' so a caller may
+ *         splice its own members in front:
+ *         {"compatible", "policy", "block", "block_name", "bindings", "reasons"}
+ *         (a binding is a number for an int, its canonical text otherwise,
+ *         a hex as "591d"), or for a mismatch
+ *         {"error": "target-mismatch", "message", "reasons"}.
+ */
+DC_API dc_status dc_result_render(dc_result *result, dc_format format, unsigned flags,
+                                  const char *target, const char **text);
+
 /* -------------------------------------------------------------- targets */
 
 /*

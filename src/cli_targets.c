@@ -11,16 +11,15 @@
 #include <string.h>
 
 #include "compatc.h"
-#include "facts.h"
 
 /* Facts as `name=value` words on one line (values quoted as `facts` does). */
 static void print_facts_words(const dc_facts *f)
 {
-    size_t n = facts_render_text(f, NULL, 0);
+    size_t n = dc_facts_format(f, DC_FORMAT_TEXT, NULL, 0);
     char *buf = malloc(n + 1);
     if (!buf)
         return;
-    facts_render_text(f, buf, n + 1);
+    dc_facts_format(f, DC_FORMAT_TEXT, buf, n + 1);
     /* one fact per line, and a newline inside a value is escaped: join */
     for (char *line = buf; *line;) {
         char *end = strchr(line, '\n');
@@ -104,16 +103,18 @@ int cmd_targets(const cli_opts *o)
         dc_facts_free(src);
         return 2;
     }
-    dc_policy **pols = ps.pol;
-    size_t npols = ps.n;
+    size_t npols = cli_pset_count(&ps);
     /* With a directory, a policy that cannot answer (one that walks the
      * target's records, docs/targets.md) is reported and the others still
      * answer: exit 0 when one has a target, else 2 if one failed. */
     int rc = 1, failed = 0;
     for (size_t k = 0; k < npols; k++) {
+        const dc_policy *pol = cli_pset_policy(&ps, k);
+        if (!pol)
+            continue;   /* broken: reported when the set was read */
         dc_targets *t = NULL;
         dc_error err;
-        if (dc_targets_find(pols[k], src, o->limit, &t, &err) != DC_OK) {
+        if (dc_targets_find(pol, src, o->limit, &t, &err) != DC_OK) {
             cli_error("%s", err.message);
             failed = 1;
             if (npols == 1)
@@ -121,13 +122,13 @@ int cmd_targets(const cli_opts *o)
             continue;
         }
         if (o->json)
-            print_json(pols[k], t);
+            print_json(pol, t);
         else
-            print_text(pols[k], t);
+            print_text(pol, t);
         fflush(stdout);
         if (dc_targets_limited(t))
             cli_error("%s: more than %zu combinations of SELF's variables: only the first %zu "
-                      "were tried (--limit)", ps.path[k], dc_targets_tried_count(t),
+                      "were tried (--limit)", cli_pset_path(&ps, k), dc_targets_tried_count(t),
                       dc_targets_tried_count(t));
         if (dc_targets_count(t))
             rc = 0;
@@ -137,7 +138,7 @@ int cmd_targets(const cli_opts *o)
         rc = 2;
     else if (rc == 1)
         cli_error("%s: no target of %s accepts this source", sname,
-                  npols == 1 ? ps.path[0] : "these policies");
+                  npols == 1 ? cli_pset_path(&ps, 0) : "these policies");
     cli_policies_free(&ps);
     dc_facts_free(src);
     return rc;

@@ -292,7 +292,10 @@ int cmd_test(const cli_opts *o)
     if (!pol)
         return 2;
     size_t len;
-    char *text = cli_read(file, FACTS_MAX_FILE, &len);
+    char *text = NULL;
+    dc_error rerr;
+    if (file_read_all(NULL, file, FACTS_MAX_FILE, &text, &len, &rerr) != DC_OK)
+        cli_error("%s", rerr.message);
     int rc = 2;
     facts_ytree *tree = NULL;
     const ynode *root = NULL;

@@ -9,10 +9,7 @@
 #include <sys/stat.h>
 
 #include "devcompat.h"
-#include "diag.h"
-#include "facts.h"
-#include "limits.h"
-#include "disasm.h"
+#include "disasm.h"     /* the disassembler alone reads internals */
 #include "policy.h"
 #include "compatc.h"
 
@@ -34,28 +31,37 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+/* Print what an snprintf-style renderer of the library writes. */
+#define CLI_PRINT(out, call_with_buf_cap)                                          \
+    do {                                                                           \
+        char small_[512], *buf = small_;                                           \
+        size_t cap = sizeof small_;                                                \
+        size_t need_ = (call_with_buf_cap);                                        \
+        if (need_ >= sizeof small_) {                                              \
+            buf = malloc(need_ + 1);                                               \
+            cap = need_ + 1;                                                       \
+            if (buf)                                                               \
+                (void)(call_with_buf_cap);                                         \
+        }                                                                          \
+        if (buf)                                                                   \
+            fputs(buf, out);                                                       \
+        if (buf != small_)                                                         \
+            free(buf);                                                             \
+    } while (0)
+
 void json_str(FILE *out, const char *s)
 {
-    if (!s) {
-        fputs("null", out);
-        return;
-    }
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\t': fputs("\\t", out); break;
-        case '\r': fputs("\\r", out); break;
-        default:
-            if (*p < 0x20 || *p >= 0x7f)
-                fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
-        }
-    }
-    fputc('"', out);
+    CLI_PRINT(out, dc_json_string(s, buf, cap));
+}
+
+void cli_print_diag(FILE *out, const dc_diag *dg, bool json)
+{
+    CLI_PRINT(out, dc_diag_format(dg, json ? DC_FORMAT_JSON : DC_FORMAT_TEXT, buf, cap));
+}
+
+void cli_print_facts(FILE *out, const dc_facts *f, bool json)
+{
+    CLI_PRINT(out, dc_facts_format(f, json ? DC_FORMAT_JSON : DC_FORMAT_TEXT, buf, cap));
 }
 
 /* ------------------------------------------------------------ usage */
@@ -148,42 +154,16 @@ int cli_opts_parse(cli_opts *o, int argc, char **argv)
 
 /* ------------------------------------------------------------ helpers */
 
-char *cli_read(const char *path, size_t max, size_t *len)
-{
-    char *data = NULL;
-    dc_error err;
-    if (file_read_all(NULL, path, max, &data, len, &err) != DC_OK) {
-        cli_error("%s", err.message);
-        return NULL;
-    }
-    return data;
-}
-
-static void print_diags(const dc_diags *d, bool json, bool *first)
+static void print_diags(const dc_diags *d, bool json, bool *first, FILE *out)
 {
     for (size_t i = 0; i < dc_diags_count(d); i++) {
-        dc_diag dgv = DC_DIAG_INIT;
-        if (dc_diags_get(d, i, &dgv) != DC_OK)
+        dc_diag dg = DC_DIAG_INIT;
+        if (dc_diags_get(d, i, &dg) != DC_OK)
             continue;
-        const dc_diag *dg = &dgv;
-        if (json) {
-            printf("%s\n  {\"file\": ", *first ? "" : ",");
-            json_str(stdout, dg->file);
-            printf(", \"line\": %u, \"col\": %u, \"end_col\": %u, \"severity\": \"%s\", "
-                   "\"message\": ", dg->line, dg->col, dg->end_col,
-                   dg->severity == DC_SEV_ERROR ? "error" : "warning");
-            json_str(stdout, dg->message);
-            fputc('}', stdout);
-            *first = false;
-        } else {
-            size_t n = diag_format(dg, NULL, 0);
-            char *buf = malloc(n + 1);
-            if (!buf)
-                continue;
-            diag_format(dg, buf, n + 1);
-            fputs(buf, stderr == stdout ? stdout : stdout);
-            free(buf);
-        }
+        if (json)
+            fputs(*first ? "\n  " : ",\n  ", out);
+        cli_print_diag(out, &dg, json);
+        *first = false;
     }
 }
 
@@ -194,27 +174,17 @@ dc_policy *cli_load_policy(const char *path)
     dc_error err;
     dc_status st = dc_policy_read_file(path, &pol, &d, &err);
     if (st != DC_OK) {
-        if (st == DC_ERR_POLICY && d) {
-            for (size_t i = 0; i < dc_diags_count(d); i++) {
-                dc_diag dgv = DC_DIAG_INIT;
-        if (dc_diags_get(d, i, &dgv) != DC_OK)
-            continue;
-        const dc_diag *dg = &dgv;
-                size_t n = diag_format(dg, NULL, 0);
-                char *buf = malloc(n + 1);
-                if (buf) {
-                    diag_format(dg, buf, n + 1);
-                    fputs(buf, stderr);
-                    free(buf);
-                }
-            }
-        }
+        bool first = true;
+        if (st == DC_ERR_POLICY)
+            print_diags(d, false, &first, stderr);
         cli_error("%s", err.message);
     }
     dc_diags_free(d);
     return pol;
 }
 
+/* Every facts argument is read here, so that reading a source prefix
+ * (`libvirt:FILE`, `sysfs:DIR`, `-`) is one change: docs/compatc.1. */
 dc_facts *cli_load_facts(const char *file, const char *sysfs, const char *root)
 {
     dc_facts *f = NULL;
@@ -228,162 +198,85 @@ dc_facts *cli_load_facts(const char *file, const char *sysfs, const char *root)
     return f;
 }
 
-/* Add a policy file to a set; false after reporting. */
-static bool pset_add(cli_pset *ps, const char *path)
+size_t cli_pset_count(const cli_pset *ps)
 {
-    if (ps->n == ps->cap) {
-        size_t cap = ps->cap ? ps->cap * 2 : 8;
-        dc_policy **pol = realloc(ps->pol, cap * sizeof *pol);
-        if (pol)
-            ps->pol = pol;
-        char **paths = realloc(ps->path, cap * sizeof *paths);
-        if (paths)
-            ps->path = paths;
-        if (!pol || !paths) {
-            cli_error("out of memory");
-            return false;
-        }
-        ps->cap = cap;
-    }
-    ps->path[ps->n] = strdup(path);
-    ps->pol[ps->n] = ps->path[ps->n] ? cli_load_policy(path) : NULL;
-    if (!ps->pol[ps->n]) {
-        free(ps->path[ps->n]);
-        return false;
-    }
-    ps->n++;
-    return true;
+    return ps->one ? 1 : dc_policyset_count(ps->set);
 }
 
-static int cmp_names(const void *a, const void *b)
+const dc_policy *cli_pset_policy(const cli_pset *ps, size_t i)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return ps->one ? (i == 0 ? ps->one : NULL) : dc_policyset_policy(ps->set, i);
 }
 
-/* Every .compat and .cbc file of a directory, in name order. */
-static int load_dir(const char *dir, cli_pset *ps)
+const char *cli_pset_path(const cli_pset *ps, size_t i)
 {
-    DIR *d = opendir(dir);
-    if (!d) {
-        cli_error("%s: %s", dir, strerror(errno));
-        return -1;
-    }
-    char **names = NULL;
-    size_t count = 0, cap = 0;
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(d))) {
-        const char *dot = strrchr(e->d_name, '.');
-        if (e->d_name[0] == '.' || !dot || (strcmp(dot, ".compat") && strcmp(dot, ".cbc")))
-            continue;
-        if (count == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn) {
-                rc = -1;
-                break;
-            }
-            names = nn;
-        }
-        if (!(names[count] = strdup(e->d_name))) {
-            rc = -1;
-            break;
-        }
-        count++;
-    }
-    closedir(d);
-    if (rc)
-        cli_error("out of memory");
-    if (count)
-        qsort(names, count, sizeof *names, cmp_names);
-    for (size_t i = 0; i < count; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (rc == 0 && !pset_add(ps, path))
-            rc = -1;
-        free(names[i]);
-    }
-    free(names);
-    if (rc)
-        cli_policies_free(ps);
-    return rc;
+    return ps->one ? ps->one_path : dc_policyset_path(ps->set, i);
 }
 
 void cli_policies_free(cli_pset *ps)
 {
-    for (size_t i = 0; i < ps->n; i++) {
-        dc_policy_free(ps->pol[i]);
-        free(ps->path[i]);
-    }
-    free(ps->pol);
-    free(ps->path);
+    dc_policy_free(ps->one);
+    dc_policyset_free(ps->set);
     memset(ps, 0, sizeof *ps);
 }
 
+/* One policy file as a set of one: --policy, or a self-describing target. */
+static int pset_one(cli_pset *ps, const char *path)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->one_path = path;
+    return (ps->one = cli_load_policy(path)) ? 0 : -1;
+}
+
 /* The policies a command works with: --policy, or --policy-dir (default
- * the installed directory). */
+ * the installed directory).  A broken file of a directory is reported and
+ * left out (docs/embedding.md, "Policy sets"). */
 int cli_policies(const cli_opts *o, cli_pset *ps)
 {
     memset(ps, 0, sizeof *ps);
     if (o->policy && o->policy_dir)
         return usage("--policy and --policy-dir are exclusive"), -1;
-    if (o->policy) {
-        if (pset_add(ps, o->policy))
-            return 0;
-        cli_policies_free(ps);
+    if (o->policy)
+        return pset_one(ps, o->policy);
+    dc_error err;
+    if (dc_policyset_read_dir(cli_policy_dir(o), &ps->set, &err) != DC_OK) {
+        cli_error("%s", err.message);
         return -1;
     }
-    return load_dir(o->policy_dir ? o->policy_dir : DC_POLICY_DIR, ps);
+    for (size_t i = 0; i < dc_policyset_count(ps->set); i++) {
+        bool first = true;
+        if (dc_policyset_policy(ps->set, i))
+            continue;
+        print_diags(dc_policyset_diags(ps->set, i), false, &first, stderr);
+        cli_error("warning: %s (not used)", dc_policyset_message(ps->set, i));
+    }
+    return 0;
 }
 
-/* Of several policies, the one whose SELF the target satisfies (SPEC 2.7);
- * with one policy, that one.  Returns its index, or -1 after reporting. */
-int cli_pick_policy(const cli_pset *ps, const dc_facts *target, const char *tname,
-                    bool single, bool json, const char *dir)
+const char *cli_policy_dir(const cli_opts *o)
 {
-    dc_policy *const *pols = ps->pol;
-    size_t n = ps->n;
-    if (single)
-        return 0;
-    int found = -1;
-    char names[2048] = "";
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        dc_prepared *t = NULL;
-        dc_result *r = NULL;
-        if (dc_result_new(pols[i], &r, NULL) != DC_OK || dc_prepare(pols[i], target, &t, NULL) != DC_OK ||
-            dc_check(pols[i], t, t, r) != DC_OK) {
-            dc_prepared_free(t);
-            dc_result_free(r);
-            continue;
-        }
-        if (dc_result_verdict(r) != DC_TARGET_MISMATCH) {
-            len += (size_t)snprintf(names + len, len < sizeof names ? sizeof names - len : 0,
-                                    "%s%s", found >= 0 || len ? ", " : "", ps->path[i]);
-            if (found < 0)
-                found = (int)i;
-            else
-                found = -2;
-        }
-        dc_prepared_free(t);
-        dc_result_free(r);
-    }
-    if (found >= 0)
-        return found;
-    const char *code = found == -1 ? "no-policy" : "ambiguous-policy";
-    char msg[2600];
-    if (found == -1)
-        snprintf(msg, sizeof msg, "%s: no policy of %s describes this target", tname, dir);
-    else
-        snprintf(msg, sizeof msg, "%s: more than one policy describes this target: %s", tname,
-                 names);
+    return o->policy_dir ? o->policy_dir : DC_POLICY_DIR;
+}
+
+/* The policy that judges a target: the single one, or the set's choice.
+ * NULL after reporting no-policy / ambiguous-policy (as JSON too). */
+const dc_policy *cli_pick_policy(const cli_pset *ps, const dc_facts *target, const char *tname,
+                                 bool json)
+{
+    if (ps->one)
+        return ps->one;
+    size_t k;
+    dc_error err;
+    dc_status st = dc_policyset_select(ps->set, target, &k, &err);
+    if (st == DC_OK)
+        return dc_policyset_policy(ps->set, k);
     if (json) {
-        printf("{\"error\": \"%s\", \"message\": ", code);
-        json_str(stdout, msg);
+        printf("{\"error\": \"%s\", \"message\": ", dc_status_str(st));
+        json_str(stdout, err.message);
         printf("}\n");
     }
-    cli_error("%s: %s", code, msg);
-    return -1;
+    cli_error("%s: %s: %s", dc_status_str(st), tname, err.message);
+    return NULL;
 }
 
 /* ------------------------------------------------------------ lint */
@@ -397,22 +290,15 @@ static int cmd_lint(const cli_opts *o)
     if (o->json)
         fputs("[", stdout);
     for (int i = 0; i < o->nargs; i++) {
-        size_t len;
-        char *text = cli_read(o->args[i], DC_MAX_SOURCE, &len);
-        if (!text) {
-            rc = EXIT_ERR;
-            continue;
-        }
         dc_policy *pol = NULL;
         dc_diags *d = NULL;
         dc_error err;
-        dc_status st = dc_policy_compile(o->args[i], text, len, &pol, &d, &err);
-        free(text);
+        dc_status st = dc_policy_read_file(o->args[i], &pol, &d, &err);
         if (st != DC_OK && st != DC_ERR_POLICY) {
             cli_error("%s", err.message);
             rc = EXIT_ERR;
         }
-        print_diags(d, o->json, &first);
+        print_diags(d, o->json, &first, stdout);
         if (rc != EXIT_ERR && (dc_diags_error_count(d) || (o->werror && dc_diags_warning_count(d))))
             rc = EXIT_NO;
         dc_diags_free(d);
@@ -430,28 +316,12 @@ static int cmd_compile(const cli_opts *o)
     if (o->nargs != 1)
         return usage("compile takes one FILE.compat");
     const char *in = o->args[0];
-    size_t len;
-    char *text = cli_read(in, DC_MAX_SOURCE, &len);
-    if (!text)
-        return EXIT_ERR;
     dc_policy *pol = NULL;
     dc_diags *d = NULL;
     dc_error err;
-    dc_status st = dc_policy_compile(in, text, len, &pol, &d, &err);
-    free(text);
-    for (size_t i = 0; i < dc_diags_count(d); i++) {
-        dc_diag dgv = DC_DIAG_INIT;
-        if (dc_diags_get(d, i, &dgv) != DC_OK)
-            continue;
-        const dc_diag *dg = &dgv;
-        size_t n = diag_format(dg, NULL, 0);
-        char *buf = malloc(n + 1);
-        if (buf) {
-            diag_format(dg, buf, n + 1);
-            fputs(buf, stderr);
-            free(buf);
-        }
-    }
+    dc_status st = dc_policy_read_file(in, &pol, &d, &err);
+    bool first = true;
+    print_diags(d, false, &first, stderr);
     dc_diags_free(d);
     if (st != DC_OK) {
         if (st != DC_ERR_POLICY)
@@ -522,103 +392,26 @@ static int cmd_facts(const cli_opts *o)
     dc_facts *f = cli_load_facts(o->nargs ? o->args[0] : NULL, o->sysfs, o->sysfs_root);
     if (!f)
         return EXIT_ERR;
-    size_t n = o->json ? facts_render_json(f, NULL, 0) : facts_render_text(f, NULL, 0);
-    char *buf = malloc(n + 1);
-    if (!buf) {
-        dc_facts_free(f);
-        return EXIT_ERR;
-    }
-    if (o->json)
-        facts_render_json(f, buf, n + 1);
-    else
-        facts_render_text(f, buf, n + 1);
-    fputs(buf, stdout);
-    if (o->json && (n == 0 || buf[n - 1] != '\n'))
-        fputc('\n', stdout);
-    free(buf);
+    cli_print_facts(stdout, f, o->json);
     dc_facts_free(f);
     return EXIT_OK;
 }
 
 /* ------------------------------------------------------------ check */
 
-void cli_print_reasons_json(FILE *out, dc_result *r)
+/* Print a result as the library renders it; false when it could not be. */
+static bool print_result(FILE *out, dc_result *r, bool json, bool explain, const char *tname)
 {
-    fputs("[", out);
-    for (size_t i = 0; i < dc_result_reason_count(r); i++) {
-        dc_reason why = DC_REASON_INIT;
-        if (dc_result_reason_get(r, i, &why) != DC_OK)
-            continue;
-        fprintf(out, "%s{\"block\": ", i ? ", " : "");
-        if (why.block < 0)
-            fputs("null", out);
-        else
-            fprintf(out, "%d", why.block);
-        fputs(", \"block_name\": ", out);
-        json_str(out, why.block_name);
-        fprintf(out, ", \"file\": ");
-        json_str(out, why.file);
-        fprintf(out, ", \"line\": %u, \"field\": ", why.line);
-        json_str(out, why.field);
-        fputs(", \"expected\": ", out);
-        json_str(out, why.expected);
-        fputs(", \"actual\": ", out);
-        json_str(out, why.actual);
-        fputs(", \"message\": ", out);
-        json_str(out, why.message);
-        fputc('}', out);
+    const char *text = NULL;
+    if (dc_result_render(r, json ? DC_FORMAT_JSON : DC_FORMAT_TEXT,
+                         explain ? DC_RENDER_EXPLAIN : 0, tname, &text) != DC_OK) {
+        cli_error("out of memory");
+        return false;
     }
-    fputs("]", out);
-}
-
-void cli_print_bindings_json(FILE *out, dc_result *r)
-{
-    fputs("{", out);
-    for (size_t i = 0; i < dc_result_binding_count(r); i++) {
-        dc_binding b = DC_BINDING_INIT;
-        if (dc_result_binding_get(r, i, &b) != DC_OK)
-            continue;
-        fputs(i ? ", " : "", out);
-        json_str(out, b.name);
-        fputs(": ", out);
-        if (b.type == DC_TYPE_INT)
-            fprintf(out, "%lld", (long long)b.int_value);
-        else if (b.type == DC_TYPE_HEX)
-            fprintf(out, "%llu", (unsigned long long)(uint64_t)b.int_value);
-        else
-            json_str(out, b.text);
-    }
-    fputs("}", out);
-}
-
-/* A check's outcome as JSON members: compatible, policy, block, block_name,
- * bindings, reasons (`compatc check --json`, `compatc match`). */
-static void print_outcome_json(const dc_policy *pol, dc_result *r)
-{
-    bool ok = dc_result_verdict(r) == DC_COMPATIBLE;
-    printf("\"compatible\": %s, \"policy\": ", ok ? "true" : "false");
-    json_str(stdout, dc_policy_name(pol));
-    if (ok)
-        printf(", \"block\": %d, \"block_name\": ", dc_result_block(r));
-    else
-        printf(", \"block\": null, \"block_name\": ");
-    json_str(stdout, dc_result_block_name(r));
-    printf(", \"bindings\": ");
-    cli_print_bindings_json(stdout, r);
-    printf(", \"reasons\": ");
-    cli_print_reasons_json(stdout, r);
-}
-
-/* The message of a target mismatch: SELF's failing rule. */
-static void mismatch_message(dc_result *r, const dc_policy *pol, const char *tname, char *buf,
-                             size_t cap)
-{
-    dc_reason why = DC_REASON_INIT;
-    if (dc_result_reason_get(r, 0, &why) == DC_OK)
-        snprintf(buf, cap, "%s is not a target of policy %s: %s:%u: %s", tname,
-                 dc_policy_name(pol), why.file, why.line, why.message);
-    else
-        snprintf(buf, cap, "%s is not a target of this policy", tname);
+    fputs(text, out);
+    if (json)
+        fputc('\n', out);
+    return true;
 }
 
 static int cmd_check(const cli_opts *o)
@@ -637,17 +430,11 @@ static int cmd_check(const cli_opts *o)
     int rc = EXIT_ERR;
     if (!src || !tgt)
         goto out;
-    if (self_describing) {
-        if (!pset_add(&ps, tname))
-            goto out;
-    } else if (cli_policies(o, &ps) != 0) {
+    if (self_describing ? pset_one(&ps, tname) != 0 : cli_policies(o, &ps) != 0)
         goto out;
-    }
-    int k = cli_pick_policy(&ps, tgt, tname, self_describing || o->policy, o->json,
-                            o->policy_dir ? o->policy_dir : DC_POLICY_DIR);
-    if (k < 0)
+    const dc_policy *pol = cli_pick_policy(&ps, tgt, tname, o->json);
+    if (!pol)
         goto out;
-    dc_policy *pol = ps.pol[k];
     dc_result *r = NULL;
     dc_error err;
     if (dc_result_new(pol, &r, &err) != DC_OK || dc_check_facts(pol, src, tgt, r, &err) != DC_OK) {
@@ -657,41 +444,12 @@ static int cmd_check(const cli_opts *o)
     }
     dc_verdict v = dc_result_verdict(r);
     if (v == DC_TARGET_MISMATCH) {
-        char msg[2048];
-        mismatch_message(r, pol, tname, msg, sizeof msg);
-        if (o->json) {
-            printf("{\"error\": \"target-mismatch\", \"message\": ");
-            json_str(stdout, msg);
-            printf(", \"reasons\": ");
-            cli_print_reasons_json(stdout, r);
-            printf("}\n");
-        }
-        cli_error("target-mismatch: %s", msg);
+        if (o->json)
+            print_result(stdout, r, true, false, tname);
+        fputs("compatc: ", stderr);
+        print_result(stderr, r, false, false, tname);
         rc = EXIT_ERR;
-    } else if (o->json) {
-        printf("{");
-        print_outcome_json(pol, r);
-        printf("}\n");
-        rc = v == DC_COMPATIBLE ? EXIT_OK : EXIT_NO;
-    } else {
-        if (v == DC_COMPATIBLE) {
-            const char *bn = dc_result_block_name(r);
-            printf("compatible (block %d%s%s)\n", dc_result_block(r), bn ? " " : "",
-                   bn ? bn : "");
-            if (o->explain)
-                for (size_t i = 0; i < dc_result_binding_count(r); i++) {
-                    dc_binding b = DC_BINDING_INIT;
-                    if (dc_result_binding_get(r, i, &b) == DC_OK)
-                        printf("  %s = %s\n", b.name, b.text);
-                }
-        } else {
-            printf("incompatible\n");
-            if (o->explain) {
-                const char *e = NULL;
-                if (dc_result_explain(r, &e) == DC_OK)
-                    fputs(e, stdout);
-            }
-        }
+    } else if (print_result(stdout, r, o->json, o->explain, tname)) {
         rc = v == DC_COMPATIBLE ? EXIT_OK : EXIT_NO;
     }
     dc_result_free(r);
@@ -703,6 +461,27 @@ out:
 }
 
 /* ------------------------------------------------------------ match */
+
+/* One device of an inventory that could not be judged. */
+static void match_error(const cli_opts *o, const char *id, const char *code, const char *msg)
+{
+    if (o->json) {
+        printf("{\"id\": ");
+        json_str(stdout, id);
+        printf(", \"compatible\": false, \"error\": \"%s\", \"message\": ", code);
+        json_str(stdout, msg);
+        printf("}\n");
+    } else {
+        printf("%s error: %s: %s\n", id, code, msg);
+    }
+}
+
+/* The source prepared for a policy, once per policy (k: its index). */
+typedef struct match_src {
+    const dc_policy *pol;
+    dc_prepared *src;
+    dc_result *res;
+} match_src;
 
 static int cmd_match(const cli_opts *o)
 {
@@ -716,6 +495,7 @@ static int cmd_match(const cli_opts *o)
     dc_inventory *inv = NULL;
     dc_error err;
     cli_pset set = { 0 };
+    match_src *ms = NULL;
     int rc = EXIT_ERR;
     if (dc_inventory_read(o->args[need - 1], &inv, &err) != DC_OK) {
         cli_error("%s", err.message);
@@ -723,73 +503,67 @@ static int cmd_match(const cli_opts *o)
     }
     if (cli_policies(o, &set) != 0)
         goto out;
-    dc_policy **pols = set.pol;
-    size_t npols = set.n;
-    /* prepare the source once per policy */
-    dc_prepared **ps = calloc(npols ? npols : 1, sizeof *ps);
-    dc_result **rs = calloc(npols ? npols : 1, sizeof *rs);
-    if (!ps || !rs)
-        goto done;
-    for (size_t i = 0; i < npols; i++) {
-        if (dc_result_new(pols[i], &rs[i], &err) != DC_OK ||
-            dc_prepare(pols[i], src, &ps[i], &err) != DC_OK) {
-            cli_error("%s: %s", sname, err.message);
-            goto done;
-        }
+    size_t npols = cli_pset_count(&set);
+    if (!(ms = calloc(npols ? npols : 1, sizeof *ms))) {
+        cli_error("out of memory");
+        goto out;
     }
+    bool any = false;
     for (size_t d = 0; d < dc_inventory_count(inv); d++) {
+        const char *id = dc_inventory_id(inv, d);
         const dc_facts *tf = dc_inventory_facts(inv, d);
-        int chosen = -1, matches = 0;
+        const dc_policy *pol = set.one;
+        size_t k = 0;
+        if (!pol) {
+            dc_status st = dc_policyset_select(set.set, tf, &k, &err);
+            if (st != DC_OK) {
+                match_error(o, id, dc_status_str(st), err.message);
+                continue;
+            }
+            pol = dc_policyset_policy(set.set, k);
+        }
+        match_src *m = &ms[k];
+        if (!m->pol) {      /* the source, prepared once for this policy */
+            m->pol = pol;
+            if (dc_result_new(pol, &m->res, &err) != DC_OK ||
+                dc_prepare(pol, src, &m->src, &err) != DC_OK) {
+                cli_error("%s: %s", sname, err.message);
+                goto out;
+            }
+        }
         dc_prepared *t = NULL;
-        dc_result *r = NULL;
-        for (size_t i = 0; i < npols; i++) {
-            dc_prepared *ti = NULL;
-            if (dc_prepare(pols[i], tf, &ti, &err) != DC_OK) {
-                cli_error("%s", err.message);
-                goto done;
-            }
-            dc_check(pols[i], ps[i], ti, rs[i]);
-            if (dc_result_verdict(rs[i]) != DC_TARGET_MISMATCH || npols == 1) {
-                matches++;
-                if (chosen < 0) {
-                    chosen = (int)i;
-                    dc_prepared_free(t);
-                    t = ti;
-                    r = rs[i];
-                    continue;
-                }
-            }
-            dc_prepared_free(ti);
+        if (dc_prepare(pol, tf, &t, &err) != DC_OK) {
+            cli_error("%s", err.message);
+            goto out;
         }
-        printf("{\"id\": ");
-        json_str(stdout, dc_inventory_id(inv, d));
-        if (matches > 1 && npols > 1) {
-            printf(", \"compatible\": false, \"error\": \"ambiguous-policy\", \"message\": ");
-            json_str(stdout, "more than one policy describes this device");
-        } else if (chosen < 0) {
-            printf(", \"compatible\": false, \"error\": \"no-policy\", \"message\": ");
-            json_str(stdout, "no policy describes this device");
-        } else if (dc_result_verdict(r) == DC_TARGET_MISMATCH) {
-            char msg[2048];
-            mismatch_message(r, pols[chosen], dc_inventory_id(inv, d), msg, sizeof msg);
-            printf(", \"compatible\": false, \"error\": \"target-mismatch\", \"message\": ");
-            json_str(stdout, msg);
-        } else {
-            printf(", ");
-            print_outcome_json(pols[chosen], r);
-        }
-        printf("}\n");
+        dc_check(pol, m->src, t, m->res);
+        dc_verdict v = dc_result_verdict(m->res);
+        any |= v == DC_COMPATIBLE;
+        const char *text = NULL;
+        dc_status st = dc_result_render(m->res, o->json ? DC_FORMAT_JSON : DC_FORMAT_TEXT, 0,
+                                        o->json ? id : NULL, &text);
         dc_prepared_free(t);
+        if (st != DC_OK) {
+            cli_error("out of memory");
+            goto out;
+        }
+        if (o->json) {      /* the library's object, with the device's id first */
+            printf("{\"id\": ");
+            json_str(stdout, id);
+            printf(", %s%s\n", v == DC_TARGET_MISMATCH ? "\"compatible\": false, " : "", text + 1);
+        } else if (v == DC_TARGET_MISMATCH) {
+            printf("%s error: %s", id, text);
+        } else {
+            printf("%s %s", id, text);
+        }
     }
-    rc = EXIT_OK;
-done:
-    for (size_t i = 0; ps && i < npols; i++)
-        dc_prepared_free(ps[i]);
-    for (size_t i = 0; rs && i < npols; i++)
-        dc_result_free(rs[i]);
-    free(ps);
-    free(rs);
+    rc = any ? EXIT_OK : EXIT_NO;
 out:
+    for (size_t i = 0; ms && i < npols; i++) {
+        dc_prepared_free(ms[i].src);
+        dc_result_free(ms[i].res);
+    }
+    free(ms);
     cli_policies_free(&set);
     dc_inventory_free(inv);
     dc_facts_free(src);

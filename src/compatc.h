@@ -28,29 +28,32 @@ void cli_error(const char *fmt, ...)
 #endif
     ;
 void json_str(FILE *out, const char *s);   /* a JSON string, or null */
+void cli_print_diag(FILE *out, const dc_diag *dg, bool json);
+void cli_print_facts(FILE *out, const dc_facts *f, bool json);
 
-/* Read a whole file (NUL-terminated, malloc'ed); NULL after reporting. */
-char *cli_read(const char *path, size_t max, size_t *len);
 /* A policy file (.compat or .cbc); NULL after reporting diagnostics. */
 dc_policy *cli_load_policy(const char *path);
 /* Facts from a file, or from a sysfs directory when `sysfs` is set. */
 dc_facts *cli_load_facts(const char *file, const char *sysfs, const char *root);
-/* Policies and the paths they were read from. */
+
+/* The policies a command works with: one file, or a directory's set. */
 typedef struct cli_pset {
-    dc_policy **pol;
-    char **path;
-    size_t n, cap;
+    dc_policyset *set;      /* --policy-dir, or the installed directory */
+    dc_policy *one;         /* --policy FILE, or a self-describing target */
+    const char *one_path;
 } cli_pset;
 
 /* --policy FILE, or every policy of --policy-dir (default: installed). */
 int cli_policies(const cli_opts *o, cli_pset *ps);
+const char *cli_policy_dir(const cli_opts *o);
+size_t cli_pset_count(const cli_pset *ps);
+const dc_policy *cli_pset_policy(const cli_pset *ps, size_t i);  /* NULL: broken */
+const char *cli_pset_path(const cli_pset *ps, size_t i);
 void cli_policies_free(cli_pset *ps);
-/* The index of the policy whose SELF the target satisfies (SPEC 2.7), or -1
- * after reporting no-policy / ambiguous-policy with the files' paths. */
-int cli_pick_policy(const cli_pset *ps, const dc_facts *target, const char *tname,
-                    bool single, bool json, const char *dir);
-void cli_print_reasons_json(FILE *out, dc_result *r);
-void cli_print_bindings_json(FILE *out, dc_result *r);
+/* The policy that judges a target: the single one, or the one of the set
+ * whose SELF it satisfies; NULL after reporting no-policy/ambiguous-policy. */
+const dc_policy *cli_pick_policy(const cli_pset *ps, const dc_facts *target, const char *tname,
+                                 bool json);
 
 /* Commands implemented in their own files. */
 int cmd_targets(const cli_opts *o);     /* cli_targets.c */

@@ -287,7 +287,7 @@ const char *dc_result_block_name(const dc_result *r)
 }
 
 /* Rendered text lives in r->text until the next check into r. */
-static void fresh(dc_result *r)
+void result_text_fresh(dc_result *r)
 {
     if (r->text_stale) {
         arena_release(&r->text);
@@ -361,7 +361,7 @@ dc_status dc_result_binding_get(dc_result *r, size_t i, dc_binding *out)
 {
     if (!r || !DC_SIZED(out) || i >= nbindings(r))
         return DC_ERR_INVALID;
-    fresh(r);
+    result_text_fresh(r);
     const program *p = &r->policy->prog;
     const pblock *self = &p->blocks[0], *b = &p->blocks[r->block + 1];
     const var *v = i < self->nvars ? &p->vars[self->first_var + i]
@@ -402,7 +402,7 @@ dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
 {
     if (!r || !DC_SIZED(out) || i >= dc_result_reason_count(r))
         return DC_ERR_INVALID;
-    fresh(r);
+    result_text_fresh(r);
     const program *p = &r->policy->prog;
     uint32_t b = r->verdict == DC_TARGET_MISMATCH ? 0 : (uint32_t)i + 1;
     const vm_fail *f = &r->fails[b];
@@ -540,54 +540,4 @@ dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
     }
     out->message = m;
     return m != NULL && out->expected != NULL ? DC_OK : DC_ERR_NOMEM;
-}
-
-static const char *explain(dc_result *r);
-
-dc_status dc_result_explain(dc_result *r, const char **text)
-{
-    if (!r || !text)
-        return DC_ERR_INVALID;
-    *text = explain(r);
-    return *text ? DC_OK : DC_ERR_NOMEM;
-}
-
-static const char *explain(dc_result *r)
-{
-    fresh(r);
-    size_t n = dc_result_reason_count(r), cap = 256, len = 0;
-    for (size_t i = 0; i < n; i++)
-        cap += 600;
-    char *buf = arena_alloc(&r->text, cap);
-    if (!buf)
-        return NULL;
-    buf[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        dc_reason why = DC_REASON_INIT;
-        if (dc_result_reason_get(r, i, &why) != DC_OK)
-            return NULL;
-        char head[64];
-        if (why.block < 0)
-            snprintf(head, sizeof head, "SELF");
-        else if (why.block_name)
-            snprintf(head, sizeof head, "block %d (%.40s)", why.block, why.block_name);
-        else
-            snprintf(head, sizeof head, "block %d", why.block);
-        int k = snprintf(buf + len, cap - len, "%s:%u: %s: %s\n", why.file, why.line, head,
-                         why.message);
-        if (k < 0 || (size_t)k >= cap - len) {
-            /* a long message: grow into a new buffer */
-            size_t ncap = cap + (size_t)(k > 0 ? k : 0) + 600 * n;
-            char *nb = arena_alloc(&r->text, ncap);
-            if (!nb)
-                return NULL;
-            memcpy(nb, buf, len + 1);
-            buf = nb;
-            cap = ncap;
-            i--;
-            continue;
-        }
-        len += (size_t)k;
-    }
-    return buf;
 }

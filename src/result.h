@@ -65,4 +65,8 @@ struct dc_result {
     dc_prepared *owned_source, *owned_target;   /* dc_check_facts */
 };
 
+/* Release the text rendered for the previous check, once, before anything
+ * is rendered for this one (render.c allocates its text in r->text too). */
+void result_text_fresh(dc_result *r);
+
 #endif

@@ -223,13 +223,26 @@ run "$COMPATC" check --policy-dir "$T/no-such-dir" src-ok.kv tgt.kv
 expect_rc "missing policy dir: exit 2" 2
 expect_stderr_has "missing policy dir: named" "no-such-dir"
 
-# a policy dir holding a broken policy: an error naming it
+# a policy dir holding a broken policy: reported, and the others still
+# judge (docs/embedding.md, "Policy sets")
 mkdir -p "$T/pd2"
 cp gvt.compat "$T/pd2/"
 printf 'SELF:\n  a = {x:nope}\nCOMPATIBLE:\n  a = 1\n' >"$T/pd2/broken.compat"
 run "$COMPATC" check --policy-dir "$T/pd2" src-ok.kv tgt.kv
-expect_rc "policy dir with a broken policy: exit 2" 2
+expect_rc "policy dir with a broken policy: the other judges, exit 0" 0
+expect_stdout "policy dir with a broken policy: answer" "compatible (block 0 current)"
 expect_stderr_has "policy dir with a broken policy: names it" "broken.compat"
+expect_stderr_has "policy dir with a broken policy: not used" "(not used)"
+# ... but when no readable policy describes the target, the broken one is named
+printf 'device_api=vfio-ccw\n' >"$T/ccw.kv"
+run "$COMPATC" check --policy-dir "$T/pd2" src-ok.kv "$T/ccw.kv"
+expect_rc "no-policy with a broken policy: exit 2" 2
+expect_stderr_has "no-policy with a broken policy: names it" "1 could not be read: $T/pd2/broken.compat"
+# a .cbc-named file without the magic is not compiled as source
+printf 'SELF:\n  a = 1\nCOMPATIBLE:\n  a = 1\n' >"$T/fake.cbc"
+run "$COMPATC" check --policy "$T/fake.cbc" src-ok.kv tgt.kv
+expect_rc "a .cbc without magic: exit 2" 2
+expect_stderr_has "a .cbc without magic: says so" "fake.cbc: not a compiled policy (bad magic)"
 
 # ------------------------------------------------------------ unreadable inputs
 

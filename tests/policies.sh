@@ -197,8 +197,8 @@ golden uuid2-uuid1 json - self-describing/uuid2.txt self-describing/uuid1.txt
 golden uuid1-uuid2 explain - self-describing/uuid1.txt self-describing/uuid2.txt
 golden uuid3-uuid1 explain - self-describing/uuid3.txt self-describing/uuid1.txt
 
-# an inventory: one JSON line per device, in inventory order, exit 0
-run "$P" match --policy gvt-share.compat gvt-share-src-half.kv gvt-share-fleet.yaml
+# an inventory: one JSON line per device (--json), in inventory order, exit 0
+run "$P" match --json --policy gvt-share.compat gvt-share-src-half.kv gvt-share-fleet.yaml
 compare "golden gvt-fleet.match" "$G/gvt-fleet.match"
 
 # --------------------------------------------------------------- 5. cases

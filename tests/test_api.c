@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "devcompat.h"
@@ -504,6 +505,183 @@ Test(api, getters_check_the_size_field)
     dc_facts_free(s);
     dc_facts_free(t);
     dc_policy_free(p);
+}
+
+/* What compatc prints comes from the library. */
+Test(api, render_results_as_text_and_json)
+{
+    dc_policy *p = compile(NULL, share);
+    dc_facts *s = facts(SRC_OK), *t = facts(TGT), *no = facts(SRC_NO);
+    dc_facts *ccw = facts("device_api=vfio-ccw\n");
+    dc_result *r = new_result(p);
+    const char *text = NULL;
+    cr_assert_eq(dc_check_facts(p, s, t, r, NULL), DC_OK);
+    cr_assert_eq(dc_result_render(r, DC_FORMAT_TEXT, 0, NULL, &text), DC_OK);
+    cr_assert_str_eq(text, "compatible (block 0 same)\n");
+    cr_assert_eq(dc_result_render(r, DC_FORMAT_TEXT, DC_RENDER_EXPLAIN, NULL, &text), DC_OK);
+    cr_assert_str_eq(text, "compatible (block 0 same)\n  n = 4\n  agg = 2\n  tv = 1.4.0\n"
+                           "  m = 2\n  sv = 1.3.9\n");
+    cr_assert_eq(dc_result_render(r, DC_FORMAT_JSON, 0, NULL, &text), DC_OK);
+    cr_assert_str_eq(text, "{\"compatible\": true, \"policy\": \"share\", \"block\": 0, "
+                           "\"block_name\": \"same\", \"bindings\": {\"n\": 4, \"agg\": 2, "
+                           "\"tv\": \"1.4.0\", \"m\": 2, \"sv\": \"1.3.9\"}, \"reasons\": []}");
+
+    cr_assert_eq(dc_check_facts(p, no, t, r, NULL), DC_OK);
+    const char *explained = NULL;
+    cr_assert_eq(dc_result_explain(r, &explained), DC_OK);
+    cr_assert_eq(dc_result_render(r, DC_FORMAT_TEXT, DC_RENDER_EXPLAIN, NULL, &text), DC_OK);
+    cr_assert(!strncmp(text, "incompatible\n", 13), "%s", text);
+    cr_assert_str_eq(text + 13, explained);
+    cr_assert_eq(dc_result_render(r, DC_FORMAT_JSON, 0, NULL, &text), DC_OK);
+    cr_assert(!strncmp(text, "{\"compatible\": false, \"policy\": \"share\", \"block\": null, "
+                             "\"block_name\": null, \"bindings\": {}, \"reasons\": [{\"block\": 0, "
+                             "\"block_name\": \"same\", \"file\": \"share.compat\", \"line\": 11, "
+                             "\"field\": \"aggregator\"", 190), "%s", text);
+
+    cr_assert_eq(dc_check_facts(p, s, ccw, r, NULL), DC_OK);
+    cr_assert_eq(dc_result_render(r, DC_FORMAT_TEXT, 0, "t.kv", &text), DC_OK);
+    cr_assert(!strncmp(text, "target-mismatch: t.kv is not a target of policy share: "
+                             "share.compat:4: ", 71), "%s", text);
+    cr_assert_eq(dc_result_render(r, DC_FORMAT_JSON, 0, "t.kv", &text), DC_OK);
+    cr_assert(!strncmp(text, "{\"error\": \"target-mismatch\", \"message\": \"t.kv is not", 52),
+              "%s", text);
+    cr_assert_eq(dc_result_render(r, (dc_format)7, 0, NULL, &text), DC_ERR_INVALID);
+    dc_result_free(r);
+    dc_facts_free(s);
+    dc_facts_free(t);
+    dc_facts_free(no);
+    dc_facts_free(ccw);
+    dc_policy_free(p);
+}
+
+/* A hex binding is its canonical text in JSON, not a number. */
+Test(api, render_hex_binding_as_text)
+{
+    const char *src = "SELF:\n    id = {d:hex}\nCOMPATIBLE:\n    id = {d}\n";
+    dc_policy *p = compile(NULL, src);
+    dc_facts *f = facts("id=591D\n");
+    dc_result *r = new_result(p);
+    const char *text = NULL;
+    cr_assert_eq(dc_check_facts(p, f, f, r, NULL), DC_OK);
+    cr_assert_eq(dc_result_render(r, DC_FORMAT_JSON, 0, NULL, &text), DC_OK);
+    cr_assert(strstr(text, "\"bindings\": {\"d\": \"591d\"}"), "%s", text);
+    dc_result_free(r);
+    dc_facts_free(f);
+    dc_policy_free(p);
+}
+
+/* Names with control characters or bytes that are not UTF-8: one line in
+ * text, recoverable in JSON. */
+Test(api, render_escapes_bytes)
+{
+    char buf[64];
+    cr_assert_eq(dc_json_string("a\"b\\\n\x01\xff\xc3\xa9", buf, sizeof buf), 23);
+    cr_assert_str_eq(buf, "\"a\\\"b\\\\\\n\\u0001\\\\xFF\xc3\xa9\"");
+    cr_assert_eq(dc_json_string(NULL, buf, sizeof buf), 4);
+    cr_assert_str_eq(buf, "null");
+    cr_assert_eq(dc_json_string("abcdef", buf, 4), 8, "the whole length");
+    cr_assert_str_eq(buf, "\"ab");
+
+    const char *text = "SELF:\n    a = 1\nCOMPATIBLE:\n    b = {x:int}\n";
+    dc_diags *d = NULL;
+    dc_policy *pol = NULL;
+    dc_policy_compile("bad\nname\xff.compat", text, strlen(text), &pol, &d, NULL);
+    dc_diag g = DC_DIAG_INIT;
+    cr_assert_eq(dc_diags_get(d, 0, &g), DC_OK);
+    size_t n = dc_diag_format(&g, DC_FORMAT_TEXT, NULL, 0);
+    char *out = malloc(n + 1);
+    cr_assert_eq(dc_diag_format(&g, DC_FORMAT_TEXT, out, n + 1), n);
+    cr_assert(!strncmp(out, "bad\\x0Aname\\xFF.compat:", 23), "%s", out);
+    free(out);
+    n = dc_diag_format(&g, DC_FORMAT_JSON, NULL, 0);
+    out = malloc(n + 1);
+    dc_diag_format(&g, DC_FORMAT_JSON, out, n + 1);
+    const char *want = "{\"file\": \"bad\\nname\\\\xFF.compat\", \"line\": ";
+    cr_assert(!strncmp(out, want, strlen(want)), "%s", out);
+    free(out);
+    dc_diags_free(d);
+    dc_policy_free(pol);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A directory of policies: the one whose SELF the target satisfies; a
+ * broken file is kept aside, named when no policy is chosen. */
+Test(api, policy_set)
+{
+    char dir[] = "/tmp/dc-pset.XXXXXX", path[256];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/a.compat", dir);
+    write_file(path, "SELF:\n    kind = a\nCOMPATIBLE:\n    kind = a\n");
+    snprintf(path, sizeof path, "%s/b.compat", dir);
+    write_file(path, "SELF:\n    kind = b\nCOMPATIBLE:\n    kind = b\n");
+    snprintf(path, sizeof path, "%s/b2.compat", dir);
+    write_file(path, "SELF:\n    kind = b\nCOMPATIBLE:\n    kind = b\n");
+    snprintf(path, sizeof path, "%s/broken.compat", dir);
+    write_file(path, "SELF:\n    kind = {x:nope}\n");
+    snprintf(path, sizeof path, "%s/notes.txt", dir);
+    write_file(path, "not a policy\n");
+
+    dc_policyset *set = NULL;
+    dc_error err;
+    cr_assert_eq(dc_policyset_read_dir(dir, &set, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_policyset_count(set), 4);
+    cr_assert_eq(dc_policyset_broken_count(set), 1);
+    snprintf(path, sizeof path, "%s/broken.compat", dir);
+    cr_assert_str_eq(dc_policyset_path(set, 3), path);
+    cr_assert_null(dc_policyset_policy(set, 3));
+    cr_assert_eq(dc_policyset_status(set, 3), DC_ERR_POLICY);
+    cr_assert(strstr(dc_policyset_message(set, 3), "broken.compat"));
+    cr_assert_gt(dc_diags_count(dc_policyset_diags(set, 3)), 0);
+    cr_assert_eq(dc_policyset_status(set, 0), DC_OK);
+    cr_assert_null(dc_policyset_message(set, 0));
+
+    dc_facts *a = facts("kind=a\n"), *b = facts("kind=b\n"), *c = facts("kind=c\n");
+    size_t k = 99;
+    cr_assert_eq(dc_policyset_select(set, a, &k, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(k, 0, "a.compat chosen, the broken file notwithstanding");
+    cr_assert_eq(dc_policyset_select(set, b, &k, &err), DC_ERR_AMBIGUOUS_POLICY);
+    cr_assert(strstr(err.message, "b.compat") && strstr(err.message, "b2.compat"), "%s",
+              err.message);
+    cr_assert_eq(dc_policyset_select(set, c, &k, &err), DC_ERR_NO_POLICY);
+    cr_assert(strstr(err.message, "1 could not be read") && strstr(err.message, path), "%s",
+              err.message);
+    dc_facts_free(a);
+    dc_facts_free(b);
+    dc_facts_free(c);
+    dc_policyset_free(set);
+
+    cr_assert_eq(dc_policyset_read_dir("/nonexistent/dir", &set, &err), DC_ERR_IO);
+    cr_assert_null(set);
+    cr_assert(strstr(err.message, "/nonexistent/dir"), "%s", err.message);
+    const char *names[] = { "a.compat", "b.compat", "b2.compat", "broken.compat", "notes.txt" };
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* A .cbc-named file without the magic is not compiled as source. */
+Test(api, cbc_name_without_magic)
+{
+    char path[] = "/tmp/dc-fake.XXXXXX.cbc";
+    int fd = mkstemps(path, 4);
+    cr_assert_geq(fd, 0);
+    const char *text = "SELF:\n    a = 1\nCOMPATIBLE:\n    a = 1\n";
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    dc_policy *p = NULL;
+    dc_error err;
+    cr_assert_eq(dc_policy_read_file(path, &p, NULL, &err), DC_ERR_BYTECODE);
+    cr_assert(strstr(err.message, "not a compiled policy (bad magic)"), "%s", err.message);
+    unlink(path);
 }
 
 Test(api, status_names)
