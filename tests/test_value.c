@@ -39,7 +39,7 @@ Test(vtype, names_round_trip)
     static const char *const names[] = { "int", "hex", "string", "semver", "bool", "set" };
     for (int t = VT_INT; t < VT_COUNT; t++) {
         cr_expect_str_eq(vtype_name((vtype)t), names[t - VT_INT]);
-        cr_expect_eq(vtype_from_name(names[t - VT_INT], strlen(names[t - VT_INT])), t);
+        cr_expect_eq(vtype_from_name(names[t - VT_INT], strlen(names[t - VT_INT])), (vtype)t);
     }
     cr_expect_null(vtype_name(VT_NONE));
     cr_expect_null(vtype_name(VT_COUNT));
