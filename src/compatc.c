@@ -64,93 +64,7 @@ void cli_print_facts(FILE *out, const dc_facts *f, bool json)
     CLI_PRINT(out, dc_facts_format(f, json ? DC_FORMAT_JSON : DC_FORMAT_TEXT, buf, cap));
 }
 
-/* ------------------------------------------------------------ usage */
-
-static const char usage_text[] =
-    "usage:\n"
-    "  compatc lint [--werror] [--format=text|json] FILE...\n"
-    "  compatc compile FILE.compat [-o FILE.cbc]\n"
-    "  compatc disasm FILE.cbc|FILE.compat\n"
-    "  compatc facts (FILE | --sysfs DIR) [--sysfs-root ROOT] [--format=text|json]\n"
-    "  compatc check (--policy FILE | --policy-dir DIR) SOURCE TARGET [--explain] [--json]\n"
-    "  compatc check SOURCE TARGET [--explain] [--json]   (TARGET self-describing)\n"
-    "  compatc match (--policy FILE | --policy-dir DIR) SOURCE INVENTORY [--json]\n"
-    "  compatc targets (--policy FILE | --policy-dir DIR) SOURCE [--limit N] [--json]\n"
-    "  compatc to-cel --policy FILE SOURCE [--domain D] [--json]\n"
-    "  compatc test FILE.compat CASES.yaml\n"
-    "  compatc --version | --help\n"
-    "\n"
-    "SOURCE and TARGET are facts files (key=value, YAML or JSON), or\n"
-    "--sysfs-source DIR / --sysfs-target DIR.  Exit status: 0 compatible or\n"
-    "success, 1 incompatible, lint errors or failing cases, 2 any error.\n";
-
-static int usage(const char *why)
-{
-    if (why)
-        cli_error("%s", why);
-    fputs(usage_text, stderr);
-    return EXIT_ERR;
-}
-
-/* ------------------------------------------------------------ options */
-
-int cli_opts_parse(cli_opts *o, int argc, char **argv)
-{
-    memset(o, 0, sizeof *o);
-    o->limit = 1024;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-#define VALUE_OF(opt)                                                             \
-    (strncmp(a, opt "=", sizeof opt) == 0 ? a + sizeof opt                        \
-     : strcmp(a, opt) == 0 && i + 1 < argc ? argv[++i]                            \
-     : NULL)
-        const char *v;
-        if (!strcmp(a, "--json"))
-            o->json = true;
-        else if (!strcmp(a, "--explain"))
-            o->explain = true;
-        else if (!strcmp(a, "--werror"))
-            o->werror = true;
-        else if ((v = VALUE_OF("--format"))) {
-            if (!strcmp(v, "json"))
-                o->json = true;
-            else if (strcmp(v, "text") != 0)
-                return usage("--format takes text or json"), -1;
-        } else if ((v = VALUE_OF("--policy")))
-            o->policy = v;
-        else if ((v = VALUE_OF("--policy-dir")))
-            o->policy_dir = v;
-        else if ((v = VALUE_OF("--domain")))
-            o->domain = v;
-        else if ((v = VALUE_OF("--sysfs")))
-            o->sysfs = v;
-        else if ((v = VALUE_OF("--sysfs-root")))
-            o->sysfs_root = v;
-        else if ((v = VALUE_OF("--sysfs-source")))
-            o->sysfs_source = v;
-        else if ((v = VALUE_OF("--sysfs-target")))
-            o->sysfs_target = v;
-        else if ((v = VALUE_OF("-o")))
-            o->output = v;
-        else if ((v = VALUE_OF("--limit"))) {
-            char *end;
-            errno = 0;
-            long n = strtol(v, &end, 10);
-            if (errno || *end || n < 1 || n > 100000000)
-                return usage("--limit takes a positive integer"), -1;
-            o->limit = (size_t)n;
-        } else if (a[0] == '-' && a[1]) {
-            cli_error("unknown option '%s'", a);
-            return usage(NULL), -1;
-        } else {
-            if (o->nargs >= (int)(sizeof o->args / sizeof o->args[0]))
-                return usage("too many arguments"), -1;
-            o->args[o->nargs++] = a;
-        }
-#undef VALUE_OF
-    }
-    return 0;
-}
+#define usage cli_usage
 
 /* ------------------------------------------------------------ helpers */
 
@@ -414,6 +328,21 @@ static bool print_result(FILE *out, dc_result *r, bool json, bool explain, const
     return true;
 }
 
+/* Does a facts file hold its own policy: a line that opens a COMPATIBLE
+ * block (docs/language.md, self-describing devices)? */
+static bool describes_itself(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return true;    /* let the policy reader report it */
+    char line[256];
+    bool yes = false;
+    while (!yes && fgets(line, sizeof line, f))
+        yes = !strncmp(line, "COMPATIBLE", 10);
+    fclose(f);
+    return yes;
+}
+
 static int cmd_check(const cli_opts *o)
 {
     int need = 2 - (o->sysfs_source != NULL) - (o->sysfs_target != NULL);
@@ -430,6 +359,11 @@ static int cmd_check(const cli_opts *o)
     int rc = EXIT_ERR;
     if (!src || !tgt)
         goto out;
+    if (self_describing && !describes_itself(tname)) {
+        cli_error("%s: not a self-describing device (no COMPATIBLE block): give --policy FILE "
+                  "or --policy-dir DIR", tname);
+        goto out;
+    }
     if (self_describing ? pset_one(&ps, tname) != 0 : cli_policies(o, &ps) != 0)
         goto out;
     const dc_policy *pol = cli_pick_policy(&ps, tgt, tname, o->json);
@@ -578,16 +512,15 @@ int main(int argc, char **argv)
         return usage("no command");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        fputs(usage_text, stdout);
+        cli_help(argc > 2 ? argv[2] : NULL);
         return EXIT_OK;
     }
     if (!strcmp(cmd, "--version")) {
+        if (argc > 2)
+            return usage("--version takes no arguments");
         printf("compatc (devcompat) %s\n", dc_version());
         return EXIT_OK;
     }
-    cli_opts o;
-    if (cli_opts_parse(&o, argc - 2, argv + 2) != 0)
-        return EXIT_ERR;
     static const struct {
         const char *name;
         int (*run)(const cli_opts *);
@@ -596,9 +529,18 @@ int main(int argc, char **argv)
         { "facts", cmd_facts },     { "check", cmd_check },     { "match", cmd_match },
         { "targets", cmd_targets }, { "test", cmd_test },       { "to-cel", cmd_tocel },
     };
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(cmd, commands[i].name))
-            return commands[i].run(&o);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name) != 0)
+            continue;
+        cli_opts o;
+        if (cli_opts_parse(&o, argc - 2, argv + 2) != 0)
+            return EXIT_ERR;
+        if (o.help) {
+            cli_help(cmd);
+            return EXIT_OK;
+        }
+        return commands[i].run(&o);
+    }
     cli_error("unknown command '%s'", cmd);
     return usage(NULL);
 }

@@ -9,7 +9,7 @@
 #include "devcompat.h"
 
 typedef struct cli_opts {
-    bool json, explain, werror;
+    bool json, explain, werror, help;
     const char *policy, *policy_dir;
     const char *sysfs, *sysfs_root, *sysfs_source, *sysfs_target;
     const char *output;
@@ -19,7 +19,11 @@ typedef struct cli_opts {
     int nargs;
 } cli_opts;
 
-int cli_opts_parse(cli_opts *o, int argc, char **argv);
+int cli_opts_parse(cli_opts *o, int argc, char **argv);   /* cli_opts.c */
+/* The global usage on stderr (after "compatc: why"); returns 2. */
+int cli_usage(const char *why);
+/* A command's help (the global usage for NULL or an unknown one) on stdout. */
+void cli_help(const char *cmd);
 
 /* "compatc: " + message on stderr. */
 void cli_error(const char *fmt, ...)

@@ -379,4 +379,56 @@ run "$COMPATC" facts uuid1.txt
 expect_stdout_has "facts of a self-describing text: its SELF block" "interface_version=3"
 expect_stdout_lacks "facts of a self-describing text: not its COMPATIBLE blocks" "val1"
 
+
+# ------------------------------------------------------------ the CLI a person meets
+
+for cmd in lint compile disasm facts check match targets test to-cel; do
+    run "$COMPATC" $cmd --help
+    expect_rc "$cmd --help: exit 0" 0
+    expect_stdout_has "$cmd --help: usage" "usage: compatc $cmd"
+    expect_stdout_has "$cmd --help: an example" "example: compatc $cmd"
+    expect_stdout_has "$cmd --help: exit codes" "exit: 0"
+done
+run "$COMPATC" --help
+expect_stdout_has "--help: lists --sysfs-root" "--sysfs-root ROOT"
+expect_stdout_has "--help: test takes .cbc" "FILE.compat|FILE.cbc"
+expect_stdout_has "--help: the default policy dir" "default /"
+run "$COMPATC" check --polcy gvt.compat src-ok.kv tgt.kv
+expect_rc "unknown option: exit 2" 2
+expect_stderr_has "unknown option: the closest" "unknown option '--polcy' (did you mean '--policy'?)"
+run "$COMPATC" check src-ok.kv tgt.kv --policy
+expect_rc "missing option value: exit 2" 2
+expect_stderr_has "missing option value: says so" "'--policy' needs a FILE"
+run "$COMPATC" check --policy gvt.compat --policy gvt.compat src-ok.kv tgt.kv
+expect_rc "repeated --policy: exit 2" 2
+expect_stderr_has "repeated --policy: says so" "'--policy' given twice"
+run "$COMPATC" --version extra
+expect_rc "--version extra: exit 2" 2
+expect_stderr_has "--version extra: usage error" "--version takes no arguments"
+run "$COMPATC" check src-ok.kv tgt.kv
+expect_rc "check without --policy on plain facts: exit 2" 2
+expect_stderr_has "check without --policy on plain facts: one line" \
+    "tgt.kv: not a self-describing device (no COMPATIBLE block): give --policy FILE or --policy-dir DIR"
+[ "$(wc -l <"$ERR")" -eq 1 ] && pass "check without --policy: one line" ||
+    fail "check without --policy: $(wc -l <"$ERR") lines"
+
+# match: one line per device, exit 1 when none is compatible
+mkdir -p "$T/inv"
+cp tgt.kv "$T/inv/a.kv"
+printf 'device_api=vfio-ccw\n' >"$T/inv/b.kv"
+run "$COMPATC" match --policy gvt.compat src-ok.kv "$T/inv"
+expect_rc "match text: one compatible, exit 0" 0
+expect_stdout_has "match text: a compatible" "a compatible (block 0 current)"
+expect_stdout_has "match text: b error" "b error: target-mismatch: not a target of policy"
+rm "$T/inv/a.kv"
+run "$COMPATC" match --policy gvt.compat src-ok.kv "$T/inv"
+expect_rc "match: none compatible, exit 1" 1
+
+# a file name with a control character stays one line in text output
+bad=$(printf '%s/bad\033name.compat' "$T")
+printf 'SELF:\n  a = {x:nope}\nCOMPATIBLE:\n  a = 1\n' >"$bad"
+run "$COMPATC" lint "$bad"
+expect_stdout_has "lint: a control character in a file name is escaped" 'bad\x1Bname.compat:2:'
+if grep -q "$(printf '\033')" "$OUT" "$ERR"; then fail "lint: raw escape byte echoed"; else pass "lint: no raw escape byte"; fi
+
 finish
