@@ -439,6 +439,26 @@ Test(cbc, layout)
     cr_assert(!cbc_is_cbc("SELF:", 5));
     dc_buffer_free(pol, d);
     dc_policy_free(pol);
+    /* a program that walks records is version 2: 17 sections, the last two
+     * its record sets and fields */
+    pol = compile_text("kitchen.compat", kitchen, strlen(kitchen));
+    save(pol, &d, &len);
+    cr_assert_eq(d[8] | d[9] << 8, 2);
+    cr_assert_eq(d[20], 17);
+    const uint8_t *e16 = d + 32 + 15 * 16, *e17 = e16 + 16;
+    cr_assert_eq(e16[0], 16);
+    cr_assert_eq(e16[4], 1);                            /* one record set: sla */
+    cr_assert_eq(e17[0], 17);
+    cr_assert_eq(e17[4], 2);                            /* its fields srv, cir */
+    cr_assert_eq(e16[12] | e16[13] << 8, 8);
+    cr_assert_eq(e17[12] | e17[13] << 8, 24);
+    cr_assert_eq((uint32_t)(e17[8] | e17[9] << 8 | e17[10] << 16) + 24, len);
+    dc_policy *back = load(d, len);
+    cr_assert_eq(back->prog.nrecsets, 1);
+    cr_assert_eq(back->prog.nrecfields, 2);
+    dc_policy_free(back);
+    dc_buffer_free(pol, d);
+    dc_policy_free(pol);
 }
 
 /* ------------------------------------------------------------ files */
