@@ -748,6 +748,31 @@ COMPATIBLE:
 `,
 }
 
+// recordPolicies walk records (all/any, nested, both sides).
+var recordPolicies = []string{
+	`SELF:
+    kind = t
+    where any(self.q, t, t.id == "a")
+COMPATIBLE:
+    where all(source.q, a, all(source.q, b, a.n == b.n || a.id != b.id))
+    where !any(source.q, x, x.id == "z") || all(source.q, y, has(y.n))
+COMPATIBLE:
+    where all(source.q, s, any(self.q, t, t.id == s.id && int(t.n) >= int(s.n)))
+COMPATIBLE:
+    where any(source.q, s, int(s.n) / 2 > 0)
+`,
+}
+
+var recordDevices = []map[string]string{
+	{"kind": "t", "q.0.id": "a", "q.0.n": "1", "q.1.id": "b", "q.1.n": "2"},
+	{"kind": "t", "q.0.id": "a", "q.1.id": "c"},
+	{"kind": "t", "q.0.id": "b", "q.0.n": "3", "q.1.id": "a", "q.1.n": "9"},
+	{"kind": "t", "q.0.id": "z", "q.0.n": "x"},
+	{"kind": "t"},
+	{"kind": "t", "q.0.id": "a", "q.0.n": "5", "q.1.id": "a", "q.1.n": "5", "q.2.id": "a",
+		"q.2.n": "3"},
+}
+
 var edgeDevices = []map[string]string{
 	{"a": "6", "b": "0x30", "c": "100", "d": "7", "k": "4", "m": "6", "q": "x", "r": "abd",
 		"s": "quoted", "v": "1.5.0", "caps": "a,b", "mask": "0x0f", "flag": "yes", "n": "3",
@@ -767,8 +792,14 @@ var edgeDevices = []map[string]string{
 }
 
 func TestDiffEdgeCases(t *testing.T) {
+	n := diffEdge(t, edgePolicies, edgeDevices)
+	n += diffEdge(t, recordPolicies, recordDevices)
+	t.Logf("%d checks compared", n)
+}
+
+func diffEdge(t *testing.T, policies []string, maps []map[string]string) int {
 	var devices []*Facts
-	for _, m := range edgeDevices {
+	for _, m := range maps {
 		f, err := NewFacts(m)
 		if err != nil {
 			t.Fatal(err)
@@ -776,7 +807,7 @@ func TestDiffEdgeCases(t *testing.T) {
 		devices = append(devices, f)
 	}
 	n := 0
-	for i, text := range edgePolicies {
+	for i, text := range policies {
 		p, ok := loadPair(t, fmt.Sprintf("edge%d.compat", i), []byte(text))
 		if !ok {
 			_, _, err := CompilePolicy("edge.compat", []byte(text))
@@ -789,7 +820,7 @@ func TestDiffEdgeCases(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d checks compared", n)
+	return n
 }
 
 // TestDiffBudgetPerCheck: the template step budget is one per check, in a

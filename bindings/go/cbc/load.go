@@ -15,11 +15,10 @@ const (
 	headerSize   = 32
 	sectionEntry = 16
 	offChecksum  = 12
-	formatVer    = 1
+	formatVer    = 2 // the newest; version 1 has no records
 	maxCBC       = 16 << 20
 	cbcMagic     = "DCBC\x1a\r\n\x00"
-	nSections    = 15
-	tableEnd     = headerSize + nSections*sectionEntry
+	nSections    = 17 // version 2's; version 1 files have the first 15
 )
 
 // Section ids, 1..15, and their names and record sizes.
@@ -39,7 +38,21 @@ const (
 	secRules
 	secBlocks
 	secCode
+	secRecsets   // version 2
+	secRecfields // version 2
 )
+
+// sectionsOf is the number of sections of a format version, 0 for a
+// version not read.  A program walking no records is written as version 1.
+func sectionsOf(version uint16) uint32 {
+	switch version {
+	case 1:
+		return secCode
+	case 2:
+		return secRecfields
+	}
+	return 0
+}
 
 var sections = [nSections + 1]struct {
 	name string
@@ -48,7 +61,7 @@ var sections = [nSections + 1]struct {
 	{}, {"program", 20}, {"pool", 1}, {"constants", 48}, {"strings", 8},
 	{"comparators", 40}, {"ranges", 16}, {"semver-sets", 8}, {"tables", 32},
 	{"template-parts", 16}, {"templates", 16}, {"slots", 12}, {"variables", 12},
-	{"rules", 24}, {"blocks", 40}, {"code", 8},
+	{"rules", 24}, {"blocks", 40}, {"code", 8}, {"record-sets", 8}, {"record-fields", 12},
 }
 
 // Kinds of constraint tables and template parts, rule sides, comparisons.
@@ -155,6 +168,13 @@ type pblock struct {
 	firstRule, nrules uint32
 }
 
+// A record set is a prefix whose facts PREFIX.0.*, PREFIX.1.*, ... a loop
+// walks; a record field one fact name under each record (PREFIX.N.FIELD).
+type recfield struct {
+	set  uint32
+	name pref
+}
+
 type insn struct {
 	op, t   uint8
 	a, b, c uint16
@@ -179,6 +199,8 @@ type program struct {
 	rules      []prule
 	blocks     []pblock
 	code       []insn
+	recsets    []pref
+	recfields  []recfield
 }
 
 func (p *program) str(r pref) string { return p.pool[r.off : r.off+r.len] }
@@ -247,13 +269,13 @@ func fileCRC(d []byte) uint32 {
 type sec struct{ count, off, size uint32 }
 
 // cutSection names the section a truncated file cuts off, with its end.
-func cutSection(d []byte) (string, uint64) {
-	at := uint64(tableEnd)
+func cutSection(d []byte, ns uint32) (string, uint64) {
+	at := uint64(headerSize + ns*sectionEntry)
 	if uint64(len(d)) < at {
 		return "", 0
 	}
 	r := reader{d: d, pos: headerSize, zeroOK: true}
-	for i := uint32(1); i <= nSections; i++ {
+	for i := uint32(1); i <= ns; i++ {
 		id, _, off, size := r.u32(), r.u32(), r.u32(), r.u32()
 		if id != i || uint64(off) != at {
 			return "", 0
@@ -282,12 +304,14 @@ func readLayout(file string, d []byte) ([nSections + 1]sec, error) {
 	version, flags := r.u16(), r.u16()
 	stored, size, nsec, table := r.u32(), r.u32(), r.u32(), r.u32()
 	r.zero(4)
-	if version != formatVer {
+	ns := sectionsOf(version)
+	tableEnd := int(headerSize + ns*sectionEntry)
+	if ns == 0 {
 		return s, errf(ErrBytecode, "%s: format version %d is not supported (this library "+
-			"reads version %d)", file, version, formatVer)
+			"reads versions 1 to %d)", file, version, formatVer)
 	}
 	if uint64(size) > uint64(n) {
-		name, end := cutSection(d)
+		name, end := cutSection(d, ns)
 		if n < tableEnd {
 			return s, errf(ErrBytecode, "%s: truncated: the section table ends at byte %d of %d",
 				file, tableEnd, n)
@@ -313,16 +337,16 @@ func readLayout(file string, d []byte) ([nSections + 1]sec, error) {
 	if flags != 0 || !r.zeroOK {
 		return s, errf(ErrBytecode, "%s: unknown flags in the header", file)
 	}
-	if nsec != nSections || table != headerSize {
+	if nsec != ns || table != headerSize {
 		return s, errf(ErrBytecode, "%s: the header announces %d sections at byte %d; version "+
-			"%d files have %d at byte %d", file, nsec, table, formatVer, nSections, headerSize)
+			"%d files have %d at byte %d", file, nsec, table, version, ns, headerSize)
 	}
 	at := uint64(tableEnd)
 	if uint64(n) < at {
 		return s, errf(ErrBytecode, "%s: the section table ends at byte %d, past the end of "+
 			"the file (%d bytes)", file, at, n)
 	}
-	for i := uint32(1); i <= nSections; i++ {
+	for i := uint32(1); i <= ns; i++ {
 		id := r.u32()
 		s[i].count, s[i].off, s[i].size = r.u32(), r.u32(), r.u32()
 		name := sections[i].name
@@ -465,6 +489,16 @@ func readSection(p *program, d []byte, s sec, id int) string {
 			b.name = r.pref()
 			b.line, b.entry, b.end = r.u32(), r.u32(), r.u32()
 			b.firstVar, b.nvars, b.firstRule, b.nrules = r.u32(), r.u32(), r.u32(), r.u32()
+		}
+	case secRecsets:
+		p.recsets = make([]pref, n)
+		for i := range p.recsets {
+			p.recsets[i] = r.pref()
+		}
+	case secRecfields:
+		p.recfields = make([]recfield, n)
+		for i := range p.recfields {
+			p.recfields[i] = recfield{r.u32(), r.pref()}
 		}
 	case secCode:
 		p.code = make([]insn, n)

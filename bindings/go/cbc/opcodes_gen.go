@@ -47,6 +47,10 @@ const (
 	opMIN                   // R[a] = min(R[b], R[c])
 	opMAX                   // R[a] = max(R[b], R[c])
 	opBITS                  // R[a] = the set of the indices of R[b]'s 1 bits, in decimal;
+	opEACH                  // a loop over the records of set b (t bit 7: the source's): R[a] =
+	opAGAIN                 // the end of a loop's body: when R[b] decides (false for all,
+	opRFIELD                // R[a] = raw text of field b of the current record of the loop
+	opRHAS                  // R[a] = field b of the current record of the loop of level c
 	opCount
 )
 
@@ -96,6 +100,10 @@ var opNames = [opCount]string{
 	"MIN",
 	"MAX",
 	"BITS",
+	"EACH",
+	"AGAIN",
+	"RFIELD",
+	"RHAS",
 }
 
 var opOperands = [opCount]string{
@@ -142,6 +150,10 @@ var opOperands = [opCount]string{
 	"WRR",
 	"WRR",
 	"WR-",
+	"WXJ",
+	"WRB",
+	"WCI",
+	"WCI",
 }
 
 var opTypes = [opCount]string{
@@ -188,4 +200,8 @@ var opTypes = [opCount]string{
 	"jnn-",
 	"jnn-",
 	"en--",
+	"b--l",
+	"bb-l",
+	"s---",
+	"b---",
 }

@@ -6,6 +6,7 @@ package cbc
 import (
 	"math/bits"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -298,6 +299,10 @@ type Prepared struct {
 	vals []value
 	pm   []pmatch // per template
 	ext  []vext   // the semver numbers and set items of vals
+	// the records all/any walk: per record set its number of records, per
+	// record field the text of each record's fact
+	recN     []uint32
+	recField [][]recval
 	// SELF's outcome on these facts as a target
 	selfHolds   bool
 	selfScratch int
@@ -368,9 +373,75 @@ func (pol *Policy) Prepare(facts map[string]string) (*Prepared, error) {
 			d.vals = append(d.vals, v)
 		}
 	}
+	if err := d.prepareRecords(facts); err != nil {
+		return nil, err
+	}
 	d.prematch()
 	d.runSelf()
 	return d, nil
+}
+
+// recval is a record's field: its text, when the device has it.
+type recval struct {
+	s       string
+	present bool
+}
+
+// prepareRecords finds the records of each record set (docs/facts.md,
+// "Records"): the facts SET.N.FIELD, N consecutive from 0 (a gap is a facts
+// error), and keeps the text of the fields the policy reads.
+func (d *Prepared) prepareRecords(facts map[string]string) error {
+	p := d.pol.p
+	if len(p.recsets) == 0 {
+		return nil
+	}
+	d.recN = make([]uint32, len(p.recsets))
+	type found struct {
+		rec   int
+		field string
+		value string
+	}
+	per := make([][]found, len(p.recsets))
+	for s, r := range p.recsets {
+		set := p.str(r)
+		prefix := set + "."
+		most := -1
+		seen := map[int]bool{}
+		for name, value := range facts {
+			if len(name) <= len(prefix) || name[:len(prefix)] != prefix {
+				continue
+			}
+			rest := name[len(prefix):]
+			k := recordIndexLen(rest)
+			if k == 0 || k == len(rest) {
+				continue
+			}
+			n, _ := strconv.Atoi(rest[:k])
+			seen[n] = true
+			if n > most {
+				most = n
+			}
+			per[s] = append(per[s], found{n, rest[k+1:], value})
+		}
+		for n := 0; n <= most; n++ {
+			if !seen[n] {
+				return errf(ErrFacts, "records '%s': record %d is missing (records 0..%d have "+
+					"facts; records are numbered from 0 without a gap)", set, n, most)
+			}
+		}
+		d.recN[s] = uint32(most + 1)
+	}
+	d.recField = make([][]recval, len(p.recfields))
+	for f, rf := range p.recfields {
+		d.recField[f] = make([]recval, d.recN[rf.set])
+		field := p.str(rf.name)
+		for _, x := range per[rf.set] {
+			if x.field == field {
+				d.recField[f][x.rec] = recval{trimValue(x.value), true}
+			}
+		}
+	}
+	return nil
 }
 
 // prematch matches the templates the plan says can be, once, on one

@@ -238,6 +238,15 @@ func (r *Result) reason(b int) Reason {
 	case fScratch:
 		msg = fmt.Sprintf("%s%sa set of more than %d items (the limit for the sets a block "+
 			"builds) in %s", field, sep, maxSetItems, written)
+	case fRecordAbsent:
+		rf := &p.recfields[f.aux]
+		who := "self"
+		if f.side != 0 {
+			who = "source"
+		}
+		msg = fmt.Sprintf("%s.%s.%d.%s is absent", who, cstr(p.str(p.recsets[rf.set])), f.x.i,
+			cstr(p.str(rf.name)))
+		out.Expected = written
 	case fNegative:
 		msg = fmt.Sprintf("bits() of a negative number (%s) in %s", cstr(render(&f.x)), written)
 		out.Expected = written

@@ -39,6 +39,14 @@ const (
 	tfSide = 1
 	tfType = 2
 	tfCmp  = 4
+	tfLoop = 8
+)
+
+// The t byte of EACH and AGAIN: an any loop (else all), and its level.
+const (
+	loopAny   = 0x01
+	loopLevel = 0x02
+	loopDepth = 2 // loops nest at most this deep
 )
 
 func tfields(op uint8) uint {
@@ -46,10 +54,12 @@ func tfields(op uint8) uint {
 		return 0
 	}
 	f := uint(0)
-	if opFind(op, 'S') >= 0 {
+	if opFind(op, 'S') >= 0 || opFind(op, 'X') >= 0 || opFind(op, 'C') >= 0 {
 		f |= tfSide
 	}
 	switch opTypes[op][3] {
+	case 'l':
+		f |= tfLoop
 	case 'c':
 		f |= tfType | tfCmp
 	case 'y':
@@ -121,6 +131,7 @@ type verifier struct {
 	log             []uint32
 	maxlog          uint32
 	head            []int32
+	loopOf          []int32 // pc - entry -> the EACH whose body holds pc, or -1
 	jumps           []jump
 	budget, budget0 uint64
 	pc              uint32
@@ -471,6 +482,26 @@ func (v *verifier) checkNames() bool {
 				p.nregs)
 		}
 	}
+	for i, r := range p.recsets {
+		if !v.checkPref(r, true, "record set", int64(i)) {
+			return false
+		}
+		if r.len == 0 {
+			return v.fail("record set %d: empty name", i)
+		}
+	}
+	for i, f := range p.recfields {
+		if !v.checkPref(f.name, true, "record field", int64(i)) {
+			return false
+		}
+		if f.name.len == 0 {
+			return v.fail("record field %d: empty name", i)
+		}
+		if int(f.set) >= len(p.recsets) {
+			return v.fail("record field %d: set %d out of range (%d record sets)", i, f.set,
+				len(p.recsets))
+		}
+	}
 	for i := range p.rules {
 		r := &p.rules[i]
 		if !v.checkPref(r.expected, false, "rule", int64(i)) {
@@ -602,6 +633,20 @@ func (v *verifier) checkInsn(b *pblock, pc uint32) bool {
 				return v.ifail("jump to %d leaves its block (instructions %d..%d)",
 					uint64(pc)+1+uint64(o), b.entry, b.end-1)
 			}
+		case 'X':
+			if int(o) >= len(p.recsets) {
+				return v.ifail("record set %d out of range (%d record sets)", o, len(p.recsets))
+			}
+		case 'C':
+			if int(o) >= len(p.recfields) {
+				return v.ifail("record field %d out of range (%d record fields)", o,
+					len(p.recfields))
+			}
+		case 'B':
+			if o > pc-b.entry {
+				return v.ifail("jump back to %d leaves its block (instructions %d..%d)",
+					int64(pc)-int64(o), b.entry, b.end-1)
+			}
 		case 'U':
 			if o >= b.nrules {
 				return v.ifail("rule %d out of range (the block has %d)", o, b.nrules)
@@ -623,6 +668,9 @@ func (v *verifier) checkInsn(b *pblock, pc uint32) bool {
 	}
 	if tf&tfCmp != 0 {
 		allowed |= 0x70
+	}
+	if tf&tfLoop != 0 {
+		allowed |= loopAny | loopLevel
 	}
 	if uint(in.t)&^allowed != 0 {
 		return v.ifail("invalid t byte 0x%02x", in.t)
@@ -669,6 +717,93 @@ func (v *verifier) checkInsn(b *pblock, pc uint32) bool {
 	}
 	if pc == b.entry && in.op != opRULE && in.op != opOK {
 		return v.ifail("the block does not start with RULE")
+	}
+	return true
+}
+
+// ---------------------------------------------------------------- loops
+
+// checkLoops: every EACH is closed by the AGAIN it jumps past, of the same
+// kind, level and result register, whose backward jump lands on the first
+// instruction of the body; loops nest at most loopDepth deep, each inside
+// the body of the one before, within one rule (no RULE, OK or FAIL in a
+// body); a field is read only in the body of the loop of its level, over
+// its set, on the same side; and no jump lands in a body from outside it.
+func (v *verifier) checkLoops(b *pblock) bool {
+	p := v.p
+	var open [loopDepth]struct{ at, end uint32 }
+	depth := 0
+	for pc := b.entry; pc < b.end; pc++ {
+		in := &p.code[pc]
+		v.pc = pc
+		for depth > 0 && pc > open[depth-1].end {
+			depth--
+		}
+		v.loopOf[pc-b.entry] = -1
+		if depth > 0 {
+			v.loopOf[pc-b.entry] = int32(open[depth-1].at)
+		}
+		if depth > 0 && (in.op == opRULE || in.op == opOK || in.op == opFAIL) {
+			return v.ifail("inside the loop of instruction %d", open[depth-1].at)
+		}
+		switch in.op {
+		case opEACH:
+			level := 0
+			if in.t&loopLevel != 0 {
+				level = 1
+			}
+			if depth == loopDepth {
+				return v.ifail("loops nest more than %d deep", loopDepth)
+			}
+			if level != depth {
+				return v.ifail("a loop of level %d at level %d", level, depth)
+			}
+			end := pc + uint32(in.c)
+			a := &p.code[end]
+			if in.c == 0 || a.op != opAGAIN || a.t&(loopAny|loopLevel) != in.t&(loopAny|loopLevel) ||
+				a.a != in.a || uint32(a.c)+1 != uint32(in.c) {
+				return v.ifail("instruction %d is not the AGAIN that ends this loop", end)
+			}
+			if depth > 0 && end >= open[depth-1].end {
+				return v.ifail("the loop ends at %d, past the end of its outer loop (%d)", end,
+					open[depth-1].end)
+			}
+			open[depth].at, open[depth].end = pc, end
+			depth++
+		case opAGAIN:
+			if depth == 0 || open[depth-1].end != pc {
+				return v.ifail("no loop ends here")
+			}
+		case opRFIELD, opRHAS:
+			if int(in.c) >= depth {
+				return v.ifail("reads a record of the loop of level %d outside it", in.c)
+			}
+			e := &p.code[open[in.c].at]
+			if p.recfields[in.b].set != uint32(e.b) || in.t&sideSource != e.t&sideSource {
+				return v.ifail("record field %d is not of the records its loop (instruction %d) "+
+					"walks", in.b, open[in.c].at)
+			}
+		}
+	}
+	// no way into a body but its EACH
+	for pc := b.entry; pc < b.end; pc++ {
+		in := &p.code[pc]
+		j := opFind(in.op, 'J')
+		if j < 0 {
+			continue
+		}
+		off := in.c
+		if j == 1 {
+			off = in.b
+		}
+		to := pc + 1 + uint32(off)
+		for l := v.loopOf[to-b.entry]; l >= 0; l = v.loopOf[uint32(l)-b.entry] {
+			end := uint32(l) + uint32(p.code[l].c)
+			if pc <= uint32(l) || pc > end {
+				v.pc = pc
+				return v.ifail("jumps into the loop of instruction %d", l)
+			}
+		}
 	}
 	return true
 }
@@ -869,6 +1004,27 @@ func (v *verifier) flowInsn(b *pblock, pc uint32, reach *bool) bool {
 		v.jumps = append(v.jumps, jump{uint32(len(v.log)), v.head[k]})
 		v.head[k] = int32(len(v.jumps) - 1)
 	}
+	if in.op == opEACH {
+		// the body runs again from its first instruction with what its last
+		// run wrote: every register it writes is unknown there
+		for k := pc + 1; k <= pc+uint32(in.c); k++ {
+			w := &p.code[k]
+			y := [3]uint16{w.a, w.b, w.c}
+			for n := 0; n < 3; n++ {
+				if r := opOperands[w.op][n]; (r == 'W' || r == 'V') && !v.setType(uint32(y[n]), tNone) {
+					return false
+				}
+			}
+			if q := opFind(w.op, 'P'); q >= 0 {
+				t := &p.tmpls[y[q]]
+				for _, tp := range p.tparts[t.first : t.first+t.n] {
+					if tp.kind == tpDecl && !v.setType(uint32(tp.reg), tNone) {
+						return false
+					}
+				}
+			}
+		}
+	}
 	if in.op == opOK {
 		for k := uint32(0); k < b.nvars; k++ {
 			y := &p.vars[b.firstVar+k]
@@ -946,6 +1102,12 @@ func verify(p *program) string {
 		for pc := p.blocks[i].entry; ok && pc < p.blocks[i].end; pc++ {
 			ok = v.checkInsn(&p.blocks[i], pc)
 		}
+	}
+	if ok { // the blocks are checked: longest is within the code
+		v.loopOf = make([]int32, longest)
+	}
+	for i := 0; ok && i < len(p.blocks); i++ {
+		ok = v.checkLoops(&p.blocks[i])
 	}
 	if !ok {
 		return v.msg

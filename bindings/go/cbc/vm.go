@@ -32,7 +32,8 @@ const (
 	fConvert
 	fBudget
 	fScratch
-	fNegative // bits() of a negative int
+	fNegative     // bits() of a negative int
+	fRecordAbsent // a record's field in an expression is absent: aux the field, x the record
 )
 
 // failRec is what a block that did not hold tells its reason: the rule,
@@ -386,9 +387,13 @@ func (m *machine) run(b int, f *failRec) bool {
 		lastX      value // what CONV and arithmetic leave in the record
 		fc, typ    uint8
 		aux        int32 = -1
-		fx, fy     bool
+		fx, fy     bool  // the failing instruction shows x (as expected), y
+		xw         bool  // it wrote x without showing it (a record's number)
 		x, y       value
 		slotSet    bool
+		// the loops running (EACH): their device, record and record count
+		ldev       [loopDepth]*Prepared
+		lrec, lend [loopDepth]uint32
 	)
 	for pc := 0; pc < len(code); pc++ {
 		in := &code[pc]
@@ -702,6 +707,49 @@ func (m *machine) run(b int, f *failRec) bool {
 			}
 			m.scratch += n
 			R[in.a] = setValue(bitsSet(uint64(bv.i), n))
+		case opEACH:
+			// loops: EACH, the body, AGAIN (docs/bytecode.md, "Loops"); the
+			// verifier saw that they nest and that every RFIELD is in its loop
+			dev := m.facts[in.t>>7]
+			lv := (in.t & loopLevel) >> 1
+			R[in.a] = value{t: tBool, i: b2i(in.t&loopAny == 0)}
+			n := uint32(0)
+			if dev.recN != nil {
+				n = dev.recN[in.b]
+			}
+			if n == 0 {
+				pc += int(in.c)
+				continue
+			}
+			ldev[lv], lrec[lv], lend[lv] = dev, 0, n
+		case opAGAIN:
+			lv := (in.t & loopLevel) >> 1
+			anyLoop := in.t&loopAny != 0
+			if (R[in.b].i != 0) == anyLoop {
+				R[in.a] = value{t: tBool, i: b2i(anyLoop)}
+				continue
+			}
+			if lrec[lv]++; lrec[lv] < lend[lv] {
+				pc -= int(in.c) + 1 // the loop steps onto the body's first
+			}
+		case opRFIELD, opRHAS:
+			lv := 0
+			if in.c != 0 {
+				lv = 1
+			}
+			fv := &ldev[lv].recField[in.b][lrec[lv]]
+			if in.op == opRHAS {
+				R[in.a] = value{t: tBool, i: b2i(fv.present && fv.s != "")}
+				continue
+			}
+			if !fv.present {
+				aux = int32(in.b)
+				f.slot, f.side, slotSet = -1, in.t&sideSource, true
+				x, xw = value{t: tInt, i: int64(lrec[lv])}, true
+				fc = fRecordAbsent
+				goto fail
+			}
+			R[in.a] = value{t: tString, s: fv.s}
 		default:
 			fc = fFalse // unreachable for verified programs
 			goto fail
@@ -711,7 +759,7 @@ func (m *machine) run(b int, f *failRec) bool {
 fail:
 	f.code, f.rule, f.typ, f.aux = fc, rule, typ, aux
 	switch {
-	case fx || fy:
+	case fx || fy || xw:
 		f.x = x
 	case convInRule:
 		f.x = lastX
