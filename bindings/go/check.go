@@ -60,10 +60,18 @@ type (
 	Type    = cbc.Type
 	Binding = cbc.Binding
 	Reason  = cbc.Reason
-	// Result is everything a check tells, copied out of the library;
-	// JSON() is the object `compatc check --json` prints.
-	Result = cbc.Outcome
 )
+
+// Result is everything a check tells, copied out of the library: the same
+// Outcome the pure-Go VM gives, and the library's own JSON rendering.
+type Result struct {
+	cbc.Outcome
+	json string
+}
+
+// JSON is the object the library renders for the check (dc_result_render;
+// what `compatc check --json` prints, a mismatch's message naming no target).
+func (r *Result) JSON() string { return r.json }
 
 // The verdicts and types (dc_verdict, dc_type).
 const (
@@ -79,8 +87,13 @@ const (
 )
 
 func goResult(pol *Policy, r *C.dc_result) *Result {
-	res := &Result{Verdict: Verdict(C.dc_result_verdict(r)), Block: int(C.dc_result_block(r)),
-		BlockName: goStr(C.dc_result_block_name(r)), Policy: pol.Name()}
+	res := &Result{Outcome: cbc.Outcome{Verdict: Verdict(C.dc_result_verdict(r)),
+		Block: int(C.dc_result_block(r)), BlockName: goStr(C.dc_result_block_name(r)),
+		Policy: pol.Name()}}
+	var json *C.char
+	if C.dc_result_render(r, C.DC_FORMAT_JSON, 0, nil, &json) == C.DC_OK {
+		res.json = goStr(json)
+	}
 	n := int(C.dc_result_binding_count(r))
 	for i := 0; i < n; i++ {
 		b := C.dc_binding{size: C.sizeof_dc_binding}

@@ -40,7 +40,7 @@ func Example() {
 	fmt.Println(res.JSON())
 	// Output:
 	// compatible same_major
-	// {"compatible": true, "policy": "example-versioning", "block": 0, "block_name": "same_major", "bindings": {"pid": 2156288285, "tv": "2.1.0", "sv": "2.0.1"}, "reasons": []}
+	// {"compatible": true, "policy": "example-versioning", "block": 0, "block_name": "same_major", "bindings": {"pid": "8086591d", "tv": "2.1.0", "sv": "2.0.1"}, "reasons": []}
 }
 
 // Errors are *devcompat.Error values whose status errors.Is tests; a

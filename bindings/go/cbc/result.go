@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Result is the outcome of a check.  Its methods read it; Check (on a
@@ -265,24 +266,54 @@ func (r *Result) Explain() string {
 		if why.Block >= 0 {
 			head = "block " + strconv.Itoa(why.Block)
 			if why.BlockName != "" {
-				name := why.BlockName
-				if len(name) > 40 {
-					name = name[:40]
-				}
-				head += " (" + name + ")"
+				head += " (" + textEsc(why.BlockName) + ")"
 			}
 		}
-		fmt.Fprintf(&b, "%s:%d: %s: %s\n", why.File, why.Line, head, why.Message)
+		fmt.Fprintf(&b, "%s:%d: %s: %s\n", textEsc(why.File), why.Line, head, textEsc(why.Message))
 	}
 	return b.String()
 }
 
-// jsonStr writes s as compatc does: \" \\ \n \t \r escaped, other bytes
-// below 0x20 or from 0x7f as \u00XX.
+// utf8Len is the length of a valid UTF-8 sequence at s[0], 0 when there is
+// none (overlong forms, surrogates and code points over U+10FFFF are not).
+func utf8Len(s string) int {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError && n <= 1 {
+		return 0
+	}
+	return n
+}
+
+// textEsc is s as the library writes text: printable ASCII, tabs and valid
+// UTF-8 as they are, any other byte as \xHH.
+func textEsc(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c == '\t' || (c >= 0x20 && c < 0x7f) {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		if n := utf8Len(s[i:]); c >= 0x80 && n > 0 {
+			b.WriteString(s[i : i+n])
+			i += n
+			continue
+		}
+		fmt.Fprintf(&b, "\\x%02X", c)
+		i++
+	}
+	return b.String()
+}
+
+// jsonStr writes s as the library does: \" \\ \n \t \r escaped, other
+// bytes below 0x20 and 0x7f as \u00XX, valid UTF-8 as it is, any other
+// byte as the text \xHH.
 func jsonStr(b *strings.Builder, s string) {
 	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
+		i++
 		switch c {
 		case '"':
 			b.WriteString(`\"`)
@@ -295,10 +326,16 @@ func jsonStr(b *strings.Builder, s string) {
 		case '\r':
 			b.WriteString(`\r`)
 		default:
-			if c < 0x20 || c >= 0x7f {
+			switch n := utf8Len(s[i-1:]); {
+			case c < 0x20 || c == 0x7f:
 				fmt.Fprintf(b, `\u%04x`, c)
-			} else {
+			case c < 0x80:
 				b.WriteByte(c)
+			case n > 0:
+				b.WriteString(s[i-1 : i-1+n])
+				i += n - 1
+			default:
+				fmt.Fprintf(b, `\\x%02X`, c)
 			}
 		}
 	}
@@ -364,11 +401,11 @@ func (o *Outcome) reasonsJSON(b *strings.Builder) {
 	b.WriteByte(']')
 }
 
-// JSON is the object `compatc check --json` prints for this check (without
-// its newline).  A target mismatch gives the error object, naming the
-// target "target".
+// JSON is the object the library renders for this check (dc_result_render)
+// and `compatc check --json` prints (without its newline).  A target
+// mismatch gives the error object, its message naming no target.
 func (o *Outcome) JSON() string {
-	return o.JSONNamed("target")
+	return o.JSONNamed("")
 }
 
 // JSONNamed is JSON with the target named as given in a mismatch message.
@@ -400,9 +437,7 @@ func (o *Outcome) JSONNamed(target string) string {
 		switch bd.Type {
 		case TypeInt:
 			b.WriteString(strconv.FormatInt(bd.Int, 10))
-		case TypeHex:
-			b.WriteString(strconv.FormatUint(uint64(bd.Int), 10))
-		default:
+		default: // a hex as its canonical text, as --explain shows it
 			jsonStr(&b, bd.Text)
 		}
 	}
@@ -412,14 +447,17 @@ func (o *Outcome) JSONNamed(target string) string {
 	return b.String()
 }
 
-// MismatchMessage is compatc's sentence for a target mismatch ("" for
-// another verdict).
+// MismatchMessage is the library's sentence for a target mismatch, naming
+// the target when target is not "" ("" for another verdict).
 func (o *Outcome) MismatchMessage(target string) string {
 	if o.Verdict != TargetMismatch || len(o.Reasons) == 0 {
 		return ""
 	}
 	why := o.Reasons[0]
-	return fmt.Sprintf("%s is not a target of policy %s: %s:%d: %s", target, o.Policy,
+	if target != "" {
+		target += " is "
+	}
+	return fmt.Sprintf("%snot a target of policy %s: %s:%d: %s", target, o.Policy,
 		why.File, why.Line, why.Message)
 }
 
