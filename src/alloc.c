@@ -125,6 +125,21 @@ char *arena_strndup(arena *ar, const char *s, size_t n)
     return d;
 }
 
+void arena_reset(arena *ar)
+{
+    if (!ar->head)
+        return;
+    arena_chunk *c = ar->head->next;
+    while (c) {
+        arena_chunk *next = c->next;
+        mem_free(ar->alloc, c);
+        c = next;
+    }
+    ar->head->next = NULL;
+    ar->used = 0;
+    ar->cap = ar->head->cap;
+}
+
 void arena_release(arena *ar)
 {
     arena_chunk *c = ar->head;

@@ -28,6 +28,9 @@ typedef struct arena {
 void arena_init(arena *ar, const dc_alloc *alloc);
 void *arena_alloc(arena *ar, size_t size);        /* zeroed, 8-aligned; NULL on failure */
 char *arena_strndup(arena *ar, const char *s, size_t n);
+/* Forget everything allocated, keeping the newest chunk for what follows
+ * (a reader that builds one small tree per item of a long list). */
+void arena_reset(arena *ar);
 void arena_release(arena *ar);
 
 #endif

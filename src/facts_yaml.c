@@ -1,6 +1,6 @@
 /* facts_yaml.c -- YAML and JSON facts and inventories (SPEC 1, format 2).
  *
- * libyaml's event parser feeds a small tree built in a pool (reset for each
+ * libyaml's event parser feeds a small tree built in an arena (reset for each
  * device, so an inventory of any size is read in constant memory beyond its
  * result); the tree is then flattened into a dc_facts:
  *
@@ -33,79 +33,9 @@
 
 typedef facts_ynode ynode;     /* facts.h: shared with readers of trees */
 
-/* A bump allocator whose blocks are kept across resets. */
-typedef struct pool_block {
-    struct pool_block *next;
-    size_t cap, used;
-    max_align_t data[];
-} pool_block;
-
-typedef struct pool {
-    const dc_alloc *alloc;
-    pool_block *first, *cur;
-} pool;
-
-static void *pool_alloc(pool *p, size_t size)
-{
-    size = (size + 7) & ~(size_t)7;
-    if (size == 0 || size > SIZE_MAX / 2)
-        return NULL;
-    while (!p->cur || p->cur->cap - p->cur->used < size) {
-        pool_block *next = p->cur ? p->cur->next : p->first;
-        if (next && next->cap >= size) {
-            next->used = 0;
-            p->cur = next;
-            break;
-        }
-        size_t cap = size > 16384 ? size : 16384;
-        pool_block *b = mem_alloc(p->alloc, sizeof *b + cap);
-        if (!b)
-            return NULL;
-        b->cap = cap;
-        b->used = 0;
-        if (p->cur) {
-            b->next = p->cur->next;
-            p->cur->next = b;
-        } else {
-            b->next = p->first;
-            p->first = b;
-        }
-        p->cur = b;
-    }
-    char *q = (char *)p->cur->data + p->cur->used;
-    p->cur->used += size;
-    memset(q, 0, size);
-    return q;
-}
-
-static char *pool_strndup(pool *p, const char *s, size_t n)
-{
-    char *d = pool_alloc(p, n + 1);
-    if (d && n)
-        memcpy(d, s, n);
-    return d;
-}
-
-/* Forget everything allocated, keeping the blocks. */
-static void pool_reset(pool *p)
-{
-    p->cur = p->first;
-    if (p->cur)
-        p->cur->used = 0;
-}
-
-static void pool_release(pool *p)
-{
-    for (pool_block *b = p->first, *next; b; b = next) {
-        next = b->next;
-        mem_free(p->alloc, b);
-    }
-    p->first = p->cur = NULL;
-}
-
 typedef struct yctx {
     yaml_parser_t parser;
-    pool ar;
+    arena ar;                   /* the tree; reset for each device of an inventory */
     bool bounded;               /* one device's facts: limits apply while reading */
     size_t nodes;               /* of the device being read */
     char *set;                  /* a set's items being joined (bounded) */
@@ -231,7 +161,7 @@ static dc_status set_problem(yctx *c, ynode *seq, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    seq->problem = pool_strndup(&c->ar, msg, strlen(msg));
+    seq->problem = arena_strndup(&c->ar, msg, strlen(msg));
     return seq->problem ? DC_OK : nomem(c);
 }
 
@@ -294,7 +224,7 @@ static dc_status read_set(yctx *c, ynode *n, const ynode *first, const ypath *at
         uint32_t col = (uint32_t)ev.start_mark.column + 1;
         if (ev.type == YAML_SEQUENCE_END_EVENT) {
             yaml_event_delete(&ev);
-            n->text = pool_strndup(&c->ar, c->set, total);
+            n->text = arena_strndup(&c->ar, c->set, total);
             if (!n->text)
                 return nomem(c);
             n->len = total;
@@ -351,7 +281,7 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth,
                             "facts of names up to %d bytes need fewer)", c->file, line, col,
                             YAML_MAX_NODES, DC_MAX_FACTS, DC_MAX_NAME);
     }
-    ynode *n = pool_alloc(&c->ar, sizeof *n);
+    ynode *n = arena_alloc(&c->ar, sizeof *n);
     if (!n) {
         yaml_event_delete(ev);
         return nomem(c);
@@ -362,7 +292,7 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth,
         n->kind = FACTS_YSCALAR;
         n->null = is_null_scalar(ev);
         n->len = n->null ? 0 : ev->data.scalar.length;
-        n->text = pool_strndup(&c->ar, n->null ? "" : (const char *)ev->data.scalar.value,
+        n->text = arena_strndup(&c->ar, n->null ? "" : (const char *)ev->data.scalar.value,
                                 n->len);
         yaml_event_delete(ev);
         if (!n->text)
@@ -614,7 +544,7 @@ static dc_status join_sequence(yctx *c, dc_facts *f, const char *name, size_t na
         }
         total += it->len + 1;
     }
-    char *value = pool_alloc(&c->ar, total + 1);
+    char *value = arena_alloc(&c->ar, total + 1);
     if (!value)
         return nomem(c);
     size_t o = 0;
@@ -752,7 +682,7 @@ static dc_status yctx_init(yctx *c, const dc_alloc *alloc, const char *file, con
     c->text = text;
     c->len = len;
     c->err = err;
-    c->ar = (pool){ alloc, NULL, NULL };
+    arena_init(&c->ar, alloc);
     c->bounded = false;
     c->nodes = 0;
     c->set = NULL;
@@ -770,7 +700,7 @@ static void yctx_done(yctx *c)
     mem_free(c->alloc, c->set);
     c->set = NULL;
     yaml_parser_delete(&c->parser);
-    pool_release(&c->ar);
+    arena_release(&c->ar);
 }
 
 dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const char *text,
@@ -911,7 +841,7 @@ dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char
                 }
                 st = read_entry(&c, &ev, index, fn, ctx);
                 /* Each device's tree is dropped once it is facts. */
-                pool_reset(&c.ar);
+                arena_reset(&c.ar);
             }
         }
         if (st == DC_OK)
@@ -962,7 +892,7 @@ dc_status facts_ytree_read(const dc_alloc *alloc, const char *file, const char *
     t->c.text = NULL;
     t->c.len = 0;
     if (st != DC_OK) {
-        pool_release(&t->c.ar);
+        arena_release(&t->c.ar);
         mem_free(alloc, t);
         return st;
     }
@@ -994,6 +924,6 @@ void facts_ytree_free(facts_ytree *t)
 {
     if (!t)
         return;
-    pool_release(&t->c.ar);
+    arena_release(&t->c.ar);
     mem_free(t->c.alloc, t);
 }

@@ -332,6 +332,10 @@ Test(bounds, arena_refuses_sizes_that_wrap)
     arena_init(&ar, NULL);
     cr_assert_null(arena_alloc(&ar, SIZE_MAX));
     cr_assert_null(arena_alloc(&ar, SIZE_MAX - 5));
-    cr_assert_not_null(arena_alloc(&ar, 24));
+    char *p = arena_alloc(&ar, 24);
+    cr_assert_not_null(p);
+    cr_assert_not_null(arena_alloc(&ar, 100000));      /* a chunk of its own */
+    arena_reset(&ar);                                   /* keeps the newest chunk */
+    cr_assert_not_null(arena_alloc(&ar, 50000));
     arena_release(&ar);
 }
