@@ -139,11 +139,14 @@ static const struct cmd_help {
       "exit: 0 all passed, 1 a case failed, 2 error (bad cases file)\n" },
     { "to-cel",
       "usage: compatc to-cel --policy FILE SOURCE [--domain D] [--json]\n"
-      "The policy specialised to SOURCE as a Kubernetes DRA CEL selector.\n"
-      "  --domain D           the attribute domain\n"
-      "  --json               with the attributes it reads\n"
-      "example: compatc to-cel --policy gvt.compat src.kv\n"
-      "exit: 0, 2 on any error\n" },
+      "The policy specialised to SOURCE as a Kubernetes DRA device selector: true\n"
+      "exactly for the devices `check` finds compatible (docs/kubernetes.md).\n"
+      "  --domain D           the DRA driver publishing the devices (its attributes\n"
+      "                       are named without a domain; default devcompat.io)\n"
+      "  --json               the selector, and each attribute it reads with its\n"
+      "                       domain, name and DRA type\n"
+      "example: compatc to-cel --policy mlx5-vf.compat --domain mlx5.example.com src.kv\n"
+      "exit: 0 a selector, 2 error (a rule CEL cannot express exactly, named)\n" },
 };
 
 int cli_usage(const char *why)
