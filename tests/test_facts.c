@@ -2060,19 +2060,12 @@ Test(inventory, directory_errors)
     cr_assert_eq(dc_inventory_read(NULL, &inv, NULL), DC_ERR_INVALID);
 }
 
-static double seconds(clockid_t clock)
+/* 100 000 devices of 5 facts each load, every one in order.  How fast is
+ * bench/'s business (docs/performance.md), not an assertion here: the
+ * timeout only keeps a hang from stalling CI. */
+Test(inventory, large, .timeout = 300)
 {
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* 100 000 devices of 5 facts each load in well under 2 seconds. */
-Test(inventory, large, .timeout = 60)
-{
-    /* Under valgrind or sanitizers (DC_SLOW_TESTS), fewer devices, no timing. */
-    bool slow = getenv("DC_SLOW_TESTS") != NULL;
-    const size_t n = slow ? 3000 : 100000;
+    const size_t n = 100000;
     char *dir = tmpdir();
     char path[600];
     snprintf(path, sizeof path, "%s/big.json", dir);
@@ -2086,20 +2079,13 @@ Test(inventory, large, .timeout = 60)
                 i, 1 << (i % 4), i % 8 + 1, i % 10, i + 1 < n ? "," : "");
     fputs("]\n", fp);
     fclose(fp);
-    double w0 = seconds(CLOCK_MONOTONIC), c0 = seconds(CLOCK_PROCESS_CPUTIME_ID);
     dc_inventory *inv = inv_ok(path);
-    double wall = seconds(CLOCK_MONOTONIC) - w0, t = seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
     cr_assert_eq(dc_inventory_count(inv), n);
     char last[32];
     snprintf(last, sizeof last, "dev%06zu", n - 1);
     cr_assert_str_eq(dc_inventory_id(inv, n - 1), last);
     expect_fact(dc_inventory_facts(inv, 1233), "mdev_type", "i915-GVTg_V5_2");
     dc_inventory_free(inv);
-    fprintf(stderr, "inventory: %zu devices (JSON) loaded in %.3f s CPU, %.3f s wall\n", n, t,
-            wall);
-    /* CPU time: a busy machine stretches the wall clock, not the work. */
-    if (!slow)
-        cr_expect_lt(t, 2.0, "loading took %.3f s of CPU", t);
     rm_rf(dir);
     free(dir);
 }
