@@ -28,6 +28,19 @@ for f in "$root$prefix/include/devcompat.h" "$root$prefix/bin/compatc" \
     [ -e "$f" ] && pass "installed ${f#"$root"}" || fail "installed ${f#"$root"}"
 done
 pols=$root$prefix/share/devcompat/policies
+# The man page names the policy and documentation directories as built,
+# and the documents it cites are there.
+man=$root$prefix/share/man/man1/compatc.1
+grep -q "$prefix/share/devcompat/policies" "$man" 2>/dev/null &&
+    pass "man page: the policy directory as built" || fail "man page: policy directory not $prefix/share/devcompat/policies"
+docs=$root$prefix/share/doc/devcompat
+grep -q "$prefix/share/doc/devcompat" "$man" 2>/dev/null &&
+    pass "man page: the doc directory as built" || fail "man page: doc directory not $prefix/share/doc/devcompat"
+missing=
+for d in $(sed -n 's/^\.IR \([a-z]*\.md\).*/\1/p' "$man"); do
+    [ -f "$docs/$d" ] || missing="$missing $d"
+done
+[ -z "$missing" ] && pass "docs the man page cites are installed" || fail "not installed in $docs:$missing"
 ls "$pols"/*.compat >/dev/null 2>&1 && pass "policies installed" || fail "policies installed in $pols"
 
 # Only dc_ symbols are exported.
