@@ -228,6 +228,22 @@ static bool block_matches(const dc_policy *pol, const ynode *want, int32_t got)
     return name && !strcmp(name, want->text);
 }
 
+/* Does a case's `block:` name a block of the policy (an index in range, or
+ * the name of a named block)? */
+static bool block_exists(const dc_policy *pol, const ynode *want)
+{
+    char *end;
+    long k = strtol(want->text, &end, 10);
+    if (*end == '\0' && end != want->text)
+        return k >= 0 && (size_t)k < dc_policy_block_count(pol);
+    for (size_t b = 0; b < dc_policy_block_count(pol); b++) {
+        const char *name = dc_policy_block_name(pol, b);
+        if (name && !strcmp(name, want->text))
+            return true;
+    }
+    return false;
+}
+
 static void describe(const dc_policy *pol, expect e, int32_t block, char *buf, size_t cap)
 {
     static const char *const names[] = { "compatible", "incompatible", "error" };
@@ -288,6 +304,13 @@ int cmd_test(const cli_opts *o)
         return 2;
     }
     const char *file = o->args[1];
+    const char *e0 = strrchr(o->args[0], '.'), *e1 = strrchr(file, '.');
+    if (e0 && e1 && (!strcmp(e0, ".yaml") || !strcmp(e0, ".yml") || !strcmp(e0, ".json")) &&
+        (!strcmp(e1, ".compat") || !strcmp(e1, ".cbc") || !strcmp(e1, ".txt"))) {
+        cli_error("test takes the policy first, then the cases: compatc test %s %s", file,
+                  o->args[0]);
+        return 2;
+    }
     dc_policy *pol = cli_load_policy(o->args[0]);
     if (!pol)
         return 2;
@@ -329,6 +352,14 @@ int cmd_test(const cli_opts *o)
     }
     if (!unique_names(file, cases, ncases))
         goto out;
+    /* every block: names a block of the policy, before anything runs */
+    for (size_t k = 0; k < ncases; k++)
+        if (cases[k].block && !block_exists(pol, cases[k].block)) {
+            cli_error("%s:%u:%u: case %zu '%s': block '%s' is not a block of %s (%zu blocks)",
+                      file, cases[k].block->line, cases[k].block->col, k + 1, cases[k].name,
+                      cases[k].block->text, o->args[0], dc_policy_block_count(pol));
+            goto out;
+        }
     /* a facts file the kit names must be readable before anything runs */
     for (size_t k = 0; k < ncases; k++)
         for (int s = 0; s < 2; s++) {

@@ -431,4 +431,15 @@ run "$COMPATC" lint "$bad"
 expect_stdout_has "lint: a control character in a file name is escaped" 'bad\x1Bname.compat:2:'
 if grep -q "$(printf '\033')" "$OUT" "$ERR"; then fail "lint: raw escape byte echoed"; else pass "lint: no raw escape byte"; fi
 
+
+# compatc test: swapped arguments, and a block: naming no block, before any case runs
+printf -- '- name: one\n  source: src-ok.kv\n  target: tgt.kv\n  expect: compatible\n  block: nosuch\n' >"$T/cases.yaml"
+run "$COMPATC" test "$T/cases.yaml" gvt.compat
+expect_rc "test with swapped arguments: exit 2" 2
+expect_stderr_has "test with swapped arguments: says so" "test takes the policy first, then the cases"
+run "$COMPATC" test gvt.compat "$T/cases.yaml"
+expect_rc "test: unknown block: exit 2" 2
+expect_stderr_has "test: unknown block: named, by name and position" "case 1 'one': block 'nosuch' is not a block of gvt.compat"
+expect_stdout_lacks "test: unknown block: no case ran" "passed"
+
 finish
