@@ -78,21 +78,16 @@ PyObject *dcpy_raise(dc_status st, const dc_error *err, PyObject *fallback, cons
 {
     if (st == DC_ERR_NOMEM)
         return PyErr_NoMemory();
+    /* Not a switch: a status a newer library adds falls back to `fallback`. */
     PyObject *cls = fallback;
-    switch (st) {
-    case DC_ERR_POLICY:
-    case DC_ERR_BYTECODE: cls = Dcpy_PolicyError; break;
-    case DC_ERR_FACTS: cls = Dcpy_FactsError; break;
-    case DC_ERR_NO_POLICY: cls = Dcpy_NoPolicy; break;
-    case DC_ERR_AMBIGUOUS_POLICY: cls = Dcpy_AmbiguousPolicy; break;
-    case DC_OK:
-    case DC_ERR_NOMEM:
-    case DC_ERR_IO:
-    case DC_ERR_INVALID:
-    case DC_ERR_LIMIT:
-    case DC_ERR_TARGET_MISMATCH:
-        break;
-    }
+    if (st == DC_ERR_POLICY || st == DC_ERR_BYTECODE)
+        cls = Dcpy_PolicyError;
+    else if (st == DC_ERR_FACTS)
+        cls = Dcpy_FactsError;
+    else if (st == DC_ERR_NO_POLICY)
+        cls = Dcpy_NoPolicy;
+    else if (st == DC_ERR_AMBIGUOUS_POLICY)
+        cls = Dcpy_AmbiguousPolicy;
     const char *text = err && err->message[0] ? err->message : dc_status_str(st);
     PyObject *msg = PyUnicode_DecodeUTF8(text, (Py_ssize_t)strlen(text), "backslashreplace");
     if (!msg)
