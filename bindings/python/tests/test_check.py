@@ -14,7 +14,7 @@ def test_compatible_result(gvt, half, target):
     assert r.compatible is True and bool(r)
     assert r.verdict == "compatible"
     assert (r.block, r.block_name) == (0, "same_share")
-    assert r.bindings == {"dev": 0x591d, "n": 4, "agg": 2, "tv": "1.2.0",
+    assert r.bindings == {"dev": "591d", "n": 4, "agg": 2, "tv": "1.2.0",
                           "tcaps": "context,hwsp,ppgtt", "m": 2, "sv": "1.1.3"}
     assert r.reasons == []
     assert r.policy is gvt

@@ -61,6 +61,7 @@ typedef struct {
     PyObject *bindings;         /* rendered on first use, then cached */
     PyObject *reasons;
     PyObject *explain;
+    PyObject *json;
 } ResultObject;
 
 extern PyTypeObject Policy_Type, Facts_Type, Prepared_Type, Fleet_Type, Result_Type;

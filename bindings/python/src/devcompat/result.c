@@ -44,7 +44,7 @@ PyObject *dcpy_result_new(PolicyObject *policy, PreparedObject *source, Prepared
     if (self->verdict > DC_TARGET_MISMATCH)
         self->verdict = DC_INCOMPATIBLE;
     self->block = self->verdict == DC_COMPATIBLE ? dc_result_block(r) : -1;
-    self->bindings = self->reasons = self->explain = NULL;
+    self->bindings = self->reasons = self->explain = self->json = NULL;
     return (PyObject *)self;
 }
 
@@ -55,6 +55,7 @@ static void Result_dealloc(ResultObject *self)
     Py_XDECREF(self->bindings);
     Py_XDECREF(self->reasons);
     Py_XDECREF(self->explain);
+    Py_XDECREF(self->json);
     Py_XDECREF(self->policy);
     Py_XDECREF(self->source);
     Py_XDECREF(self->target);
@@ -68,14 +69,12 @@ static PyObject *str_or_none(const char *s)
     return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "backslashreplace");
 }
 
-/* A binding's value as `compatc check --json` writes it: int as a number,
- * hex as its unsigned number, any other type as its canonical text. */
+/* A binding's value as `compatc check --json` writes it: an int as a
+ * number, any other type (a hex too) as its canonical text. */
 static PyObject *binding_value(const dc_binding *b)
 {
     if (b->type == DC_TYPE_INT)
         return PyLong_FromLongLong((long long)b->int_value);
-    if (b->type == DC_TYPE_HEX)
-        return PyLong_FromUnsignedLongLong((unsigned long long)(uint64_t)b->int_value);
     return str_or_none(b->text);
 }
 
@@ -146,12 +145,25 @@ static int render(ResultObject *self)
     }
     if (!(self->explain = str_or_none(text)))
         goto fail;
+    /* The JSON of `compatc check --json`, rendered by the library. */
+    const char *tname = NULL;
+    if (self->target->name != Py_None && !(tname = PyUnicode_AsUTF8(self->target->name)))
+        goto fail;
+    const char *json = NULL;
+    if ((st = dc_result_render(r, DC_FORMAT_JSON, 0, tname, &json)) != DC_OK) {
+        dcpy_raise(st, NULL, Dcpy_Error, NULL);
+        goto fail;
+    }
+    if (!(self->json = str_or_none(json)))
+        goto fail;
     self->bindings = bindings;
     self->reasons = reasons;
     dcpy_result_give(self->policy, r);
     self->result = NULL;
     return 0;
 fail:
+    Py_CLEAR(self->explain);
+    Py_CLEAR(self->json);
     Py_XDECREF(bindings);
     Py_XDECREF(reasons);
     return -1;
@@ -203,86 +215,20 @@ static PyObject *Result_get_explain(ResultObject *self, void *unused)
     return Py_NewRef(self->explain);
 }
 
-static PyObject *reason_dict(PyObject *why)
-{
-    static const char *const keys[] = { "block", "block_name", "file", "line", "field",
-                                        "expected", "actual", "message" };
-    PyObject *d = PyDict_New();
-    for (Py_ssize_t k = 0; d && k < 8; k++)
-        if (PyDict_SetItemString(d, keys[k], PyStructSequence_GET_ITEM(why, k)) < 0)
-            Py_CLEAR(d);
-    return d;
-}
+static PyObject *json_loads;
 
-/* The message `compatc check` gives a target mismatch: SELF's failing rule. */
-static PyObject *mismatch_message(ResultObject *self)
+static PyObject *Result_to_json(ResultObject *self, PyObject *unused)
 {
-    PyObject *tname = self->target->name;
-    const char *pname = dc_policy_name(self->policy->policy);
-    if (PyList_GET_SIZE(self->reasons) == 0) {
-        if (tname == Py_None)
-            return PyUnicode_FromString("the target is not a target of this policy");
-        return PyUnicode_FromFormat("%S is not a target of this policy", tname);
-    }
-    PyObject *why = PyList_GET_ITEM(self->reasons, 0);
-    if (tname == Py_None)
-        return PyUnicode_FromFormat("the target is not a target of policy %s: %S:%S: %S", pname,
-                                    PyStructSequence_GET_ITEM(why, 2),
-                                    PyStructSequence_GET_ITEM(why, 3),
-                                    PyStructSequence_GET_ITEM(why, 7));
-    return PyUnicode_FromFormat("%S is not a target of policy %s: %S:%S: %S", tname, pname,
-                                PyStructSequence_GET_ITEM(why, 2),
-                                PyStructSequence_GET_ITEM(why, 3),
-                                PyStructSequence_GET_ITEM(why, 7));
+    if (render(self) < 0)
+        return NULL;
+    return Py_NewRef(self->json);
 }
 
 static PyObject *Result_to_dict(ResultObject *self, PyObject *unused)
 {
     if (render(self) < 0)
         return NULL;
-    PyObject *reasons = PyList_New(PyList_GET_SIZE(self->reasons));
-    for (Py_ssize_t i = 0; reasons && i < PyList_GET_SIZE(self->reasons); i++) {
-        PyObject *d = reason_dict(PyList_GET_ITEM(self->reasons, i));
-        if (!d)
-            Py_CLEAR(reasons);
-        else
-            PyList_SET_ITEM(reasons, i, d);
-    }
-    if (!reasons)
-        return NULL;
-    PyObject *d = NULL;
-    if (self->verdict == DC_TARGET_MISMATCH) {
-        PyObject *msg = mismatch_message(self);
-        if (msg)
-            d = Py_BuildValue("{s:s,s:O,s:O}", "error", "target-mismatch", "message", msg,
-                              "reasons", reasons);
-        Py_XDECREF(msg);
-    } else {
-        PyObject *block = Result_get_block(self, NULL);
-        PyObject *bname = block ? Result_get_block_name(self, NULL) : NULL;
-        if (bname)
-            d = Py_BuildValue("{s:O,s:s,s:O,s:O,s:O,s:O}", "compatible",
-                              self->verdict == DC_COMPATIBLE ? Py_True : Py_False, "policy",
-                              dc_policy_name(self->policy->policy), "block", block,
-                              "block_name", bname, "bindings", self->bindings, "reasons",
-                              reasons);
-        Py_XDECREF(block);
-        Py_XDECREF(bname);
-    }
-    Py_DECREF(reasons);
-    return d;
-}
-
-static PyObject *json_dumps;
-
-static PyObject *Result_to_json(ResultObject *self, PyObject *unused)
-{
-    PyObject *d = Result_to_dict(self, NULL);
-    if (!d)
-        return NULL;
-    PyObject *s = PyObject_CallOneArg(json_dumps, d);
-    Py_DECREF(d);
-    return s;
+    return PyObject_CallOneArg(json_loads, self->json);
 }
 
 static PyObject *Result_repr(ResultObject *self)
@@ -300,9 +246,11 @@ static PyNumberMethods Result_as_number = {
 
 static PyMethodDef Result_methods[] = {
     { "to_dict", (PyCFunction)Result_to_dict, METH_NOARGS,
-      "to_dict() -> dict\n\nThe object `compatc check --json` prints for this check." },
+      "to_dict() -> dict\n\nThe object `compatc check --json` prints for this check "
+      "(to_json(), parsed)." },
     { "to_json", (PyCFunction)Result_to_json, METH_NOARGS,
-      "to_json() -> str\n\nThe JSON `compatc check --json` prints for this check." },
+      "to_json() -> str\n\nThe JSON `compatc check --json` prints for this check, "
+      "rendered by the library (a mismatch's message names the target's file)." },
     { NULL, NULL, 0, NULL },
 };
 
@@ -315,8 +263,8 @@ static PyGetSetDef Result_getset[] = {
       "The COMPATIBLE block that matched (0-based), or None.", NULL },
     { "block_name", (getter)Result_get_block_name, NULL, "Its name, or None.", NULL },
     { "bindings", (getter)Result_get_bindings, NULL,
-      "A compatible result's variables (SELF's, then the block's): int for int and hex, "
-      "canonical text for the other types.", NULL },
+      "A compatible result's variables (SELF's, then the block's): int for int, the "
+      "canonical text for the other types (a hex as \"591d\").", NULL },
     { "reasons", (getter)Result_get_reasons, NULL,
       "Why not: one Reason per COMPATIBLE block (incompatible), or SELF's failing rule "
       "(target-mismatch).", NULL },
@@ -361,9 +309,9 @@ int dcpy_result_init(PyObject *module)
         if (!(Dcpy_verdict_str[i] = PyUnicode_InternFromString(names[i])))
             return -1;
     PyObject *json = PyImport_ImportModule("json");
-    json_dumps = json ? PyObject_GetAttrString(json, "dumps") : NULL;
+    json_loads = json ? PyObject_GetAttrString(json, "loads") : NULL;
     Py_XDECREF(json);
-    if (!json_dumps)
+    if (!json_loads)
         return -1;
     Reason_Type = PyStructSequence_NewType(&reason_desc);
     if (!Reason_Type || PyType_Ready(&Result_Type) < 0)
