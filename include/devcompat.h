@@ -497,6 +497,12 @@ DC_API size_t dc_targets_tried_count(const dc_targets *targets);
  * its name (NULL when unnamed); -1 / NULL when i is out of range. */
 DC_API int32_t dc_targets_block(const dc_targets *targets, size_t i);
 DC_API const char *dc_targets_block_name(const dc_targets *targets, size_t i);
+/* 1 when target i is proven to accept the source: it has no open fact, or
+ * values exist for its open facts that satisfy every residue (one was found
+ * and checked); 0 when that could not be decided (a residue the solver does
+ * not understand): the target is listed, and its residues must be read.
+ * A target that can never accept the source is never listed. */
+DC_API int dc_targets_decided(const dc_targets *targets, size_t i);
 /* Target i's fixed facts (sorted by name, like any dc_facts); owned by
  * `targets`.  NULL when i is out of range. */
 DC_API const dc_facts *dc_targets_facts(const dc_targets *targets, size_t i);

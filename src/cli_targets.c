@@ -44,6 +44,9 @@ static void print_text(const dc_policy *pol, const dc_targets *t)
                 printf("; requires %s", o.residue);
             putchar(']');
         }
+        if (!dc_targets_decided(t, i))
+            printf(" (not decided: no values for the open facts were found that satisfy "
+                   "every requirement; check them before creating this target)");
         putchar('\n');
     }
 }
@@ -79,7 +82,7 @@ static void print_json(const dc_policy *pol, const dc_targets *t)
             json_str(stdout, o.residue);
             fputc('}', stdout);
         }
-        printf("}}");
+        printf("}, \"decided\": %s}", dc_targets_decided(t, i) ? "true" : "false");
     }
     printf("], \"limited\": %s, \"tried\": %zu}\n", dc_targets_limited(t) ? "true" : "false",
            dc_targets_tried_count(t));

@@ -43,6 +43,7 @@ typedef struct topen {
 
 typedef struct tentry {
     int32_t block;
+    bool undecided;         /* satisfiability of its open facts not decided */
     dc_facts *facts;
     topen *open;
     uint32_t nopen;
@@ -239,6 +240,7 @@ typedef struct tctx {
     uint8_t *itaint;        /* per pc */
     bool *var_open;         /* per var */
     bool any_tainted;
+    bool undecided;         /* the last judged target is not proven satisfiable */
     evar *ev;
     uint32_t nev;
     value *assign;          /* per register: the enumerated values */
@@ -250,6 +252,8 @@ typedef struct tctx {
     dc_result *res;         /* sized for the copy */
     dc_result *real;
     dc_prepared *src;
+    value *captured;        /* per register: a source declaration's value read by a
+                               residue's template (type VT_NONE: none) */
     /* decompiler scratch */
     int32_t *def;           /* per register: node */
     uint32_t *dstamp;
@@ -794,7 +798,8 @@ static dc_status analyse(tctx *c)
     c->def = mem_array(c->a, p->nregs + 1, sizeof *c->def);
     c->dstamp = mem_array(c->a, p->nregs + 1, sizeof *c->dstamp);
     c->selfreg = mem_zalloc(c->a, (p->nregs + 1) * sizeof *c->selfreg);
-    if (!c->selfreg || !c->rtaint || !c->cur || !c->ins || !c->renderer || !c->sflags || !c->constraint ||
+    c->captured = mem_zalloc(c->a, (p->nregs + 1) * sizeof *c->captured);
+    if (!c->selfreg || !c->captured || !c->rtaint || !c->cur || !c->ins || !c->renderer || !c->sflags || !c->constraint ||
         !c->rules || !c->itaint || !c->var_open || !c->whole || !c->def || !c->dstamp)
         return nomem(c);
     memset(c->rules, 0, (p->nrules + 1) * sizeof *c->rules);
@@ -1034,6 +1039,10 @@ typedef struct rctx {
 static bool dn_value(const rctx *x, int32_t k, value *out)
 {
     const dnode *n = &x->t->n[k];
+    if (n->kind == DN_VAR && n->arg < x->c->p->nregs && x->c->captured[n->arg].type != VT_NONE) {
+        *out = x->c->captured[n->arg];     /* read out of the source's text */
+        return true;
+    }
     if (n->tainted)
         return false;
     if (n->kind == DN_K) {
@@ -1044,6 +1053,13 @@ static bool dn_value(const rctx *x, int32_t k, value *out)
         return false;
     *out = x->regs[n->reg];
     return true;
+}
+
+/* Is node k's value known (computed, constant, or read out of a text)? */
+static bool dn_known(const rctx *x, int32_t k)
+{
+    value v;
+    return k >= 0 && (!x->t->n[k].tainted || dn_value(x, k, &v));
 }
 
 static int render_node(rctx *x, int32_t k, sbuf *b);
@@ -1173,7 +1189,7 @@ static int render_op(rctx *x, int32_t k, sbuf *b)
         int32_t l = n->a, r = n->b;
         uint8_t op = n->op;
         /* a comparison reads best with its unknown side first */
-        if ((prec == PR_CMP || prec == PR_EQ) && !dn_tainted(x->t, l) && dn_tainted(x->t, r)) {
+        if ((prec == PR_CMP || prec == PR_EQ) && dn_known(x, l) && !dn_known(x, r)) {
             int32_t s = l;
             l = r;
             r = s;
@@ -1259,6 +1275,8 @@ static int dn_truth(const rctx *x, int32_t k, int depth)
     return -1;
 }
 
+static bool capture_text(tctx *c, const rctx *x, const insn *i, sbuf *b, int *truth);
+
 /* The residue of tainted COMPATIBLE rule ri, for the current candidate;
  * *truth is 0 when it cannot hold whatever the open facts are, 1 when it
  * holds whatever they are, -1 otherwise. */
@@ -1315,6 +1333,9 @@ static void residue_text(tctx *c, uint32_t ri, const dc_prepared *tgt, sbuf *out
     }
     case I_MATCH:
     case I_NMATCH: {
+        /* SELF's variables read out of the source's text, when they can be */
+        if (capture_text(c, &x, i, &b, truth))
+            break;
         const tmpl *tm = &p->tmpls[i->b];
         for (uint32_t k = 0; k < tm->n; k++) {
             const tpart *tp = &p->tparts[tm->first + k];
@@ -1354,6 +1375,917 @@ done:
         c->oom = true;
     sb_putn(out, b.p ? b.p : "", b.len);
     mem_free(c->a, b.p);
+}
+
+/* ------------------------------------------------------------ satisfiability */
+
+/* A listed target must be satisfiable (docs/targets.md, "Never wrong").  The
+ * open SELF variables a block's residues (and SELF's own rules on open facts)
+ * read are each given a domain: their SELF constraint, narrowed by the
+ * residue's comparisons with known values (conjunctions only: an `||` is not
+ * narrowed by, which keeps every domain a superset).  An empty domain proves
+ * that no target can hold: the block is dropped.  Otherwise a witness, one
+ * value per variable, is built from the domains and every residue is
+ * evaluated with it: when all hold, the target is decided; when a residue
+ * cannot be evaluated or does not hold, it is listed as not decided. */
+
+#define SOLVE_EXCLUDED 8
+
+typedef struct sdom {
+    uint16_t reg;
+    uint8_t type;
+    int32_t ct;             /* SELF's constraint table, -1 none */
+    bool empty;
+    /* int and hex: [lo, hi] and values excluded by != */
+    int64_t lo, hi;
+    int64_t ex[SOLVE_EXCLUDED];
+    uint32_t nex;
+    /* semver: bounds, and bounds of major(), minor(), patch() */
+    bool has_slo, has_shi, slo_incl, shi_incl;
+    semver slo, shi;
+    int64_t plo[3], phi[3];
+    /* string: a required value */
+    bool has_eq;
+    value eq;
+    /* the value a capture (template) found, tried first */
+    bool has_hint;
+    value hint;
+} sdom;
+
+typedef struct solver {
+    tctx *c;
+    sdom *d;
+    uint32_t n;
+    bool undecided;         /* something was not understood */
+} solver;
+
+/* Narrow a semver interval by one comparator. */
+static void sv_narrow(semver *lo, bool *has_lo, bool *lo_in, semver *hi, bool *has_hi,
+                      bool *hi_in, const sv_comparator *cmp)
+{
+    uint8_t op = cmp->op;
+    if (op == SV_GT || op == SV_GE || op == SV_EQ) {
+        bool in = op != SV_GT;
+        int c = *has_lo ? semver_cmp(&cmp->v, lo) : 1;
+        if (c > 0 || (c == 0 && !in)) {
+            *lo = cmp->v;
+            *lo_in = in;
+            *has_lo = true;
+        }
+    }
+    if (op == SV_LT || op == SV_LE || op == SV_EQ) {
+        bool in = op != SV_LT;
+        int c = *has_hi ? semver_cmp(&cmp->v, hi) : -1;
+        if (c < 0 || (c == 0 && !in)) {
+            *hi = cmp->v;
+            *hi_in = in;
+            *has_hi = true;
+        }
+    }
+}
+
+/* Can d's semver interval meet its constraint's range at all (some
+ * comparator set's interval overlaps it)? */
+static bool sv_meets(const program *p, const ctable *ct, const sdom *d)
+{
+    if (!ct || ct->kind != CT_SEMVER)
+        return true;
+    for (uint32_t k = 0; k < ct->n && ct->first + k < p->nsvsets; k++) {
+        const svset *ss = &p->svsets[ct->first + k];
+        semver lo = d->slo, hi = d->shi;
+        bool has_lo = d->has_slo, has_hi = d->has_shi, lo_in = d->slo_incl, hi_in = d->shi_incl;
+        for (uint32_t j = 0; j < ss->n; j++)
+            sv_narrow(&lo, &has_lo, &lo_in, &hi, &has_hi, &hi_in, &p->cmps[ss->first + j]);
+        if (!has_lo || !has_hi)
+            return true;
+        int c = semver_cmp(&lo, &hi);
+        if (c < 0 || (c == 0 && lo_in && hi_in))
+            return true;
+    }
+    return false;
+}
+
+/* The type and constraint table of SELF variable register reg. */
+static void self_var_info(const tctx *c, uint16_t reg, uint8_t *type, int32_t *ct)
+{
+    const program *p = c->p;
+    const pblock *self = &p->blocks[0];
+    *ct = -1;
+    int32_t v = var_of_reg(p, 0, reg);
+    *type = v >= 0 ? p->vars[v].type : VT_NONE;
+    for (uint32_t pc = self->entry; pc < self->end && pc < p->ncode; pc++) {
+        const insn *i = &p->code[pc];
+        if (i->op == I_CHECKT && i->a == reg)
+            *ct = i->b;
+        if (i->op == I_MATCH && i->b < p->ntmpls) {
+            const tmpl *t = &p->tmpls[i->b];
+            for (uint32_t k = 0; k < t->n; k++) {
+                const tpart *tp = &p->tparts[t->first + k];
+                if (tp->kind == TP_DECL && tp->reg == reg)
+                    *ct = tp->ctable;
+            }
+        }
+    }
+}
+
+static sdom *solve_dom(solver *s, uint16_t reg)
+{
+    for (uint32_t k = 0; k < s->n; k++)
+        if (s->d[k].reg == reg)
+            return &s->d[k];
+    return NULL;
+}
+
+/* The open SELF variable node k is, or NULL. */
+static sdom *open_var(solver *s, const dtree *t, int32_t k)
+{
+    if (k < 0 || t->n[k].kind != DN_VAR || !t->n[k].tainted)
+        return NULL;
+    return solve_dom(s, t->n[k].arg);
+}
+
+static bool as_i64(const value *v, int64_t *out)
+{
+    if (v->type == VT_INT) {
+        *out = v->as.i;
+        return true;
+    }
+    if (v->type == VT_HEX && v->as.u <= INT64_MAX) {
+        *out = (int64_t)v->as.u;
+        return true;
+    }
+    return false;
+}
+
+/* Narrow an integer range by `x OP k`. */
+static void narrow_int(int64_t *lo, int64_t *hi, uint8_t op, int64_t k, sdom *d)
+{
+    switch ((enum opcode)op) {
+    case I_EQ: if (k > *lo) *lo = k; if (k < *hi) *hi = k; break;
+    case I_LT: if (k == INT64_MIN) *lo = 1, *hi = 0; else if (k - 1 < *hi) *hi = k - 1; break;
+    case I_LE: if (k < *hi) *hi = k; break;
+    case I_GT: if (k == INT64_MAX) *lo = 1, *hi = 0; else if (k + 1 > *lo) *lo = k + 1; break;
+    case I_GE: if (k > *lo) *lo = k; break;
+    case I_NE:
+        if (d && d->nex < SOLVE_EXCLUDED)
+            d->ex[d->nex++] = k;
+        break;
+    default: break;
+    }
+}
+
+static bool narrow_val(sdom *d, int part, uint8_t op, const value *kp);
+
+/* One comparison `X OP K` (X an open variable or major/minor/patch of one):
+ * narrow; false when it is not of that shape. */
+static bool narrow_cmp(solver *s, const rctx *x, uint8_t op, int32_t l, int32_t r)
+{
+    const dtree *t = x->t;
+    value k;
+    if (dn_known(x, l) && !dn_known(x, r)) {
+        int32_t z = l;
+        l = r;
+        r = z;
+        op = mirror(op);
+    }
+    if (!dn_value(x, r, &k))
+        return false;
+    sdom *d = open_var(s, t, l);
+    int part = -1;
+    if (!d && l >= 0 && t->n[l].kind == DN_OP &&
+        (t->n[l].op == I_MAJOR || t->n[l].op == I_MINOR || t->n[l].op == I_PATCH)) {
+        d = open_var(s, t, t->n[l].a);
+        part = t->n[l].op == I_MAJOR ? 0 : t->n[l].op == I_MINOR ? 1 : 2;
+        if (d && d->type != VT_SEMVER)
+            return false;
+    }
+    return d && narrow_val(d, part, op, &k);
+}
+
+/* Narrow d (part >= 0: its major, minor, patch) by `X OP k`; false when
+ * that is not understood. */
+static bool narrow_val(sdom *d, int part, uint8_t op, const value *kp)
+{
+    value k = *kp;
+    int64_t kv;
+    if (part >= 0) {
+        if (!as_i64(&k, &kv))
+            return false;
+        narrow_int(&d->plo[part], &d->phi[part], op, kv, NULL);
+        return op != I_NE;
+    }
+    if ((d->type == VT_INT || d->type == VT_HEX) && as_i64(&k, &kv)) {
+        narrow_int(&d->lo, &d->hi, op, kv, d);
+        return true;
+    }
+    if (d->type == VT_SEMVER && k.type == VT_SEMVER && op != I_NE) {
+        static const uint8_t sv_ops[] = { [I_EQ] = SV_EQ, [I_LT] = SV_LT, [I_LE] = SV_LE,
+                                          [I_GT] = SV_GT, [I_GE] = SV_GE };
+        sv_comparator cmp = { sv_ops[op], k.as.v };
+        sv_narrow(&d->slo, &d->has_slo, &d->slo_incl, &d->shi, &d->has_shi, &d->shi_incl, &cmp);
+        return true;
+    }
+    if (d->type == VT_STRING && k.type == VT_STRING && op == I_EQ) {
+        if (d->has_eq && value_cmp(&d->eq, &k) != 0)
+            d->empty = true;
+        d->has_eq = true;
+        d->eq = k;
+        return true;
+    }
+    return false;
+}
+
+/* Narrow by boolean node k, which must hold. */
+static void narrow_bool(solver *s, const rctx *x, int32_t k, int depth)
+{
+    const dtree *t = x->t;
+    if (k < 0 || depth > MAX_RENDER_DEPTH) {
+        s->undecided = true;
+        return;
+    }
+    const dnode *n = &t->n[k];
+    value v;
+    if (dn_value(x, k, &v)) {
+        if (v.type == VT_BOOL && !v.as.b && s->n)
+            s->d[0].empty = true;   /* a known false: nothing holds */
+        return;
+    }
+    if (n->kind == DN_AND) {
+        narrow_bool(s, x, n->a, depth + 1);
+        narrow_bool(s, x, n->b, depth + 1);
+        return;
+    }
+    if (n->kind == DN_OP && n->a >= 0 && n->b >= 0 &&
+        (n->op == I_EQ || n->op == I_NE || n->op == I_LT || n->op == I_LE ||
+         n->op == I_GT || n->op == I_GE) && narrow_cmp(s, x, n->op, n->a, n->b))
+        return;
+    s->undecided = true;    /* not narrowed by: the witness decides */
+}
+
+/* The template of MATCH insn i with the open variables' parts read as
+ * declarations (the first of each), in parts[]; false when a part is an
+ * expression of open variables. */
+static bool capture_parts(solver *s, const program *p, const tmpl *tm, const dtree *t,
+                          tctx *c, uint32_t block, tpart *parts)
+{
+    for (uint32_t k = 0; k < tm->n; k++) {
+        parts[k] = p->tparts[tm->first + k];
+        if (parts[k].kind != TP_CMP)
+            continue;
+        int32_t e = dn_get(c, (dtree *)t, block, parts[k].reg);
+        if (!dn_tainted(t, e))
+            continue;
+        sdom *d = open_var(s, t, e);
+        if (!d)
+            return false;
+        bool first = true;
+        for (uint32_t j = 0; j < k; j++)
+            if (parts[j].kind == TP_DECL && parts[j].reg == d->reg)
+                first = false;
+        if (first) {
+            parts[k].kind = TP_DECL;
+            parts[k].ctable = d->ct;
+        }
+    }
+    return true;
+}
+
+/* Narrow by MATCH insn i: the source's text against the template with the
+ * open variables captured; no split at all proves the rule cannot hold. */
+static void narrow_match(solver *s, const rctx *x, const insn *i)
+{
+    tctx *c = s->c;
+    const program *p = c->p;
+    const tmpl *tm = &p->tmpls[i->b];
+    tpart parts[2 * DC_MAX_PLACEHOLDERS + 1];
+    const pfact *f = &c->src->slots[i->a];
+    if (i->op != I_MATCH || tm->n > sizeof parts / sizeof parts[0] || !f->present ||
+        !capture_parts(s, p, tm, x->t, c, x->block, parts)) {
+        s->undecided = true;
+        return;
+    }
+    program q = *p;         /* the same program, the parts changed */
+    q.tparts = parts;
+    tmpl t1 = { 0, tm->n, tm->text };
+    for (uint32_t k = 0; k < tm->n; k++)
+        if (parts[k].kind == TP_DECL && parts[k].type == VT_SET) {
+            s->undecided = true;    /* a set span needs a result's room */
+            return;
+        }
+    uint32_t steps = 0;
+    int r = vm_prematch(&q, &t1, f->raw.p, f->raw.len, c->res->regs, &steps);
+    if (r == 0) {
+        if (s->n)
+            s->d[0].empty = true;
+        return;
+    }
+    if (r < 0) {
+        s->undecided = true;
+        return;
+    }
+    for (uint32_t k = 0; k < tm->n; k++) {
+        if (parts[k].kind != TP_DECL)
+            continue;
+        sdom *d = solve_dom(s, parts[k].reg);
+        if (d && !d->has_hint) {
+            d->hint = c->res->regs[d->reg];
+            d->has_hint = true;
+        } else if (!d && parts[k].reg < p->nregs) {
+            c->captured[parts[k].reg] = c->res->regs[parts[k].reg];
+        }
+    }
+}
+
+/* ---- the witness */
+
+static bool in_dom(const tctx *c, const sdom *d, const value *v)
+{
+    const program *p = c->p;
+    if (d->ct >= 0 && ((uint32_t)d->ct >= p->nctables || !ct_test(p, &p->ctables[d->ct], v)))
+        return false;
+    int64_t x;
+    switch (d->type) {
+    case VT_INT:
+    case VT_HEX:
+        if (!as_i64(v, &x) || x < d->lo || x > d->hi)
+            return false;
+        for (uint32_t k = 0; k < d->nex; k++)
+            if (d->ex[k] == x)
+                return false;
+        return true;
+    case VT_SEMVER: {
+        if (v->type != VT_SEMVER)
+            return false;
+        int c1 = d->has_slo ? semver_cmp(&v->as.v, &d->slo) : 1;
+        int c2 = d->has_shi ? semver_cmp(&v->as.v, &d->shi) : -1;
+        if (c1 < 0 || (c1 == 0 && !d->slo_incl) || c2 > 0 || (c2 == 0 && !d->shi_incl))
+            return false;
+        const uint64_t parts[3] = { v->as.v.major, v->as.v.minor, v->as.v.patch };
+        for (int k = 0; k < 3; k++)
+            if (parts[k] > INT64_MAX || (int64_t)parts[k] < d->plo[k] ||
+                (int64_t)parts[k] > d->phi[k])
+                return false;
+        return true;
+    }
+    case VT_STRING:
+        return v->type == VT_STRING && v->as.s.len > 0 &&
+               (!d->has_eq || value_cmp(&d->eq, v) == 0);
+    default:
+        return false;
+    }
+}
+
+static value int_of(const sdom *d, int64_t x)
+{
+    value v = { .type = d->type };
+    if (d->type == VT_HEX)
+        v.as.u = (uint64_t)x;
+    else
+        v.as.i = x;
+    return v;
+}
+
+/* The smallest value of d's integer domain at or above x, within [lo, hi]
+ * and outside the excluded ones. */
+static bool int_pick(const tctx *c, const sdom *d, int64_t a, int64_t b, value *out)
+{
+    if (a < d->lo)
+        a = d->lo;
+    if (b > d->hi)
+        b = d->hi;
+    for (uint32_t tries = 0; a <= b && tries <= SOLVE_EXCLUDED; tries++) {
+        value v = int_of(d, a);
+        if (in_dom(c, d, &v)) {
+            *out = v;
+            return true;
+        }
+        if (a == INT64_MAX)
+            break;
+        a++;
+    }
+    return false;
+}
+
+/* v without its pre-release tag: the release it precedes. */
+static semver release_of(semver v)
+{
+    v.pre.len = 0;
+    v.pre.p = NULL;
+    return v;
+}
+
+/* A value of d: 1 found, 0 none exists, -1 not found. */
+static int pick(solver *s, sdom *d, value *out)
+{
+    tctx *c = s->c;
+    const program *p = c->p;
+    if (d->empty)
+        return 0;
+    if (d->has_hint && in_dom(c, d, &d->hint)) {
+        *out = d->hint;
+        return 1;
+    }
+    const ctable *ct = d->ct >= 0 && (uint32_t)d->ct < p->nctables ? &p->ctables[d->ct] : NULL;
+    switch (d->type) {
+    case VT_INT:
+    case VT_HEX: {
+        if (d->lo > d->hi)
+            return 0;
+        bool beyond = false;    /* hex values above the signed range */
+        if (!ct)
+            return int_pick(c, d, d->type == VT_HEX ? 0 : INT64_MIN, INT64_MAX, out) ? 1 : -1;
+        for (uint32_t k = 0; k < ct->n && ct->first + k < p->nranges; k++) {
+            const irange *r = &p->ranges[ct->first + k];
+            int64_t a = r->lo, b = r->hi;
+            if (d->type == VT_HEX && (uint64_t)r->hi > INT64_MAX) {
+                beyond = true;
+                if ((uint64_t)r->lo > INT64_MAX)
+                    continue;
+                b = INT64_MAX;
+            }
+            if (b < d->lo || a > d->hi)
+                continue;
+            if (int_pick(c, d, a, b, out))
+                return 1;
+            if (d->nex)
+                beyond = true;  /* excluded values hid the rest: not proven */
+        }
+        return beyond ? -1 : 0;
+    }
+    case VT_SEMVER: {
+        for (int k = 0; k < 3; k++)
+            if (d->plo[k] > d->phi[k])
+                return 0;
+        if (d->has_slo && d->has_shi) {
+            int cmp = semver_cmp(&d->slo, &d->shi);
+            if (cmp > 0 || (cmp == 0 && !(d->slo_incl && d->shi_incl)))
+                return 0;
+        }
+        if (!sv_meets(p, ct, d))
+            return 0;
+        /* candidates: the bounds, the parts' lower bounds, and one step
+         * above each; the constraint's own versions */
+        semver cand[16];
+        uint32_t n = 0;
+        semver base = { 0 };
+        base.major = (uint64_t)(d->plo[0] > 0 ? d->plo[0] : 0);
+        base.minor = (uint64_t)(d->plo[1] > 0 ? d->plo[1] : 0);
+        base.patch = (uint64_t)(d->plo[2] > 0 ? d->plo[2] : 0);
+        cand[n++] = base;
+        if (d->has_slo) {
+            semver v = release_of(d->slo);
+            cand[n++] = v;
+            v.patch++;
+            cand[n++] = v;
+            v.patch = 0;
+            v.minor++;
+            cand[n++] = v;
+            v.minor = 0;
+            v.major++;
+            cand[n++] = v;
+        }
+        if (d->has_shi)
+            cand[n++] = release_of(d->shi);
+        if (ct && ct->kind == CT_SEMVER)
+            for (uint32_t k = 0; k < ct->n && n + 2 <= 16 && ct->first + k < p->nsvsets; k++) {
+                const svset *ss = &p->svsets[ct->first + k];
+                for (uint32_t j = 0; j < ss->n && n + 2 <= 16; j++) {
+                    semver v = release_of(p->cmps[ss->first + j].v);
+                    cand[n++] = v;
+                    v.patch++;
+                    cand[n++] = v;
+                }
+            }
+        for (uint32_t k = 0; k < n; k++) {
+            value v = { .type = VT_SEMVER, .as.v = cand[k] };
+            if (in_dom(c, d, &v)) {
+                *out = v;
+                return 1;
+            }
+        }
+        return -1;
+    }
+    case VT_STRING:
+        if (d->has_eq) {
+            if (!in_dom(c, d, &d->eq))
+                return 0;
+            *out = d->eq;
+            return 1;
+        }
+        if (ct && ct->kind == CT_STRING) {
+            for (uint32_t k = 0; k < ct->n && ct->first + k < p->nstrs; k++) {
+                value v = { .type = VT_STRING, .as.s = p->strs[ct->first + k] };
+                if (in_dom(c, d, &v)) {
+                    *out = v;
+                    return 1;
+                }
+            }
+            return 0;
+        }
+        if (!ct) {
+            *out = (value){ .type = VT_STRING, .as.s = { "x", 1 } };
+            return 1;
+        }
+        return -1;
+    default:
+        return -1;
+    }
+}
+
+/* ---- evaluating a residue with the witness */
+
+/* The value of node k with the open variables at their witness values
+ * (R: per register, the witness for open variables); false when it cannot
+ * be computed here. */
+static bool wit_eval(solver *s, const rctx *x, int32_t k, const value *W, value *out, int depth)
+{
+    const dtree *t = x->t;
+    if (k < 0 || depth > MAX_RENDER_DEPTH)
+        return false;
+    if (dn_value(x, k, out))
+        return true;
+    const dnode *n = &t->n[k];
+    sdom *d = open_var(s, t, k);
+    if (d) {
+        *out = W[d - s->d];
+        return true;
+    }
+    value a, b;
+    if (n->kind == DN_AND || n->kind == DN_OR) {
+        if (!wit_eval(s, x, n->a, W, &a, depth + 1) || a.type != VT_BOOL)
+            return false;
+        if (a.as.b == (n->kind == DN_OR)) {
+            *out = a;
+            return true;
+        }
+        return wit_eval(s, x, n->b, W, out, depth + 1) && out->type == VT_BOOL;
+    }
+    if (n->kind != DN_OP || !wit_eval(s, x, n->a, W, &a, depth + 1))
+        return false;
+    int64_t p, q, z;
+    switch ((enum opcode)n->op) {
+    case I_NOT:
+        if (a.type != VT_BOOL)
+            return false;
+        *out = (value){ .type = VT_BOOL, .as.b = !a.as.b };
+        return true;
+    case I_NEG:
+        if (!as_i64(&a, &p) || p == INT64_MIN)
+            return false;
+        *out = (value){ .type = VT_INT, .as.i = -p };
+        return true;
+    case I_MAJOR: case I_MINOR: case I_PATCH: {
+        if (a.type != VT_SEMVER)
+            return false;
+        uint64_t u = n->op == I_MAJOR ? a.as.v.major : n->op == I_MINOR ? a.as.v.minor
+                                                                          : a.as.v.patch;
+        if (u > INT64_MAX)
+            return false;
+        *out = (value){ .type = VT_INT, .as.i = (int64_t)u };
+        return true;
+    }
+    default:
+        break;
+    }
+    if (!wit_eval(s, x, n->b, W, &b, depth + 1))
+        return false;
+    switch ((enum opcode)n->op) {
+    case I_EQ: case I_NE: case I_LT: case I_LE: case I_GT: case I_GE: {
+        bool num = (a.type == VT_INT || a.type == VT_HEX) && (b.type == VT_INT || b.type == VT_HEX);
+        if (!num && a.type != b.type)
+            return false;
+        int r = value_cmp(&a, &b);
+        bool h = n->op == I_EQ ? r == 0 : n->op == I_NE ? r != 0 : n->op == I_LT ? r < 0
+               : n->op == I_LE ? r <= 0 : n->op == I_GT ? r > 0 : r >= 0;
+        *out = (value){ .type = VT_BOOL, .as.b = h };
+        return true;
+    }
+    case I_ADD: case I_SUB: case I_MUL: case I_DIV: case I_MOD: {
+        if (!as_i64(&a, &p) || !as_i64(&b, &q))
+            return false;
+        bool over = false;
+        switch ((enum opcode)n->op) {
+        case I_ADD: over = __builtin_add_overflow(p, q, &z); break;
+        case I_SUB: over = __builtin_sub_overflow(p, q, &z); break;
+        case I_MUL: over = __builtin_mul_overflow(p, q, &z); break;
+        case I_DIV: over = q == 0 || (p == INT64_MIN && q == -1) || p % q; z = over ? 0 : p / q; break;
+        default: over = q == 0; z = over ? 0 : q == -1 ? 0 : p % q; break;
+        }
+        if (over)
+            return false;
+        bool hex = (a.type == VT_HEX || b.type == VT_HEX) && z >= 0;
+        *out = hex ? (value){ .type = VT_HEX, .as.u = (uint64_t)z }
+                   : (value){ .type = VT_INT, .as.i = z };
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+static const uint8_t cmp_ops[] = { I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE };
+static const uint8_t cmp_rev[] = { CMP_EQ, CMP_NE, CMP_GT, CMP_GE, CMP_LT, CMP_LE };
+
+/* A rule the witness is checked against, decompiled once, with the values
+ * of its parts that do not depend on open facts. */
+typedef struct wrule {
+    uint32_t ri, test;
+    dtree t;
+    int32_t root;           /* the tested node: WHERE's, FCMP's expression */
+    int32_t part[2 * DC_MAX_PLACEHOLDERS + 1];  /* MATCH: each TP_CMP part's node */
+    value *regs;            /* a copy of the registers, or NULL: none known */
+} wrule;
+
+static bool wrule_prepare(tctx *c, uint32_t ri, const dc_prepared *tgt, wrule *w)
+{
+    memset(w, 0, sizeof *w);
+    w->ri = ri;
+    if (decompile(c, ri, &w->t, &w->test) != DC_OK)
+        return false;
+    /* the nodes, now: dn_get reads the decompiler's tables of this rule */
+    const program *p = c->p;
+    const insn *i = &p->code[w->test];
+    uint32_t block = c->rules[ri].block;
+    w->root = i->op == I_WHERE ? dn_get(c, &w->t, block, i->a)
+            : i->op == I_FCMP ? dn_get(c, &w->t, block, i->b) : -1;
+    if (i->op == I_MATCH || i->op == I_NMATCH) {
+        const tmpl *tm = &p->tmpls[i->b];
+        for (uint32_t k = 0; k < tm->n && k < 2 * DC_MAX_PLACEHOLDERS + 1; k++) {
+            const tpart *tp = &p->tparts[tm->first + k];
+            w->part[k] = tp->kind == TP_CMP ? dn_get(c, &w->t, block, tp->reg) : -1;
+        }
+    }
+    if (c->oom)
+        return false;
+    if (compute_known(c, ri, tgt)) {
+        w->regs = mem_array(c->a, c->p->nregs + 1, sizeof *w->regs);
+        if (!w->regs) {
+            c->oom = true;
+            return false;
+        }
+        memcpy(w->regs, c->res->regs, c->p->nregs * sizeof *w->regs);
+    }
+    return true;
+}
+
+static void wrule_free(tctx *c, wrule *w)
+{
+    mem_free(c->a, w->t.n);
+    mem_free(c->a, w->regs);
+}
+
+/* Does rule w hold with the witness W?  1 yes, 0 no, -1 not computed. */
+static int wit_rule(solver *s, wrule *w, const value *W)
+{
+    tctx *c = s->c;
+    const program *p = c->p;
+    rctx x = { c, &w->t, w->regs, c->rules[w->ri].block, 0 };
+    const insn *i = &p->code[w->test];
+    value v, sv;
+    if (i->op == I_WHERE) {
+        if (wit_eval(s, &x, w->root, W, &v, 0) && v.type == VT_BOOL)
+            return v.as.b;
+    } else if (i->op == I_FCMP && (i->t & SIDE_SOURCE)) {
+        uint8_t cmp = (i->t >> 4) & 7;
+        if (cmp <= CMP_GE && source_value(c, i->a, i->t & TYPE_MASK, &sv) &&
+            wit_eval(s, &x, w->root, W, &v, 0)) {
+            bool num = (v.type == VT_INT || v.type == VT_HEX) &&
+                       (sv.type == VT_INT || sv.type == VT_HEX);
+            if (num || v.type == sv.type) {
+                int r = value_cmp(&sv, &v);
+                return cmp == CMP_EQ ? r == 0 : cmp == CMP_NE ? r != 0 : cmp == CMP_LT ? r < 0
+                     : cmp == CMP_LE ? r <= 0 : cmp == CMP_GT ? r > 0 : r >= 0;
+            }
+        }
+    } else if ((i->op == I_MATCH || i->op == I_NMATCH) && (i->t & SIDE_SOURCE) && w->regs &&
+               c->src->slots[i->a].present) {
+        /* the template's computed parts with the witness, then the matcher */
+        const tmpl *tm = &p->tmpls[i->b];
+        if (tm->n > 2 * DC_MAX_PLACEHOLDERS + 1)
+            return -1;
+        for (uint32_t k = 0; k < tm->n; k++) {
+            const tpart *tp = &p->tparts[tm->first + k];
+            if (tp->kind == TP_DECL && tp->type == VT_SET)
+                return -1;
+            if (tp->kind != TP_CMP)
+                continue;
+            if (!wit_eval(s, &x, w->part[k], W, &v, 0))
+                return -1;
+            w->regs[tp->reg] = v;
+        }
+        uint32_t steps = 0;
+        const pfact *f = &c->src->slots[i->a];
+        int r = vm_prematch(p, tm, f->raw.p, f->raw.len, w->regs, &steps);
+        if (r >= 0)
+            return i->op == I_MATCH ? r == 1 : r == 0;
+    }
+    return -1;
+}
+
+/* Narrow by tainted rule ri. */
+static void narrow_rule(solver *s, uint32_t ri, const dc_prepared *tgt)
+{
+    tctx *c = s->c;
+    const program *p = c->p;
+    dtree t = { NULL, 0, 0 };
+    uint32_t test;
+    if (decompile(c, ri, &t, &test) != DC_OK) {
+        s->undecided = true;
+        goto done;
+    }
+    bool known = compute_known(c, ri, tgt);
+    rctx x = { c, &t, known ? c->res->regs : NULL, c->rules[ri].block, 0 };
+    const insn *i = &p->code[test];
+    value sv;
+    if (i->op == I_WHERE) {
+        narrow_bool(s, &x, dn_get(c, &t, x.block, i->a), 0);
+    } else if (i->op == I_FCMP && (i->t & SIDE_SOURCE)) {
+        uint8_t cmp = (i->t >> 4) & 7;
+        int32_t e = dn_get(c, &t, x.block, i->b);
+        sdom *d = open_var(s, &t, e);
+        if (!(cmp <= CMP_GE && d && source_value(c, i->a, i->t & TYPE_MASK, &sv) &&
+              narrow_val(d, -1, cmp_ops[cmp_rev[cmp]], &sv)))
+            s->undecided = true;
+    } else if (i->op == I_MATCH && (i->t & SIDE_SOURCE) && known) {
+        narrow_match(s, &x, i);
+    } else {
+        s->undecided = true;
+    }
+done:
+    mem_free(c->a, t.n);
+}
+
+/* Is a rule one the witness must satisfy: tainted, of SELF (not rendering
+ * an open slot: its own declarations are the domain) or of block b. */
+static bool solver_rule(const tctx *c, uint32_t ri, uint32_t b)
+{
+    const rinfo *r = &c->rules[ri];
+    const prule *pr = &c->p->rules[ri];
+    if (!r->seen || !r->tainted || (r->block != 0 && r->block != b))
+        return false;
+    if (r->block == 0 && pr->slot >= 0 && c->renderer[pr->slot] == (int32_t)ri)
+        return false;
+    return true;
+}
+
+/* The residue of MATCH insn i as what it says of SELF's open variables:
+ * the source's text matched with those variables' parts read as their
+ * declarations ("hd1 == 535", or the fact when a variable is a whole one),
+ * so that the residue speaks of target facts only.  *truth 0 when no split
+ * of the text can match; false (nothing written) when a part is an
+ * expression of open variables, or the rule is not a plain match. */
+static bool capture_text(tctx *c, const rctx *x, const insn *i, sbuf *b, int *truth)
+{
+    const program *p = c->p;
+    const pblock *self = &p->blocks[0];
+    sdom d[DC_MAX_PLACEHOLDERS];
+    solver s = { c, d, 0, false };
+    const tmpl *tm = &p->tmpls[i->b];
+    if (i->op != I_MATCH || !x->regs || tm->n > 2 * DC_MAX_PLACEHOLDERS + 1)
+        return false;
+    for (uint32_t k = 0; k < tm->n; k++) {
+        const tpart *tp = &p->tparts[tm->first + k];
+        int32_t e = tp->kind == TP_CMP ? dn_get(c, (dtree *)x->t, x->block, tp->reg) : -1;
+        if (e < 0 || !dn_tainted(x->t, e) || x->t->n[e].kind != DN_VAR || s.n == DC_MAX_PLACEHOLDERS)
+            continue;
+        int32_t v = var_of_reg(p, 0, x->t->n[e].arg);
+        if (v < 0 || (uint32_t)v < self->first_var || (uint32_t)v >= self->first_var + self->nvars)
+            return false;
+        if (solve_dom(&s, x->t->n[e].arg))
+            continue;
+        sdom *dd = &d[s.n++];
+        memset(dd, 0, sizeof *dd);
+        dd->reg = x->t->n[e].arg;
+        self_var_info(c, dd->reg, &dd->type, &dd->ct);
+    }
+    if (!s.n)
+        return false;
+    uint32_t before = s.n;
+    narrow_match(&s, x, i);
+    if (s.undecided)
+        return false;
+    if (d[0].empty) {
+        *truth = 0;
+        sb_puts(b, "false");
+        return true;
+    }
+    *truth = -1;
+    for (uint32_t k = 0; k < before; k++) {
+        if (!d[k].has_hint)
+            return false;
+    }
+    for (uint32_t k = 0; k < before; k++) {
+        int32_t v = var_of_reg(p, 0, d[k].reg);
+        if (k)
+            sb_puts(b, " && ");
+        uint32_t vi = (uint32_t)v - self->first_var;
+        if (c->whole[vi] >= 0) {
+            sb_dstr(b, prog_str(p, p->slots[c->whole[vi]].name));
+            sb_puts(b, " = ");
+            sb_value(b, &d[k].hint);
+        } else {
+            sb_dstr(b, prog_str(p, p->vars[v].name));
+            sb_puts(b, " == ");
+            sb_literal(b, &d[k].hint);
+        }
+    }
+    return true;
+}
+
+#define SOLVE_SEARCH 4096     /* values of a lone int variable tried */
+
+/* Do the rules of SELF and block b hold with the witness W?  1 yes, -1 not
+ * shown.  With one open int variable, the values of its domain from the
+ * witness on are tried (SOLVE_SEARCH of them): an equation such as
+ * `t * 2 == 6` is not narrowed, but its solution is found. */
+static int witness_holds(solver *s, uint32_t b, const dc_prepared *tgt, value *W)
+{
+    tctx *c = s->c;
+    const program *p = c->p;
+    wrule w[16];
+    uint32_t n = 0;
+    int result = 1;
+    for (uint32_t ri = 0; ri < p->nrules && result == 1; ri++) {
+        if (!solver_rule(c, ri, b))
+            continue;
+        if (n == sizeof w / sizeof w[0])
+            result = -1;
+        else if (!wrule_prepare(c, ri, tgt, &w[n]))
+            result = -1, wrule_free(c, &w[n]);
+        else
+            n++;
+    }
+    bool search = s->n == 1 && (s->d[0].type == VT_INT || s->d[0].type == VT_HEX);
+    for (uint32_t tries = 0; result == 1 && !c->oom; tries++) {
+        int r = 1;
+        for (uint32_t k = 0; k < n && r == 1; k++)
+            r = wit_rule(s, &w[k], W);
+        if (r == 1)
+            break;
+        int64_t x;
+        if (!search || tries + 1 >= SOLVE_SEARCH || !as_i64(&W[0], &x) || x == INT64_MAX) {
+            result = -1;
+            break;
+        }
+        /* the next value of the domain */
+        sdom *d = &s->d[0];
+        int64_t lo = d->lo;
+        bool hint = d->has_hint;
+        d->lo = x + 1;
+        d->has_hint = false;
+        if (pick(s, d, &W[0]) != 1)
+            result = -1;
+        d->lo = lo;
+        d->has_hint = hint;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        wrule_free(c, &w[k]);
+    return result;
+}
+
+/* Can block b hold on this candidate, whatever is open?  1 yes (a witness
+ * satisfies every residue), 0 never, -1 not decided. */
+static int block_satisfiable(tctx *c, uint32_t b, const dc_prepared *tgt)
+{
+    const program *p = c->p;
+    const pblock *self = &p->blocks[0];
+    solver s = { c, NULL, 0, false };
+    int result = 1;
+    s.d = mem_array(c->a, self->nvars ? self->nvars : 1, sizeof *s.d);
+    value *W = mem_array(c->a, self->nvars ? self->nvars : 1, sizeof *W);
+    if (!s.d || !W) {
+        c->oom = true;
+        result = -1;
+        goto out;
+    }
+    for (uint32_t v = 0; v < self->nvars; v++) {
+        if (!c->var_open[self->first_var + v])
+            continue;
+        sdom *d = &s.d[s.n++];
+        memset(d, 0, sizeof *d);
+        d->reg = p->vars[self->first_var + v].reg;
+        self_var_info(c, d->reg, &d->type, &d->ct);
+        d->lo = d->type == VT_HEX ? 0 : INT64_MIN;
+        d->hi = INT64_MAX;
+        for (int k = 0; k < 3; k++)
+            d->plo[k] = 0, d->phi[k] = INT64_MAX;
+    }
+    /* SELF's rules on open facts, then the block's */
+    for (uint32_t ri = 0; ri < p->nrules && !c->oom; ri++)
+        if (solver_rule(c, ri, b))
+            narrow_rule(&s, ri, tgt);
+    for (uint32_t k = 0; k < s.n && result != 0; k++) {
+        int r = s.d[k].empty ? 0 : pick(&s, &s.d[k], &W[k]);
+        if (r <= 0)
+            result = r;
+    }
+    if (result != 1)
+        goto out;
+    result = witness_holds(&s, b, tgt, W);
+out:
+    mem_free(c->a, s.d);
+    mem_free(c->a, W);
+    return result;
 }
 
 /* ------------------------------------------------------------ candidates */
@@ -1497,6 +2429,7 @@ static void block_residues(tctx *c, uint32_t b, const dc_prepared *tgt, sbuf *re
     const program *p = c->p;
     const pblock *pb = &p->blocks[b];
     *dead = false;
+    memset(c->captured, 0, (p->nregs + 1) * sizeof *c->captured);
     for (uint32_t s = 0; s <= p->nslots; s++) {
         res[s].len = 0;
         res[s].a = c->a;
@@ -1558,6 +2491,7 @@ static dc_status keep_target(tctx *c, dc_targets *out, dc_facts *f, int32_t bloc
     t->facts = f;
     if (!res)
         return DC_OK;
+    t->undecided = c->undecided;
     uint32_t nopen = 0;
     for (uint32_t s = 0; s < p->nslots; s++)
         if ((c->sflags[s] & S_OPEN) && ((c->sflags[s] & S_SELF) || res[s].len))
@@ -1594,6 +2528,7 @@ static dc_status judge(tctx *c, const dc_prepared *tgt, int32_t *block, sbuf *re
             *block = dc_result_block(c->real);
         return DC_OK;
     }
+    c->undecided = false;
     c->res->match_steps = 0;    /* one template budget for this candidate */
     for (uint32_t b = 1; b < p->nblocks; b++) {
         vm_fail f;
@@ -1603,8 +2538,12 @@ static dc_status judge(tctx *c, const dc_prepared *tgt, int32_t *block, sbuf *re
         block_residues(c, b, tgt, res, &dead);
         if (c->oom)
             return nomem(c);
-        if (!dead) {
+        int sat = dead ? 0 : block_satisfiable(c, b, tgt);
+        if (c->oom)
+            return nomem(c);
+        if (sat != 0) {
             *block = (int32_t)b - 1;
+            c->undecided = sat < 0;
             break;
         }
     }
@@ -1694,7 +2633,7 @@ static void tctx_release(tctx *c)
     void *arrays[] = { c->rtaint, c->cur, c->ins, c->renderer, c->sflags, c->constraint,
                        c->whole, c->rules, c->tlist, c->itaint, c->var_open, c->ev,
                        c->assign, c->code, c->xcode, c->vars, c->blocks, c->def, c->dstamp,
-                       c->selfreg };
+                       c->selfreg, c->captured };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         mem_free(a, arrays[i]);
     dc_result_free(c->res);
@@ -1836,6 +2775,11 @@ dc_status targets_find_visit(const dc_policy *pol, const dc_facts *source, size_
 size_t dc_targets_count(const dc_targets *t) { return t ? t->n : 0; }
 int dc_targets_limited(const dc_targets *t) { return t && t->limited; }
 size_t dc_targets_tried_count(const dc_targets *t) { return t ? t->tried : 0; }
+
+int dc_targets_decided(const dc_targets *t, size_t i)
+{
+    return t && i < t->n && !t->items[i].undecided;
+}
 
 int32_t dc_targets_block(const dc_targets *t, size_t i)
 {

@@ -49,7 +49,7 @@ EOF
 
 run "$COMPATC" targets --json --policy policies/share.compat src.kv
 expect "targets: share, json" 0 <<'EOF'
-{"policy": "share", "file": "policies/share.compat", "targets": [{"block": 0, "block_name": null, "facts": {"aggregator": "1", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_2"}, "open": {}}, {"block": 0, "block_name": null, "facts": {"aggregator": "2", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_4"}, "open": {}}, {"block": 0, "block_name": null, "facts": {"aggregator": "4", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_8"}, "open": {}}], "limited": false, "tried": 24}
+{"policy": "share", "file": "policies/share.compat", "targets": [{"block": 0, "block_name": null, "facts": {"aggregator": "1", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_2"}, "open": {}, "decided": true}, {"block": 0, "block_name": null, "facts": {"aggregator": "2", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_4"}, "open": {}, "decided": true}, {"block": 0, "block_name": null, "facts": {"aggregator": "4", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_8"}, "open": {}, "decided": true}], "limited": false, "tried": 24}
 EOF
 
 run "$COMPATC" targets --policy policies/gvt.compat src.kv
@@ -59,7 +59,7 @@ EOF
 
 run "$COMPATC" targets --json --policy policies/gvt.compat src.kv
 expect "targets: open facts, json" 0 <<'EOF'
-{"policy": "gvt", "file": "policies/gvt.compat", "targets": [{"block": 0, "block_name": "same_type", "facts": {"device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_4"}, "open": {"pci_id": {"constraint": "pci_id = {pid:hex}", "requires": "pci_id = 8086591d"}, "software_version": {"constraint": "software_version = {tv:semver}", "requires": "major(tv) == 1 && minor(tv) >= 2"}}}], "limited": false, "tried": 2}
+{"policy": "gvt", "file": "policies/gvt.compat", "targets": [{"block": 0, "block_name": "same_type", "facts": {"device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_4"}, "open": {"pci_id": {"constraint": "pci_id = {pid:hex}", "requires": "pci_id = 8086591d"}, "software_version": {"constraint": "software_version = {tv:semver}", "requires": "major(tv) == 1 && minor(tv) >= 2"}}, "decided": true}], "limited": false, "tried": 2}
 EOF
 
 run "$COMPATC" targets --policy-dir policies src.kv
@@ -73,8 +73,8 @@ EOF
 run "$COMPATC" targets --json --policy-dir policies src.kv
 expect "targets: a policy directory, json (one line per policy)" 0 <<'EOF'
 {"policy": "ccw", "file": "policies/ccw.compat", "targets": [], "limited": false, "tried": 2}
-{"policy": "gvt", "file": "policies/gvt.compat", "targets": [{"block": 0, "block_name": "same_type", "facts": {"device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_4"}, "open": {"pci_id": {"constraint": "pci_id = {pid:hex}", "requires": "pci_id = 8086591d"}, "software_version": {"constraint": "software_version = {tv:semver}", "requires": "major(tv) == 1 && minor(tv) >= 2"}}}], "limited": false, "tried": 2}
-{"policy": "share", "file": "policies/share.compat", "targets": [{"block": 0, "block_name": null, "facts": {"aggregator": "1", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_2"}, "open": {}}, {"block": 0, "block_name": null, "facts": {"aggregator": "2", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_4"}, "open": {}}, {"block": 0, "block_name": null, "facts": {"aggregator": "4", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_8"}, "open": {}}], "limited": false, "tried": 24}
+{"policy": "gvt", "file": "policies/gvt.compat", "targets": [{"block": 0, "block_name": "same_type", "facts": {"device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_4"}, "open": {"pci_id": {"constraint": "pci_id = {pid:hex}", "requires": "pci_id = 8086591d"}, "software_version": {"constraint": "software_version = {tv:semver}", "requires": "major(tv) == 1 && minor(tv) >= 2"}}, "decided": true}], "limited": false, "tried": 2}
+{"policy": "share", "file": "policies/share.compat", "targets": [{"block": 0, "block_name": null, "facts": {"aggregator": "1", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_2"}, "open": {}, "decided": true}, {"block": 0, "block_name": null, "facts": {"aggregator": "2", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_4"}, "open": {}, "decided": true}, {"block": 0, "block_name": null, "facts": {"aggregator": "4", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_8"}, "open": {}, "decided": true}], "limited": false, "tried": 24}
 EOF
 
 # a domain larger than the limit stays open rather than being cut
@@ -97,7 +97,7 @@ expect_err "targets: --limit is reported" 0 \
 
 run "$COMPATC" targets --json --policy policies/share.compat src.kv --limit=10
 expect "targets: --limit in json" 0 <<'EOF'
-{"policy": "share", "file": "policies/share.compat", "targets": [{"block": 0, "block_name": null, "facts": {"aggregator": "1", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_2"}, "open": {}}, {"block": 0, "block_name": null, "facts": {"aggregator": "2", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_4"}, "open": {}}], "limited": true, "tried": 10}
+{"policy": "share", "file": "policies/share.compat", "targets": [{"block": 0, "block_name": null, "facts": {"aggregator": "1", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_2"}, "open": {}, "decided": true}, {"block": 0, "block_name": null, "facts": {"aggregator": "2", "device_api": "vfio-pci", "mdev_type": "i915-GVTg_V5_4"}, "open": {}, "decided": true}], "limited": true, "tried": 10}
 EOF
 
 run "$COMPATC" targets --policy policies/share.compat src-ccw.kv

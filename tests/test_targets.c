@@ -593,3 +593,117 @@ Test(targets, every_copy_of_a_shipped_policy_verifies)
     cr_expect_gt(c.patched, 0);
     globfree(&g);
 }
+
+/* ------------------------------------------------ never wrong (docs/targets.md) */
+
+static const char mtu[] =
+    "SELF:\n    device_api = vfio-pci\n    max_mtu = {t:int:68..9978}\n"
+    "COMPATIBLE:\n    device_api = vfio-pci\n    mtu = {m:int}\n    where t >= m\n";
+
+/* An open variable's residue is decided against its SELF constraint: a
+ * source whose MTU no target can reach gets no target, at every limit. */
+Test(never_wrong, unsatisfiable_residue_is_not_listed)
+{
+    dc_policy *p = compile(mtu);
+    size_t limits[] = { 0, 10, 100000 };
+    for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++) {
+        dc_targets *t = find(p, "device_api=vfio-pci\nmtu=65535\n", limits[k]);
+        cr_expect_eq(dc_targets_count(t), 0, "limit %zu: %s", limits[k],
+                     dc_targets_count(t) ? describe(t, 0) : "");
+        dc_targets_free(t);
+    }
+    dc_targets *t = find(p, "device_api=vfio-pci\nmtu=1500\n", 0);
+    cr_assert_eq(dc_targets_count(t), 1);
+    cr_expect_str_eq(describe(t, 0), "device_api=vfio-pci [max_mtu|max_mtu = {t:int:68..9978}|"
+                                     "t >= 1500]");
+    cr_expect(dc_targets_decided(t, 0));
+    dc_targets_free(t);
+    dc_policy_free(p);
+}
+
+/* A rule on the fact itself (max_mtu >= 65535) against a range, an int list,
+ * and an equality outside a list. */
+Test(never_wrong, constraints_decide_residues)
+{
+    static const struct { const char *self, *rule, *src; size_t n; } cases[] = {
+        { "{t:int:68..9978}", "where t >= int(source.mtu)", "mtu=65535", 0 },
+        { "{t:int:68..9978}", "where t >= int(source.mtu)", "mtu=9978", 1 },
+        { "{t:int:1,2,4,8}", "where t > 4 && t < 8", "mtu=1", 0 },
+        { "{t:int:1,2,4,8}", "where t > 2 && t < 8", "mtu=1", 1 },
+        { "{t:int:1..}", "where t * 2 == int(source.mtu)", "mtu=6", 1 },
+        { "{t:hex:0x10..0xffff}", "where t == hex(source.mtu)", "mtu=0x20000", 0 },
+        { "{v:semver:^1.2.0}", "where v >= semver(source.mtu)", "mtu=2.0.0", 0 },
+        { "{v:semver:^1.2.0}", "where v >= semver(source.mtu)", "mtu=1.4.0", 1 },
+        { "{v:semver}", "where major(v) == 1 && minor(v) >= 2 && minor(v) < 2", "mtu=1.0", 0 },
+        { "{s:string}", "where s == source.mtu", "mtu=abc", 1 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char text[512], src[128];
+        snprintf(text, sizeof text, "SELF:\n    kind = t\n    x = %s\nCOMPATIBLE:\n"
+                 "    kind = t\n    %s\n", cases[k].self, cases[k].rule);
+        snprintf(src, sizeof src, "kind=t\n%s\n", cases[k].src);
+        dc_policy *p = compile(text);
+        dc_targets *t = find(p, src, 2);    /* small: the variables stay open */
+        cr_expect_eq(dc_targets_count(t) > 0, cases[k].n > 0, "case %zu: %s %s with %s: %zu",
+                     k, cases[k].self, cases[k].rule, cases[k].src, dc_targets_count(t));
+        for (size_t i = 0; i < dc_targets_count(t); i++)
+            cr_expect(dc_targets_decided(t, i), "case %zu: %s", k, describe(t, i));
+        dc_targets_free(t);
+        dc_policy_free(p);
+    }
+}
+
+/* SELF's variables inside a COMPATIBLE template are read out of the
+ * source's text: the residue speaks of target facts only, and a source that
+ * no split can match gets no target. */
+Test(never_wrong, self_references_in_templates_are_folded)
+{
+    dc_policy *p = compile("SELF:\n    kind = t\n    drv = {hd1:int:1..}.{hd2:int:0..}\n"
+                           "COMPATIBLE:\n    kind = t\n    drv = {hd1}.{sminor:int}\n"
+                           "    where sminor <= hd2\n");
+    dc_targets *t = find(p, "kind=t\ndrv=535.86\n", 0);
+    cr_assert_eq(dc_targets_count(t), 1);
+    cr_expect_str_eq(describe(t, 0), "kind=t [drv|drv = {hd1:int:1..}.{hd2:int:0..}|"
+                                     "hd1 == 535 && hd2 >= 86]");
+    cr_expect(dc_targets_decided(t, 0));
+    dc_targets_free(t);
+    t = find(p, "kind=t\ndrv=abc.86\n", 0);      /* not an int: never */
+    cr_expect_eq(dc_targets_count(t), 0);
+    dc_targets_free(t);
+    t = find(p, "kind=t\ndrv=0.86\n", 0);        /* hd1 is 1.. */
+    cr_expect_eq(dc_targets_count(t), 0);
+    dc_targets_free(t);
+    dc_policy_free(p);
+}
+
+/* Where satisfiability cannot be decided, the target says so. */
+Test(never_wrong, undecided_is_said)
+{
+    dc_policy *p = compile("SELF:\n    kind = t\n    x = {t:int:68..9978}\nCOMPATIBLE:\n"
+                           "    kind = t\n    where (t * t) % 7 == 3\n");
+    dc_targets *t = find(p, "kind=t\n", 0);
+    cr_assert_eq(dc_targets_count(t), 1);
+    cr_expect_not(dc_targets_decided(t, 0));
+    dc_targets_free(t);
+    dc_policy_free(p);
+}
+
+/* The limit changes how targets are written (each value, or the variable
+ * open with its residue), never which sources are accepted. */
+Test(never_wrong, the_limit_does_not_change_the_answer)
+{
+    dc_policy *p = compile("SELF:\n    kind = t\n    x = {t:int:1..8}\nCOMPATIBLE:\n"
+                           "    kind = t\n    where t >= int(source.n)\n");
+    for (int n = 0; n <= 9; n++) {
+        char src[64];
+        snprintf(src, sizeof src, "kind=t\nn=%d\n", n);
+        dc_targets *all = find(p, src, 100), *open = find(p, src, 4);
+        size_t want = n <= 1 ? 8 : n <= 8 ? (size_t)(9 - n) : 0;
+        cr_expect_eq(dc_targets_count(all), want, "n=%d", n);
+        cr_expect_eq(dc_targets_count(open), want ? 1 : 0, "n=%d: %s", n,
+                     dc_targets_count(open) ? describe(open, 0) : "");
+        dc_targets_free(all);
+        dc_targets_free(open);
+    }
+    dc_policy_free(p);
+}
