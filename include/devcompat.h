@@ -342,6 +342,14 @@ typedef struct dc_reason {
     const char *expected;   /* what the rule wanted */
     const char *actual;     /* what the device had; NULL when the field is absent */
     const char *message;    /* one sentence, without file and line */
+    /* The values involved: the variables the rule read, bound before it
+     * failed (`t = 259` for `mdev_type = nvidia-{t}`), in the order the rule
+     * reads them; `nvalues` entries, living as long as the strings above. */
+    const dc_binding *values;
+    size_t nvalues;
+    /* For a false `subset(a, b)`: the items of a that b lacks, sorted and
+     * comma-separated ("macsec"); NULL otherwise. */
+    const char *missing;
 } dc_reason;
 #define DC_REASON_INIT DC_SIZED_INIT(dc_reason)
 

@@ -398,6 +398,176 @@ static const char *cmp_text(uint8_t cmp)
     return cmp < 6 ? t[cmp] : "?";
 }
 
+/* The code of rule ri in block b: [*start, *end), its RULE first. */
+static bool rule_code(const program *p, uint32_t b, uint32_t ri, uint32_t *start,
+                      uint32_t *end)
+{
+    const pblock *pb = &p->blocks[b];
+    for (uint32_t pc = pb->entry; pc < pb->end && pc < p->ncode; pc++) {
+        if (p->code[pc].op != I_RULE || p->code[pc].a + pb->first_rule != ri)
+            continue;     /* RULE names the rule within its block */
+        uint32_t e = pc + 1;
+        while (e < pb->end && e < p->ncode && p->code[e].op != I_RULE && p->code[e].op != I_OK)
+            e++;
+        *start = pc;
+        *end = e;
+        return true;
+    }
+    return false;
+}
+
+/* The variable (of SELF or block b) held in register reg, or -1. */
+static int32_t var_in(const program *p, uint32_t b, uint32_t reg)
+{
+    const pblock *blocks[2] = { &p->blocks[b], &p->blocks[0] };
+    for (int k = 0; k < (b ? 2 : 1); k++)
+        for (uint32_t v = blocks[k]->first_var; v < blocks[k]->first_var + blocks[k]->nvars; v++)
+            if (p->vars[v].reg == reg)
+                return (int32_t)v;
+    return -1;
+}
+
+/* Run block b again, so that the registers hold what they held when its
+ * rule failed (later blocks reuse them): true when it fails the same way. */
+static bool rerun(dc_result *r, uint32_t b, const vm_fail *f)
+{
+    const program *p = &r->policy->prog;
+    vm_fail again;
+    memset(&again, 0, sizeof again);
+    if (!r->source || !r->target)
+        return false;
+    if (vm_run_block(p, b, r->source, r->target, r, &again))
+        return false;
+    return again.rule == f->rule && again.code == f->code;
+}
+
+/* The values a failed rule read (docs/language.md, section 9): the
+ * variables it reads and does not bind itself, in the order it reads them.
+ * SELF's are kept while COMPATIBLE blocks run; a block's own are shown only
+ * when running the block again fails the same way. */
+static dc_status reason_values(dc_result *r, uint32_t b, uint32_t ri, dc_reason *out,
+                               bool block_regs)
+{
+    const program *p = &r->policy->prog;
+    uint32_t start, end, regs[64], n = 0;
+    if (!rule_code(p, b, ri, &start, &end))
+        return DC_OK;
+    bool bound[64] = { false };
+    for (uint32_t pc = start + 1; pc < end; pc++) {
+        const insn *i = &p->code[pc];
+        const char *roles = i->op < I__COUNT ? op_operands[i->op] : "---";
+        const uint16_t ops[3] = { i->a, i->b, i->c };
+        uint32_t read[3 + 2 * DC_MAX_PLACEHOLDERS + 1], nread = 0;
+        for (int k = 0; k < 3; k++) {
+            if (roles[k] == 'R')
+                read[nread++] = ops[k];
+            if (roles[k] == 'P' && ops[k] < p->ntmpls) {
+                const tmpl *t = &p->tmpls[ops[k]];
+                for (uint32_t j = 0; j < t->n && nread < sizeof read / sizeof read[0]; j++) {
+                    const tpart *tp = &p->tparts[t->first + j];
+                    if (tp->kind == TP_CMP)
+                        read[nread++] = tp->reg;
+                }
+            }
+        }
+        for (uint32_t k = 0; k < nread; k++) {
+            int32_t v = var_in(p, b, read[k]);
+            const pblock *self = &p->blocks[0];
+            bool of_self = v >= (int32_t)self->first_var &&
+                           v < (int32_t)(self->first_var + self->nvars);
+            bool seen = v < 0 || (!block_regs && !(of_self && b > 0));
+            for (uint32_t j = 0; j < n && !seen; j++)
+                seen = regs[j] == (uint32_t)v;
+            if (!seen && n < 64)
+                regs[n++] = (uint32_t)v;
+        }
+        /* what the rule binds itself is not a value it was given */
+        for (int k = 0; k < 3; k++)
+            if (roles[k] == 'V')
+                for (uint32_t j = 0; j < n; j++)
+                    if (p->vars[regs[j]].reg == ops[k])
+                        bound[j] = true;
+        if ((i->op == I_MATCH || i->op == I_NMATCH) && i->b < p->ntmpls) {
+            const tmpl *t = &p->tmpls[i->b];
+            for (uint32_t j = 0; j < t->n; j++)
+                for (uint32_t q = 0; q < n; q++)
+                    if (p->tparts[t->first + j].kind == TP_DECL &&
+                        p->vars[regs[q]].reg == p->tparts[t->first + j].reg)
+                        bound[q] = true;
+        }
+    }
+    uint32_t keep_n = 0;
+    for (uint32_t j = 0; j < n; j++)
+        keep_n += !bound[j];
+    if (!keep_n)
+        return DC_OK;
+    dc_binding *vals = arena_alloc(&r->text, keep_n * sizeof *vals);
+    if (!vals)
+        return DC_ERR_NOMEM;
+    for (uint32_t j = 0, k = 0; j < n; j++) {
+        if (bound[j])
+            continue;
+        const var *v = &p->vars[regs[j]];
+        const value *val = &r->regs[v->reg];
+        dc_binding *d = &vals[k++];
+        memset(d, 0, sizeof *d);
+        d->size = sizeof *d;
+        d->name = p->pool + v->name.off;
+        d->type = (dc_type)v->type;
+        d->int_value = v->type == VT_HEX ? (int64_t)val->as.u : v->type == VT_INT ? val->as.i : 0;
+        d->text = render(r, val);
+        if (!d->text)
+            return DC_ERR_NOMEM;
+    }
+    out->values = vals;
+    out->nvalues = keep_n;
+    return DC_OK;
+}
+
+/* A false `where subset(a, b)`: the items of a not in b, when the SUBSET is
+ * what the where tests and certainly ran (no jump of the rule skips to the
+ * test). */
+static const char *subset_missing(dc_result *r, uint32_t b, uint32_t ri)
+{
+    const program *p = &r->policy->prog;
+    uint32_t start, end;
+    if (!rule_code(p, b, ri, &start, &end) || end < start + 3)
+        return NULL;
+    const insn *w = &p->code[end - 1], *s = &p->code[end - 2];
+    if (w->op != I_WHERE || s->op != I_SUBSET || s->a != w->a)
+        return NULL;
+    for (uint32_t pc = start + 1; pc < end; pc++) {
+        int j = op_find(p->code[pc].op, 'J');
+        const uint16_t ops[3] = { p->code[pc].a, p->code[pc].b, p->code[pc].c };
+        if (j >= 0 && pc + 1 + ops[j] >= end - 1)
+            return NULL;
+    }
+    const value *a = &r->regs[s->b], *c = &r->regs[s->c];
+    if (a->type != VT_SET || c->type != VT_SET)
+        return NULL;
+    size_t len = 0;
+    for (uint32_t k = 0; k < a->as.set.n; k++)
+        if (!set_contains(&c->as.set, a->as.set.items[k].p, a->as.set.items[k].len))
+            len += a->as.set.items[k].len + 1;
+    if (!len)
+        return NULL;
+    char *m = arena_alloc(&r->text, len);
+    if (!m)
+        return NULL;
+    size_t o = 0;
+    for (uint32_t k = 0; k < a->as.set.n; k++) {
+        const dstr *it = &a->as.set.items[k];
+        if (set_contains(&c->as.set, it->p, it->len))
+            continue;
+        if (o)
+            m[o++] = ',';
+        memcpy(m + o, it->p, it->len);
+        o += it->len;
+    }
+    m[o] = '\0';
+    return m;
+}
+
 dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
 {
     if (!r || !DC_SIZED(out) || i >= dc_result_reason_count(r))
@@ -421,6 +591,11 @@ dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
     dstr written = prog_str(p, pr->expected);
     out->expected = f->has_x && (pr->slot >= 0) ? render(r, &f->x)
                                                  : keep(r, written.p, written.len);
+    bool again = (f->code == F_FALSE || f->code == F_NOMATCH) && rerun(r, b, f);
+    if (reason_values(r, b, f->rule, out, again) != DC_OK)
+        return DC_ERR_NOMEM;
+    if (f->code == F_FALSE && again)
+        out->missing = subset_missing(r, b, f->rule);
     const char *field = out->field ? out->field : "";
     const char *actual = out->actual ? out->actual : "";
     const char *tn = vtype_name((vtype)f->type) ? vtype_name((vtype)f->type) : "value";

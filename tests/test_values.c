@@ -38,6 +38,7 @@ static dc_facts *facts(const char *kv)
 /* Compile `text`, check source facts `src` against target facts `tgt`:
  * the verdict, and the explanation in `explained`. */
 static char explained[8192];    /* the last check's explanation */
+static char reason_data[1024];  /* its first reason's values and missing items */
 
 static dc_verdict run(const char *text, const char *src, const char *tgt)
 {
@@ -57,6 +58,16 @@ static dc_verdict run(const char *text, const char *src, const char *tgt)
     cr_assert_eq(dc_check(pol, ps, pt, res), DC_OK);
     dc_verdict v = dc_result_verdict(res);
     snprintf(explained, sizeof explained, "%s", explanation(res));
+    reason_data[0] = '\0';
+    dc_reason rs = DC_REASON_INIT;
+    if (dc_result_reason_count(res) && dc_result_reason_get(res, 0, &rs) == DC_OK) {
+        size_t o = 0;
+        for (size_t k = 0; k < rs.nvalues; k++)
+            o += (size_t)snprintf(reason_data + o, sizeof reason_data - o, "%s=%s;",
+                                  rs.values[k].name, rs.values[k].text);
+        snprintf(reason_data + o, sizeof reason_data - o, "missing=%s",
+                 rs.missing ? rs.missing : "-");
+    }
     dc_result_free(res);
     dc_prepared_free(ps);
     dc_prepared_free(pt);
@@ -350,4 +361,34 @@ Test(closed, hex_beyond_arithmetic)
     e = explain_of("SELF:\n    kind = t\nCOMPATIBLE:\n    h = {h:hex}\n    where -h < 0\n",
                    "h=ffffffffffffffff", "kind=t");
     cr_expect(strstr(e, "hex value ffffffffffffffff outside"), "%s", e);
+}
+
+/* ------------------------------------------------- reasons show values */
+
+/* A reason carries the values its rule read (docs/language.md, section 9). */
+Test(reasons, values_involved)
+{
+    const char *self = "SELF:\n    kind = t\n    mdev_type = nvidia-{t:int}\n"
+                       "    features = {tfeat:set}\n";
+    char text[512];
+    snprintf(text, sizeof text, "%sCOMPATIBLE:\n    mdev_type = nvidia-{t}\n", self);
+    run(text, "mdev_type=nvidia-558", "kind=t\nmdev_type=nvidia-259\nfeatures=a,b");
+    cr_expect_str_eq(reason_data, "t=259;missing=-");
+    snprintf(text, sizeof text, "%sCOMPATIBLE:\n    features = {sfeat:set}\n"
+             "    where subset(sfeat, tfeat)\n", self);
+    run(text, "features=a,macsec,b", "kind=t\nmdev_type=nvidia-259\nfeatures=a,b");
+    cr_expect_str_eq(reason_data, "sfeat=a,b,macsec;tfeat=a,b;missing=macsec");
+}
+
+/* A later block reuses the registers: each block's values are its own. */
+Test(reasons, each_block_its_own_values)
+{
+    run("SELF:\n    kind = t\n    n = {t:int}\nCOMPATIBLE:\n    v = {sv:int}\n"
+        "    where sv <= t\nCOMPATIBLE:\n    w = {sw:int}\n    where sw <= t\n",
+        "v=300\nw=400", "kind=t\nn=259");
+    cr_expect_str_eq(reason_data, "sv=300;t=259;missing=-");
+    /* a subset the where does not test alone: no missing items claimed */
+    run("SELF:\n    kind = t\n    f = {tf:set}\nCOMPATIBLE:\n    f = {sf:set}\n"
+        "    where len(sf) > 9 || subset(sf, tf)\n", "f=a,b", "kind=t\nf=a");
+    cr_expect_str_eq(reason_data, "sf=a,b;tf=a;missing=-");
 }
