@@ -20,6 +20,7 @@
 
 #include "alloc.h"
 #include "facts.h"
+#include "inventory.h"
 #include "limits.h"
 
 /* An inventory file may be much larger than one device's. */
@@ -29,8 +30,9 @@ typedef struct device {
     char *id;
     dc_facts *facts;
     char *source;           /* directory form: the file; NULL otherwise */
-    size_t index;           /* 0-based entry index (YAML form) */
-    uint32_t line;          /* the entry's line (YAML form) */
+    size_t index;           /* 0-based entry index (YAML form); SIZE_MAX: none */
+    uint32_t line;          /* the entry's line (YAML form, importers) */
+    bool type;              /* an importer's mdev type: a device to create */
 } device;
 
 struct dc_inventory {
@@ -83,7 +85,7 @@ static dc_status push(dc_inventory *inv, const char *id, size_t id_len, dc_facts
         inv->cap = cap;
     }
     device *d = &inv->devs[inv->n];
-    *d = (device){ mem_strndup(inv->alloc, id, id_len), facts, NULL, index, line };
+    *d = (device){ mem_strndup(inv->alloc, id, id_len), facts, NULL, index, line, false };
     if (source)
         d->source = mem_strndup(inv->alloc, source, strlen(source));
     if (!d->id || (source && !d->source)) {
@@ -135,6 +137,11 @@ static dc_status check_ids(dc_inventory *inv, dc_error *err)
     if (dup->source)
         return dc_error_set(err, DC_ERR_FACTS, "%s: duplicate id '%s' (%s has it too)",
                             dup->source, dup->id, first->source);
+    if (dup->index == SIZE_MAX && dup->line && first->line)
+        return dc_error_set(err, DC_ERR_FACTS, "%s:%u: duplicate id '%s' (line %u has it too)",
+                            inv->path, dup->line, dup->id, first->line);
+    if (dup->index == SIZE_MAX)
+        return dc_error_set(err, DC_ERR_FACTS, "%s: duplicate id '%s'", inv->path, dup->id);
     return dc_error_set(err, DC_ERR_FACTS,
                         "%s:%u: entry %zu: duplicate id '%s' (entry %zu, line %u, has it too)",
                         inv->path, dup->line, dup->index, dup->id, first->index, first->line);
@@ -223,28 +230,14 @@ static dc_status read_directory(dc_inventory *inv, const char *path, dc_error *e
     return st;
 }
 
-dc_status dc_inventory_read(const char *path, dc_inventory **out, dc_error *err)
+dc_status inventory_parse_yaml(const char *file, const char *text, size_t len,
+                               dc_inventory **out, dc_error *err)
 {
-    if (!path || !out)
-        return dc_error_set(err, DC_ERR_INVALID, "dc_inventory_read: NULL argument");
     *out = NULL;
-    dc_inventory *inv = mem_zalloc(NULL, sizeof *inv);
+    dc_inventory *inv = inv_new(NULL, file);
     if (!inv)
-        return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", path);
-    inv->path = path;
-    struct stat st;
-    dc_status status;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        status = read_directory(inv, path, err);
-    } else {
-        char *data;
-        size_t len;
-        status = file_read_all(NULL, path, INVENTORY_MAX_FILE, &data, &len, err);
-        if (status == DC_OK) {
-            status = facts_yaml_entries(NULL, path, data, len, on_entry, inv, err);
-            mem_free(NULL, data);
-        }
-    }
+        return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
+    dc_status status = facts_yaml_entries(NULL, file, text, len, on_entry, inv, err);
     if (status == DC_OK)
         status = check_ids(inv, err);
     inv->path = NULL;
@@ -254,4 +247,86 @@ dc_status dc_inventory_read(const char *path, dc_inventory **out, dc_error *err)
     }
     *out = inv;
     return DC_OK;
+}
+
+dc_status dc_inventory_read(const char *path, dc_inventory **out, dc_error *err)
+{
+    if (!path || !out)
+        return dc_error_set(err, DC_ERR_INVALID, "dc_inventory_read: NULL argument");
+    *out = NULL;
+    struct stat st;
+    if (!(stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
+        char *data;
+        size_t len;
+        dc_status status = file_read_all(NULL, path, INVENTORY_MAX_FILE, &data, &len, err);
+        if (status == DC_OK) {
+            status = inventory_parse_yaml(path, data, len, out, err);
+            mem_free(NULL, data);
+        }
+        return status;
+    }
+    dc_inventory *inv = mem_zalloc(NULL, sizeof *inv);
+    if (!inv)
+        return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", path);
+    inv->path = path;
+    dc_status status = read_directory(inv, path, err);
+    if (status == DC_OK)
+        status = check_ids(inv, err);
+    inv->path = NULL;
+    if (status != DC_OK) {
+        dc_inventory_free(inv);
+        return status;
+    }
+    *out = inv;
+    return DC_OK;
+}
+
+/* ------------------------------------------- built by importers (inventory.h) */
+
+dc_inventory *inv_new(const dc_alloc *alloc, const char *path)
+{
+    dc_inventory *inv = mem_zalloc(alloc, sizeof *inv);
+    if (inv) {
+        inv->alloc = alloc;
+        inv->path = path;
+    }
+    return inv;
+}
+
+dc_status inv_push(dc_inventory *inv, const char *id, size_t id_len, dc_facts *facts,
+                   uint32_t line, bool type, dc_error *err)
+{
+    dc_status st = push(inv, id, id_len, facts, NULL, SIZE_MAX, line, err);
+    if (st == DC_OK)
+        inv->devs[inv->n - 1].type = type;
+    return st;
+}
+
+dc_status inv_finish(dc_inventory *inv, dc_error *err)
+{
+    dc_status st = check_ids(inv, err);
+    inv->path = NULL;
+    return st;
+}
+
+bool inv_is_type(const dc_inventory *inv, size_t i)
+{
+    return inv && i < inv->n && inv->devs[i].type;
+}
+
+uint32_t inv_line(const dc_inventory *inv, size_t i)
+{
+    return inv && i < inv->n ? inv->devs[i].line : 0;
+}
+
+dc_facts *inv_take(dc_inventory *inv, size_t i)
+{
+    dc_facts *f = inv->devs[i].facts;
+    inv->devs[i].facts = NULL;
+    return f;
+}
+
+void inv_set_path(dc_inventory *inv, const char *path)
+{
+    inv->path = path;
 }
