@@ -230,6 +230,102 @@ DC_API const char *dc_inventory_id(const dc_inventory *inv, size_t i);
 DC_API const dc_facts *dc_inventory_facts(const dc_inventory *inv, size_t i);
 DC_API void dc_inventory_free(dc_inventory *inv);
 
+/* ------------------------------------------------------------ importers */
+
+/*
+ * Facts where management software already has them (docs/facts.md, one
+ * section per source).  Every importer gives the same fact names and values
+ * for the same device (a PCI function read from sysfs, libvirt or lspci has
+ * the same `vendor`, `pci_id`, `class`, `revision`, `address`...), keeps
+ * what no standard name covers under a prefix named for the source
+ * (`libvirt.`, `lspci.`, `devlink.`, `dra.`), escapes descriptive text
+ * outside the facts alphabet as \xHH, and rejects input it does not
+ * understand with an error naming the file and the element or line:
+ * nothing is half-read.
+ */
+typedef enum dc_source {
+    DC_SOURCE_AUTO = 0,     /* a facts file: key=value, YAML or JSON by content */
+    DC_SOURCE_LIBVIRT,      /* libvirt node device XML (virsh nodedev-dumpxml) */
+    DC_SOURCE_MDEVCTL,      /* mdevctl types|list --dumpjson, or one device's JSON */
+    DC_SOURCE_LSPCI,        /* lspci -vmm -nn -D [-k] */
+    DC_SOURCE_DEVLINK,      /* devlink -j dev info / port function show */
+    DC_SOURCE_DRA           /* Kubernetes resource.k8s.io/v1 ResourceSlice */
+} dc_source;
+
+/* The source's prefix as compatc takes it ("libvirt", "lspci"...; "" for
+ * DC_SOURCE_AUTO), or NULL for a value out of range. */
+DC_API const char *dc_source_name(dc_source source);
+
+/*
+ * Text in a source's format, read as an inventory: every device it holds,
+ * in the order it holds them (libvirt: each device, then each of its mdev
+ * types as `DEVICE/TYPE`; mdevctl: `PARENT/TYPE` or the UUID; lspci: the
+ * slot address; devlink: the devlink handle; DRA: `POOL/DEVICE`).  `file`
+ * names the text in errors.  A duplicate id is an error.
+ */
+DC_API dc_status dc_inventory_parse_source(dc_source source, const char *file,
+                                           const char *text, size_t len,
+                                           dc_inventory **out, dc_error *err);
+/*
+ * Text in a source's format, read as one device: the text's only device
+ * (for libvirt, a device's mdev types do not count: a GPU's XML is the GPU),
+ * or, when `id` is not NULL, the device of that id.  Several devices and no
+ * id is an error listing the first ids.
+ */
+DC_API dc_status dc_facts_parse_source(dc_source source, const char *file, const char *text,
+                                       size_t len, const char *id, dc_facts **out,
+                                       dc_error *err);
+
+/*
+ * A live libvirt connection (docs/facts.md): `uri` as virsh -c takes it
+ * ("qemu:///system", "test:///path/node.xml"); the node device named
+ * `nodedev` ("pci_0000_3b_00_2"), or every node device of the connection
+ * as an inventory (devices libvirt lists that are not PCI functions, mdevs
+ * or mdev-capable parents -- USB, net, storage... -- are left out).
+ * DC_ERR_INVALID when the library was built without libvirt; DC_ERR_IO when
+ * the connection fails or the device does not exist (libvirt's message).
+ */
+DC_API dc_status dc_facts_read_libvirt(const char *uri, const char *nodedev, dc_facts **out,
+                                       dc_error *err);
+DC_API dc_status dc_inventory_read_libvirt(const char *uri, dc_inventory **out,
+                                           dc_error *err);
+/* 1 when the library was built with libvirt's API (live connections). */
+DC_API int dc_have_libvirt(void);
+
+/*
+ * A facts argument as compatc takes one (docs/facts.md, "Facts arguments"):
+ *
+ *   PREFIX:FILE          libvirt: mdevctl: lspci: devlink: dra: -- FILE "-" is
+ *                        standard input; FILE#ID picks one device of many
+ *   libvirt+URI:NODEDEV  a live libvirt connection's node device
+ *   sysfs:DIR            a device or mdev type directory (under `sysfs_root`)
+ *   -                    key=value, YAML or JSON on standard input
+ *   DIR                  a directory under a sysfs tree: read as sysfs
+ *   FILE                 a facts file, its format detected by content
+ *
+ * `sysfs_root` (NULL: "/") roots sysfs: paths; a plain DIR is read as it
+ * is.  Relative paths are relative to the current directory.
+ */
+DC_API dc_status dc_facts_open(const char *arg, const char *sysfs_root, dc_facts **out,
+                               dc_error *err);
+/*
+ * An inventory argument: the same prefixes (`libvirt+URI` alone, or
+ * `libvirt+URI:`, is every node device of the connection), a YAML/JSON
+ * inventory file, a directory of facts files, or a directory of sysfs
+ * devices (`/sys/bus/pci/devices`: each entry read as sysfs, id = its name).
+ */
+DC_API dc_status dc_inventory_open(const char *arg, const char *sysfs_root,
+                                   dc_inventory **out, dc_error *err);
+/*
+ * An argument opened as what it holds (compatc facts): an inventory for an
+ * importer's input without #ID (libvirt, mdevctl, lspci, devlink, dra
+ * files, and libvirt+URI without a node device), a directory of facts
+ * files, a sysfs directory of devices, or a YAML/JSON list; one device's
+ * facts otherwise.  Exactly one of *facts and *inv is set on success.
+ */
+DC_API dc_status dc_source_open(const char *arg, const char *sysfs_root, dc_facts **facts,
+                                dc_inventory **inv, dc_error *err);
+
 /* ------------------------------------------------------------- prepared */
 
 typedef struct dc_prepared dc_prepared;
