@@ -3,7 +3,9 @@
  *   kind            recognised by                     derived facts
  *   PCI device      `vendor` and `device` files       vendor device subsystem_vendor
  *                                                     subsystem_device revision class
- *                                                     pci_id driver [device_api]
+ *                                                     pci_id address driver [device_api]
+ *                                                     a VF's pf.* and vf_index (physfn)
+ *                                                     virtio.device_features, qat.services
  *   mdev device     an `mdev_type` symbolic link      type mdev_type device_api
  *   mdev type       `device_api`, `available_instances` type mdev_type device_api
  *                                                     available_instances [name description]
@@ -28,6 +30,7 @@
 
 #include "alloc.h"
 #include "facts.h"
+#include "import.h"
 #include "limits.h"
 
 #define SYSFS_PATH_MAX 4096
@@ -172,10 +175,132 @@ static bool pci_id_part(const char *s, size_t n, unsigned *out)
     return true;
 }
 
-static bool ends_with(const char *s, const char *suffix)
+/* The device's own address: its directory's name, when it is one. */
+static dc_status pci_address(const sysfs_dir *d, dc_facts *f)
 {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+    char resolved[SYSFS_PATH_MAX + 1];
+    const char *base = strrchr(d->path, '/');
+    base = base ? base + 1 : d->path;
+    if (!imp_is_pci_address(base, strlen(base)) && realpath(d->path, resolved)) {
+        base = strrchr(resolved, '/');
+        base = base ? base + 1 : resolved;
+    }
+    if (!imp_is_pci_address(base, strlen(base)))
+        return DC_OK;
+    return facts_add_at(f, d->path, 0, 0, "address", 7, base, strlen(base), d->err);
+}
+
+/* A VF's physical function through `physfn`: pf.address, pf.pci_id,
+ * pf.revision, pf.driver, and vf_index (the PF's virtfnN that is this VF). */
+static dc_status pci_pf(const sysfs_dir *d, dc_facts *f)
+{
+    char pf_addr[256];
+    bool present;
+    dc_status st = link_target(d, "physfn", pf_addr, sizeof pf_addr, &present);
+    if (st != DC_OK || !present)
+        return st;
+    if ((st = facts_add_at(f, d->path, 0, 0, "pf.address", 10, pf_addr, strlen(pf_addr),
+                           d->err)) != DC_OK)
+        return st;
+    sysfs_dir pf = *d;
+    if (!join(d, "physfn", pf.path, sizeof pf.path))
+        return DC_ERR_LIMIT;
+    pf.len = strlen(pf.path);
+    dc_facts *pff = dc_facts_new();
+    if (!pff)
+        return dc_error_set(d->err, DC_ERR_NOMEM, "%s: out of memory", d->path);
+    static const char *const attrs[] = { "vendor", "device", "revision" };
+    for (size_t i = 0; st == DC_OK && i < 3; i++)
+        st = add_attr(&pf, pff, attrs[i], attrs[i], i < 2);
+    const char *v = dc_facts_get(pff, "vendor"), *dv = dc_facts_get(pff, "device");
+    uint32_t vid, did;
+    if (st == DC_OK && (!imp_hex(v, strlen(v), 4, &vid) || !imp_hex(dv, strlen(dv), 4, &did)))
+        st = dc_error_set(d->err, DC_ERR_FACTS, "%s: the PF's vendor or device is not a PCI ID",
+                          pf.path);
+    if (st == DC_OK) {
+        char id[16];
+        snprintf(id, sizeof id, "%04x%04x", vid, did);
+        st = facts_add_at(f, d->path, 0, 0, "pf.pci_id", 9, id, 8, d->err);
+    }
+    const char *rev = st == DC_OK ? dc_facts_get(pff, "revision") : NULL;
+    if (rev)
+        st = facts_add_at(f, d->path, 0, 0, "pf.revision", 11, rev, strlen(rev), d->err);
+    char driver[256];
+    bool bound = false;
+    if (st == DC_OK)
+        st = link_target(&pf, "driver", driver, sizeof driver, &bound);
+    if (st == DC_OK && bound)
+        st = facts_add_at(f, d->path, 0, 0, "pf.driver", 9, driver, strlen(driver), d->err);
+    dc_facts_free(pff);
+    /* vf_index: virtfn0, virtfn1... of the PF, each a link to a VF */
+    const fact *own = facts_find(f, "address", 7);
+    for (unsigned i = 0; st == DC_OK && own && i < 4096; i++) {
+        char name[32], target[256];
+        snprintf(name, sizeof name, "virtfn%u", i);
+        if ((st = link_target(&pf, name, target, sizeof target, &present)) != DC_OK || !present)
+            break;
+        if (!strcmp(target, own->value)) {
+            snprintf(name, sizeof name, "%u", i);
+            st = facts_add_at(f, d->path, 0, 0, "vf_index", 8, name, strlen(name), d->err);
+            break;
+        }
+    }
+    return st;
+}
+
+/* A virtio device's `features` (a string of '0'/'1', bit 0 first), in the
+ * directory or in its virtioN child, as virtio.device_features: the set of
+ * the indices of its 1 bits. */
+static dc_status virtio_features(const sysfs_dir *d, dc_facts *f)
+{
+    char path[SYSFS_PATH_MAX], *value = NULL;
+    size_t len;
+    dc_status st = read_attr(d, "features", false, &value, &len, path, sizeof path);
+    if (st == DC_OK && !value) {
+        DIR *dir = opendir(d->path);
+        struct dirent *e;
+        char child[SYSFS_PATH_MAX];
+        child[0] = '\0';
+        while (dir && (e = readdir(dir)))
+            if (!strncmp(e->d_name, "virtio", 6) && e->d_name[6] >= '0' && e->d_name[6] <= '9')
+                snprintf(child, sizeof child, "%s/features", e->d_name);
+        if (dir)
+            closedir(dir);
+        if (child[0])
+            st = read_attr(d, child, false, &value, &len, path, sizeof path);
+    }
+    if (st != DC_OK || !value)
+        return st;
+    char set[DC_MAX_VALUE + 1];
+    size_t o = 0;
+    for (size_t i = 0; i < len && st == DC_OK; i++) {
+        if (value[i] != '0' && value[i] != '1')
+            st = dc_error_set(d->err, DC_ERR_FACTS, "%s: byte %zu is not '0' or '1'", path,
+                              i + 1);
+        else if (value[i] == '1')
+            o += (size_t)snprintf(set + o, sizeof set - o, "%s%zu", o ? "," : "", i);
+    }
+    mem_free(NULL, value);
+    if (st != DC_OK)
+        return st;
+    return facts_add_at(f, path, 0, 0, "virtio.device_features", 22, set, o, d->err);
+}
+
+/* QAT's qat/cfg_services ("sym;asym", "dc") as qat.services, a set.  Only
+ * this file: qat_rl/ needs writes before reads, and a reader never writes. */
+static dc_status qat_services(const sysfs_dir *d, dc_facts *f)
+{
+    char path[SYSFS_PATH_MAX], *value;
+    size_t len;
+    dc_status st = read_attr(d, "qat/cfg_services", false, &value, &len, path, sizeof path);
+    if (st != DC_OK || !value)
+        return st;
+    for (size_t i = 0; i < len; i++)
+        if (value[i] == ';')
+            value[i] = ',';
+    st = facts_add_at(f, path, 0, 0, "qat.services", 12, value, len, d->err);
+    mem_free(NULL, value);
+    return st;
 }
 
 static dc_status pci_device(const sysfs_dir *d, dc_facts *f)
@@ -203,16 +328,16 @@ static dc_status pci_device(const sysfs_dir *d, dc_facts *f)
     snprintf(pci_id, sizeof pci_id, "%04x%04x", ids[0], ids[1]);
     if ((st = facts_add_at(f, d->path, 0, 0, "pci_id", 6, pci_id, 8, d->err)) != DC_OK)
         return st;
+    if ((st = pci_address(d, f)) != DC_OK || (st = pci_pf(d, f)) != DC_OK ||
+        (st = virtio_features(d, f)) != DC_OK || (st = qat_services(d, f)) != DC_OK)
+        return st;
     char driver[256];
     bool bound;
     if ((st = link_target(d, "driver", driver, sizeof driver, &bound)) != DC_OK || !bound)
         return st;
     if ((st = facts_add_at(f, d->path, 0, 0, "driver", 6, driver, strlen(driver), d->err)))
         return st;
-    /* vfio-pci itself, or a variant driver: the kernel names those
-     * mlx5_vfio_pci, hisi_acc_vfio_pci...; SPEC 1.1 says "-vfio-pci". */
-    if (!strcmp(driver, "vfio-pci") || ends_with(driver, "-vfio-pci") ||
-        ends_with(driver, "_vfio_pci"))
+    if (imp_is_vfio_pci(driver, strlen(driver)))
         st = facts_add_at(f, d->path, 0, 0, "device_api", 10, "vfio-pci", 8, d->err);
     return st;
 }

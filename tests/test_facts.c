@@ -1587,8 +1587,9 @@ Test(sysfs, pci_device)
 {
     char *root = fake_sysfs();
     dc_facts *f = sysfs_ok(root, "/sys/bus/pci/devices/0000:00:02.0");
-    cr_assert_eq(dc_facts_count(f), 8);
+    cr_assert_eq(dc_facts_count(f), 9);
     expect_fact(f, "vendor", "0x8086");
+    expect_fact(f, "address", "0000:00:02.0");
     expect_fact(f, "device", "0x591D");
     expect_fact(f, "subsystem_vendor", "0x8086");
     expect_fact(f, "subsystem_device", "0x2212");
@@ -1612,7 +1613,7 @@ Test(sysfs, vfio_pci_and_variant_drivers)
 {
     char *root = fake_sysfs();
     dc_facts *f = sysfs_ok(root, "/sys/devices/pci0000:00/0000:00:03.0");
-    cr_assert_eq(dc_facts_count(f), 5);
+    cr_assert_eq(dc_facts_count(f), 6);
     expect_fact(f, "driver", "vfio-pci");
     expect_fact(f, "device_api", "vfio-pci");
     expect_fact(f, "pci_id", "15b3101e");
