@@ -104,7 +104,7 @@ dc_facts *cli_load_facts(const char *file, const char *sysfs, const char *root)
     dc_facts *f = NULL;
     dc_error err;
     dc_status st = sysfs ? dc_facts_read_sysfs(root, sysfs, &f, &err)
-                         : dc_facts_read_file(file, &f, &err);
+                         : dc_facts_open(file, root, &f, &err);
     if (st != DC_OK) {
         cli_error("%s", err.message);
         return NULL;
@@ -299,16 +299,64 @@ static int cmd_disasm(const cli_opts *o)
 
 /* ------------------------------------------------------------ facts */
 
+/* One device's facts, as text or JSON (without its final newline). */
+static bool print_facts(const dc_facts *f, bool json)
+{
+    dc_format fmt = json ? DC_FORMAT_JSON : DC_FORMAT_TEXT;
+    size_t n = dc_facts_format(f, fmt, NULL, 0);
+    char *buf = malloc(n + 1);
+    if (!buf)
+        return false;
+    dc_facts_format(f, fmt, buf, n + 1);
+    if (json && n && buf[n - 1] == '\n')
+        buf[--n] = '\0';
+    fputs(buf, stdout);
+    free(buf);
+    return true;
+}
+
 static int cmd_facts(const cli_opts *o)
 {
     if ((o->nargs != 1) == !o->sysfs || o->nargs > 1)
         return usage("facts takes one FILE, or --sysfs DIR");
-    dc_facts *f = cli_load_facts(o->nargs ? o->args[0] : NULL, o->sysfs, o->sysfs_root);
-    if (!f)
+    dc_facts *f = NULL;
+    dc_inventory *inv = NULL;
+    dc_error err;
+    if (o->sysfs) {
+        if (!(f = cli_load_facts(NULL, o->sysfs, o->sysfs_root)))
+            return EXIT_ERR;
+    } else if (dc_source_open(o->args[0], o->sysfs_root, &f, &inv, &err) != DC_OK) {
+        cli_error("%s", err.message);
         return EXIT_ERR;
-    cli_print_facts(stdout, f, o->json);
+    }
+    bool ok = true;
+    if (f) {
+        ok = print_facts(f, o->json);
+        if (o->json)
+            fputc('\n', stdout);
+    } else {
+        /* an inventory: [ID] sections, or a JSON list of {id, facts} */
+        size_t n = dc_inventory_count(inv);
+        if (o->json)
+            fputs("[", stdout);
+        for (size_t i = 0; ok && i < n; i++) {
+            if (o->json) {
+                fputs(i ? ",\n {\"id\": " : "{\"id\": ", stdout);
+                json_str(stdout, dc_inventory_id(inv, i));
+                fputs(", \"facts\": ", stdout);
+                ok = print_facts(dc_inventory_facts(inv, i), true);
+                fputs("}", stdout);
+            } else {
+                printf("%s[%s]\n", i ? "\n" : "", dc_inventory_id(inv, i));
+                ok = print_facts(dc_inventory_facts(inv, i), false);
+            }
+        }
+        if (o->json)
+            fputs("]\n", stdout);
+    }
     dc_facts_free(f);
-    return EXIT_OK;
+    dc_inventory_free(inv);
+    return ok ? EXIT_OK : EXIT_ERR;
 }
 
 /* ------------------------------------------------------------ check */
@@ -431,7 +479,7 @@ static int cmd_match(const cli_opts *o)
     cli_pset set = { 0 };
     match_src *ms = NULL;
     int rc = EXIT_ERR;
-    if (dc_inventory_read(o->args[need - 1], &inv, &err) != DC_OK) {
+    if (dc_inventory_open(o->args[need - 1], o->sysfs_root, &inv, &err) != DC_OK) {
         cli_error("%s", err.message);
         goto out;
     }
