@@ -195,7 +195,7 @@ dc_status import_devlink(const dc_alloc *alloc, const char *file, const char *te
                 st = imp_yerror(err, file, k, "expected a devlink handle");
                 break;
             }
-            dc_facts *f = dc_facts_new_ex(alloc);
+            dc_facts *f = facts_new(alloc);
             if (!f) {
                 st = dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
                 break;

@@ -94,7 +94,7 @@ static dc_status device(dra_ctx *c, const facts_ynode *dev, const facts_ynode *s
     const facts_ynode *name = imp_yget(dev, "name"), *driver = imp_yget(spec, "driver");
     if (dev->kind != FACTS_YMAP || !name || name->kind != FACTS_YSCALAR)
         return imp_yerror(c->err, c->file, dev, "a device needs a name");
-    dc_facts *f = dc_facts_new_ex(c->alloc);
+    dc_facts *f = facts_new(c->alloc);
     if (!f)
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
     imp_dev d = { f, c->file, dev->line, c->err };

@@ -486,7 +486,7 @@ static dc_status device(lv_ctx *c, const xmlNode *n)
     lv_dev *dev = &c->devs[c->n];
     memset(dev, 0, sizeof *dev);
     dev->line = line_of(n);
-    if (!(dev->facts = dc_facts_new_ex(c->alloc)))
+    if (!(dev->facts = facts_new(c->alloc)))
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
     c->n++;
     imp_dev d = { dev->facts, c->file, dev->line, c->err };
@@ -620,7 +620,7 @@ static dc_status relate(lv_ctx *c)
                 continue;
             static const char *const copied[] = { "pci_id", "revision", "driver" };
             for (size_t k = 0; k < 3 && st == DC_OK; k++) {
-                const char *v = dc_facts_get(pf->facts, copied[k]);
+                const char *v = dc_facts_lookup(pf->facts, copied[k]);
                 char name[32];
                 snprintf(name, sizeof name, "pf.%s", copied[k]);
                 if (v)
@@ -642,7 +642,7 @@ static dc_status relate(lv_ctx *c)
             lv_dev *parent = find(by_id, c->n, dev->parent, false);
             if (!parent)
                 continue;
-            if (parent->parent_addr && !dc_facts_get(dev->facts, "parent"))
+            if (parent->parent_addr && !dc_facts_lookup(dev->facts, "parent"))
                 st = imp_addz(&d, "parent", parent->parent_addr);
             dc_status s2 = DC_OK;
             if (!parent->types)
@@ -652,7 +652,7 @@ static dc_status relate(lv_ctx *c)
                 if (st != DC_OK || !id || strcmp(id, dev->mdev_type))
                     continue;
                 EACH_ELEMENT(c, t, f, s2)
-                    if (is(f, "deviceAPI") && !dc_facts_get(dev->facts, "device_api")) {
+                    if (is(f, "deviceAPI") && !dc_facts_lookup(dev->facts, "device_api")) {
                         const char *api = text_of(c, f, &s2);
                         if (api)
                             st = imp_addz(&d, "device_api", api);
@@ -678,7 +678,7 @@ static dc_status push_types(lv_ctx *c, const lv_dev *dev, dc_inventory *inv)
         const char *id = prop(t, "id");
         if (!id || !*id)
             return xml_error(c, t, "%s", "an mdev type without an id");
-        dc_facts *f = dc_facts_new_ex(c->alloc);
+        dc_facts *f = facts_new(c->alloc);
         if (!f)
             return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
         imp_dev d = { f, c->file, line_of(t), c->err };

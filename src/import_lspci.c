@@ -109,7 +109,7 @@ static dc_status record_done(lspci_ctx *c, record *r, const dc_facts *other)
             return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u: record '%.*s' has no %s",
                                 c->file, r->first_line, (int)r->f[T_SLOT].n, r->f[T_SLOT].v,
                                 tags[needed[i]]);
-    dc_facts *facts = dc_facts_new_ex(c->alloc);
+    dc_facts *facts = facts_new(c->alloc);
     if (!facts)
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
     imp_dev d = { facts, c->file, r->f[T_SLOT].line, c->err };
@@ -252,7 +252,7 @@ dc_status import_lspci(const dc_alloc *alloc, const char *file, const char *text
                                   file, line, (int)ll, p);
                 break;
             }
-            if (!other && !(other = dc_facts_new_ex(alloc))) {
+            if (!other && !(other = facts_new(alloc))) {
                 st = dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
                 break;
             }

@@ -85,7 +85,7 @@ static dc_status entry(md_ctx *c, const facts_ynode *key, const facts_ynode *bod
     if (!is_device && !(imp_yget(body, "device_api") && imp_yget(body, "available_instances")))
         return imp_yerror(c->err, c->file, body, "neither an mdev type (device_api, "
                           "available_instances) nor a device (mdev_type)");
-    dc_facts *f = dc_facts_new_ex(c->alloc);
+    dc_facts *f = facts_new(c->alloc);
     if (!f)
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
     imp_dev d = { f, c->file, body->line, c->err };

@@ -149,7 +149,7 @@ static dc_status device_and_pf(const char *uri, const char *nodedev, const char 
     if (st == DC_OK && put(&t, "</devices>\n"))
         st = dc_inventory_parse_source(DC_SOURCE_LIBVIRT, label, t.p, t.len, &one, err);
     const dc_facts *f = one ? dc_inventory_facts(one, 0) : NULL;
-    const char *pf = f ? dc_facts_get(f, "pf.address") : NULL;
+    const char *pf = f ? dc_facts_lookup(f, "pf.address") : NULL;
     if (st == DC_OK && pf && strlen(pf) == 12) {
         /* 0000:3b:00.0 is pci_0000_3b_00_0 */
         char name[32];

@@ -206,13 +206,13 @@ static dc_status pci_pf(const sysfs_dir *d, dc_facts *f)
     if (!join(d, "physfn", pf.path, sizeof pf.path))
         return DC_ERR_LIMIT;
     pf.len = strlen(pf.path);
-    dc_facts *pff = dc_facts_new();
+    dc_facts *pff = facts_new(NULL);
     if (!pff)
         return dc_error_set(d->err, DC_ERR_NOMEM, "%s: out of memory", d->path);
     static const char *const attrs[] = { "vendor", "device", "revision" };
     for (size_t i = 0; st == DC_OK && i < 3; i++)
         st = add_attr(&pf, pff, attrs[i], attrs[i], i < 2);
-    const char *v = dc_facts_get(pff, "vendor"), *dv = dc_facts_get(pff, "device");
+    const char *v = dc_facts_lookup(pff, "vendor"), *dv = dc_facts_lookup(pff, "device");
     uint32_t vid, did;
     if (st == DC_OK && (!imp_hex(v, strlen(v), 4, &vid) || !imp_hex(dv, strlen(dv), 4, &did)))
         st = dc_error_set(d->err, DC_ERR_FACTS, "%s: the PF's vendor or device is not a PCI ID",
@@ -222,7 +222,7 @@ static dc_status pci_pf(const sysfs_dir *d, dc_facts *f)
         snprintf(id, sizeof id, "%04x%04x", vid, did);
         st = facts_add_at(f, d->path, 0, 0, "pf.pci_id", 9, id, 8, d->err);
     }
-    const char *rev = st == DC_OK ? dc_facts_get(pff, "revision") : NULL;
+    const char *rev = st == DC_OK ? dc_facts_lookup(pff, "revision") : NULL;
     if (rev)
         st = facts_add_at(f, d->path, 0, 0, "pf.revision", 11, rev, strlen(rev), d->err);
     char driver[256];
