@@ -109,10 +109,33 @@ def guest_devices(conn, dom):
                 raise GuestDeviceError("%s: mdev %s is not a node device of %s"
                                        % (dom.name(), addr.get("uuid"), conn.getURI()))
         try:
-            devices[name] = _nodedev_facts(conn, name)
+            facts = _nodedev_facts(conn, name)
+            if kind == "mdev":
+                facts = _with_type_facts(conn, facts)
         except libvirt.libvirtError as e:
             raise GuestDeviceError("%s: %s: %s" % (dom.name(), name, e)) from None
+        devices[name] = facts
     return devices
+
+
+def _with_type_facts(conn, mdev):
+    """An mdev's facts with what its parent's mdev type says and the mdev's
+    own XML does not (device_api, parent), as the library's live importer
+    gives them."""
+    parent = mdev.get("libvirt.parent")
+    if not parent:
+        return mdev
+    xml = conn.nodeDeviceLookupByName(parent).XMLDesc(0)
+    inv = devcompat.parse_inventory(xml, format="libvirt",
+                                    name="%s:%s" % (conn.getURI(), parent))
+    typ = inv.get("%s/%s" % (parent, mdev.get("mdev_type")))
+    if typ is None:
+        return mdev
+    merged = mdev.to_dict()
+    for name in ("device_api", "parent"):
+        if name in typ and name not in merged:
+            merged[name] = typ[name]
+    return devcompat.Facts(merged)
 
 
 def _assigned_pci(conn):

@@ -128,3 +128,55 @@ def test_check_destination_raises_nova_precheck_error(site):
         devcompat_nova.check_destination(INSTANCE, "src", "nowhere")
     # An instance without devices is not this check's business.
     devcompat_nova.check_destination(OTHER.replace("9", "8"), "src", "whole")
+
+
+# ------------------------------------------------------------ libvirt mode
+
+NODE = """<node><cpu><mhz>2000</mhz><model>i686</model><active>2</active><nodes>1</nodes>
+<sockets>1</sockets><cores>2</cores><threads>1</threads></cpu><memory>2097152</memory>%s</node>"""
+
+
+def gpu_xml(n, available):
+    return """<device><name>pci_0000_00_02_0</name><parent>computer</parent>
+      <capability type='pci'><class>0x030000</class><domain>0</domain><bus>0</bus><slot>2</slot>
+      <function>0</function><product id='0x591d'>HD Graphics P630</product>
+      <vendor id='0x8086'>Intel Corporation</vendor><capability type='mdev_types'>
+      <type id='i915-GVTg_V5_%d'><name>GVTg_V5_%d</name><deviceAPI>vfio-pci</deviceAPI>
+      <availableInstances>%d</availableInstances></type></capability></capability></device>
+      """ % (n, n, available)
+
+
+MDEV_XML = """<device><name>mdev_%s_0000_00_02_0</name><parent>pci_0000_00_02_0</parent>
+  <capability type='mdev'><type id='i915-GVTg_V5_4'/><uuid>%s</uuid><iommuGroup number='12'/>
+  </capability></device>
+  <domain type='test'><name>instance-00000001</name><uuid>%s</uuid><memory>1048576</memory>
+  <vcpu>1</vcpu><os><type>hvm</type></os><devices>
+  <hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='%s'/></source>
+  </hostdev></devices></domain>""" % ((INSTANCE.replace("-", "_"),) + (INSTANCE,) * 3)
+
+VGPU_POLICY = """POLICY:
+    name = vgpu
+SELF:
+    device_api = vfio-pci
+    mdev_type = i915-GVTg_V5_{n:int:1,2,4,8}
+COMPATIBLE:
+    device_api = vfio-pci
+    mdev_type = i915-GVTg_V5_{n}
+"""
+
+
+def test_libvirt_mode_reads_each_hosts_libvirt(tmp_path, conf):
+    pytest.importorskip("libvirt")
+    pol = tmp_path / "policies"
+    pol.mkdir()
+    (pol / "vgpu.compat").write_text(VGPU_POLICY)
+    hosts_dir = tmp_path / "libvirt"
+    hosts_dir.mkdir()
+    (hosts_dir / "src.xml").write_text(NODE % (gpu_xml(4, 1) + MDEV_XML))
+    (hosts_dir / "fits.xml").write_text(NODE % gpu_xml(4, 2))
+    (hosts_dir / "other.xml").write_text(NODE % gpu_xml(8, 4))
+    (hosts_dir / "full.xml").write_text(NODE % gpu_xml(4, 0))
+    conf.set_override("libvirt_uri", "test://%s/{host}.xml" % hosts_dir, group="devcompat")
+    conf.set_override("policy_dir", str(pol), group="devcompat")
+    handler, flt = load_filter()
+    assert passing(handler, flt, live_migration(), ("fits", "other", "full")) == ["fits"]

@@ -33,6 +33,7 @@ from ._devcompat import (  # noqa: F401
     Target,
     Targets,
     library_version,
+    parse_inventory,
     read_inventory,
 )
 
@@ -41,7 +42,7 @@ from .fit import Fit, fit_devices  # noqa: E402,F401
 __all__ = ["Fit", "fit_devices",
     "AmbiguousPolicy", "Diagnostic", "Error", "Facts", "FactsError", "Fleet", "NoPolicy",
     "Policy", "PolicyError", "PolicySet", "Prepared", "Reason", "Result", "Target",
-    "Targets", "DEFAULT_POLICY_DIR", "library_version", "read_inventory",
+    "Targets", "DEFAULT_POLICY_DIR", "library_version", "read_inventory", "parse_inventory",
 ]
 
 for _cls in (Error, PolicyError, FactsError, NoPolicy, AmbiguousPolicy):

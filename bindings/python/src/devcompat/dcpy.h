@@ -118,7 +118,8 @@ PyObject *dcpy_policy_check(PolicyObject *policy, PyObject *const *args, Py_ssiz
 PyObject *dcpy_policy_check_many(PolicyObject *policy, PyObject *const *args, Py_ssize_t nargs,
                                  PyObject *kwnames);
 PyObject *dcpy_policy_batch_cpu_ns(PolicyObject *policy, PyObject *args);
-PyObject *dcpy_read_inventory(PyObject *module, PyObject *path);
+PyObject *dcpy_read_inventory(PyObject *module, PyObject *args, PyObject *kwds);
+PyObject *dcpy_parse_inventory(PyObject *module, PyObject *args, PyObject *kwds);
 
 /* ------------------------------------------------------------ result.c */
 

@@ -162,18 +162,25 @@ static void Facts_dealloc(FactsObject *self)
     Py_TYPE(self)->tp_free(self);
 }
 
-static PyObject *Facts_read(PyObject *cls, PyObject *arg)
+static PyObject *Facts_read(PyObject *cls, PyObject *args, PyObject *kwds)
 {
-    PyObject *path = NULL;
-    if (!PyUnicode_FSConverter(arg, &path))
+    PyObject *arg, *path = NULL, *root = NULL;
+    static char *kwlist[] = { "source", "sysfs_root", NULL };
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O&:Facts.read", kwlist, &arg,
+                                     PyUnicode_FSConverter, &root))
         return NULL;
+    if (!PyUnicode_FSConverter(arg, &path)) {
+        Py_XDECREF(root);
+        return NULL;
+    }
     dc_facts *f = NULL;
     dc_error err;
     dc_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = dc_facts_read_file(PyBytes_AS_STRING(path), &f, &err);
+    st = dc_facts_open(PyBytes_AS_STRING(path), root ? PyBytes_AS_STRING(root) : NULL, &f, &err);
     Py_END_ALLOW_THREADS
     Py_DECREF(path);
+    Py_XDECREF(root);
     if (st != DC_OK)
         return facts_err(st, &err);
     PyObject *name = PyOS_FSPath(arg);
@@ -182,14 +189,45 @@ static PyObject *Facts_read(PyObject *cls, PyObject *arg)
     return res;
 }
 
+/* The importer a format names ("libvirt", "mdevctl"...), DC_SOURCE_AUTO
+ * for the facts formats; -1 (ValueError set) for an unknown name. */
+static int source_of(const char *format)
+{
+    if (!strcmp(format, "auto") || !strcmp(format, "kv") || !strcmp(format, "yaml") ||
+        !strcmp(format, "json"))
+        return DC_SOURCE_AUTO;
+    for (int s = DC_SOURCE_AUTO + 1; dc_source_name((dc_source)s); s++)
+        if (!strcmp(format, dc_source_name((dc_source)s)))
+            return s;
+    PyErr_Format(PyExc_ValueError, "format must be auto, kv, yaml, json or an importer's "
+                 "name (libvirt, mdevctl, lspci, devlink, dra), not '%s'", format);
+    return -1;
+}
+
 static PyObject *Facts_parse(PyObject *cls, PyObject *args, PyObject *kwds)
 {
     Py_buffer text;
-    const char *format = "auto", *name = "<string>";
-    static char *kwlist[] = { "text", "format", "name", NULL };
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "s*|ss:Facts.parse", kwlist, &text, &format,
-                                     &name))
+    const char *format = "auto", *name = "<string>", *id = NULL;
+    static char *kwlist[] = { "text", "format", "name", "id", NULL };
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "s*|ssz:Facts.parse", kwlist, &text, &format,
+                                     &name, &id))
         return NULL;
+    int source = source_of(format);
+    if (source < 0) {
+        PyBuffer_Release(&text);
+        return NULL;
+    }
+    if (source != DC_SOURCE_AUTO || id) {
+        dc_facts *f = NULL;
+        dc_error err;
+        dc_status st;
+        Py_BEGIN_ALLOW_THREADS
+        st = dc_facts_parse_source((dc_source)source, name, text.buf, (size_t)text.len, id, &f,
+                                   &err);
+        Py_END_ALLOW_THREADS
+        PyBuffer_Release(&text);
+        return st == DC_OK ? dcpy_facts_wrap(f, NULL) : facts_err(st, &err);
+    }
     const char *p = text.buf;
     size_t n = (size_t)text.len, k = 0;
     while (k < n && (p[k] == ' ' || p[k] == '\t' || p[k] == '\n' || p[k] == '\r'))
@@ -199,13 +237,8 @@ static PyObject *Facts_parse(PyObject *cls, PyObject *args, PyObject *kwds)
         yaml = true;
     else if (!strcmp(format, "kv"))
         yaml = false;
-    else if (!strcmp(format, "auto"))
+    else
         yaml = (k < n && p[k] == '{') || (n - k >= 3 && !memcmp(p + k, "---", 3));
-    else {
-        PyBuffer_Release(&text);
-        return PyErr_Format(PyExc_ValueError, "format must be auto, kv, yaml or json, not '%s'",
-                            format);
-    }
     dc_facts *f = NULL;
     dc_error err;
     dc_status st;
@@ -245,21 +278,9 @@ static PyObject *Facts_from_sysfs(PyObject *cls, PyObject *args, PyObject *kwds)
     return res;
 }
 
-/* read_inventory(path) -> dict of id -> Facts, in the inventory's order. */
-PyObject *dcpy_read_inventory(PyObject *module, PyObject *arg)
+/* An inventory as {id: Facts}, in its order; frees it. */
+static PyObject *inventory_dict(dc_inventory *inv)
 {
-    PyObject *path = NULL;
-    if (!PyUnicode_FSConverter(arg, &path))
-        return NULL;
-    dc_inventory *inv = NULL;
-    dc_error err;
-    dc_status st;
-    Py_BEGIN_ALLOW_THREADS
-    st = dc_inventory_read(PyBytes_AS_STRING(path), &inv, &err);
-    Py_END_ALLOW_THREADS
-    Py_DECREF(path);
-    if (st != DC_OK)
-        return facts_err(st, &err);
     PyObject *out = PyDict_New();
     for (size_t i = 0; out && i < dc_inventory_count(inv); i++) {
         PyObject *d = dcpy_facts_dict(dc_inventory_facts(inv, i));
@@ -275,6 +296,55 @@ PyObject *dcpy_read_inventory(PyObject *module, PyObject *arg)
     }
     dc_inventory_free(inv);
     return out;
+}
+
+/* read_inventory(source, sysfs_root=None) -> {id: Facts}. */
+PyObject *dcpy_read_inventory(PyObject *module, PyObject *args, PyObject *kwds)
+{
+    PyObject *path = NULL, *root = NULL;
+    static char *kwlist[] = { "source", "sysfs_root", NULL };
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O&:read_inventory", kwlist,
+                                     PyUnicode_FSConverter, &path, PyUnicode_FSConverter, &root))
+        return NULL;
+    dc_inventory *inv = NULL;
+    dc_error err;
+    dc_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = dc_inventory_open(PyBytes_AS_STRING(path), root ? PyBytes_AS_STRING(root) : NULL, &inv,
+                           &err);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(path);
+    Py_XDECREF(root);
+    if (st != DC_OK)
+        return facts_err(st, &err);
+    return inventory_dict(inv);
+}
+
+/* parse_inventory(text, format, name='<string>') -> {id: Facts}. */
+PyObject *dcpy_parse_inventory(PyObject *module, PyObject *args, PyObject *kwds)
+{
+    Py_buffer text;
+    const char *format = "auto", *name = "<string>";
+    static char *kwlist[] = { "text", "format", "name", NULL };
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "s*|ss:parse_inventory", kwlist, &text,
+                                     &format, &name))
+        return NULL;
+    int source = source_of(format);
+    if (source < 0) {
+        PyBuffer_Release(&text);
+        return NULL;
+    }
+    dc_inventory *inv = NULL;
+    dc_error err;
+    dc_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = dc_inventory_parse_source((dc_source)source, name, text.buf, (size_t)text.len, &inv,
+                                   &err);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&text);
+    if (st != DC_OK)
+        return facts_err(st, &err);
+    return inventory_dict(inv);
 }
 
 /* ------------------------------------------------------------ mapping */
@@ -390,13 +460,18 @@ static PySequenceMethods Facts_as_sequence = {
 };
 
 static PyMethodDef Facts_methods[] = {
-    { "read", (PyCFunction)Facts_read, METH_O | METH_CLASS,
-      "Facts.read(path) -> Facts\n\nRead a facts file of any format the library reads "
-      "(key=value, YAML, JSON; docs/facts.md)." },
+    { "read", (PyCFunction)(void (*)(void))Facts_read, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
+      "Facts.read(source, sysfs_root=None) -> Facts\n\nOne device's facts from a facts "
+      "argument as compatc takes one (docs/facts.md): a facts file of any format, "
+      "'libvirt:FILE.xml', 'mdevctl:FILE.json#ID', 'lspci:FILE#SLOT', 'devlink:FILE', "
+      "'dra:FILE#POOL/DEVICE', 'libvirt+URI:NODEDEV', 'sysfs:DIR' (below sysfs_root), "
+      "a sysfs directory." },
     { "parse", (PyCFunction)(void (*)(void))Facts_parse, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-      "Facts.parse(text, format='auto', name='<string>') -> Facts\n\nParse key=value text "
-      "(format='kv') or YAML/JSON ('yaml', 'json'); 'auto' takes YAML for text starting with "
-      "'{' or '---'.  `name` names the text in errors.  text is str or bytes." },
+      "Facts.parse(text, format='auto', name='<string>', id=None) -> Facts\n\nParse "
+      "key=value text (format='kv'), YAML/JSON ('yaml', 'json'; 'auto' takes YAML for text "
+      "starting with '{' or '---'), or an importer's format ('libvirt' node device XML, "
+      "'mdevctl', 'lspci', 'devlink', 'dra'); `id` picks one device of many.  `name` names "
+      "the text in errors.  text is str or bytes." },
     { "from_sysfs", (PyCFunction)(void (*)(void))Facts_from_sysfs,
       METH_VARARGS | METH_KEYWORDS | METH_CLASS,
       "Facts.from_sysfs(dir, root=None) -> Facts\n\nRead a PCI device, mdev device or mdev "

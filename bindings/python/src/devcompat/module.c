@@ -7,9 +7,18 @@
 #endif
 
 static PyMethodDef module_methods[] = {
-    { "read_inventory", (PyCFunction)dcpy_read_inventory, METH_O,
-      "read_inventory(path) -> dict\n\nRead an inventory (a YAML/JSON sequence of devices "
-      "each with an `id`, or a directory of facts files): {id: Facts}, in its order." },
+    { "read_inventory", (PyCFunction)(void (*)(void))dcpy_read_inventory,
+      METH_VARARGS | METH_KEYWORDS,
+      "read_inventory(source, sysfs_root=None) -> dict\n\nMany devices: {id: Facts}, in "
+      "order, from an inventory argument as compatc takes one (docs/facts.md): a YAML/JSON "
+      "inventory, a directory of facts files or of sysfs devices, an importer's file "
+      "('libvirt:FILE.xml', 'mdevctl:FILE.json', 'lspci:FILE', 'devlink:FILE', 'dra:FILE'), "
+      "or every node device of a libvirt connection ('libvirt+URI')." },
+    { "parse_inventory", (PyCFunction)(void (*)(void))dcpy_parse_inventory,
+      METH_VARARGS | METH_KEYWORDS,
+      "parse_inventory(text, format='auto', name='<string>') -> dict\n\nMany devices from "
+      "text: a YAML/JSON inventory, or an importer's format ('libvirt', 'mdevctl', 'lspci', "
+      "'devlink', 'dra')." },
     { NULL, NULL, 0, NULL },
 };
 
