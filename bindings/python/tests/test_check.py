@@ -146,8 +146,8 @@ def test_targets_equal_compatc_targets(monkeypatch, gvt):
         t = gvt.targets(devcompat.Facts.read(source), limit=limit)
         rc, want = compatc_json("targets", "--json", "--policy", "gvt-share.compat", source,
                                 *(["--limit", str(limit)] if limit else []))
-        got = [{"block": x.block, "block_name": x.block_name, "facts": x.facts, "open": x.open}
-               for x in t.targets]
+        got = [{"block": x.block, "block_name": x.block_name, "facts": x.facts, "open": x.open,
+                "decided": x.decided} for x in t.targets]
         assert got == want["targets"]
         assert (t.limited, t.tried) == (want["limited"], want["tried"])
     with pytest.raises(ValueError):

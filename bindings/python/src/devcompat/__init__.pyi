@@ -49,6 +49,7 @@ class Target(NamedTuple):
     block_name: Optional[str]
     facts: Dict[str, str]
     open: Dict[str, Dict[str, Optional[str]]]
+    decided: bool
 
 
 class Targets(NamedTuple):

@@ -10,11 +10,13 @@ static PyStructSequence_Field target_fields[] = {
     { "block_name", "its name, or None" },
     { "facts", "the target's fixed facts (dict)" },
     { "open", "facts not fixed: dict of fact -> {'constraint': ..., 'requires': ...}" },
+    { "decided", "False when values satisfying the open facts' requirements were not found "
+                 "(docs/targets.md)" },
     { NULL, NULL },
 };
 
 static PyStructSequence_Desc target_desc = {
-    "devcompat.Target", "A target that would accept the source.", target_fields, 4,
+    "devcompat.Target", "A target that would accept the source.", target_fields, 5,
 };
 
 static PyStructSequence_Field targets_fields[] = {
@@ -65,7 +67,8 @@ static PyObject *target_object(const dc_targets *t, size_t i)
     PyStructSequence_SET_ITEM(item, 1, str_or_none(dc_targets_block_name(t, i)));
     PyStructSequence_SET_ITEM(item, 2, dcpy_facts_dict(dc_targets_facts(t, i)));
     PyStructSequence_SET_ITEM(item, 3, open_facts(t, i));
-    for (Py_ssize_t k = 0; k < 4; k++)
+    PyStructSequence_SET_ITEM(item, 4, PyBool_FromLong(dc_targets_decided(t, i)));
+    for (Py_ssize_t k = 0; k < 5; k++)
         if (!PyStructSequence_GET_ITEM(item, k)) {
             Py_DECREF(item);
             return NULL;
