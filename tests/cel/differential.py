@@ -6,11 +6,11 @@ For one policy and one source: asks `compatc to-cel --json` for the selector
 and the attributes it reads (with their DRA types), generates COUNT devices
 with attributes of those types (values drawn from the selector's constants,
 the source's facts, their neighbours and random ones; some absent, some
-devices without the domain at all), writes them as a DRA-shaped device list
-for the CEL engine and as a facts inventory for `compatc match` (an int in
-decimal, a bool as true/false, a version and a string as they are: what
-the DRA importer reads), and requires the selector's value (evaluate.mjs) to
-equal compatc's verdict on every device.  Prints `N passed, N failed` (from
+devices without the driver's own attributes), writes them as one
+ResourceSlice that `compatc match` reads through the DRA importer
+(`dra:FILE`) and the CEL engine sees as the scheduler would, and requires
+the selector's value (evaluate.mjs) to equal compatc's verdict on every
+device.  Prints `N passed, N failed` (from
 evaluate.mjs); exits non-zero on any disagreement or error.
 """
 import argparse
@@ -190,15 +190,6 @@ def generate(rng, cel, facts, bases, count):
     return devices
 
 
-def fact_text(typed):
-    (kind, v), = typed.items()
-    if kind == "int":
-        return str(v)
-    if kind == "bool":
-        return "true" if v else "false"
-    return v
-
-
 def typed_attribute(text, typ):
     """The DRA attribute a fact's text is, for an attribute of type typ, or
     None when no attribute of that type reads back as this text."""
@@ -291,23 +282,32 @@ def main():
     bases = [source_facts(a.compatc, b) for b in a.base]
     devices = generate(rng, cel, source_facts(a.compatc, a.source), bases, a.count)
 
+    # The same devices for both: a ResourceSlice, read by compatc through the
+    # DRA importer (dra:FILE), evaluated by the CEL engine as the scheduler
+    # would see it.
+    devs = []
+    for d in devices:
+        attrs = {}
+        for dom, named in d["attributes"].items():
+            for name, typed in named.items():
+                attrs[name if dom == d["driver"] else f"{dom}/{name}"] = typed
+        devs.append({"name": d["id"], "attributes": attrs} if attrs else {"name": d["id"]})
+    rslice = {"apiVersion": "resource.k8s.io/v1", "kind": "ResourceSlice",
+              "metadata": {"name": "generated"},
+              "spec": {"driver": cel["domain"], "nodeName": "node-a",
+                       "pool": {"name": "pool", "generation": 1, "resourceSliceCount": 1},
+                       "devices": devs}}
     with tempfile.TemporaryDirectory() as tmp:
-        inv = []
-        for d in devices:
-            facts = {"id": d["id"]}
-            for fact, typed in d["facts"].items():
-                facts[fact] = fact_text(typed)
-            inv.append(facts)
-        path = os.path.join(tmp, "inventory.json")
+        path = os.path.join(tmp, "slice.json")
         with open(path, "w") as f:
-            json.dump(inv, f)
-        r = run([a.compatc, "match", "--json", "--policy", a.policy, a.source, path])
+            json.dump(rslice, f)
+        r = run([a.compatc, "match", "--json", "--policy", a.policy, a.source, "dra:" + path])
         if r.returncode == 2 or not r.stdout:
             sys.exit(f"differential: compatc match: {r.stderr.strip()}")
         verdicts = {}
         for line in r.stdout.splitlines():
             o = json.loads(line)
-            verdicts[o["id"]] = o["compatible"] is True
+            verdicts[o["id"].removeprefix("pool/")] = o["compatible"] is True
     cases = [{"id": f"{os.path.basename(a.policy)}/{d['id']}", "expression": cel["selector"],
               "driver": d["driver"], "attributes": d["attributes"],
               "expect": verdicts[d["id"]] and not d["wrong_type"]} for d in devices]
