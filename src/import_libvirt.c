@@ -31,12 +31,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include "alloc.h"
+#include "config.h"
 #include "import.h"
 #include "limits.h"
+
+#ifndef HAVE_LIBXML2
+
+/* Built --without-xml (configure.ac): the format is known, and refused. */
+dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *text,
+                         size_t len, dc_inventory *inv, dc_error *err)
+{
+    (void)alloc, (void)text, (void)len, (void)inv;
+    return dc_error_set(err, DC_ERR_INVALID, "%s: this devcompat was built without libxml2 "
+                        "(configure --with-xml, with libxml2-dev installed): libvirt XML "
+                        "cannot be read", file ? file : "libvirt");
+}
+
+#else
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 
 /* Device kinds libvirt reports that devcompat does not read as devices. */
 static const char *const other_kinds[] = {
@@ -789,3 +804,5 @@ dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *te
     xmlFreeDoc(doc);
     return st;
 }
+
+#endif /* HAVE_LIBXML2 */
