@@ -45,7 +45,7 @@
 #define DC_BENCH_SRCDIR "."
 #endif
 
-#define NPAIRS 1024
+#define NPAIRS   1024
 #define NOINLINE __attribute__((noinline))
 
 static void die(const char *fmt, ...)
@@ -102,7 +102,10 @@ static char *read_file(const char *path, size_t *len)
 
 /* Counts every allocation the library makes through a policy's allocator:
  * the policy itself, then its prepared facts and results. */
-static struct { unsigned long allocs, frees; size_t bytes; } counted;
+static struct {
+    unsigned long allocs, frees;
+    size_t bytes;
+} counted;
 
 static void *count_realloc(void *ud, void *ptr, size_t size)
 {
@@ -134,7 +137,7 @@ typedef struct dev {
     size_t type_len;
     int64_t aggregator;
     uint64_t major, minor, patch;
-    char text[256];         /* the same device as key=value text */
+    char text[256]; /* the same device as key=value text */
     size_t text_len;
 } dev;
 
@@ -144,7 +147,7 @@ static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
 
 static uint32_t rnd(uint32_t n)
 {
-    uint64_t x = rng_state;     /* xorshift64* */
+    uint64_t x = rng_state; /* xorshift64* */
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
@@ -200,7 +203,7 @@ static void generate(void)
         int m = rnd(10) ? sizes[rnd(4)] : (rnd(2) ? 3 : 16);
         int sagg;
         if (rnd(10) < 7 && (int64_t)m * agg % n == 0 && m * agg / n >= 1)
-            sagg = m * agg / n;                     /* the same share */
+            sagg = m * agg / n; /* the same share */
         else
             sagg = 1 + (int)rnd(8);
         if (rnd(20) == 0)
@@ -325,7 +328,8 @@ static int check_text(const dev *s, const dev *t)
     dc_error err;
     if (dc_facts_parse_text("source", s->text, s->text_len, &fs, &err) != DC_OK ||
         dc_facts_parse_text("target", t->text, t->text_len, &ft, &err) != DC_OK ||
-        dc_prepare(policy, fs, &ps, &err) != DC_OK || dc_prepare(policy, ft, &pt, &err) != DC_OK)
+        dc_prepare(policy, fs, &ps, &err) != DC_OK ||
+        dc_prepare(policy, ft, &pt, &err) != DC_OK)
         die("%s", err.message);
     dc_check(policy, ps, pt, result);
     int v = (int)dc_result_verdict(result);
@@ -523,8 +527,8 @@ static void verify(void)
         dc_check(policy, psrc[i], ptgt[i], result);
         int v = (int)dc_result_verdict(result);
         if (v != expected[i])
-            die("devcompat says %d for pair %d, hand-written C %d\nsource:\n%starget:\n%s", v, i,
-                expected[i], sources[i].text, targets[i].text);
+            die("devcompat says %d for pair %d, hand-written C %d\nsource:\n%starget:\n%s", v,
+                i, expected[i], sources[i].text, targets[i].text);
         if (check_text(&sources[i], &targets[i]) != expected[i])
             die("devcompat from text disagrees on pair %d", i);
 #ifdef HAVE_LUA
@@ -547,7 +551,8 @@ static void verify(void)
         if ((int)verdicts[i] != hand_check(&sources[0], &targets[i]))
             die("dc_check_batch disagrees on target %d", i);
     printf("pairs: %d (fixed seed): %d compatible, %d incompatible, %d target-mismatch; "
-           "all contenders agree on every verdict\n\n", NPAIRS, count[0], count[1], count[2]);
+           "all contenders agree on every verdict\n\n",
+           NPAIRS, count[0], count[1], count[2]);
 }
 
 /* ------------------------------------------------------------ timing */
@@ -562,7 +567,7 @@ static double cpu_ns(void)
 }
 
 typedef struct timing {
-    double median, min, cpu;    /* ns per pair: wall median, wall min, CPU median */
+    double median, min, cpu; /* ns per pair: wall median, wall min, CPU median */
 } timing;
 
 /* fn over `runs` runs of about 1 ms each (short, so that on a busy machine
@@ -574,7 +579,7 @@ static timing time_pairs(long (*fn)(int, int))
 {
     int chunk = npairs;
     long reps = 1;
-    for (;;) {   /* calibrate: the chunk, then the passes */
+    for (;;) { /* calibrate: the chunk, then the passes */
         double t0 = now_ns();
         for (int lo = 0; lo < npairs; lo += chunk)
             if (fn(lo, lo + chunk) != sum_expected(lo, lo + chunk))
@@ -601,7 +606,7 @@ static timing time_pairs(long (*fn)(int, int))
     }
     timing t;
     t.median = median(wall, runs);
-    t.min = wall[0];    /* sorted by median() */
+    t.min = wall[0]; /* sorted by median() */
     t.cpu = median(cpu, runs);
     return t;
 }
@@ -647,8 +652,7 @@ static void bench_pairs(void)
     timing hand = { 0, 0, 0 };
     char title[64];
     snprintf(title, sizeof title, "ns/pair, %d pairs", npairs);
-    printf("%-46s %8s %8s %8s %7s %7s\n", title, "median", "min", "cpu",
-           "x(med)", "x(cpu)");
+    printf("%-46s %8s %8s %8s %7s %7s\n", title, "median", "min", "cpu", "x(med)", "x(cpu)");
     for (size_t c = 0; c < NCONTENDERS; c++) {
         if (c > 0 && !listed(only_contenders, contenders[c].name))
             continue;
@@ -726,13 +730,14 @@ static void bench_batch(size_t n)
     unsigned long a0 = counted.allocs;
     double v[64], cpu[64];
     int compatible = 0;
-    int nruns = runs < 11 ? runs : 11;    /* each run is long already */
-    size_t reps = n >= 65536 ? 1 : 65536 / (n ? n : 1);     /* a small batch, repeated */
+    int nruns = runs < 11 ? runs : 11;                  /* each run is long already */
+    size_t reps = n >= 65536 ? 1 : 65536 / (n ? n : 1); /* a small batch, repeated */
     for (int r = 0; r < nruns; r++) {
         double c0 = cpu_ns();
         t0 = now_ns();
         for (size_t k = 0; k < reps; k++)
-            dc_check_batch(policy, psrc[0], (const dc_prepared *const *)tg, n, verdicts, blocks);
+            dc_check_batch(policy, psrc[0], (const dc_prepared *const *)tg, n, verdicts,
+                           blocks);
         v[r] = (now_ns() - t0) / 1e6 / (double)reps;
         cpu[r] = (cpu_ns() - c0) / 1e6 / (double)reps;
     }
@@ -745,8 +750,8 @@ static void bench_batch(size_t n)
     }
     double ms = median(v, nruns), mcpu = median(cpu, nruns);
     printf("batch: 1 source x %zu prepared targets (dc_check_batch), median of %d:\n"
-           "       %.3f ms (min %.3f, cpu %.3f), %.1f ns/target (cpu %.1f); %d compatible\n", n,
-           nruns, ms, v[0], mcpu, ms * 1e6 / (double)n, mcpu * 1e6 / (double)n, compatible);
+           "       %.3f ms (min %.3f, cpu %.3f), %.1f ns/target (cpu %.1f); %d compatible\n",
+           n, nruns, ms, v[0], mcpu, ms * 1e6 / (double)n, mcpu * 1e6 / (double)n, compatible);
     printf("       preparing them: %.0f ns/target, %.0f bytes/target\n", prep,
            (double)bytes / (double)n);
 
@@ -775,8 +780,8 @@ static void bench_batch(size_t n)
     ms = median(v, nruns);
     mcpu = median(cpu, nruns);
     printf("fleet: the same targets packed (dc_fleet_new, dc_check_fleet), median of %d:\n"
-           "       %.3f ms (min %.3f, cpu %.3f), %.1f ns/target (cpu %.1f)\n", nruns, ms, v[0],
-           mcpu, ms * 1e6 / (double)n, mcpu * 1e6 / (double)n);
+           "       %.3f ms (min %.3f, cpu %.3f), %.1f ns/target (cpu %.1f)\n",
+           nruns, ms, v[0], mcpu, ms * 1e6 / (double)n, mcpu * 1e6 / (double)n);
     printf("       packing them: %.0f ns/target, %.0f bytes/target\n", pack,
            (double)bytes / (double)n);
     dc_fleet_free(fleet);
@@ -791,7 +796,8 @@ static void bench_batch(size_t n)
 
 int main(int argc, char **argv)
 {
-    const char *dir = DC_BENCH_SRCDIR "/policies", *share = DC_BENCH_SRCDIR "/bench/share.compat";
+    const char *dir = DC_BENCH_SRCDIR "/policies",
+               *share = DC_BENCH_SRCDIR "/bench/share.compat";
     const char *only = NULL, *sections = NULL;
     long iters = 1000;
     size_t batch = 1000000;
@@ -854,7 +860,7 @@ int main(int argc, char **argv)
         bench_compile(dir, share);
     if (listed(sections, "batch")) {
         if (batch > 4096)
-            bench_batch(4096);      /* targets that stay in the caches */
+            bench_batch(4096); /* targets that stay in the caches */
         bench_batch(batch);
     }
 #ifdef HAVE_LUA

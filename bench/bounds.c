@@ -46,8 +46,8 @@ static void moving_free(void *ud, void *ptr)
         free((char *)ptr - offsetof(header, align));
 }
 
-static dc_status drop(void *ctx, const char *id, size_t id_len, dc_facts *facts,
-                      size_t index, uint32_t line, dc_error *err)
+static dc_status drop(void *ctx, const char *id, size_t id_len, dc_facts *facts, size_t index,
+                      uint32_t line, dc_error *err)
 {
     (void)ctx, (void)id, (void)id_len, (void)index, (void)line, (void)err;
     dc_facts_free(facts);
@@ -106,7 +106,8 @@ int main(int argc, char **argv)
     printf("%s %s: %s, %.3f s, peak %ld KB, input %ld KB, %zu bytes copied by realloc%s%.80s\n",
            a ? "moving" : "default", what, dc_status_str(st),
            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-           ru.ru_maxrss, n / 1024, copied, st == DC_OK ? "" : ": ", st == DC_OK ? "" : err.message);
+           ru.ru_maxrss, n / 1024, copied, st == DC_OK ? "" : ": ",
+           st == DC_OK ? "" : err.message);
     free(text);
     return 0;
 }

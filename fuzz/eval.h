@@ -16,7 +16,8 @@ static const char *const fuzz_fact_texts[] = {
     "software_version=2.1.1\ndevice_api=vfio-pci\ntype=nvidia-35\npci_id=10de1eb8\n"
     "name=\"GRID T4-2B\"\ndescription=\"num_heads=4, frl_config=45\\nframebuffer=2048M\"\n"
     "available_instances=8\nfeatures=a,b,c\nenabled=yes\nx=1\ny=2\nz=-3\ns=\"\"\n",
-    "device_api=vfio-ccw\nsubchannel_type=0x3\nchpid_type=0x1a\nsoftware_version=1.0.0-rc.1+b7\n"
+    "device_api=vfio-ccw\nsubchannel_type=0x3\nchpid_type=0x1a\nsoftware_version=1.0.0-rc.1+"
+    "b7\n"
     "aggregator=8\nmdev_type=i915-GVTg_V5_8\nremote_url=\"http://x/y\"\n",
 };
 #define FUZZ_NFACTS (sizeof fuzz_fact_texts / sizeof fuzz_fact_texts[0])
@@ -30,7 +31,8 @@ static void fuzz_facts_init(void)
         return;
     for (size_t i = 0; i < FUZZ_NFACTS; i++) {
         if (dc_facts_parse_text("fixed", fuzz_fact_texts[i], strlen(fuzz_fact_texts[i]),
-                                &fuzz_facts[i], NULL) != DC_OK || !fuzz_facts[i])
+                                &fuzz_facts[i], NULL) != DC_OK ||
+            !fuzz_facts[i])
             fuzz_fail("fixed facts do not parse");
     }
 }

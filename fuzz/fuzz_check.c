@@ -100,7 +100,8 @@ static void fuzz_one(const uint8_t *data, size_t len)
             check_result(pol, r);
 
         dc_prepared *ps = NULL, *pt = NULL;
-        if (dc_prepare(pol, src, &ps, &err) == DC_OK && dc_prepare(pol, tgt, &pt, &err) == DC_OK) {
+        if (dc_prepare(pol, src, &ps, &err) == DC_OK &&
+            dc_prepare(pol, tgt, &pt, &err) == DC_OK) {
             const dc_prepared *targets[3] = { pt, ps, pt };
             dc_verdict verdicts[3];
             int32_t blocks[3];
@@ -109,8 +110,8 @@ static void fuzz_one(const uint8_t *data, size_t len)
                 dc_verdict single = dc_result_verdict(r);
                 int32_t block = dc_result_block(r);
                 if (dc_check_batch(pol, ps, targets, 3, verdicts, blocks) == DC_OK) {
-                    if (verdicts[0] != single || blocks[0] != block
-                        || verdicts[2] != single || blocks[2] != block)
+                    if (verdicts[0] != single || blocks[0] != block || verdicts[2] != single ||
+                        blocks[2] != block)
                         fuzz_fail("dc_check_batch disagrees with dc_check");
                     /* a fleet of the same targets agrees with the batch */
                     dc_fleet *fl = NULL;
@@ -136,7 +137,8 @@ static void fuzz_one(const uint8_t *data, size_t len)
                 fuzz_fail("a selector over Kubernetes' limit");
             for (size_t i = 0; i < dc_cel_attribute_count(cel); i++) {
                 dc_cel_attribute a = DC_CEL_ATTRIBUTE_INIT;
-                if (dc_cel_attribute_get(cel, i, &a) != DC_OK || !a.fact || !a.domain || !a.name || !a.type)
+                if (dc_cel_attribute_get(cel, i, &a) != DC_OK || !a.fact || !a.domain ||
+                    !a.name || !a.type)
                     fuzz_fail("attribute in range missing");
             }
         } else if (cel) {

@@ -6,7 +6,7 @@
 #include "harness.h"
 #include "../tests/helpers.h"
 
-#define MAX_NAME 255
+#define MAX_NAME  255
 #define MAX_VALUE 4096
 #define MAX_FACTS 1024
 
@@ -40,8 +40,8 @@ static void fuzz_one(const uint8_t *data, size_t len)
         const char *got = dc_facts_lookup(facts, name);
         if (!got || strcmp(got, value) != 0)
             fuzz_fail("dc_facts_lookup disagrees with dc_facts_value");
-        if (copy && dc_facts_add(copy, name, value, strlen(value), &err) != DC_OK
-            && err.status != DC_ERR_NOMEM) {
+        if (copy && dc_facts_add(copy, name, value, strlen(value), &err) != DC_OK &&
+            err.status != DC_ERR_NOMEM) {
             fprintf(stderr, "fuzz: re-adding %s: %s\n", name, err.message);
             fuzz_fail("a parsed fact is rejected by dc_facts_add");
         }

@@ -12,7 +12,8 @@ static void fuzz_one(const uint8_t *data, size_t len)
     dc_policy *pol = NULL;
     dc_diags *diags = NULL;
     dc_error err;
-    dc_status st = dc_policy_compile("fuzz.compat", (const char *)data, len, &pol, &diags, &err);
+    dc_status st =
+        dc_policy_compile("fuzz.compat", (const char *)data, len, &pol, &diags, &err);
     if (st == DC_OK && !pol)
         fuzz_fail("dc_policy_compile: DC_OK without a policy");
     if (st != DC_OK && pol)

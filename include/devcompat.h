@@ -59,27 +59,29 @@ extern "C" {
 #endif
 
 /* The initialiser of a struct that begins with `size` (see above). */
+/* clang-format off */
 #ifdef __cplusplus
 #define DC_SIZED_INIT(type) { sizeof(type) }
 #else
 #define DC_SIZED_INIT(type) { .size = sizeof(type) }
 #endif
+/* clang-format on */
 
 /* ---------------------------------------------------------------- status */
 
 typedef enum dc_status {
     DC_OK = 0,
-    DC_ERR_NOMEM,           /* an allocation failed */
-    DC_ERR_IO,              /* a file could not be read or written */
-    DC_ERR_INVALID,         /* invalid argument (a NULL pointer, a wrong policy) */
-    DC_ERR_POLICY,          /* the policy has errors: see the diagnostics */
-    DC_ERR_FACTS,           /* malformed facts (SPEC 1) */
-    DC_ERR_LIMIT,           /* a limit of SPEC 6 was exceeded */
-    DC_ERR_BYTECODE,        /* a .cbc file failed verification */
-    DC_ERR_TARGET_MISMATCH, /* the target does not satisfy the policy's SELF */
-    DC_ERR_NO_POLICY,       /* no policy of a directory describes the target */
-    DC_ERR_AMBIGUOUS_POLICY,/* more than one does */
-    DC_ERR_UNSUPPORTED      /* cannot be done exactly (a rule CEL cannot express) */
+    DC_ERR_NOMEM,            /* an allocation failed */
+    DC_ERR_IO,               /* a file could not be read or written */
+    DC_ERR_INVALID,          /* invalid argument (a NULL pointer, a wrong policy) */
+    DC_ERR_POLICY,           /* the policy has errors: see the diagnostics */
+    DC_ERR_FACTS,            /* malformed facts (SPEC 1) */
+    DC_ERR_LIMIT,            /* a limit of SPEC 6 was exceeded */
+    DC_ERR_BYTECODE,         /* a .cbc file failed verification */
+    DC_ERR_TARGET_MISMATCH,  /* the target does not satisfy the policy's SELF */
+    DC_ERR_NO_POLICY,        /* no policy of a directory describes the target */
+    DC_ERR_AMBIGUOUS_POLICY, /* more than one does */
+    DC_ERR_UNSUPPORTED       /* cannot be done exactly (a rule CEL cannot express) */
 } dc_status;
 
 /* A short constant name for a status: "ok", "nomem", "target-mismatch"... */
@@ -90,8 +92,11 @@ DC_API const char *dc_status_str(dc_status status);
  * give some of it a meaning without changing the struct's size. */
 typedef struct dc_error {
     dc_status status;
-    char message[1024];     /* "FILE: what is wrong", NUL-terminated */
-    union { void *p; uint64_t u; } reserved[8];
+    char message[1024]; /* "FILE: what is wrong", NUL-terminated */
+    union {
+        void *p;
+        uint64_t u;
+    } reserved[8];
 } dc_error;
 
 /* Version of the library, e.g. "0.1.0". */
@@ -116,13 +121,13 @@ typedef struct dc_alloc {
 typedef enum dc_severity { DC_SEV_ERROR = 0, DC_SEV_WARNING = 1 } dc_severity;
 
 typedef struct dc_diag {
-    size_t size;            /* sizeof(dc_diag): initialise with DC_DIAG_INIT */
-    const char *file;       /* as given to the compiler */
-    uint32_t line, col;     /* 1-based; col counts bytes */
-    uint32_t end_col;       /* one past the last column of the span (>= col+1) */
+    size_t size;        /* sizeof(dc_diag): initialise with DC_DIAG_INIT */
+    const char *file;   /* as given to the compiler */
+    uint32_t line, col; /* 1-based; col counts bytes */
+    uint32_t end_col;   /* one past the last column of the span (>= col+1) */
     dc_severity severity;
     const char *message;
-    const char *source_line;/* the text of the line, without its newline;
+    const char *source_line; /* the text of the line, without its newline;
                                NULL for a line over 4096 bytes */
 } dc_diag;
 #define DC_DIAG_INIT DC_SIZED_INIT(dc_diag)
@@ -150,22 +155,21 @@ typedef struct dc_policy dc_policy;
  */
 DC_API dc_status dc_policy_compile(const char *file, const char *text, size_t len,
                                    dc_policy **out, dc_diags **diags, dc_error *err);
-DC_API dc_status dc_policy_compile_ex(const dc_alloc *alloc, const char *file,
-                                      const char *text, size_t len, dc_policy **out,
-                                      dc_diags **diags, dc_error *err);
+DC_API dc_status dc_policy_compile_ex(const dc_alloc *alloc, const char *file, const char *text,
+                                      size_t len, dc_policy **out, dc_diags **diags,
+                                      dc_error *err);
 
 /* Read a policy file: `.cbc` files (by their magic) are loaded and verified,
  * anything else is compiled as source. */
-DC_API dc_status dc_policy_read_file(const char *path, dc_policy **out,
-                                     dc_diags **diags, dc_error *err);
+DC_API dc_status dc_policy_read_file(const char *path, dc_policy **out, dc_diags **diags,
+                                     dc_error *err);
 
 /* Load a compiled policy (.cbc bytes) and verify it completely (SPEC 3).
  * `file` names the bytes in errors. */
-DC_API dc_status dc_policy_load(const char *file, const void *data, size_t len,
-                                dc_policy **out, dc_error *err);
-DC_API dc_status dc_policy_load_ex(const dc_alloc *alloc, const char *file,
-                                   const void *data, size_t len, dc_policy **out,
-                                   dc_error *err);
+DC_API dc_status dc_policy_load(const char *file, const void *data, size_t len, dc_policy **out,
+                                dc_error *err);
+DC_API dc_status dc_policy_load_ex(const dc_alloc *alloc, const char *file, const void *data,
+                                   size_t len, dc_policy **out, dc_error *err);
 
 /* Serialise a policy to .cbc bytes.  *data is allocated with the policy's
  * allocator; release it with dc_buffer_free(policy, data). */
@@ -244,12 +248,12 @@ DC_API void dc_inventory_free(dc_inventory *inv);
  * nothing is half-read.
  */
 typedef enum dc_source {
-    DC_SOURCE_AUTO = 0,     /* a facts file: key=value, YAML or JSON by content */
-    DC_SOURCE_LIBVIRT,      /* libvirt node device XML (virsh nodedev-dumpxml) */
-    DC_SOURCE_MDEVCTL,      /* mdevctl types|list --dumpjson, or one device's JSON */
-    DC_SOURCE_LSPCI,        /* lspci -vmm -nn -D [-k] */
-    DC_SOURCE_DEVLINK,      /* devlink -j dev info / port function show */
-    DC_SOURCE_DRA           /* Kubernetes resource.k8s.io/v1 ResourceSlice */
+    DC_SOURCE_AUTO = 0, /* a facts file: key=value, YAML or JSON by content */
+    DC_SOURCE_LIBVIRT,  /* libvirt node device XML (virsh nodedev-dumpxml) */
+    DC_SOURCE_MDEVCTL,  /* mdevctl types|list --dumpjson, or one device's JSON */
+    DC_SOURCE_LSPCI,    /* lspci -vmm -nn -D [-k] */
+    DC_SOURCE_DEVLINK,  /* devlink -j dev info / port function show */
+    DC_SOURCE_DRA       /* Kubernetes resource.k8s.io/v1 ResourceSlice */
 } dc_source;
 
 /* The source's prefix as compatc takes it ("libvirt", "lspci"...; "" for
@@ -263,9 +267,8 @@ DC_API const char *dc_source_name(dc_source source);
  * slot address; devlink: the devlink handle; DRA: `POOL/DEVICE`).  `file`
  * names the text in errors.  A duplicate id is an error.
  */
-DC_API dc_status dc_inventory_parse_source(dc_source source, const char *file,
-                                           const char *text, size_t len,
-                                           dc_inventory **out, dc_error *err);
+DC_API dc_status dc_inventory_parse_source(dc_source source, const char *file, const char *text,
+                                           size_t len, dc_inventory **out, dc_error *err);
 /*
  * Text in a source's format, read as one device: the text's only device
  * (for libvirt, a device's mdev types do not count: a GPU's XML is the GPU),
@@ -287,8 +290,7 @@ DC_API dc_status dc_facts_parse_source(dc_source source, const char *file, const
  */
 DC_API dc_status dc_facts_read_libvirt(const char *uri, const char *nodedev, dc_facts **out,
                                        dc_error *err);
-DC_API dc_status dc_inventory_read_libvirt(const char *uri, dc_inventory **out,
-                                           dc_error *err);
+DC_API dc_status dc_inventory_read_libvirt(const char *uri, dc_inventory **out, dc_error *err);
 /* 1 when the library was built with libvirt's API (live connections). */
 DC_API int dc_have_libvirt(void);
 
@@ -314,8 +316,8 @@ DC_API dc_status dc_facts_open(const char *arg, const char *sysfs_root, dc_facts
  * inventory file, a directory of facts files, or a directory of sysfs
  * devices (`/sys/bus/pci/devices`: each entry read as sysfs, id = its name).
  */
-DC_API dc_status dc_inventory_open(const char *arg, const char *sysfs_root,
-                                   dc_inventory **out, dc_error *err);
+DC_API dc_status dc_inventory_open(const char *arg, const char *sysfs_root, dc_inventory **out,
+                                   dc_error *err);
 /*
  * An argument opened as what it holds (compatc facts): an inventory for an
  * importer's input without #ID (libvirt, mdevctl, lspci, devlink, dra
@@ -336,8 +338,8 @@ typedef struct dc_prepared dc_prepared;
  * does not reference `facts` (it owns copies) and may be used as a source or
  * as a target with `policy` only, for as long as the policy lives.
  */
-DC_API dc_status dc_prepare(const dc_policy *policy, const dc_facts *facts,
-                            dc_prepared **out, dc_error *err);
+DC_API dc_status dc_prepare(const dc_policy *policy, const dc_facts *facts, dc_prepared **out,
+                            dc_error *err);
 DC_API void dc_prepared_free(dc_prepared *prepared);
 
 /* --------------------------------------------------------------- checks */
@@ -345,7 +347,7 @@ DC_API void dc_prepared_free(dc_prepared *prepared);
 typedef enum dc_verdict {
     DC_COMPATIBLE = 0,
     DC_INCOMPATIBLE = 1,
-    DC_TARGET_MISMATCH = 2  /* the policy is not the target's (SPEC 2.7 step 1) */
+    DC_TARGET_MISMATCH = 2 /* the policy is not the target's (SPEC 2.7 step 1) */
 } dc_verdict;
 
 typedef struct dc_result dc_result;
@@ -409,15 +411,20 @@ DC_API const char *dc_result_block_name(const dc_result *result);
 
 /* Bindings of a compatible result: SELF's variables, then the block's. */
 typedef enum dc_type {
-    DC_TYPE_INT = 1, DC_TYPE_HEX, DC_TYPE_STRING, DC_TYPE_SEMVER, DC_TYPE_BOOL, DC_TYPE_SET
+    DC_TYPE_INT = 1,
+    DC_TYPE_HEX,
+    DC_TYPE_STRING,
+    DC_TYPE_SEMVER,
+    DC_TYPE_BOOL,
+    DC_TYPE_SET
 } dc_type;
 
 typedef struct dc_binding {
-    size_t size;            /* sizeof(dc_binding): initialise with DC_BINDING_INIT */
+    size_t size; /* sizeof(dc_binding): initialise with DC_BINDING_INIT */
     const char *name;
     dc_type type;
-    int64_t int_value;      /* for DC_TYPE_INT; DC_TYPE_HEX in uint64 form */
-    const char *text;       /* canonical text (SPEC 2.4) */
+    int64_t int_value; /* for DC_TYPE_INT; DC_TYPE_HEX in uint64 form */
+    const char *text;  /* canonical text (SPEC 2.4) */
 } dc_binding;
 #define DC_BINDING_INIT DC_SIZED_INIT(dc_binding)
 
@@ -434,10 +441,10 @@ typedef struct dc_reason {
     const char *block_name; /* NULL when unnamed */
     const char *file;
     uint32_t line;
-    const char *field;      /* NULL for a `where` rule */
-    const char *expected;   /* what the rule wanted */
-    const char *actual;     /* what the device had; NULL when the field is absent */
-    const char *message;    /* one sentence, without file and line */
+    const char *field;    /* NULL for a `where` rule */
+    const char *expected; /* what the rule wanted */
+    const char *actual;   /* what the device had; NULL when the field is absent */
+    const char *message;  /* one sentence, without file and line */
     /* The values involved: the variables the rule read, bound before it
      * failed (`t = 259` for `mdev_type = nvidia-{t}`), in the order the rule
      * reads them; `nvalues` entries, living as long as the strings above. */
@@ -464,8 +471,7 @@ DC_API dc_status dc_result_explain(dc_result *result, const char **text);
 
 /* Check unprepared facts (prepares both, checks, releases). */
 DC_API dc_status dc_check_facts(const dc_policy *policy, const dc_facts *source,
-                                const dc_facts *target, dc_result *result,
-                                dc_error *err);
+                                const dc_facts *target, dc_result *result, dc_error *err);
 
 /* ---------------------------------------------------------- policy sets */
 
@@ -588,8 +594,8 @@ typedef struct dc_target_open {
 } dc_target_open;
 #define DC_TARGET_OPEN_INIT DC_SIZED_INIT(dc_target_open)
 
-DC_API dc_status dc_targets_find(const dc_policy *policy, const dc_facts *source,
-                                 size_t limit, dc_targets **out, dc_error *err);
+DC_API dc_status dc_targets_find(const dc_policy *policy, const dc_facts *source, size_t limit,
+                                 dc_targets **out, dc_error *err);
 /* Number of targets found. */
 DC_API size_t dc_targets_count(const dc_targets *targets);
 /* 1 when there were more combinations than `limit` (some were not tried). */
@@ -647,19 +653,19 @@ DC_API void dc_targets_free(dc_targets *targets);
 
 typedef struct dc_cel dc_cel;
 
-DC_API dc_status dc_cel_new(const dc_policy *policy, const dc_facts *source,
-                            const char *domain, dc_cel **out, dc_error *err);
+DC_API dc_status dc_cel_new(const dc_policy *policy, const dc_facts *source, const char *domain,
+                            dc_cel **out, dc_error *err);
 /* The selector, NUL-terminated; lives as long as `cel`. */
 DC_API const char *dc_cel_expression(const dc_cel *cel);
 /* The attributes it reads, in name order, each with the DRA type its
  * value must have; the strings live as long as `cel`. */
 typedef struct dc_cel_attribute {
-    size_t size;            /* sizeof(dc_cel_attribute): DC_CEL_ATTRIBUTE_INIT */
-    const char *fact;       /* the policy's fact ("fw.psid") */
-    const char *domain;     /* the DRA attribute's domain ("fw"; the driver's own for a
+    size_t size;        /* sizeof(dc_cel_attribute): DC_CEL_ATTRIBUTE_INIT */
+    const char *fact;   /* the policy's fact ("fw.psid") */
+    const char *domain; /* the DRA attribute's domain ("fw"; the driver's own for a
                                fact without a dot) */
-    const char *name;       /* its name in the domain ("psid") */
-    const char *type;       /* "int", "bool", "string" or "version" */
+    const char *name;   /* its name in the domain ("psid") */
+    const char *type;   /* "int", "bool", "string" or "version" */
 } dc_cel_attribute;
 #define DC_CEL_ATTRIBUTE_INIT DC_SIZED_INIT(dc_cel_attribute)
 

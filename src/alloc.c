@@ -8,7 +8,7 @@
 static void *default_realloc(void *ud, void *ptr, size_t size)
 {
     (void)ud;
-    if (!ptr)   /* most calls: malloc without realloc's detour */
+    if (!ptr) /* most calls: malloc without realloc's detour */
         return malloc(size ? size : 1);
     return realloc(ptr, size ? size : 1);
 }
@@ -91,7 +91,7 @@ void arena_init(arena *ar, const dc_alloc *alloc)
 
 void *arena_alloc(arena *ar, size_t size)
 {
-    if (size > SIZE_MAX - 7)            /* the rounding below would wrap */
+    if (size > SIZE_MAX - 7) /* the rounding below would wrap */
         return NULL;
     size = (size + 7) & ~(size_t)7;
     if (size == 0)

@@ -12,8 +12,8 @@ extern const dc_alloc dc_default_alloc;
  * size overflow; mem_free accepts NULL. */
 void *mem_alloc(const dc_alloc *a, size_t size);
 void *mem_zalloc(const dc_alloc *a, size_t size);
-void *mem_array(const dc_alloc *a, size_t n, size_t size);          /* n*size, checked */
-void *mem_grow(const dc_alloc *a, void *p, size_t n, size_t size);  /* realloc n*size, checked */
+void *mem_array(const dc_alloc *a, size_t n, size_t size);         /* n*size, checked */
+void *mem_grow(const dc_alloc *a, void *p, size_t n, size_t size); /* realloc n*size, checked */
 void mem_free(const dc_alloc *a, void *p);
 char *mem_strndup(const dc_alloc *a, const char *s, size_t n);
 
@@ -26,7 +26,7 @@ typedef struct arena {
 } arena;
 
 void arena_init(arena *ar, const dc_alloc *alloc);
-void *arena_alloc(arena *ar, size_t size);        /* zeroed, 8-aligned; NULL on failure */
+void *arena_alloc(arena *ar, size_t size); /* zeroed, 8-aligned; NULL on failure */
 char *arena_strndup(arena *ar, const char *s, size_t n);
 /* Forget everything allocated, keeping the newest chunk for what follows
  * (a reader that builds one small tree per item of a long list). */

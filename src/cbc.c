@@ -58,4 +58,3 @@ uint32_t cbc_file_crc(const uint8_t *p, size_t len)
     uint32_t crc = crc32_update(0, p, OFF_CHECKSUM);
     return crc32_update(crc, p + OFF_CHECKSUM + 4, len - OFF_CHECKSUM - 4);
 }
-

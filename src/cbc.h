@@ -13,9 +13,9 @@
 #include "program.h"
 
 /* The first bytes of every .cbc file: "DCBC", ^Z, CR, LF, NUL. */
-#define CBC_MAGIC       "DCBC\x1a\r\n"
-#define CBC_MAGIC_LEN   8
-#define CBC_VERSION     2     /* the newest; version 1 has no records */
+#define CBC_MAGIC     "DCBC\x1a\r\n"
+#define CBC_MAGIC_LEN 8
+#define CBC_VERSION   2 /* the newest; version 1 has no records */
 
 /* The layout (docs/bytecode.md, "Layout"). */
 enum {
@@ -25,9 +25,23 @@ enum {
 };
 
 typedef enum sec_id {
-    SEC_PROGRAM = 1, SEC_POOL, SEC_CONSTS, SEC_STRS, SEC_CMPS, SEC_RANGES, SEC_SVSETS,
-    SEC_CTABLES, SEC_TPARTS, SEC_TMPLS, SEC_SLOTS, SEC_VARS, SEC_RULES, SEC_BLOCKS, SEC_CODE,
-    SEC_RECSETS, SEC_RECFIELDS,     /* version 2 */
+    SEC_PROGRAM = 1,
+    SEC_POOL,
+    SEC_CONSTS,
+    SEC_STRS,
+    SEC_CMPS,
+    SEC_RANGES,
+    SEC_SVSETS,
+    SEC_CTABLES,
+    SEC_TPARTS,
+    SEC_TMPLS,
+    SEC_SLOTS,
+    SEC_VARS,
+    SEC_RULES,
+    SEC_BLOCKS,
+    SEC_CODE,
+    SEC_RECSETS,
+    SEC_RECFIELDS, /* version 2 */
     SEC__END
 } sec_id;
 

@@ -13,10 +13,13 @@
 typedef struct rbuf {
     const uint8_t *p;
     size_t pos;
-    bool zero_ok;       /* every reserved byte read so far was zero */
+    bool zero_ok; /* every reserved byte read so far was zero */
 } rbuf;
 
-static uint8_t r8(rbuf *r) { return r->p[r->pos++]; }
+static uint8_t r8(rbuf *r)
+{
+    return r->p[r->pos++];
+}
 
 static uint16_t r16(rbuf *r)
 {
@@ -58,18 +61,18 @@ typedef struct sec {
 } sec;
 
 /* Decode section `id` (its bytes checked to lie in the file) into p. */
-static bool read_section(program *p, const uint8_t *data, const sec *s, sec_id id,
-                         char *msg, size_t cap)
+static bool read_section(program *p, const uint8_t *data, const sec *s, sec_id id, char *msg,
+                         size_t cap)
 {
     const dc_alloc *a = p->alloc;
     rbuf r = { data + s->off, 0, true };
     uint32_t n = s->count;
-#define ALLOC(arr, cnt)                                                 \
-    do {                                                                \
-        p->arr = mem_array(a, (cnt) ? (cnt) : 1, sizeof *p->arr);       \
-        if (!p->arr)                                                    \
-            return snprintf(msg, cap, "out of memory"), false;          \
-        memset(p->arr, 0, ((cnt) ? (cnt) : 1) * sizeof *p->arr);        \
+#define ALLOC(arr, cnt)                                                                        \
+    do {                                                                                       \
+        p->arr = mem_array(a, (cnt) ? (cnt) : 1, sizeof *p->arr);                              \
+        if (!p->arr)                                                                           \
+            return snprintf(msg, cap, "out of memory"), false;                                 \
+        memset(p->arr, 0, ((cnt) ? (cnt) : 1) * sizeof *p->arr);                               \
     } while (0)
     switch (id) {
     case SEC_PROGRAM:
@@ -255,8 +258,7 @@ static bool read_section(program *p, const uint8_t *data, const sec *s, sec_id i
             p->recfields[i].name = rpref(&r);
         }
         break;
-    case SEC__END:
-        break;
+    case SEC__END: break;
     }
 #undef ALLOC
     if (!r.zero_ok) {
@@ -291,62 +293,78 @@ static const char *cut_section(const uint8_t *d, size_t len, unsigned ns, uint64
 /* The header and the section table: everything about the file's shape,
  * and its checksum.  Fills s[1..NSECTIONS] (the sections its version does
  * not have are empty). */
-static dc_status read_layout(const char *file, const uint8_t *d, size_t len,
-                             sec s[SEC__END], dc_error *err)
+static dc_status read_layout(const char *file, const uint8_t *d, size_t len, sec s[SEC__END],
+                             dc_error *err)
 {
     memset(s, 0, SEC__END * sizeof *s);
     if (len < CBC_MAGIC_LEN || memcmp(d, CBC_MAGIC, CBC_MAGIC_LEN) != 0)
         return dc_error_set(err, DC_ERR_BYTECODE, "%s: not a compiled policy (no .cbc magic)",
                             file);
     if (len < HEADER_SIZE)
-        return dc_error_set(err, DC_ERR_BYTECODE, "%s: truncated: the header ends at byte %d "
-                            "of %zu", file, HEADER_SIZE, len);
+        return dc_error_set(err, DC_ERR_BYTECODE,
+                            "%s: truncated: the header ends at byte %d "
+                            "of %zu",
+                            file, HEADER_SIZE, len);
     rbuf r = { d, CBC_MAGIC_LEN, true };
     uint16_t version = r16(&r), flags = r16(&r);
     uint32_t stored_crc = r32(&r), size = r32(&r), nsec = r32(&r), table = r32(&r);
     rzero(&r, 4);
     unsigned ns = cbc_nsections(version);
     if (!ns)
-        return dc_error_set(err, DC_ERR_BYTECODE, "%s: format version %u is not supported "
-                            "(this library reads versions 1 to %d)", file, version,
-                            CBC_VERSION);
+        return dc_error_set(err, DC_ERR_BYTECODE,
+                            "%s: format version %u is not supported "
+                            "(this library reads versions 1 to %d)",
+                            file, version, CBC_VERSION);
     if (size > len) {
         uint64_t end = 0;
         const char *name = cut_section(d, len, ns, &end);
         if (len < HEADER_SIZE + (uint64_t)ns * SECTION_ENTRY)
-            return dc_error_set(err, DC_ERR_BYTECODE, "%s: truncated: the section table ends "
-                                "at byte %u of %zu", file, HEADER_SIZE + ns * SECTION_ENTRY,
-                                len);
+            return dc_error_set(err, DC_ERR_BYTECODE,
+                                "%s: truncated: the section table ends "
+                                "at byte %u of %zu",
+                                file, HEADER_SIZE + ns * SECTION_ENTRY, len);
         if (name)
-            return dc_error_set(err, DC_ERR_BYTECODE, "%s: truncated: section '%s' ends at "
-                                "byte %llu of %zu", file, name, (unsigned long long)end, len);
-        return dc_error_set(err, DC_ERR_BYTECODE, "%s: truncated: the header says %u bytes, "
-                            "the file has %zu", file, size, len);
+            return dc_error_set(err, DC_ERR_BYTECODE,
+                                "%s: truncated: section '%s' ends at "
+                                "byte %llu of %zu",
+                                file, name, (unsigned long long)end, len);
+        return dc_error_set(err, DC_ERR_BYTECODE,
+                            "%s: truncated: the header says %u bytes, "
+                            "the file has %zu",
+                            file, size, len);
     }
     /* more bytes than the header says: garbage after a whole file, when
      * the file up to its size is intact */
     if (size < len && size >= HEADER_SIZE && cbc_file_crc(d, size) == stored_crc)
-        return dc_error_set(err, DC_ERR_BYTECODE, "%s: %zu bytes of trailing data after the "
-                            "end of the file (byte %u)", file, len - size, size);
+        return dc_error_set(err, DC_ERR_BYTECODE,
+                            "%s: %zu bytes of trailing data after the "
+                            "end of the file (byte %u)",
+                            file, len - size, size);
     uint32_t crc = cbc_file_crc(d, len);
     if (crc != stored_crc)
-        return dc_error_set(err, DC_ERR_BYTECODE, "%s: bad checksum (stored 0x%08x, computed "
-                            "0x%08x): the file is damaged", file, stored_crc, crc);
+        return dc_error_set(err, DC_ERR_BYTECODE,
+                            "%s: bad checksum (stored 0x%08x, computed "
+                            "0x%08x): the file is damaged",
+                            file, stored_crc, crc);
     /* from here on, the bytes are as written: what is wrong was written so */
     if (size != len)
-        return dc_error_set(err, DC_ERR_BYTECODE, "%s: the header says %u bytes, the file has "
-                            "%zu", file, size, len);
+        return dc_error_set(err, DC_ERR_BYTECODE,
+                            "%s: the header says %u bytes, the file has "
+                            "%zu",
+                            file, size, len);
     if (flags || !r.zero_ok)
         return dc_error_set(err, DC_ERR_BYTECODE, "%s: unknown flags in the header", file);
     if (nsec != ns || table != HEADER_SIZE)
-        return dc_error_set(err, DC_ERR_BYTECODE, "%s: the header announces %u sections at "
-                            "byte %u; version %u files have %u at byte %d", file, nsec, table,
-                            version, ns, HEADER_SIZE);
+        return dc_error_set(err, DC_ERR_BYTECODE,
+                            "%s: the header announces %u sections at "
+                            "byte %u; version %u files have %u at byte %d",
+                            file, nsec, table, version, ns, HEADER_SIZE);
     uint64_t at = HEADER_SIZE + (uint64_t)ns * SECTION_ENTRY;
     if (len < at)
-        return dc_error_set(err, DC_ERR_BYTECODE, "%s: the section table ends at byte %llu, "
-                            "past the end of the file (%zu bytes)", file,
-                            (unsigned long long)at, len);
+        return dc_error_set(err, DC_ERR_BYTECODE,
+                            "%s: the section table ends at byte %llu, "
+                            "past the end of the file (%zu bytes)",
+                            file, (unsigned long long)at, len);
     for (uint32_t i = 1; i <= ns; i++) {
         uint32_t id = r32(&r);
         s[i].count = r32(&r);
@@ -354,25 +372,33 @@ static dc_status read_layout(const char *file, const uint8_t *d, size_t len,
         s[i].size = r32(&r);
         const char *name = cbc_sections[i].name;
         if (id != i)
-            return dc_error_set(err, DC_ERR_BYTECODE, "%s: section table entry %u has id %u, "
-                                "expected %u ('%s')", file, i - 1, id, i, name);
+            return dc_error_set(err, DC_ERR_BYTECODE,
+                                "%s: section table entry %u has id %u, "
+                                "expected %u ('%s')",
+                                file, i - 1, id, i, name);
         if (s[i].off != at)
-            return dc_error_set(err, DC_ERR_BYTECODE, "%s: section '%s' starts at byte %u, "
-                                "expected %llu", file, name, s[i].off, (unsigned long long)at);
+            return dc_error_set(err, DC_ERR_BYTECODE,
+                                "%s: section '%s' starts at byte %u, "
+                                "expected %llu",
+                                file, name, s[i].off, (unsigned long long)at);
         if ((uint64_t)s[i].count * cbc_sections[i].size != s[i].size)
-            return dc_error_set(err, DC_ERR_BYTECODE, "%s: section '%s' is %u bytes, but %u "
-                                "records of %u bytes take %llu", file, name, s[i].size,
-                                s[i].count, cbc_sections[i].size,
+            return dc_error_set(err, DC_ERR_BYTECODE,
+                                "%s: section '%s' is %u bytes, but %u "
+                                "records of %u bytes take %llu",
+                                file, name, s[i].size, s[i].count, cbc_sections[i].size,
                                 (unsigned long long)s[i].count * cbc_sections[i].size);
         at += s[i].size;
         if (at > len)
-            return dc_error_set(err, DC_ERR_BYTECODE, "%s: section '%s' ends at byte %llu, past "
-                                "the end of the file (%zu bytes)", file, name,
-                                (unsigned long long)at, len);
+            return dc_error_set(err, DC_ERR_BYTECODE,
+                                "%s: section '%s' ends at byte %llu, past "
+                                "the end of the file (%zu bytes)",
+                                file, name, (unsigned long long)at, len);
     }
     if (at != len)
-        return dc_error_set(err, DC_ERR_BYTECODE, "%s: the sections end at byte %llu, the file "
-                            "at byte %zu", file, (unsigned long long)at, len);
+        return dc_error_set(err, DC_ERR_BYTECODE,
+                            "%s: the sections end at byte %llu, the file "
+                            "at byte %zu",
+                            file, (unsigned long long)at, len);
     return DC_OK;
 }
 
@@ -386,8 +412,10 @@ dc_status dc_policy_load_ex(const dc_alloc *alloc, const char *file, const void 
     if (!file)
         file = "<cbc>";
     if (len > DC_MAX_CBC)
-        return dc_error_set(err, DC_ERR_LIMIT, "%s: a compiled policy may hold at most %u "
-                            "bytes; this one has %zu (limit)", file, DC_MAX_CBC, len);
+        return dc_error_set(err, DC_ERR_LIMIT,
+                            "%s: a compiled policy may hold at most %u "
+                            "bytes; this one has %zu (limit)",
+                            file, DC_MAX_CBC, len);
     const uint8_t *d = data;
     sec s[SEC__END];
     dc_status st = read_layout(file, d ? d : (const uint8_t *)"", len, s, err);

@@ -23,7 +23,7 @@
  * jump lands, the registers changed since then are merged (a type survives
  * only if both ways agree). */
 
-#define M(t) (1u << (t))
+#define M(t)  (1u << (t))
 #define M_NUM (M(VT_INT) | M(VT_HEX))
 #define M_ANY (M(VT_INT) | M(VT_HEX) | M(VT_STRING) | M(VT_SEMVER) | M(VT_BOOL) | M(VT_SET))
 
@@ -33,8 +33,8 @@
 #define VERIFY_BUDGET_MAX  (1u << 26)
 /* State changes kept for the merges, 4 bytes each; compiler output makes
  * about one per instruction. */
-#define VERIFY_LOG_BASE    (1u << 20)
-#define VERIFY_LOG_MAX     (1u << 24)
+#define VERIFY_LOG_BASE (1u << 20)
+#define VERIFY_LOG_MAX  (1u << 24)
 
 /* The type a constraint table's kind tests (ct_kind order). */
 static const uint8_t ct_type[] = { VT_INT, VT_HEX, VT_STRING, VT_SEMVER, VT_BOOL, VT_SET };
@@ -43,27 +43,27 @@ static const uint8_t ct_type[] = { VT_INT, VT_HEX, VT_STRING, VT_SEMVER, VT_BOOL
 typedef uint32_t logent;
 
 typedef struct jump {
-    uint32_t pos;       /* log length when the jump was taken */
-    int32_t next;       /* next jump landing on the same instruction, or -1 */
+    uint32_t pos; /* log length when the jump was taken */
+    int32_t next; /* next jump landing on the same instruction, or -1 */
 } jump;
 
 typedef struct ver {
     const program *p;
     char *msg;
     size_t cap;
-    uint8_t *ty;        /* register -> vtype held on every path, or VT_NONE */
-    uint8_t *self_reg;  /* register -> 1 when a SELF variable's */
-    uint32_t *stamp;    /* register -> last merge that saw it */
+    uint8_t *ty;       /* register -> vtype held on every path, or VT_NONE */
+    uint8_t *self_reg; /* register -> 1 when a SELF variable's */
+    uint32_t *stamp;   /* register -> last merge that saw it */
     uint32_t mstamp;
     logent *log;
     uint32_t nlog, caplog, maxlog;
-    int32_t *head;      /* pc - entry -> first jump landing there, or -1 */
+    int32_t *head; /* pc - entry -> first jump landing there, or -1 */
     jump *jumps;
     uint32_t njumps;
     uint64_t budget, budget0;
-    uint32_t pc;        /* the instruction being checked, for messages */
+    uint32_t pc; /* the instruction being checked, for messages */
     bool in_self;
-    int32_t *loop_of;   /* pc - entry -> the EACH whose body holds pc, or -1 */
+    int32_t *loop_of; /* pc - entry -> the EACH whose body holds pc, or -1 */
 } ver;
 
 static bool vfail(ver *v, const char *fmt, ...)
@@ -228,8 +228,7 @@ static bool check_consts(ver *v)
             if (k->i || !valid_pre(p, k->s))
                 return vfail(v, "constant %u: malformed semver", i);
             break;
-        default:
-            return vfail(v, "constant %u: invalid type %u", i, k->type);
+        default: return vfail(v, "constant %u: invalid type %u", i, k->type);
         }
     }
     for (uint32_t i = 0; i < p->nstrs; i++)
@@ -311,7 +310,8 @@ static bool check_ctables(ver *v)
                 return vfail(v, "table %u: strings %u+%u out of range (%u)", i, ct->first,
                              ct->n, p->nstrs);
             for (uint32_t k = 1; k < ct->n; k++)
-                if (dstr_order(p, p->strrefs[ct->first + k - 1], p->strrefs[ct->first + k]) >= 0)
+                if (dstr_order(p, p->strrefs[ct->first + k - 1], p->strrefs[ct->first + k]) >=
+                    0)
                     return vfail(v, "table %u: strings %u and %u are not sorted and unique", i,
                                  k - 1, k);
             break;
@@ -361,8 +361,7 @@ static bool check_templates(ver *v)
                                  tname(ct_type[p->ctables[tp->ctable].kind]), tname(tp->type));
             }
             break;
-        default:
-            return vfail(v, "template part %u: invalid kind %u", i, tp->kind);
+        default: return vfail(v, "template part %u: invalid kind %u", i, tp->kind);
         }
     }
     for (uint32_t i = 0; i < p->ntmpls; i++) {
@@ -381,14 +380,17 @@ static bool check_templates(ver *v)
                 continue;
             /* the matcher takes a literal after every placeholder but the last */
             if (k + 1 < t->n && parts[k + 1].kind != TP_LIT)
-                return vfail(v, "template %u: placeholders %u and %u are adjacent", i, k, k + 1);
+                return vfail(v, "template %u: placeholders %u and %u are adjacent", i, k,
+                             k + 1);
             /* a declaration's register is not read or bound earlier in the
              * template: backtracking re-reads the earlier parts */
             if (parts[k].kind == TP_DECL)
                 for (uint32_t j = 0; j < k; j++)
                     if (parts[j].kind != TP_LIT && parts[j].reg == parts[k].reg)
-                        return vfail(v, "template %u: part %u binds register %u, which part "
-                                     "%u already uses", i, k, parts[k].reg, j);
+                        return vfail(v,
+                                     "template %u: part %u binds register %u, which part "
+                                     "%u already uses",
+                                     i, k, parts[k].reg, j);
         }
     }
     return true;
@@ -463,14 +465,20 @@ static bool check_blocks(ver *v)
         if (i == 0 && b->name.len)
             return vfail(v, "block 0: SELF has a name");
         if (b->entry != code || b->end <= b->entry || b->end > p->ncode)
-            return vfail(v, "block %u: code %u..%u does not follow the previous block's (ends "
-                         "at %u of %u)", i, b->entry, b->end, code, p->ncode);
+            return vfail(v,
+                         "block %u: code %u..%u does not follow the previous block's (ends "
+                         "at %u of %u)",
+                         i, b->entry, b->end, code, p->ncode);
         if (b->first_var != vars || !within(b->first_var, b->nvars, p->nvars))
-            return vfail(v, "block %u: variables %u+%u do not follow the previous block's (%u "
-                         "of %u)", i, b->first_var, b->nvars, vars, p->nvars);
+            return vfail(v,
+                         "block %u: variables %u+%u do not follow the previous block's (%u "
+                         "of %u)",
+                         i, b->first_var, b->nvars, vars, p->nvars);
         if (b->first_rule != rules || !within(b->first_rule, b->nrules, p->nrules))
-            return vfail(v, "block %u: rules %u+%u do not follow the previous block's (%u of "
-                         "%u)", i, b->first_rule, b->nrules, rules, p->nrules);
+            return vfail(v,
+                         "block %u: rules %u+%u do not follow the previous block's (%u of "
+                         "%u)",
+                         i, b->first_rule, b->nrules, rules, p->nrules);
         if (b->nvars > DC_MAX_VARS)
             return vfail(v, "block %u: %u variables (limit %d)", i, b->nvars, DC_MAX_VARS);
         if (b->nrules > DC_MAX_RULES)
@@ -498,8 +506,10 @@ static bool check_blocks(ver *v)
         rules += b->nrules;
     }
     if (code != p->ncode || vars != p->nvars || rules != p->nrules)
-        return vfail(v, "the blocks cover %u of %u instructions, %u of %u variables, %u of %u "
-                     "rules", code, p->ncode, vars, p->nvars, rules, p->nrules);
+        return vfail(v,
+                     "the blocks cover %u of %u instructions, %u of %u variables, %u of %u "
+                     "rules",
+                     code, p->ncode, vars, p->nvars, rules, p->nrules);
     return true;
 }
 
@@ -518,7 +528,9 @@ static bool check_insn(ver *v, const pblock *b, uint32_t pc)
     for (int k = 0; k < 3; k++) {
         uint16_t o = x[k];
         switch (ops[k]) {
-        case 'R': case 'W': case 'V':
+        case 'R':
+        case 'W':
+        case 'V':
             if (o >= p->nregs)
                 return ifail(v, "register %u out of range (%u registers)", o, p->nregs);
             break;
@@ -561,8 +573,7 @@ static bool check_insn(ver *v, const pblock *b, uint32_t pc)
                 return ifail(v, "jump back to %lld leaves its block (instructions %u..%u)",
                              (long long)pc - o, b->entry, b->end - 1);
             break;
-        case 'I':
-            break;
+        case 'I': break;
         case '-':
             if (o)
                 return ifail(v, "unused operand %s is %u, not 0", which[k], o);
@@ -646,8 +657,9 @@ static bool check_loops(ver *v, const pblock *b)
                 return ifail(v, "a loop of level %u at level %u", level, depth);
             uint32_t end = pc + i->c;
             const insn *a = &p->code[end];
-            if (i->c == 0 || a->op != I_AGAIN || (a->t & (LOOP_ANY | LOOP_LEVEL)) !=
-                (i->t & (LOOP_ANY | LOOP_LEVEL)) || a->a != i->a || a->c + 1u != i->c)
+            if (i->c == 0 || a->op != I_AGAIN ||
+                (a->t & (LOOP_ANY | LOOP_LEVEL)) != (i->t & (LOOP_ANY | LOOP_LEVEL)) ||
+                a->a != i->a || a->c + 1u != i->c)
                 return ifail(v, "instruction %u is not the AGAIN that ends this loop", end);
             if (depth && end >= open[depth - 1].end)
                 return ifail(v, "the loop ends at %u, past the end of its outer loop (%u)", end,
@@ -663,8 +675,10 @@ static bool check_loops(ver *v, const pblock *b)
                 return ifail(v, "reads a record of the loop of level %u outside it", i->c);
             const insn *e = &p->code[open[i->c].at];
             if (p->recfields[i->b].set != e->b || (i->t & SIDE_SOURCE) != (e->t & SIDE_SOURCE))
-                return ifail(v, "record field %u is not of the records its loop (instruction "
-                             "%u) walks", i->b, open[i->c].at);
+                return ifail(v,
+                             "record field %u is not of the records its loop (instruction "
+                             "%u) walks",
+                             i->b, open[i->c].at);
         }
     }
     /* no way into a body but its EACH */

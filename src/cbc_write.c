@@ -13,7 +13,10 @@ typedef struct wbuf {
     size_t len;
 } wbuf;
 
-static void w8(wbuf *w, uint8_t v) { w->p[w->len++] = v; }
+static void w8(wbuf *w, uint8_t v)
+{
+    w->p[w->len++] = v;
+}
 
 static void w16(wbuf *w, uint16_t v)
 {
@@ -219,8 +222,7 @@ static void write_section(wbuf *w, const program *p, sec_id id)
             wpref(w, p->recfields[i].name);
         }
         break;
-    case SEC__END:
-        break;
+    case SEC__END: break;
     }
 }
 
@@ -240,17 +242,18 @@ dc_status dc_policy_save(const dc_policy *pol, void **data, size_t *len, dc_erro
     for (unsigned s = 1; s <= ns; s++)
         size += count[s] * cbc_sections[s].size;
     if (size > DC_MAX_CBC)
-        return dc_error_set(err, DC_ERR_LIMIT, "%s: the compiled policy would be %llu bytes, "
-                            "more than the %u bytes a .cbc file may hold (limit)", file,
-                            (unsigned long long)size, DC_MAX_CBC);
+        return dc_error_set(err, DC_ERR_LIMIT,
+                            "%s: the compiled policy would be %llu bytes, "
+                            "more than the %u bytes a .cbc file may hold (limit)",
+                            file, (unsigned long long)size, DC_MAX_CBC);
     wbuf w = { mem_alloc(pol->alloc, (size_t)size), 0 };
     if (!w.p)
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
     memcpy(w.p, CBC_MAGIC, CBC_MAGIC_LEN);
     w.len = CBC_MAGIC_LEN;
     w16(&w, (uint16_t)version);
-    w16(&w, 0);                 /* flags */
-    w32(&w, 0);                 /* checksum, filled last */
+    w16(&w, 0); /* flags */
+    w32(&w, 0); /* checksum, filled last */
     w32(&w, (uint32_t)size);
     w32(&w, ns);
     w32(&w, HEADER_SIZE);
@@ -275,4 +278,3 @@ void dc_buffer_free(const dc_policy *pol, void *data)
 {
     mem_free(pol ? pol->alloc : NULL, data);
 }
-

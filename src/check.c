@@ -13,17 +13,17 @@ typedef struct chk {
     const dc_alloc *alloc;
     checked *out;
     bool oom;
-    uint32_t block;         /* the block being checked */
+    uint32_t block; /* the block being checked */
     bool in_self;
-    const char *forward[64];/* names used before their declaration */
+    const char *forward[64]; /* names used before their declaration */
     uint32_t nforward;
-    hmap slot_index;        /* slot names */
-    uint32_t self_end;      /* vars[0, self_end) are SELF's */
-    uint32_t scope_first;   /* vars[scope_first, nvars) are the block's */
-    const char *declaring;  /* the variable whose constraint is being read */
-    bool in_where;          /* checking a where (all/any are allowed there) */
-    struct {                /* the all/any around the expression, outermost first */
-        const char *name;   /* the record's name */
+    hmap slot_index;       /* slot names */
+    uint32_t self_end;     /* vars[0, self_end) are SELF's */
+    uint32_t scope_first;  /* vars[scope_first, nvars) are the block's */
+    const char *declaring; /* the variable whose constraint is being read */
+    bool in_where;         /* checking a where (all/any are allowed there) */
+    struct {               /* the all/any around the expression, outermost first */
+        const char *name;  /* the record's name */
         uint32_t set;
         bool source;
     } loops[LOOP_DEPTH];
@@ -141,8 +141,10 @@ static int32_t declare(chk *c, ast_part *pt)
         chk_var *v = &o->vars[i];
         if (strcmp(v->name, pt->name) != 0)
             continue;
-        err(c, pt->name_loc, "variable '%s' is declared in SELF: a COMPATIBLE block "
-            "may refer to it as {%s} but not declare it again", pt->name, pt->name);
+        err(c, pt->name_loc,
+            "variable '%s' is declared in SELF: a COMPATIBLE block "
+            "may refer to it as {%s} but not declare it again",
+            pt->name, pt->name);
         return -1;
     }
     if (in_scope >= DC_MAX_VARS) {
@@ -158,8 +160,8 @@ static int32_t declare(chk *c, ast_part *pt)
     for (uint32_t i = 0; i < c->nforward; i++)
         if (!strcmp(c->forward[i], pt->name))
             used = true;
-    vars[o->nvars] = (chk_var){ pt->name, pt->type, pt->name_loc, c->block, c->in_self,
-                                used, pt->constraint != NULL };
+    vars[o->nvars] = (chk_var){ pt->name,   pt->type, pt->name_loc,          c->block,
+                                c->in_self, used,     pt->constraint != NULL };
     return (int32_t)o->nvars++;
 }
 
@@ -258,7 +260,8 @@ static vtype check_name(chk *c, ast_expr *e)
             e->ref = REF_SELF_FIELD;
         } else if (plen == 6 && !memcmp(e->str, "source", 6)) {
             if (c->in_self) {
-                err(c, e->loc, "'source.' is not available in SELF: SELF describes the "
+                err(c, e->loc,
+                    "'source.' is not available in SELF: SELF describes the "
                     "target alone");
                 return VT_NONE;
             }
@@ -274,8 +277,8 @@ static vtype check_name(chk *c, ast_expr *e)
             e->ival = k;
             return VT_STRING;
         } else if (c->nloops) {
-            err(c, e->loc, "unknown record '%.*s' in '%s': the records here are %s%s%s", (int)plen,
-                e->str, e->str, c->loops[0].name, c->nloops > 1 ? " and " : "",
+            err(c, e->loc, "unknown record '%.*s' in '%s': the records here are %s%s%s",
+                (int)plen, e->str, e->str, c->loops[0].name, c->nloops > 1 ? " and " : "",
                 c->nloops > 1 ? c->loops[1].name : "");
             return VT_NONE;
         } else {
@@ -298,7 +301,7 @@ static vtype check_name(chk *c, ast_expr *e)
     if (v < 0) {
         for (uint32_t i = 0; i < c->ast->npoisoned; i++)
             if (!strcmp(c->ast->poisoned[i], e->str))
-                return VT_NONE;     /* its declaration had an error already */
+                return VT_NONE; /* its declaration had an error already */
         if (later || declared_later(c, e->str, e->loc.start)) {
             err(c, e->loc, "variable '%s' is used before its declaration", e->str);
             forward_use(c, e->str);
@@ -340,12 +343,15 @@ static vtype check_quant(chk *c, ast_expr *e)
     size_t plen = dot ? (size_t)(dot - list->str) : 0;
     bool source = plen == 6 && !memcmp(list->str, "source", 6);
     if (!dot || !(source || (plen == 4 && !memcmp(list->str, "self", 4)))) {
-        err(c, list->loc, "%s() walks the records of a list: %s(source.LIST, ...) or "
-            "%s(self.LIST, ...)", fn, fn, fn);
+        err(c, list->loc,
+            "%s() walks the records of a list: %s(source.LIST, ...) or "
+            "%s(self.LIST, ...)",
+            fn, fn, fn);
         return VT_NONE;
     }
     if (source && c->in_self) {
-        err(c, list->loc, "'source.' is not available in SELF: SELF describes the target alone");
+        err(c, list->loc,
+            "'source.' is not available in SELF: SELF describes the target alone");
         return VT_NONE;
     }
     bool later;
@@ -377,7 +383,8 @@ static vtype check_quant(chk *c, ast_expr *e)
     if (t == VT_NONE)
         return VT_NONE;
     if (t != VT_BOOL) {
-        err(c, e->args[2]->loc, "type error: %s() needs a bool condition, not %s", fn, tname(t));
+        err(c, e->args[2]->loc, "type error: %s() needs a bool condition, not %s", fn,
+            tname(t));
         return VT_NONE;
     }
     e->kind = EX_QUANT;
@@ -421,8 +428,8 @@ static vtype check_call(chk *c, ast_expr *e)
     const builtin_info *bi = &builtins[b];
     unsigned nargs = builtin_nargs((builtin)b);
     if (e->nargs != nargs) {
-        err(c, e->loc, "%s() takes %u argument%s, not %u", e->str, nargs,
-            nargs == 1 ? "" : "s", e->nargs);
+        err(c, e->loc, "%s() takes %u argument%s, not %u", e->str, nargs, nargs == 1 ? "" : "s",
+            e->nargs);
         return VT_NONE;
     }
     const char *roles = op_operands[bi->op], *types = op_types[bi->op];
@@ -451,9 +458,9 @@ static vtype check_call(chk *c, ast_expr *e)
         if (at[n] == VT_NONE)
             return VT_NONE;
         e->is_const = e->is_const && a->is_const;
-        unsigned mask = types[k] == '=' ? (numeric(at[0]) ? (1u << VT_INT | 1u << VT_HEX)
-                                                          : 1u << at[0])
-                                        : op_class_mask(types[k]);
+        unsigned mask = types[k] == '='
+                            ? (numeric(at[0]) ? (1u << VT_INT | 1u << VT_HEX) : 1u << at[0])
+                            : op_class_mask(types[k]);
         if (!(mask & (1u << at[n])))
             ok = false;
         n++;
@@ -478,13 +485,20 @@ static vtype check_binary(chk *c, ast_expr *e)
         return VT_NONE;
     e->is_const = e->a->is_const && e->b->is_const;
     switch (e->op) {
-    case OP_MUL: case OP_DIV: case OP_MOD: case OP_ADD: case OP_SUB:
+    case OP_MUL:
+    case OP_DIV:
+    case OP_MOD:
+    case OP_ADD:
+    case OP_SUB:
         if (numeric(a) && numeric(b))
             return a == VT_HEX || b == VT_HEX ? VT_HEX : VT_INT;
         err(c, e->loc, "type error: '%s' takes integers, not %s and %s", ex_op_str(e->op),
             tname(a), tname(b));
         return VT_NONE;
-    case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE:
         if ((numeric(a) && numeric(b)) || (a == VT_SEMVER && b == VT_SEMVER))
             return VT_BOOL;
         if (a == VT_SET && b == VT_SET) {
@@ -492,9 +506,10 @@ static vtype check_binary(chk *c, ast_expr *e)
             bool le = e->op == OP_LT || e->op == OP_LE;
             const ast_expr *sub = le ? e->a : e->b, *sup = le ? e->b : e->a;
             const char *t = c->ast->text;
-            err(c, e->loc, "type error: '%s' orders integers or semvers, not sets: "
-                "write subset(%.*s, %.*s)%s", ex_op_str(e->op),
-                (int)(sub->loc.end - sub->loc.start), t + sub->loc.start,
+            err(c, e->loc,
+                "type error: '%s' orders integers or semvers, not sets: "
+                "write subset(%.*s, %.*s)%s",
+                ex_op_str(e->op), (int)(sub->loc.end - sub->loc.start), t + sub->loc.start,
                 (int)(sup->loc.end - sup->loc.start), t + sup->loc.start,
                 e->op == OP_LT || e->op == OP_GT ? " and != for a strict subset" : "");
             return VT_NONE;
@@ -502,20 +517,23 @@ static vtype check_binary(chk *c, ast_expr *e)
         err(c, e->loc, "type error: '%s' orders integers or semvers, not %s and %s",
             ex_op_str(e->op), tname(a), tname(b));
         return VT_NONE;
-    case OP_EQ: case OP_NE:
+    case OP_EQ:
+    case OP_NE:
         if (a == b || (numeric(a) && numeric(b)))
             return VT_BOOL;
-        err(c, e->loc, "type error: cannot compare %s with %s (convert one: int(), "
-            "semver(), ...)", tname(a), tname(b));
+        err(c, e->loc,
+            "type error: cannot compare %s with %s (convert one: int(), "
+            "semver(), ...)",
+            tname(a), tname(b));
         return VT_NONE;
-    case OP_AND: case OP_OR:
+    case OP_AND:
+    case OP_OR:
         if (a == VT_BOOL && b == VT_BOOL)
             return VT_BOOL;
         err(c, e->loc, "type error: '%s' takes bools, not %s and %s", ex_op_str(e->op),
             tname(a), tname(b));
         return VT_NONE;
-    default:
-        return VT_NONE;
+    default: return VT_NONE;
     }
 }
 
@@ -539,9 +557,7 @@ static vtype check_expr(chk *c, ast_expr *e)
         e->is_const = true;
         t = VT_BOOL;
         break;
-    case EX_NAME:
-        t = check_name(c, e);
-        break;
+    case EX_NAME: t = check_name(c, e); break;
     case EX_UNARY: {
         vtype a = check_expr(c, e->a);
         e->is_const = e->a->is_const;
@@ -556,13 +572,9 @@ static vtype check_expr(chk *c, ast_expr *e)
                 e->op == OP_NEG ? "an integer" : "a bool", tname(a));
         break;
     }
-    case EX_BINARY:
-        t = check_binary(c, e);
-        break;
+    case EX_BINARY: t = check_binary(c, e); break;
     case EX_CALL:
-    case EX_QUANT:
-        t = check_call(c, e);
-        break;
+    case EX_QUANT: t = check_call(c, e); break;
     }
     e->type = t;
     return t;
@@ -647,8 +659,10 @@ static void bad_bound(chk *c, const char *t, const char *ls, const char *le, boo
         int32_t v = lookup(c, name, s, &later);
         if (v >= 0) {
             c->out->vars[v].used = true;
-            err(c, (span){ s, e }, "constraints are constants: compare in a where "
-                "('%s' is a variable: where %s %s %s)", name, c->declaring, op, name);
+            err(c, (span){ s, e },
+                "constraints are constants: compare in a where "
+                "('%s' is a variable: where %s %s %s)",
+                name, c->declaring, op, name);
             return;
         }
     }
@@ -690,8 +704,8 @@ static bool num_item(chk *c, chk_ct *ct, uint32_t s, uint32_t e)
         return false;
     }
     if (hex ? (uint64_t)r.lo > (uint64_t)r.hi : r.lo > r.hi) {
-        err(c, (span){ s, e }, "empty constraint: the range %.*s holds no value",
-            (int)(e - s), t + s);
+        err(c, (span){ s, e }, "empty constraint: the range %.*s holds no value", (int)(e - s),
+            t + s);
         return false;
     }
     chk_range *rs = grow(c, ct->ranges, &ct->cap_ranges, ct->nranges, sizeof *rs);
@@ -726,8 +740,10 @@ static bool str_item(chk *c, chk_ct *ct, uint32_t s, uint32_t e)
                 else if (ch == 't')
                     ch = '\t';
                 else if (ch != '"' && ch != '\\') {
-                    err(c, (span){ i - 1, i + 1 }, "unknown escape '\\%c' (use \\\" \\\\ "
-                        "\\n or \\t)", ch);
+                    err(c, (span){ i - 1, i + 1 },
+                        "unknown escape '\\%c' (use \\\" \\\\ "
+                        "\\n or \\t)",
+                        ch);
                     return false;
                 }
             }
@@ -774,10 +790,10 @@ static chk_ct *check_constraint(chk *c, ast_part *pt)
             uint32_t k = 0;
             for (uint32_t i = 1; i < ct->nranges; i++) {
                 chk_range *last = &ct->ranges[k], *r = &ct->ranges[i];
-                bool touches = hex ? (uint64_t)r->lo <= (uint64_t)last->hi ||
-                                     (uint64_t)r->lo - 1 == (uint64_t)last->hi
-                                   : r->lo <= last->hi ||
-                                     (last->hi != INT64_MAX && r->lo == last->hi + 1);
+                bool touches =
+                    hex ? (uint64_t)r->lo <= (uint64_t)last->hi ||
+                              (uint64_t)r->lo - 1 == (uint64_t)last->hi
+                        : r->lo <= last->hi || (last->hi != INT64_MAX && r->lo == last->hi + 1);
                 if (touches) {
                     if (hex ? (uint64_t)r->hi > (uint64_t)last->hi : r->hi > last->hi)
                         last->hi = r->hi;
@@ -805,7 +821,7 @@ static chk_ct *check_constraint(chk *c, ast_part *pt)
         size_t eoff = 0;
         if (!sv_range_parse(c->alloc, t + ct->loc.start, ct->loc.end - ct->loc.start, &ct->sv,
                             msg, sizeof msg, &eoff)) {
-            if (!strncmp(msg, "out of memory", 13)) {   /* not the policy's fault */
+            if (!strncmp(msg, "out of memory", 13)) { /* not the policy's fault */
                 c->oom = true;
                 return NULL;
             }
@@ -832,8 +848,7 @@ static chk_ct *check_constraint(chk *c, ast_part *pt)
             return NULL;
         }
         break;
-    default:
-        return NULL;
+    default: return NULL;
     }
     return ok ? ct : NULL;
 }
@@ -855,8 +870,10 @@ static void check_template(chk *c, ast_rule *r)
             continue;
         if (pt->is_decl) {
             if (r->op != RO_EQ) {
-                err(c, pt->loc, "a declaration is only allowed in an '=' rule, not under "
-                    "'%s'", rule_op_str(r->op));
+                err(c, pt->loc,
+                    "a declaration is only allowed in an '=' rule, not under "
+                    "'%s'",
+                    rule_op_str(r->op));
                 continue;
             }
             if (pt->constraint) {
@@ -943,8 +960,10 @@ static void check_rule(chk *c, ast_block *b, ast_rule *r)
     case VAL_EMPTY:
     case VAL_QUOTED:
         if (ordering)
-            err(c, r->op_loc, "ordering operator '%s' on an untyped value: compare with an "
-                "integer or a typed variable such as {v}", rule_op_str(r->op));
+            err(c, r->op_loc,
+                "ordering operator '%s' on an untyped value: compare with an "
+                "integer or a typed variable such as {v}",
+                rule_op_str(r->op));
         return;
     case VAL_EXPR: {
         vtype t = check_expr(c, v->expr);
@@ -955,8 +974,7 @@ static void check_rule(chk *c, ast_block *b, ast_rule *r)
             slot_of(c, r->field, r->field_len, t);
         return;
     }
-    case VAL_TEMPLATE:
-        break;
+    case VAL_TEMPLATE: break;
     }
     uint32_t first = c->out->nvars;
     check_template(c, r);
@@ -968,13 +986,15 @@ static void check_rule(chk *c, ast_block *b, ast_rule *r)
         nph++;
         if (!pt->is_decl && pt->expr && chk_plain_var(pt->expr) < 0 &&
             uses_vars_from(pt->expr, first)) {
-            err(c, pt->loc, "this expression uses a variable declared in the same template; "
+            err(c, pt->loc,
+                "this expression uses a variable declared in the same template; "
                 "compute it in a later rule");
             pt->expr->type = VT_NONE;
         }
     }
     if (looks_like_arithmetic(v))
-        warn(c, v->loc, "a template: this matches text such as '5+3' literally; for "
+        warn(c, v->loc,
+             "a template: this matches text such as '5+3' literally; for "
              "arithmetic write one group such as {a + b}");
     bool whole = v->nparts == 1 && nph == 1;
     if (ordering) {
@@ -985,8 +1005,10 @@ static void check_rule(chk *c, ast_block *b, ast_rule *r)
         if (!whole || v->parts[0].is_decl || !v->parts[0].expr ||
             v->parts[0].expr->type == VT_NONE) {
             if (!whole || !v->parts[0].is_decl)
-                err(c, v->loc, "ordering operator '%s' on an untyped value: compare with an "
-                    "integer or a typed variable such as {v}", rule_op_str(r->op));
+                err(c, v->loc,
+                    "ordering operator '%s' on an untyped value: compare with an "
+                    "integer or a typed variable such as {v}",
+                    rule_op_str(r->op));
             return;
         }
         vtype t = v->parts[0].expr->type;
@@ -1028,7 +1050,7 @@ static void lint_block(chk *c, ast_block *b)
 
 static bool same_block(const ast_policy *a, const ast_block *x, const ast_block *y)
 {
-    if (x->nrules != y->nrules || x->nrules == 0)   /* empty: an error already */
+    if (x->nrules != y->nrules || x->nrules == 0) /* empty: an error already */
         return false;
     for (uint32_t i = 0; i < x->nrules; i++)
         if (!same_text(a, x->rules[i].loc, y->rules[i].loc))
@@ -1046,7 +1068,7 @@ static bool block_has_text(const ast_policy *a, uint32_t i)
     const char *t = a->text;
     uint32_t s = a->blocks[i].loc.end;
     uint32_t e = i + 1 < a->nblocks ? a->blocks[i + 1].loc.start : a->len;
-    while (s < e && t[s] != '\n')      /* the rest of the header line */
+    while (s < e && t[s] != '\n') /* the rest of the header line */
         s++;
     bool line_start = true, comment = false;
     for (; s < e; s++) {
@@ -1090,9 +1112,8 @@ static void fail_closed(chk *c, uint32_t i, uint32_t index, bool had_errors)
     static const char *const kinds[] = { "POLICY", "SELF", "COMPATIBLE" };
     if (b->nrules == 0) {
         if (!block_has_text(c->ast, i) && !b->too_many_rules)
-            err(c, b->loc, "empty %s block: a block holds at least one rule%s",
-                kinds[b->kind], b->kind == BK_COMPATIBLE
-                ? " (an empty one would accept every source)" : "");
+            err(c, b->loc, "empty %s block: a block holds at least one rule%s", kinds[b->kind],
+                b->kind == BK_COMPATIBLE ? " (an empty one would accept every source)" : "");
         return;
     }
     if (b->kind != BK_COMPATIBLE)
@@ -1100,7 +1121,7 @@ static void fail_closed(chk *c, uint32_t i, uint32_t index, bool had_errors)
     for (uint32_t k = 0; k < b->nrules; k++)
         if (!b->rules[k].is_where || reads_source(b->rules[k].where))
             return;
-    if (!c->ast->syntax_errors && !had_errors)  /* a rule in error may have read it */
+    if (!c->ast->syntax_errors && !had_errors) /* a rule in error may have read it */
         warn(c, b->loc, "block %u accepts every source: none of its rules reads the source",
              index);
 }
@@ -1129,8 +1150,9 @@ static void check_policy_block(chk *c, ast_block *b)
             continue;
         }
         if (r->field_len == 4 && !memcmp(r->field, "name", 4) && !c->out->name)
-            c->out->name = r->value.kind == VAL_QUOTED ? r->value.str
-                         : r->value.kind == VAL_EMPTY ? "" : r->value.parts[0].text;
+            c->out->name = r->value.kind == VAL_QUOTED  ? r->value.str
+                           : r->value.kind == VAL_EMPTY ? ""
+                                                        : r->value.parts[0].text;
     }
 }
 

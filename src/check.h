@@ -11,7 +11,7 @@
 
 /* A parsed constraint (SPEC 2.5). */
 typedef struct chk_range {
-    int64_t lo, hi;     /* hex: uint64 bits */
+    int64_t lo, hi; /* hex: uint64 bits */
 } chk_range;
 
 typedef struct chk_ct {
@@ -19,21 +19,21 @@ typedef struct chk_ct {
     span loc;
     const char *text;
     uint32_t text_len;
-    chk_range *ranges;  /* int, hex: sorted and merged */
+    chk_range *ranges; /* int, hex: sorted and merged */
     uint32_t nranges, cap_ranges;
-    dstr *items;        /* string, set: sorted, unique */
+    dstr *items; /* string, set: sorted, unique */
     uint32_t nitems, cap_items;
-    sv_range sv;        /* semver (arrays from the checker's allocator) */
+    sv_range sv; /* semver (arrays from the checker's allocator) */
     bool has_sv;
-    bool bval;          /* bool */
+    bool bval; /* bool */
 } chk_ct;
 
 typedef struct chk_var {
     const char *name;
     vtype type;
     span decl;
-    uint32_t block;     /* index in ast->blocks */
-    bool self;          /* declared in SELF */
+    uint32_t block; /* index in ast->blocks */
+    bool self;      /* declared in SELF */
     bool used;
     bool constrained;
 } chk_var;
@@ -41,7 +41,7 @@ typedef struct chk_var {
 typedef struct chk_slot {
     const char *name;
     uint32_t len;
-    uint8_t types;      /* 1 << vtype for each type it is read as */
+    uint8_t types; /* 1 << vtype for each type it is read as */
 } chk_slot;
 
 /* Records all/any walk (docs/language.md, section 8): a set is a list
@@ -66,10 +66,10 @@ typedef struct checked {
     uint32_t nrecsets, cap_recsets;
     chk_recfield *recfields;
     uint32_t nrecfields, cap_recfields;
-    int32_t self_block;     /* index in ast->blocks, -1 when missing */
+    int32_t self_block; /* index in ast->blocks, -1 when missing */
     int32_t policy_block;
-    const char *name;       /* POLICY name, or NULL */
-    chk_ct **cts;           /* every parsed semver constraint, to release */
+    const char *name; /* POLICY name, or NULL */
+    chk_ct **cts;     /* every parsed semver constraint, to release */
     uint32_t ncts, cap_cts;
 } checked;
 

@@ -12,13 +12,26 @@
 #endif
 
 typedef enum opt_id {
-    O_JSON, O_EXPLAIN, O_WERROR, O_FORMAT, O_POLICY, O_POLICY_DIR, O_DOMAIN, O_SYSFS,
-    O_SYSFS_ROOT, O_SYSFS_SOURCE, O_SYSFS_TARGET, O_OUTPUT, O_LIMIT, O_HELP, O_COUNT
+    O_JSON,
+    O_EXPLAIN,
+    O_WERROR,
+    O_FORMAT,
+    O_POLICY,
+    O_POLICY_DIR,
+    O_DOMAIN,
+    O_SYSFS,
+    O_SYSFS_ROOT,
+    O_SYSFS_SOURCE,
+    O_SYSFS_TARGET,
+    O_OUTPUT,
+    O_LIMIT,
+    O_HELP,
+    O_COUNT
 } opt_id;
 
 static const struct opt {
     const char *name;
-    const char *arg;        /* the value's name; NULL for a flag */
+    const char *arg; /* the value's name; NULL for a flag */
 } opts[O_COUNT] = {
     [O_JSON] = { "--json", NULL },
     [O_EXPLAIN] = { "--explain", NULL },
@@ -74,25 +87,22 @@ static const char usage_text[] =
 static const struct cmd_help {
     const char *name, *text;
 } helps[] = {
-    { "lint",
-      "usage: compatc lint [--werror] [--format=text|json] FILE...\n"
-      "Compile each policy (or verify each .cbc) and print its errors and warnings,\n"
-      "GCC-style, or as a JSON list.\n"
-      "  --werror             warnings count as errors\n"
-      "  --format=text|json   output form (default text)\n"
-      "example: compatc lint --werror gvt.compat\n"
-      "exit: 0 clean, 1 errors (or warnings with --werror), 2 unreadable file\n" },
-    { "compile",
-      "usage: compatc compile FILE.compat [-o FILE.cbc]\n"
-      "Compile a policy to verified bytecode.\n"
-      "  -o FILE              where to write (default FILE with .cbc)\n"
-      "example: compatc compile gvt.compat -o gvt.cbc\n"
-      "exit: 0 written, 1 the policy has errors, 2 any other error\n" },
-    { "disasm",
-      "usage: compatc disasm FILE.cbc|FILE.compat\n"
-      "Print a policy's bytecode.\n"
-      "example: compatc disasm gvt.cbc\n"
-      "exit: 0, 2 on any error\n" },
+    { "lint", "usage: compatc lint [--werror] [--format=text|json] FILE...\n"
+              "Compile each policy (or verify each .cbc) and print its errors and warnings,\n"
+              "GCC-style, or as a JSON list.\n"
+              "  --werror             warnings count as errors\n"
+              "  --format=text|json   output form (default text)\n"
+              "example: compatc lint --werror gvt.compat\n"
+              "exit: 0 clean, 1 errors (or warnings with --werror), 2 unreadable file\n" },
+    { "compile", "usage: compatc compile FILE.compat [-o FILE.cbc]\n"
+                 "Compile a policy to verified bytecode.\n"
+                 "  -o FILE              where to write (default FILE with .cbc)\n"
+                 "example: compatc compile gvt.compat -o gvt.cbc\n"
+                 "exit: 0 written, 1 the policy has errors, 2 any other error\n" },
+    { "disasm", "usage: compatc disasm FILE.cbc|FILE.compat\n"
+                "Print a policy's bytecode.\n"
+                "example: compatc disasm gvt.cbc\n"
+                "exit: 0, 2 on any error\n" },
     { "facts",
       "usage: compatc facts (FILE | --sysfs DIR) [--sysfs-root ROOT] [--format=text|json]\n"
       "Print a device's facts, normalized and sorted by name.\n"
@@ -102,7 +112,8 @@ static const struct cmd_help {
       "example: compatc facts --sysfs /sys/bus/pci/devices/0000:00:02.0\n"
       "exit: 0, 2 on any error\n" },
     { "check",
-      "usage: compatc check [--policy FILE | --policy-dir DIR] SOURCE TARGET [--explain] [--json]\n"
+      "usage: compatc check [--policy FILE | --policy-dir DIR] SOURCE TARGET [--explain] "
+      "[--json]\n"
       "May SOURCE's state migrate to TARGET?  Without --policy or --policy-dir,\n"
       "TARGET must be self-describing (its own SELF and COMPATIBLE blocks).\n"
       "  --policy FILE        judge with this policy (.compat or .cbc)\n"
@@ -131,12 +142,11 @@ static const struct cmd_help {
       "  --json               one JSON object per policy\n"
       "example: compatc targets --policy gvt.compat src.kv\n"
       "exit: 0 some target, 1 none, 2 error\n" },
-    { "test",
-      "usage: compatc test FILE.compat|FILE.cbc CASES.yaml\n"
-      "Run a policy against cases (- {name, source, target, expect[, block]}) and\n"
-      "end with \"N passed, N failed\".\n"
-      "example: compatc test gvt.compat gvt.cases.yaml\n"
-      "exit: 0 all passed, 1 a case failed, 2 error (bad cases file)\n" },
+    { "test", "usage: compatc test FILE.compat|FILE.cbc CASES.yaml\n"
+              "Run a policy against cases (- {name, source, target, expect[, block]}) and\n"
+              "end with \"N passed, N failed\".\n"
+              "example: compatc test gvt.compat gvt.cases.yaml\n"
+              "exit: 0 all passed, 1 a case failed, 2 error (bad cases file)\n" },
     { "to-cel",
       "usage: compatc to-cel --policy FILE SOURCE [--domain D] [--json]\n"
       "The policy specialised to SOURCE as a Kubernetes DRA device selector: true\n"
@@ -198,7 +208,7 @@ static int unknown(const char *a)
     size_t n = strcspn(a, "=");
     snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), a);
     const char *best = NULL;
-    size_t bd = 4;      /* suggest only what is a few edits away */
+    size_t bd = 4; /* suggest only what is a few edits away */
     for (int k = 0; k < O_COUNT; k++) {
         size_t d = distance(name, opts[k].name);
         if (d < bd)

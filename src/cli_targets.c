@@ -94,7 +94,8 @@ int cmd_targets(const cli_opts *o)
     if (o->nargs != need) {
         cli_error("targets takes one SOURCE (a facts file, or --sysfs-source DIR)");
         fputs("usage: compatc targets (--policy FILE | --policy-dir DIR) SOURCE "
-              "[--limit N] [--json]\n", stderr);
+              "[--limit N] [--json]\n",
+              stderr);
         return 2;
     }
     const char *sname = o->sysfs_source ? o->sysfs_source : o->args[0];
@@ -114,7 +115,7 @@ int cmd_targets(const cli_opts *o)
     for (size_t k = 0; k < npols; k++) {
         const dc_policy *pol = cli_pset_policy(&ps, k);
         if (!pol)
-            continue;   /* broken: reported when the set was read */
+            continue; /* broken: reported when the set was read */
         dc_targets *t = NULL;
         dc_error err;
         if (dc_targets_find(pol, src, o->limit, &t, &err) != DC_OK) {
@@ -131,7 +132,8 @@ int cmd_targets(const cli_opts *o)
         fflush(stdout);
         if (dc_targets_limited(t))
             cli_error("%s: more than %zu combinations of SELF's variables: only the first %zu "
-                      "were tried (--limit)", cli_pset_path(&ps, k), dc_targets_tried_count(t),
+                      "were tried (--limit)",
+                      cli_pset_path(&ps, k), dc_targets_tried_count(t),
                       dc_targets_tried_count(t));
         if (dc_targets_count(t))
             rc = 0;

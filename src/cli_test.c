@@ -30,8 +30,9 @@ typedef facts_ynode ynode;
 
 static const char *kind_name(const ynode *n)
 {
-    return n->kind == FACTS_YMAP ? "a mapping" : n->kind == FACTS_YSEQ ? "a sequence"
-                                                                      : "a scalar";
+    return n->kind == FACTS_YMAP   ? "a mapping"
+           : n->kind == FACTS_YSEQ ? "a sequence"
+                                   : "a scalar";
 }
 
 /* ------------------------------------------------------------ cases */
@@ -41,10 +42,10 @@ typedef enum expect { EX_COMPATIBLE, EX_INCOMPATIBLE, EX_ERROR } expect;
 typedef struct tcase {
     const char *name;
     unsigned line;
-    const ynode *side[2];   /* source, target: a mapping or a file name */
-    char *path[2];          /* the file, relative to the cases' directory */
+    const ynode *side[2]; /* source, target: a mapping or a file name */
+    char *path[2];        /* the file, relative to the cases' directory */
     expect want;
-    const ynode *block;     /* NULL: any */
+    const ynode *block; /* NULL: any */
 } tcase;
 
 static const char *const side_key[2] = { "source", "target" };
@@ -68,7 +69,8 @@ static bool read_case(const char *file, const ynode *item, size_t index, tcase *
     c->line = item->line;
     if (item->kind != FACTS_YMAP) {
         cli_error("%s:%u:%u: case %zu: a case is a mapping (name, source, target, expect), "
-                  "not %s", file, item->line, item->col, index + 1, kind_name(item));
+                  "not %s",
+                  file, item->line, item->col, index + 1, kind_name(item));
         return false;
     }
     const ynode *name = NULL, *exp = NULL;
@@ -89,7 +91,8 @@ static bool read_case(const char *file, const ynode *item, size_t index, tcase *
             continue;
         if (!slot) {
             cli_error("%s:%u:%u: case %zu: unknown key '%s' (name, source, target, expect, "
-                      "block, description)", file, key->line, key->col, index + 1, k);
+                      "block, description)",
+                      file, key->line, key->col, index + 1, k);
             return false;
         }
         if (*slot) {
@@ -99,8 +102,11 @@ static bool read_case(const char *file, const ynode *item, size_t index, tcase *
         }
         *slot = val;
     }
-    const char *missing = !name ? "name" : !c->side[0] ? "source" : !c->side[1] ? "target"
-                        : !exp ? "expect" : NULL;
+    const char *missing = !name         ? "name"
+                          : !c->side[0] ? "source"
+                          : !c->side[1] ? "target"
+                          : !exp        ? "expect"
+                                        : NULL;
     if (missing) {
         cli_error("%s:%u:%u: case %zu: no '%s'", file, item->line, item->col, index + 1,
                   missing);
@@ -127,21 +133,24 @@ static bool read_case(const char *file, const ynode *item, size_t index, tcase *
         }
     if (!known) {
         cli_error("%s:%u:%u: case '%s': expect must be compatible, incompatible or error, "
-                  "not '%s'", file, exp->line, exp->col, c->name,
+                  "not '%s'",
+                  file, exp->line, exp->col, c->name,
                   exp->kind == FACTS_YSCALAR ? exp->text : kind_name(exp));
         return false;
     }
-    if (c->block && (c->want != EX_COMPATIBLE || c->block->kind != FACTS_YSCALAR ||
-                     c->block->len == 0)) {
+    if (c->block &&
+        (c->want != EX_COMPATIBLE || c->block->kind != FACTS_YSCALAR || c->block->len == 0)) {
         cli_error("%s:%u:%u: case '%s': block (an index or a block name) goes with expect: "
-                  "compatible", file, c->block->line, c->block->col, c->name);
+                  "compatible",
+                  file, c->block->line, c->block->col, c->name);
         return false;
     }
     for (int s = 0; s < 2; s++) {
         const ynode *v = c->side[s];
         if (v->kind == FACTS_YSEQ) {
             cli_error("%s:%u:%u: case '%s': %s must be a mapping of facts or a facts file "
-                      "name, not a sequence", file, v->line, v->col, c->name, side_key[s]);
+                      "name, not a sequence",
+                      file, v->line, v->col, c->name, side_key[s]);
             return false;
         }
         if (v->kind == FACTS_YSCALAR && !v->null) {
@@ -161,7 +170,7 @@ static dc_status case_facts(facts_ytree *tree, const tcase *c, int s, dc_facts *
 {
     if (c->path[s])
         return dc_facts_read_file(c->path[s], out, err);
-    return facts_ytree_facts(tree, c->side[s], out, err);   /* a mapping, or null */
+    return facts_ytree_facts(tree, c->side[s], out, err); /* a mapping, or null */
 }
 
 /* ------------------------------------------------------------ running */
@@ -169,7 +178,7 @@ static dc_status case_facts(facts_ytree *tree, const tcase *c, int s, dc_facts *
 typedef struct outcome {
     expect got;
     int32_t block;
-    char what[3000];        /* the reasons, or the error */
+    char what[3000]; /* the reasons, or the error */
 } outcome;
 
 static void add_text(char *buf, size_t cap, const char *fmt, const char *a, unsigned n,
@@ -180,8 +189,8 @@ static void add_text(char *buf, size_t cap, const char *fmt, const char *a, unsi
         snprintf(buf + len, cap - len, fmt, a, n, b);
 }
 
-static dc_status run_case(facts_ytree *tree, const dc_policy *pol, dc_result *r,
-                          const tcase *c, outcome *o)
+static dc_status run_case(facts_ytree *tree, const dc_policy *pol, dc_result *r, const tcase *c,
+                          outcome *o)
 {
     dc_facts *f[2] = { NULL, NULL };
     dc_error err;
@@ -204,8 +213,9 @@ static dc_status run_case(facts_ytree *tree, const dc_policy *pol, dc_result *r,
         return DC_OK;
     }
     dc_verdict v = dc_result_verdict(r);
-    o->got = v == DC_COMPATIBLE ? EX_COMPATIBLE : v == DC_INCOMPATIBLE ? EX_INCOMPATIBLE
-                                                                     : EX_ERROR;
+    o->got = v == DC_COMPATIBLE     ? EX_COMPATIBLE
+             : v == DC_INCOMPATIBLE ? EX_INCOMPATIBLE
+                                    : EX_ERROR;
     o->block = dc_result_block(r);
     if (v == DC_TARGET_MISMATCH)
         strcpy(o->what, "target-mismatch: ");
@@ -247,14 +257,13 @@ static bool block_exists(const dc_policy *pol, const ynode *want)
 static void describe(const dc_policy *pol, expect e, int32_t block, char *buf, size_t cap)
 {
     static const char *const names[] = { "compatible", "incompatible", "error" };
-    const char *bn = e == EX_COMPATIBLE && block >= 0 ? dc_policy_block_name(pol, (size_t)block)
-                                                      : NULL;
+    const char *bn =
+        e == EX_COMPATIBLE && block >= 0 ? dc_policy_block_name(pol, (size_t)block) : NULL;
     if (e == EX_COMPATIBLE && block >= 0)
         snprintf(buf, cap, "compatible (block %d%s%s)", block, bn ? " " : "", bn ? bn : "");
     else
         snprintf(buf, cap, "%s", names[e]);
 }
-
 
 /* Cases in name order, ties in file order: a name's first case sorts first. */
 static int by_name(const void *a, const void *b)
@@ -364,8 +373,8 @@ int cmd_test(const cli_opts *o)
     for (size_t k = 0; k < ncases; k++)
         for (int s = 0; s < 2; s++) {
             dc_facts *f = NULL;
-            dc_status st = cases[k].path[s] ? dc_facts_read_file(cases[k].path[s], &f, &err)
-                                            : DC_OK;
+            dc_status st =
+                cases[k].path[s] ? dc_facts_read_file(cases[k].path[s], &f, &err) : DC_OK;
             dc_facts_free(f);
             if (st == DC_ERR_IO || st == DC_ERR_NOMEM) {
                 cli_error("%s:%u: case '%s': %s: %s", file, cases[k].side[s]->line,
@@ -383,8 +392,7 @@ int cmd_test(const cli_opts *o)
         outcome got;
         if (run_case(tree, pol, r, c, &got) != DC_OK)
             goto out;
-        bool ok = got.got == c->want &&
-                  (!c->block || block_matches(pol, c->block, got.block));
+        bool ok = got.got == c->want && (!c->block || block_matches(pol, c->block, got.block));
         if (ok) {
             passed++;
             continue;

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "devcompat.h"
-#include "disasm.h"     /* the disassembler alone reads internals */
+#include "disasm.h" /* the disassembler alone reads internals */
 #include "policy.h"
 #include "compatc.h"
 
@@ -32,21 +32,21 @@ void cli_error(const char *fmt, ...)
 }
 
 /* Print what an snprintf-style renderer of the library writes. */
-#define CLI_PRINT(out, call_with_buf_cap)                                          \
-    do {                                                                           \
-        char small_[512], *buf = small_;                                           \
-        size_t cap = sizeof small_;                                                \
-        size_t need_ = (call_with_buf_cap);                                        \
-        if (need_ >= sizeof small_) {                                              \
-            buf = malloc(need_ + 1);                                               \
-            cap = need_ + 1;                                                       \
-            if (buf)                                                               \
-                (void)(call_with_buf_cap);                                         \
-        }                                                                          \
-        if (buf)                                                                   \
-            fputs(buf, out);                                                       \
-        if (buf != small_)                                                         \
-            free(buf);                                                             \
+#define CLI_PRINT(out, call_with_buf_cap)                                                      \
+    do {                                                                                       \
+        char small_[512], *buf = small_;                                                       \
+        size_t cap = sizeof small_;                                                            \
+        size_t need_ = (call_with_buf_cap);                                                    \
+        if (need_ >= sizeof small_) {                                                          \
+            buf = malloc(need_ + 1);                                                           \
+            cap = need_ + 1;                                                                   \
+            if (buf)                                                                           \
+                (void)(call_with_buf_cap);                                                     \
+        }                                                                                      \
+        if (buf)                                                                               \
+            fputs(buf, out);                                                                   \
+        if (buf != small_)                                                                     \
+            free(buf);                                                                         \
     } while (0)
 
 void json_str(FILE *out, const char *s)
@@ -213,7 +213,8 @@ static int cmd_lint(const cli_opts *o)
             rc = EXIT_ERR;
         }
         print_diags(d, o->json, &first, stdout);
-        if (rc != EXIT_ERR && (dc_diags_error_count(d) || (o->werror && dc_diags_warning_count(d))))
+        if (rc != EXIT_ERR &&
+            (dc_diags_error_count(d) || (o->werror && dc_diags_warning_count(d))))
             rc = EXIT_NO;
         dc_diags_free(d);
         dc_policy_free(pol);
@@ -261,7 +262,7 @@ static int cmd_compile(const cli_opts *o)
     int rc = EXIT_OK;
     bool written = f && fwrite(data, 1, size, f) == size;
     int e = errno;
-    if (f && fclose(f) != 0 && written) {     /* closed whether or not it was written */
+    if (f && fclose(f) != 0 && written) { /* closed whether or not it was written */
         written = false;
         e = errno;
     }
@@ -382,7 +383,7 @@ static bool describes_itself(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        return true;    /* let the policy reader report it */
+        return true; /* let the policy reader report it */
     char line[256];
     bool yes = false;
     while (!yes && fgets(line, sizeof line, f))
@@ -409,7 +410,8 @@ static int cmd_check(const cli_opts *o)
         goto out;
     if (self_describing && !describes_itself(tname)) {
         cli_error("%s: not a self-describing device (no COMPATIBLE block): give --policy FILE "
-                  "or --policy-dir DIR", tname);
+                  "or --policy-dir DIR",
+                  tname);
         goto out;
     }
     if (self_describing ? pset_one(&ps, tname) != 0 : cli_policies(o, &ps) != 0)
@@ -419,7 +421,8 @@ static int cmd_check(const cli_opts *o)
         goto out;
     dc_result *r = NULL;
     dc_error err;
-    if (dc_result_new(pol, &r, &err) != DC_OK || dc_check_facts(pol, src, tgt, r, &err) != DC_OK) {
+    if (dc_result_new(pol, &r, &err) != DC_OK ||
+        dc_check_facts(pol, src, tgt, r, &err) != DC_OK) {
         cli_error("%s", err.message);
         dc_result_free(r);
         goto out;
@@ -505,7 +508,7 @@ static int cmd_match(const cli_opts *o)
             pol = dc_policyset_policy(set.set, k);
         }
         match_src *m = &ms[k];
-        if (!m->pol) {      /* the source, prepared once for this policy */
+        if (!m->pol) { /* the source, prepared once for this policy */
             m->pol = pol;
             if (dc_result_new(pol, &m->res, &err) != DC_OK ||
                 dc_prepare(pol, src, &m->src, &err) != DC_OK) {
@@ -529,10 +532,11 @@ static int cmd_match(const cli_opts *o)
             cli_error("out of memory");
             goto out;
         }
-        if (o->json) {      /* the library's object, with the device's id first */
+        if (o->json) { /* the library's object, with the device's id first */
             printf("{\"id\": ");
             json_str(stdout, id);
-            printf(", %s%s\n", v == DC_TARGET_MISMATCH ? "\"compatible\": false, " : "", text + 1);
+            printf(", %s%s\n", v == DC_TARGET_MISMATCH ? "\"compatible\": false, " : "",
+                   text + 1);
         } else if (v == DC_TARGET_MISMATCH) {
             printf("%s error: %s", id, text);
         } else {

@@ -19,7 +19,7 @@ typedef struct cli_opts {
     int nargs;
 } cli_opts;
 
-int cli_opts_parse(cli_opts *o, int argc, char **argv);   /* cli_opts.c */
+int cli_opts_parse(cli_opts *o, int argc, char **argv); /* cli_opts.c */
 /* The global usage on stderr (after "compatc: why"); returns 2. */
 int cli_usage(const char *why);
 /* A command's help (the global usage for NULL or an unknown one) on stdout. */
@@ -31,7 +31,7 @@ void cli_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
-void json_str(FILE *out, const char *s);   /* a JSON string, or null */
+void json_str(FILE *out, const char *s); /* a JSON string, or null */
 void cli_print_diag(FILE *out, const dc_diag *dg, bool json);
 void cli_print_facts(FILE *out, const dc_facts *f, bool json);
 
@@ -42,8 +42,8 @@ dc_facts *cli_load_facts(const char *file, const char *sysfs, const char *root);
 
 /* The policies a command works with: one file, or a directory's set. */
 typedef struct cli_pset {
-    dc_policyset *set;      /* --policy-dir, or the installed directory */
-    dc_policy *one;         /* --policy FILE, or a self-describing target */
+    dc_policyset *set; /* --policy-dir, or the installed directory */
+    dc_policy *one;    /* --policy FILE, or a self-describing target */
     const char *one_path;
 } cli_pset;
 
@@ -51,7 +51,7 @@ typedef struct cli_pset {
 int cli_policies(const cli_opts *o, cli_pset *ps);
 const char *cli_policy_dir(const cli_opts *o);
 size_t cli_pset_count(const cli_pset *ps);
-const dc_policy *cli_pset_policy(const cli_pset *ps, size_t i);  /* NULL: broken */
+const dc_policy *cli_pset_policy(const cli_pset *ps, size_t i); /* NULL: broken */
 const char *cli_pset_path(const cli_pset *ps, size_t i);
 void cli_policies_free(cli_pset *ps);
 /* The policy that judges a target: the single one, or the one of the set
@@ -60,8 +60,8 @@ const dc_policy *cli_pick_policy(const cli_pset *ps, const dc_facts *target, con
                                  bool json);
 
 /* Commands implemented in their own files. */
-int cmd_targets(const cli_opts *o);     /* cli_targets.c */
-int cmd_test(const cli_opts *o);        /* cli_test.c */
-int cmd_tocel(const cli_opts *o);       /* cli_tocel.c */
+int cmd_targets(const cli_opts *o); /* cli_targets.c */
+int cmd_test(const cli_opts *o);    /* cli_test.c */
+int cmd_tocel(const cli_opts *o);   /* cli_tocel.c */
 
 #endif

@@ -19,23 +19,23 @@ typedef struct cg {
     checked *chk;
     dc_diags *d;
     bool oom;
-    bool overflow;          /* a 16-bit operand overflowed: reported once */
-    uint32_t cap_pool, cap_consts, cap_strs, cap_cmps, cap_ranges, cap_svsets,
-             cap_ctables, cap_tparts, cap_tmpls, cap_rules, cap_code, cap_blocks,
-             cap_slots, cap_vars, cap_recsets, cap_recfields;
-    uint16_t *var_reg;      /* chk var index -> register */
+    bool overflow; /* a 16-bit operand overflowed: reported once */
+    uint32_t cap_pool, cap_consts, cap_strs, cap_cmps, cap_ranges, cap_svsets, cap_ctables,
+        cap_tparts, cap_tmpls, cap_rules, cap_code, cap_blocks, cap_slots, cap_vars,
+        cap_recsets, cap_recfields;
+    uint16_t *var_reg; /* chk var index -> register */
     uint32_t temp_base, temp;
-    uint8_t side;           /* SIDE_SOURCE in COMPATIBLE blocks */
-    uint32_t loop_level;    /* the all/any being compiled: how many enclose it */
-    hmap strings, consts;   /* interned strings, constants */
+    uint8_t side;         /* SIDE_SOURCE in COMPATIBLE blocks */
+    uint32_t loop_level;  /* the all/any being compiled: how many enclose it */
+    hmap strings, consts; /* interned strings, constants */
     pref *interned;
     uint32_t ninterned, cap_interned;
 } cg;
 
-#define PUSH(g, arr, n, cap)                                                    \
-    (((g)->p->n < (g)->cap ||                                                   \
-      grow_array((g), (void **)&(g)->p->arr, &(g)->cap, sizeof *(g)->p->arr))   \
-         ? &(g)->p->arr[(g)->p->n++]                                            \
+#define PUSH(g, arr, n, cap)                                                                   \
+    (((g)->p->n < (g)->cap ||                                                                  \
+      grow_array((g), (void **)&(g)->p->arr, &(g)->cap, sizeof *(g)->p->arr))                  \
+         ? &(g)->p->arr[(g)->p->n++]                                                           \
          : NULL)
 
 static bool grow_array(cg *g, void **arr, uint32_t *cap, size_t size)
@@ -55,8 +55,8 @@ static void limit(cg *g, const char *what, unsigned max)
 {
     if (!g->overflow)
         diag_report(g->d, DC_SEV_ERROR, (span){ 0, 0 },
-                    "policy too large: more than %u %s (limit of the bytecode format)",
-                    max, what);
+                    "policy too large: more than %u %s (limit of the bytecode format)", max,
+                    what);
     g->overflow = true;
 }
 
@@ -76,7 +76,7 @@ static pref intern(cg *g, const char *s, uint32_t len)
 {
     program *p = g->p;
     if (!len)
-        s = "";     /* an empty string may come as (NULL, 0) */
+        s = ""; /* an empty string may come as (NULL, 0) */
     /* share identical strings (templates and names repeat a lot) */
     uint32_t h = hmap_hash(s, len), pos = 0;
     for (int64_t k; (k = hmap_next(&g->strings, h, &pos)) >= 0;) {
@@ -92,7 +92,7 @@ static pref intern(cg *g, const char *s, uint32_t len)
     if (len)
         memcpy(p->pool + p->pool_len, s, len);
     p->pool_len += len;
-    p->pool[p->pool_len] = '\0';    /* a NUL after each string, for printing */
+    p->pool[p->pool_len] = '\0'; /* a NUL after each string, for printing */
     p->pool_len++;
     if (g->ninterned == g->cap_interned &&
         !grow_array(g, (void **)&g->interned, &g->cap_interned, sizeof *g->interned))
@@ -112,8 +112,8 @@ static pref intern_span(cg *g, span s)
 static uint16_t add_const(cg *g, kconst k)
 {
     program *p = g->p;
-    uint64_t key[6] = { k.type, (uint64_t)k.i, k.major, k.minor, k.patch,
-                        (uint64_t)k.s.off << 32 | k.s.len };
+    uint64_t key[6] = { k.type,  (uint64_t)k.i, k.major,
+                        k.minor, k.patch,       (uint64_t)k.s.off << 32 | k.s.len };
     uint32_t h = hmap_hash(key, sizeof key), pos = 0;
     for (int64_t i; (i = hmap_next(&g->consts, h, &pos)) >= 0;) {
         kconst *o = &p->kconsts[i];
@@ -185,8 +185,7 @@ static int32_t add_ctable(cg *g, const chk_ct *ct)
                 return -1;
             r->lo = ct->ranges[i].lo;
             r->hi = ct->ranges[i].hi;
-            bool in = ct->type == VT_INT ? r->lo >= 0 && r->hi <= 63
-                                         : (uint64_t)r->hi <= 63;
+            bool in = ct->type == VT_INT ? r->lo >= 0 && r->hi <= 63 : (uint64_t)r->hi <= 63;
             if (!in)
                 t.small = false;
             else
@@ -234,8 +233,7 @@ static int32_t add_ctable(cg *g, const chk_ct *ct)
         t.kind = CT_BOOL;
         t.first = ct->bval;
         break;
-    default:
-        return -1;
+    default: return -1;
     }
     int32_t idx = (int32_t)op16(g, p->nctables, "constraints");
     ctable *slot = PUSH(g, ctables, nctables, cap_ctables);
@@ -271,8 +269,8 @@ static uint16_t cg_quant(cg *g, const ast_expr *e)
 {
     uint16_t dst = new_temp(g);
     uint8_t t = (uint8_t)((e->ival ? LOOP_ANY : 0) | (g->loop_level ? LOOP_LEVEL : 0));
-    uint32_t each = emit(g, I_EACH, (uint8_t)(t | side_of(e->args[0])), dst,
-                         (uint16_t)e->index, 0);
+    uint32_t each =
+        emit(g, I_EACH, (uint8_t)(t | side_of(e->args[0])), dst, (uint16_t)e->index, 0);
     g->loop_level++;
     uint16_t cond = cg_expr(g, e->args[2]);
     g->loop_level--;
@@ -382,17 +380,15 @@ static uint16_t cg_expr(cg *g, const ast_expr *e)
             dst = new_temp(g);
             static const uint8_t ops[] = {
                 [OP_MUL] = I_MUL, [OP_DIV] = I_DIV, [OP_MOD] = I_MOD, [OP_ADD] = I_ADD,
-                [OP_SUB] = I_SUB, [OP_LT] = I_LT, [OP_LE] = I_LE, [OP_GT] = I_GT,
-                [OP_GE] = I_GE, [OP_EQ] = I_EQ, [OP_NE] = I_NE,
+                [OP_SUB] = I_SUB, [OP_LT] = I_LT,   [OP_LE] = I_LE,   [OP_GT] = I_GT,
+                [OP_GE] = I_GE,   [OP_EQ] = I_EQ,   [OP_NE] = I_NE,
             };
             uint8_t op = ops[e->op];
             emit(g, op, 0, dst, a, b);
             return dst;
         }
-    case EX_CALL:
-        return cg_call(g, e);
-    case EX_QUANT:
-        return cg_quant(g, e);
+    case EX_CALL: return cg_call(g, e);
+    case EX_QUANT: return cg_quant(g, e);
     }
     return 0;
 }
@@ -480,18 +476,13 @@ static void cg_rule(cg *g, const ast_rule *r, uint32_t index)
     uint8_t cmp = cmp_of(r->op);
     pr->expected = intern_span(g, v->loc);
     switch (v->kind) {
-    case VAL_EMPTY:
-        emit(g, r->op == RO_EQ ? I_EMPTY : I_NONEMPTY, g->side, slot, 0, 0);
-        return;
+    case VAL_EMPTY: emit(g, r->op == RO_EQ ? I_EMPTY : I_NONEMPTY, g->side, slot, 0, 0); return;
     case VAL_QUOTED:
-        emit(g, r->op == RO_EQ ? I_EQSTR : I_NESTR, g->side, slot,
-             const_str(g, v->str, v->len), 0);
+        emit(g, r->op == RO_EQ ? I_EQSTR : I_NESTR, g->side, slot, const_str(g, v->str, v->len),
+             0);
         return;
-    case VAL_EXPR:
-        cg_fcmp(g, r, v->expr->type, cg_expr(g, v->expr), pr);
-        return;
-    case VAL_TEMPLATE:
-        break;
+    case VAL_EXPR: cg_fcmp(g, r, v->expr->type, cg_expr(g, v->expr), pr); return;
+    case VAL_TEMPLATE: break;
     }
     if (v->nparts == 1 && !v->parts[0].is_placeholder) {
         const ast_part *pt = &v->parts[0];
@@ -641,8 +632,7 @@ static void default_name(const char *file, const char **s, uint32_t *len)
 }
 
 dc_status dc_policy_compile_ex(const dc_alloc *alloc, const char *file, const char *text,
-                               size_t len, dc_policy **out, dc_diags **diags_out,
-                               dc_error *err)
+                               size_t len, dc_policy **out, dc_diags **diags_out, dc_error *err)
 {
     if (out)
         *out = NULL;
@@ -651,8 +641,10 @@ dc_status dc_policy_compile_ex(const dc_alloc *alloc, const char *file, const ch
     if (!file || (!text && len) || !out)
         return dc_error_set(err, DC_ERR_INVALID, "dc_policy_compile: invalid argument");
     if (len > DC_MAX_SOURCE)
-        return dc_error_set(err, DC_ERR_LIMIT, "%s: policy source is larger than %u bytes "
-                            "(limit)", file, DC_MAX_SOURCE);
+        return dc_error_set(err, DC_ERR_LIMIT,
+                            "%s: policy source is larger than %u bytes "
+                            "(limit)",
+                            file, DC_MAX_SOURCE);
     dc_status st = DC_OK;
     srcmap map = { 0 };
     ast_policy ast;
@@ -671,7 +663,8 @@ dc_status dc_policy_compile_ex(const dc_alloc *alloc, const char *file, const ch
         goto done;
     }
     if (map.nlines > (uint32_t)DC_MAX_LINES + (ast.len && ast.text[ast.len - 1] == '\n')) {
-        diag_report(d, DC_SEV_ERROR, (span){ map.starts[DC_MAX_LINES], map.starts[DC_MAX_LINES] },
+        diag_report(d, DC_SEV_ERROR,
+                    (span){ map.starts[DC_MAX_LINES], map.starts[DC_MAX_LINES] },
                     "policy source has more than %d lines (limit)", DC_MAX_LINES);
         st = DC_ERR_POLICY;
         goto done;

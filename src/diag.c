@@ -95,7 +95,7 @@ static bool push(dc_diags *d, dc_severity sev, span at, const char *msg)
             le--;
         src = d->map->text + ls;
         srclen = le - ls;
-        if (eline != line)      /* a span over lines: underline to the end of the first */
+        if (eline != line) /* a span over lines: underline to the end of the first */
             ecol = (uint32_t)srclen + 1;
     }
     dg->line = line;
@@ -123,12 +123,13 @@ void diag_vreport(dc_diags *d, dc_severity sev, span at, const char *fmt, va_lis
         return;
     if (d->n >= DC_MAX_DIAGS) {
         if (sev == DC_SEV_ERROR)
-            d->nerrors++;   /* still counts: the policy must not compile */
+            d->nerrors++; /* still counts: the policy must not compile */
         return;
     }
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (d->n == DC_MAX_DIAGS - 1)
-        snprintf(msg, sizeof msg, "too many diagnostics (limit %d); stopping here", DC_MAX_DIAGS);
+        snprintf(msg, sizeof msg, "too many diagnostics (limit %d); stopping here",
+                 DC_MAX_DIAGS);
     if (!push(d, sev, at, msg))
         d->oom = true;
 }
@@ -188,9 +189,18 @@ size_t diag_format(const dc_diag *dg, char *buf, size_t cap)
     return need;
 }
 
-size_t dc_diags_count(const dc_diags *d) { return d ? d->n : 0; }
-size_t dc_diags_error_count(const dc_diags *d) { return d ? d->nerrors : 0; }
-size_t dc_diags_warning_count(const dc_diags *d) { return d ? d->nwarnings : 0; }
+size_t dc_diags_count(const dc_diags *d)
+{
+    return d ? d->n : 0;
+}
+size_t dc_diags_error_count(const dc_diags *d)
+{
+    return d ? d->nerrors : 0;
+}
+size_t dc_diags_warning_count(const dc_diags *d)
+{
+    return d ? d->nwarnings : 0;
+}
 
 dc_status dc_diags_get(const dc_diags *d, size_t i, dc_diag *out)
 {

@@ -18,7 +18,7 @@
 typedef struct srcmap {
     const char *text;
     uint32_t len;
-    uint32_t *starts;       /* starts[i] = offset of line i+1 */
+    uint32_t *starts; /* starts[i] = offset of line i+1 */
     uint32_t nlines;
 } srcmap;
 
@@ -29,13 +29,13 @@ void srcmap_locate(const srcmap *m, uint32_t off, uint32_t *line, uint32_t *col)
 
 struct dc_diags {
     const dc_alloc *alloc;
-    arena ar;               /* messages, file name and source lines */
+    arena ar; /* messages, file name and source lines */
     dc_diag *items;
     uint32_t n, cap;
     uint32_t nerrors, nwarnings;
     const char *file;
-    const srcmap *map;      /* while compiling only */
-    bool oom;               /* a diagnostic was lost to an allocation failure */
+    const srcmap *map; /* while compiling only */
+    bool oom;          /* a diagnostic was lost to an allocation failure */
 };
 
 dc_diags *diag_new(const dc_alloc *alloc, const char *file, const srcmap *map);

@@ -105,8 +105,8 @@ static const char *cmp_name(unsigned c)
     return c < 6 ? names[c] : "?";
 }
 
-static void put_semver(out *o, const program *p, uint64_t major, uint64_t minor,
-                       uint64_t patch, pref pre)
+static void put_semver(out *o, const program *p, uint64_t major, uint64_t minor, uint64_t patch,
+                       pref pre)
 {
     put(o, "%" PRIu64 ".%" PRIu64 ".%" PRIu64, major, minor, patch);
     if (pre.len) {
@@ -126,7 +126,10 @@ static void put_const(out *o, const program *p, uint32_t k)
     case VT_INT: put(o, "int %" PRId64, c->i); break;
     case VT_HEX: put(o, "hex 0x%" PRIx64, (uint64_t)c->i); break;
     case VT_BOOL: put(o, "bool %s", c->i ? "true" : "false"); break;
-    case VT_STRING: put(o, "string "); put_quoted(o, p, c->s); break;
+    case VT_STRING:
+        put(o, "string ");
+        put_quoted(o, p, c->s);
+        break;
     case VT_SEMVER:
         put(o, "semver ");
         put_semver(o, p, c->major, c->minor, c->patch, c->s);
@@ -211,12 +214,8 @@ static void render_ctable(out *o, const program *p, const ctable *ct)
             }
         }
         return;
-    case CT_BOOL:
-        put(o, "%s", ct->first ? "true" : "false");
-        return;
-    default:
-        put(o, "kind %u ?", ct->kind);
-        return;
+    case CT_BOOL: put(o, "%s", ct->first ? "true" : "false"); return;
+    default: put(o, "kind %u ?", ct->kind); return;
     }
 }
 
@@ -260,12 +259,8 @@ static void put_tmpl(out *o, const program *p, uint32_t t)
             if (tp->ctable >= 0)
                 put(o, " in table %" PRId32, tp->ctable);
             break;
-        case TP_CMP:
-            put(o, "equal   %s r%u", type_name(tp->type), tp->reg);
-            break;
-        default:
-            put(o, "kind %u ?", tp->kind);
-            break;
+        case TP_CMP: put(o, "equal   %s r%u", type_name(tp->type), tp->reg); break;
+        default: put(o, "kind %u ?", tp->kind); break;
         }
         put(o, "\n");
     }
@@ -277,9 +272,9 @@ static void put_operand(out *o, const program *p, const pblock *b, uint32_t pc, 
                         uint16_t v, uint8_t t)
 {
     switch (kind) {
-    case 'R': case 'W': case 'V':
-        put(o, "r%u", v);
-        break;
+    case 'R':
+    case 'W':
+    case 'V': put(o, "r%u", v); break;
     case 'S':
         put(o, "slot %u '", v);
         if (v < p->nslots)
@@ -306,12 +301,8 @@ static void put_operand(out *o, const program *p, const pblock *b, uint32_t pc, 
         else
             put(o, "?");
         break;
-    case 'J':
-        put(o, "-> %" PRIu32, pc + 1 + v);
-        break;
-    case 'B':
-        put(o, "<- %" PRId64, (int64_t)pc - v);
-        break;
+    case 'J': put(o, "-> %" PRIu32, pc + 1 + v); break;
+    case 'B': put(o, "<- %" PRId64, (int64_t)pc - v); break;
     case 'X':
         put(o, "records %u '", v);
         if (v < p->nrecsets)
@@ -347,11 +338,8 @@ static void put_operand(out *o, const program *p, const pblock *b, uint32_t pc, 
         }
         break;
     }
-    case 'I':
-        put(o, "#%u", v);
-        break;
-    default:
-        break;
+    case 'I': put(o, "#%u", v); break;
+    default: break;
     }
 }
 
@@ -397,14 +385,15 @@ static void put_block(out *o, const program *p, uint32_t bi)
     if (bi == 0)
         put(o, "\nSELF");
     else
-        put(o, "\nCOMPATIBLE %" PRIu32, bi - 1);    /* numbered as in results */
+        put(o, "\nCOMPATIBLE %" PRIu32, bi - 1); /* numbered as in results */
     if (b->name.len) {
         put(o, " (");
         put_str(o, p, b->name);
         put(o, ")");
     }
-    put(o, "  line %" PRIu32 ", rules %" PRIu32 "..%" PRIu32 ", code %" PRIu32 "..%" PRIu32
-           "\n", b->line, b->first_rule, b->first_rule + b->nrules, b->entry, b->end);
+    put(o,
+        "  line %" PRIu32 ", rules %" PRIu32 "..%" PRIu32 ", code %" PRIu32 "..%" PRIu32 "\n",
+        b->line, b->first_rule, b->first_rule + b->nrules, b->entry, b->end);
     if (b->nvars) {
         put(o, "  variables:");
         for (uint32_t i = 0; i < b->nvars; i++) {
@@ -433,9 +422,10 @@ size_t disasm_program(const program *p, char *buf, size_t cap)
     put_quoted(&o, p, p->name);
     put(&o, " from ");
     put_quoted(&o, p, p->file);
-    put(&o, "\n  %" PRIu32 " COMPATIBLE block%s, %" PRIu32 " rules, %" PRIu32 " registers, %"
-            PRIu32 " slots, %" PRIu32 " constants, %" PRIu32 " tables, %" PRIu32
-            " templates, %" PRIu32 " instructions, %" PRIu32 " pool bytes\n",
+    put(&o,
+        "\n  %" PRIu32 " COMPATIBLE block%s, %" PRIu32 " rules, %" PRIu32 " registers, %" PRIu32
+        " slots, %" PRIu32 " constants, %" PRIu32 " tables, %" PRIu32 " templates, %" PRIu32
+        " instructions, %" PRIu32 " pool bytes\n",
         p->nblocks ? p->nblocks - 1 : 0, p->nblocks == 2 ? "" : "s", p->nrules, p->nregs,
         p->nslots, p->nconsts, p->nctables, p->ntmpls, p->ncode, p->pool_len);
 

@@ -41,8 +41,7 @@ const char *facts_show(char *dst, size_t cap, const char *s, size_t n)
 }
 
 /* "FILE:LINE:COL: ", "FILE:LINE: ", "FILE: " or "". */
-static const char *where(char *buf, size_t cap, const char *file, uint32_t line,
-                         uint32_t col)
+static const char *where(char *buf, size_t cap, const char *file, uint32_t line, uint32_t col)
 {
     if (!file)
         buf[0] = '\0';
@@ -129,8 +128,8 @@ static uint32_t lower_bound(const dc_facts *f, const char *name, size_t len, boo
         else
             hi = mid;
     }
-    *found = lo < f->n &&
-             facts_name_cmp(name, len, f->items[lo].name, f->items[lo].name_len) == 0;
+    *found =
+        lo < f->n && facts_name_cmp(name, len, f->items[lo].name, f->items[lo].name_len) == 0;
     return lo;
 }
 
@@ -180,18 +179,24 @@ bool facts_valid_name(const char *name, size_t len, char *msg, size_t cap)
         } else {
             unsigned char u = (unsigned char)c;
             if (seg_start && c >= '0' && c <= '9' && i > 0)
-                snprintf(msg, cap, "invalid fact name '%s': a segment must start with a "
+                snprintf(msg, cap,
+                         "invalid fact name '%s': a segment must start with a "
                          "letter or '_', or be a record index followed by a field (sla.0.cir; "
-                         "no leading zeros)", facts_show(shown, sizeof shown, name, len));
+                         "no leading zeros)",
+                         facts_show(shown, sizeof shown, name, len));
             else if (seg_start && c >= '0' && c <= '9')
-                snprintf(msg, cap, "invalid fact name '%s': a segment must start "
-                         "with a letter or '_'", facts_show(shown, sizeof shown, name, len));
+                snprintf(msg, cap,
+                         "invalid fact name '%s': a segment must start "
+                         "with a letter or '_'",
+                         facts_show(shown, sizeof shown, name, len));
             else if (u >= 0x21 && u < 0x7f)
-                snprintf(msg, cap, "invalid fact name '%s': '%c' is not allowed "
+                snprintf(msg, cap,
+                         "invalid fact name '%s': '%c' is not allowed "
                          "(letters, digits, '_' and '.' are)",
                          facts_show(shown, sizeof shown, name, len), c);
             else
-                snprintf(msg, cap, "invalid fact name '%s': byte 0x%02x is not allowed "
+                snprintf(msg, cap,
+                         "invalid fact name '%s': byte 0x%02x is not allowed "
                          "(letters, digits, '_' and '.' are)",
                          facts_show(shown, sizeof shown, name, len), u);
             return false;
@@ -219,8 +224,8 @@ static void bad_byte(char *msg, size_t cap, unsigned char c)
 bool facts_valid_value(const char *value, size_t len, char *msg, size_t cap)
 {
     if (len > DC_MAX_VALUE) {
-        snprintf(msg, cap, "value is %zu bytes, longer than %d bytes (the limit)",
-                 len, DC_MAX_VALUE);
+        snprintf(msg, cap, "value is %zu bytes, longer than %d bytes (the limit)", len,
+                 DC_MAX_VALUE);
         return false;
     }
     for (size_t i = 0; i < len; i++) {
@@ -252,8 +257,8 @@ dc_status facts_bytes_error(const char *file, uint32_t line, size_t col, char at
 {
     char what[64];
     bad_byte(what, sizeof what, (unsigned char)at);
-    return dc_error_set(err, DC_ERR_FACTS, "%s:%u:%zu: %s (facts files are ASCII text)",
-                        file, line, col, what);
+    return dc_error_set(err, DC_ERR_FACTS, "%s:%u:%zu: %s (facts files are ASCII text)", file,
+                        line, col, what);
 }
 
 bool facts_check_bytes(const char *file, const char *text, size_t len, dc_error *err)
@@ -271,8 +276,8 @@ bool facts_check_bytes(const char *file, const char *text, size_t len, dc_error 
 /* ------------------------------------------------------------- adding */
 
 dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t col,
-                       const char *name, size_t name_len, const char *value,
-                       size_t value_len, dc_error *err)
+                       const char *name, size_t name_len, const char *value, size_t value_len,
+                       dc_error *err)
 {
     char pre[512], msg[512], shown[256];
     if (!f || !name || (!value && value_len))
@@ -281,8 +286,8 @@ dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t co
         value = "";
     facts_trim(&value, &value_len);
     if (!facts_valid_name(name, name_len, msg, sizeof msg))
-        return dc_error_set(err, name_len > DC_MAX_NAME ? DC_ERR_LIMIT : DC_ERR_FACTS,
-                            "%s%s", where(pre, sizeof pre, file, line, col), msg);
+        return dc_error_set(err, name_len > DC_MAX_NAME ? DC_ERR_LIMIT : DC_ERR_FACTS, "%s%s",
+                            where(pre, sizeof pre, file, line, col), msg);
     if (!facts_valid_value(value, value_len, msg, sizeof msg))
         return dc_error_set(err, value_len > DC_MAX_VALUE ? DC_ERR_LIMIT : DC_ERR_FACTS,
                             "%sfact '%s': %s", where(pre, sizeof pre, file, line, col),
@@ -324,8 +329,8 @@ dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t co
     block[name_len + 1 + value_len] = '\0';
     if (at < f->n)
         memmove(&f->items[at + 1], &f->items[at], (f->n - at) * sizeof *f->items);
-    f->items[at] = (fact){ block, block + name_len + 1, (uint32_t)name_len,
-                           (uint32_t)value_len };
+    f->items[at] =
+        (fact){ block, block + name_len + 1, (uint32_t)name_len, (uint32_t)value_len };
     f->n++;
     return DC_OK;
 }
@@ -336,11 +341,10 @@ dc_status facts_add_n(dc_facts *f, const char *file, const char *name, size_t na
     return facts_add_at(f, file, 0, 0, name, name_len, value, value_len, err);
 }
 
-dc_status dc_facts_add(dc_facts *f, const char *name, const char *value,
-                       size_t value_len, dc_error *err)
+dc_status dc_facts_add(dc_facts *f, const char *name, const char *value, size_t value_len,
+                       dc_error *err)
 {
     if (!name)
         return dc_error_set(err, DC_ERR_INVALID, "dc_facts_add: NULL name");
     return facts_add_at(f, NULL, 0, 0, name, strlen(name), value, value_len, err);
 }
-

@@ -14,8 +14,8 @@
 #include "devcompat.h"
 
 typedef struct fact {
-    char *name;         /* NUL-terminated; one allocation holds both (below) */
-    char *value;        /* NUL-terminated, already trimmed; follows name */
+    char *name;  /* NUL-terminated; one allocation holds both (below) */
+    char *value; /* NUL-terminated, already trimmed; follows name */
     uint32_t name_len;
     uint32_t value_len;
 } fact;
@@ -27,11 +27,11 @@ typedef struct fact {
  * array grows apart once one is added. */
 struct dc_facts {
     const dc_alloc *alloc;
-    fact *items;        /* sorted by name (strcmp) */
+    fact *items; /* sorted by name (strcmp) */
     uint32_t n, cap;
-    uint32_t nshared;   /* facts whose strings are in `strings` */
-    bool items_inline;  /* items is part of this allocation */
-    const char *strings;    /* [strings, strings + strings_len) */
+    uint32_t nshared;    /* facts whose strings are in `strings` */
+    bool items_inline;   /* items is part of this allocation */
+    const char *strings; /* [strings, strings + strings_len) */
     size_t strings_len;
 };
 
@@ -89,16 +89,16 @@ dc_status dc_error_set(dc_error *err, dc_status status, const char *fmt, ...)
 /* Read a whole file (at most `max` bytes; more is DC_ERR_LIMIT naming the
  * limit).  Refuses directories and other non-regular files with a clear
  * error.  *data is NUL-terminated and allocated with `alloc`. */
-dc_status file_read_all(const dc_alloc *alloc, const char *path, size_t max,
-                        char **data, size_t *len, dc_error *err);
+dc_status file_read_all(const dc_alloc *alloc, const char *path, size_t max, char **data,
+                        size_t *len, dc_error *err);
 
 /* ------------------------------------------------ additions (facts.c) */
 
 /* facts_add_n with a location: the error message starts "FILE:LINE:COL: ",
  * "FILE:LINE: " or "FILE: " (line/col 0 = not known; file NULL = none). */
 dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t col,
-                       const char *name, size_t name_len, const char *value,
-                       size_t value_len, dc_error *err);
+                       const char *name, size_t name_len, const char *value, size_t value_len,
+                       dc_error *err);
 
 /* Render facts sorted by name, snprintf style: writes at most cap bytes
  * (NUL included, when cap > 0) and returns the length the whole text needs.
@@ -123,9 +123,8 @@ bool facts_check_bytes(const char *file, const char *text, size_t len, dc_error 
  * scalar.  For each entry, `fn` gets the id, the entry's facts (flattened as
  * dc_facts_parse_yaml does; `fn` takes ownership of them), the 0-based entry
  * index and the entry's line.  A non-OK return from fn stops the read. */
-typedef dc_status (*facts_entry_fn)(void *ctx, const char *id, size_t id_len,
-                                    dc_facts *facts, size_t index, uint32_t line,
-                                    dc_error *err);
+typedef dc_status (*facts_entry_fn)(void *ctx, const char *id, size_t id_len, dc_facts *facts,
+                                    size_t index, uint32_t line, dc_error *err);
 dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char *text,
                              size_t len, facts_entry_fn fn, void *ctx, dc_error *err);
 
@@ -136,8 +135,8 @@ dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const cha
 dc_status facts_parse_text_ex(const dc_alloc *alloc, const char *file, const char *text,
                               size_t len, dc_facts **out, dc_error *err);
 /* Parse one file's text in the format its name or content says. */
-dc_status facts_parse_any(const dc_alloc *alloc, const char *file, const char *text,
-                          size_t len, dc_facts **out, dc_error *err);
+dc_status facts_parse_any(const dc_alloc *alloc, const char *file, const char *text, size_t len,
+                          dc_facts **out, dc_error *err);
 
 /* ------------------------------------- additions (facts_yaml.c, trees) */
 
@@ -150,14 +149,14 @@ typedef enum facts_ykind { FACTS_YSCALAR, FACTS_YMAP, FACTS_YSEQ } facts_ykind;
 typedef struct facts_ynode {
     facts_ykind kind;
     bool null;
-    uint32_t line, col;         /* 1-based */
+    uint32_t line, col; /* 1-based */
     const char *text;
     size_t len;
-    size_t count;               /* children */
+    size_t count; /* children */
     struct facts_ynode *first, *last, *next;
-    bool joined;                /* a set read as facts: `text` holds its items
+    bool joined;         /* a set read as facts: `text` holds its items
                                    joined by ',' (count of them), no children */
-    const char *problem;        /* joined: why the set is not one, reported
+    const char *problem; /* joined: why the set is not one, reported
                                    when the set is taken as a fact */
 } facts_ynode;
 typedef struct facts_ytree facts_ytree;

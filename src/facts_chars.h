@@ -15,23 +15,22 @@
 /* Byte classes (SPEC 1): a name's segment starts with K_START and goes on
  * with K_WORD; a facts file holds K_TEXT and line ends; a value K_VALUE. */
 enum {
-    K_START = 1 << 0,   /* A-Z a-z _ */
-    K_WORD = 1 << 1,    /* A-Z a-z _ 0-9 */
-    K_BLANK = 1 << 2,   /* space, tab */
-    K_TEXT = 1 << 3,    /* printable ASCII and tab */
-    K_VALUE = 1 << 4,   /* K_TEXT and newline */
-    K_PLAIN = 1 << 5    /* K_START but S, P and C: no header starts so */
+    K_START = 1 << 0, /* A-Z a-z _ */
+    K_WORD = 1 << 1,  /* A-Z a-z _ 0-9 */
+    K_BLANK = 1 << 2, /* space, tab */
+    K_TEXT = 1 << 3,  /* printable ASCII and tab */
+    K_VALUE = 1 << 4, /* K_TEXT and newline */
+    K_PLAIN = 1 << 5  /* K_START but S, P and C: no header starts so */
 };
 
 #define K_ALPHA(c) (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z') || (c) == '_')
-#define K_OF(c)                                                                   \
-    (uint8_t)((K_ALPHA(c) ? K_START | K_WORD : 0) |                               \
-              ((c) >= '0' && (c) <= '9' ? K_WORD : 0) |                           \
-              ((c) == ' ' || (c) == '\t' ? K_BLANK : 0) |                          \
-              (((c) >= 0x20 && (c) < 0x7f) || (c) == '\t' ? K_TEXT | K_VALUE : 0) | \
-              ((c) == '\n' ? K_VALUE : 0) |                                        \
+#define K_OF(c)                                                                                \
+    (uint8_t)((K_ALPHA(c) ? K_START | K_WORD : 0) | ((c) >= '0' && (c) <= '9' ? K_WORD : 0) |  \
+              ((c) == ' ' || (c) == '\t' ? K_BLANK : 0) |                                      \
+              (((c) >= 0x20 && (c) < 0x7f) || (c) == '\t' ? K_TEXT | K_VALUE : 0) |            \
+              ((c) == '\n' ? K_VALUE : 0) |                                                    \
               (K_ALPHA(c) && (c) != 'S' && (c) != 'P' && (c) != 'C' ? K_PLAIN : 0))
-#define K_4(c) K_OF(c), K_OF((c) + 1), K_OF((c) + 2), K_OF((c) + 3)
+#define K_4(c)  K_OF(c), K_OF((c) + 1), K_OF((c) + 2), K_OF((c) + 3)
 #define K_16(c) K_4(c), K_4((c) + 4), K_4((c) + 8), K_4((c) + 12)
 #define K_64(c) K_16(c), K_16((c) + 16), K_16((c) + 32), K_16((c) + 48)
 
@@ -88,7 +87,7 @@ static inline const char *text_span(const char *p, const char *end)
             const char *e = p + lowest_bit(flags) / 8;
             if (!has_class(*e, K_TEXT))
                 return e;
-            p = e;      /* a tab: byte by byte */
+            p = e; /* a tab: byte by byte */
 
 #endif
             break;
@@ -137,7 +136,6 @@ static inline const char *line_end(const char *s, const char *end, const char **
 }
 
 /* The error for the byte at `at`, column col of `line`. */
-
 
 /* The length of a record index at s (docs/facts.md, "Records"): "0" or
  * digits not starting with 0, up to the next '.', at most 4 digits (a

@@ -44,15 +44,14 @@ static dc_status open_error(const char *path, int e, dc_error *err)
         if (n < 0)
             n = 0;
         target[n] = '\0';
-        return dc_error_set(err, DC_ERR_IO, "%s: broken symbolic link (to '%s')", path,
-                            target);
+        return dc_error_set(err, DC_ERR_IO, "%s: broken symbolic link (to '%s')", path, target);
     }
     errno_text(e, text, sizeof text);
     return dc_error_set(err, DC_ERR_IO, "%s: %s", path, text);
 }
 
-dc_status file_read_all(const dc_alloc *alloc, const char *path, size_t max,
-                        char **data, size_t *len, dc_error *err)
+dc_status file_read_all(const dc_alloc *alloc, const char *path, size_t max, char **data,
+                        size_t *len, dc_error *err)
 {
     char text[128], limit[64];
     if (!path || !data || !len)
@@ -99,8 +98,8 @@ dc_status file_read_all(const dc_alloc *alloc, const char *path, size_t max,
             if (cap > max) {
                 mem_free(alloc, buf);
                 close(fd);
-                return dc_error_set(err, DC_ERR_LIMIT, "%s: larger than %s (the limit)",
-                                    path, limit);
+                return dc_error_set(err, DC_ERR_LIMIT, "%s: larger than %s (the limit)", path,
+                                    limit);
             }
             size_t ncap = cap > max / 2 ? max + 1 : cap * 2;
             char *nbuf = mem_grow(alloc, buf, ncap + 1, 1);
@@ -176,8 +175,8 @@ static bool looks_like_yaml(const char *file, const char *text, size_t len)
            (len - i >= 3 && memcmp(text + i, "---", 3) == 0);
 }
 
-dc_status facts_parse_any(const dc_alloc *alloc, const char *file, const char *text,
-                          size_t len, dc_facts **out, dc_error *err)
+dc_status facts_parse_any(const dc_alloc *alloc, const char *file, const char *text, size_t len,
+                          dc_facts **out, dc_error *err)
 {
     if (!file)
         file = "<facts>";

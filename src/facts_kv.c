@@ -49,13 +49,13 @@ typedef struct kv_parser {
     const dc_alloc *alloc;
     const char *file, *text;
     size_t len;
-    bool selfdesc;          /* the text has a COMPATIBLE header */
-    bool restart;           /* one was found while !selfdesc: read again */
+    bool selfdesc; /* the text has a COMPATIBLE header */
+    bool restart;  /* one was found while !selfdesc: read again */
     uint32_t self_line;
-    kv_fact *facts;         /* in text order: `small`, or allocated */
+    kv_fact *facts; /* in text order: `small`, or allocated */
     uint32_t n, cap;
-    dc_status pending;      /* the first error in text order, its message in */
-    dc_error pending_err;   /* pending_err (a duplicate before it comes first) */
+    dc_status pending;    /* the first error in text order, its message in */
+    dc_error pending_err; /* pending_err (a duplicate before it comes first) */
     kv_fact small[32];
 } kv_parser;
 
@@ -86,7 +86,7 @@ static enum header header_of(const char *p, size_t n)
         return HDR_NONE;
     }
     if (memchr(p, '=', n) && !memchr(p, ':', n))
-        return HDR_NONE;                    /* SELF = x: a fact named SELF */
+        return HDR_NONE; /* SELF = x: a fact named SELF */
     while (i < n && is_blank(p[i]))
         i++;
     if (kind == HDR_COMPATIBLE && i < n && is_name_start(p[i])) {
@@ -132,8 +132,8 @@ static dc_status kv_quoted(const kv_parser *kp, uint32_t line, const char *p, co
     for (;;) {
         if (q == end)
             return dc_error_set(err, DC_ERR_FACTS,
-                                "%s:%u:%zu: missing closing quote in the value of '%.*s'",
-                                file, line, (size_t)(v - p) + 1, (int)name_len, name);
+                                "%s:%u:%zu: missing closing quote in the value of '%.*s'", file,
+                                line, (size_t)(v - p) + 1, (int)name_len, name);
         char c = *q++;
         if (c == '"')
             break;
@@ -141,8 +141,8 @@ static dc_status kv_quoted(const kv_parser *kp, uint32_t line, const char *p, co
             if (q == end)
                 return dc_error_set(err, DC_ERR_FACTS,
                                     "%s:%u:%zu: missing closing quote in the value "
-                                    "of '%.*s'", file, line, (size_t)(v - p) + 1,
-                                    (int)name_len, name);
+                                    "of '%.*s'",
+                                    file, line, (size_t)(v - p) + 1, (int)name_len, name);
             if (!(c = unescape(*q)))
                 return dc_error_set(err, DC_ERR_FACTS,
                                     "%s:%u:%zu: unknown escape '\\%c' in a quoted value "
@@ -161,8 +161,8 @@ static dc_status kv_quoted(const kv_parser *kp, uint32_t line, const char *p, co
         q++;
     if (q < end && *q != '#')
         return dc_error_set(err, DC_ERR_FACTS,
-                            "%s:%u:%zu: unexpected text after the closing quote",
-                            file, line, (size_t)(q - p) + 1);
+                            "%s:%u:%zu: unexpected text after the closing quote", file, line,
+                            (size_t)(q - p) + 1);
     *len = first == SIZE_MAX ? 0 : last - first;
     return DC_OK;
 }
@@ -196,9 +196,9 @@ static dc_status kv_note(kv_parser *kp, uint32_t line, const char *name, size_t 
     if (kp->n == kp->cap) {
         /* one more than the limit: that one may be a duplicate */
         uint32_t cap = kp->cap * 2 > DC_MAX_FACTS + 1 ? DC_MAX_FACTS + 1 : kp->cap * 2;
-        kv_fact *facts = kp->facts == kp->small ? mem_array(kp->alloc, cap, sizeof *facts)
-                                                : mem_grow(kp->alloc, kp->facts, cap,
-                                                           sizeof *facts);
+        kv_fact *facts = kp->facts == kp->small
+                             ? mem_array(kp->alloc, cap, sizeof *facts)
+                             : mem_grow(kp->alloc, kp->facts, cap, sizeof *facts);
         if (!facts)
             return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", kp->file);
         if (kp->facts == kp->small)
@@ -208,8 +208,10 @@ static dc_status kv_note(kv_parser *kp, uint32_t line, const char *name, size_t 
     }
     kp->facts[kp->n++] = (kv_fact){ name, value, (uint32_t)name_len, (uint32_t)value_len };
     if (kp->n > DC_MAX_FACTS)
-        return dc_error_set(err, DC_ERR_LIMIT, "%s:%u: more than %d facts (the limit per "
-                            "device)", kp->file, line, DC_MAX_FACTS);
+        return dc_error_set(err, DC_ERR_LIMIT,
+                            "%s:%u: more than %d facts (the limit per "
+                            "device)",
+                            kp->file, line, DC_MAX_FACTS);
     return DC_OK;
 }
 
@@ -227,7 +229,8 @@ static dc_status kv_line(kv_parser *kp, uint32_t line, const char *p, size_t n, 
         size_t j = k;
         while (j < n && is_blank(p[j]))
             j++;
-        bool where_rule = k == 5 && memcmp(p, "where", 5) == 0 && j > k && (j == n || p[j] != '=');
+        bool where_rule =
+            k == 5 && memcmp(p, "where", 5) == 0 && j > k && (j == n || p[j] != '=');
         if (where_rule || (j < n && (p[j] == '!' || p[j] == '<' || p[j] == '>')))
             return dc_error_set(err, DC_ERR_FACTS,
                                 "%s:%u: SELF block of a self-describing device must hold "
@@ -236,10 +239,11 @@ static dc_status kv_line(kv_parser *kp, uint32_t line, const char *p, size_t n, 
     }
     if (!eq) {
         bool yamlish = memchr(p, ':', n) != NULL;
-        return dc_error_set(err, DC_ERR_FACTS, "%s:%u: expected 'name=value', got '%s'%s",
-                            file, line, facts_show(shown, sizeof shown, p, n),
+        return dc_error_set(err, DC_ERR_FACTS, "%s:%u: expected 'name=value', got '%s'%s", file,
+                            line, facts_show(shown, sizeof shown, p, n),
                             yamlish ? " (for YAML, name the file .yaml or start it with "
-                                      "'---')" : "");
+                                      "'---')"
+                                    : "");
     }
     /* the line is trimmed: the name can only end in blanks */
     const char *name = p;
@@ -271,7 +275,7 @@ static dc_status kv_line(kv_parser *kp, uint32_t line, const char *p, size_t n, 
             else if (quoted && value[i] == '\\')
                 i++;
             else if (!quoted && value[i] == '#' && is_blank(*(value + i - 1))) {
-                value_len = i;      /* value[-1] is the line's: '=' or a blank */
+                value_len = i; /* value[-1] is the line's: '=' or a blank */
                 break;
             }
         }
@@ -333,7 +337,7 @@ static const char *kv_plain(kv_parser *kp, const char *s, const char *end, uint3
                 break;
             e = text_span(v, end);
             if (memchr(v, '#', (size_t)(e - v)))
-                break;              /* perhaps a comment: the general way */
+                break; /* perhaps a comment: the general way */
             if (e == end)
                 next = end;
             else if (*e == '\n')
@@ -343,7 +347,7 @@ static const char *kv_plain(kv_parser *kp, const char *s, const char *end, uint3
             else
                 break;
             if (e > v)
-                while (is_blank(e[-1]))     /* *v is not a blank: it stops there */
+                while (is_blank(e[-1])) /* *v is not a blank: it stops there */
                     e--;
         }
         if ((size_t)(e - v) > DC_MAX_VALUE)
@@ -392,7 +396,7 @@ static dc_status kv_pass(kv_parser *kp, dc_error *err)
             return DC_OK;
         }
         if (kp->pending != DC_OK)
-            continue;               /* only bytes and COMPATIBLE headers matter now */
+            continue; /* only bytes and COMPATIBLE headers matter now */
         dc_error *perr = &kp->pending_err;
         char shown[256];
         dc_status st = DC_OK;
@@ -401,21 +405,29 @@ static dc_status kv_pass(kv_parser *kp, dc_error *err)
                               line, facts_show(shown, sizeof shown, p, n));
         } else if (h == HDR_SELF) {
             if (kp->self_line)
-                st = dc_error_set(perr, DC_ERR_FACTS, "%s:%u: second SELF block (the first "
-                                  "is at line %u)", file, line, kp->self_line);
+                st = dc_error_set(perr, DC_ERR_FACTS,
+                                  "%s:%u: second SELF block (the first "
+                                  "is at line %u)",
+                                  file, line, kp->self_line);
             else if (any_fact)
-                st = dc_error_set(perr, DC_ERR_FACTS, "%s:%u: 'SELF:' must come before the "
-                                  "facts", file, line);
+                st = dc_error_set(perr, DC_ERR_FACTS,
+                                  "%s:%u: 'SELF:' must come before the "
+                                  "facts",
+                                  file, line);
             kp->self_line = line;
             block = h;
         } else if (h != HDR_NONE) {
             if (!kp->selfdesc)
-                st = dc_error_set(perr, DC_ERR_FACTS, "%s:%u: a POLICY block in a facts text "
-                                  "without COMPATIBLE blocks", file, line);
+                st = dc_error_set(perr, DC_ERR_FACTS,
+                                  "%s:%u: a POLICY block in a facts text "
+                                  "without COMPATIBLE blocks",
+                                  file, line);
             block = h;
         } else if (kp->selfdesc && block == HDR_NONE) {
-            st = dc_error_set(perr, DC_ERR_FACTS, "%s:%u: a rule before the first block "
-                              "header of a self-describing device", file, line);
+            st = dc_error_set(perr, DC_ERR_FACTS,
+                              "%s:%u: a rule before the first block "
+                              "header of a self-describing device",
+                              file, line);
         } else if (block == HDR_SELF || block == HDR_NONE) {
             st = kv_line(kp, line, p, n, perr);
             any_fact = true;
@@ -476,7 +488,7 @@ static const kv_fact *kv_rank(const kv_fact *a, uint32_t n, uint8_t *rank)
             int c = facts_name_cmp(a[i].name, a[i].name_len, a[j].name, a[j].name_len);
             if (c == 0 && (!dup || &a[j] < dup))
                 dup = &a[j];
-            rank[c > 0 ? i : j]++;      /* i before j on a tie: text order */
+            rank[c > 0 ? i : j]++; /* i before j on a tie: text order */
         }
     return dup;
 }
@@ -515,8 +527,12 @@ static dc_facts *kv_build(const kv_parser *kp, const uint8_t *rank)
     if (!block)
         return NULL;
     dc_facts *f = (dc_facts *)block;
-    *f = (dc_facts){ .alloc = kp->alloc, .items = (fact *)(block + head), .n = kp->n,
-                     .cap = kp->n, .nshared = kp->n, .items_inline = true };
+    *f = (dc_facts){ .alloc = kp->alloc,
+                     .items = (fact *)(block + head),
+                     .n = kp->n,
+                     .cap = kp->n,
+                     .nshared = kp->n,
+                     .items_inline = true };
     char *copy = block + head + items;
     memcpy(copy, kp->text, kp->len);
     copy[kp->len] = '\0';
@@ -583,8 +599,10 @@ dc_status facts_parse_text_ex(const dc_alloc *alloc, const char *file, const cha
         if (err)
             *err = kp.pending_err;
     } else if (kp.selfdesc && !kp.self_line) {
-        st = dc_error_set(err, DC_ERR_FACTS, "%s: a self-describing device (with COMPATIBLE "
-                          "blocks) needs a SELF block holding its facts", file);
+        st = dc_error_set(err, DC_ERR_FACTS,
+                          "%s: a self-describing device (with COMPATIBLE "
+                          "blocks) needs a SELF block holding its facts",
+                          file);
     } else if (!(*out = kv_build(&kp, ranked))) {
         st = dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
     }
@@ -593,9 +611,8 @@ dc_status facts_parse_text_ex(const dc_alloc *alloc, const char *file, const cha
     return st;
 }
 
-dc_status dc_facts_parse_text(const char *file, const char *text, size_t len,
-                              dc_facts **out, dc_error *err)
+dc_status dc_facts_parse_text(const char *file, const char *text, size_t len, dc_facts **out,
+                              dc_error *err)
 {
     return facts_parse_text_ex(NULL, file, text, len, out, err);
 }
-

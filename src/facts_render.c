@@ -62,4 +62,3 @@ size_t facts_render_json(const dc_facts *f, char *buf, size_t cap)
     sink_put(&s, "}\n", 2);
     return sink_finish(&s);
 }
-

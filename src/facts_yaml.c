@@ -31,18 +31,18 @@
 /* Deeper nesting cannot make a name of at most 255 bytes. */
 #define YAML_MAX_DEPTH 128
 
-typedef facts_ynode ynode;     /* facts.h: shared with readers of trees */
+typedef facts_ynode ynode; /* facts.h: shared with readers of trees */
 
 typedef struct yctx {
     yaml_parser_t parser;
-    arena ar;                   /* the tree; reset for each device of an inventory */
-    bool bounded;               /* one device's facts: limits apply while reading */
-    size_t nodes;               /* of the device being read */
-    char *set;                  /* a set's items being joined (bounded) */
+    arena ar;     /* the tree; reset for each device of an inventory */
+    bool bounded; /* one device's facts: limits apply while reading */
+    size_t nodes; /* of the device being read */
+    char *set;    /* a set's items being joined (bounded) */
     size_t set_cap;
     const dc_alloc *alloc;
     const char *file;
-    const char *what;           /* the document, in messages: "facts", "the cases" */
+    const char *what; /* the document, in messages: "facts", "the cases" */
     const char *text;
     size_t len;
     dc_error *err;
@@ -56,8 +56,7 @@ static dc_status nomem(yctx *c)
 }
 
 /* Line and column of a byte offset, for libyaml's reader errors. */
-static void offset_pos(const char *text, size_t len, size_t off, uint32_t *line,
-                       uint32_t *col)
+static void offset_pos(const char *text, size_t len, size_t off, uint32_t *line, uint32_t *col)
 {
     uint32_t l = 1;
     size_t start = 0;
@@ -84,9 +83,8 @@ static dc_status parser_error(yctx *c)
     }
     const char *problem = p->problem ? p->problem : "malformed YAML";
     if (p->context && p->error != YAML_READER_ERROR)
-        return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: %s (%s started at %u:%u)",
-                            c->file, line, col, problem, p->context,
-                            (unsigned)p->context_mark.line + 1,
+        return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: %s (%s started at %u:%u)", c->file,
+                            line, col, problem, p->context, (unsigned)p->context_mark.line + 1,
                             (unsigned)p->context_mark.column + 1);
     return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: %s", c->file, line, col, problem);
 }
@@ -108,7 +106,8 @@ static bool is_null_scalar(const yaml_event_t *ev)
     if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || tag)
         return false;
     return n == 0 || (n == 1 && v[0] == '~') ||
-           (n == 4 && (!memcmp(v, "null", 4) || !memcmp(v, "Null", 4) || !memcmp(v, "NULL", 4)));
+           (n == 4 &&
+            (!memcmp(v, "null", 4) || !memcmp(v, "Null", 4) || !memcmp(v, "NULL", 4)));
 }
 
 static void add_child(ynode *parent, ynode *kid)
@@ -131,7 +130,7 @@ static void add_child(ynode *parent, ynode *kid)
 typedef struct ypath {
     const char *name;
     size_t len;
-    const ynode *key;           /* NULL: an item of a sequence, or the root */
+    const ynode *key; /* NULL: an item of a sequence, or the root */
     bool root;
 } ypath;
 
@@ -141,13 +140,13 @@ static bool is_self_key(const ynode *key)
            (!memcmp(key->text, "self", 4) || !memcmp(key->text, "SELF", 4));
 }
 
-static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth,
-                           const ypath *at);
+static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth, const ypath *at);
 
 static const char *event_kind(const yaml_event_t *ev)
 {
-    return ev->type == YAML_MAPPING_START_EVENT ? "a mapping"
-           : ev->type == YAML_SEQUENCE_START_EVENT ? "a sequence" : "a scalar";
+    return ev->type == YAML_MAPPING_START_EVENT    ? "a mapping"
+           : ev->type == YAML_SEQUENCE_START_EVENT ? "a sequence"
+                                                   : "a scalar";
 }
 
 /* Note why a set is not one, the first time (flatten reports it when the
@@ -156,7 +155,7 @@ static dc_status set_problem(yctx *c, ynode *seq, const char *fmt, ...)
 {
     if (seq->problem)
         return DC_OK;
-    char msg[sizeof ((dc_error *)0)->message];
+    char msg[sizeof((dc_error *)0)->message];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -167,9 +166,8 @@ static dc_status set_problem(yctx *c, ynode *seq, const char *fmt, ...)
 
 /* Add one item of a set to c->set (holding `total` bytes of `count`
  * items), checked as join_sequence checks it. */
-static dc_status set_item(yctx *c, const ypath *at, ynode *seq, const char *text,
-                          size_t len, uint32_t line, uint32_t col, size_t *total,
-                          size_t count)
+static dc_status set_item(yctx *c, const ypath *at, ynode *seq, const char *text, size_t len,
+                          uint32_t line, uint32_t col, size_t *total, size_t count)
 {
     const char *name = at->name;
     if (len == 0)
@@ -180,8 +178,8 @@ static dc_status set_item(yctx *c, const ypath *at, ynode *seq, const char *text
         if (ch == ',' || ch == ' ' || ch == '\t' || ch == '\n')
             return set_problem(c, seq,
                                "%s:%u:%u: '%s': the item '%.*s' holds a comma or a blank, "
-                               "which separate the items of a set", c->file, line, col, name,
-                               len > 64 ? 64 : (int)len, text);
+                               "which separate the items of a set",
+                               c->file, line, col, name, len > 64 ? 64 : (int)len, text);
     }
     size_t need = *total + (count ? 1 : 0) + len;
     if (need > DC_MAX_VALUE) {
@@ -214,8 +212,8 @@ static dc_status set_item(yctx *c, const ypath *at, ynode *seq, const char *text
 static dc_status read_set(yctx *c, ynode *n, const ynode *first, const ypath *at)
 {
     size_t total = 0, count = 0;
-    dc_status st = set_item(c, at, n, first->text, first->len, first->line, first->col,
-                            &total, count++);
+    dc_status st =
+        set_item(c, at, n, first->text, first->len, first->line, first->col, &total, count++);
     while (st == DC_OK) {
         yaml_event_t ev;
         if ((st = next_event(c, &ev)) != DC_OK)
@@ -233,20 +231,22 @@ static dc_status read_set(yctx *c, ynode *n, const ynode *first, const ypath *at
             return DC_OK;
         }
         if (ev.type == YAML_MAPPING_START_EVENT || ev.type == YAML_SEQUENCE_START_EVENT) {
-            st = set_problem(c, n, "%s:%u:%u: '%s': a sequence may hold only scalars (it is a "
-                             "set), not %s", c->file, line, col, at->name, event_kind(&ev));
-            ynode *skipped;     /* read (within the limits) and dropped */
+            st = set_problem(c, n,
+                             "%s:%u:%u: '%s': a sequence may hold only scalars (it is a "
+                             "set), not %s",
+                             c->file, line, col, at->name, event_kind(&ev));
+            ynode *skipped; /* read (within the limits) and dropped */
             if (st == DC_OK)
                 st = read_node(c, &ev, &skipped, 1, at);
             continue;
         }
         if (ev.type != YAML_SCALAR_EVENT)
-            st = read_node(c, &ev, &(ynode *){ NULL }, 1, at);  /* an alias: refused */
+            st = read_node(c, &ev, &(ynode *){ NULL }, 1, at); /* an alias: refused */
         else if (is_null_scalar(&ev))
             st = set_item(c, at, n, "", 0, line, col, &total, count++);
         else
-            st = set_item(c, at, n, (const char *)ev.data.scalar.value,
-                          ev.data.scalar.length, line, col, &total, count++);
+            st = set_item(c, at, n, (const char *)ev.data.scalar.value, ev.data.scalar.length,
+                          line, col, &total, count++);
         if (ev.type == YAML_SCALAR_EVENT)
             yaml_event_delete(&ev);
     }
@@ -257,8 +257,7 @@ static dc_status read_set(yctx *c, ynode *n, const ynode *first, const ypath *at
  * A bounded read (one device's facts) checks the limits as it goes: keys
  * per mapping, records per sequence, a set's bytes, nodes per device
  * (docs/security.md), so memory and time stay linear in the input. */
-static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth,
-                           const ypath *at)
+static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth, const ypath *at)
 {
     uint32_t line = (uint32_t)ev->start_mark.line + 1;
     uint32_t col = (uint32_t)ev->start_mark.column + 1;
@@ -266,8 +265,8 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth,
     if (ev->type == YAML_ALIAS_EVENT) {
         yaml_event_delete(ev);
         return dc_error_set(c->err, DC_ERR_FACTS,
-                            "%s:%u:%u: YAML aliases (*name) are not supported in %s",
-                            c->file, line, col, c->what);
+                            "%s:%u:%u: YAML aliases (*name) are not supported in %s", c->file,
+                            line, col, c->what);
     }
     if (depth > YAML_MAX_DEPTH) {
         yaml_event_delete(ev);
@@ -278,8 +277,8 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth,
         yaml_event_delete(ev);
         return dc_error_set(c->err, DC_ERR_LIMIT,
                             "%s:%u:%u: more than %zu YAML nodes in one device's facts (%d "
-                            "facts of names up to %d bytes need fewer)", c->file, line, col,
-                            YAML_MAX_NODES, DC_MAX_FACTS, DC_MAX_NAME);
+                            "facts of names up to %d bytes need fewer)",
+                            c->file, line, col, YAML_MAX_NODES, DC_MAX_FACTS, DC_MAX_NAME);
     }
     ynode *n = arena_alloc(&c->ar, sizeof *n);
     if (!n) {
@@ -292,8 +291,8 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth,
         n->kind = FACTS_YSCALAR;
         n->null = is_null_scalar(ev);
         n->len = n->null ? 0 : ev->data.scalar.length;
-        n->text = arena_strndup(&c->ar, n->null ? "" : (const char *)ev->data.scalar.value,
-                                n->len);
+        n->text =
+            arena_strndup(&c->ar, n->null ? "" : (const char *)ev->data.scalar.value, n->len);
         yaml_event_delete(ev);
         if (!n->text)
             return nomem(c);
@@ -309,8 +308,8 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth,
         end = YAML_SEQUENCE_END_EVENT;
     } else {
         yaml_event_delete(ev);
-        return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: unexpected YAML event",
-                            c->file, line, col);
+        return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: unexpected YAML event", c->file,
+                            line, col);
     }
     yaml_event_delete(ev);
     char name[DC_MAX_NAME + 24];
@@ -330,18 +329,18 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth,
                 yaml_event_delete(&kid_ev);
                 return dc_error_set(c->err, DC_ERR_LIMIT,
                                     "%s:%u:%u: a mapping with more than %d keys (the facts "
-                                    "limit per device is %d)", c->file, line, col,
-                                    DC_MAX_FACTS, DC_MAX_FACTS);
+                                    "limit per device is %d)",
+                                    c->file, line, col, DC_MAX_FACTS, DC_MAX_FACTS);
             }
             if (n->count % 2 == 1 && key->kind == FACTS_YSCALAR) {
                 /* a value: its name as flatten() builds it */
-                bool self = at->root && is_self_key(key) &&
-                            kid_ev.type == YAML_MAPPING_START_EVENT;
+                bool self =
+                    at->root && is_self_key(key) && kid_ev.type == YAML_MAPPING_START_EVENT;
                 int len = self ? 0
-                          : snprintf(name, sizeof name, "%.*s%s%.*s", (int)at->len,
-                                     at->name, at->len ? "." : "",
-                                     key->len > DC_MAX_NAME ? DC_MAX_NAME : (int)key->len,
-                                     key->text);
+                               : snprintf(name, sizeof name, "%.*s%s%.*s", (int)at->len,
+                                          at->name, at->len ? "." : "",
+                                          key->len > DC_MAX_NAME ? DC_MAX_NAME : (int)key->len,
+                                          key->text);
                 kid_at = (ypath){ name, len < 0 ? 0 : (size_t)len, key, false };
                 if (self)
                     name[0] = '\0';
@@ -351,15 +350,14 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth,
             if (n->count >= DC_MAX_FACTS) {
                 dc_status e = dc_error_set(c->err, DC_ERR_LIMIT,
                                            "%s:%u:%u: '%s': more than %d records (the facts "
-                                           "limit per device)", c->file,
-                                           (unsigned)kid_ev.start_mark.line + 1,
+                                           "limit per device)",
+                                           c->file, (unsigned)kid_ev.start_mark.line + 1,
                                            (unsigned)kid_ev.start_mark.column + 1, at->name,
                                            DC_MAX_FACTS);
                 yaml_event_delete(&kid_ev);
                 return e;
             }
-            int len = snprintf(name, sizeof name, "%.*s.%zu", (int)at->len, at->name,
-                               n->count);
+            int len = snprintf(name, sizeof name, "%.*s.%zu", (int)at->len, at->name, n->count);
             kid_at = (ypath){ name, len < 0 ? 0 : (size_t)len, NULL, false };
             kat = &kid_at;
         }
@@ -389,20 +387,20 @@ static dc_status read_document(yctx *c, ynode **root)
     *root = NULL;
     if ((st = next_event(c, &ev)) != DC_OK)
         return st;
-    yaml_event_delete(&ev);                     /* STREAM-START */
+    yaml_event_delete(&ev); /* STREAM-START */
     if ((st = next_event(c, &ev)) != DC_OK)
         return st;
     if (ev.type == YAML_STREAM_END_EVENT) {
         yaml_event_delete(&ev);
         return DC_OK;
     }
-    yaml_event_delete(&ev);                     /* DOCUMENT-START */
+    yaml_event_delete(&ev); /* DOCUMENT-START */
     if ((st = next_event(c, &ev)) != DC_OK)
         return st;
     ypath top = { "", 0, NULL, true };
     if ((st = read_node(c, &ev, root, 0, &top)) != DC_OK)
         return st;
-    if ((st = next_event(c, &ev)) != DC_OK)     /* DOCUMENT-END */
+    if ((st = next_event(c, &ev)) != DC_OK) /* DOCUMENT-END */
         return st;
     yaml_event_delete(&ev);
     if ((st = next_event(c, &ev)) != DC_OK)
@@ -412,8 +410,8 @@ static dc_status read_document(yctx *c, ynode **root)
     yaml_event_delete(&ev);
     if (more)
         return dc_error_set(c->err, DC_ERR_FACTS,
-                            "%s:%u: a second YAML document: %s are one document",
-                            c->file, line, c->what);
+                            "%s:%u: a second YAML document: %s are one document", c->file, line,
+                            c->what);
     return DC_OK;
 }
 
@@ -421,7 +419,9 @@ static dc_status read_document(yctx *c, ynode **root)
 
 static const char *kind_name(const ynode *n)
 {
-    return n->kind == FACTS_YMAP ? "a mapping" : n->kind == FACTS_YSEQ ? "a sequence" : "a scalar";
+    return n->kind == FACTS_YMAP   ? "a mapping"
+           : n->kind == FACTS_YSEQ ? "a sequence"
+                                   : "a scalar";
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -449,8 +449,8 @@ static dc_status check_keys(yctx *c, const ynode *map)
     if (nkeys > DC_MAX_FACTS)
         return dc_error_set(c->err, DC_ERR_LIMIT,
                             "%s:%u:%u: a mapping with more than %d keys (the facts limit "
-                            "per device is %d)", c->file, map->line, map->col, DC_MAX_FACTS,
-                            DC_MAX_FACTS);
+                            "per device is %d)",
+                            c->file, map->line, map->col, DC_MAX_FACTS, DC_MAX_FACTS);
     if (nkeys < 2)
         return DC_OK;
     const ynode *dup = NULL, *first = NULL;
@@ -478,7 +478,7 @@ static dc_status check_keys(yctx *c, const ynode *map)
                 continue;
             if (i >= 2 && keys[i - 2]->len == k->len &&
                 memcmp(keys[i - 2]->text, k->text, k->len) == 0)
-                continue;                       /* not the run's second */
+                continue; /* not the run's second */
             if (!dup || k->line < dup->line || (k->line == dup->line && k->col < dup->col)) {
                 dup = k;
                 first = prev;
@@ -487,16 +487,14 @@ static dc_status check_keys(yctx *c, const ynode *map)
         mem_free(c->alloc, keys);
     }
     if (dup)
-        return dc_error_set(c->err, DC_ERR_FACTS,
-                            "%s:%u:%u: duplicate key '%.*s' (first at line %u)", c->file,
-                            dup->line, dup->col, dup->len > 64 ? 64 : (int)dup->len,
-                            dup->text, first->line);
+        return dc_error_set(
+            c->err, DC_ERR_FACTS, "%s:%u:%u: duplicate key '%.*s' (first at line %u)", c->file,
+            dup->line, dup->col, dup->len > 64 ? 64 : (int)dup->len, dup->text, first->line);
     return DC_OK;
 }
 
 /* name = prefix '.' key into buf[DC_MAX_NAME + 1]; false when too long. */
-static bool join_name(char *buf, size_t *len, const char *prefix, size_t plen,
-                      const ynode *key)
+static bool join_name(char *buf, size_t *len, const char *prefix, size_t plen, const ynode *key)
 {
     size_t n = plen ? plen + 1 + key->len : key->len;
     if (n > DC_MAX_NAME)
@@ -527,19 +525,19 @@ static dc_status join_sequence(yctx *c, dc_facts *f, const char *name, size_t na
         if (it->kind != FACTS_YSCALAR)
             return dc_error_set(c->err, DC_ERR_FACTS,
                                 "%s:%u:%u: '%s': a sequence may hold only scalars (it is a "
-                                "set), not %s", c->file, it->line, it->col, name,
-                                kind_name(it));
+                                "set), not %s",
+                                c->file, it->line, it->col, name, kind_name(it));
         if (it->len == 0)
             return dc_error_set(c->err, DC_ERR_FACTS,
-                                "%s:%u:%u: '%s': an empty item in a sequence (a set)",
-                                c->file, it->line, it->col, name);
+                                "%s:%u:%u: '%s': an empty item in a sequence (a set)", c->file,
+                                it->line, it->col, name);
         for (size_t i = 0; i < it->len; i++) {
             char ch = it->text[i];
             if (ch == ',' || ch == ' ' || ch == '\t' || ch == '\n')
                 return dc_error_set(c->err, DC_ERR_FACTS,
                                     "%s:%u:%u: '%s': the item '%.*s' holds a comma or a "
-                                    "blank, which separate the items of a set", c->file,
-                                    it->line, it->col, name,
+                                    "blank, which separate the items of a set",
+                                    c->file, it->line, it->col, name,
                                     it->len > 64 ? 64 : (int)it->len, it->text);
         }
         total += it->len + 1;
@@ -571,22 +569,24 @@ static dc_status flatten_records(yctx *c, dc_facts *f, const char *name, size_t 
         if (it->kind != FACTS_YMAP)
             return dc_error_set(c->err, DC_ERR_FACTS,
                                 "%s:%u:%u: '%s': item %zu of a sequence of records (mappings) "
-                                "is %s", c->file, it->line, it->col, name, index,
-                                kind_name(it));
+                                "is %s",
+                                c->file, it->line, it->col, name, index, kind_name(it));
         if (!it->first)
             return dc_error_set(c->err, DC_ERR_FACTS,
                                 "%s:%u:%u: '%s': record %zu is empty (a record holds at least "
-                                "one fact)", c->file, it->line, it->col, name, index);
+                                "one fact)",
+                                c->file, it->line, it->col, name, index);
         if (index >= DC_MAX_FACTS)
             return dc_error_set(c->err, DC_ERR_LIMIT,
                                 "%s:%u:%u: '%s': more than %d records (the facts limit per "
-                                "device)", c->file, it->line, it->col, name, DC_MAX_FACTS);
+                                "device)",
+                                c->file, it->line, it->col, name, DC_MAX_FACTS);
         int n = snprintf(prefix, sizeof prefix, "%.*s.%zu", (int)name_len, name, index);
         if (n < 0 || (size_t)n > DC_MAX_NAME)
             return dc_error_set(c->err, DC_ERR_LIMIT,
                                 "%s:%u:%u: fact name '%.64s.%zu...' is longer than %d bytes "
-                                "(the limit)", c->file, it->line, it->col, name, index,
-                                DC_MAX_NAME);
+                                "(the limit)",
+                                c->file, it->line, it->col, name, index, DC_MAX_NAME);
         dc_status st = flatten(c, f, prefix, (size_t)n, it, NULL, false);
         if (st != DC_OK)
             return st;
@@ -609,23 +609,23 @@ static dc_status flatten(yctx *c, dc_facts *f, const char *prefix, size_t plen,
         if (!join_name(name, &name_len, prefix, plen, key)) {
             return dc_error_set(c->err, DC_ERR_LIMIT,
                                 "%s:%u:%u: fact name '%.*s%s%.*s...' is longer than %d bytes "
-                                "(the limit)", c->file, key->line, key->col,
-                                plen > 64 ? 64 : (int)plen, prefix, plen ? "." : "",
-                                key->len > 48 ? 48 : (int)key->len, key->text, DC_MAX_NAME);
+                                "(the limit)",
+                                c->file, key->line, key->col, plen > 64 ? 64 : (int)plen,
+                                prefix, plen ? "." : "", key->len > 48 ? 48 : (int)key->len,
+                                key->text, DC_MAX_NAME);
         }
         if (val->kind == FACTS_YSCALAR) {
             st = facts_add_at(f, c->file, key->line, key->col, name, name_len, val->text,
                               val->len, c->err);
-        } else if (val->kind == FACTS_YSEQ && val->first &&
-                   val->first->kind == FACTS_YMAP) {
+        } else if (val->kind == FACTS_YSEQ && val->first && val->first->kind == FACTS_YMAP) {
             st = flatten_records(c, f, name, name_len, val);
         } else if (val->kind == FACTS_YSEQ) {
             st = join_sequence(c, f, name, name_len, key, val);
         } else {
             char msg[512];
             if (!facts_valid_name(name, name_len, msg, sizeof msg))
-                return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: %s", c->file,
-                                    key->line, key->col, msg);
+                return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: %s", c->file, key->line,
+                                    key->col, msg);
             st = flatten(c, f, name, name_len, val, NULL, false);
         }
         if (st != DC_OK)
@@ -637,7 +637,7 @@ static dc_status flatten(yctx *c, dc_facts *f, const char *prefix, size_t plen,
 /* The facts of one mapping: its `self`/`SELF` mapping when it has one.
  * `skip` names a key that is not a fact (an inventory's `id`). */
 static dc_status facts_of(yctx *c, const ynode *map, const char *skip, bool checked,
-                         dc_facts *f)
+                          dc_facts *f)
 {
     const ynode *self = NULL;
     dc_status st = checked ? DC_OK : check_keys(c, map);
@@ -650,8 +650,8 @@ static dc_status facts_of(yctx *c, const ynode *map, const char *skip, bool chec
         if (self)
             return dc_error_set(c->err, DC_ERR_FACTS,
                                 "%s:%u:%u: both 'self' and 'SELF' (the first at line %u): "
-                                "which one holds the facts?", c->file, key->line, key->col,
-                                self->line);
+                                "which one holds the facts?",
+                                c->file, key->line, key->col, self->line);
         self = key;
     }
     if (self)
@@ -739,8 +739,8 @@ dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const cha
     return DC_OK;
 }
 
-dc_status dc_facts_parse_yaml(const char *file, const char *text, size_t len,
-                              dc_facts **out, dc_error *err)
+dc_status dc_facts_parse_yaml(const char *file, const char *text, size_t len, dc_facts **out,
+                              dc_error *err)
 {
     return facts_parse_yaml_ex(NULL, file, text, len, out, err);
 }
@@ -759,26 +759,28 @@ static dc_status read_entry(yctx *c, yaml_event_t *ev, size_t index, facts_entry
     if (item->kind != FACTS_YMAP)
         return dc_error_set(c->err, DC_ERR_FACTS,
                             "%s:%u:%u: entry %zu: a device must be a mapping with an 'id', "
-                            "not %s", c->file, item->line, item->col, index, kind_name(item));
+                            "not %s",
+                            c->file, item->line, item->col, index, kind_name(item));
     st = check_keys(c, item);
     if (st != DC_OK)
         return st;
     const ynode *id = NULL;
     for (const ynode *key = item->first; key; key = key->next->next)
         if (key->kind == FACTS_YSCALAR && key->len == 2 && memcmp(key->text, "id", 2) == 0)
-            id = key->next;            /* a duplicate `id` key is found by facts_of */
+            id = key->next; /* a duplicate `id` key is found by facts_of */
     if (!id)
         return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: entry %zu: no 'id'", c->file,
                             item->line, item->col, index);
     if (id->kind != FACTS_YSCALAR || id->len == 0)
         return dc_error_set(c->err, DC_ERR_FACTS,
-                            "%s:%u:%u: entry %zu: the 'id' must be a non-empty scalar",
-                            c->file, id->line, id->col, index);
+                            "%s:%u:%u: entry %zu: the 'id' must be a non-empty scalar", c->file,
+                            id->line, id->col, index);
     for (size_t i = 0; i < id->len; i++)
         if (id->text[i] < 0x20 || id->text[i] >= 0x7f)
             return dc_error_set(c->err, DC_ERR_FACTS,
                                 "%s:%u:%u: entry %zu: the 'id' must be one line of "
-                                "printable ASCII", c->file, id->line, id->col, index);
+                                "printable ASCII",
+                                c->file, id->line, id->col, index);
     dc_facts *f = facts_new(c->alloc);
     if (!f)
         return nomem(c);
@@ -808,10 +810,10 @@ dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char
     c.bounded = true;
     yaml_event_t ev;
     bool empty = false;
-    st = next_event(&c, &ev);                   /* STREAM-START */
+    st = next_event(&c, &ev); /* STREAM-START */
     if (st == DC_OK) {
         yaml_event_delete(&ev);
-        st = next_event(&c, &ev);               /* DOCUMENT-START or STREAM-END */
+        st = next_event(&c, &ev); /* DOCUMENT-START or STREAM-END */
     }
     if (st == DC_OK) {
         empty = ev.type == YAML_STREAM_END_EVENT;
@@ -821,12 +823,12 @@ dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char
     }
     if (st == DC_OK && !empty) {
         if (ev.type == YAML_SCALAR_EVENT && is_null_scalar(&ev)) {
-            yaml_event_delete(&ev);             /* an empty document: no devices */
+            yaml_event_delete(&ev); /* an empty document: no devices */
         } else if (ev.type != YAML_SEQUENCE_START_EVENT) {
             st = dc_error_set(err, DC_ERR_FACTS,
                               "%s:%u:%u: an inventory must be a sequence of mappings, one per "
-                              "device (or a directory of facts files)", file,
-                              (unsigned)ev.start_mark.line + 1,
+                              "device (or a directory of facts files)",
+                              file, (unsigned)ev.start_mark.line + 1,
                               (unsigned)ev.start_mark.column + 1);
             yaml_event_delete(&ev);
         } else {
@@ -845,7 +847,7 @@ dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char
             }
         }
         if (st == DC_OK)
-            st = next_event(&c, &ev);           /* DOCUMENT-END */
+            st = next_event(&c, &ev); /* DOCUMENT-END */
         if (st == DC_OK) {
             yaml_event_delete(&ev);
             st = next_event(&c, &ev);
@@ -857,7 +859,8 @@ dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char
             if (more)
                 st = dc_error_set(err, DC_ERR_FACTS,
                                   "%s:%u: a second YAML document: an inventory is one "
-                                  "document", file, line);
+                                  "document",
+                                  file, line);
         }
     }
     yctx_done(&c);
@@ -867,7 +870,7 @@ dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char
 /* ---------------------------------------------------------------- trees */
 
 struct facts_ytree {
-    yctx c;                     /* the parser is gone once the tree is read */
+    yctx c; /* the parser is gone once the tree is read */
 };
 
 dc_status facts_ytree_read(const dc_alloc *alloc, const char *file, const char *what,
@@ -901,8 +904,7 @@ dc_status facts_ytree_read(const dc_alloc *alloc, const char *file, const char *
     return DC_OK;
 }
 
-dc_status facts_ytree_facts(facts_ytree *t, const facts_ynode *n, dc_facts **out,
-                            dc_error *err)
+dc_status facts_ytree_facts(facts_ytree *t, const facts_ynode *n, dc_facts **out, dc_error *err)
 {
     if (!t || !out)
         return dc_error_set(err, DC_ERR_INVALID, "facts_ytree_facts: NULL argument");

@@ -34,7 +34,10 @@ static bool packable(const program *p, const dc_prepared *t, size_t *text)
         value v;
         in = value_unpack(in, &v);
         switch (v.type) {
-        case VT_NONE: case VT_INT: case VT_HEX: case VT_BOOL: break;
+        case VT_NONE:
+        case VT_INT:
+        case VT_HEX:
+        case VT_BOOL: break;
         case VT_STRING: *text += v.as.s.len; break;
         case VT_SEMVER: *text += v.as.v.pre.len; break;
         default: return false;
@@ -74,8 +77,9 @@ static size_t pack(const program *p, const dc_prepared *t, char *q)
         return size;
     frec *rc = (frec *)(void *)q;
     memset(q, 0, size);
-    *rc = (frec){ .t = t, .size = (uint32_t)size, .packed = packed,
-                  .holds = packed && t->self_holds };
+    *rc = (frec){
+        .t = t, .size = (uint32_t)size, .packed = packed, .holds = packed && t->self_holds
+    };
     /* the values packed as the target keeps them, their text after them */
     char *v = q + sizeof(frec), *tx = v + values;
     in = t->self_vals;

@@ -6,7 +6,7 @@
 uint32_t hmap_hash(const void *data, size_t len)
 {
     const unsigned char *p = data;
-    uint32_t h = 2166136261u;           /* FNV-1a */
+    uint32_t h = 2166136261u; /* FNV-1a */
     for (size_t i = 0; i < len; i++) {
         h ^= p[i];
         h *= 16777619u;

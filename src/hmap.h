@@ -12,12 +12,12 @@
 
 typedef struct hmap_entry {
     uint32_t hash;
-    uint32_t index1;    /* entry number + 1; 0 = empty */
+    uint32_t index1; /* entry number + 1; 0 = empty */
 } hmap_entry;
 
 typedef struct hmap {
     hmap_entry *e;
-    uint32_t cap, n;    /* cap is a power of two */
+    uint32_t cap, n; /* cap is a power of two */
 } hmap;
 
 uint32_t hmap_hash(const void *data, size_t len);

@@ -27,7 +27,7 @@ dc_status imp_add_text(imp_dev *d, const char *name, const char *value, size_t l
     }
     if (!extra)
         return imp_add(d, name, value, len);
-    if (len + extra > DC_MAX_VALUE + 64)     /* too long either way: let add say so */
+    if (len + extra > DC_MAX_VALUE + 64) /* too long either way: let add say so */
         return imp_add(d, name, value, DC_MAX_VALUE + 1);
     char buf[DC_MAX_VALUE + 64 + 1];
     size_t o = 0;
@@ -141,8 +141,8 @@ static bool ends_with(const char *s, size_t n, const char *suffix)
 bool imp_is_vfio_pci(const char *driver, size_t len)
 {
     /* the kernel names variant drivers mlx5_vfio_pci, hisi_acc_vfio_pci... */
-    return (len == 8 && !memcmp(driver, "vfio-pci", 8)) || ends_with(driver, len, "-vfio-pci") ||
-           ends_with(driver, len, "_vfio_pci");
+    return (len == 8 && !memcmp(driver, "vfio-pci", 8)) ||
+           ends_with(driver, len, "-vfio-pci") || ends_with(driver, len, "_vfio_pci");
 }
 
 dc_status imp_driver(imp_dev *d, const char *driver, size_t len)

@@ -21,14 +21,14 @@
 typedef dc_status (*import_fn)(const dc_alloc *alloc, const char *file, const char *text,
                                size_t len, dc_inventory *inv, dc_error *err);
 
-dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *text,
-                         size_t len, dc_inventory *inv, dc_error *err);
-dc_status import_mdevctl(const dc_alloc *alloc, const char *file, const char *text,
-                         size_t len, dc_inventory *inv, dc_error *err);
-dc_status import_lspci(const dc_alloc *alloc, const char *file, const char *text,
-                       size_t len, dc_inventory *inv, dc_error *err);
-dc_status import_devlink(const dc_alloc *alloc, const char *file, const char *text,
-                         size_t len, dc_inventory *inv, dc_error *err);
+dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *text, size_t len,
+                         dc_inventory *inv, dc_error *err);
+dc_status import_mdevctl(const dc_alloc *alloc, const char *file, const char *text, size_t len,
+                         dc_inventory *inv, dc_error *err);
+dc_status import_lspci(const dc_alloc *alloc, const char *file, const char *text, size_t len,
+                       dc_inventory *inv, dc_error *err);
+dc_status import_devlink(const dc_alloc *alloc, const char *file, const char *text, size_t len,
+                         dc_inventory *inv, dc_error *err);
 dc_status import_dra(const dc_alloc *alloc, const char *file, const char *text, size_t len,
                      dc_inventory *inv, dc_error *err);
 
@@ -40,7 +40,7 @@ dc_status virt_device_inventory(const char *uri, const char *nodedev, dc_invento
 typedef struct imp_dev {
     dc_facts *facts;
     const char *file;
-    uint32_t line;          /* of the element or record adding now (0: none) */
+    uint32_t line; /* of the element or record adding now (0: none) */
     dc_error *err;
 } imp_dev;
 

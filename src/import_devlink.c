@@ -50,7 +50,7 @@ static dc_status kept(dl_ctx *c, imp_dev *d, const char *prefix, const facts_yno
     if (k->kind != FACTS_YSCALAR || !imp_name(name, sizeof name, prefix, k->text, k->len))
         return imp_yerror(c->err, c->file, k, "a key that cannot be a fact name");
     if (v->kind != FACTS_YSCALAR)
-        return DC_OK;       /* nested groups devcompat has no name for (e.g. "ports") */
+        return DC_OK; /* nested groups devcompat has no name for (e.g. "ports") */
     return imp_yscalar(d, name, v, true);
 }
 
@@ -61,8 +61,10 @@ static dc_status versions(dl_ctx *c, imp_dev *d, const facts_ynode *vs)
     for (const facts_ynode *g = vs->first; g && g->next; g = g->next->next) {
         bool stored = imp_ykey_is(g, "stored");
         if (!stored && !imp_ykey_is(g, "fixed") && !imp_ykey_is(g, "running"))
-            return imp_yerror(c->err, c->file, g, "versions: unknown group '%.*s' (devlink's "
-                              "are fixed, running and stored)", (int)g->len, g->text);
+            return imp_yerror(c->err, c->file, g,
+                              "versions: unknown group '%.*s' (devlink's "
+                              "are fixed, running and stored)",
+                              (int)g->len, g->text);
         const facts_ynode *m = g->next;
         if (m->kind != FACTS_YMAP)
             return imp_yerror(c->err, c->file, m, "versions: expected a mapping");
@@ -70,8 +72,10 @@ static dc_status versions(dl_ctx *c, imp_dev *d, const facts_ynode *vs)
             char name[DC_MAX_NAME + 8];
             if (k->kind != FACTS_YSCALAR ||
                 !imp_name(name, sizeof name, stored ? "stored" : NULL, k->text, k->len))
-                return imp_yerror(c->err, c->file, k, "version name '%.*s' cannot be a "
-                                  "fact name", (int)k->len, k->text);
+                return imp_yerror(c->err, c->file, k,
+                                  "version name '%.*s' cannot be a "
+                                  "fact name",
+                                  (int)k->len, k->text);
             dc_status st = imp_yscalar(d, name, k->next, false);
             if (st != DC_OK)
                 return st;
@@ -129,7 +133,8 @@ static dc_status port(dl_ctx *c, const facts_ynode *k, const facts_ynode *body, 
                 else if (imp_ykey_is(m, "disable") || imp_ykey_is(m, "false"))
                     st = imp_addz(&d, "migratable", "false");
                 else
-                    st = imp_yerror(c->err, c->file, m, "migratable: expected enable or "
+                    st = imp_yerror(c->err, c->file, m,
+                                    "migratable: expected enable or "
                                     "disable");
             }
         } else {
@@ -161,23 +166,24 @@ static dc_status merge_pf(dl_ctx *c, const facts_ynode *infos, const facts_ynode
     return DC_OK;
 }
 
-dc_status import_devlink(const dc_alloc *alloc, const char *file, const char *text,
-                         size_t len, dc_inventory *inv, dc_error *err)
+dc_status import_devlink(const dc_alloc *alloc, const char *file, const char *text, size_t len,
+                         dc_inventory *inv, dc_error *err)
 {
     dl_ctx c = { alloc, file, inv, err };
     facts_ytree *tree;
     const facts_ynode *root;
-    dc_status st = facts_ytree_read(alloc, file, "devlink's JSON", text, len, &tree, &root,
-                                    err);
+    dc_status st =
+        facts_ytree_read(alloc, file, "devlink's JSON", text, len, &tree, &root, err);
     if (st != DC_OK)
         return st;
     const facts_ynode *infos = imp_yget(root, "info"), *ports = imp_yget(root, "port");
     if (!root || root->kind != FACTS_YMAP || (!infos && !ports)) {
-        st = imp_yerror(err, file, root, "expected {\"info\": ...} (devlink -j dev info) or "
+        st = imp_yerror(err, file, root,
+                        "expected {\"info\": ...} (devlink -j dev info) or "
                         "{\"port\": ...} (devlink -j port function show)");
     }
-    for (const facts_ynode *k = root && st == DC_OK ? root->first : NULL; st == DC_OK && k &&
-         k->next; k = k->next->next)
+    for (const facts_ynode *k = root && st == DC_OK ? root->first : NULL;
+         st == DC_OK && k && k->next; k = k->next->next)
         if (!imp_ykey_is(k, "info") && !imp_ykey_is(k, "port"))
             st = imp_yerror(err, file, k, "unknown key '%.*s' (devlink's are info and port)",
                             (int)k->len, k->text);

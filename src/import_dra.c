@@ -57,8 +57,10 @@ static dc_status attribute(dra_ctx *c, imp_dev *d, const facts_ynode *k, const f
         return imp_yerror(c->err, c->file, k, "attribute '%.*s' cannot be a fact name",
                           (int)(k->len > 80 ? 80 : k->len), k->text);
     if (v->kind != FACTS_YMAP || v->count != 2)
-        return imp_yerror(c->err, c->file, v, "attribute '%s': expected one of {int: N}, "
-                          "{bool: B}, {string: S}, {version: V}", name);
+        return imp_yerror(c->err, c->file, v,
+                          "attribute '%s': expected one of {int: N}, "
+                          "{bool: B}, {string: S}, {version: V}",
+                          name);
     const facts_ynode *type = v->first, *value = v->first->next;
     if (value->kind != FACTS_YSCALAR)
         return imp_yerror(c->err, c->file, value, "attribute '%s': expected a scalar", name);
@@ -83,9 +85,10 @@ static dc_status attribute(dra_ctx *c, imp_dev *d, const facts_ynode *k, const f
         return imp_add_text(d, name, value->text, value->len);
     if (imp_ykey_is(type, "version"))
         return imp_add(d, name, value->text, value->len);
-    return imp_yerror(c->err, c->file, type, "attribute '%s': unknown type '%.*s' (int, bool, "
-                      "string, version)", name, (int)(type->len > 40 ? 40 : type->len),
-                      type->text);
+    return imp_yerror(c->err, c->file, type,
+                      "attribute '%s': unknown type '%.*s' (int, bool, "
+                      "string, version)",
+                      name, (int)(type->len > 40 ? 40 : type->len), type->text);
 }
 
 static dc_status device(dra_ctx *c, const facts_ynode *dev, const facts_ynode *spec,
@@ -113,14 +116,16 @@ static dc_status device(dra_ctx *c, const facts_ynode *dev, const facts_ynode *s
                 st = imp_yerror(c->err, c->file, v, "attributes: expected a mapping");
                 break;
             }
-            for (const facts_ynode *a = v->first; st == DC_OK && a && a->next; a = a->next->next)
+            for (const facts_ynode *a = v->first; st == DC_OK && a && a->next;
+                 a = a->next->next)
                 st = attribute(c, &d, a, a->next, driver);
         } else if (imp_ykey_is(k, "capacity")) {
             if (v->kind != FACTS_YMAP) {
                 st = imp_yerror(c->err, c->file, v, "capacity: expected a mapping");
                 break;
             }
-            for (const facts_ynode *a = v->first; st == DC_OK && a && a->next; a = a->next->next) {
+            for (const facts_ynode *a = v->first; st == DC_OK && a && a->next;
+                 a = a->next->next) {
                 const facts_ynode *q = imp_yget(a->next, "value");
                 char cn[DC_MAX_NAME + 8];
                 if (!q || a->kind != FACTS_YSCALAR ||
@@ -156,7 +161,8 @@ static dc_status slice(dra_ctx *c, const facts_ynode *obj)
     if (!kind || !imp_ykey_is(kind, "ResourceSlice"))
         return imp_yerror(c->err, c->file, kind ? kind : obj, "expected kind: ResourceSlice");
     if (!api || !imp_ykey_is(api, "resource.k8s.io/v1"))
-        return imp_yerror(c->err, c->file, api ? api : obj, "expected apiVersion: "
+        return imp_yerror(c->err, c->file, api ? api : obj,
+                          "expected apiVersion: "
                           "resource.k8s.io/v1 (v1beta versions nest devices differently)");
     const facts_ynode *spec = imp_yget(obj, "spec");
     const facts_ynode *pool = imp_yget(imp_yget(spec, "pool"), "name");
@@ -179,7 +185,8 @@ dc_status import_dra(const dc_alloc *alloc, const char *file, const char *text, 
     dra_ctx c = { alloc, file, inv, err };
     facts_ytree *tree;
     const facts_ynode *root;
-    dc_status st = facts_ytree_read(alloc, file, "a ResourceSlice", text, len, &tree, &root, err);
+    dc_status st =
+        facts_ytree_read(alloc, file, "a ResourceSlice", text, len, &tree, &root, err);
     if (st != DC_OK)
         return st;
     const facts_ynode *kind = imp_yget(root, "kind"), *items = imp_yget(root, "items");

@@ -39,13 +39,15 @@
 #ifndef HAVE_LIBXML2
 
 /* Built --without-xml (configure.ac): the format is known, and refused. */
-dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *text,
-                         size_t len, dc_inventory *inv, dc_error *err)
+dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *text, size_t len,
+                         dc_inventory *inv, dc_error *err)
 {
     (void)alloc, (void)text, (void)len, (void)inv;
-    return dc_error_set(err, DC_ERR_INVALID, "%s: this devcompat was built without libxml2 "
+    return dc_error_set(err, DC_ERR_INVALID,
+                        "%s: this devcompat was built without libxml2 "
                         "(configure --with-xml, with libxml2-dev installed): libvirt XML "
-                        "cannot be read", file ? file : "libvirt");
+                        "cannot be read",
+                        file ? file : "libvirt");
 }
 
 #else
@@ -55,9 +57,10 @@ dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *te
 
 /* Device kinds libvirt reports that devcompat does not read as devices. */
 static const char *const other_kinds[] = {
-    "system", "usb_device", "usb", "net", "scsi_host", "scsi_target", "scsi",
-    "storage", "drm", "scsi_generic", "fc_host", "vports", "vport_ops",
-    "fc_remote_port", "ccw", "css", "vdpa", "ap_card", "ap_queue", "ap_matrix",
+    "system",    "usb_device",     "usb", "net",          "scsi_host", "scsi_target",
+    "scsi",      "storage",        "drm", "scsi_generic", "fc_host",   "vports",
+    "vport_ops", "fc_remote_port", "ccw", "css",          "vdpa",      "ap_card",
+    "ap_queue",  "ap_matrix",
 };
 
 enum kind { K_OTHER, K_PCI, K_MDEV };
@@ -67,14 +70,14 @@ typedef struct lv_dev {
     dc_facts *facts;
     enum kind kind;
     uint32_t line;
-    char address[16];       /* PCI: own; "" otherwise */
-    char pf[16];            /* a VF's PF address, or "" */
-    const xmlNode *vfs;     /* a PF's virt_functions capability */
-    const xmlNode *types;   /* mdev_types capability */
-    const char *parent;     /* <parent> text */
-    const char *parent_addr;/* the address its mdev types name as parent */
-    const char *mdev_type;  /* an mdev's type id */
-    char type_parent[32];   /* css/ap parents' address for their types */
+    char address[16];        /* PCI: own; "" otherwise */
+    char pf[16];             /* a VF's PF address, or "" */
+    const xmlNode *vfs;      /* a PF's virt_functions capability */
+    const xmlNode *types;    /* mdev_types capability */
+    const char *parent;      /* <parent> text */
+    const char *parent_addr; /* the address its mdev types name as parent */
+    const char *mdev_type;   /* an mdev's type id */
+    char type_parent[32];    /* css/ap parents' address for their types */
 } lv_dev;
 
 typedef struct lv_ctx {
@@ -142,7 +145,8 @@ static const xmlNode *element(lv_ctx *c, const xmlNode *n, dc_status *st)
                     return NULL;
                 }
         } else if (n->type != XML_COMMENT_NODE && n->type != XML_PI_NODE) {
-            *st = xml_error(c, n->parent, "%s", "an entity reference or other node devcompat "
+            *st = xml_error(c, n->parent, "%s",
+                            "an entity reference or other node devcompat "
                             "does not read");
             return NULL;
         }
@@ -150,8 +154,9 @@ static const xmlNode *element(lv_ctx *c, const xmlNode *n, dc_status *st)
     return NULL;
 }
 
-#define EACH_ELEMENT(c, parent, k, st) \
-    for (const xmlNode *k = element(c, (parent)->children, &st); k; k = element(c, k->next, &st))
+#define EACH_ELEMENT(c, parent, k, st)                                                         \
+    for (const xmlNode *k = element(c, (parent)->children, &st); k;                            \
+         k = element(c, k->next, &st))
 
 /* The text of an element that holds only text ("" when empty); NULL with
  * an error when it holds elements. */
@@ -190,8 +195,7 @@ static dc_status keep(lv_ctx *c, imp_dev *d, const char *prefix, const xmlNode *
         char an[DC_MAX_NAME + 8];
         const char *v = prop(n, cstr(a->name));
         if (!imp_name(an, sizeof an, full, cstr(a->name), strlen(cstr(a->name))))
-            return xml_error(c, n, "attribute '%s' cannot be named as a fact",
-                             cstr(a->name));
+            return xml_error(c, n, "attribute '%s' cannot be named as a fact", cstr(a->name));
         st = imp_add_text(d, an, v, strlen(v));
     }
     if (st != DC_OK)
@@ -208,7 +212,8 @@ static dc_status keep(lv_ctx *c, imp_dev *d, const char *prefix, const xmlNode *
         facts_trim(&p, &len);
         return len || !n->properties ? imp_add_text(d, full, p, len) : DC_OK;
     }
-    EACH_ELEMENT(c, n, k, st) {
+    EACH_ELEMENT(c, n, k, st)
+    {
         /* the count of earlier siblings of the same name */
         unsigned nth = 1;
         for (const xmlNode *s = n->children; s != k; s = s->next)
@@ -226,8 +231,7 @@ static dc_status keep(lv_ctx *c, imp_dev *d, const char *prefix, const xmlNode *
 
 /* ------------------------------------------------------------ numbers */
 
-static dc_status number(lv_ctx *c, const xmlNode *n, const char *v, uint32_t max,
-                        uint32_t *out)
+static dc_status number(lv_ctx *c, const xmlNode *n, const char *v, uint32_t max, uint32_t *out)
 {
     if (!v)
         return xml_error(c, n, "%s", "a number is missing");
@@ -286,7 +290,8 @@ static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNod
     bool have[4] = { false }, have_vendor = false, have_device = false;
     static const char *const parts[4] = { "domain", "bus", "slot", "function" };
     static const uint32_t max[4] = { 0xffff, 0xff, 0x1f, 7 };
-    EACH_ELEMENT(c, cap, k, st) {
+    EACH_ELEMENT(c, cap, k, st)
+    {
         d->line = line_of(k);
         int p = -1;
         for (int i = 0; i < 4; i++)
@@ -345,7 +350,8 @@ static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNod
             } else if (!strcmp(type, "virt_functions")) {
                 size_t count = 0;
                 char buf[16];
-                EACH_ELEMENT(c, k, a, st) {
+                EACH_ELEMENT(c, k, a, st)
+                {
                     char addr[16];
                     if (!is(a, "address"))
                         return xml_error(c, a, "%s", "expected <address>");
@@ -371,9 +377,11 @@ static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNod
                 if ((st = keep(c, d, "libvirt", k, "vpd")) != DC_OK)
                     return st;
             } else {
-                return xml_error(c, k, "unknown PCI capability type '%.40s' (libvirt's are "
+                return xml_error(c, k,
+                                 "unknown PCI capability type '%.40s' (libvirt's are "
                                  "phys_function, virt_functions, pci-bridge, cardbus-bridge, "
-                                 "mdev_types, vpd)", type);
+                                 "mdev_types, vpd)",
+                                 type);
             }
         } else {
             if ((st = keep(c, d, "libvirt", k, cstr(k->name))) != DC_OK)
@@ -400,7 +408,8 @@ static dc_status mdev_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNo
 {
     dc_status st = DC_OK;
     /* attr elements: a repeated name becomes a set, in document order */
-    EACH_ELEMENT(c, cap, k, st) {
+    EACH_ELEMENT(c, cap, k, st)
+    {
         d->line = line_of(k);
         if (is(k, "type")) {
             const char *id = prop(k, "id");
@@ -435,7 +444,7 @@ static dc_status mdev_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNo
                 if (is(s, "attr") && prop(s, "name") && !strcmp(prop(s, "name"), name))
                     first = false;
             if (!first)
-                continue;       /* joined with the first */
+                continue; /* joined with the first */
             char aname[DC_MAX_NAME + 8], joined[DC_MAX_VALUE + 1];
             if (!imp_name(aname, sizeof aname, "attr", name, strlen(name)))
                 return xml_error(c, k, "attr name '%.40s' cannot be a fact name", name);
@@ -473,7 +482,8 @@ static dc_status css_address(lv_ctx *c, lv_dev *dev, const xmlNode *cap)
     static const char *const parts[3] = { "cssid", "ssid", "devno" };
     static const uint32_t max[3] = { 0xff, 3, 0xffff };
     dc_status st = DC_OK;
-    EACH_ELEMENT(c, cap, k, st) {
+    EACH_ELEMENT(c, cap, k, st)
+    {
         for (int i = 0; i < 3; i++)
             if (is(k, parts[i]) && (st = text_number(c, k, max[i], &v[i])) != DC_OK)
                 return st;
@@ -506,7 +516,8 @@ static dc_status device(lv_ctx *c, const xmlNode *n)
     c->n++;
     imp_dev d = { dev->facts, c->file, dev->line, c->err };
     const xmlNode *cap = NULL;
-    EACH_ELEMENT(c, n, k, st) {
+    EACH_ELEMENT(c, n, k, st)
+    {
         d.line = line_of(k);
         if (is(k, "name") || is(k, "parent") || is(k, "path")) {
             const char *t = text_of(c, k, &st);
@@ -536,7 +547,7 @@ static dc_status device(lv_ctx *c, const xmlNode *n)
                 return st;
         } else if (is(k, "capability")) {
             if (cap)
-                continue;           /* libvirt writes one; the first says the kind */
+                continue; /* libvirt writes one; the first says the kind */
             cap = k;
         } else if ((st = keep(c, &d, "libvirt", k, cstr(k->name))) != DC_OK) {
             return st;
@@ -568,14 +579,16 @@ static dc_status device(lv_ctx *c, const xmlNode *n)
                 snprintf(dev->type_parent, sizeof dev->type_parent, "matrix");
                 dev->parent_addr = dev->type_parent;
                 EACH_ELEMENT(c, cap, k, st)
-                    if (is(k, "capability") && prop(k, "type") &&
-                        !strcmp(prop(k, "type"), "mdev_types"))
-                        dev->types = k;
+                if (is(k, "capability") && prop(k, "type") &&
+                    !strcmp(prop(k, "type"), "mdev_types"))
+                    dev->types = k;
             }
             return st;
         }
-    return xml_error(c, cap, "unknown capability type '%.40s' (devcompat reads pci and mdev "
-                     "devices, and the mdev types of css and ap_matrix)", type);
+    return xml_error(c, cap,
+                     "unknown capability type '%.40s' (devcompat reads pci and mdev "
+                     "devices, and the mdev types of css and ap_matrix)",
+                     type);
 }
 
 /* --------------------------------------------------- across devices */
@@ -662,16 +675,17 @@ static dc_status relate(lv_ctx *c)
             dc_status s2 = DC_OK;
             if (!parent->types)
                 continue;
-            EACH_ELEMENT(c, parent->types, t, s2) {
+            EACH_ELEMENT(c, parent->types, t, s2)
+            {
                 const char *id = prop(t, "id");
                 if (st != DC_OK || !id || strcmp(id, dev->mdev_type))
                     continue;
                 EACH_ELEMENT(c, t, f, s2)
-                    if (is(f, "deviceAPI") && !dc_facts_lookup(dev->facts, "device_api")) {
-                        const char *api = text_of(c, f, &s2);
-                        if (api)
-                            st = imp_addz(&d, "device_api", api);
-                    }
+                if (is(f, "deviceAPI") && !dc_facts_lookup(dev->facts, "device_api")) {
+                    const char *api = text_of(c, f, &s2);
+                    if (api)
+                        st = imp_addz(&d, "device_api", api);
+                }
             }
         }
     }
@@ -687,7 +701,8 @@ out:
 static dc_status push_types(lv_ctx *c, const lv_dev *dev, dc_inventory *inv)
 {
     dc_status st = DC_OK;
-    EACH_ELEMENT(c, dev->types, t, st) {
+    EACH_ELEMENT(c, dev->types, t, st)
+    {
         if (!is(t, "type"))
             return xml_error(c, t, "%s", "expected <type id=...> in mdev_types");
         const char *id = prop(t, "id");
@@ -704,7 +719,8 @@ static dc_status push_types(lv_ctx *c, const lv_dev *dev, dc_inventory *inv)
         if (st == DC_OK)
             st = imp_add_text(&d, "libvirt.parent", dev->id, strlen(dev->id));
         bool api = false, avail = false;
-        EACH_ELEMENT(c, t, k, st) {
+        EACH_ELEMENT(c, t, k, st)
+        {
             if (st != DC_OK)
                 break;
             d.line = line_of(k);
@@ -743,8 +759,8 @@ static dc_status push_types(lv_ctx *c, const lv_dev *dev, dc_inventory *inv)
     return st;
 }
 
-dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *text,
-                         size_t len, dc_inventory *inv, dc_error *err)
+dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *text, size_t len,
+                         dc_inventory *inv, dc_error *err)
 {
     lv_ctx c = { alloc, file, err, NULL, 0, 0 };
     if (len > INT32_MAX)
@@ -752,7 +768,7 @@ dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *te
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt)
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
-    ctxt->sax->serror = quiet;      /* the library never prints */
+    ctxt->sax->serror = quiet; /* the library never prints */
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, text, (int)len, file, NULL,
                                       XML_PARSE_NONET | XML_PARSE_NOERROR |
                                           XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
@@ -766,8 +782,8 @@ dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *te
             while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
                 msg[--n] = '\0';
         }
-        st = dc_error_set(err, DC_ERR_FACTS, "%s:%d: malformed XML: %s", file,
-                          e ? e->line : 0, msg);
+        st = dc_error_set(err, DC_ERR_FACTS, "%s:%d: malformed XML: %s", file, e ? e->line : 0,
+                          msg);
         xmlFreeParserCtxt(ctxt);
         return st;
     }
@@ -780,12 +796,13 @@ dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *te
     } else if (is(root, "node") || is(root, "devices")) {
         /* the test driver's file holds domains, networks... beside devices */
         EACH_ELEMENT(&c, root, k, st)
-            if (is(k, "device") && (st = device(&c, k)) != DC_OK)
-                break;
+        if (is(k, "device") && (st = device(&c, k)) != DC_OK)
+            break;
     } else {
-        st = dc_error_set(err, DC_ERR_FACTS, "%s:%u: <%s>: expected <device> (virsh "
-                          "nodedev-dumpxml), or <node> or <devices> holding them", file,
-                          line_of(root), cstr(root->name));
+        st = dc_error_set(err, DC_ERR_FACTS,
+                          "%s:%u: <%s>: expected <device> (virsh "
+                          "nodedev-dumpxml), or <node> or <devices> holding them",
+                          file, line_of(root), cstr(root->name));
     }
     if (st == DC_OK)
         st = relate(&c);

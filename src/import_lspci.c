@@ -25,12 +25,26 @@
 #include "import.h"
 #include "limits.h"
 
-enum tag { T_SLOT, T_CLASS, T_VENDOR, T_DEVICE, T_SVENDOR, T_SDEVICE, T_REV, T_PROGIF,
-           T_DRIVER, T_MODULE, T_IOMMU, T_NUMA, T_OTHER, T_COUNT };
+enum tag {
+    T_SLOT,
+    T_CLASS,
+    T_VENDOR,
+    T_DEVICE,
+    T_SVENDOR,
+    T_SDEVICE,
+    T_REV,
+    T_PROGIF,
+    T_DRIVER,
+    T_MODULE,
+    T_IOMMU,
+    T_NUMA,
+    T_OTHER,
+    T_COUNT
+};
 
 static const char *const tags[T_OTHER] = {
-    "Slot", "Class", "Vendor", "Device", "SVendor", "SDevice", "Rev", "ProgIf",
-    "Driver", "Module", "IOMMUGroup", "NUMANode",
+    "Slot", "Class",  "Vendor", "Device", "SVendor",    "SDevice",
+    "Rev",  "ProgIf", "Driver", "Module", "IOMMUGroup", "NUMANode",
 };
 
 typedef struct field {
@@ -106,8 +120,8 @@ static dc_status record_done(lspci_ctx *c, record *r, const dc_facts *other)
     static const enum tag needed[] = { T_CLASS, T_VENDOR, T_DEVICE };
     for (size_t i = 0; i < 3; i++)
         if (!r->f[needed[i]].v)
-            return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u: record '%.*s' has no %s",
-                                c->file, r->first_line, (int)r->f[T_SLOT].n, r->f[T_SLOT].v,
+            return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u: record '%.*s' has no %s", c->file,
+                                r->first_line, (int)r->f[T_SLOT].n, r->f[T_SLOT].v,
                                 tags[needed[i]]);
     dc_facts *facts = facts_new(c->alloc);
     if (!facts)
@@ -116,8 +130,8 @@ static dc_status record_done(lspci_ctx *c, record *r, const dc_facts *other)
     char addr[32], buf[16];
     const field *slot = &r->f[T_SLOT];
     dc_status st = DC_OK;
-    if (slot->n == 7 && imp_is_pci_address((snprintf(addr, sizeof addr, "0000:%.7s", slot->v),
-                                            addr), 12)) {
+    if (slot->n == 7 &&
+        imp_is_pci_address((snprintf(addr, sizeof addr, "0000:%.7s", slot->v), addr), 12)) {
         /* lspci without -D: domain 0000 */
     } else if (imp_is_pci_address(slot->v, slot->n)) {
         snprintf(addr, sizeof addr, "%.*s", (int)slot->n, slot->v);
@@ -151,8 +165,8 @@ static dc_status record_done(lspci_ctx *c, record *r, const dc_facts *other)
         else if (nl)
             st = (d.line = f->line, imp_add_text(&d, "lspci.class_name", name, nl));
     }
-    if (st == DC_OK && r->f[T_PROGIF].v && !imp_hex(r->f[T_PROGIF].v, r->f[T_PROGIF].n, 2,
-                                                     &progif))
+    if (st == DC_OK && r->f[T_PROGIF].v &&
+        !imp_hex(r->f[T_PROGIF].v, r->f[T_PROGIF].n, 2, &progif))
         st = bad(c, &r->f[T_PROGIF], "ProgIf", "is not a hex byte");
     if (st == DC_OK && r->f[T_REV].v && !imp_hex(r->f[T_REV].v, r->f[T_REV].n, 2, &rev))
         st = bad(c, &r->f[T_REV], "Rev", "is not a hex byte");
@@ -189,7 +203,7 @@ dc_status import_lspci(const dc_alloc *alloc, const char *file, const char *text
     record *r = mem_zalloc(alloc, sizeof *r);
     if (!r)
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
-    dc_facts *other = NULL;     /* the record's lspci.* facts, added at its end */
+    dc_facts *other = NULL; /* the record's lspci.* facts, added at its end */
     dc_status st = DC_OK;
     uint32_t line = 0;
     for (const char *s = text; st == DC_OK && s <= end; s = next) {
@@ -212,8 +226,10 @@ dc_status import_lspci(const dc_alloc *alloc, const char *file, const char *text
             r->first_line = line;
         const char *colon = memchr(p, ':', n);
         if (!colon) {
-            st = dc_error_set(err, DC_ERR_FACTS, "%s:%u: expected 'Tag:<tab>value' (lspci "
-                              "-vmm), got '%.40s'", file, line, p);
+            st = dc_error_set(err, DC_ERR_FACTS,
+                              "%s:%u: expected 'Tag:<tab>value' (lspci "
+                              "-vmm), got '%.40s'",
+                              file, line, p);
             break;
         }
         size_t tl = (size_t)(colon - p);
@@ -236,8 +252,10 @@ dc_status import_lspci(const dc_alloc *alloc, const char *file, const char *text
             r->modules_len += vl;
         } else if (t != T_OTHER) {
             if (r->f[t].v) {
-                st = dc_error_set(err, DC_ERR_FACTS, "%s:%u: a second %s in one record (the "
-                                  "first at line %u)", file, line, tags[t], r->f[t].line);
+                st = dc_error_set(err, DC_ERR_FACTS,
+                                  "%s:%u: a second %s in one record (the "
+                                  "first at line %u)",
+                                  file, line, tags[t], r->f[t].line);
                 break;
             }
             r->f[t] = (field){ v, vl, line };

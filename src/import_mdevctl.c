@@ -47,8 +47,8 @@ static dc_status attrs(md_ctx *c, imp_dev *d, const facts_ynode *list)
         if (!first)
             continue;
         char name[DC_MAX_NAME + 8], joined[DC_MAX_VALUE + 1];
-        if (key->kind != FACTS_YSCALAR || !imp_name(name, sizeof name, "attr", key->text,
-                                                     key->len))
+        if (key->kind != FACTS_YSCALAR ||
+            !imp_name(name, sizeof name, "attr", key->text, key->len))
             return imp_yerror(c->err, c->file, key, "attrs: a key that cannot be a fact name");
         size_t o = 0;
         for (const facts_ynode *e = m; e; e = e->next) {
@@ -56,8 +56,7 @@ static dc_status attrs(md_ctx *c, imp_dev *d, const facts_ynode *list)
             if (!k || k->len != key->len || memcmp(k->text, key->text, key->len))
                 continue;
             if (!v || v->kind != FACTS_YSCALAR)
-                return imp_yerror(c->err, c->file, e, "attrs: '%s' needs a scalar value",
-                                  name);
+                return imp_yerror(c->err, c->file, e, "attrs: '%s' needs a scalar value", name);
             if (o + 1 + v->len > DC_MAX_VALUE)
                 return imp_yerror(c->err, c->file, e, "attrs: '%s' is longer than 4096 bytes",
                                   name);
@@ -83,7 +82,8 @@ static dc_status entry(md_ctx *c, const facts_ynode *key, const facts_ynode *bod
                           (int)(key ? key->len : 0), key ? key->text : "");
     bool is_device = imp_yget(body, "mdev_type") != NULL;
     if (!is_device && !(imp_yget(body, "device_api") && imp_yget(body, "available_instances")))
-        return imp_yerror(c->err, c->file, body, "neither an mdev type (device_api, "
+        return imp_yerror(c->err, c->file, body,
+                          "neither an mdev type (device_api, "
                           "available_instances) nor a device (mdev_type)");
     dc_facts *f = facts_new(c->alloc);
     if (!f)
@@ -123,8 +123,8 @@ static dc_status entry(md_ctx *c, const facts_ynode *key, const facts_ynode *bod
             st = imp_yscalar(&d, name, v, true);
         } else {
             char name[DC_MAX_NAME + 8];
-            if (k->kind != FACTS_YSCALAR || !imp_name(name, sizeof name, "mdevctl", k->text,
-                                                       k->len))
+            if (k->kind != FACTS_YSCALAR ||
+                !imp_name(name, sizeof name, "mdevctl", k->text, k->len))
                 st = imp_yerror(c->err, c->file, k, "a key that cannot be a fact name");
             else
                 st = imp_yscalar(&d, name, v, true);
@@ -139,14 +139,14 @@ static dc_status entry(md_ctx *c, const facts_ynode *key, const facts_ynode *bod
     return inv_push(c->inv, id, (size_t)idn, f, body->line, !is_device, c->err);
 }
 
-dc_status import_mdevctl(const dc_alloc *alloc, const char *file, const char *text,
-                         size_t len, dc_inventory *inv, dc_error *err)
+dc_status import_mdevctl(const dc_alloc *alloc, const char *file, const char *text, size_t len,
+                         dc_inventory *inv, dc_error *err)
 {
     md_ctx c = { alloc, file, inv, err };
     facts_ytree *tree;
     const facts_ynode *root;
-    dc_status st = facts_ytree_read(alloc, file, "mdevctl's JSON", text, len, &tree, &root,
-                                    err);
+    dc_status st =
+        facts_ytree_read(alloc, file, "mdevctl's JSON", text, len, &tree, &root, err);
     if (st != DC_OK)
         return st;
     if (!root) {
@@ -157,7 +157,8 @@ dc_status import_mdevctl(const dc_alloc *alloc, const char *file, const char *te
         base = base ? base + 1 : file;
         st = entry(&c, NULL, root, NULL, 0, base);
     } else if (root->kind != FACTS_YSEQ) {
-        st = imp_yerror(err, file, root, "expected a list of {PARENT: [...]} (mdevctl "
+        st = imp_yerror(err, file, root,
+                        "expected a list of {PARENT: [...]} (mdevctl "
                         "types|list --dumpjson)");
     } else {
         for (const facts_ynode *p = root->first; st == DC_OK && p; p = p->next) {

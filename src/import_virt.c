@@ -32,7 +32,8 @@ int dc_have_libvirt(void)
 
 static dc_status absent(const char *uri, dc_error *err)
 {
-    return dc_error_set(err, DC_ERR_INVALID, "libvirt+%s: this devcompat was built without "
+    return dc_error_set(err, DC_ERR_INVALID,
+                        "libvirt+%s: this devcompat was built without "
                         "libvirt (configure --with-libvirt, with libvirt-dev installed)",
                         uri ? uri : "");
 }
@@ -122,8 +123,8 @@ static dc_status add_device(virConnectPtr conn, const char *uri, const char *nam
         if (!required)
             return DC_OK;
         virErrorPtr e = virGetLastError();
-        return dc_error_set(err, DC_ERR_IO, "libvirt+%s:%s: no such node device (%s)", uri, name,
-                            e && e->message ? e->message : "not found");
+        return dc_error_set(err, DC_ERR_IO, "libvirt+%s:%s: no such node device (%s)", uri,
+                            name, e && e->message ? e->message : "not found");
     }
     char *xml = virNodeDeviceGetXMLDesc(dev, 0);
     virNodeDeviceFree(dev);
@@ -144,7 +145,7 @@ static dc_status device_and_pf(const char *uri, const char *nodedev, const char 
         return DC_ERR_IO;
     text t = { NULL, 0, 0 };
     dc_status st = put(&t, "<devices>\n") ? add_device(conn, uri, nodedev, &t, true, err)
-                                           : dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+                                          : dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     dc_inventory *one = NULL;
     if (st == DC_OK && put(&t, "</devices>\n"))
         st = dc_inventory_parse_source(DC_SOURCE_LIBVIRT, label, t.p, t.len, &one, err);
@@ -186,8 +187,10 @@ dc_status dc_facts_read_libvirt(const char *uri, const char *nodedev, dc_facts *
             return DC_OK;
         }
     dc_inventory_free(inv);
-    return dc_error_set(err, DC_ERR_FACTS, "%s: not a PCI function or mdev device (devcompat "
-                        "reads those)", label);
+    return dc_error_set(err, DC_ERR_FACTS,
+                        "%s: not a PCI function or mdev device (devcompat "
+                        "reads those)",
+                        label);
 }
 
 dc_status virt_device_inventory(const char *uri, const char *nodedev, dc_inventory **out,

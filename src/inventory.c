@@ -29,15 +29,15 @@
 typedef struct device {
     char *id;
     dc_facts *facts;
-    char *source;           /* directory form: the file; NULL otherwise */
-    size_t index;           /* 0-based entry index (YAML form); SIZE_MAX: none */
-    uint32_t line;          /* the entry's line (YAML form, importers) */
-    bool type;              /* an importer's mdev type: a device to create */
+    char *source;  /* directory form: the file; NULL otherwise */
+    size_t index;  /* 0-based entry index (YAML form); SIZE_MAX: none */
+    uint32_t line; /* the entry's line (YAML form, importers) */
+    bool type;     /* an importer's mdev type: a device to create */
 } device;
 
 struct dc_inventory {
     const dc_alloc *alloc;
-    const char *path;       /* while reading, for messages */
+    const char *path; /* while reading, for messages */
     device *devs;
     size_t n, cap;
 };
@@ -172,7 +172,7 @@ static dc_status read_directory(dc_inventory *inv, const char *path, dc_error *e
     struct dirent *e;
     while ((e = readdir(dir))) {
         if (e->d_name[0] == '.')
-            continue;                           /* hidden files, "." and ".." */
+            continue; /* hidden files, "." and ".." */
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 64;
             char **nn = mem_grow(inv->alloc, names, ncap, sizeof *names);

@@ -15,7 +15,7 @@ enum opcode {
 #include "opcodes.def"
 #undef OP
     I__COUNT,
-    I__SUPER = I__COUNT - 1,    /* the superinstructions follow */
+    I__SUPER = I__COUNT - 1, /* the superinstructions follow */
 #define OP(name, operands, types, doc)
 #define SUPER(name, operands, doc) I_##name,
 #include "opcodes.def"
@@ -30,8 +30,8 @@ typedef struct insn {
     uint16_t a, b, c;
 } insn;
 
-#define SIDE_SOURCE 0x80        /* t bit: the operand slot is the source's */
-#define TYPE_MASK   0x0f        /* t bits: a vtype */
+#define SIDE_SOURCE 0x80 /* t bit: the operand slot is the source's */
+#define TYPE_MASK   0x0f /* t bits: a vtype */
 
 /* Comparison codes of FCMP (t >> 4) and of the reasons. */
 enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
@@ -52,9 +52,9 @@ extern const char *const op_roles[I__ALL];
  *   TF_LOOP  bit 0: the loop is any (else all); bit 1: its level (0, 1)
  * Every other bit must be zero. */
 enum { TF_SIDE = 1, TF_TYPE = 2, TF_CMP = 4, TF_LOOP = 8 };
-#define LOOP_ANY    0x01        /* t bit of EACH, AGAIN */
-#define LOOP_LEVEL  0x02
-#define LOOP_DEPTH  2           /* loops nest at most this deep */
+#define LOOP_ANY   0x01 /* t bit of EACH, AGAIN */
+#define LOOP_LEVEL 0x02
+#define LOOP_DEPTH 2 /* loops nest at most this deep */
 unsigned op_tfields(unsigned op);
 
 /* Is role letter r a register (read or written)? */
@@ -83,9 +83,9 @@ typedef enum builtin {
 
 typedef struct builtin_info {
     const char *name;
-    uint8_t op;         /* the instruction it compiles to */
-    uint8_t type;       /* the type it converts to (CONV), else VT_NONE */
-    const char *want;   /* its arguments, for type errors */
+    uint8_t op;       /* the instruction it compiles to */
+    uint8_t type;     /* the type it converts to (CONV), else VT_NONE */
+    const char *want; /* its arguments, for type errors */
 } builtin_info;
 
 extern const builtin_info builtins[BI__COUNT];

@@ -67,7 +67,7 @@ ast_expr *parse_unary(parser *p, ex_op op, span at, ast_expr *a)
     if (!a)
         return NULL;
     if (op == OP_NEG && a->kind == EX_INT && a->min_magnitude) {
-        a->min_magnitude = false;   /* -2^63: the one literal that needs its sign */
+        a->min_magnitude = false; /* -2^63: the one literal that needs its sign */
         a->loc = at;
         return a;
     }
@@ -124,7 +124,8 @@ ast_expr *parse_int_literal(parser *p, span at)
     if (!parse_int(t, n, &e->ival)) {
         /* 2^63 is in range only under a unary minus: -9223372036854775808 */
         if ((n == 19 && !memcmp(t, "9223372036854775808", 19)) ||
-            (n == 18 && (t[1] == 'x' || t[1] == 'X') && !memcmp(t + 2, "8000000000000000", 16))) {
+            (n == 18 && (t[1] == 'x' || t[1] == 'X') &&
+             !memcmp(t + 2, "8000000000000000", 16))) {
             e->ival = INT64_MIN;
             e->min_magnitude = true;
             return e;
@@ -150,7 +151,8 @@ static bool unescape(parser *p, uint32_t s, uint32_t e, const char **out, uint32
         if (c == '\\' && i + 1 < e) {
             char x = p->ast->text[++i];
             switch (x) {
-            case '"': case '\\': c = x; break;
+            case '"':
+            case '\\': c = x; break;
             case 'n': c = '\n'; break;
             case 't': c = '\t'; break;
             default:
@@ -249,8 +251,13 @@ void parse_broken_header(parser *p, uint32_t at)
     uint32_t i = p->diags->map->starts[line - 1];
     while (i < p->ast->len && (t[i] == ' ' || t[i] == '\t'))
         i++;
-    static const struct { const char *kw; block_kind kind; } heads[] = {
-        { "POLICY", BK_POLICY }, { "SELF", BK_SELF }, { "COMPATIBLE", BK_COMPATIBLE },
+    static const struct {
+        const char *kw;
+        block_kind kind;
+    } heads[] = {
+        { "POLICY", BK_POLICY },
+        { "SELF", BK_SELF },
+        { "COMPATIBLE", BK_COMPATIBLE },
     };
     for (size_t k = 0; k < sizeof heads / sizeof heads[0]; k++) {
         size_t n = strlen(heads[k].kw);
@@ -275,8 +282,9 @@ static ast_rule *new_rule(parser *p, span at)
     ast_block *b = p->block;
     if (!b) {
         if (!p->ast->too_many_blocks)
-            parse_error(p, at, "rule outside a block: a policy starts with a header "
-                               "such as 'SELF:'");
+            parse_error(p, at,
+                        "rule outside a block: a policy starts with a header "
+                        "such as 'SELF:'");
         return NULL;
     }
     if (b->nrules >= DC_MAX_RULES) {
@@ -307,9 +315,9 @@ static ast_rule *new_rule(parser *p, span at)
 
 void parse_where(parser *p, span kw, ast_expr *e)
 {
-    if (!e || e->depth > DC_MAX_NESTING)    /* reported while it was built */
+    if (!e || e->depth > DC_MAX_NESTING) /* reported while it was built */
         return;
-    if (p->error_line_end > kw.start)       /* a lexical error cut it short */
+    if (p->error_line_end > kw.start) /* a lexical error cut it short */
         return;
     ast_rule *r = new_rule(p, (span){ kw.start, e->loc.end });
     if (!r)
@@ -389,14 +397,18 @@ static bool parse_placeholder(parser *p, ast_part *part, uint32_t s, uint32_t e)
                 return false;
             }
             if (ts == te) {
-                parse_error(p, (span){ i, i + 1 }, "missing type after '%s:' (int, hex, "
-                            "string, semver, bool or set)", part->name);
+                parse_error(p, (span){ i, i + 1 },
+                            "missing type after '%s:' (int, hex, "
+                            "string, semver, bool or set)",
+                            part->name);
                 return false;
             }
             part->type = vtype_from_name(t + ts, te - ts);
             if (part->type == VT_NONE) {
-                parse_error(p, part->type_loc, "unknown type '%.*s' (expected int, hex, "
-                            "string, semver, bool or set)", (int)(te - ts), t + ts);
+                parse_error(p, part->type_loc,
+                            "unknown type '%.*s' (expected int, hex, "
+                            "string, semver, bool or set)",
+                            (int)(te - ts), t + ts);
                 return false;
             }
             if (te < e) {
@@ -640,8 +652,8 @@ static bool parse_value(parser *p, ast_value *v, span at, rule_op op, span op_lo
 
 void parse_rule(parser *p, span field, rule_op op, span op_loc, span val)
 {
-    ast_rule *r = new_rule(p, (span){ field.start, val.end > op_loc.end ? val.end
-                                                                          : op_loc.end });
+    ast_rule *r =
+        new_rule(p, (span){ field.start, val.end > op_loc.end ? val.end : op_loc.end });
     if (!r)
         return;
     r->field = arena_strndup(&p->ast->ar, src(p, field.start), field.end - field.start);

@@ -21,15 +21,15 @@ typedef struct parser {
     const char *buf, *cur, *lim, *tok;
     uint32_t base;
     int mode;
-    int start_token;        /* returned once, first: selects the grammar */
-    uint32_t nest;          /* open ( and { in an expression */
-    uint32_t error_line_end;/* a lexical error was reported up to this offset */
+    int start_token;         /* returned once, first: selects the grammar */
+    uint32_t nest;           /* open ( and { in an expression */
+    uint32_t error_line_end; /* a lexical error was reported up to this offset */
     bool oom;
     /* the grammar's state */
-    ast_block *block;       /* the current block, or NULL before the first header */
-    ast_expr *expr;         /* result of an expression parse */
+    ast_block *block; /* the current block, or NULL before the first header */
+    ast_expr *expr;   /* result of an expression parse */
     bool syntax_error;
-    const char *eof_name;   /* what the end of the text is called in messages */
+    const char *eof_name; /* what the end of the text is called in messages */
 } parser;
 
 /* Parse the whole policy text (ast->text, ast->len).  Every syntax error

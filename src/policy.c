@@ -56,10 +56,10 @@ bool program_link(program *p)
 void program_free(program *p)
 {
     const dc_alloc *a = p->alloc;
-    void *arrays[] = { p->pool, p->kconsts, p->strrefs, p->kcmps, p->ranges, p->consts,
-                       p->strs, p->cmps, p->svsets, p->ctables, p->tparts, p->tmpls,
-                       p->slots, p->vars, p->rules, p->blocks, p->code, p->xcode,
-                       p->recsets, p->recfields };
+    void *arrays[] = { p->pool,   p->kconsts, p->strrefs, p->kcmps,   p->ranges,
+                       p->consts, p->strs,    p->cmps,    p->svsets,  p->ctables,
+                       p->tparts, p->tmpls,   p->slots,   p->vars,    p->rules,
+                       p->blocks, p->code,    p->xcode,   p->recsets, p->recfields };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         mem_free(a, arrays[i]);
     memset(p, 0, sizeof *p);
@@ -96,8 +96,14 @@ dc_status policy_finish(dc_policy *pol, dc_error *err)
     return DC_OK;
 }
 
-const char *dc_policy_name(const dc_policy *pol) { return pol ? pol->name : NULL; }
-const char *dc_policy_file(const dc_policy *pol) { return pol ? pol->file : NULL; }
+const char *dc_policy_name(const dc_policy *pol)
+{
+    return pol ? pol->name : NULL;
+}
+const char *dc_policy_file(const dc_policy *pol)
+{
+    return pol ? pol->file : NULL;
+}
 
 size_t dc_policy_block_count(const dc_policy *pol)
 {

@@ -8,16 +8,16 @@
 
 /* A slot by name, for dc_prepare's walk of the sorted facts. */
 typedef struct prep_slot {
-    const char *name;   /* into the program's pool */
+    const char *name; /* into the program's pool */
     uint32_t len, slot;
-    bool set;           /* read as a set: its items need room */
+    bool set; /* read as a set: its items need room */
 } prep_slot;
 
 /* A template as dc_prepare matches it. */
 typedef struct prep_tmpl {
-    uint16_t slot;      /* the slot MATCH reads it on, or UINT16_MAX */
-    uint16_t alike;     /* an earlier template whose match serves (prepare.c), or UINT16_MAX */
-    bool prematch;      /* matched when facts are prepared (vm_prematchable) */
+    uint16_t slot;  /* the slot MATCH reads it on, or UINT16_MAX */
+    uint16_t alike; /* an earlier template whose match serves (prepare.c), or UINT16_MAX */
+    bool prematch;  /* matched when facts are prepared (vm_prematchable) */
 } prep_tmpl;
 
 /* Where the parts of a prepared device go in its block that do not depend
@@ -34,24 +34,24 @@ typedef struct prep_layout {
     size_t binds;
     size_t more;
     size_t items;
-    bool fits;          /* false when these overflow */
+    bool fits; /* false when these overflow */
 } prep_layout;
 
 struct dc_policy {
     const dc_alloc *alloc;
     program prog;
-    char *name;         /* NUL-terminated copies for the API */
+    char *name; /* NUL-terminated copies for the API */
     char *file;
     char **block_names;
     /* What dc_prepare needs of the program whatever the facts: computed
      * once (prepare_plan), one allocation at slots_by_name. */
-    prep_slot *slots_by_name;   /* every slot, sorted by name (facts' order) */
-    prep_tmpl *prep_tmpls;      /* one per template */
-    uint32_t prep_binds;        /* registers the pre-matched templates may write */
-    uint32_t prep_more;         /* values beyond one per slot (prepare.c) */
+    prep_slot *slots_by_name; /* every slot, sorted by name (facts' order) */
+    prep_tmpl *prep_tmpls;    /* one per template */
+    uint32_t prep_binds;      /* registers the pre-matched templates may write */
+    uint32_t prep_more;       /* values beyond one per slot (prepare.c) */
     prep_layout prep_at;
-    bool self_alone;            /* SELF runs when facts are prepared */
-    bool self_in_order;         /* and its variables are registers 0, 1, ... */
+    bool self_alone;    /* SELF runs when facts are prepared */
+    bool self_in_order; /* and its variables are registers 0, 1, ... */
 };
 
 /* Compute the prepare plan of a linked program (prepare.c); false when out

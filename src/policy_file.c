@@ -26,11 +26,10 @@ dc_status dc_policy_read_file(const char *path, dc_policy **out, dc_diags **diag
     bool cbc_name = plen >= 4 && strcmp(path + plen - 4, ".cbc") == 0;
     if (cbc_is_cbc(data, len))
         st = dc_policy_load(path, data, len, out, err);
-    else if (cbc_name)   /* never compile a .cbc's bytes as source */
+    else if (cbc_name) /* never compile a .cbc's bytes as source */
         st = dc_error_set(err, DC_ERR_BYTECODE, "%s: not a compiled policy (bad magic)", path);
     else
         st = dc_policy_compile(path, data, len, out, diags, err);
     mem_free(NULL, data);
     return st;
 }
-

@@ -12,10 +12,10 @@
 
 typedef struct pentry {
     char *path;
-    dc_policy *policy;      /* NULL: broken */
+    dc_policy *policy; /* NULL: broken */
     dc_diags *diags;
     dc_status status;
-    char *message;          /* the error of a broken entry */
+    char *message; /* the error of a broken entry */
 } pentry;
 
 struct dc_policyset {
@@ -129,8 +129,14 @@ dc_status dc_policyset_read_dir(const char *dir, dc_policyset **out, dc_error *e
     return DC_OK;
 }
 
-size_t dc_policyset_count(const dc_policyset *set) { return set ? set->n : 0; }
-size_t dc_policyset_broken_count(const dc_policyset *set) { return set ? set->nbroken : 0; }
+size_t dc_policyset_count(const dc_policyset *set)
+{
+    return set ? set->n : 0;
+}
+size_t dc_policyset_broken_count(const dc_policyset *set)
+{
+    return set ? set->nbroken : 0;
+}
 
 const char *dc_policyset_path(const dc_policyset *set, size_t i)
 {
@@ -223,9 +229,10 @@ dc_status dc_policyset_select(const dc_policyset *set, const dc_facts *target, s
             st = dc_error_set(err, DC_ERR_AMBIGUOUS_POLICY,
                               "more than one policy describes this target: %s", names);
         else if (nbroken)
-            st = dc_error_set(err, DC_ERR_NO_POLICY,
-                              "no policy of %s describes this target (%zu could not be read: %s)",
-                              set->dir, nbroken, bad);
+            st = dc_error_set(
+                err, DC_ERR_NO_POLICY,
+                "no policy of %s describes this target (%zu could not be read: %s)", set->dir,
+                nbroken, bad);
         else
             st = dc_error_set(err, DC_ERR_NO_POLICY, "no policy of %s describes this target",
                               set->dir);

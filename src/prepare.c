@@ -30,7 +30,7 @@ static bool self_alone(const program *p)
             return false;
         if (op_find(i->op, 'S') >= 0 && (i->t & SIDE_SOURCE))
             return false;
-        int w = op_find(i->op, 'W');      /* a set built: CONV to set, BITS */
+        int w = op_find(i->op, 'W'); /* a set built: CONV to set, BITS */
         char wt = w >= 0 ? op_types[i->op][w] : '-';
         if (wt == 'e' || (wt == 't' && (i->t & TYPE_MASK) == VT_SET && i->op != I_FIELDT))
             return false;
@@ -101,10 +101,8 @@ static bool ctables_alike(const program *p, int32_t x, int32_t y)
             }
         }
         return true;
-    case CT_BOOL:
-        return a->first == b->first;
-    default:
-        return false;
+    case CT_BOOL: return a->first == b->first;
+    default: return false;
     }
 }
 
@@ -166,7 +164,7 @@ static void plan_layout(dc_policy *pol)
     size_t self_size = 0;
     bool ok = add_size(&self_size, nself, pol->self_in_order ? sizeof(value) : sizeof(pbind));
     if (pol->self_alone && self_size < sizeof(vm_fail))
-        self_size = sizeof(vm_fail);    /* a failure takes the values' place */
+        self_size = sizeof(vm_fail); /* a failure takes the values' place */
     at->self = 0;
     ok = ok && add_size(&at->self, 1, sizeof(dc_prepared));
     at->text = at->self;
@@ -194,8 +192,8 @@ bool prepare_plan(dc_policy *pol)
     if (nslots > (SIZE_MAX - ntmpls * sizeof(prep_tmpl)) / sizeof(prep_slot) - 1)
         return false;
     mem_free(pol->alloc, pol->slots_by_name);
-    pol->slots_by_name = mem_alloc(pol->alloc, (nslots + 1) * sizeof(prep_slot) +
-                                               ntmpls * sizeof(prep_tmpl));
+    pol->slots_by_name =
+        mem_alloc(pol->alloc, (nslots + 1) * sizeof(prep_slot) + ntmpls * sizeof(prep_tmpl));
     if (!pol->slots_by_name)
         return false;
     pol->prep_tmpls = (prep_tmpl *)(pol->slots_by_name + nslots + 1);
@@ -204,8 +202,8 @@ bool prepare_plan(dc_policy *pol)
         pol->prep_more += more_types(p->slots[s].types);
     for (uint32_t s = 0; s < nslots; s++) {
         dstr name = prog_str(p, p->slots[s].name);
-        pol->slots_by_name[s] = (prep_slot){ name.p, name.len, s,
-                                             (p->slots[s].types & (1u << VT_SET)) != 0 };
+        pol->slots_by_name[s] =
+            (prep_slot){ name.p, name.len, s, (p->slots[s].types & (1u << VT_SET)) != 0 };
     }
     qsort(pol->slots_by_name, nslots, sizeof(prep_slot), slot_cmp);
     for (uint32_t k = 0; k < ntmpls; k++)
@@ -253,7 +251,7 @@ bool prepare_plan(dc_policy *pol)
 static void parse_fact(unsigned types, pfact *x, value *more, dstr *items, uint32_t cap,
                        uint32_t *used)
 {
-    for (; types; types &= types - 1) {     /* each type, lowest first */
+    for (; types; types &= types - 1) { /* each type, lowest first */
         vtype ty = (vtype)__builtin_ctz(types);
         value v;
         uint32_t n;
@@ -303,7 +301,7 @@ static void regs_put(const dc_alloc *a, scratch_regs *sr)
 static void prematch(const dc_policy *pol, dc_prepared *d, value *R)
 {
     const program *p = &pol->prog;
-    uint32_t used = 0, steps = 0;   /* one template budget for the device */
+    uint32_t used = 0, steps = 0; /* one template budget for the device */
     for (uint32_t k = 0; k < p->ntmpls; k++) {
         const prep_tmpl *pt = &pol->prep_tmpls[k];
         pmatch *pm = &d->pm[k];
@@ -359,7 +357,7 @@ static void run_self(const dc_policy *pol, dc_prepared *d, value *R, void *out)
     const pblock *self = &p->blocks[0];
     uint32_t n = self->nvars;
     const var *vars = n ? &p->vars[self->first_var] : NULL;
-    bool copy = pol->self_in_order && n <= p->nregs;    /* R[0 .. n) is theirs */
+    bool copy = pol->self_in_order && n <= p->nregs; /* R[0 .. n) is theirs */
     /* its variables are cleared for a SELF that fails before binding them */
     if (copy)
         memset(R, 0, n * sizeof *R);
@@ -383,7 +381,7 @@ static void run_self(const dc_policy *pol, dc_prepared *d, value *R, void *out)
         return;
     }
     d->self_fail = &no_fail;
-    if (copy) {     /* packed: a check reads fewer cache lines */
+    if (copy) { /* packed: a check reads fewer cache lines */
         char *to = out;
         for (uint32_t k = 0; k < n; k++)
             to = value_pack(&R[k], to);
@@ -426,8 +424,7 @@ static void find_slots(const dc_policy *pol, const dc_facts *facts, const fact *
 
 /* The facts named SET.N.FIELD of record set `set`: the first fact after
  * "SET." in name order, and one past the last. */
-static void record_range(const dc_facts *facts, dstr set, const fact **first,
-                         const fact **end)
+static void record_range(const dc_facts *facts, dstr set, const fact **first, const fact **end)
 {
     char key[DC_MAX_NAME + 2];
     size_t klen = set.len < DC_MAX_NAME ? set.len : DC_MAX_NAME;
@@ -508,9 +505,11 @@ static dc_status prepare_records(const dc_policy *pol, const dc_facts *facts, dc
             if (!(seen[r / 64] >> (r % 64) & 1)) {
                 if (count != small)
                     mem_free(a, count);
-                return dc_error_set(err, DC_ERR_FACTS, "records '%.*s': record %d is missing "
+                return dc_error_set(err, DC_ERR_FACTS,
+                                    "records '%.*s': record %d is missing "
                                     "(records 0..%d have facts; records are numbered from 0 "
-                                    "without a gap)", (int)set.len, set.p, r, most);
+                                    "without a gap)",
+                                    (int)set.len, set.p, r, most);
             }
         count[s] = (uint32_t)(most + 1);
     }
@@ -577,11 +576,11 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
     /* the slots start on a cache line (a pfact is one): up to 56 bytes of
      * padding after the text, the block being 8-aligned */
     size_t off_slots = at->text + ((text + 7) & ~(size_t)7);
-    char *block = at->fits ? mem_alloc(a, off_slots + 56 + at->items + items * sizeof(dstr))
-                           : NULL;
+    char *block =
+        at->fits ? mem_alloc(a, off_slots + 56 + at->items + items * sizeof(dstr)) : NULL;
     if (block)
         off_slots += (64 - (((uintptr_t)block + off_slots) & 63)) & 63;
-    scratch_regs sr;    /* not cleared: only registers written are read */
+    scratch_regs sr; /* not cleared: only registers written are read */
     if (!block || !regs_get(a, p, &sr)) {
         mem_free(a, block);
         if (found != small)
@@ -590,14 +589,18 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
     }
     dc_prepared *d = (dc_prepared *)block;
     pfact *slots = (pfact *)(block + off_slots);
-    *d = (dc_prepared){ .policy = pol, .nslots = p->nslots, .slots = slots,
+    *d = (dc_prepared){ .policy = pol,
+                        .nslots = p->nslots,
+                        .slots = slots,
                         .pm = p->ntmpls ? (pmatch *)(slots + p->nslots) : NULL,
-                        .binds = (pbind *)(block + off_slots + at->slots), .npm = p->ntmpls,
-                        .text = block + at->text, .items = (dstr *)(block + off_slots + at->items),
+                        .binds = (pbind *)(block + off_slots + at->slots),
+                        .npm = p->ntmpls,
+                        .text = block + at->text,
+                        .items = (dstr *)(block + off_slots + at->items),
                         .alloc = a };
     memset(slots, 0, p->nslots * sizeof *slots);
     char *t = d->text;
-    value *more = (value *)(void *)(block + off_slots + at->binds);  /* up to at->more */
+    value *more = (value *)(void *)(block + off_slots + at->binds); /* up to at->more */
     uint32_t used = 0;
     for (uint32_t s = 0; s < p->nslots; s++) {
         const fact *fa = found[s];
@@ -612,7 +615,7 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
         unsigned types = p->slots[s].types & ~(1u << VT_STRING) & ((1u << VT_COUNT) - 2);
         if (types)
             parse_fact(types, x, more, d->items, (uint32_t)items, &used);
-        more += x->nmore;   /* within prep_more: at most more_types(slot) each */
+        more += x->nmore; /* within prep_more: at most more_types(slot) each */
     }
     if (found != small)
         mem_free(a, found);

@@ -20,7 +20,7 @@ typedef struct pfact {
     dstr raw;
     bool present;
     uint8_t ok;
-    uint8_t type;       /* of `as`: VT_NONE when no type but string parsed */
+    uint8_t type; /* of `as`: VT_NONE when no type but string parsed */
     uint8_t nmore;
     uint32_t more;
     vdata as;
@@ -65,13 +65,13 @@ typedef struct pbind {
 } pbind;
 
 typedef struct pmatch {
-    int8_t result;      /* PM_LIVE, or tmatch's: 1 matched, 0 not, -1 over budget */
+    int8_t result; /* PM_LIVE, or tmatch's: 1 matched, 0 not, -1 over budget */
     uint8_t nbinds;
-    uint16_t slot;      /* the slot it was matched on */
-    uint32_t first;     /* binds[first .. +nbinds): the registers the match wrote */
+    uint16_t slot;  /* the slot it was matched on */
+    uint32_t first; /* binds[first .. +nbinds): the registers the match wrote */
 } pmatch;
 
-#define PM_LIVE INT8_MIN    /* not matched beforehand: match when checking */
+#define PM_LIVE INT8_MIN /* not matched beforehand: match when checking */
 
 /* One allocation: this header, then what a check reads of a target (SELF's
  * values and the text they point into), then the slots and the template
@@ -90,13 +90,13 @@ struct dc_prepared {
     bool self_ready, self_holds;
     const char *self_vals;
     pfact *slots;
-    pmatch *pm;         /* one per template of the program, or NULL */
+    pmatch *pm; /* one per template of the program, or NULL */
     pbind *binds;
     /* the rest */
     const pbind *self_binds;
     const struct vm_fail *self_fail;
-    char *text;         /* every value, NUL-separated */
-    dstr *items;        /* every set's items */
+    char *text;  /* every value, NUL-separated */
+    dstr *items; /* every set's items */
     const dc_alloc *alloc;
     /* records (program.h's recset, recfield), in an allocation of their
      * own (NULL when the policy reads none): rec_n[s] records of set s;
@@ -121,7 +121,7 @@ typedef struct frec {
 struct dc_fleet {
     const dc_policy *policy;
     size_t n;
-    char *recs;         /* n records */
+    char *recs; /* n records */
 };
 
 /* SELF's values packed, as a prepared device keeps them (prepare.c) and a
@@ -130,7 +130,8 @@ struct dc_fleet {
 static inline size_t packed_bytes(uint8_t t)
 {
     switch (t) {
-    case VT_STRING: case VT_SET: return offsetof(value, as) + sizeof(dstr);
+    case VT_STRING:
+    case VT_SET: return offsetof(value, as) + sizeof(dstr);
     case VT_SEMVER: return sizeof(value);
     default: return offsetof(value, as) + sizeof(int64_t);
     }

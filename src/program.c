@@ -25,7 +25,7 @@ const char *const op_types[I__COUNT] = {
 
 const char *const op_roles[I__ALL] = {
 #define OP(name, operands, types, doc) [I_##name] = operands,
-#define SUPER(name, operands, doc) [I_##name] = operands,
+#define SUPER(name, operands, doc)     [I_##name] = operands,
 #include "opcodes.def"
 #undef SUPER
 #undef OP
@@ -41,8 +41,8 @@ unsigned op_tfields(unsigned op)
 {
     if (op >= I__COUNT)
         return 0;
-    unsigned f = op_find(op, 'S') >= 0 || op_find(op, 'X') >= 0 || op_find(op, 'C') >= 0
-                 ? TF_SIDE : 0;
+    unsigned f =
+        op_find(op, 'S') >= 0 || op_find(op, 'X') >= 0 || op_find(op, 'C') >= 0 ? TF_SIDE : 0;
     switch (op_types[op][3]) {
     case 'l': return f | TF_LOOP;
     case 'c': return f | TF_TYPE | TF_CMP;
@@ -72,8 +72,8 @@ unsigned op_class_mask(char cls)
     case 'e': return M(VT_SET);
     case 'l': return M(VT_STRING) | M(VT_SET);
     case 'o': return M(VT_INT) | M(VT_HEX) | M(VT_SEMVER);
-    case 'a': return M(VT_INT) | M(VT_HEX) | M(VT_STRING) | M(VT_SEMVER) | M(VT_BOOL) |
-                     M(VT_SET);
+    case 'a':
+        return M(VT_INT) | M(VT_HEX) | M(VT_STRING) | M(VT_SEMVER) | M(VT_BOOL) | M(VT_SET);
     default: return 0;
     }
 }

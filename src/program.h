@@ -16,7 +16,7 @@
 #include "semver.h"
 #include "value.h"
 
-struct xinsn;      /* what the VM runs: vm.h */
+struct xinsn; /* what the VM runs: vm.h */
 
 typedef struct pref {
     uint32_t off, len;
@@ -24,21 +24,21 @@ typedef struct pref {
 
 /* A constraint table (SPEC 2.5, SPEC 3: "constants only"). */
 typedef enum ct_kind {
-    CT_INT,         /* ranges[first..+n): int64 [lo, hi], sorted, disjoint */
-    CT_HEX,         /* ranges: uint64 [lo, hi] stored in the same int64 bits */
-    CT_STRING,      /* strs[first..+n): sorted */
-    CT_SEMVER,      /* svsets[first..+n): node-semver comparator sets */
-    CT_BOOL,        /* first: the one allowed value (0 or 1) */
-    CT_SET          /* strs[first..+n): the allowed items (value must be a subset) */
+    CT_INT,    /* ranges[first..+n): int64 [lo, hi], sorted, disjoint */
+    CT_HEX,    /* ranges: uint64 [lo, hi] stored in the same int64 bits */
+    CT_STRING, /* strs[first..+n): sorted */
+    CT_SEMVER, /* svsets[first..+n): node-semver comparator sets */
+    CT_BOOL,   /* first: the one allowed value (0 or 1) */
+    CT_SET     /* strs[first..+n): the allowed items (value must be a subset) */
 } ct_kind;
 
 typedef struct ctable {
-    uint8_t kind;       /* ct_kind */
+    uint8_t kind; /* ct_kind */
     uint32_t first, n;
-    uint64_t bitmap;    /* CT_INT/CT_HEX: bit v set when every allowed value is
+    uint64_t bitmap; /* CT_INT/CT_HEX: bit v set when every allowed value is
                            in 0..63 (`small` set) */
     bool small;
-    pref text;          /* the constraint as written, for reasons */
+    pref text; /* the constraint as written, for reasons */
 } ctable;
 
 typedef struct irange {
@@ -52,39 +52,39 @@ typedef struct svset {
 
 /* Template parts (SPEC 2.2 item 3). */
 typedef enum tp_kind {
-    TP_LIT,     /* literal text */
-    TP_DECL,    /* a span parsed as `type`, checked against ctable, bound to reg */
-    TP_CMP      /* a span parsed as `type` that must equal R[reg] */
+    TP_LIT,  /* literal text */
+    TP_DECL, /* a span parsed as `type`, checked against ctable, bound to reg */
+    TP_CMP   /* a span parsed as `type` that must equal R[reg] */
 } tp_kind;
 
 typedef struct tpart {
     uint8_t kind;
     uint8_t type;
     uint16_t reg;
-    int32_t ctable;     /* -1: none */
+    int32_t ctable; /* -1: none */
     pref lit;
 } tpart;
 
 typedef struct tmpl {
-    uint32_t first, n;  /* parts */
-    pref text;          /* the template as written */
+    uint32_t first, n; /* parts */
+    pref text;         /* the template as written */
 } tmpl;
 
 typedef struct slot {
     pref name;
-    uint8_t types;      /* bit (1 << vtype): types the policy reads it as */
+    uint8_t types; /* bit (1 << vtype): types the policy reads it as */
 } slotinfo;
 
 /* Records (docs/facts.md, "Records"): a set is a prefix whose facts
  * PREFIX.0.*, PREFIX.1.*, ... a loop (EACH) walks; a field is one fact
  * name under each record (PREFIX.N.FIELD) that the loop's body reads. */
 typedef struct recset {
-    pref name;          /* the prefix: "sla" */
+    pref name; /* the prefix: "sla" */
 } recset;
 
 typedef struct recfield {
-    uint32_t set;       /* its record set */
-    pref name;          /* the field: "cir" */
+    uint32_t set; /* its record set */
+    pref name;    /* the field: "cir" */
 } recfield;
 
 typedef struct var {
@@ -107,24 +107,24 @@ typedef enum pblock_kind { PB_SELF, PB_COMPATIBLE } pblock_kind;
 
 typedef struct pblock {
     uint8_t kind;
-    pref name;          /* len 0: unnamed */
+    pref name; /* len 0: unnamed */
     uint32_t line;
-    uint32_t entry, end;        /* code[entry .. end) */
-    uint32_t first_var, nvars;  /* vars declared in this block */
+    uint32_t entry, end;       /* code[entry .. end) */
+    uint32_t first_var, nvars; /* vars declared in this block */
     uint32_t first_rule, nrules;
 } pblock;
 
 /* Serialisable forms of the tables that hold strings; program_link derives
  * the pointer forms (consts, strs, cmps) from them. */
 typedef struct kconst {
-    uint8_t type;       /* vtype: int, hex, bool, string, semver */
-    int64_t i;          /* int, hex (uint64 bits), bool */
+    uint8_t type; /* vtype: int, hex, bool, string, semver */
+    int64_t i;    /* int, hex (uint64 bits), bool */
     uint64_t major, minor, patch;
-    pref s;             /* string; semver pre-release */
+    pref s; /* string; semver pre-release */
 } kconst;
 
 typedef struct kcmp {
-    uint8_t op;         /* sv_op */
+    uint8_t op; /* sv_op */
     uint64_t major, minor, patch;
     pref pre;
 } kcmp;
@@ -164,14 +164,14 @@ typedef struct program {
     uint32_t nvars;
     prule *rules;
     uint32_t nrules;
-    pblock *blocks;     /* blocks[0] is SELF, then the COMPATIBLE blocks */
+    pblock *blocks; /* blocks[0] is SELF, then the COMPATIBLE blocks */
     uint32_t nblocks;
     insn *code;
     uint32_t ncode;
     uint32_t nregs;
     /* derived by program_link (vm_link): what the VM runs */
     struct xinsn *xcode; /* one allocation: xcode, then xentry, then scratch */
-    uint32_t *xentry;   /* per block: its first xinsn */
+    uint32_t *xentry;    /* per block: its first xinsn */
     uint32_t nxcode;
     bool xreads_target; /* some COMPATIBLE block reads a fact of the target */
 } program;

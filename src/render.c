@@ -44,8 +44,9 @@ static void diag_json(sink *s, const dc_diag *dg)
 {
     sink_puts(s, "{\"file\": ");
     sink_json_str(s, dg->file);
-    sink_printf(s, ", \"line\": %u, \"col\": %u, \"end_col\": %u, \"severity\": \"%s\", "
-                   "\"message\": ",
+    sink_printf(s,
+                ", \"line\": %u, \"col\": %u, \"end_col\": %u, \"severity\": \"%s\", "
+                "\"message\": ",
                 dg->line, dg->col, dg->end_col,
                 dg->severity == DC_SEV_ERROR ? "error" : "warning");
     sink_json_str(s, dg->message);

@@ -91,12 +91,13 @@ static inline dc_verdict compat(const program *p, const dc_prepared *s, const dc
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
-static inline dc_verdict run(const program *p, const dc_prepared *s, const dc_prepared *t,
-                             dc_result *r, int32_t *block, bool keep_fail)
+static inline dc_verdict
+run(const program *p, const dc_prepared *s, const dc_prepared *t, dc_result *r, int32_t *block,
+    bool keep_fail)
 {
     *block = -1;
     if (t->self_ready) {
-        r->match_steps = 0;     /* the check's template budget */
+        r->match_steps = 0; /* the check's template budget */
         if (!t->self_holds) {
             if (keep_fail)
                 r->fails[0] = *t->self_fail;
@@ -232,7 +233,7 @@ dc_status dc_check_fleet(const dc_policy *pol, const dc_prepared *s, const dc_fl
     for (size_t i = 0; i < fleet->n; i++) {
         const frec *rc = (const frec *)q;
         q += rc->size;
-        PREFETCH(q + 512);      /* the hardware streams too; this starts it early */
+        PREFETCH(q + 512); /* the hardware streams too; this starts it early */
         int32_t b = -1;
         dc_verdict v;
         if (!rc->packed) {
@@ -276,8 +277,14 @@ dc_status dc_check_facts(const dc_policy *pol, const dc_facts *source, const dc_
 
 /* ------------------------------------------------------------ accessors */
 
-dc_verdict dc_result_verdict(const dc_result *r) { return r ? r->verdict : DC_INCOMPATIBLE; }
-int32_t dc_result_block(const dc_result *r) { return r ? r->block : -1; }
+dc_verdict dc_result_verdict(const dc_result *r)
+{
+    return r ? r->verdict : DC_INCOMPATIBLE;
+}
+int32_t dc_result_block(const dc_result *r)
+{
+    return r ? r->block : -1;
+}
 
 const char *dc_result_block_name(const dc_result *r)
 {
@@ -370,9 +377,10 @@ dc_status dc_result_binding_get(dc_result *r, size_t i, dc_binding *out)
     out->name = p->pool + v->name.off;
     /* the internal types and dc_type share their numbers */
     _Static_assert((int)DC_TYPE_INT == VT_INT && (int)DC_TYPE_HEX == VT_HEX &&
-                   (int)DC_TYPE_STRING == VT_STRING && (int)DC_TYPE_SEMVER == VT_SEMVER &&
-                   (int)DC_TYPE_BOOL == VT_BOOL && (int)DC_TYPE_SET == VT_SET &&
-                   VT_COUNT == VT_SET + 1, "vtype and dc_type agree");
+                       (int)DC_TYPE_STRING == VT_STRING && (int)DC_TYPE_SEMVER == VT_SEMVER &&
+                       (int)DC_TYPE_BOOL == VT_BOOL && (int)DC_TYPE_SET == VT_SET &&
+                       VT_COUNT == VT_SET + 1,
+                   "vtype and dc_type agree");
     out->type = (dc_type)v->type;
     out->int_value = v->type == VT_HEX ? (int64_t)val->as.u : v->type == VT_INT ? val->as.i : 0;
     out->text = render(r, val);
@@ -399,13 +407,12 @@ static const char *cmp_text(uint8_t cmp)
 }
 
 /* The code of rule ri in block b: [*start, *end), its RULE first. */
-static bool rule_code(const program *p, uint32_t b, uint32_t ri, uint32_t *start,
-                      uint32_t *end)
+static bool rule_code(const program *p, uint32_t b, uint32_t ri, uint32_t *start, uint32_t *end)
 {
     const pblock *pb = &p->blocks[b];
     for (uint32_t pc = pb->entry; pc < pb->end && pc < p->ncode; pc++) {
         if (p->code[pc].op != I_RULE || p->code[pc].a + pb->first_rule != ri)
-            continue;     /* RULE names the rule within its block */
+            continue; /* RULE names the rule within its block */
         uint32_t e = pc + 1;
         while (e < pb->end && e < p->ncode && p->code[e].op != I_RULE && p->code[e].op != I_OK)
             e++;
@@ -421,7 +428,8 @@ static int32_t var_in(const program *p, uint32_t b, uint32_t reg)
 {
     const pblock *blocks[2] = { &p->blocks[b], &p->blocks[0] };
     for (int k = 0; k < (b ? 2 : 1); k++)
-        for (uint32_t v = blocks[k]->first_var; v < blocks[k]->first_var + blocks[k]->nvars; v++)
+        for (uint32_t v = blocks[k]->first_var; v < blocks[k]->first_var + blocks[k]->nvars;
+             v++)
             if (p->vars[v].reg == reg)
                 return (int32_t)v;
     return -1;
@@ -473,8 +481,8 @@ static dc_status reason_values(dc_result *r, uint32_t b, uint32_t ri, dc_reason 
         for (uint32_t k = 0; k < nread; k++) {
             int32_t v = var_in(p, b, read[k]);
             const pblock *self = &p->blocks[0];
-            bool of_self = v >= (int32_t)self->first_var &&
-                           v < (int32_t)(self->first_var + self->nvars);
+            bool of_self =
+                v >= (int32_t)self->first_var && v < (int32_t)(self->first_var + self->nvars);
             bool seen = v < 0 || (!block_regs && !(of_self && b > 0));
             for (uint32_t j = 0; j < n && !seen; j++)
                 seen = regs[j] == (uint32_t)v;
@@ -514,7 +522,9 @@ static dc_status reason_values(dc_result *r, uint32_t b, uint32_t ri, dc_reason 
         d->size = sizeof *d;
         d->name = p->pool + v->name.off;
         d->type = (dc_type)v->type;
-        d->int_value = v->type == VT_HEX ? (int64_t)val->as.u : v->type == VT_INT ? val->as.i : 0;
+        d->int_value = v->type == VT_HEX   ? (int64_t)val->as.u
+                       : v->type == VT_INT ? val->as.i
+                                           : 0;
         d->text = render(r, val);
         if (!d->text)
             return DC_ERR_NOMEM;
@@ -589,8 +599,8 @@ dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
     const pfact *x = pr->slot >= 0 ? &dev->slots[pr->slot] : NULL;
     out->actual = x && x->present ? x->raw.p : NULL;
     dstr written = prog_str(p, pr->expected);
-    out->expected = f->has_x && (pr->slot >= 0) ? render(r, &f->x)
-                                                 : keep(r, written.p, written.len);
+    out->expected =
+        f->has_x && (pr->slot >= 0) ? render(r, &f->x) : keep(r, written.p, written.len);
     bool again = (f->code == F_FALSE || f->code == F_NOMATCH) && rerun(r, b, f);
     if (reason_values(r, b, f->rule, out, again) != DC_OK)
         return DC_ERR_NOMEM;
@@ -608,15 +618,11 @@ dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
     case F_NOT_EMPTY:
         m = keepf(r, "%s must be absent or empty, but is '%s'", field, actual);
         break;
-    case F_EMPTY:
-        m = keepf(r, "%s must be present and non-empty", field);
-        break;
+    case F_EMPTY: m = keepf(r, "%s must be present and non-empty", field); break;
     case F_NOT_EQUAL:
         m = keepf(r, "%s is '%s', expected '%s'", field, actual, out->expected);
         break;
-    case F_EQUAL:
-        m = keepf(r, "%s is '%s', which the rule excludes", field, actual);
-        break;
+    case F_EQUAL: m = keepf(r, "%s is '%s', which the rule excludes", field, actual); break;
     case F_PARSE:
         if (f->type == VT_SET && out->actual) {
             m = keepf(r, "%s has %zu items, more than %d (the limit for a set)", field,
@@ -646,17 +652,17 @@ dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
     case F_COMPARE:
         m = keepf(r, "%s %s is not %s %s", field, actual, cmp_text(pr->op), out->expected);
         break;
-    case F_FALSE:
-        m = keepf(r, "condition is false: %s", out->expected);
-        break;
+    case F_FALSE: m = keepf(r, "condition is false: %s", out->expected); break;
     case F_OVERFLOW:
         if (f->has_y && (big_hex(&f->x) || big_hex(&f->y)))
-            m = keepf(r, "%s%shex value %s outside the signed 64-bit range of arithmetic "
-                      "in %.*s", field, *field ? ": " : "",
-                      render(r, big_hex(&f->x) ? &f->x : &f->y), (int)written.len, written.p);
+            m = keepf(r,
+                      "%s%shex value %s outside the signed 64-bit range of arithmetic "
+                      "in %.*s",
+                      field, *field ? ": " : "", render(r, big_hex(&f->x) ? &f->x : &f->y),
+                      (int)written.len, written.p);
         else
-            m = keepf(r, "%s%sinteger overflow while computing %.*s", field,
-                      *field ? ": " : "", (int)written.len, written.p);
+            m = keepf(r, "%s%sinteger overflow while computing %.*s", field, *field ? ": " : "",
+                      (int)written.len, written.p);
         out->expected = keep(r, written.p, written.len);
         break;
     case F_DIVZERO:
@@ -685,7 +691,7 @@ dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
         break;
     }
     case F_CONVERT:
-        if (f->type == VT_SET)  /* any text is a set: it was over the limit */
+        if (f->type == VT_SET) /* any text is a set: it was over the limit */
             m = keepf(r, "a set of more than %d items (the limit for a set) in %.*s",
                       DC_MAX_SET_ITEMS, (int)written.len, written.p);
         else
@@ -694,24 +700,25 @@ dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
         out->expected = keep(r, written.p, written.len);
         break;
     case F_BUDGET:
-        m = keepf(r, "%s: matching '%s' against %s exhausted the check's template budget "
-                  "(%d steps, the limit)", field, actual, out->expected, DC_MAX_MATCH_STEPS);
+        m = keepf(r,
+                  "%s: matching '%s' against %s exhausted the check's template budget "
+                  "(%d steps, the limit)",
+                  field, actual, out->expected, DC_MAX_MATCH_STEPS);
         break;
     case F_SCRATCH:
-        m = keepf(r, "%s%sa set of more than %d items (the limit for the sets a block "
-                  "builds) in %.*s", field, *field ? ": " : "", DC_MAX_SET_ITEMS,
-                  (int)written.len, written.p);
+        m = keepf(r,
+                  "%s%sa set of more than %d items (the limit for the sets a block "
+                  "builds) in %.*s",
+                  field, *field ? ": " : "", DC_MAX_SET_ITEMS, (int)written.len, written.p);
         break;
     case F_NEGATIVE: {
         const char *a = render(r, &f->x);
-        m = keepf(r, "bits() of a negative number (%s) in %.*s", a ? a : "?",
-                  (int)written.len, written.p);
+        m = keepf(r, "bits() of a negative number (%s) in %.*s", a ? a : "?", (int)written.len,
+                  written.p);
         out->expected = keep(r, written.p, written.len);
         break;
     }
-    case F_NONE:
-        m = keep(r, "no reason", 9);
-        break;
+    case F_NONE: m = keep(r, "no reason", 9); break;
     }
     out->message = m;
     return m != NULL && out->expected != NULL ? DC_OK : DC_ERR_NOMEM;

@@ -17,16 +17,16 @@
 typedef enum sv_op { SV_LT, SV_LE, SV_GT, SV_GE, SV_EQ } sv_op;
 
 typedef struct sv_comparator {
-    uint8_t op;     /* sv_op */
-    semver v;       /* v.pre points into the range's own text (see below) */
+    uint8_t op; /* sv_op */
+    semver v;   /* v.pre points into the range's own text (see below) */
 } sv_comparator;
 
 typedef struct sv_range {
     uint32_t nsets;
     uint32_t ncmps;
-    uint32_t *set_end;      /* set i is cmps[set_end[i-1] .. set_end[i]) */
+    uint32_t *set_end; /* set i is cmps[set_end[i-1] .. set_end[i]) */
     sv_comparator *cmps;
-    char *text;             /* owned copy of the pre-release tags */
+    char *text; /* owned copy of the pre-release tags */
 } sv_range;
 
 /* SemVer 2.0.0 precedence: <0, 0, >0 (build metadata is never stored). */
@@ -43,8 +43,8 @@ size_t semver_render(const semver *v, char *buf, size_t cap);
  * ("invalid version '1.2.3.4' in range") into err[errcap]; *err_off receives
  * the byte offset in `text` the message is about. */
 struct dc_alloc;
-bool sv_range_parse(const struct dc_alloc *alloc, const char *text, size_t n,
-                    sv_range *out, char *err, size_t errcap, size_t *err_off);
+bool sv_range_parse(const struct dc_alloc *alloc, const char *text, size_t n, sv_range *out,
+                    char *err, size_t errcap, size_t *err_off);
 void sv_range_free(const struct dc_alloc *alloc, sv_range *r);
 
 /* node-semver's satisfies(version, range) with includePrerelease off: a

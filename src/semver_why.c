@@ -26,8 +26,8 @@ static void byte_text(char c, char out[8])
 }
 
 /* One number of major.minor.patch at p[*i]; NULL when it is fine. */
-static const char *why_num(const char *p, size_t n, size_t *i, const char *what,
-                           char *buf, size_t cap)
+static const char *why_num(const char *p, size_t n, size_t *i, const char *what, char *buf,
+                           size_t cap)
 {
     size_t s = *i;
     while (*i < n && is_digit(p[*i]))
@@ -58,8 +58,7 @@ static const char *why_num(const char *p, size_t n, size_t *i, const char *what,
 }
 
 /* Dot-separated identifiers (pre-release or build) at p[*i]. */
-static const char *why_ids(const char *p, size_t n, size_t *i, bool pre,
-                           char *buf, size_t cap)
+static const char *why_ids(const char *p, size_t n, size_t *i, bool pre, char *buf, size_t cap)
 {
     const char *what = pre ? "pre-release" : "build";
     for (;;) {
@@ -108,7 +107,7 @@ size_t semver_why(const char *p, size_t n, char *buf, size_t cap)
         if (k > 0) {
             if (i >= n || p[i] != '.') {
                 if (k == 2)
-                    break;      /* major.minor: the patch is optional */
+                    break; /* major.minor: the patch is optional */
                 if (i >= n)
                     snprintf(buf, cap, "major.minor at least: the minor number is missing");
                 else

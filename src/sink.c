@@ -89,11 +89,26 @@ void sink_json(sink *s, const char *p, size_t n)
         unsigned c = u[i];
         char esc[8];
         switch (c) {
-        case '"': sink_put(s, "\\\"", 2); i++; continue;
-        case '\\': sink_put(s, "\\\\", 2); i++; continue;
-        case '\n': sink_put(s, "\\n", 2); i++; continue;
-        case '\t': sink_put(s, "\\t", 2); i++; continue;
-        case '\r': sink_put(s, "\\r", 2); i++; continue;
+        case '"':
+            sink_put(s, "\\\"", 2);
+            i++;
+            continue;
+        case '\\':
+            sink_put(s, "\\\\", 2);
+            i++;
+            continue;
+        case '\n':
+            sink_put(s, "\\n", 2);
+            i++;
+            continue;
+        case '\t':
+            sink_put(s, "\\t", 2);
+            i++;
+            continue;
+        case '\r':
+            sink_put(s, "\\r", 2);
+            i++;
+            continue;
         default: break;
         }
         if (c < 0x20 || c == 0x7f) {
@@ -107,7 +122,7 @@ void sink_json(sink *s, const char *p, size_t n)
             sink_put(s, p + i, k);
             i += k;
         } else {
-            snprintf(esc, sizeof esc, "\\\\x%02X", c);   /* the text \xHH */
+            snprintf(esc, sizeof esc, "\\\\x%02X", c); /* the text \xHH */
             sink_put(s, esc, 5);
             i++;
         }

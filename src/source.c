@@ -20,7 +20,7 @@
 #include "limits.h"
 
 /* An importer's input may hold many devices. */
-#define SOURCE_MAX_FILE (1024u << 20)
+#define SOURCE_MAX_FILE    (1024u << 20)
 #define SYSFS_MAGIC_NUMBER 0x62656572
 
 /* One row per source: its prefix and its importer. */
@@ -126,9 +126,10 @@ static dc_status pick(dc_inventory *inv, const char *file, const char *id, dc_fa
                                       dc_inventory_id(inv, i));
         st = devices == 0 && n == 0
                  ? dc_error_set(err, DC_ERR_FACTS, "%s: no device", file)
-                 : dc_error_set(err, DC_ERR_FACTS, "%s: %zu devices (%s%s): name one as "
-                                "FILE#ID", file, devices ? devices : n, ids,
-                                o >= 200 ? ", ..." : "");
+                 : dc_error_set(err, DC_ERR_FACTS,
+                                "%s: %zu devices (%s%s): name one as "
+                                "FILE#ID",
+                                file, devices ? devices : n, ids, o >= 200 ? ", ..." : "");
     } else {
         *out = inv_take(inv, found);
     }
@@ -164,8 +165,10 @@ static dc_status read_stdin(size_t max, char **data, size_t *len, dc_error *err)
         if (n == cap) {
             if (cap > max) {
                 mem_free(NULL, buf);
-                return dc_error_set(err, DC_ERR_LIMIT, "<stdin>: more than %zu MiB (the "
-                                    "limit)", max >> 20);
+                return dc_error_set(err, DC_ERR_LIMIT,
+                                    "<stdin>: more than %zu MiB (the "
+                                    "limit)",
+                                    max >> 20);
             }
             char *nb = mem_grow(NULL, buf, cap * 2 + 1, 1);
             if (!nb) {
@@ -207,11 +210,11 @@ static dc_status read_input(const char *path, char **data, size_t *len, dc_error
 
 /* A facts argument taken apart. */
 typedef struct arg_parts {
-    const struct source_row *row;   /* PREFIX:FILE; NULL otherwise */
-    bool sysfs;                     /* sysfs:DIR */
-    bool live;                      /* libvirt+URI[:NODEDEV] */
-    char *path;                     /* FILE, DIR, URI (allocated) */
-    char *id;                       /* #ID or NODEDEV, or NULL (allocated) */
+    const struct source_row *row; /* PREFIX:FILE; NULL otherwise */
+    bool sysfs;                   /* sysfs:DIR */
+    bool live;                    /* libvirt+URI[:NODEDEV] */
+    char *path;                   /* FILE, DIR, URI (allocated) */
+    char *id;                     /* #ID or NODEDEV, or NULL (allocated) */
 } arg_parts;
 
 static void parts_free(arg_parts *p)
@@ -291,9 +294,9 @@ static dc_source sniff(const char *text, size_t len)
             size_t kl = end ? (size_t)(end - key) : 0;
             if ((kl == 4 && !memcmp(key, "info", 4)) || (kl == 4 && !memcmp(key, "port", 4)))
                 return DC_SOURCE_DEVLINK;
-            if (p[0] == '[' && (imp_is_pci_address(key, kl) ||
-                                (kl >= 8 && key[1] == '.' && key[3] == '.') ||
-                                (kl == 6 && !memcmp(key, "matrix", 6))))
+            if (p[0] == '[' &&
+                (imp_is_pci_address(key, kl) || (kl >= 8 && key[1] == '.' && key[3] == '.') ||
+                 (kl == 6 && !memcmp(key, "matrix", 6))))
                 return DC_SOURCE_MDEVCTL;
         }
     }
@@ -308,8 +311,8 @@ static bool under_sysfs(const char *path)
     if (statfs(path, &sf) == 0 && (unsigned long)sf.f_type == SYSFS_MAGIC_NUMBER)
         return true;
     char *real = realpath(path, NULL);
-    bool yes = real && (strstr(real, "/sys/") || (strlen(real) >= 4 &&
-                                                  !strcmp(real + strlen(real) - 4, "/sys")));
+    bool yes = real && (strstr(real, "/sys/") ||
+                        (strlen(real) >= 4 && !strcmp(real + strlen(real) - 4, "/sys")));
     free(real);
     return yes;
 }
@@ -332,8 +335,7 @@ static bool is_directory(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-dc_status dc_facts_open(const char *arg, const char *sysfs_root, dc_facts **out,
-                        dc_error *err)
+dc_status dc_facts_open(const char *arg, const char *sysfs_root, dc_facts **out, dc_error *err)
 {
     if (!arg || !out)
         return dc_error_set(err, DC_ERR_INVALID, "dc_facts_open: NULL argument");
@@ -348,15 +350,19 @@ dc_status dc_facts_open(const char *arg, const char *sysfs_root, dc_facts **out,
     }
     if (p.live) {
         st = p.id ? dc_facts_read_libvirt(p.path, p.id, out, err)
-                  : dc_error_set(err, DC_ERR_INVALID, "%s: name a node device: "
-                                 "libvirt+URI:NODEDEV", arg);
+                  : dc_error_set(err, DC_ERR_INVALID,
+                                 "%s: name a node device: "
+                                 "libvirt+URI:NODEDEV",
+                                 arg);
     } else if (p.sysfs) {
         st = sysfs_facts(sysfs_root, p.path, out, err);
     } else if (!p.row && strcmp(p.path, "-") && is_directory(p.path)) {
         st = under_sysfs(p.path) ? sysfs_facts(NULL, p.path, out, err)
-                                 : dc_error_set(err, DC_ERR_FACTS, "%s: a directory not under "
+                                 : dc_error_set(err, DC_ERR_FACTS,
+                                                "%s: a directory not under "
                                                 "a sysfs tree (read it as sysfs with "
-                                                "sysfs:%s)", p.path, p.path);
+                                                "sysfs:%s)",
+                                                p.path, p.path);
     } else {
         char *data;
         size_t len;
@@ -472,7 +478,9 @@ dc_status dc_inventory_open(const char *arg, const char *sysfs_root, dc_inventor
 static bool sysfs_is_device(const char *root, const char *dir)
 {
     static const char *const marks[][2] = {
-        { "vendor", "device" }, { "mdev_type", NULL }, { "device_api", "available_instances" },
+        { "vendor", "device" },
+        { "mdev_type", NULL },
+        { "device_api", "available_instances" },
     };
     char path[4096 + 64];
     struct stat st;
@@ -507,8 +515,8 @@ static bool yaml_list(const char *text, size_t len)
         }
         break;
     }
-    return i < len && (text[i] == '[' || (text[i] == '-' && i + 1 < len &&
-                                          strchr(" \t\r\n", text[i + 1])));
+    return i < len && (text[i] == '[' ||
+                       (text[i] == '-' && i + 1 < len && strchr(" \t\r\n", text[i + 1])));
 }
 
 dc_status dc_source_open(const char *arg, const char *sysfs_root, dc_facts **facts,

@@ -34,10 +34,10 @@
 #include "limits.h"
 
 #define SYSFS_PATH_MAX 4096
-#define SYSFS_ATTR_MAX (64u << 10)      /* bytes read from one attribute file */
+#define SYSFS_ATTR_MAX (64u << 10) /* bytes read from one attribute file */
 
 typedef struct sysfs_dir {
-    char path[SYSFS_PATH_MAX];          /* ROOT/DIR, no trailing '/' */
+    char path[SYSFS_PATH_MAX]; /* ROOT/DIR, no trailing '/' */
     size_t len;
     dc_error *err;
 } sysfs_dir;
@@ -80,9 +80,9 @@ static dc_status read_attr(const sysfs_dir *d, const char *name, bool required, 
      * in a value is an error (docs/facts.md) */
     const char *cr = memchr(data, '\r', n);
     if (cr) {
-        dc_status e = dc_error_set(d->err, DC_ERR_FACTS,
-                                   "%s: control character 0x0d (CR) at byte %zu", path,
-                                   (size_t)(cr - data));
+        dc_status e =
+            dc_error_set(d->err, DC_ERR_FACTS, "%s: control character 0x0d (CR) at byte %zu",
+                         path, (size_t)(cr - data));
         mem_free(NULL, data);
         return e;
     }
@@ -441,9 +441,8 @@ static dc_status migration_self(const sysfs_dir *d, dc_facts *vendor, const char
             break;
         }
         if (facts_find(vendor, names[i], name_len)) {
-            status = dc_error_set(d->err, DC_ERR_FACTS,
-                                  "%s: fact '%s' is also set by %s", file, names[i],
-                                  compat_path);
+            status = dc_error_set(d->err, DC_ERR_FACTS, "%s: fact '%s' is also set by %s", file,
+                                  names[i], compat_path);
             break;
         }
         char *data;
@@ -488,8 +487,7 @@ static dc_status vendor_facts(const sysfs_dir *d, dc_facts **vendor)
     return st;
 }
 
-dc_status dc_facts_read_sysfs(const char *root, const char *dir, dc_facts **out,
-                              dc_error *err)
+dc_status dc_facts_read_sysfs(const char *root, const char *dir, dc_facts **out, dc_error *err)
 {
     if (!out || !dir || !*dir)
         return dc_error_set(err, DC_ERR_INVALID, "dc_facts_read_sysfs: no directory");
@@ -555,14 +553,14 @@ dc_status dc_facts_read_sysfs(const char *root, const char *dir, dc_facts **out,
     /* Vendor facts win over derived ones. */
     for (size_t i = 0; status == DC_OK && i < vendor->n; i++) {
         const fact *x = &vendor->items[i];
-        status = facts_add_at(f, d.path, 0, 0, x->name, x->name_len, x->value, x->value_len,
-                              err);
+        status =
+            facts_add_at(f, d.path, 0, 0, x->name, x->name_len, x->value, x->value_len, err);
     }
     for (size_t i = 0; status == DC_OK && i < derived->n; i++) {
         const fact *x = &derived->items[i];
         if (!facts_find(vendor, x->name, x->name_len))
-            status = facts_add_at(f, d.path, 0, 0, x->name, x->name_len, x->value,
-                                  x->value_len, err);
+            status = facts_add_at(f, d.path, 0, 0, x->name, x->name_len, x->value, x->value_len,
+                                  err);
     }
     dc_facts_free(derived);
     dc_facts_free(vendor);

@@ -43,7 +43,7 @@ typedef struct topen {
 
 typedef struct tentry {
     int32_t block;
-    bool undecided;         /* satisfiability of its open facts not decided */
+    bool undecided; /* satisfiability of its open facts not decided */
     dc_facts *facts;
     topen *open;
     uint32_t nopen;
@@ -163,15 +163,9 @@ static void sb_literal(sbuf *b, const value *v)
     switch (v->type) {
     case VT_INT:
     case VT_BOOL:
-    case VT_SEMVER:
-        sb_value(b, v);
-        break;
-    case VT_HEX:
-        sb_printf(b, "0x%llx", (unsigned long long)v->as.u);
-        break;
-    case VT_STRING:
-        sb_quoted(b, v->as.s.p, v->as.s.len);
-        break;
+    case VT_SEMVER: sb_value(b, v); break;
+    case VT_HEX: sb_printf(b, "0x%llx", (unsigned long long)v->as.u); break;
+    case VT_STRING: sb_quoted(b, v->as.s.p, v->as.s.len); break;
     default: {
         sbuf t = { b->a, NULL, 0, 0, false };
         sb_value(&t, v);
@@ -189,28 +183,28 @@ static void sb_literal(sbuf *b, const value *v)
 enum rkind { RK_OTHER, RK_ABSENT, RK_CONST, RK_VAR, RK_TMPL, RK_DERIVED };
 
 typedef struct rinfo {
-    uint32_t start, end;    /* code[start] is its RULE, code[end] the next RULE or OK */
+    uint32_t start, end; /* code[start] is its RULE, code[end] the next RULE or OK */
     uint32_t block;
     bool seen;
-    uint8_t kind;           /* rkind, SELF rules only */
-    uint32_t at;            /* pc of the rendering instruction */
+    uint8_t kind; /* rkind, SELF rules only */
+    uint32_t at;  /* pc of the rendering instruction */
     bool tainted;
-    uint32_t first_t, ntaint;   /* its open slots, in tlist */
+    uint32_t first_t, ntaint; /* its open slots, in tlist */
 } rinfo;
 
 /* An enumerated variable. */
 typedef struct evar {
     uint16_t reg;
     uint8_t type;
-    int32_t ct;             /* -1: a bool without constraint */
-    uint64_t size;          /* of its domain */
-    uint64_t *keep;         /* the domain indexes left after pruning, or NULL: all */
+    int32_t ct;     /* -1: a bool without constraint */
+    uint64_t size;  /* of its domain */
+    uint64_t *keep; /* the domain indexes left after pruning, or NULL: all */
     uint64_t nkeep;
 } evar;
 
 enum {
-    S_REF = 1,              /* some rule reads it on the target side */
-    S_SELF = 2,             /* SELF reads it */
+    S_REF = 1,  /* some rule reads it on the target side */
+    S_SELF = 2, /* SELF reads it */
     S_OPEN = 4
 };
 
@@ -220,42 +214,42 @@ typedef struct tctx {
     const dc_alloc *a;
     dc_error *err;
     size_t limit;
-    const bool *forced;     /* per register: SELF variables taken as open, or NULL */
-    targets_program_fn visit;   /* shown each copy once built, or NULL (tests) */
+    const bool *forced;       /* per register: SELF variables taken as open, or NULL */
+    targets_program_fn visit; /* shown each copy once built, or NULL (tests) */
     void *visit_ctx;
     bool oom;
-    uint32_t W;             /* words of a slot bitset */
-    uint64_t *rtaint;       /* per register: a slot bitset */
-    uint64_t *cur;          /* W words: a rule's taint */
-    uint64_t *ins;          /* W words: an instruction's taint */
-    int32_t *renderer;      /* per slot: rule index of its renderer, -1 */
-    uint8_t *sflags;        /* per slot */
-    char **constraint;      /* per slot: SELF's rules on an open slot */
-    int32_t *whole;         /* per SELF var: the open slot it is the whole of, -1 */
-    bool *selfreg;          /* per register: a SELF variable's */
-    uint32_t *wstamp;       /* per register: rule that wrote it (+1) */
+    uint32_t W;        /* words of a slot bitset */
+    uint64_t *rtaint;  /* per register: a slot bitset */
+    uint64_t *cur;     /* W words: a rule's taint */
+    uint64_t *ins;     /* W words: an instruction's taint */
+    int32_t *renderer; /* per slot: rule index of its renderer, -1 */
+    uint8_t *sflags;   /* per slot */
+    char **constraint; /* per slot: SELF's rules on an open slot */
+    int32_t *whole;    /* per SELF var: the open slot it is the whole of, -1 */
+    bool *selfreg;     /* per register: a SELF variable's */
+    uint32_t *wstamp;  /* per register: rule that wrote it (+1) */
     rinfo *rules;
     uint32_t *tlist;
     uint32_t ntlist, cap_tlist;
-    uint8_t *itaint;        /* per pc */
-    bool *var_open;         /* per var */
+    uint8_t *itaint; /* per pc */
+    bool *var_open;  /* per var */
     bool any_tainted;
-    bool undecided;         /* the last judged target is not proven satisfiable */
+    bool undecided; /* the last judged target is not proven satisfiable */
     evar *ev;
     uint32_t nev;
-    value *assign;          /* per register: the enumerated values */
-    insn *code;             /* the copy */
-    void *xcode;            /* what the VM runs of it (vm_translate) */
-    var *vars;              /* the copy's variables: those it still binds */
-    pblock *blocks;         /* the copy's blocks, counting those variables */
-    dc_policy fake;         /* the policy with the copy */
-    dc_result *res;         /* sized for the copy */
+    value *assign;  /* per register: the enumerated values */
+    insn *code;     /* the copy */
+    void *xcode;    /* what the VM runs of it (vm_translate) */
+    var *vars;      /* the copy's variables: those it still binds */
+    pblock *blocks; /* the copy's blocks, counting those variables */
+    dc_policy fake; /* the policy with the copy */
+    dc_result *res; /* sized for the copy */
     dc_result *real;
     dc_prepared *src;
-    value *captured;        /* per register: a source declaration's value read by a
+    value *captured; /* per register: a source declaration's value read by a
                                residue's template (type VT_NONE: none) */
     /* decompiler scratch */
-    int32_t *def;           /* per register: node */
+    int32_t *def; /* per register: node */
     uint32_t *dstamp;
     uint32_t stamp;
 } tctx;
@@ -266,8 +260,14 @@ static dc_status nomem(tctx *c)
     return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->pol->file);
 }
 
-static bool bit(const uint64_t *set, uint32_t i) { return (set[i / 64] >> (i % 64)) & 1; }
-static void setbit(uint64_t *set, uint32_t i) { set[i / 64] |= (uint64_t)1 << (i % 64); }
+static bool bit(const uint64_t *set, uint32_t i)
+{
+    return (set[i / 64] >> (i % 64)) & 1;
+}
+static void setbit(uint64_t *set, uint32_t i)
+{
+    set[i / 64] |= (uint64_t)1 << (i % 64);
+}
 
 static bool none(const uint64_t *set, uint32_t w)
 {
@@ -283,7 +283,10 @@ static void orset(uint64_t *dst, const uint64_t *src, uint32_t w)
         dst[i] |= src[i];
 }
 
-static uint64_t *rt(tctx *c, uint32_t reg) { return c->rtaint + (size_t)reg * c->W; }
+static uint64_t *rt(tctx *c, uint32_t reg)
+{
+    return c->rtaint + (size_t)reg * c->W;
+}
 
 /* Does the instruction read a slot of the target (its S operand)?  Stores
  * the slot in *slot. */
@@ -379,7 +382,8 @@ static uint64_t domain_size(const tctx *c, uint8_t type, int32_t ct)
     switch (t->kind) {
     case CT_INT:
     case CT_HEX:
-        if (type != (t->kind == CT_INT ? VT_INT : VT_HEX) || t->first + (uint64_t)t->n > p->nranges)
+        if (type != (t->kind == CT_INT ? VT_INT : VT_HEX) ||
+            t->first + (uint64_t)t->n > p->nranges)
             return 0;
         for (uint32_t k = 0; k < t->n; k++) {
             const irange *r = &p->ranges[t->first + k];
@@ -395,10 +399,8 @@ static uint64_t domain_size(const tctx *c, uint8_t type, int32_t ct)
         if (type != VT_STRING || t->n > c->limit || t->first + (uint64_t)t->n > p->nstrs)
             return 0;
         return t->n;
-    case CT_BOOL:
-        return type == VT_BOOL ? 1 : 0;
-    default:
-        return 0;
+    case CT_BOOL: return type == VT_BOOL ? 1 : 0;
+    default: return 0;
     }
 }
 
@@ -428,14 +430,9 @@ static void domain_value(const program *p, const evar *e, uint64_t k, value *out
             k -= size;
         }
         break;
-    case CT_STRING:
-        out->as.s = p->strs[t->first + k];
-        break;
-    case CT_BOOL:
-        out->as.b = t->first != 0;
-        break;
-    default:
-        break;
+    case CT_STRING: out->as.s = p->strs[t->first + k]; break;
+    case CT_BOOL: out->as.b = t->first != 0; break;
+    default: break;
     }
 }
 
@@ -550,8 +547,7 @@ static bool taint_block(tctx *c, uint32_t b, bool record)
             const insn *i = &p->code[pc];
             memset(c->ins, 0, W * sizeof(uint64_t));
             uint32_t s;
-            if (reads_target(i, &s) && s < p->nslots && s != own &&
-                (c->sflags[s] & S_OPEN))
+            if (reads_target(i, &s) && s < p->nslots && s != own && (c->sflags[s] & S_OPEN))
                 setbit(c->ins, s);
             if (!insn_regs(p, i, rd, &nrd, wr, &nwr)) {
                 /* too large to follow: taint by everything open */
@@ -665,7 +661,7 @@ static dc_status build_constraints(tctx *c)
             mem_free(c->a, b.p);
             return nomem(c);
         }
-        c->constraint[s] = b.p;     /* NULL when SELF has no rule about it */
+        c->constraint[s] = b.p; /* NULL when SELF has no rule about it */
     }
     return DC_OK;
 }
@@ -695,8 +691,8 @@ static dc_status build_copy(tctx *c)
             insn nop = { I_RULE, 0, local, 0, 0 };
             if (r->block > 0 && (i->t & SIDE_SOURCE)) {
                 if (i->op == I_FCMP)
-                    nop = (insn){ I_LOADF, (uint8_t)((i->t & TYPE_MASK) | SIDE_SOURCE),
-                                  scratch, i->a, 0 };
+                    nop = (insn){ I_LOADF, (uint8_t)((i->t & TYPE_MASK) | SIDE_SOURCE), scratch,
+                                  i->a, 0 };
                 else if (i->op == I_MATCH)
                     nop = (insn){ I_NONEMPTY, SIDE_SOURCE, i->a, 0, 0 };
                 else if (i->op == I_NMATCH)
@@ -755,8 +751,9 @@ static dc_status build_enum(tctx *c)
             for (uint32_t k = 0; k < t->n; k++) {
                 const tpart *tp = &p->tparts[t->first + k];
                 if (tp->kind == TP_DECL && c->nev < self->nvars)
-                    c->ev[c->nev++] = (evar){ tp->reg, tp->type, tp->ctable,
-                                              domain_size(c, tp->type, tp->ctable), NULL, 0 };
+                    c->ev[c->nev++] = (evar){ tp->reg,    tp->type,
+                                              tp->ctable, domain_size(c, tp->type, tp->ctable),
+                                              NULL,       0 };
             }
         }
     }
@@ -770,7 +767,8 @@ static dc_status build_enum(tctx *c)
             c->renderer[pr->slot] != (int32_t)ri || !(c->sflags[pr->slot] & S_OPEN))
             continue;
         int32_t v = var_of_reg(p, 0, p->code[r->at].a);
-        if (v >= 0 && (uint32_t)v >= self->first_var && (uint32_t)v < self->first_var + self->nvars)
+        if (v >= 0 && (uint32_t)v >= self->first_var &&
+            (uint32_t)v < self->first_var + self->nvars)
             c->whole[(uint32_t)v - self->first_var] = pr->slot;
     }
     return DC_OK;
@@ -789,7 +787,7 @@ static dc_status analyse(tctx *c)
     c->renderer = mem_array(c->a, p->nslots + 1, sizeof *c->renderer);
     c->sflags = mem_zalloc(c->a, p->nslots + 1);
     c->constraint = mem_array(c->a, p->nslots + 1, sizeof *c->constraint);
-    if (c->constraint)      /* released entry by entry */
+    if (c->constraint) /* released entry by entry */
         memset(c->constraint, 0, (p->nslots + 1) * sizeof *c->constraint);
     c->rules = mem_array(c->a, p->nrules + 1, sizeof *c->rules);
     c->itaint = mem_zalloc(c->a, p->ncode + 1);
@@ -799,15 +797,17 @@ static dc_status analyse(tctx *c)
     c->dstamp = mem_array(c->a, p->nregs + 1, sizeof *c->dstamp);
     c->selfreg = mem_zalloc(c->a, (p->nregs + 1) * sizeof *c->selfreg);
     c->captured = mem_zalloc(c->a, (p->nregs + 1) * sizeof *c->captured);
-    if (!c->selfreg || !c->captured || !c->rtaint || !c->cur || !c->ins || !c->renderer || !c->sflags || !c->constraint ||
-        !c->rules || !c->itaint || !c->var_open || !c->whole || !c->def || !c->dstamp)
+    if (!c->selfreg || !c->captured || !c->rtaint || !c->cur || !c->ins || !c->renderer ||
+        !c->sflags || !c->constraint || !c->rules || !c->itaint || !c->var_open || !c->whole ||
+        !c->def || !c->dstamp)
         return nomem(c);
     memset(c->rules, 0, (p->nrules + 1) * sizeof *c->rules);
     memset(c->var_open, 0, (p->nvars + 1) * sizeof *c->var_open);
     memset(c->dstamp, 0, (p->nregs + 1) * sizeof *c->dstamp);
     for (uint32_t s = 0; s <= p->nslots; s++)
         c->renderer[s] = -1;
-    for (uint32_t v = p->blocks[0].first_var; v < p->blocks[0].first_var + p->blocks[0].nvars; v++)
+    for (uint32_t v = p->blocks[0].first_var; v < p->blocks[0].first_var + p->blocks[0].nvars;
+         v++)
         if (v < p->nvars && p->vars[v].reg < p->nregs)
             c->selfreg[p->vars[v].reg] = true;
     if ((st = find_rules(c)) != DC_OK)
@@ -858,8 +858,8 @@ enum { DN_VAR, DN_K, DN_OP, DN_AND, DN_OR, DN_UNKNOWN };
 typedef struct dnode {
     uint8_t kind, op, t;
     bool tainted;
-    uint16_t reg;           /* where its value is after the run */
-    uint16_t arg;           /* slot, constant or variable register */
+    uint16_t reg; /* where its value is after the run */
+    uint16_t arg; /* slot, constant or variable register */
     int32_t a, b;
 } dnode;
 
@@ -909,7 +909,10 @@ static void dn_def(tctx *c, uint16_t reg, int32_t k)
     }
 }
 
-static bool dn_tainted(const dtree *t, int32_t k) { return k < 0 || t->n[k].tainted; }
+static bool dn_tainted(const dtree *t, int32_t k)
+{
+    return k < 0 || t->n[k].tainted;
+}
 
 /* Decompile rule ri's expression code; *test is the pc of its final test. */
 static dc_status decompile(tctx *c, uint32_t ri, dtree *t, uint32_t *test)
@@ -929,8 +932,8 @@ static dc_status decompile(tctx *c, uint32_t ri, dtree *t, uint32_t *test)
         while (npend > 0 && pend[npend - 1].target == pc) {
             struct pend *e = &pend[--npend];
             int32_t right = dn_get(c, t, r->block, e->reg);
-            dnode node = { e->kind, 0, 0, dn_tainted(t, e->left) || dn_tainted(t, right),
-                           e->reg, 0, e->left, right };
+            dnode node = { e->kind, 0, 0,       dn_tainted(t, e->left) || dn_tainted(t, right),
+                           e->reg,  0, e->left, right };
             dn_def(c, e->reg, dn_new(c, t, node));
         }
         if (pc == r->end)
@@ -960,8 +963,9 @@ static dc_status decompile(tctx *c, uint32_t ri, dtree *t, uint32_t *test)
         } else if (roles[0] == 'W' && nr == 2) {
             int32_t a = dn_get(c, t, r->block, i->b);
             int32_t b = dn_get(c, t, r->block, i->c);
-            k = dn_new(c, t, (dnode){ DN_OP, i->op, i->t, dn_tainted(t, a) || dn_tainted(t, b),
-                                      i->a, 0, a, b });
+            k = dn_new(c, t,
+                       (dnode){ DN_OP, i->op, i->t, dn_tainted(t, a) || dn_tainted(t, b), i->a,
+                                0, a, b });
             dn_def(c, i->a, k);
         } else if (op_find(i->op, 'J') >= 0) {
             if (npend == (int)(sizeof pend / sizeof pend[0]))
@@ -972,7 +976,7 @@ static dc_status decompile(tctx *c, uint32_t ri, dtree *t, uint32_t *test)
                 return DC_ERR_INVALID;
         } else if (i->op == I_WHERE || i->op == I_FCMP || i->op == I_MATCH ||
                    i->op == I_NMATCH) {
-            *test = pc;     /* the tests residue_text can show */
+            *test = pc; /* the tests residue_text can show */
         }
         if (c->oom)
             return DC_ERR_NOMEM;
@@ -985,10 +989,17 @@ enum { PR_OR = 1, PR_AND, PR_EQ, PR_CMP, PR_ADD, PR_MUL, PR_UNARY, PR_ATOM };
 static int op_prec(uint8_t op)
 {
     switch ((enum opcode)op) {
-    case I_EQ: case I_NE: return PR_EQ;
-    case I_LT: case I_LE: case I_GT: case I_GE: return PR_CMP;
-    case I_ADD: case I_SUB: return PR_ADD;
-    case I_MUL: case I_DIV: case I_MOD: return PR_MUL;
+    case I_EQ:
+    case I_NE: return PR_EQ;
+    case I_LT:
+    case I_LE:
+    case I_GT:
+    case I_GE: return PR_CMP;
+    case I_ADD:
+    case I_SUB: return PR_ADD;
+    case I_MUL:
+    case I_DIV:
+    case I_MOD: return PR_MUL;
     default: return PR_ATOM;
     }
 }
@@ -1008,7 +1019,7 @@ static const char *op_text(uint8_t op)
     case I_DIV: return "/";
     case I_MOD: return "%";
     default: {
-        int bi = builtin_of_op(op);     /* a function: builtins.def */
+        int bi = builtin_of_op(op); /* a function: builtins.def */
         return bi >= 0 ? builtins[bi].name : "?";
     }
     }
@@ -1028,9 +1039,9 @@ static uint8_t mirror(uint8_t op)
 typedef struct rctx {
     tctx *c;
     const dtree *t;
-    const value *regs;      /* NULL: nothing was computed */
+    const value *regs; /* NULL: nothing was computed */
     uint32_t block;
-    int depth;              /* of the recursion: bytecode is not bounded by
+    int depth; /* of the recursion: bytecode is not bounded by
                                the source's nesting limit */
 } rctx;
 
@@ -1039,8 +1050,9 @@ typedef struct rctx {
 static bool dn_value(const rctx *x, int32_t k, value *out)
 {
     const dnode *n = &x->t->n[k];
-    if (n->kind == DN_VAR && n->arg < x->c->p->nregs && x->c->captured[n->arg].type != VT_NONE) {
-        *out = x->c->captured[n->arg];     /* read out of the source's text */
+    if (n->kind == DN_VAR && n->arg < x->c->p->nregs &&
+        x->c->captured[n->arg].type != VT_NONE) {
+        *out = x->c->captured[n->arg]; /* read out of the source's text */
         return true;
     }
     if (n->tainted)
@@ -1139,19 +1151,17 @@ static int render_op(rctx *x, int32_t k, sbuf *b)
         render_child(x, n->b, prec + 1, b);
         return prec;
     }
-    case DN_OP:
-        break;
-    default:
-        sb_putn(b, "?", 1);
-        return PR_ATOM;
+    case DN_OP: break;
+    default: sb_putn(b, "?", 1); return PR_ATOM;
     }
     switch ((enum opcode)n->op) {
     case I_FIELD:
     case I_FIELDT:
     case I_HAS: {
         const char *side = (n->t & SIDE_SOURCE) ? "source." : "self.";
-        const char *fn = n->op == I_HAS ? "has" : n->op == I_FIELDT
-                         ? vtype_name((vtype)(n->t & TYPE_MASK)) : NULL;
+        const char *fn = n->op == I_HAS      ? "has"
+                         : n->op == I_FIELDT ? vtype_name((vtype)(n->t & TYPE_MASK))
+                                             : NULL;
         if (fn)
             sb_printf(b, "%s(", fn);
         sb_puts(b, side);
@@ -1259,7 +1269,7 @@ static int dn_truth(const rctx *x, int32_t k, int depth)
     if (dn_value(x, k, &v))
         return v.type == VT_BOOL ? v.as.b : -1;
     if (n->kind == DN_AND || n->kind == DN_OR) {
-        int stop = n->kind == DN_OR;   /* the value that decides */
+        int stop = n->kind == DN_OR; /* the value that decides */
         int l = dn_truth(x, n->a, depth + 1);
         if (l == stop)
             return stop;
@@ -1365,9 +1375,7 @@ static void residue_text(tctx *c, uint32_t ri, const dc_prepared *tgt, sbuf *out
         sb_quoted(&b, f->raw.p ? f->raw.p : "", f->raw.len);
         break;
     }
-    default:
-        rule_text(p, ri, &b);
-        break;
+    default: rule_text(p, ri, &b); break;
     }
 done:
     mem_free(c->a, t.n);
@@ -1394,7 +1402,7 @@ done:
 typedef struct sdom {
     uint16_t reg;
     uint8_t type;
-    int32_t ct;             /* SELF's constraint table, -1 none */
+    int32_t ct; /* SELF's constraint table, -1 none */
     bool empty;
     /* int and hex: [lo, hi] and values excluded by != */
     int64_t lo, hi;
@@ -1416,7 +1424,7 @@ typedef struct solver {
     tctx *c;
     sdom *d;
     uint32_t n;
-    bool undecided;         /* something was not understood */
+    bool undecided; /* something was not understood */
 } solver;
 
 /* Narrow a semver interval by one comparator. */
@@ -1521,11 +1529,32 @@ static bool as_i64(const value *v, int64_t *out)
 static void narrow_int(int64_t *lo, int64_t *hi, uint8_t op, int64_t k, sdom *d)
 {
     switch ((enum opcode)op) {
-    case I_EQ: if (k > *lo) *lo = k; if (k < *hi) *hi = k; break;
-    case I_LT: if (k == INT64_MIN) *lo = 1, *hi = 0; else if (k - 1 < *hi) *hi = k - 1; break;
-    case I_LE: if (k < *hi) *hi = k; break;
-    case I_GT: if (k == INT64_MAX) *lo = 1, *hi = 0; else if (k + 1 > *lo) *lo = k + 1; break;
-    case I_GE: if (k > *lo) *lo = k; break;
+    case I_EQ:
+        if (k > *lo)
+            *lo = k;
+        if (k < *hi)
+            *hi = k;
+        break;
+    case I_LT:
+        if (k == INT64_MIN)
+            *lo = 1, *hi = 0;
+        else if (k - 1 < *hi)
+            *hi = k - 1;
+        break;
+    case I_LE:
+        if (k < *hi)
+            *hi = k;
+        break;
+    case I_GT:
+        if (k == INT64_MAX)
+            *lo = 1, *hi = 0;
+        else if (k + 1 > *lo)
+            *lo = k + 1;
+        break;
+    case I_GE:
+        if (k > *lo)
+            *lo = k;
+        break;
     case I_NE:
         if (d && d->nex < SOLVE_EXCLUDED)
             d->ex[d->nex++] = k;
@@ -1579,8 +1608,9 @@ static bool narrow_val(sdom *d, int part, uint8_t op, const value *kp)
         return true;
     }
     if (d->type == VT_SEMVER && k.type == VT_SEMVER && op != I_NE) {
-        static const uint8_t sv_ops[] = { [I_EQ] = SV_EQ, [I_LT] = SV_LT, [I_LE] = SV_LE,
-                                          [I_GT] = SV_GT, [I_GE] = SV_GE };
+        static const uint8_t sv_ops[] = {
+            [I_EQ] = SV_EQ, [I_LT] = SV_LT, [I_LE] = SV_LE, [I_GT] = SV_GT, [I_GE] = SV_GE
+        };
         sv_comparator cmp = { sv_ops[op], k.as.v };
         sv_narrow(&d->slo, &d->has_slo, &d->slo_incl, &d->shi, &d->has_shi, &d->shi_incl, &cmp);
         return true;
@@ -1607,7 +1637,7 @@ static void narrow_bool(solver *s, const rctx *x, int32_t k, int depth)
     value v;
     if (dn_value(x, k, &v)) {
         if (v.type == VT_BOOL && !v.as.b && s->n)
-            s->d[0].empty = true;   /* a known false: nothing holds */
+            s->d[0].empty = true; /* a known false: nothing holds */
         return;
     }
     if (n->kind == DN_AND) {
@@ -1616,17 +1646,18 @@ static void narrow_bool(solver *s, const rctx *x, int32_t k, int depth)
         return;
     }
     if (n->kind == DN_OP && n->a >= 0 && n->b >= 0 &&
-        (n->op == I_EQ || n->op == I_NE || n->op == I_LT || n->op == I_LE ||
-         n->op == I_GT || n->op == I_GE) && narrow_cmp(s, x, n->op, n->a, n->b))
+        (n->op == I_EQ || n->op == I_NE || n->op == I_LT || n->op == I_LE || n->op == I_GT ||
+         n->op == I_GE) &&
+        narrow_cmp(s, x, n->op, n->a, n->b))
         return;
-    s->undecided = true;    /* not narrowed by: the witness decides */
+    s->undecided = true; /* not narrowed by: the witness decides */
 }
 
 /* The template of MATCH insn i with the open variables' parts read as
  * declarations (the first of each), in parts[]; false when a part is an
  * expression of open variables. */
-static bool capture_parts(solver *s, const program *p, const tmpl *tm, const dtree *t,
-                          tctx *c, uint32_t block, tpart *parts)
+static bool capture_parts(solver *s, const program *p, const tmpl *tm, const dtree *t, tctx *c,
+                          uint32_t block, tpart *parts)
 {
     for (uint32_t k = 0; k < tm->n; k++) {
         parts[k] = p->tparts[tm->first + k];
@@ -1664,12 +1695,12 @@ static void narrow_match(solver *s, const rctx *x, const insn *i)
         s->undecided = true;
         return;
     }
-    program q = *p;         /* the same program, the parts changed */
+    program q = *p; /* the same program, the parts changed */
     q.tparts = parts;
     tmpl t1 = { 0, tm->n, tm->text };
     for (uint32_t k = 0; k < tm->n; k++)
         if (parts[k].kind == TP_DECL && parts[k].type == VT_SET) {
-            s->undecided = true;    /* a set span needs a result's room */
+            s->undecided = true; /* a set span needs a result's room */
             return;
         }
     uint32_t steps = 0;
@@ -1730,8 +1761,7 @@ static bool in_dom(const tctx *c, const sdom *d, const value *v)
     case VT_STRING:
         return v->type == VT_STRING && v->as.s.len > 0 &&
                (!d->has_eq || value_cmp(&d->eq, v) == 0);
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -1791,7 +1821,7 @@ static int pick(solver *s, sdom *d, value *out)
     case VT_HEX: {
         if (d->lo > d->hi)
             return 0;
-        bool beyond = false;    /* hex values above the signed range */
+        bool beyond = false; /* hex values above the signed range */
         if (!ct)
             return int_pick(c, d, d->type == VT_HEX ? 0 : INT64_MIN, INT64_MAX, out) ? 1 : -1;
         for (uint32_t k = 0; k < ct->n && ct->first + k < p->nranges; k++) {
@@ -1808,7 +1838,7 @@ static int pick(solver *s, sdom *d, value *out)
             if (int_pick(c, d, a, b, out))
                 return 1;
             if (d->nex)
-                beyond = true;  /* excluded values hid the rest: not proven */
+                beyond = true; /* excluded values hid the rest: not proven */
         }
         return beyond ? -1 : 0;
     }
@@ -1887,8 +1917,7 @@ static int pick(solver *s, sdom *d, value *out)
             return 1;
         }
         return -1;
-    default:
-        return -1;
+    default: return -1;
     }
 }
 
@@ -1934,33 +1963,49 @@ static bool wit_eval(solver *s, const rctx *x, int32_t k, const value *W, value 
             return false;
         *out = (value){ .type = VT_INT, .as.i = -p };
         return true;
-    case I_MAJOR: case I_MINOR: case I_PATCH: {
+    case I_MAJOR:
+    case I_MINOR:
+    case I_PATCH: {
         if (a.type != VT_SEMVER)
             return false;
-        uint64_t u = n->op == I_MAJOR ? a.as.v.major : n->op == I_MINOR ? a.as.v.minor
-                                                                          : a.as.v.patch;
+        uint64_t u = n->op == I_MAJOR   ? a.as.v.major
+                     : n->op == I_MINOR ? a.as.v.minor
+                                        : a.as.v.patch;
         if (u > INT64_MAX)
             return false;
         *out = (value){ .type = VT_INT, .as.i = (int64_t)u };
         return true;
     }
-    default:
-        break;
+    default: break;
     }
     if (!wit_eval(s, x, n->b, W, &b, depth + 1))
         return false;
     switch ((enum opcode)n->op) {
-    case I_EQ: case I_NE: case I_LT: case I_LE: case I_GT: case I_GE: {
-        bool num = (a.type == VT_INT || a.type == VT_HEX) && (b.type == VT_INT || b.type == VT_HEX);
+    case I_EQ:
+    case I_NE:
+    case I_LT:
+    case I_LE:
+    case I_GT:
+    case I_GE: {
+        bool num =
+            (a.type == VT_INT || a.type == VT_HEX) && (b.type == VT_INT || b.type == VT_HEX);
         if (!num && a.type != b.type)
             return false;
         int r = value_cmp(&a, &b);
-        bool h = n->op == I_EQ ? r == 0 : n->op == I_NE ? r != 0 : n->op == I_LT ? r < 0
-               : n->op == I_LE ? r <= 0 : n->op == I_GT ? r > 0 : r >= 0;
+        bool h = n->op == I_EQ   ? r == 0
+                 : n->op == I_NE ? r != 0
+                 : n->op == I_LT ? r < 0
+                 : n->op == I_LE ? r <= 0
+                 : n->op == I_GT ? r > 0
+                                 : r >= 0;
         *out = (value){ .type = VT_BOOL, .as.b = h };
         return true;
     }
-    case I_ADD: case I_SUB: case I_MUL: case I_DIV: case I_MOD: {
+    case I_ADD:
+    case I_SUB:
+    case I_MUL:
+    case I_DIV:
+    case I_MOD: {
         if (!as_i64(&a, &p) || !as_i64(&b, &q))
             return false;
         bool over = false;
@@ -1968,8 +2013,14 @@ static bool wit_eval(solver *s, const rctx *x, int32_t k, const value *W, value 
         case I_ADD: over = __builtin_add_overflow(p, q, &z); break;
         case I_SUB: over = __builtin_sub_overflow(p, q, &z); break;
         case I_MUL: over = __builtin_mul_overflow(p, q, &z); break;
-        case I_DIV: over = q == 0 || (p == INT64_MIN && q == -1) || p % q; z = over ? 0 : p / q; break;
-        default: over = q == 0; z = over ? 0 : q == -1 ? 0 : p % q; break;
+        case I_DIV:
+            over = q == 0 || (p == INT64_MIN && q == -1) || p % q;
+            z = over ? 0 : p / q;
+            break;
+        default:
+            over = q == 0;
+            z = over ? 0 : q == -1 ? 0 : p % q;
+            break;
         }
         if (over)
             return false;
@@ -1978,8 +2029,7 @@ static bool wit_eval(solver *s, const rctx *x, int32_t k, const value *W, value 
                    : (value){ .type = VT_INT, .as.i = z };
         return true;
     }
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -1991,9 +2041,9 @@ static const uint8_t cmp_rev[] = { CMP_EQ, CMP_NE, CMP_GT, CMP_GE, CMP_LT, CMP_L
 typedef struct wrule {
     uint32_t ri, test;
     dtree t;
-    int32_t root;           /* the tested node: WHERE's, FCMP's expression */
-    int32_t part[2 * DC_MAX_PLACEHOLDERS + 1];  /* MATCH: each TP_CMP part's node */
-    value *regs;            /* a copy of the registers, or NULL: none known */
+    int32_t root;                              /* the tested node: WHERE's, FCMP's expression */
+    int32_t part[2 * DC_MAX_PLACEHOLDERS + 1]; /* MATCH: each TP_CMP part's node */
+    value *regs; /* a copy of the registers, or NULL: none known */
 } wrule;
 
 static bool wrule_prepare(tctx *c, uint32_t ri, const dc_prepared *tgt, wrule *w)
@@ -2006,8 +2056,9 @@ static bool wrule_prepare(tctx *c, uint32_t ri, const dc_prepared *tgt, wrule *w
     const program *p = c->p;
     const insn *i = &p->code[w->test];
     uint32_t block = c->rules[ri].block;
-    w->root = i->op == I_WHERE ? dn_get(c, &w->t, block, i->a)
-            : i->op == I_FCMP ? dn_get(c, &w->t, block, i->b) : -1;
+    w->root = i->op == I_WHERE  ? dn_get(c, &w->t, block, i->a)
+              : i->op == I_FCMP ? dn_get(c, &w->t, block, i->b)
+                                : -1;
     if (i->op == I_MATCH || i->op == I_NMATCH) {
         const tmpl *tm = &p->tmpls[i->b];
         for (uint32_t k = 0; k < tm->n && k < 2 * DC_MAX_PLACEHOLDERS + 1; k++) {
@@ -2053,8 +2104,12 @@ static int wit_rule(solver *s, wrule *w, const value *W)
                        (sv.type == VT_INT || sv.type == VT_HEX);
             if (num || v.type == sv.type) {
                 int r = value_cmp(&sv, &v);
-                return cmp == CMP_EQ ? r == 0 : cmp == CMP_NE ? r != 0 : cmp == CMP_LT ? r < 0
-                     : cmp == CMP_LE ? r <= 0 : cmp == CMP_GT ? r > 0 : r >= 0;
+                return cmp == CMP_EQ   ? r == 0
+                       : cmp == CMP_NE ? r != 0
+                       : cmp == CMP_LT ? r < 0
+                       : cmp == CMP_LE ? r <= 0
+                       : cmp == CMP_GT ? r > 0
+                                       : r >= 0;
             }
         }
     } else if ((i->op == I_MATCH || i->op == I_NMATCH) && (i->t & SIDE_SOURCE) && w->regs &&
@@ -2146,10 +2201,12 @@ static bool capture_text(tctx *c, const rctx *x, const insn *i, sbuf *b, int *tr
     for (uint32_t k = 0; k < tm->n; k++) {
         const tpart *tp = &p->tparts[tm->first + k];
         int32_t e = tp->kind == TP_CMP ? dn_get(c, (dtree *)x->t, x->block, tp->reg) : -1;
-        if (e < 0 || !dn_tainted(x->t, e) || x->t->n[e].kind != DN_VAR || s.n == DC_MAX_PLACEHOLDERS)
+        if (e < 0 || !dn_tainted(x->t, e) || x->t->n[e].kind != DN_VAR ||
+            s.n == DC_MAX_PLACEHOLDERS)
             continue;
         int32_t v = var_of_reg(p, 0, x->t->n[e].arg);
-        if (v < 0 || (uint32_t)v < self->first_var || (uint32_t)v >= self->first_var + self->nvars)
+        if (v < 0 || (uint32_t)v < self->first_var ||
+            (uint32_t)v >= self->first_var + self->nvars)
             return false;
         if (solve_dom(&s, x->t->n[e].arg))
             continue;
@@ -2192,7 +2249,7 @@ static bool capture_text(tctx *c, const rctx *x, const insn *i, sbuf *b, int *tr
     return true;
 }
 
-#define SOLVE_SEARCH 4096     /* values of a lone int variable tried */
+#define SOLVE_SEARCH 4096 /* values of a lone int variable tried */
 
 /* Do the rules of SELF and block b hold with the witness W?  1 yes, -1 not
  * shown.  With one open int variable, the values of its domain from the
@@ -2299,7 +2356,7 @@ static dc_status add_fact(tctx *c, dc_facts *f, uint32_t slot, const char *v, si
     if (st == DC_ERR_NOMEM)
         return nomem(c);
     if (st != DC_OK)
-        *bad = true;        /* not a valid fact (too long...): no such target */
+        *bad = true; /* not a valid fact (too long...): no such target */
     return DC_OK;
 }
 
@@ -2313,15 +2370,9 @@ static dc_status render_slot(tctx *c, dc_facts *f, uint32_t ri, const value *reg
     uint32_t slot = (uint32_t)p->rules[ri].slot;
     sbuf b = { c->a, NULL, 0, 0, false };
     switch (r->kind) {
-    case RK_CONST:
-        sb_dstr(&b, p->consts[i->b].as.s);
-        break;
-    case RK_VAR:
-        sb_value(&b, &c->assign[i->a]);
-        break;
-    case RK_DERIVED:
-        sb_value(&b, &regs[i->b]);
-        break;
+    case RK_CONST: sb_dstr(&b, p->consts[i->b].as.s); break;
+    case RK_VAR: sb_value(&b, &c->assign[i->a]); break;
+    case RK_DERIVED: sb_value(&b, &regs[i->b]); break;
     case RK_TMPL: {
         const tmpl *t = &p->tmpls[i->b];
         for (uint32_t k = 0; k < t->n; k++) {
@@ -2335,8 +2386,7 @@ static dc_status render_slot(tctx *c, dc_facts *f, uint32_t ri, const value *reg
         }
         break;
     }
-    default:
-        return DC_OK;
+    default: return DC_OK;
     }
     dc_status st = b.oom ? nomem(c) : add_fact(c, f, slot, b.p ? b.p : "", b.len, bad);
     mem_free(c->a, b.p);
@@ -2505,9 +2555,9 @@ static dc_status keep_target(tctx *c, dc_targets *out, dc_facts *f, int32_t bloc
         dstr name = prog_str(p, p->slots[s].name);
         topen *o = &t->open[t->nopen++];
         o->fact = arena_strndup(&out->text, name.p, name.len);
-        o->constraint = c->constraint[s]
-                        ? arena_strndup(&out->text, c->constraint[s], strlen(c->constraint[s]))
-                        : NULL;
+        o->constraint = c->constraint[s] ? arena_strndup(&out->text, c->constraint[s],
+                                                         strlen(c->constraint[s]))
+                                         : NULL;
         o->residue = res[s].len ? arena_strndup(&out->text, res[s].p, res[s].len) : NULL;
         if (!o->fact || (c->constraint[s] && !o->constraint) || (res[s].len && !o->residue))
             return nomem(c);
@@ -2529,7 +2579,7 @@ static dc_status judge(tctx *c, const dc_prepared *tgt, int32_t *block, sbuf *re
         return DC_OK;
     }
     c->undecided = false;
-    c->res->match_steps = 0;    /* one template budget for this candidate */
+    c->res->match_steps = 0; /* one template budget for this candidate */
     for (uint32_t b = 1; b < p->nblocks; b++) {
         vm_fail f;
         if (!vm_run_block(&c->fake.prog, b, c->src, tgt, c->res, &f))
@@ -2592,7 +2642,10 @@ static dc_status try_current(tctx *c, sbuf *res, dc_targets *out, bool *accepted
     return st;
 }
 
-static uint64_t ev_count(const evar *e) { return e->keep ? e->nkeep : e->size; }
+static uint64_t ev_count(const evar *e)
+{
+    return e->keep ? e->nkeep : e->size;
+}
 
 static dc_status enumerate(tctx *c, dc_targets *out)
 {
@@ -2630,10 +2683,11 @@ static void tctx_release(tctx *c)
             mem_free(a, c->constraint[s]);
     for (uint32_t k = 0; c->ev && k < c->nev; k++)
         mem_free(a, c->ev[k].keep);
-    void *arrays[] = { c->rtaint, c->cur, c->ins, c->renderer, c->sflags, c->constraint,
-                       c->whole, c->rules, c->tlist, c->itaint, c->var_open, c->ev,
-                       c->assign, c->code, c->xcode, c->vars, c->blocks, c->def, c->dstamp,
-                       c->selfreg, c->captured };
+    void *arrays[] = { c->rtaint,     c->cur,    c->ins,    c->renderer, c->sflags,
+                       c->constraint, c->whole,  c->rules,  c->tlist,    c->itaint,
+                       c->var_open,   c->ev,     c->assign, c->code,     c->xcode,
+                       c->vars,       c->blocks, c->def,    c->dstamp,   c->selfreg,
+                       c->captured };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         mem_free(a, arrays[i]);
     dc_result_free(c->res);
@@ -2690,8 +2744,7 @@ static dc_status prune(tctx *c, const dc_facts *source)
         for (uint32_t j = 0; j < c->nev; j++)
             forced[c->ev[j].reg] = j != k;
         tctx sub;
-        st = tctx_setup(&sub, c->pol, source, c->limit, forced, c->visit, c->visit_ctx,
-                        c->err);
+        st = tctx_setup(&sub, c->pol, source, c->limit, forced, c->visit, c->visit_ctx, c->err);
         const evar *se = NULL;
         for (uint32_t j = 0; j < sub.nev; j++)
             if (sub.ev[j].reg == e->reg && sub.ev[j].size == e->size)
@@ -2743,9 +2796,11 @@ dc_status targets_find_visit(const dc_policy *pol, const dc_facts *source, size_
         int x = op_find(i->op, 'X');
         if (x >= 0 && !(i->t & SIDE_SOURCE) && i->b < pol->prog.nrecsets) {
             dstr set = prog_str(&pol->prog, pol->prog.recsets[i->b].name);
-            return dc_error_set(err, DC_ERR_INVALID, "%s: the policy walks the target's "
+            return dc_error_set(err, DC_ERR_INVALID,
+                                "%s: the policy walks the target's "
                                 "records (self.%.*s in all/any): its targets cannot be "
-                                "enumerated", pol->file, (int)set.len, set.p);
+                                "enumerated",
+                                pol->file, (int)set.len, set.p);
         }
     }
     dc_targets *t = mem_zalloc(pol->alloc, sizeof *t);
@@ -2755,8 +2810,8 @@ dc_status targets_find_visit(const dc_policy *pol, const dc_facts *source, size_
     t->policy = pol;
     arena_init(&t->text, pol->alloc);
     tctx c;
-    dc_status st = tctx_setup(&c, pol, source, limit ? limit : DEFAULT_LIMIT, NULL, visit,
-                              visit_ctx, err);
+    dc_status st =
+        tctx_setup(&c, pol, source, limit ? limit : DEFAULT_LIMIT, NULL, visit, visit_ctx, err);
     if (st == DC_OK)
         st = prune(&c, source);
     if (st == DC_OK)
@@ -2772,9 +2827,18 @@ dc_status targets_find_visit(const dc_policy *pol, const dc_facts *source, size_
 
 /* ------------------------------------------------------------ accessors */
 
-size_t dc_targets_count(const dc_targets *t) { return t ? t->n : 0; }
-int dc_targets_limited(const dc_targets *t) { return t && t->limited; }
-size_t dc_targets_tried_count(const dc_targets *t) { return t ? t->tried : 0; }
+size_t dc_targets_count(const dc_targets *t)
+{
+    return t ? t->n : 0;
+}
+int dc_targets_limited(const dc_targets *t)
+{
+    return t && t->limited;
+}
+size_t dc_targets_tried_count(const dc_targets *t)
+{
+    return t ? t->tried : 0;
+}
 
 int dc_targets_decided(const dc_targets *t, size_t i)
 {

@@ -32,8 +32,8 @@
 #include "prepared.h"
 #include "vm.h"
 
-#define CEL_MAX_EXPR (10 * 1024)    /* Kubernetes' limit for a selector */
-#define DRA_MAX_NAME 32             /* a DRA attribute name: a C identifier */
+#define CEL_MAX_EXPR (10 * 1024) /* Kubernetes' limit for a selector */
+#define DRA_MAX_NAME 32          /* a DRA attribute name: a C identifier */
 
 typedef struct cattr {
     char *fact, *domain, *name;
@@ -44,7 +44,7 @@ struct dc_cel {
     const dc_alloc *alloc;
     char *expr;
     uint32_t nattrs;
-    cattr *attrs;       /* in fact name order */
+    cattr *attrs; /* in fact name order */
 };
 
 typedef enum { SK_CONST, SK_CEL } sym_kind;
@@ -59,11 +59,11 @@ typedef struct sym {
 } sym;
 
 typedef struct frame {
-    const char *alive;      /* CEL: the path so far did not fail */
-    uint16_t reg;           /* the join's register */
-    uint32_t target;        /* the pc where the path joins */
-    sym left;               /* the condition that was tested */
-    bool and;               /* JF: left && right; JT: left || right */
+    const char *alive; /* CEL: the path so far did not fail */
+    uint16_t reg;      /* the join's register */
+    uint32_t target;   /* the pc where the path joins */
+    sym left;          /* the condition that was tested */
+    bool and;          /* JF: left && right; JT: left || right */
 } frame;
 
 typedef struct tc {
@@ -75,19 +75,18 @@ typedef struct tc {
     const char *domain;
     const dc_prepared *src;
     sym *R;
-    uint8_t *atype;         /* per slot: the attribute's type (VT_NONE: unread) */
-    const char **dom, **aname;  /* per slot: its attribute's domain and name */
-    bool *raw;              /* per slot: read as text too */
+    uint8_t *atype;            /* per slot: the attribute's type (VT_NONE: unread) */
+    const char **dom, **aname; /* per slot: its attribute's domain and name */
+    bool *raw;                 /* per slot: read as text too */
     bool oom, refused;
-    uint32_t rule;          /* the rule being translated */
-    uint32_t steps;         /* template steps, one budget as a check has */
-    char *scratch;          /* a template's registers as values */
+    uint32_t rule;  /* the rule being translated */
+    uint32_t steps; /* template steps, one budget as a check has */
+    char *scratch;  /* a template's registers as values */
 } tc;
 
 /* ------------------------------------------------------------ text */
 
-static const char *cat(tc *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static const char *cat(tc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static const char *cat(tc *c, const char *fmt, ...)
 {
@@ -173,7 +172,10 @@ static bool refuse(tc *c, const char *why, ...)
 
 /* ------------------------------------------------------------ attributes */
 
-static dstr slot_name(const tc *c, uint32_t s) { return prog_str(c->p, c->p->slots[s].name); }
+static dstr slot_name(const tc *c, uint32_t s)
+{
+    return prog_str(c->p, c->p->slots[s].name);
+}
 
 /* Where a target fact is among a device's DRA attributes, as the DRA
  * importer names them (docs/facts.md, "dra"): a name without a dot is an
@@ -241,12 +243,12 @@ static const char *cel_type(vtype t)
     case VT_BOOL: return "bool";
     case VT_SEMVER: return "version";
     case VT_STRING: return "string";
-    case VT_HEX: return "string";   /* hex text, matched by pattern */
+    case VT_HEX: return "string"; /* hex text, matched by pattern */
     default: return NULL;
     }
 }
 
-#define HEX_RE "^(0[xX])?0*[0-9a-fA-F]{1,16}$"    /* value.c's parse_hex */
+#define HEX_RE "^(0[xX])?0*[0-9a-fA-F]{1,16}$" /* value.c's parse_hex */
 
 /* CEL's name of the attribute's type. */
 static const char *type_test(vtype t)
@@ -274,8 +276,9 @@ static const char *type_guards(tc *c)
     const char *g = "true";
     for (uint32_t s = 0; s < c->p->nslots; s++)
         if (c->atype[s] != VT_NONE)
-            g = and2(c, g, cat(c, "(!(%s) || type(%s) == %s)", present(c, s), attr(c, s),
-                               type_test((vtype)c->atype[s])));
+            g = and2(c, g,
+                     cat(c, "(!(%s) || type(%s) == %s)", present(c, s), attr(c, s),
+                         type_test((vtype)c->atype[s])));
     return g;
 }
 
@@ -312,16 +315,21 @@ static bool type_attributes(tc *c)
             return refuse(c, "'%.*s' is no DRA attribute: %s", (int)n.len, n.p, why);
         vtype t = VT_NONE;
         switch ((enum opcode)i->op) {
-        case I_EMPTY: case I_NONEMPTY: case I_EQSTR: case I_NESTR: case I_FIELD: case I_HAS:
-            c->raw[s] = true;
-            break;
-        case I_LOADF: case I_FIELDT: case I_FCMP:
-            t = (vtype)(i->t & TYPE_MASK);
-            break;
-        case I_MATCH: case I_NMATCH:
-            return refuse(c, "a template over the target's '%.*s'", (int)n.len, n.p);
+        case I_EMPTY:
+        case I_NONEMPTY:
+        case I_EQSTR:
+        case I_NESTR:
+        case I_FIELD:
+        case I_HAS: c->raw[s] = true; break;
+        case I_LOADF:
+        case I_FIELDT:
+        case I_FCMP: t = (vtype)(i->t & TYPE_MASK); break;
+        case I_MATCH:
+        case I_NMATCH: return refuse(c, "a template over the target's '%.*s'", (int)n.len, n.p);
         default:
-            return refuse(c, "%s of the target's '%.*s'", (i->op < I__COUNT ? op_names[i->op] : "a superinstruction"), (int)n.len, n.p);
+            return refuse(c, "%s of the target's '%.*s'",
+                          (i->op < I__COUNT ? op_names[i->op] : "a superinstruction"),
+                          (int)n.len, n.p);
         }
         if (t == VT_STRING)
             c->raw[s] = true;
@@ -373,17 +381,12 @@ static const char *literal(tc *c, const value *v)
 {
     char buf[64];
     switch ((vtype)v->type) {
-    case VT_INT:
-        return cat(c, "%" PRId64, v->as.i);
-    case VT_HEX:
-        return v->as.u > INT64_MAX ? NULL : cat(c, "%" PRIu64, v->as.u);
-    case VT_BOOL:
-        return v->as.b ? "true" : "false";
-    case VT_STRING:
-        return quote(c, v->as.s.p, v->as.s.len);
+    case VT_INT: return cat(c, "%" PRId64, v->as.i);
+    case VT_HEX: return v->as.u > INT64_MAX ? NULL : cat(c, "%" PRIu64, v->as.u);
+    case VT_BOOL: return v->as.b ? "true" : "false";
+    case VT_STRING: return quote(c, v->as.s.p, v->as.s.len);
     case VT_SEMVER: {
-        if (v->as.v.major > INT64_MAX || v->as.v.minor > INT64_MAX ||
-            v->as.v.patch > INT64_MAX)
+        if (v->as.v.major > INT64_MAX || v->as.v.minor > INT64_MAX || v->as.v.patch > INT64_MAX)
             return NULL;
         size_t n = semver_render(&v->as.v, buf, sizeof buf);
         if (n < sizeof buf)
@@ -396,8 +399,7 @@ static const char *literal(tc *c, const value *v)
         semver_render(&v->as.v, big, n + 1);
         return cat(c, "semver(%s)", quote(c, big, n));
     }
-    default:
-        return NULL;
+    default: return NULL;
     }
 }
 
@@ -411,26 +413,43 @@ static const char *operand(tc *c, const sym *s)
     return l ? l : "false";
 }
 
+static sym cst(value v)
+{
+    return (sym){ SK_CONST, v.type, v, NULL };
+}
 
-static sym cst(value v) { return (sym){ SK_CONST, v.type, v, NULL }; }
+static sym cel(uint8_t type, const char *e)
+{
+    return (sym){ SK_CEL, type, { 0 }, e };
+}
 
-static sym cel(uint8_t type, const char *e) { return (sym){ SK_CEL, type, { 0 }, e }; }
-
-static sym boolc(bool b) { return cst((value){ .type = VT_BOOL, .as.b = b }); }
+static sym boolc(bool b)
+{
+    return cst((value){ .type = VT_BOOL, .as.b = b });
+}
 
 /* ------------------------------------------------------------ the walk */
 
 typedef struct walk {
     frame fr[DC_MAX_NESTING * 2 + 8];
-    int n;                  /* frames; fr[0] is the rule's */
+    int n; /* frames; fr[0] is the rule's */
 } walk;
 
-static const char **alive(walk *w) { return &w->fr[w->n - 1].alive; }
+static const char **alive(walk *w)
+{
+    return &w->fr[w->n - 1].alive;
+}
 
 /* The path fails here when `ok` does not hold. */
-static void need(tc *c, walk *w, const char *ok) { *alive(w) = and2(c, *alive(w), ok); }
+static void need(tc *c, walk *w, const char *ok)
+{
+    *alive(w) = and2(c, *alive(w), ok);
+}
 
-static void fail_path(walk *w) { *alive(w) = "false"; }
+static void fail_path(walk *w)
+{
+    *alive(w) = "false";
+}
 
 /* Comparison `x OP y` of two values (one at least an expression). */
 static const char *compare(tc *c, const sym *x, const sym *y, uint8_t cmp)
@@ -473,9 +492,10 @@ static const char *constraint(tc *c, const sym *x, int32_t ti)
     case CT_INT:
         for (uint32_t k = 0; k < t->n; k++) {
             const irange *r = &p->ranges[t->first + k];
-            e = or2(c, e, r->lo == r->hi ? cat(c, "%s == %" PRId64, x->e, r->lo)
-                          : cat(c, "%s >= %" PRId64 " && %s <= %" PRId64, x->e, r->lo, x->e,
-                                r->hi));
+            e = or2(c, e,
+                    r->lo == r->hi ? cat(c, "%s == %" PRId64, x->e, r->lo)
+                                   : cat(c, "%s >= %" PRId64 " && %s <= %" PRId64, x->e, r->lo,
+                                         x->e, r->hi));
         }
         return e;
     case CT_STRING: {
@@ -486,29 +506,32 @@ static const char *constraint(tc *c, const sym *x, int32_t ti)
         }
         return cat(c, "%s in [%s]", x->e, list);
     }
-    case CT_BOOL:
-        return cat(c, "%s == %s", x->e, t->first ? "true" : "false");
+    case CT_BOOL: return cat(c, "%s == %s", x->e, t->first ? "true" : "false");
     case CT_SEMVER:
         /* node-semver: all comparators hold, and a pre-release passes only
          * when a comparator names a pre-release of the same x.y.z */
         for (uint32_t k = 0; k < t->n; k++) {
             const svset *set = &p->svsets[t->first + k];
-            const char *all = "true", *pre = cat(c, "%s.compareTo(semver(string(%s.major()) + "
+            const char *all = "true", *pre = cat(c,
+                                                 "%s.compareTo(semver(string(%s.major()) + "
                                                  "\".\" + string(%s.minor()) + \".\" + "
                                                  "string(%s.patch()))) == 0",
                                                  x->e, x->e, x->e, x->e);
-            static const uint8_t cmp_of[] = { [SV_LT] = CMP_LT, [SV_LE] = CMP_LE,
-                                              [SV_GT] = CMP_GT, [SV_GE] = CMP_GE,
+            static const uint8_t cmp_of[] = { [SV_LT] = CMP_LT,
+                                              [SV_LE] = CMP_LE,
+                                              [SV_GT] = CMP_GT,
+                                              [SV_GE] = CMP_GE,
                                               [SV_EQ] = CMP_EQ };
             for (uint32_t j = 0; j < set->n; j++) {
                 const sv_comparator *cm = &p->cmps[set->first + j];
                 sym k2 = cst((value){ .type = VT_SEMVER, .as.v = cm->v });
                 all = and2(c, all, compare(c, x, &k2, cmp_of[cm->op < 5 ? cm->op : SV_EQ]));
                 if (cm->v.pre.len)
-                    pre = or2(c, pre, cat(c, "%s.major() == %" PRIu64 " && %s.minor() == %"
-                                          PRIu64 " && %s.patch() == %" PRIu64,
-                                          x->e, cm->v.major, x->e, cm->v.minor, x->e,
-                                          cm->v.patch));
+                    pre = or2(c, pre,
+                              cat(c,
+                                  "%s.major() == %" PRIu64 " && %s.minor() == %" PRIu64
+                                  " && %s.patch() == %" PRIu64,
+                                  x->e, cm->v.major, x->e, cm->v.minor, x->e, cm->v.patch));
             }
             e = or2(c, e, cat(c, "(%s && %s)", all, pre));
         }
@@ -521,7 +544,8 @@ static const char *constraint(tc *c, const sym *x, int32_t ti)
             for (uint64_t v = (uint64_t)r->lo;; v++) {
                 if (n == sizeof vals / sizeof vals[0])
                     return refuse(c, "a hex constraint of more than 64 values over the "
-                                  "target"), "false";
+                                     "target"),
+                           "false";
                 vals[n++] = v;
                 if (v == (uint64_t)r->hi)
                     break;
@@ -529,8 +553,7 @@ static const char *constraint(tc *c, const sym *x, int32_t ti)
         }
         return cat(c, "%s.matches(\"%s\")", x->e, hex_pattern(c, vals, n));
     }
-    default:
-        return refuse(c, "a set constraint over the target"), "false";
+    default: return refuse(c, "a set constraint over the target"), "false";
     }
 }
 
@@ -539,14 +562,24 @@ static bool arith_const(uint8_t op, const value *a, const value *b, value *out)
 {
     int64_t x, y, z = 0;
     bool hex = a->type == VT_HEX || b->type == VT_HEX;
-    if ((a->type == VT_HEX && a->as.u > INT64_MAX) || (b->type == VT_HEX && b->as.u > INT64_MAX))
+    if ((a->type == VT_HEX && a->as.u > INT64_MAX) ||
+        (b->type == VT_HEX && b->as.u > INT64_MAX))
         return false;
     x = a->type == VT_HEX ? (int64_t)a->as.u : a->as.i;
     y = b->type == VT_HEX ? (int64_t)b->as.u : b->as.i;
     switch ((enum opcode)op) {
-    case I_ADD: if (__builtin_add_overflow(x, y, &z)) return false; break;
-    case I_SUB: if (__builtin_sub_overflow(x, y, &z)) return false; break;
-    case I_MUL: if (__builtin_mul_overflow(x, y, &z)) return false; break;
+    case I_ADD:
+        if (__builtin_add_overflow(x, y, &z))
+            return false;
+        break;
+    case I_SUB:
+        if (__builtin_sub_overflow(x, y, &z))
+            return false;
+        break;
+    case I_MUL:
+        if (__builtin_mul_overflow(x, y, &z))
+            return false;
+        break;
     case I_DIV:
         if (y == 0 || (x == INT64_MIN && y == -1) || x % y != 0)
             return false;
@@ -572,11 +605,12 @@ static bool arith_const(uint8_t op, const value *a, const value *b, value *out)
 static sym arith_cel(tc *c, walk *w, uint8_t op, const sym *x, const sym *y)
 {
     if ((x->kind == SK_CEL && x->type != VT_INT) || (y->kind == SK_CEL && y->type != VT_INT))
-        return refuse(c, "arithmetic over a target's %s", vtype_name((vtype)(x->kind == SK_CEL
-                      ? x->type : y->type))), *x;
+        return refuse(c, "arithmetic over a target's %s",
+                      vtype_name((vtype)(x->kind == SK_CEL ? x->type : y->type))),
+               *x;
     if ((x->kind == SK_CONST && x->v.type == VT_HEX && x->v.as.u > INT64_MAX) ||
         (y->kind == SK_CONST && y->v.type == VT_HEX && y->v.as.u > INT64_MAX)) {
-        fail_path(w);       /* outside the signed 64-bit range of arithmetic */
+        fail_path(w); /* outside the signed 64-bit range of arithmetic */
         return cel(VT_INT, "0");
     }
     const char *a = operand(c, x), *b = operand(c, y);
@@ -588,17 +622,18 @@ static sym arith_cel(tc *c, walk *w, uint8_t op, const sym *x, const sym *y)
             /* x + k fits when x <= MAX - k (k >= 0) or x >= MIN - k (k < 0) */
             int64_t k = y->v.type == VT_HEX ? (int64_t)y->v.as.u : y->v.as.i;
             bool up = (op == I_ADD) == (k >= 0);
-            if (k == INT64_MIN)     /* |k| does not fit: x + MIN, x - MIN */
+            if (k == INT64_MIN) /* |k| does not fit: x + MIN, x - MIN */
                 need(c, w, cat(c, "%s %s 0", a, op == I_ADD ? ">=" : "<"));
             else if (k != 0)
-                need(c, w, cat(c, "%s %s %" PRId64, a, up ? "<=" : ">=",
-                               up ? INT64_MAX - (k < 0 ? -k : k) : INT64_MIN + (k < 0 ? -k : k)));
+                need(c, w,
+                     cat(c, "%s %s %" PRId64, a, up ? "<=" : ">=",
+                         up ? INT64_MAX - (k < 0 ? -k : k) : INT64_MIN + (k < 0 ? -k : k)));
         } else if (op == I_ADD) {
-            need(c, w, cat(c, "(%s >= 0 ? %s <= %s - %s : %s >= %s - %s)", b, a, mx, b, a, mn,
-                           b));
+            need(c, w,
+                 cat(c, "(%s >= 0 ? %s <= %s - %s : %s >= %s - %s)", b, a, mx, b, a, mn, b));
         } else {
-            need(c, w, cat(c, "(%s >= 0 ? %s >= %s + %s : %s <= %s + %s)", b, a, mn, b, a, mx,
-                           b));
+            need(c, w,
+                 cat(c, "(%s >= 0 ? %s >= %s + %s : %s <= %s + %s)", b, a, mn, b, a, mx, b));
         }
         return cel(VT_INT, cat(c, "(%s %s %s)", a, op == I_ADD ? "+" : "-", b));
     case I_MUL: {
@@ -614,16 +649,18 @@ static sym arith_cel(tc *c, walk *w, uint8_t op, const sym *x, const sym *y)
         if (m == -1)
             need(c, w, cat(c, "%s != %s", s->e, mn));
         else if (m > 0)
-            need(c, w, cat(c, "%s >= %" PRId64 " && %s <= %" PRId64, s->e,
-                           INT64_MIN / m + (INT64_MIN % m != 0), s->e, INT64_MAX / m));
+            need(c, w,
+                 cat(c, "%s >= %" PRId64 " && %s <= %" PRId64, s->e,
+                     INT64_MIN / m + (INT64_MIN % m != 0), s->e, INT64_MAX / m));
         else if (m < -1)
-            need(c, w, cat(c, "%s >= %" PRId64 " && %s <= %" PRId64, s->e,
-                           INT64_MAX / m, s->e, INT64_MIN / m));
+            need(c, w,
+                 cat(c, "%s >= %" PRId64 " && %s <= %" PRId64, s->e, INT64_MAX / m, s->e,
+                     INT64_MIN / m));
         return cel(VT_INT, cat(c, "(%s * %s)", a, b));
     }
     case I_DIV:
-        need(c, w, cat(c, "%s != 0 && !(%s == %s && %s == -1) && %s %% %s == 0", b, a, mn, b, a,
-                       b));
+        need(c, w,
+             cat(c, "%s != 0 && !(%s == %s && %s == -1) && %s %% %s == 0", b, a, mn, b, a, b));
         return cel(VT_INT, cat(c, "(%s / %s)", a, b));
     case I_MOD:
         need(c, w, cat(c, "%s != 0", b));
@@ -631,13 +668,15 @@ static sym arith_cel(tc *c, walk *w, uint8_t op, const sym *x, const sym *y)
     case I_MIN:
     case I_MAX:
         return cel(VT_INT, cat(c, "(%s %s %s ? %s : %s)", a, op == I_MIN ? "<" : ">", b, a, b));
-    default:
-        return refuse(c, "%s over a target value", op_names[op]), *x;
+    default: return refuse(c, "%s over a target value", op_names[op]), *x;
     }
 }
 
 /* The source's fact of slot s. */
-static const pfact *sfact(const tc *c, uint32_t s) { return &c->src->slots[s]; }
+static const pfact *sfact(const tc *c, uint32_t s)
+{
+    return &c->src->slots[s];
+}
 
 /* A template matched against a source fact, the registers it compares with
  * known: its declarations become constants.  Returns the match (1, 0, -1). */
@@ -651,7 +690,8 @@ static int match_source(tc *c, const insn *i)
             return refuse(c, "a set inside a template"), -2;
         if (tp->kind == TP_CMP && c->R[tp->reg].kind != SK_CONST)
             return refuse(c, "a template that compares a target value inside a source "
-                          "fact"), -2;
+                             "fact"),
+                   -2;
     }
     value *regs = (value *)(void *)c->scratch;
     for (uint32_t r = 0; r < p->nregs; r++)
@@ -747,20 +787,22 @@ static const char *block(tc *c, uint32_t b)
         sym *R = c->R;
         bool src = i->t & SIDE_SOURCE;
         switch ((enum opcode)i->op) {
-        case I_FAIL:
-            fail_path(&w);
-            break;
-        case I_EMPTY: case I_NONEMPTY: case I_EQSTR: case I_NESTR: {
+        case I_FAIL: fail_path(&w); break;
+        case I_EMPTY:
+        case I_NONEMPTY:
+        case I_EQSTR:
+        case I_NESTR: {
             bool ok;
             if (!src) {
                 const char *t = text(c, i->a), *pr = present(c, i->a);
-                const char *k = i->op == I_EQSTR || i->op == I_NESTR
-                                ? operand(c, &(sym){ SK_CONST, VT_STRING, p->consts[i->b], NULL })
-                                : "\"\"";
-                need(c, &w, i->op == I_EMPTY ? or2(c, cat(c, "!(%s)", pr),
-                                                   cat(c, "%s == \"\"", t))
-                            : cat(c, "%s && %s %s %s", pr, t,
-                                  i->op == I_EQSTR ? "==" : "!=", k));
+                const char *k =
+                    i->op == I_EQSTR || i->op == I_NESTR
+                        ? operand(c, &(sym){ SK_CONST, VT_STRING, p->consts[i->b], NULL })
+                        : "\"\"";
+                need(c, &w,
+                     i->op == I_EMPTY
+                         ? or2(c, cat(c, "!(%s)", pr), cat(c, "%s == \"\"", t))
+                         : cat(c, "%s && %s %s %s", pr, t, i->op == I_EQSTR ? "==" : "!=", k));
                 break;
             }
             const pfact *f = sfact(c, i->a);
@@ -827,9 +869,7 @@ static const char *block(tc *c, uint32_t b)
                 fail_path(&w);
             break;
         }
-        case I_FCMP:
-            fcmp(c, &w, i);
-            break;
+        case I_FCMP: fcmp(c, &w, i); break;
         case I_WHERE:
             if (R[i->a].kind == SK_CONST) {
                 if (!R[i->a].v.as.b)
@@ -838,12 +878,8 @@ static const char *block(tc *c, uint32_t b)
                 need(c, &w, R[i->a].e);
             }
             break;
-        case I_LOADK:
-            R[i->a] = cst(p->consts[i->b]);
-            break;
-        case I_MOVE:
-            R[i->a] = R[i->b];
-            break;
+        case I_LOADK: R[i->a] = cst(p->consts[i->b]); break;
+        case I_MOVE: R[i->a] = R[i->b]; break;
         case I_FIELD:
             if (!src) {
                 need(c, &w, present(c, i->b));
@@ -858,9 +894,9 @@ static const char *block(tc *c, uint32_t b)
         case I_HAS:
             if (!src) {
                 vtype t = (vtype)c->atype[i->b];
-                R[i->a] = cel(VT_BOOL, t == VT_STRING
-                              ? cat(c, "(%s && %s != \"\")", present(c, i->b), attr(c, i->b))
-                              : cat(c, "(%s)", present(c, i->b)));
+                R[i->a] = cel(VT_BOOL, t == VT_STRING ? cat(c, "(%s && %s != \"\")",
+                                                            present(c, i->b), attr(c, i->b))
+                                                      : cat(c, "(%s)", present(c, i->b)));
             } else {
                 R[i->a] = boolc(sfact(c, i->b)->present && sfact(c, i->b)->raw.len > 0);
             }
@@ -878,7 +914,8 @@ static const char *block(tc *c, uint32_t b)
                 /* as the VM's scratch does: at most DC_MAX_SET_ITEMS items */
                 size_t n = set_count(s.p, s.len);
                 dstr *items = n <= DC_MAX_SET_ITEMS
-                              ? arena_alloc(&c->ar, (n ? n : 1) * sizeof *items) : NULL;
+                                  ? arena_alloc(&c->ar, (n ? n : 1) * sizeof *items)
+                                  : NULL;
                 uint32_t got = 0;
                 if (n <= DC_MAX_SET_ITEMS && !items) {
                     c->oom = true;
@@ -921,7 +958,13 @@ static const char *block(tc *c, uint32_t b)
             R[i->a] = R[i->b].kind == SK_CONST ? boolc(!R[i->b].v.as.b)
                                                : cel(VT_BOOL, cat(c, "!(%s)", R[i->b].e));
             break;
-        case I_ADD: case I_SUB: case I_MUL: case I_DIV: case I_MOD: case I_MIN: case I_MAX:
+        case I_ADD:
+        case I_SUB:
+        case I_MUL:
+        case I_DIV:
+        case I_MOD:
+        case I_MIN:
+        case I_MAX:
             if (R[i->b].kind == SK_CONST && R[i->c].kind == SK_CONST) {
                 value z;
                 if (!arith_const(i->op, &R[i->b].v, &R[i->c].v, &z)) {
@@ -934,7 +977,12 @@ static const char *block(tc *c, uint32_t b)
                 R[i->a] = arith_cel(c, &w, i->op, &R[i->b], &R[i->c]);
             }
             break;
-        case I_LT: case I_LE: case I_GT: case I_GE: case I_EQ: case I_NE: {
+        case I_LT:
+        case I_LE:
+        case I_GT:
+        case I_GE:
+        case I_EQ:
+        case I_NE: {
             static const uint8_t cmp_of[] = { CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_EQ, CMP_NE };
             uint8_t cmp = cmp_of[i->op - I_LT];
             if (R[i->b].kind == SK_CONST && R[i->c].kind == SK_CONST) {
@@ -944,8 +992,10 @@ static const char *block(tc *c, uint32_t b)
                     h = value_equal(x, y) == (cmp == CMP_EQ);
                 } else {
                     int r = value_cmp(x, y);
-                    h = cmp == CMP_LT ? r < 0 : cmp == CMP_LE ? r <= 0 : cmp == CMP_GT ? r > 0
-                                                                                       : r >= 0;
+                    h = cmp == CMP_LT   ? r < 0
+                        : cmp == CMP_LE ? r <= 0
+                        : cmp == CMP_GT ? r > 0
+                                        : r >= 0;
                 }
                 R[i->a] = boolc(h);
             } else {
@@ -969,15 +1019,20 @@ static const char *block(tc *c, uint32_t b)
             w.fr[w.n++] = (frame){ "true", i->a, target, *x, i->op == I_JF };
             break;
         }
-        case I_MAJOR: case I_MINOR: case I_PATCH: {
+        case I_MAJOR:
+        case I_MINOR:
+        case I_PATCH: {
             const sym *x = &R[i->b];
             if (x->kind == SK_CEL) {
-                R[i->a] = cel(VT_INT, cat(c, "%s.%s()", x->e, i->op == I_MAJOR ? "major"
-                                          : i->op == I_MINOR ? "minor" : "patch"));
+                R[i->a] = cel(VT_INT, cat(c, "%s.%s()", x->e,
+                                          i->op == I_MAJOR   ? "major"
+                                          : i->op == I_MINOR ? "minor"
+                                                             : "patch"));
                 break;
             }
-            uint64_t n = i->op == I_MAJOR ? x->v.as.v.major : i->op == I_MINOR
-                         ? x->v.as.v.minor : x->v.as.v.patch;
+            uint64_t n = i->op == I_MAJOR   ? x->v.as.v.major
+                         : i->op == I_MINOR ? x->v.as.v.minor
+                                            : x->v.as.v.patch;
             if (n > INT64_MAX) {
                 fail_path(&w);
                 R[i->a] = boolc(false);
@@ -991,8 +1046,9 @@ static const char *block(tc *c, uint32_t b)
             if (x->kind == SK_CEL)
                 R[i->a] = cel(VT_INT, cat(c, "size(%s)", x->e));
             else
-                R[i->a] = cst((value){ .type = VT_INT, .as.i = x->v.type == VT_SET
-                                       ? (int64_t)x->v.as.set.n : (int64_t)x->v.as.s.len });
+                R[i->a] = cst((value){ .type = VT_INT,
+                                       .as.i = x->v.type == VT_SET ? (int64_t)x->v.as.set.n
+                                                                   : (int64_t)x->v.as.s.len });
             break;
         }
         case I_CONTAINS: {
@@ -1020,7 +1076,8 @@ static const char *block(tc *c, uint32_t b)
             R[i->a] = boolc(set_subset(&R[i->b].v.as.set, &R[i->c].v.as.set));
             break;
         default:
-            refuse(c, "%s (not supported by to-cel yet)", (i->op < I__COUNT ? op_names[i->op] : "a superinstruction"));
+            refuse(c, "%s (not supported by to-cel yet)",
+                   (i->op < I__COUNT ? op_names[i->op] : "a superinstruction"));
             break;
         }
     }
@@ -1065,7 +1122,8 @@ static dc_status finish(tc *c, const char *sel, dc_cel **out)
     if (n > CEL_MAX_EXPR)
         return dc_error_set(c->err, DC_ERR_LIMIT,
                             "%s: the selector is %zu bytes, over Kubernetes' limit of %d for a "
-                            "CEL selector", c->pol->file, n, CEL_MAX_EXPR);
+                            "CEL selector",
+                            c->pol->file, n, CEL_MAX_EXPR);
     dc_cel *cel = mem_zalloc(c->a, sizeof *cel);
     if (!cel)
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->pol->file);
@@ -1083,8 +1141,9 @@ static dc_status finish(tc *c, const char *sel, dc_cel **out)
         if (c->atype[s] == VT_NONE)
             continue;
         dstr nm = slot_name(c, s);
-        cattr a = { mem_strndup(c->a, nm.p, nm.len), mem_strndup(c->a, c->dom[s],
-                    strlen(c->dom[s])), mem_strndup(c->a, c->aname[s], strlen(c->aname[s])),
+        cattr a = { mem_strndup(c->a, nm.p, nm.len),
+                    mem_strndup(c->a, c->dom[s], strlen(c->dom[s])),
+                    mem_strndup(c->a, c->aname[s], strlen(c->aname[s])),
                     cel_type((vtype)c->atype[s]) };
         /* in fact name order: insert */
         uint32_t k = cel->nattrs++;
@@ -1140,9 +1199,13 @@ dc_status dc_cel_new(const dc_policy *policy, const dc_facts *source, const char
     if (!valid_domain(domain))
         return dc_error_set(err, DC_ERR_INVALID,
                             "'%s' is not a DRA attribute domain (a DNS subdomain of at most 63 "
-                            "characters)", domain);
+                            "characters)",
+                            domain);
     dc_error local;
-    tc c = { .pol = policy, .p = &policy->prog, .a = policy->alloc, .err = err ? err : &local,
+    tc c = { .pol = policy,
+             .p = &policy->prog,
+             .a = policy->alloc,
+             .err = err ? err : &local,
              .domain = domain };
     const program *p = c.p;
     arena_init(&c.ar, c.a);
@@ -1173,9 +1236,15 @@ dc_status dc_cel_new(const dc_policy *policy, const dc_facts *source, const char
     return st;
 }
 
-const char *dc_cel_expression(const dc_cel *cel) { return cel ? cel->expr : NULL; }
+const char *dc_cel_expression(const dc_cel *cel)
+{
+    return cel ? cel->expr : NULL;
+}
 
-size_t dc_cel_attribute_count(const dc_cel *cel) { return cel ? cel->nattrs : 0; }
+size_t dc_cel_attribute_count(const dc_cel *cel)
+{
+    return cel ? cel->nattrs : 0;
+}
 
 dc_status dc_cel_attribute_get(const dc_cel *cel, size_t i, dc_cel_attribute *out)
 {

@@ -12,13 +12,8 @@
 #include "value.h"
 
 static const char *const type_names[VT_COUNT] = {
-    [VT_NONE] = NULL,
-    [VT_INT] = "int",
-    [VT_HEX] = "hex",
-    [VT_STRING] = "string",
-    [VT_SEMVER] = "semver",
-    [VT_BOOL] = "bool",
-    [VT_SET] = "set",
+    [VT_NONE] = NULL,       [VT_INT] = "int",   [VT_HEX] = "hex", [VT_STRING] = "string",
+    [VT_SEMVER] = "semver", [VT_BOOL] = "bool", [VT_SET] = "set",
 };
 
 const char *vtype_name(vtype t)
@@ -48,7 +43,7 @@ static inline unsigned hex_digit(unsigned char c)
     unsigned d = (unsigned)c - '0';
     if (d <= 9)
         return d;
-    d = ((unsigned)c | 0x20) - 'a';     /* 'A'..'F' fold onto 'a'..'f' */
+    d = ((unsigned)c | 0x20) - 'a'; /* 'A'..'F' fold onto 'a'..'f' */
     return d <= 5 ? d + 10 : 16;
 }
 
@@ -67,7 +62,7 @@ static bool scan_hex(const char *p, size_t n, uint64_t *out)
     for (size_t i = 0; i < n; i++) {
         unsigned d = hex_digit((unsigned char)p[i]);
         if (d > 15 || (v >> 60))
-            return false;   /* not a digit, or a 17th significant digit */
+            return false; /* not a digit, or a 17th significant digit */
         v = (v << 4) | d;
     }
     *out = v;
@@ -319,8 +314,7 @@ bool value_parse(vtype t, const char *p, size_t n, value *out)
             return false;
         *out = (value){ .type = VT_STRING, .as.s = { p, (uint32_t)n } };
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -351,20 +345,13 @@ int value_cmp(const value *a, const value *b)
     if (a->type != b->type)
         return a->type < b->type ? -1 : 1;
     switch (a->type) {
-    case VT_INT:
-        return cmp_i64(a->as.i, b->as.i);
-    case VT_HEX:
-        return cmp_u64(a->as.u, b->as.u);
-    case VT_BOOL:
-        return (int)a->as.b - (int)b->as.b;
-    case VT_STRING:
-        return dstr_cmp(a->as.s.p, a->as.s.len, b->as.s.p, b->as.s.len);
-    case VT_SEMVER:
-        return semver_cmp(&a->as.v, &b->as.v);
-    case VT_SET:
-        return set_equal(&a->as.set, &b->as.set) ? 0 : 1;
-    default:
-        return 0;
+    case VT_INT: return cmp_i64(a->as.i, b->as.i);
+    case VT_HEX: return cmp_u64(a->as.u, b->as.u);
+    case VT_BOOL: return (int)a->as.b - (int)b->as.b;
+    case VT_STRING: return dstr_cmp(a->as.s.p, a->as.s.len, b->as.s.p, b->as.s.len);
+    case VT_SEMVER: return semver_cmp(&a->as.v, &b->as.v);
+    case VT_SET: return set_equal(&a->as.set, &b->as.set) ? 0 : 1;
+    default: return 0;
     }
 }
 
@@ -398,14 +385,9 @@ size_t value_render(const value *v, char *buf, size_t cap)
         k = snprintf(num, sizeof num, "%" PRIx64, v->as.u);
         put(buf, cap, &len, num, (size_t)k);
         break;
-    case VT_BOOL:
-        put(buf, cap, &len, v->as.b ? "true" : "false", v->as.b ? 4 : 5);
-        break;
-    case VT_STRING:
-        put(buf, cap, &len, v->as.s.p, v->as.s.len);
-        break;
-    case VT_SEMVER:
-        return semver_render(&v->as.v, buf, cap);
+    case VT_BOOL: put(buf, cap, &len, v->as.b ? "true" : "false", v->as.b ? 4 : 5); break;
+    case VT_STRING: put(buf, cap, &len, v->as.s.p, v->as.s.len); break;
+    case VT_SEMVER: return semver_render(&v->as.v, buf, cap);
     case VT_SET:
         for (uint32_t i = 0; i < v->as.set.n; i++) {
             if (i > 0)
@@ -413,8 +395,7 @@ size_t value_render(const value *v, char *buf, size_t cap)
             put(buf, cap, &len, v->as.set.items[i].p, v->as.set.items[i].len);
         }
         break;
-    default:
-        break;
+    default: break;
     }
     if (cap > 0)
         buf[len < cap ? len : cap - 1] = '\0';

@@ -12,8 +12,8 @@
 
 typedef enum vtype {
     VT_NONE = 0,
-    VT_INT,     /* int64_t, decimal or 0x hex text, optional '-' */
-    VT_HEX,     /* uint64_t, hex digits, optional 0x, any case */
+    VT_INT, /* int64_t, decimal or 0x hex text, optional '-' */
+    VT_HEX, /* uint64_t, hex digits, optional 0x, any case */
     VT_STRING,
     VT_SEMVER,
     VT_BOOL,
@@ -28,25 +28,25 @@ typedef struct dstr {
 
 typedef struct semver {
     uint64_t major, minor, patch;
-    dstr pre;       /* pre-release tag without the '-'; len 0 when none */
+    dstr pre; /* pre-release tag without the '-'; len 0 when none */
 } semver;
 
 typedef struct vset {
-    const dstr *items;  /* sorted (byte order), no duplicates */
+    const dstr *items; /* sorted (byte order), no duplicates */
     uint32_t n;
 } vset;
 
 typedef union vdata {
-    int64_t i;      /* VT_INT */
-    uint64_t u;     /* VT_HEX */
-    bool b;         /* VT_BOOL */
-    dstr s;         /* VT_STRING */
-    semver v;       /* VT_SEMVER */
-    vset set;       /* VT_SET */
+    int64_t i;  /* VT_INT */
+    uint64_t u; /* VT_HEX */
+    bool b;     /* VT_BOOL */
+    dstr s;     /* VT_STRING */
+    semver v;   /* VT_SEMVER */
+    vset set;   /* VT_SET */
 } vdata;
 
 typedef struct value {
-    uint8_t type;       /* vtype */
+    uint8_t type; /* vtype */
     vdata as;
 } value;
 
@@ -61,7 +61,7 @@ vtype vtype_from_name(const char *name, size_t len);
 bool parse_int(const char *p, size_t n, int64_t *out);
 bool parse_hex(const char *p, size_t n, uint64_t *out);
 bool parse_bool(const char *p, size_t n, bool *out);
-bool parse_semver(const char *p, size_t n, semver *out);   /* semver.c */
+bool parse_semver(const char *p, size_t n, semver *out); /* semver.c */
 
 /* Sets: items separated by commas and/or blanks (space, tab, newline); empty
  * items are skipped.  set_count gives the number of items before dedup;
@@ -71,7 +71,7 @@ bool parse_semver(const char *p, size_t n, semver *out);   /* semver.c */
 size_t set_count(const char *p, size_t n);
 bool set_parse(const char *p, size_t n, dstr *items, uint32_t cap, uint32_t *count);
 bool set_contains(const vset *s, const char *p, size_t n);
-bool set_subset(const vset *a, const vset *b);     /* a ⊆ b */
+bool set_subset(const vset *a, const vset *b); /* a ⊆ b */
 bool set_equal(const vset *a, const vset *b);
 
 /* Parse a whole fact text as type t into *out (strings: the text itself).

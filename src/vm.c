@@ -16,7 +16,7 @@ typedef struct vm {
     value *R;
     vm_fail *fail;
     uint32_t steps;
-    bool set_over;      /* a set span had more than DC_MAX_SET_ITEMS items */
+    bool set_over; /* a set span had more than DC_MAX_SET_ITEMS items */
 } vm;
 
 /* ------------------------------------------------------------ constraints */
@@ -44,8 +44,7 @@ static bool svset_test(const sv_comparator *cmps, uint32_t n, const semver *v)
         return true;
     for (uint32_t i = 0; i < n; i++) {
         const semver *c = &cmps[i].v;
-        if (c->pre.len && c->major == v->major && c->minor == v->minor &&
-            c->patch == v->patch)
+        if (c->pre.len && c->major == v->major && c->minor == v->minor && c->patch == v->patch)
             return true;
     }
     return false;
@@ -112,8 +111,8 @@ bool ct_test(const program *p, const ctable *ct, const value *v)
         return false;
     }
     case CT_STRING:
-        return v->type == VT_STRING && in_strs(p->strs + ct->first, ct->n, v->as.s.p,
-                                               v->as.s.len);
+        return v->type == VT_STRING &&
+               in_strs(p->strs + ct->first, ct->n, v->as.s.p, v->as.s.len);
     case CT_SET:
         if (v->type != VT_SET)
             return false;
@@ -131,10 +130,8 @@ bool ct_test(const program *p, const ctable *ct, const value *v)
                 return true;
         }
         return false;
-    case CT_BOOL:
-        return v->type == VT_BOOL && v->as.b == (ct->first != 0);
-    default:
-        return false;
+    case CT_BOOL: return v->type == VT_BOOL && v->as.b == (ct->first != 0);
+    default: return false;
     }
 }
 
@@ -198,8 +195,14 @@ static bool put_int(value *dst, int64_t x, bool hex)
 static inline bool cmp_result(int c, uint8_t cmp)
 {
     static const uint8_t holds[8] = {
-        [CMP_EQ] = 2, [CMP_NE] = 5, [CMP_LT] = 1, [CMP_LE] = 3, [CMP_GT] = 4, [CMP_GE] = 6,
-        6, 6,   /* codes 6 and 7 read as >=, as the switch they replace did */
+        [CMP_EQ] = 2,
+        [CMP_NE] = 5,
+        [CMP_LT] = 1,
+        [CMP_LE] = 3,
+        [CMP_GT] = 4,
+        [CMP_GE] = 6,
+        6,
+        6, /* codes 6 and 7 read as >=, as the switch they replace did */
     };
     int sign = (c > 0) - (c < 0);
     return (holds[cmp & 7] >> (sign + 1)) & 1;
@@ -209,8 +212,8 @@ static inline bool cmp_result(int c, uint8_t cmp)
 static inline bool ct_holds(const program *p, const ctable *ct, const value *v)
 {
     return ct->small && ct->kind == CT_INT && v->type == VT_INT
-           ? (uint64_t)v->as.i < 64 && (ct->bitmap >> v->as.i) & 1
-           : ct_test(p, ct, v);
+               ? (uint64_t)v->as.i < 64 && (ct->bitmap >> v->as.i) & 1
+               : ct_test(p, ct, v);
 }
 
 /* memcmp(a, b, n) == 0 without a call: facts are short */
@@ -277,7 +280,7 @@ static int tmatch(vm *m, const tpart *parts, uint32_t k, uint32_t n, const char 
     /* a candidate that fails gives back the set items it parsed */
     uint32_t mark = m->res ? m->res->scratch_used : 0;
     int r = 0;
-    if (k + 1 == n) {   /* the last part: the span runs to the end */
+    if (k + 1 == n) { /* the last part: the span runs to the end */
         r = len > pos && accept_span(m, tp, s + pos, len - pos);
         goto out;
     }
@@ -286,7 +289,7 @@ static int tmatch(vm *m, const tpart *parts, uint32_t k, uint32_t n, const char 
     if (len - pos < lit.len + 1)
         return 0;
     uint32_t end = len - lit.len;
-    if (k + 2 == n) {   /* the literal ends the template: one candidate */
+    if (k + 2 == n) { /* the literal ends the template: one candidate */
         if (memcmp(s + end, lit.p, lit.len) == 0 && accept_span(m, tp, s + pos, end - pos))
             r = tmatch(m, parts, k + 1, n, s, end, len);
         goto out;
@@ -341,6 +344,7 @@ static inline bool cmp_ints(int64_t x, int64_t y, uint8_t cmp)
 
 /* The indices 0..63 as text, and in the byte order of that text (a set's
  * order): 0 1 10 11 ... 19 2 20 ... */
+/* clang-format off */
 #define BIT_NAME(n) { #n, sizeof #n - 1 }
 static const dstr bit_names[64] = {
     BIT_NAME(0),  BIT_NAME(1),  BIT_NAME(2),  BIT_NAME(3),  BIT_NAME(4),  BIT_NAME(5),
@@ -356,11 +360,12 @@ static const dstr bit_names[64] = {
     BIT_NAME(60), BIT_NAME(61), BIT_NAME(62), BIT_NAME(63),
 };
 #undef BIT_NAME
+/* clang-format on */
 
 static const uint8_t bit_order[64] = {
-    0, 1, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 2, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+    0,  1, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 2, 20, 21, 22, 23, 24, 25, 26, 27, 28,
     29, 3, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 4, 40, 41, 42, 43, 44, 45, 46, 47, 48,
-    49, 5, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 6, 60, 61, 62, 63, 7, 8, 9,
+    49, 5, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 6, 60, 61, 62, 63, 7,  8,  9,
 };
 
 /* ------------------------------------------------------------ the loop */
@@ -376,22 +381,21 @@ static const uint8_t bit_order[64] = {
 #define VM_DISPATCH goto *labels[i->op];
 #define VM_END
 #define CASE(name) L_##name:
-#define NEXT                                \
-    do {                                    \
-        i++;                                \
-        goto *labels[i->op];                \
+#define NEXT                                                                                   \
+    do {                                                                                       \
+        i++;                                                                                   \
+        goto *labels[i->op];                                                                   \
     } while (0)
 #else
-#define VM_DISPATCH         \
-    for (;; i++) {          \
+#define VM_DISPATCH                                                                            \
+    for (;; i++) {                                                                             \
         switch ((enum opcode)i->op) {
-#define VM_END              \
-        default:            \
-            goto bad;       \
-        }                   \
-    }
+#define VM_END                                                                                 \
+    default: goto bad;                                                                         \
+        }                                                                                      \
+        }
 #define CASE(name) case I_##name:
-#define NEXT continue
+#define NEXT       continue
 #endif
 
 /* A register operand: a byte offset into the register file (vmlink.c). */
@@ -409,38 +413,39 @@ static const uint8_t bit_order[64] = {
  * and the value shown is the one CONV stored since (x_at), or the failing
  * instruction's own.  Nothing a reason reads differs from recording as the
  * rules run. */
-#define FAIL(c)                 \
-    do {                        \
-        fc = (c);               \
-        goto fail;              \
+#define FAIL(c)                                                                                \
+    do {                                                                                       \
+        fc = (c);                                                                              \
+        goto fail;                                                                             \
     } while (0)
 
 #if defined(VM_GOTO) && defined(__GNUC__) && !defined(__clang__)
 /* keep one dispatch jump per instruction body: merged, they predict badly */
 __attribute__((optimize("no-crossjumping")))
 #endif
-int32_t vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *source,
-                      const dc_prepared *target, dc_result *res, vm_fail *f)
+int32_t
+vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *source,
+              const dc_prepared *target, dc_result *res, vm_fail *f)
 {
 #ifdef VM_GOTO
     /* every byte value has a label: no bounds check when dispatching */
     static const void *const labels[256] = {
 #define OP(name, operands, types, doc) [I_##name] = &&L_##name,
-#define SUPER(name, operands, doc) [I_##name] = &&L_##name,
+#define SUPER(name, operands, doc)     [I_##name] = &&L_##name,
 #include "opcodes.def"
 #undef SUPER
 #undef OP
-        [I__ALL ... 255] = &&bad,
+        [I__ALL... 255] = &&bad,
     };
 #endif
     const pfact *const facts[2] = { target->slots, source->slots };
     value *R = res->regs;
     const xinsn *i;
-    uint32_t x_at, slot_at;     /* 1 + index of the last CONV, FIELDT */
+    uint32_t x_at, slot_at; /* 1 + index of the last CONV, FIELDT */
     /* the loops running (EACH): their device, record and record count */
     const dc_prepared *ldev[LOOP_DEPTH] = { NULL, NULL };
     uint32_t lrec[LOOP_DEPTH] = { 0, 0 }, lend[LOOP_DEPTH] = { 0, 0 };
-    bool fx, fy, fs;            /* the failing insn showed x, y, slot */
+    bool fx, fy, fs; /* the failing insn showed x, y, slot */
     uint8_t fc;
 enter:
     i = p->xcode + p->xentry[b];
@@ -450,32 +455,35 @@ enter:
     f->aux = -1;
     /* sets SELF bound stay valid in every COMPATIBLE block */
     res->scratch_used = b == 0 ? 0 : res->scratch_self;
-    if (b == 0)     /* SELF starts a check, and its template budget */
+    if (b == 0) /* SELF starts a check, and its template budget */
         res->match_steps = 0;
 
     VM_DISPATCH
     CASE(RULE)
-        NEXT;
+    NEXT;
     CASE(OK)
-        if (b == 0)
-            res->scratch_self = res->scratch_used;
-        return (int32_t)b;
+    if (b == 0)
+        res->scratch_self = res->scratch_used;
+    return (int32_t)b;
     CASE(FAIL)
-        FAIL(F_FALSE);
-    CASE(EMPTY) {
+    FAIL(F_FALSE);
+    CASE(EMPTY)
+    {
         const pfact *x = FACT(i);
         if (x->present && x->raw.len)
             FAIL(F_NOT_EMPTY);
         NEXT;
     }
-    CASE(NONEMPTY) {
+    CASE(NONEMPTY)
+    {
         const pfact *x = FACT(i);
         if (!x->present || !x->raw.len)
             FAIL(F_EMPTY);
         NEXT;
     }
     CASE(EQSTR)
-    CASE(NESTR) {
+    CASE(NESTR)
+    {
         const pfact *x = FACT(i);
         const value *k = &p->consts[i->b];
         if (!x->present) {
@@ -493,7 +501,8 @@ enter:
         fx = true;
         goto fail;
     }
-    CASE(LOADF) {
+    CASE(LOADF)
+    {
         const pfact *x = FACT(i);
         if (!x->present || !pfact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
             f->type = i->t & TYPE_MASK;
@@ -502,12 +511,13 @@ enter:
         NEXT;
     }
     CASE(CHECKT)
-        if (!ct_holds(p, &p->ctables[i->b], &REG(i->a))) {
-            f->aux = i->b;
-            FAIL(F_CONSTRAINT);
-        }
-        NEXT;
-    CASE(LOADFT) {
+    if (!ct_holds(p, &p->ctables[i->b], &REG(i->a))) {
+        f->aux = i->b;
+        FAIL(F_CONSTRAINT);
+    }
+    NEXT;
+    CASE(LOADFT)
+    {
         const pfact *x = FACT(i);
         if (!x->present || !pfact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
             f->type = i->t & TYPE_MASK;
@@ -519,14 +529,15 @@ enter:
         }
         NEXT;
     }
-    CASE(PMATCH) {
+    CASE(PMATCH)
+    {
         /* the template was matched when the facts were prepared */
         const dc_prepared *d = (i->t & SIDE_SOURCE) ? source : target;
         if (i->b < d->npm) {
             const pmatch *pm = &d->pm[i->b];
             if (pm->result == 1 && pm->slot == i->a) {
                 const pbind *bd = d->binds + pm->first;
-                if (pm->nbinds == 1) {      /* `prefix{n:int}`: the common shape */
+                if (pm->nbinds == 1) { /* `prefix{n:int}`: the common shape */
                     R[bd->reg] = bd->v;
                     NEXT;
                 }
@@ -539,43 +550,44 @@ enter:
     }
     CASE(MATCH)
     CASE(NMATCH)
-    match: {
-        const dc_prepared *d = (i->t & SIDE_SOURCE) ? source : target;
-        const pfact *x = &d->slots[i->a];
-        const pmatch *pm = i->b < d->npm ? &d->pm[i->b] : NULL;
-        int r = 0;
-        if (!x->present) {
-            fc = F_MISSING;
+match : {
+    const dc_prepared *d = (i->t & SIDE_SOURCE) ? source : target;
+    const pfact *x = &d->slots[i->a];
+    const pmatch *pm = i->b < d->npm ? &d->pm[i->b] : NULL;
+    int r = 0;
+    if (!x->present) {
+        fc = F_MISSING;
+    } else {
+        if (pm && pm->result != PM_LIVE && pm->slot == i->a) {
+            r = pm->result;
+            for (uint32_t k = 0; k < pm->nbinds; k++)
+                R[d->binds[pm->first + k].reg] = d->binds[pm->first + k].v;
         } else {
-            if (pm && pm->result != PM_LIVE && pm->slot == i->a) {
-                r = pm->result;
-                for (uint32_t k = 0; k < pm->nbinds; k++)
-                    R[d->binds[pm->first + k].reg] = d->binds[pm->first + k].v;
-            } else {
-                /* every template of a check draws on one step budget */
-                vm m = { p, source, target, res, R, f, res->match_steps, false };
-                const tmpl *t = &p->tmpls[i->b];
-                r = tmatch(&m, p->tparts + t->first, 0, t->n, x->raw.p, 0, x->raw.len);
-                res->match_steps = m.steps;
-                if (r == 0 && m.set_over && i->op != I_NMATCH)
-                    r = -2;     /* no match, and a set span was over the limit */
-            }
-            if (r == -2)
-                fc = F_SCRATCH;
-            else if (r < 0)
-                fc = F_BUDGET;
-            else if (i->op != I_NMATCH ? r == 0 : r == 1)
-                fc = r ? F_MATCH : F_NOMATCH;
-            else
-                NEXT;
+            /* every template of a check draws on one step budget */
+            vm m = { p, source, target, res, R, f, res->match_steps, false };
+            const tmpl *t = &p->tmpls[i->b];
+            r = tmatch(&m, p->tparts + t->first, 0, t->n, x->raw.p, 0, x->raw.len);
+            res->match_steps = m.steps;
+            if (r == 0 && m.set_over && i->op != I_NMATCH)
+                r = -2; /* no match, and a set span was over the limit */
         }
-        f->aux = i->b;
-        goto fail;
+        if (r == -2)
+            fc = F_SCRATCH;
+        else if (r < 0)
+            fc = F_BUDGET;
+        else if (i->op != I_NMATCH ? r == 0 : r == 1)
+            fc = r ? F_MATCH : F_NOMATCH;
+        else
+            NEXT;
     }
+    f->aux = i->b;
+    goto fail;
+}
     /* `field = {var}` of a string, int or hex slot: equal, inline; anything
      * else (absent, unparsed, another type in the register, a failure) goes
      * the general way, which writes the record */
-    CASE(FCMPS) {
+    CASE(FCMPS)
+    {
         const pfact *x = FACT(i);
         const value *y = &REG(i->b);
         if (!(x->ok & (1u << VT_STRING)) || y->type != VT_STRING)
@@ -584,7 +596,8 @@ enter:
             NEXT;
         goto fcmp_ne;
     }
-    CASE(FCMPI) {
+    CASE(FCMPI)
+    {
         const pfact *x = FACT(i);
         const value *y = &REG(i->b);
         if (x->type != VT_INT || y->type != VT_INT)
@@ -593,7 +606,8 @@ enter:
             NEXT;
         goto fcmp_ne;
     }
-    CASE(FCMPH) {
+    CASE(FCMPH)
+    {
         const pfact *x = FACT(i);
         const value *y = &REG(i->b);
         if (x->type != VT_HEX || y->type != VT_HEX)
@@ -602,9 +616,10 @@ enter:
             NEXT;
         goto fcmp_ne;
     }
-    CASE(FCMPK) {
+    CASE(FCMPK)
+    {
         const value *y = &REG(i->b);
-        REG(i->b) = p->consts[i->c];     /* the LOADK */
+        REG(i->b) = p->consts[i->c]; /* the LOADK */
         const pfact *x = FACT(i);
         uint8_t type = i->t & TYPE_MASK;
         if (x->type == type && y->type == type && (type == VT_INT || type == VT_HEX)) {
@@ -616,63 +631,64 @@ enter:
         goto fcmp;
     }
     CASE(FCMP)
-    fcmp: {
-        const pfact *x = FACT(i);
-        uint8_t type = i->t & TYPE_MASK, cmp = (i->t >> 4) & 7;
-        value v;
-        if (!x->present) {
-            fc = F_MISSING;
-            goto fail_fcmp;
-        }
-        if (!(x->ok & (1u << type))) {
-            fc = F_PARSE;
-            goto fail_fcmp;
-        }
-        const value *y = &REG(i->b);
-        int c;
-        /* the common cases without a call; value_cmp for the rest */
-        if (type == VT_INT && x->type == VT_INT && y->type == VT_INT) {
-            c = (x->as.i > y->as.i) - (x->as.i < y->as.i);
-        } else if (type == VT_HEX && x->type == VT_HEX && y->type == VT_HEX) {
-            c = (x->as.u > y->as.u) - (x->as.u < y->as.u);
-        } else if (type == VT_STRING && y->type == VT_STRING) {
-            uint32_t n = x->raw.len < y->as.s.len ? x->raw.len : y->as.s.len;
-            c = memcmp(x->raw.p, y->as.s.p, n);
-            if (c == 0)
-                c = (x->raw.len > y->as.s.len) - (x->raw.len < y->as.s.len);
-        } else if (!pfact_value(x, (vtype)type, &v)) {
-            fc = F_PARSE;
-            goto fail_fcmp;
-        } else if (type == VT_SET) {
-            if (cmp != CMP_EQ && cmp != CMP_NE) {
-                fc = F_COMPARE;
-                goto fail_fcmp;
-            }
-            c = !set_equal(&v.as.set, &y->as.set);
-        } else {
-            c = value_cmp(&v, y);
-        }
-        if (cmp_result(c, cmp))
-            NEXT;
-        fc = cmp == CMP_EQ ? F_NOT_EQUAL : cmp == CMP_NE ? F_EQUAL : F_COMPARE;
+fcmp : {
+    const pfact *x = FACT(i);
+    uint8_t type = i->t & TYPE_MASK, cmp = (i->t >> 4) & 7;
+    value v;
+    if (!x->present) {
+        fc = F_MISSING;
         goto fail_fcmp;
-    fcmp_ne:    /* FCMPS/I/H: present, of the type, and not equal */
-        fc = F_NOT_EQUAL;
-        type = i->t & TYPE_MASK;
-        cmp = CMP_EQ;
-    fail_fcmp:
-        f->x = REG(i->b);
-        fx = true;
-        f->type = type;
-        f->cmp = cmp;
-        goto fail;
     }
+    if (!(x->ok & (1u << type))) {
+        fc = F_PARSE;
+        goto fail_fcmp;
+    }
+    const value *y = &REG(i->b);
+    int c;
+    /* the common cases without a call; value_cmp for the rest */
+    if (type == VT_INT && x->type == VT_INT && y->type == VT_INT) {
+        c = (x->as.i > y->as.i) - (x->as.i < y->as.i);
+    } else if (type == VT_HEX && x->type == VT_HEX && y->type == VT_HEX) {
+        c = (x->as.u > y->as.u) - (x->as.u < y->as.u);
+    } else if (type == VT_STRING && y->type == VT_STRING) {
+        uint32_t n = x->raw.len < y->as.s.len ? x->raw.len : y->as.s.len;
+        c = memcmp(x->raw.p, y->as.s.p, n);
+        if (c == 0)
+            c = (x->raw.len > y->as.s.len) - (x->raw.len < y->as.s.len);
+    } else if (!pfact_value(x, (vtype)type, &v)) {
+        fc = F_PARSE;
+        goto fail_fcmp;
+    } else if (type == VT_SET) {
+        if (cmp != CMP_EQ && cmp != CMP_NE) {
+            fc = F_COMPARE;
+            goto fail_fcmp;
+        }
+        c = !set_equal(&v.as.set, &y->as.set);
+    } else {
+        c = value_cmp(&v, y);
+    }
+    if (cmp_result(c, cmp))
+        NEXT;
+    fc = cmp == CMP_EQ ? F_NOT_EQUAL : cmp == CMP_NE ? F_EQUAL : F_COMPARE;
+    goto fail_fcmp;
+fcmp_ne: /* FCMPS/I/H: present, of the type, and not equal */
+    fc = F_NOT_EQUAL;
+    type = i->t & TYPE_MASK;
+    cmp = CMP_EQ;
+fail_fcmp:
+    f->x = REG(i->b);
+    fx = true;
+    f->type = type;
+    f->cmp = cmp;
+    goto fail;
+}
     CASE(WHERE)
     CASE(WHEREF)
-        if (!REG(i->a).as.b)
-            FAIL(F_FALSE);
-        NEXT;
-    CASE(WCMP) {
+    if (!REG(i->a).as.b)
+        FAIL(F_FALSE);
+    NEXT;
+    CASE(WCMP)
+    {
         const value *x = &REG(i->b), *y = &REG(i->c);
         bool h;
         if (x->type == VT_INT && y->type == VT_INT)
@@ -689,12 +705,13 @@ enter:
         NEXT;
     }
     CASE(LOADK)
-        REG(i->a) = p->consts[i->b];
-        NEXT;
+    REG(i->a) = p->consts[i->b];
+    NEXT;
     CASE(MOVE)
-        REG(i->a) = REG(i->b);
-        NEXT;
-    CASE(FIELD) {
+    REG(i->a) = REG(i->b);
+    NEXT;
+    CASE(FIELD)
+    {
         const pfact *x = FACT(i);
         if (!x->present) {
             f->slot = i->b;
@@ -706,7 +723,8 @@ enter:
         REG(i->a).as.s = x->raw;
         NEXT;
     }
-    CASE(FIELDT) {
+    CASE(FIELDT)
+    {
         const pfact *x = FACT(i);
         f->slot = i->b;
         f->side = i->t & SIDE_SOURCE;
@@ -718,13 +736,15 @@ enter:
             FAIL(F_CONVERT);
         NEXT;
     }
-    CASE(HAS) {
+    CASE(HAS)
+    {
         const pfact *x = FACT(i);
         REG(i->a).type = VT_BOOL;
         REG(i->a).as.b = x->present && x->raw.len > 0;
         NEXT;
     }
-    CASE(CONV) {
+    CASE(CONV)
+    {
         vm m = { p, source, target, res, R, f, 0, false };
         value v = REG(i->b);
         f->type = i->t & TYPE_MASK;
@@ -734,10 +754,11 @@ enter:
             FAIL((i->t & TYPE_MASK) == VT_SET ? F_SCRATCH : F_CONVERT);
         NEXT;
     }
-    CASE(NEG) {
+    CASE(NEG)
+    {
         int64_t x;
         if (!as_int(&REG(i->b), &x) || x == INT64_MIN) {
-            f->x = f->y = REG(i->b);    /* the reason shows the operand */
+            f->x = f->y = REG(i->b); /* the reason shows the operand */
             fy = true;
             FAIL(F_OVERFLOW);
         }
@@ -746,15 +767,17 @@ enter:
         NEXT;
     }
     CASE(NOT)
-        REG(i->a).type = VT_BOOL;
-        REG(i->a).as.b = !REG(i->b).as.b;
-        NEXT;
+    REG(i->a).type = VT_BOOL;
+    REG(i->a).as.b = !REG(i->b).as.b;
+    NEXT;
     /* int by int without overflow or remainder, inline; the rest (hex,
      * failures) the general way */
-    CASE(MUL) {
+    CASE(MUL)
+    {
         const value *x = &REG(i->b), *y = &REG(i->c);
         int64_t z;
-        if (x->type == VT_INT && y->type == VT_INT && !__builtin_mul_overflow(x->as.i, y->as.i, &z)) {
+        if (x->type == VT_INT && y->type == VT_INT &&
+            !__builtin_mul_overflow(x->as.i, y->as.i, &z)) {
             if (x_at)
                 f->x = *x;
             REG(i->a).type = VT_INT;
@@ -763,7 +786,8 @@ enter:
         }
         goto arith;
     }
-    CASE(DIV) {
+    CASE(DIV)
+    {
         const value *x = &REG(i->b), *y = &REG(i->c);
         if (x->type == VT_INT && y->type == VT_INT && y->as.i > 0) {
             /* one division: the quotient, and exact when it multiplies back */
@@ -781,89 +805,92 @@ enter:
     CASE(ADD)
     CASE(SUB)
     CASE(MOD)
-    arith: {
-        /* a failure shows both operands; a success leaves the first in the
+arith : {
+    /* a failure shows both operands; a success leaves the first in the
          * record, which matters when a CONV of the rule showed a value */
-        int64_t x, y, z = 0;
-        bool hex = REG(i->b).type == VT_HEX || REG(i->c).type == VT_HEX;
-        if (!as_int(&REG(i->b), &x) || !as_int(&REG(i->c), &y)) {
+    int64_t x, y, z = 0;
+    bool hex = REG(i->b).type == VT_HEX || REG(i->c).type == VT_HEX;
+    if (!as_int(&REG(i->b), &x) || !as_int(&REG(i->c), &y)) {
+        fc = F_OVERFLOW;
+        goto fail_arith;
+    }
+    bool over = false;
+    switch (i->op) {
+    case I_ADD: over = __builtin_add_overflow(x, y, &z); break;
+    case I_SUB: over = __builtin_sub_overflow(x, y, &z); break;
+    case I_MUL: over = __builtin_mul_overflow(x, y, &z); break;
+    case I_DIV:
+        if (y == 0) {
+            fc = F_DIVZERO;
+            goto fail_arith;
+        }
+        if (x == INT64_MIN && y == -1) {
             fc = F_OVERFLOW;
             goto fail_arith;
         }
-        bool over = false;
-        switch (i->op) {
-        case I_ADD: over = __builtin_add_overflow(x, y, &z); break;
-        case I_SUB: over = __builtin_sub_overflow(x, y, &z); break;
-        case I_MUL: over = __builtin_mul_overflow(x, y, &z); break;
-        case I_DIV:
-            if (y == 0) {
-                fc = F_DIVZERO;
-                goto fail_arith;
-            }
-            if (x == INT64_MIN && y == -1) {
-                fc = F_OVERFLOW;
-                goto fail_arith;
-            }
-            if (x % y != 0) {
-                fc = F_INEXACT;
-                goto fail_arith;
-            }
-            z = x / y;
-            break;
-        default:
-            if (y == 0) {
-                fc = F_DIVZERO;
-                goto fail_arith;
-            }
-            z = (y == -1) ? 0 : x % y;
-            break;
+        if (x % y != 0) {
+            fc = F_INEXACT;
+            goto fail_arith;
         }
-        if (!over) {
-            if (x_at)
-                f->x = REG(i->b);
-            if (put_int(&REG(i->a), z, hex))
-                NEXT;
+        z = x / y;
+        break;
+    default:
+        if (y == 0) {
+            fc = F_DIVZERO;
+            goto fail_arith;
         }
-        fc = F_OVERFLOW;
-    fail_arith:
-        f->x = REG(i->b);
-        f->y = REG(i->c);
-        fy = true;
-        goto fail;
+        z = (y == -1) ? 0 : x % y;
+        break;
     }
+    if (!over) {
+        if (x_at)
+            f->x = REG(i->b);
+        if (put_int(&REG(i->a), z, hex))
+            NEXT;
+    }
+    fc = F_OVERFLOW;
+fail_arith:
+    f->x = REG(i->b);
+    f->y = REG(i->c);
+    fy = true;
+    goto fail;
+}
     CASE(LT)
     CASE(LE)
     CASE(GT)
-    CASE(GE) {
+    CASE(GE)
+    {
         const value *x = &REG(i->b), *y = &REG(i->c);
         int c = x->type == VT_INT && y->type == VT_INT
-                ? (x->as.i > y->as.i) - (x->as.i < y->as.i)
-                : value_cmp(x, y);
+                    ? (x->as.i > y->as.i) - (x->as.i < y->as.i)
+                    : value_cmp(x, y);
         uint8_t cmp = (uint8_t)(CMP_LT + (i->op - I_LT));
         REG(i->a).type = VT_BOOL;
         REG(i->a).as.b = cmp_result(c, cmp);
         NEXT;
     }
     CASE(EQ)
-    CASE(NE) {
+    CASE(NE)
+    {
         const value *x = &REG(i->b), *y = &REG(i->c);
-        bool eq = x->type == VT_INT && y->type == VT_INT ? x->as.i == y->as.i
-                                                         : value_equal(x, y);
+        bool eq =
+            x->type == VT_INT && y->type == VT_INT ? x->as.i == y->as.i : value_equal(x, y);
         REG(i->a).type = VT_BOOL;
         REG(i->a).as.b = i->op == I_EQ ? eq : !eq;
         NEXT;
     }
     CASE(JF)
-        if (!REG(i->a).as.b)
-            i += i->b;
-        NEXT;
+    if (!REG(i->a).as.b)
+        i += i->b;
+    NEXT;
     CASE(JT)
-        if (REG(i->a).as.b)
-            i += i->b;
-        NEXT;
+    if (REG(i->a).as.b)
+        i += i->b;
+    NEXT;
     CASE(MAJOR)
     CASE(MINOR)
-    CASE(PATCH) {
+    CASE(PATCH)
+    {
         const semver *v = &REG(i->b).as.v;
         uint64_t x = i->op == I_MAJOR ? v->major : i->op == I_MINOR ? v->minor : v->patch;
         if (x > INT64_MAX)
@@ -872,7 +899,8 @@ enter:
         REG(i->a).as.i = (int64_t)x;
         NEXT;
     }
-    CASE(FIELD2) {
+    CASE(FIELD2)
+    {
         const semver *v = &REG(i->b).as.v;
         uint64_t x = i->t == 0 ? v->major : i->t == 1 ? v->minor : v->patch;
         if (x > INT64_MAX)
@@ -887,31 +915,35 @@ enter:
         REG(i->c).as.i = (int64_t)x;
         NEXT;
     }
-    CASE(LEN) {
+    CASE(LEN)
+    {
         const value *v = &REG(i->b);
         int64_t n = v->type == VT_SET ? v->as.set.n : v->as.s.len;
         REG(i->a).type = VT_INT;
         REG(i->a).as.i = n;
         NEXT;
     }
-    CASE(CONTAINS) {
+    CASE(CONTAINS)
+    {
         bool in = set_contains(&REG(i->b).as.set, REG(i->c).as.s.p, REG(i->c).as.s.len);
         REG(i->a).type = VT_BOOL;
         REG(i->a).as.b = in;
         NEXT;
     }
-    CASE(SUBSET) {
+    CASE(SUBSET)
+    {
         bool sub = set_subset(&REG(i->b).as.set, &REG(i->c).as.set);
         REG(i->a).type = VT_BOOL;
         REG(i->a).as.b = sub;
         NEXT;
     }
     CASE(MIN)
-    CASE(MAX) {
+    CASE(MAX)
+    {
         int64_t x, y;
         bool hex = REG(i->b).type == VT_HEX || REG(i->c).type == VT_HEX;
         if (!as_int(&REG(i->b), &x) || !as_int(&REG(i->c), &y)) {
-            f->x = REG(i->b);           /* the reason shows the operands */
+            f->x = REG(i->b); /* the reason shows the operands */
             f->y = REG(i->c);
             fy = true;
             FAIL(F_OVERFLOW);
@@ -921,7 +953,8 @@ enter:
             FAIL(F_OVERFLOW);
         NEXT;
     }
-    CASE(BITS) {
+    CASE(BITS)
+    {
         /* the items point to constant text, in the byte order sets keep */
         const value *x = &REG(i->b);
         if (x->type == VT_INT && x->as.i < 0) {
@@ -944,7 +977,8 @@ enter:
     }
     /* loops: EACH, the body, AGAIN (docs/bytecode.md, "Loops"); the
      * verifier saw that they nest and that every RFIELD is in its loop */
-    CASE(EACH) {
+    CASE(EACH)
+    {
         const dc_prepared *dev = i->side ? source : target;
         unsigned lv = (i->t & LOOP_LEVEL) != 0;
         REG(i->a).type = VT_BOOL;
@@ -959,7 +993,8 @@ enter:
         lend[lv] = n;
         NEXT;
     }
-    CASE(AGAIN) {
+    CASE(AGAIN)
+    {
         unsigned lv = (i->t & LOOP_LEVEL) != 0;
         bool any = (i->t & LOOP_ANY) != 0;
         if (REG(i->b).as.b == any) {
@@ -967,10 +1002,11 @@ enter:
             NEXT;
         }
         if (++lrec[lv] < lend[lv])
-            i -= i->c + 1;      /* NEXT steps onto the body's first */
+            i -= i->c + 1; /* NEXT steps onto the body's first */
         NEXT;
     }
-    CASE(RFIELD) {
+    CASE(RFIELD)
+    {
         unsigned lv = i->c != 0;
         dstr s = ldev[lv]->rec_field[i->b][lrec[lv]];
         if (!s.p) {
@@ -985,7 +1021,8 @@ enter:
         REG(i->a).as.s = s;
         NEXT;
     }
-    CASE(RHAS) {
+    CASE(RHAS)
+    {
         unsigned lv = i->c != 0;
         dstr s = ldev[lv]->rec_field[i->b][lrec[lv]];
         REG(i->a).type = VT_BOOL;
@@ -997,10 +1034,10 @@ enter:
 bad:
     /* unreachable for verified programs */
     fc = F_FALSE;
-fail: {
+fail : {
     /* the rule and where its code starts: known for each xinsn (vmlink.c) */
     bool in_rule = i->rule >= 0;
-    uint32_t since = i->since;  /* x_at, slot_at count from here */
+    uint32_t since = i->since; /* x_at, slot_at count from here */
     f->code = fc;
     f->has_x = fx || x_at > since;
     f->has_y = fy;
@@ -1009,7 +1046,7 @@ fail: {
         f->slot = in_rule ? p->rules[f->rule].slot : -1;
         f->side = in_rule ? p->rules[f->rule].side : 0;
     }
-    if (b < last) {     /* the next block, without a call */
+    if (b < last) { /* the next block, without a call */
         b++;
         f++;
         goto enter;

@@ -21,7 +21,7 @@
 typedef struct xinsn {
     uint8_t op;
     uint8_t t;
-    uint16_t side;      /* 1 when t has SIDE_SOURCE */
+    uint16_t side; /* 1 when t has SIDE_SOURCE */
     uint32_t a, b, c, d;
     uint32_t fo;
     int32_t rule;

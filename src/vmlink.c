@@ -27,7 +27,8 @@
  * one entry per block, and a map from pc to xinsn (ncode + 1). */
 size_t vm_xcode_size(const program *p)
 {
-    return (size_t)(p->ncode + 1) * sizeof(xinsn) + (size_t)(p->nblocks + 1) * sizeof(uint32_t) +
+    return (size_t)(p->ncode + 1) * sizeof(xinsn) +
+           (size_t)(p->nblocks + 1) * sizeof(uint32_t) +
            (size_t)(p->ncode + 1) * sizeof(uint32_t);
 }
 
@@ -59,8 +60,8 @@ static uint8_t cmp_of(uint8_t op)
 typedef struct linker {
     const program *p;
     const insn *code;
-    uint32_t end;       /* of the block */
-    uint32_t *target;   /* target[pc]: how many live jumps land on pc */
+    uint32_t end;     /* of the block */
+    uint32_t *target; /* target[pc]: how many live jumps land on pc */
 } linker;
 
 /* Can instruction pc be swallowed by a superinstruction that starts
@@ -116,8 +117,10 @@ static uint32_t fuse(const linker *l, uint32_t pc, xinsn *x)
         uint8_t type = i->t & TYPE_MASK;
         if (((i->t >> 4) & 7) != CMP_EQ)
             return 0;
-        uint8_t op = type == VT_STRING ? I_FCMPS : type == VT_INT ? I_FCMPI
-                   : type == VT_HEX ? I_FCMPH : I_FCMP;
+        uint8_t op = type == VT_STRING ? I_FCMPS
+                     : type == VT_INT  ? I_FCMPI
+                     : type == VT_HEX  ? I_FCMPH
+                                       : I_FCMP;
         *x = mk(op, i->t, i->a, i->b, 0, 0, pc);
         return 1;
     }
@@ -143,8 +146,7 @@ static uint32_t fuse(const linker *l, uint32_t pc, xinsn *x)
             return 2;
         }
         return 0;
-    default:
-        break;
+    default: break;
     }
     if (!is_cmp(i->op) || !j)
         return 0;
@@ -213,8 +215,10 @@ void vm_translate(program *p, void *buf, bool fused)
     for (uint32_t pc = 0; pc < p->ncode; pc++) {
         const insn *i = &code[pc];
         int j = op_find(i->op, 'J'), bk = op_find(i->op, 'B');
-        uint32_t to = j == 1 ? pc + 1 + i->b : j == 2 ? pc + 1 + i->c
-                    : bk == 2 ? pc - i->c : UINT32_MAX;
+        uint32_t to = j == 1    ? pc + 1 + i->b
+                      : j == 2  ? pc + 1 + i->c
+                      : bk == 2 ? pc - i->c
+                                : UINT32_MAX;
         if (to != UINT32_MAX)
             map[to <= p->ncode ? to : p->ncode]++;
     }

@@ -11,23 +11,22 @@
 #include "devcompat.h"
 #include "helpers.h"
 
-static const char share[] =
-    "POLICY:\n"
-    "    name = share\n"
-    "SELF:\n"
-    "    device_api = vfio-pci\n"
-    "    mdev_type = i915-GVTg_V5_{n:int:1,2,4,8}\n"
-    "    aggregator = {agg:int:1..8}\n"
-    "    software_version = {tv:semver}\n"
-    "COMPATIBLE same:\n"
-    "    device_api = vfio-pci\n"
-    "    mdev_type = i915-GVTg_V5_{m:int:1,2,4,8}\n"
-    "    aggregator = {m * agg / n}\n"
-    "    software_version = {sv:semver}\n"
-    "    where major(sv) == major(tv) && minor(sv) <= minor(tv)\n"
-    "COMPATIBLE:\n"
-    "    device_api = vfio-pci\n"
-    "    legacy = {l:bool:true}\n";
+static const char share[] = "POLICY:\n"
+                            "    name = share\n"
+                            "SELF:\n"
+                            "    device_api = vfio-pci\n"
+                            "    mdev_type = i915-GVTg_V5_{n:int:1,2,4,8}\n"
+                            "    aggregator = {agg:int:1..8}\n"
+                            "    software_version = {tv:semver}\n"
+                            "COMPATIBLE same:\n"
+                            "    device_api = vfio-pci\n"
+                            "    mdev_type = i915-GVTg_V5_{m:int:1,2,4,8}\n"
+                            "    aggregator = {m * agg / n}\n"
+                            "    software_version = {sv:semver}\n"
+                            "    where major(sv) == major(tv) && minor(sv) <= minor(tv)\n"
+                            "COMPATIBLE:\n"
+                            "    device_api = vfio-pci\n"
+                            "    legacy = {l:bool:true}\n";
 
 /* An allocator that counts, and can fail the n-th allocation. */
 typedef struct counter {
@@ -84,9 +83,12 @@ static dc_prepared *prepare(const dc_policy *p, const char *text)
     return d;
 }
 
-#define TGT "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_4\naggregator=2\nsoftware_version=1.4.0\n"
-#define SRC_OK "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.3.9\n"
-#define SRC_NO "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_1\naggregator=1\nsoftware_version=1.3.9\n"
+#define TGT                                                                                    \
+    "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_4\naggregator=2\nsoftware_version=1.4.0\n"
+#define SRC_OK                                                                                 \
+    "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.3.9\n"
+#define SRC_NO                                                                                 \
+    "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_1\naggregator=1\nsoftware_version=1.3.9\n"
 
 Test(api, check_allocates_nothing)
 {
@@ -127,7 +129,8 @@ static const char *const batch_targets[] = {
     "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_8\naggregator=3\nsoftware_version=1.3.0\n",
     "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.2.0\n",
     "",
-    "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.2.0-rc.1\n",
+    "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.2.0-rc."
+    "1\n",
 };
 
 Test(api, batch_allocates_nothing_and_agrees)
@@ -248,7 +251,8 @@ static void *worker(void *arg)
             j->mismatches++;
         if (k == 0) {
             dc_binding b = DC_BINDING_INIT;
-            if (dc_result_binding_get(r, 0, &b) != DC_OK || strcmp(b.name, "n") != 0 || b.int_value != 4)
+            if (dc_result_binding_get(r, 0, &b) != DC_OK || strcmp(b.name, "n") != 0 ||
+                b.int_value != 4)
                 j->mismatches++;
         }
     }
@@ -468,7 +472,10 @@ Test(api, getters_check_the_size_field)
     cr_assert_null(unset.message, "nothing filled without size");
     cr_assert_eq(dc_result_reason_get(r, 0, NULL), DC_ERR_INVALID);
 
-    struct { dc_reason v1; char later[16]; } big;
+    struct {
+        dc_reason v1;
+        char later[16];
+    } big;
     memset(&big, 0x5a, sizeof big);
     big.v1.size = sizeof big;
     cr_assert_eq(dc_result_reason_get(r, 0, &big.v1), DC_OK);
@@ -533,15 +540,21 @@ Test(api, render_results_as_text_and_json)
     cr_assert(!strncmp(text, "incompatible\n", 13), "%s", text);
     cr_assert_str_eq(text + 13, explained);
     cr_assert_eq(dc_result_render(r, DC_FORMAT_JSON, 0, NULL, &text), DC_OK);
-    cr_assert(!strncmp(text, "{\"compatible\": false, \"policy\": \"share\", \"block\": null, "
-                             "\"block_name\": null, \"bindings\": {}, \"reasons\": [{\"block\": 0, "
-                             "\"block_name\": \"same\", \"file\": \"share.compat\", \"line\": 11, "
-                             "\"field\": \"aggregator\"", 190), "%s", text);
+    cr_assert(!strncmp(text,
+                       "{\"compatible\": false, \"policy\": \"share\", \"block\": null, "
+                       "\"block_name\": null, \"bindings\": {}, \"reasons\": [{\"block\": 0, "
+                       "\"block_name\": \"same\", \"file\": \"share.compat\", \"line\": 11, "
+                       "\"field\": \"aggregator\"",
+                       190),
+              "%s", text);
 
     cr_assert_eq(dc_check_facts(p, s, ccw, r, NULL), DC_OK);
     cr_assert_eq(dc_result_render(r, DC_FORMAT_TEXT, 0, "t.kv", &text), DC_OK);
-    cr_assert(!strncmp(text, "target-mismatch: t.kv is not a target of policy share: "
-                             "share.compat:4: ", 71), "%s", text);
+    cr_assert(!strncmp(text,
+                       "target-mismatch: t.kv is not a target of policy share: "
+                       "share.compat:4: ",
+                       71),
+              "%s", text);
     cr_assert_eq(dc_result_render(r, DC_FORMAT_JSON, 0, "t.kv", &text), DC_OK);
     cr_assert(!strncmp(text, "{\"error\": \"target-mismatch\", \"message\": \"t.kv is not", 52),
               "%s", text);
@@ -700,7 +713,8 @@ Test(api, compile_failure_gives_diagnostics_and_no_policy)
     dc_policy *p = NULL;
     dc_diags *d = NULL;
     dc_error err;
-    cr_assert_eq(dc_policy_compile("bad.compat", text, strlen(text), &p, &d, &err), DC_ERR_POLICY);
+    cr_assert_eq(dc_policy_compile("bad.compat", text, strlen(text), &p, &d, &err),
+                 DC_ERR_POLICY);
     cr_assert_null(p);
     cr_assert_eq(dc_diags_error_count(d), 2);
     const dc_diag *dg = nth_diag(d, 0);
@@ -748,10 +762,11 @@ static void compiled_and_loaded(const char *text, dc_policy **compiled, dc_polic
 Test(api, prepare_finds_each_field_by_name)
 {
     /* names that are prefixes of others, in no order; the facts have more */
-    const char *text = "SELF:\n    b = {v0:string}\n    a.b = {v1:string}\n    Z = {v2:string}\n"
-                       "    a = {v3:string}\n    _ = {v4:string}\n    a_ = {v5:string}\n"
-                       "    ab = {v6:string}\n    A = {v7:string}\n    a.a = {v8:string}\n"
-                       "COMPATIBLE:\n    a = {v3}\n";
+    const char *text =
+        "SELF:\n    b = {v0:string}\n    a.b = {v1:string}\n    Z = {v2:string}\n"
+        "    a = {v3:string}\n    _ = {v4:string}\n    a_ = {v5:string}\n"
+        "    ab = {v6:string}\n    A = {v7:string}\n    a.a = {v8:string}\n"
+        "COMPATIBLE:\n    a = {v3}\n";
     const char *dev = "zz=0\nab=6\na.a=8\nb=0\nA=7\n_=4\na=3\nZ=2\naa=x\na.b=1\na_=5\nzzz=1\n";
     static const char *const values[] = { "0", "1", "2", "3", "4", "5", "6", "7", "8" };
     dc_policy *p[2];

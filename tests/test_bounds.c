@@ -22,8 +22,8 @@
 /* ------------------------------------------------ a counting allocator */
 
 typedef struct counts {
-    size_t allocs;      /* blocks allocated (a realloc is one more) */
-    size_t copied;      /* bytes copied by reallocs */
+    size_t allocs; /* blocks allocated (a realloc is one more) */
+    size_t copied; /* bytes copied by reallocs */
 } counts;
 
 typedef struct header {
@@ -173,8 +173,7 @@ static void load(const dc_alloc *a, const text *t)
     void *data;
     size_t len;
     cr_assert_eq(dc_policy_save(p, &data, &len, &err), DC_OK, "%s", err.message);
-    cr_assert_eq(dc_policy_load_ex(a, "t.cbc", data, len, &q, &err), DC_OK, "%s",
-                 err.message);
+    cr_assert_eq(dc_policy_load_ex(a, "t.cbc", data, len, &q, &err), DC_OK, "%s", err.message);
     dc_buffer_free(p, data);
     dc_policy_free(q);
     dc_policy_free(p);
@@ -298,8 +297,8 @@ Test(bounds, facts_yaml_refused_early)
 
 /* ------------------------------------------------------------ inventories */
 
-static dc_status drop(void *ctx, const char *id, size_t id_len, dc_facts *facts,
-                      size_t index, uint32_t line, dc_error *err)
+static dc_status drop(void *ctx, const char *id, size_t id_len, dc_facts *facts, size_t index,
+                      uint32_t line, dc_error *err)
 {
     (void)ctx, (void)id, (void)id_len, (void)index, (void)line, (void)err;
     dc_facts_free(facts);
@@ -309,8 +308,8 @@ static dc_status drop(void *ctx, const char *id, size_t id_len, dc_facts *facts,
 static void read_inventory(const dc_alloc *a, const text *t)
 {
     dc_error err;
-    cr_assert_eq(facts_yaml_entries(a, "inv.yaml", t->s, t->n, drop, NULL, &err), DC_OK,
-                 "%s", err.message);
+    cr_assert_eq(facts_yaml_entries(a, "inv.yaml", t->s, t->n, drop, NULL, &err), DC_OK, "%s",
+                 err.message);
 }
 
 static void inventory(text *t, size_t n)
@@ -334,8 +333,8 @@ Test(bounds, arena_refuses_sizes_that_wrap)
     cr_assert_null(arena_alloc(&ar, SIZE_MAX - 5));
     char *p = arena_alloc(&ar, 24);
     cr_assert_not_null(p);
-    cr_assert_not_null(arena_alloc(&ar, 100000));      /* a chunk of its own */
-    arena_reset(&ar);                                   /* keeps the newest chunk */
+    cr_assert_not_null(arena_alloc(&ar, 100000)); /* a chunk of its own */
+    arena_reset(&ar);                             /* keeps the newest chunk */
     cr_assert_not_null(arena_alloc(&ar, 50000));
     arena_release(&ar);
 }

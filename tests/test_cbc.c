@@ -18,7 +18,7 @@
 #include "policy.h"
 #include "helpers.h"
 
-#define DATA DC_TEST_DATA "/cbc"
+#define DATA     DC_TEST_DATA "/cbc"
 #define POLICIES DC_TEST_DATA "/../../policies"
 
 /* ------------------------------------------------------------ helpers */
@@ -48,13 +48,14 @@ static dc_policy *compile_text(const char *file, const char *text, size_t len)
     dc_status st = dc_policy_compile(file, text, len, &pol, &d, &err);
     if (st != DC_OK)
         for (size_t i = 0; i < dc_diags_count(d); i++)
-            fprintf(stderr, "%s:%u: %s\n", file, nth_diag(d, i)->line,
-                    nth_diag(d, i)->message);
+            fprintf(stderr, "%s:%u: %s\n", file, nth_diag(d, i)->line, nth_diag(d, i)->message);
     cr_assert_eq(st, DC_OK, "%s: %s", file, err.message);
     dc_diags_free(d);
     char msg[512];
-    cr_assert(cbc_verify(&pol->prog, msg, sizeof msg), "%s: compiler output fails "
-              "verification: %s", file, msg);
+    cr_assert(cbc_verify(&pol->prog, msg, sizeof msg),
+              "%s: compiler output fails "
+              "verification: %s",
+              file, msg);
     return pol;
 }
 
@@ -426,10 +427,10 @@ Test(cbc, layout)
     size_t len;
     save(pol, &d, &len);
     cr_assert(memcmp(d, "DCBC\x1a\r\n\0", 8) == 0);
-    cr_assert_eq(d[8] | d[9] << 8, 1);                  /* version */
+    cr_assert_eq(d[8] | d[9] << 8, 1); /* version */
     cr_assert_eq((uint32_t)(d[16] | d[17] << 8 | d[18] << 16 | (uint32_t)d[19] << 24), len);
-    cr_assert_eq(d[20], 15);                            /* sections */
-    cr_assert_eq(d[24], 32);                            /* section table */
+    cr_assert_eq(d[20], 15); /* sections */
+    cr_assert_eq(d[24], 32); /* section table */
     cr_assert(cbc_is_cbc(d, len));
     /* the checksum is zlib's CRC-32 of every byte but its own four */
     uint32_t stored = (uint32_t)(d[12] | d[13] << 8 | d[14] << 16 | (uint32_t)d[15] << 24);
@@ -447,9 +448,9 @@ Test(cbc, layout)
     cr_assert_eq(d[20], 17);
     const uint8_t *e16 = d + 32 + 15 * 16, *e17 = e16 + 16;
     cr_assert_eq(e16[0], 16);
-    cr_assert_eq(e16[4], 1);                            /* one record set: sla */
+    cr_assert_eq(e16[4], 1); /* one record set: sla */
     cr_assert_eq(e17[0], 17);
-    cr_assert_eq(e17[4], 2);                            /* its fields srv, cir */
+    cr_assert_eq(e17[4], 2); /* its fields srv, cir */
     cr_assert_eq(e16[12] | e16[13] << 8, 8);
     cr_assert_eq(e17[12] | e17[13] << 8, 24);
     cr_assert_eq((uint32_t)(e17[8] | e17[9] << 8 | e17[10] << 16) + 24, len);
@@ -500,7 +501,7 @@ Test(cbc, read_file_both_kinds)
     dc_policy *back = NULL;
     cr_assert_eq(dc_policy_read_file(bin, &back, &d, &err), DC_OK, "%s", err.message);
     cr_assert_null(d);
-    cr_assert_str_eq(dc_policy_file(back), src);   /* reasons name the source */
+    cr_assert_str_eq(dc_policy_file(back), src); /* reasons name the source */
     dc_policy_free(back);
 
     /* a damaged .cbc is an error naming the file, never compiled as text */
@@ -519,8 +520,7 @@ Test(cbc, read_file_both_kinds)
     cr_assert_eq(dc_policy_read_file(big, &back, NULL, &err), DC_ERR_LIMIT, "%s", err.message);
     char *blob = calloc(1, DC_MAX_CBC + 1);
     memcpy(blob, data, 64);
-    cr_assert_eq(dc_policy_load("big.cbc", blob, DC_MAX_CBC + 1, &back, &err),
-                 DC_ERR_LIMIT);
+    cr_assert_eq(dc_policy_load("big.cbc", blob, DC_MAX_CBC + 1, &back, &err), DC_ERR_LIMIT);
     cr_assert(strstr(err.message, "big.cbc: "), "%s", err.message);
     free(blob);
     f = fopen(bigsrc, "wb");
@@ -611,7 +611,8 @@ Test(cbc, header_errors)
     memcpy(m, d, len);
     m[8] = 2;
     fix_crc(m, len);
-    expect_error(m, len, DC_ERR_BYTECODE, "the header announces 15 sections at byte 32; "
+    expect_error(m, len, DC_ERR_BYTECODE,
+                 "the header announces 15 sections at byte 32; "
                  "version 2 files have 17 at byte 32");
 
     memcpy(m, d, len);
@@ -628,28 +629,29 @@ Test(cbc, header_errors)
 
     memcpy(m, d, len);
     memset(m + len, 0, 7);
-    expect_error(m, len + 7, DC_ERR_BYTECODE, "7 bytes of trailing data after the end of the "
+    expect_error(m, len + 7, DC_ERR_BYTECODE,
+                 "7 bytes of trailing data after the end of the "
                  "file");
-    m[40] ^= 1;     /* and damaged: the checksum says so */
+    m[40] ^= 1; /* and damaged: the checksum says so */
     expect_error(m, len + 7, DC_ERR_BYTECODE, "bad checksum");
 
     /* damage in the section table reads as damage... */
     memcpy(m, d, len);
-    m[32 + 2 * 16 + 4] ^= 1;    /* count of 'constants' */
+    m[32 + 2 * 16 + 4] ^= 1; /* count of 'constants' */
     expect_error(m, len, DC_ERR_BYTECODE, "bad checksum");
     /* ...unless the checksum was written over it: then the table is wrong */
     fix_crc(m, len);
     expect_error(m, len, DC_ERR_BYTECODE, "section 'constants' is ");
     memcpy(m, d, len);
-    m[32 + 16 + 8] ^= 1;        /* offset of 'pool' */
+    m[32 + 16 + 8] ^= 1; /* offset of 'pool' */
     fix_crc(m, len);
     expect_error(m, len, DC_ERR_BYTECODE, "section 'pool' starts at byte ");
     memcpy(m, d, len);
-    m[10] = 1;                  /* flags */
+    m[10] = 1; /* flags */
     fix_crc(m, len);
     expect_error(m, len, DC_ERR_BYTECODE, "unknown flags in the header");
     memcpy(m, d, len);
-    m[16] ^= 4;                 /* size: smaller than the file, checksum rewritten */
+    m[16] ^= 4; /* size: smaller than the file, checksum rewritten */
     fix_crc(m, len);
     expect_error(m, len, DC_ERR_BYTECODE, "the header says ");
 
@@ -700,8 +702,10 @@ static void m_reg_range(program *p)
 {
     insn *i = find(p, 1, I_FCMP, 0);
     i->b = 40;
-    snprintf(expected, sizeof expected, "instruction %u (FCMP): register 40 out of range "
-             "(%u registers)", pc_of(p, i), p->nregs);
+    snprintf(expected, sizeof expected,
+             "instruction %u (FCMP): register 40 out of range "
+             "(%u registers)",
+             pc_of(p, i), p->nregs);
 }
 
 static void m_jump_out(program *p)
@@ -717,8 +721,10 @@ static void m_unwritten(program *p)
     /* MAJOR r, sv -> MAJOR r, (a temporary nobody wrote) */
     insn *i = find(p, 1, I_MAJOR, 0);
     i->b = (uint16_t)(p->nregs - 1);
-    snprintf(expected, sizeof expected, "instruction %u (MAJOR): register %u is read but not "
-             "written (with one type) on every path", pc_of(p, i), p->nregs - 1);
+    snprintf(expected, sizeof expected,
+             "instruction %u (MAJOR): register %u is read but not "
+             "written (with one type) on every path",
+             pc_of(p, i), p->nregs - 1);
 }
 
 static void m_type(program *p)
@@ -726,16 +732,20 @@ static void m_type(program *p)
     /* MAJOR of the int variable m (register 1) */
     insn *i = find(p, 1, I_MAJOR, 0);
     i->b = 1;
-    snprintf(expected, sizeof expected, "instruction %u (MAJOR): register 1 holds int, read "
-             "as semver", pc_of(p, i));
+    snprintf(expected, sizeof expected,
+             "instruction %u (MAJOR): register 1 holds int, read "
+             "as semver",
+             pc_of(p, i));
 }
 
 static void m_self_write(program *p)
 {
     insn *i = find(p, 1, I_LOADF, 0);
     i->a = 0;
-    snprintf(expected, sizeof expected, "instruction %u (LOADF): writes register 0, a SELF "
-             "variable's", pc_of(p, i));
+    snprintf(expected, sizeof expected,
+             "instruction %u (LOADF): writes register 0, a SELF "
+             "variable's",
+             pc_of(p, i));
 }
 
 static void m_no_ok(program *p)
@@ -766,8 +776,10 @@ static void m_join(program *p)
     insn *w = find(p, 1, I_WHERE, 0);
     insn *le = find(p, 1, I_LE, 0);
     w->a = le->a;
-    snprintf(expected, sizeof expected, "instruction %u (WHERE): register %u is read but not "
-             "written (with one type) on every path", pc_of(p, w), le->a);
+    snprintf(expected, sizeof expected,
+             "instruction %u (WHERE): register %u is read but not "
+             "written (with one type) on every path",
+             pc_of(p, w), le->a);
 }
 
 static void m_unbound(program *p)
@@ -778,8 +790,10 @@ static void m_unbound(program *p)
     const var *k = &p->vars[p->blocks[1].first_var + 1];
     cr_assert_eq(k->name.len, 1);
     cr_assert_eq(p->pool[k->name.off], 'k');
-    snprintf(expected, sizeof expected, "instruction %u (OK): variable 'k' (register %u, int) "
-             "is not bound on every path", p->blocks[1].end - 1, k->reg);
+    snprintf(expected, sizeof expected,
+             "instruction %u (OK): variable 'k' (register %u, int) "
+             "is not bound on every path",
+             p->blocks[1].end - 1, k->reg);
 }
 
 static void m_self_source(program *p)
@@ -794,8 +808,10 @@ static void m_slot_type(program *p)
 {
     insn *i = find(p, 0, I_LOADF, 0);
     i->t = VT_HEX;
-    snprintf(expected, sizeof expected, "instruction %u (LOADF): slot %u is read as hex, which "
-             "its types do not include", pc_of(p, i), i->b);
+    snprintf(expected, sizeof expected,
+             "instruction %u (LOADF): slot %u is read as hex, which "
+             "its types do not include",
+             pc_of(p, i), i->b);
 }
 
 static void m_t_byte(program *p)
@@ -818,8 +834,10 @@ static void m_rule(program *p)
 {
     insn *i = find(p, 1, I_RULE, 0);
     i->a = 77;
-    snprintf(expected, sizeof expected, "instruction %u (RULE): rule 77 out of range (the "
-             "block has %u)", pc_of(p, i), p->blocks[1].nrules);
+    snprintf(expected, sizeof expected,
+             "instruction %u (RULE): rule 77 out of range (the "
+             "block has %u)",
+             pc_of(p, i), p->blocks[1].nrules);
 }
 
 static void m_pool(program *p)
@@ -896,11 +914,13 @@ Test(cbc, verifier_rejects)
     static const struct {
         mutator fn;
     } cases[] = {
-        { m_reg_range }, { m_jump_out }, { m_unwritten }, { m_type }, { m_self_write },
-        { m_no_ok }, { m_opcode }, { m_super }, { m_join }, { m_unbound }, { m_self_source },
-        { m_slot_type }, { m_t_byte }, { m_unused_operand }, { m_rule }, { m_pool },
-        { m_pool_nul }, { m_range_order }, { m_bitmap }, { m_adjacent }, { m_block_kind },
-        { m_block_code }, { m_const }, { m_regs }, { m_var_reg },
+        { m_reg_range },  { m_jump_out },       { m_unwritten },   { m_type },
+        { m_self_write }, { m_no_ok },          { m_opcode },      { m_super },
+        { m_join },       { m_unbound },        { m_self_source }, { m_slot_type },
+        { m_t_byte },     { m_unused_operand }, { m_rule },        { m_pool },
+        { m_pool_nul },   { m_range_order },    { m_bitmap },      { m_adjacent },
+        { m_block_kind }, { m_block_code },     { m_const },       { m_regs },
+        { m_var_reg },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         /* the mutator fills `expected` once it has looked at the program */
@@ -923,8 +943,10 @@ static void m_set_order(program *p)
             pref x = s[0];
             s[0] = s[1];
             s[1] = x;
-            snprintf(expected, sizeof expected, "table %u: strings 0 and 1 are not sorted and "
-                     "unique", i);
+            snprintf(expected, sizeof expected,
+                     "table %u: strings 0 and 1 are not sorted and "
+                     "unique",
+                     i);
             return;
         }
 }
@@ -934,8 +956,10 @@ static void m_nmatch_decl(program *p)
     insn *i = find(p, 1, I_NMATCH, 0);
     insn *m = find(p, 0, I_MATCH, 0);
     i->b = m->b;
-    snprintf(expected, sizeof expected, "instruction %u (NMATCH): template %u declares a "
-             "variable under '!='", pc_of(p, i), m->b);
+    snprintf(expected, sizeof expected,
+             "instruction %u (NMATCH): template %u declares a "
+             "variable under '!='",
+             pc_of(p, i), m->b);
 }
 
 static void m_checkt_type(program *p)
@@ -945,8 +969,10 @@ static void m_checkt_type(program *p)
     for (int n = 1; !sv || p->ctables[sv->b].kind != CT_SEMVER; n++)
         sv = find(p, 0, I_CHECKT, n);
     c->b = sv->b;
-    snprintf(expected, sizeof expected, "instruction %u (CHECKT): register %u holds int, read "
-             "as semver", pc_of(p, c), c->a);
+    snprintf(expected, sizeof expected,
+             "instruction %u (CHECKT): register %u holds int, read "
+             "as semver",
+             pc_of(p, c), c->a);
 }
 
 static void m_contains(program *p)
@@ -955,8 +981,10 @@ static void m_contains(program *p)
     uint16_t x = i->b;
     i->b = i->c;
     i->c = x;
-    snprintf(expected, sizeof expected, "instruction %u (CONTAINS): register %u holds string, "
-             "read as set", pc_of(p, i), i->b);
+    snprintf(expected, sizeof expected,
+             "instruction %u (CONTAINS): register %u holds string, "
+             "read as set",
+             pc_of(p, i), i->b);
 }
 
 static void m_bits(program *p)
@@ -964,8 +992,10 @@ static void m_bits(program *p)
     /* BITS of the set `items` */
     insn *i = find(p, 1, I_BITS, 0);
     i->b = find(p, 1, I_CONTAINS, 0)->b;
-    snprintf(expected, sizeof expected, "instruction %u (BITS): register %u holds set, read "
-             "as int or hex", pc_of(p, i), i->b);
+    snprintf(expected, sizeof expected,
+             "instruction %u (BITS): register %u holds set, read "
+             "as int or hex",
+             pc_of(p, i), i->b);
 }
 
 /* Loops (docs/bytecode.md, "Loops"): kitchen's
@@ -982,8 +1012,10 @@ static void m_loop_end(program *p)
 {
     insn *i = find(p, 1, I_EACH, 0), *a = find(p, 1, I_AGAIN, 1);
     a->a = find(p, 1, I_AGAIN, 0)->a;
-    snprintf(expected, sizeof expected, "instruction %u (EACH): instruction %u is not the "
-             "AGAIN that ends this loop", pc_of(p, i), pc_of(p, a));
+    snprintf(expected, sizeof expected,
+             "instruction %u (EACH): instruction %u is not the "
+             "AGAIN that ends this loop",
+             pc_of(p, i), pc_of(p, a));
 }
 
 static void m_loop_field_side(program *p)
@@ -991,25 +1023,30 @@ static void m_loop_field_side(program *p)
     /* s.srv read as the inner loop's record: that loop walks the target's */
     insn *i = find(p, 1, I_RFIELD, 1);
     i->c = 1;
-    snprintf(expected, sizeof expected, "instruction %u (RFIELD): record field %u is not of "
-             "the records its loop (instruction %u) walks", pc_of(p, i), i->b,
-             pc_of(p, find(p, 1, I_EACH, 1)));
+    snprintf(expected, sizeof expected,
+             "instruction %u (RFIELD): record field %u is not of "
+             "the records its loop (instruction %u) walks",
+             pc_of(p, i), i->b, pc_of(p, find(p, 1, I_EACH, 1)));
 }
 
 static void m_loop_field_outside(program *p)
 {
     insn *i = find(p, 1, I_RFIELD, 0);
     i->c = 2;
-    snprintf(expected, sizeof expected, "instruction %u (RFIELD): reads a record of the loop of "
-             "level 2 outside it", pc_of(p, i));
+    snprintf(expected, sizeof expected,
+             "instruction %u (RFIELD): reads a record of the loop of "
+             "level 2 outside it",
+             pc_of(p, i));
 }
 
 static void m_loop_jump_in(program *p)
 {
     insn *j = find(p, 1, I_JF, 0), *e = find(p, 1, I_EACH, 0);
     j->b = (uint16_t)(pc_of(p, e) - pc_of(p, j));
-    snprintf(expected, sizeof expected, "instruction %u (JF): jumps into the loop of "
-             "instruction %u", pc_of(p, j), pc_of(p, e));
+    snprintf(expected, sizeof expected,
+             "instruction %u (JF): jumps into the loop of "
+             "instruction %u",
+             pc_of(p, j), pc_of(p, e));
 }
 
 static void m_loop_stale_read(program *p)
@@ -1021,23 +1058,36 @@ static void m_loop_stale_read(program *p)
         if (p->code[pc].op == I_EQ)
             eq = &p->code[pc];
     eq->b = find(p, 1, I_AGAIN, 0)->b;
-    snprintf(expected, sizeof expected, "instruction %u (EQ): register %u is read but not "
-             "written (with one type) on every path", pc_of(p, eq), eq->b);
+    snprintf(expected, sizeof expected,
+             "instruction %u (EQ): register %u is read but not "
+             "written (with one type) on every path",
+             pc_of(p, eq), eq->b);
 }
 
 static void m_loop_back(program *p)
 {
     insn *a = find(p, 1, I_AGAIN, 0);
     a->c++;
-    snprintf(expected, sizeof expected, "instruction %u (EACH): instruction %u is not the "
-             "AGAIN that ends this loop", pc_of(p, find(p, 1, I_EACH, 1)), pc_of(p, a));
+    snprintf(expected, sizeof expected,
+             "instruction %u (EACH): instruction %u is not the "
+             "AGAIN that ends this loop",
+             pc_of(p, find(p, 1, I_EACH, 1)), pc_of(p, a));
 }
 
 Test(cbc, verifier_rejects_kitchen)
 {
-    mutator fns[] = { m_set_order, m_nmatch_decl, m_checkt_type, m_contains, m_bits,
-                      m_loop_level, m_loop_end, m_loop_field_side, m_loop_field_outside,
-                      m_loop_jump_in, m_loop_stale_read, m_loop_back };
+    mutator fns[] = { m_set_order,
+                      m_nmatch_decl,
+                      m_checkt_type,
+                      m_contains,
+                      m_bits,
+                      m_loop_level,
+                      m_loop_end,
+                      m_loop_field_side,
+                      m_loop_field_outside,
+                      m_loop_jump_in,
+                      m_loop_stale_read,
+                      m_loop_back };
     for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
         expected[0] = '\0';
         dc_policy *pol = compile_text("v.compat", kitchen, strlen(kitchen));
@@ -1057,9 +1107,10 @@ Test(cbc, verifier_accepts_compiler_output)
     for (int blk = 0; blk < 40; blk++) {
         tput(&t, "COMPATIBLE c%d:\n", blk);
         for (int r = 0; r < 20; r++)
-            tput(&t, "    f%d = {v%d_%d:int:%d..%d}\n    where (v%d_%d + b) * 2 >= %d && "
-                 "(v%d_%d < 1000 || !(b > 3)) || v%d_%d %% 7 == 1\n", r, blk, r, r, r + 50, blk,
-                 r, r, blk, r, blk, r);
+            tput(&t,
+                 "    f%d = {v%d_%d:int:%d..%d}\n    where (v%d_%d + b) * 2 >= %d && "
+                 "(v%d_%d < 1000 || !(b > 3)) || v%d_%d %% 7 == 1\n",
+                 r, blk, r, r, r + 50, blk, r, r, blk, r, blk, r);
     }
     dc_policy *pol = compile_text("large.compat", t.s, t.len);
     dc_policy *back = roundtrip(pol);
@@ -1079,24 +1130,48 @@ Test(cbc, disasm_listing)
     cr_assert_eq(strlen(buf), n);
     static const char *const want[] = {
         "policy \"kitchen\" from \"kitchen.compat\"\n",
-        "\nconstants\n", "string \"exact text\"",
-        "\nslots\n", "a  (int)",
-        "\ntables\n", "int 1..100,200", "hex 0x10..0x1f",
-        "semver >=1.2.3 <2.0.0 || >=3.1.0 <3.2.0-0", "string \"bar\",\"foo\"",
-        "set \"a\",\"b\",\"c\"", "bool true",
-        "\ntemplates\n", "\"pre-{tn:int}-post\"", "literal \"pre-\"", "decl    int -> r",
-        "\nSELF  line 3", "variables: x:int r0, y:hex r1",
+        "\nconstants\n",
+        "string \"exact text\"",
+        "\nslots\n",
+        "a  (int)",
+        "\ntables\n",
+        "int 1..100,200",
+        "hex 0x10..0x1f",
+        "semver >=1.2.3 <2.0.0 || >=3.1.0 <3.2.0-0",
+        "string \"bar\",\"foo\"",
+        "set \"a\",\"b\",\"c\"",
+        "bool true",
+        "\ntemplates\n",
+        "\"pre-{tn:int}-post\"",
+        "literal \"pre-\"",
+        "decl    int -> r",
+        "\nSELF  line 3",
+        "variables: x:int r0, y:hex r1",
         "RULE                rule 0 line 4: a = {x:int:1..100,200}",
         "LOADF     int       r0, slot 0 'a' (target)",
-        "\nCOMPATIBLE 0 (first)  line 16", "\nCOMPATIBLE 2  line 44",
+        "\nCOMPATIBLE 0 (first)  line 16",
+        "\nCOMPATIBLE 2  line 44",
         "FCMP      hex <=    slot 1 'h' (source), r1",
-        "NMATCH              slot ", "tmpl 2 \"{mm:int}-{y}\"", "JF                  r",
-        ", -> ", "const 0 = string \"exact text\"", "FIELDT    semver    r",
-        "CONV      int       r", "BITS                r", "OK\n",
-        "\nrecords\n", "sla.N: 0 srv 1 cir", "EACH      all L0    r", ", records 0 'sla' (source), -> ",
-        "EACH      any L1    r", "AGAIN     any L1    r", ", <- ",
-        "RFIELD              r", ", field 0 'sla.N.srv' (target), #1",
-        "RHAS                r", ", field 1 'sla.N.cir' (target), #1",
+        "NMATCH              slot ",
+        "tmpl 2 \"{mm:int}-{y}\"",
+        "JF                  r",
+        ", -> ",
+        "const 0 = string \"exact text\"",
+        "FIELDT    semver    r",
+        "CONV      int       r",
+        "BITS                r",
+        "OK\n",
+        "\nrecords\n",
+        "sla.N: 0 srv 1 cir",
+        "EACH      all L0    r",
+        ", records 0 'sla' (source), -> ",
+        "EACH      any L1    r",
+        "AGAIN     any L1    r",
+        ", <- ",
+        "RFIELD              r",
+        ", field 0 'sla.N.srv' (target), #1",
+        "RHAS                r",
+        ", field 1 'sla.N.cir' (target), #1",
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         cr_assert(strstr(buf, want[i]), "missing '%s' in:\n%s", want[i], buf);
@@ -1181,8 +1256,9 @@ static dc_status try_load(const suite *s, const uint8_t *d, size_t len, bool exe
     for (size_t i = 0; i < s->nfacts; i++) {
         dc_verdict v[16];
         int32_t b[16];
-        cr_assert_eq(dc_check_batch(pol, prep[i], (const dc_prepared *const *)prep, s->nfacts,
-                                    v, b), DC_OK);
+        cr_assert_eq(
+            dc_check_batch(pol, prep[i], (const dc_prepared *const *)prep, s->nfacts, v, b),
+            DC_OK);
         for (size_t j = 0; j < s->nfacts; j++) {
             cr_assert_eq(dc_check(pol, prep[i], prep[j], r), DC_OK);
             cr_assert_eq(dc_result_verdict(r), v[j]);
@@ -1232,7 +1308,8 @@ Test(cbc, mutation_checksum_catches, .timeout = 120)
         }
         /* every truncation */
         for (size_t n = 0; n < len; n++, runs++)
-            cr_assert_eq(try_load(&s, d, n, false), DC_ERR_BYTECODE, "%s: %zu bytes", s.name, n);
+            cr_assert_eq(try_load(&s, d, n, false), DC_ERR_BYTECODE, "%s: %zu bytes", s.name,
+                         n);
         /* garbage appended */
         for (size_t n = 1; n <= 256; n *= 2, runs++) {
             memcpy(m, d, len);
@@ -1286,8 +1363,10 @@ static size_t mutate(uint8_t *m, const uint8_t *d, size_t len)
             section(d, 15, &off, &size, &count);
             uint32_t at = off + 8 * rnd_below(count) + rnd_below(8);
             uint32_t r = rnd_below(4);
-            m[at] = r == 0 ? (uint8_t)rnd() : r == 1 ? (uint8_t)(m[at] + 1)
-                  : r == 2 ? (uint8_t)(m[at] - 1) : (uint8_t)rnd_below(48);
+            m[at] = r == 0   ? (uint8_t)rnd()
+                    : r == 1 ? (uint8_t)(m[at] + 1)
+                    : r == 2 ? (uint8_t)(m[at] - 1)
+                             : (uint8_t)rnd_below(48);
         } else if (kind < 6) {
             /* a field of a table */
             int id = 3 + (int)rnd_below(12);
@@ -1296,8 +1375,10 @@ static size_t mutate(uint8_t *m, const uint8_t *d, size_t len)
                 continue;
             uint32_t at = off + rnd_below(size);
             uint32_t r = rnd_below(4);
-            m[at] = r == 0 ? (uint8_t)rnd() : r == 1 ? (uint8_t)(m[at] + 1)
-                  : r == 2 ? (uint8_t)(m[at] - 1) : (uint8_t)(m[at] ^ (1u << rnd_below(8)));
+            m[at] = r == 0   ? (uint8_t)rnd()
+                    : r == 1 ? (uint8_t)(m[at] + 1)
+                    : r == 2 ? (uint8_t)(m[at] - 1)
+                             : (uint8_t)(m[at] ^ (1u << rnd_below(8)));
         } else if (kind < 8) {
             /* any bit past the checksum */
             uint32_t at = 16 + rnd_below((uint32_t)len - 16);
@@ -1411,8 +1492,10 @@ static void m_conflict(program *p)
     while (p->kconsts[k].type != VT_INT)
         k++;
     i[4] = (insn){ I_LOADK, 0, i[4].a, k, 0 };
-    snprintf(expected, sizeof expected, "instruction %u (WHERE): register %u is read but not "
-             "written (with one type) on every path", pc_of(p, &i[5]), i[5].a);
+    snprintf(expected, sizeof expected,
+             "instruction %u (WHERE): register %u is read but not "
+             "written (with one type) on every path",
+             pc_of(p, &i[5]), i[5].a);
 }
 
 static void m_merge_ok_reg(program *p)

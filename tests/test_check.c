@@ -111,7 +111,7 @@ static bool has_diag(dc_severity sev, const char *want)
     return false;
 }
 
-#define HEAD "SELF:\n    a = 1\nCOMPATIBLE:\n"   /* rules start on line 4 */
+#define HEAD "SELF:\n    a = 1\nCOMPATIBLE:\n" /* rules start on line 4 */
 
 /* ------------------------------------------------------------ scopes (2.3) */
 
@@ -129,7 +129,8 @@ Test(scope, undeclared_in_arithmetic_value)
 {
     /* the conformance example lint-undeclared.compat */
     one_error("SELF:\n    device_api = vfio-pci\nCOMPATIBLE:\n    device_api = vfio-pci\n"
-              "    aggregator = {k}/2\n", 5, 18, "undeclared variable 'k'");
+              "    aggregator = {k}/2\n",
+              5, 18, "undeclared variable 'k'");
 }
 
 Test(scope, undeclared_in_function_argument)
@@ -192,8 +193,8 @@ Test(scope, self_variable_visible_in_every_compatible)
 Test(scope, self_variable_not_redeclarable)
 {
     one_error("SELF:\n    v = {tv:semver}\n    where tv > semver(\"1.0\")\nCOMPATIBLE:\n"
-              "    v = {tv:semver}\n", 5, 10,
-              "declared in SELF");
+              "    v = {tv:semver}\n",
+              5, 10, "declared in SELF");
 }
 
 Test(scope, each_compatible_its_own_scope)
@@ -324,7 +325,8 @@ Test(typing, function_argument_types)
     one_error(HEAD "    where len(5) == 1\n", 4, 11, "len() takes a string or a set");
     one_error(HEAD "    where contains(\"a\", \"b\")\n", 4, 11,
               "contains() takes a set and a string");
-    one_error(HEAD "    where subset(set(source.a), \"b\")\n", 4, 11, "subset() takes two sets");
+    one_error(HEAD "    where subset(set(source.a), \"b\")\n", 4, 11,
+              "subset() takes two sets");
     one_error(HEAD "    where int(5) == 5\n", 4, 11, "int() takes a string, not int");
     one_error(HEAD "    where max(\"a\", 1) == 1\n", 4, 11, "max() takes two integers");
     one_error(HEAD "    where has(x)\n", 4, 15, "has() takes a fact");
@@ -336,10 +338,12 @@ Test(typing, bits_takes_an_integer)
               "type error: bits() takes an int or a hex, not string");
     one_error(HEAD "    where contains(bits(semver(source.v)), \"1\")\n", 4, 20,
               "bits() takes an int or a hex, not semver");
-    one_error(HEAD "    where bits(1, 2) == bits(3)\n", 4, 11, "bits() takes 1 argument, not 2");
+    one_error(HEAD "    where bits(1, 2) == bits(3)\n", 4, 11,
+              "bits() takes 1 argument, not 2");
     one_error(HEAD "    where bits(1)\n", 4, 11, "'where' needs a bool, not set");
-    clean(HEAD "    b = {h:hex}\n    c = {n:int}\n"
-               "    where subset(bits(h), bits(n)) && subset(bits(hex(source.m)), bits(0x1f))\n");
+    clean(HEAD
+          "    b = {h:hex}\n    c = {n:int}\n"
+          "    where subset(bits(h), bits(n)) && subset(bits(hex(source.m)), bits(0x1f))\n");
 }
 
 Test(typing, quantifiers_over_records)
@@ -347,8 +351,8 @@ Test(typing, quantifiers_over_records)
     clean(HEAD "    where all(source.sla, s, any(self.sla, t, t.srv == s.srv && "
                "int(t.cir) >= int(s.cir)))\n");
     clean(HEAD "    where any(source.r, x, has(x.v)) || !all(self.r, y, y.v == \"1\")\n");
-    one_error(HEAD "    where all(source.r, x, all(source.r, y, all(source.r, z, true)))\n", 4, 45,
-              "all() and any() nest at most 2 deep");
+    one_error(HEAD "    where all(source.r, x, all(source.r, y, all(source.r, z, true)))\n", 4,
+              45, "all() and any() nest at most 2 deep");
     one_error(HEAD "    where all(source.r, x, u.v == \"1\")\n", 4, 28,
               "unknown record 'u' in 'u.v': the records here are x");
     one_error(HEAD "    where all(source.r, x, x == \"1\")\n", 4, 28,
@@ -356,17 +360,19 @@ Test(typing, quantifiers_over_records)
     one_error(HEAD "    where all(source.r, x, x.v)\n", 4, 28,
               "type error: all() needs a bool condition, not string");
     one_error(HEAD "    where all(source.r, x)\n", 4, 11, "all() takes 3 arguments, not 2");
-    one_error(HEAD "    where any(r, x, true)\n", 4, 15,
-              "any() walks the records of a list: any(source.LIST, ...) or any(self.LIST, ...)");
+    one_error(
+        HEAD "    where any(r, x, true)\n", 4, 15,
+        "any() walks the records of a list: any(source.LIST, ...) or any(self.LIST, ...)");
     one_error(HEAD "    where any(source.r, x.y, true)\n", 4, 25,
               "any() names its record with a plain name");
     one_error(HEAD "    where all(source.r, x, any(self.q, x, true))\n", 4, 40,
               "'x' already names the record of an outer all() or any()");
     one_error(HEAD "    a = {_n:int}\n    where all(source.r, _n, true)\n", 5, 25,
               "'_n' is a variable: name the record otherwise");
-    one_error(HEAD "    a = {all(source.r, x, true)}\n", 4, 10, "all() is allowed only in a where");
-    one_error("SELF:\n    k = v\n    where all(source.r, x, true)\nCOMPATIBLE:\n    a = 1\n", 3, 15,
-              "'source.' is not available in SELF");
+    one_error(HEAD "    a = {all(source.r, x, true)}\n", 4, 10,
+              "all() is allowed only in a where");
+    one_error("SELF:\n    k = v\n    where all(source.r, x, true)\nCOMPATIBLE:\n    a = 1\n", 3,
+              15, "'source.' is not available in SELF");
     one_error(HEAD "    where x.v == \"1\"\n", 4, 11, "unknown name 'x.v'");
 }
 
@@ -377,7 +383,8 @@ Test(typing, arithmetic_value_must_be_integer)
 
 Test(typing, set_not_part_of_template)
 {
-    one_error(HEAD "    b = {s:set}\n    c = x{s}\n", 5, 10, "a set cannot be a part of a template");
+    one_error(HEAD "    b = {s:set}\n    c = x{s}\n", 5, 10,
+              "a set cannot be a part of a template");
     clean(HEAD "    b = {s:set}\n    c = {s}\n");
 }
 
@@ -482,18 +489,20 @@ Test(structure, truncated_self_describing_text_is_refused)
 {
     one_error("SELF:\n\tdevice_type=pci\n\tdevice_id=8086591d\n\tmdev_type=i915-GVTg_V5_2\n"
               "\taggregator=1\n\tpv_mode=\"none+ppgtt+context\"\n\tinterface_version=3\n"
-              "COMPATIBLE:\n", 8, 1, "empty COMPATIBLE block");
+              "COMPATIBLE:\n",
+              8, 1, "empty COMPATIBLE block");
 }
 
 Test(warning, block_reading_nothing_of_the_source)
 {
     one_warning("SELF:\n    a = {n:int}\nCOMPATIBLE:\n    a = 1\nCOMPATIBLE x:\n"
-                "    where self.a == \"1\"\n    where n > 0\n", 5, 1,
-                "block 1 accepts every source: none of its rules reads the source");
+                "    where self.a == \"1\"\n    where n > 0\n",
+                5, 1, "block 1 accepts every source: none of its rules reads the source");
     /* source.F in a where reads the source */
     clean("SELF:\n    a = {n:int}\nCOMPATIBLE:\n    where int(source.a) == n\n");
     /* an error in the block: no warning on top */
-    one_error("SELF:\n    a = 1\nCOMPATIBLE:\n    where has(nope)\n", 4, 15, "has() takes a fact");
+    one_error("SELF:\n    a = 1\nCOMPATIBLE:\n    where has(nope)\n", 4, 15,
+              "has() takes a fact");
 }
 
 Test(structure, two_self)
@@ -505,7 +514,8 @@ Test(structure, two_self)
 Test(structure, two_policy)
 {
     one_error("POLICY:\n    name = a\nPOLICY:\n    name = b\nSELF:\n    a = 1\n"
-              "COMPATIBLE:\n    a = 1\n", 3, 1, "second POLICY block");
+              "COMPATIBLE:\n    a = 1\n",
+              3, 1, "second POLICY block");
 }
 
 /* Regression (fixed): SELF after a COMPATIBLE block is reported twice: "SELF must come
@@ -524,16 +534,17 @@ Test(structure, self_after_compatible_refused)
 
 Test(structure, uuid_examples_are_clean)
 {
-    clean("# UUID1\nSELF:\n\tdevice_type=pci\n\tdevice_id=8086591d\n\tmdev_type=i915-GVTg_V5_2\n"
-          "\taggregator=1\n\tpv_mode=\"none+ppgtt+context\"\n\tinterface_version=3\n"
-          "COMPATIBLE:\n\tdevice_type=pci\n\tdevice_id=8086591d\n"
-          "\tmdev_type=i915-GVTg_V5_{val1:int:1,2,4,8}\n\taggregator={val1}/2\n"
-          "\tpv_mode={val2:string:\"none+ppgtt\",\"none+context\",\"none+ppgtt+context\"}\n"
-          "\tinterface_version={val3:int:2,3}\nCOMPATIBLE:\n\tdevice_type=pci\n"
-          "\tdevice_id=8086591d\n\tmdev_type=i915-GVTg_V5_{val1:int:1,2,4,8}\n"
-          "\taggregator={val1}/2\n"
-          "\tpv_mode=\"\"  #\"\" meaning empty, could be absent in a compatible device\n"
-          "\tinterface_version=1\n");
+    clean(
+        "# UUID1\nSELF:\n\tdevice_type=pci\n\tdevice_id=8086591d\n\tmdev_type=i915-GVTg_V5_2\n"
+        "\taggregator=1\n\tpv_mode=\"none+ppgtt+context\"\n\tinterface_version=3\n"
+        "COMPATIBLE:\n\tdevice_type=pci\n\tdevice_id=8086591d\n"
+        "\tmdev_type=i915-GVTg_V5_{val1:int:1,2,4,8}\n\taggregator={val1}/2\n"
+        "\tpv_mode={val2:string:\"none+ppgtt\",\"none+context\",\"none+ppgtt+context\"}\n"
+        "\tinterface_version={val3:int:2,3}\nCOMPATIBLE:\n\tdevice_type=pci\n"
+        "\tdevice_id=8086591d\n\tmdev_type=i915-GVTg_V5_{val1:int:1,2,4,8}\n"
+        "\taggregator={val1}/2\n"
+        "\tpv_mode=\"\"  #\"\" meaning empty, could be absent in a compatible device\n"
+        "\tinterface_version=1\n");
 }
 
 /* ------------------------------------------------------------ ordering operators (2.2) */
@@ -579,7 +590,8 @@ Test(ordering, non_orderable_reference)
 Test(warning, unused_variable)
 {
     one_warning(HEAD "    b = {x:int}\n", 4, 10, "unused variable 'x'");
-    one_warning("SELF:\n    a = {t:int}\nCOMPATIBLE:\n    b = 1\n", 2, 10, "unused variable 't'");
+    one_warning("SELF:\n    a = {t:int}\nCOMPATIBLE:\n    b = 1\n", 2, 10,
+                "unused variable 't'");
 }
 
 Test(warning, underscore_exempt)
@@ -648,8 +660,9 @@ Test(warning, where_on_device_is_not_constant)
 
 Test(warning, warnings_do_not_fail)
 {
-    compile(HEAD "    b = {x:int}\n    b = {y:int}\n    where true\nCOMPATIBLE:\n    b = {x:int}\n"
-                 "    b = {y:int}\n    where true\n");
+    compile(HEAD
+            "    b = {x:int}\n    b = {y:int}\n    where true\nCOMPATIBLE:\n    b = {x:int}\n"
+            "    b = {y:int}\n    where true\n");
     cr_expect_eq(K.st, DC_OK);
     cr_expect_not_null(K.pol);
     cr_expect_eq(dc_diags_error_count(K.d), 0);

@@ -426,7 +426,8 @@ Test(kv, missing_equals)
     const char *t = "a=1\njust words\n";
     kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:2: expected 'name=value', got 'just words'");
     t = "a: 1\n";
-    kv_fails(t, strlen(t), DC_ERR_FACTS, "(for YAML, name the file .yaml or start it with '---')");
+    kv_fails(t, strlen(t), DC_ERR_FACTS,
+             "(for YAML, name the file .yaml or start it with '---')");
 }
 
 Test(kv, invalid_name)
@@ -455,7 +456,8 @@ Test(kv, nul_byte)
 Test(kv, non_ascii)
 {
     const char *t = "a=1\nb=caf\xc3\xa9\n";
-    kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:2:6: non-ASCII byte 0xc3 (facts files are ASCII text)");
+    kv_fails(t, strlen(t), DC_ERR_FACTS,
+             "t.kv:2:6: non-ASCII byte 0xc3 (facts files are ASCII text)");
     t = "# caf\xc3\xa9\n";
     kv_fails(t, strlen(t), DC_ERR_FACTS, "t.kv:1:6: non-ASCII byte 0xc3");
 }
@@ -505,12 +507,12 @@ static char *kv_escaped(size_t pairs, const char *tail)
 
 Test(kv, quoted_value_limit_counts_decoded_bytes)
 {
-    char *t = kv_escaped(2047, "xy");           /* 4096 decoded bytes */
+    char *t = kv_escaped(2047, "xy"); /* 4096 decoded bytes */
     dc_facts *f = kv(t);
     cr_assert_eq(strlen(dc_facts_lookup(f, "v")), 4096);
     dc_facts_free(f);
     free(t);
-    t = kv_escaped(2047, "xyz");                /* 4097 */
+    t = kv_escaped(2047, "xyz"); /* 4097 */
     kv_fails(t, strlen(t), DC_ERR_LIMIT, "value is 4097 bytes");
     free(t);
 }
@@ -540,7 +542,8 @@ Test(kv, facts_1024_ok_1025_fails)
     cr_assert_eq(dc_facts_count(f), 1024);
     dc_facts_free(f);
     snprintf(t + o, cap - o, "f1024=x\n");
-    kv_fails(t, strlen(t), DC_ERR_LIMIT, "t.kv:1025: more than 1024 facts (the limit per device)");
+    kv_fails(t, strlen(t), DC_ERR_LIMIT,
+             "t.kv:1025: more than 1024 facts (the limit per device)");
     free(t);
 }
 
@@ -620,8 +623,15 @@ Test(selfdesc, blocks_in_any_order_comments_and_policy_block)
 Test(selfdesc, rules_that_are_not_literal)
 {
     static const char *rules[] = {
-        "a != 1", "a < 1", "a <= 1", "a > 1", "a >= 1", "a = {x:int}",
-        "a = i915-GVTg_V5_{n:int:1,2}", "a = {x}/2", "where true",
+        "a != 1",
+        "a < 1",
+        "a <= 1",
+        "a > 1",
+        "a >= 1",
+        "a = {x:int}",
+        "a = i915-GVTg_V5_{n:int:1,2}",
+        "a = {x}/2",
+        "where true",
     };
     for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
         char t[256];
@@ -664,7 +674,7 @@ static char *kv_shuffled(int n, size_t *len)
     char *t = malloc(cap);
     cr_assert_not_null(t);
     for (int i = 0; i < n; i++) {
-        int k = (int)(((long)i * 7919) % n);   /* 7919 is prime: a permutation */
+        int k = (int)(((long)i * 7919) % n); /* 7919 is prime: a permutation */
         o += (size_t)snprintf(t + o, cap - o, "f%04d=%d\n", k, k);
     }
     *len = o;
@@ -843,7 +853,8 @@ Test(kv, blanks_and_line_ends_around_plain_values)
 
 Test(kv, names_that_look_like_headers_and_dotted_names)
 {
-    dc_facts *f = kv("Speed=1\nPOLICY_x=2\nCx=3\nSELFISH=4\nparams.memory=5\na.b.c_d=6\n_x._y=7\n");
+    dc_facts *f =
+        kv("Speed=1\nPOLICY_x=2\nCx=3\nSELFISH=4\nparams.memory=5\na.b.c_d=6\n_x._y=7\n");
     cr_assert_eq(dc_facts_count(f), 7);
     expect_fact(f, "Speed", "1");
     expect_fact(f, "POLICY_x", "2");
@@ -967,8 +978,11 @@ Test(render, json)
 Test(render, round_trip)
 {
     static const char *values[] = {
-        "", "x", "a b", "a\nb", "a\tb", "\"", "\\", "a#b", "#", "=", "a=b", "\"quoted\"",
-        "{x:int}", "x\n\ny", "trailing\\", "tab\there\tand\nnewline", "'single'",
+        "",         "x",      "a b",        "a\nb",
+        "a\tb",     "\"",     "\\",         "a#b",
+        "#",        "=",      "a=b",        "\"quoted\"",
+        "{x:int}",  "x\n\ny", "trailing\\", "tab\there\tand\nnewline",
+        "'single'",
     };
     dc_facts *f = new_facts(NULL);
     for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
@@ -1159,9 +1173,12 @@ Test(yaml, files_give_the_same_facts)
 {
     dc_facts *k = NULL, *y = NULL, *j = NULL;
     dc_error err = { 0 };
-    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/simple.kv", &k, &err), DC_OK, "%s", err.message);
-    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/simple.yaml", &y, &err), DC_OK, "%s", err.message);
-    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/simple.json", &j, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/simple.kv", &k, &err), DC_OK, "%s",
+                 err.message);
+    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/simple.yaml", &y, &err), DC_OK, "%s",
+                 err.message);
+    cr_assert_eq(dc_facts_read_file(FACTS_DATA "/simple.json", &j, &err), DC_OK, "%s",
+                 err.message);
     cr_assert(facts_equal(k, y));
     cr_assert(facts_equal(k, j));
     expect_fact(y, "params.memory", "4096");
@@ -1258,7 +1275,8 @@ Test(yaml, empty_document)
 
 Test(yaml, duplicate_keys)
 {
-    yaml_fails("a: 1\nb: 2\na: 3\n", DC_ERR_FACTS, "t.yaml:3:1: duplicate key 'a' (first at line 1)");
+    yaml_fails("a: 1\nb: 2\na: 3\n", DC_ERR_FACTS,
+               "t.yaml:3:1: duplicate key 'a' (first at line 1)");
     yaml_fails("{\"a\": 1, \"a\": 1}", DC_ERR_FACTS, "t.yaml:1:10: duplicate key 'a'");
     /* Different names after flattening, but the same key. */
     yaml_fails("a: {x: 1}\na: {y: 2}\n", DC_ERR_FACTS, "t.yaml:2:1: duplicate key 'a'");
@@ -1289,7 +1307,9 @@ Test(yaml, malformed_yaml_has_line_and_column)
 Test(yaml, malformed_json_has_line_and_column)
 {
     yaml_fails("{\"a\": \"1\",\n \"b\": \"2\"\n \"c\": 3}", DC_ERR_FACTS, "t.yaml:3:2: ");
-    yaml_fails("{\"a\": \"1\"\n\n", DC_ERR_FACTS, "t.yaml:3:1: did not find expected ',' or '}' (while parsing a flow mapping started at 1:1)");
+    yaml_fails("{\"a\": \"1\"\n\n", DC_ERR_FACTS,
+               "t.yaml:3:1: did not find expected ',' or '}' (while parsing a flow mapping "
+               "started at 1:1)");
 }
 
 Test(yaml, not_a_mapping)
@@ -1301,10 +1321,12 @@ Test(yaml, not_a_mapping)
 
 Test(yaml, nested_sequences_and_mixed_sequences)
 {
-    yaml_fails("a: [[1, 2]]\n", DC_ERR_FACTS,
-               "t.yaml:1:5: 'a': a sequence may hold only scalars (it is a set), not a sequence");
-    yaml_fails("a:\n  - x\n  - y: 1\n", DC_ERR_FACTS,
-               "t.yaml:3:5: 'a': a sequence may hold only scalars (it is a set), not a mapping");
+    yaml_fails(
+        "a: [[1, 2]]\n", DC_ERR_FACTS,
+        "t.yaml:1:5: 'a': a sequence may hold only scalars (it is a set), not a sequence");
+    yaml_fails(
+        "a:\n  - x\n  - y: 1\n", DC_ERR_FACTS,
+        "t.yaml:3:5: 'a': a sequence may hold only scalars (it is a set), not a mapping");
     yaml_fails("a:\n  - y: 1\n  - x\n", DC_ERR_FACTS,
                "t.yaml:3:5: 'a': item 1 of a sequence of records (mappings) is a scalar");
     yaml_fails("a: [{y: 1}, {}]\n", DC_ERR_FACTS,
@@ -1340,9 +1362,10 @@ Test(yaml, sequences_of_mappings_are_records)
 
 Test(api, record_index_segments)
 {
-    static const char *good[] = { "sla.0.cir", "sla.10.cir", "a.9999.b", "a.0.b.1.c", "a.1._x" };
-    static const char *bad[] = { "sla.01.cir", "sla.0", "sla.0.", "a.12345.b", "0.a",
-                                 "a.0.1", "a.-1.b", "a.0x1.b" };
+    static const char *good[] = { "sla.0.cir", "sla.10.cir", "a.9999.b", "a.0.b.1.c",
+                                  "a.1._x" };
+    static const char *bad[] = { "sla.01.cir", "sla.0", "sla.0.", "a.12345.b",
+                                 "0.a",        "a.0.1", "a.-1.b", "a.0x1.b" };
     dc_facts *f = new_facts(NULL);
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         cr_assert_eq(dc_facts_add(f, good[i], "v", 1, NULL), DC_OK, "%s", good[i]);
@@ -1369,10 +1392,12 @@ Test(yaml, set_items_with_separators)
 
 Test(yaml, keys_must_be_scalars_and_names)
 {
-    yaml_fails("? [a, b]\n: 1\n", DC_ERR_FACTS, "t.yaml:1:3: a mapping key must be a scalar, not a sequence");
+    yaml_fails("? [a, b]\n: 1\n", DC_ERR_FACTS,
+               "t.yaml:1:3: a mapping key must be a scalar, not a sequence");
     yaml_fails("my-key: 1\n", DC_ERR_FACTS, "t.yaml:1:1: invalid fact name 'my-key'");
     yaml_fails("1: x\n", DC_ERR_FACTS, "a segment must start with a letter");
-    yaml_fails("a:\n  my-key:\n    b: 1\n", DC_ERR_FACTS, "t.yaml:2:3: invalid fact name 'a.my-key'");
+    yaml_fails("a:\n  my-key:\n    b: 1\n", DC_ERR_FACTS,
+               "t.yaml:2:3: invalid fact name 'a.my-key'");
 }
 
 Test(yaml, aliases_are_refused)
@@ -1399,7 +1424,8 @@ Test(yaml, non_ascii_and_nul)
 {
     yaml_fails("a: 1\nb: caf\xc3\xa9\n", DC_ERR_FACTS, "t.yaml:2:7: non-ASCII byte 0xc3");
     /* Escapes cannot smuggle them in either. */
-    yaml_fails("a: \"caf\\u00e9\"\n", DC_ERR_FACTS, "t.yaml:1:1: fact 'a': non-ASCII byte 0xc3 in value");
+    yaml_fails("a: \"caf\\u00e9\"\n", DC_ERR_FACTS,
+               "t.yaml:1:1: fact 'a': non-ASCII byte 0xc3 in value");
     yaml_fails("a: \"x\\0y\"\n", DC_ERR_FACTS, "t.yaml:1:1: fact 'a': NUL byte in value");
     dc_facts *f = (dc_facts *)1;
     dc_error err = { 0 };
@@ -1416,10 +1442,12 @@ Test(yaml, limits)
     cr_assert_eq(strlen(dc_facts_lookup(f, "ok")), 4096);
     dc_facts_free(f);
     sprintf(t, "big: %s\n", v);
-    yaml_fails(t, DC_ERR_LIMIT, "t.yaml:1:1: fact 'big': value is 4097 bytes, longer than 4096");
+    yaml_fails(t, DC_ERR_LIMIT,
+               "t.yaml:1:1: fact 'big': value is 4097 bytes, longer than 4096");
     /* A set that joins to more than 4096 bytes. */
     sprintf(t, "set: [%.2048s, %.2048s]\n", v, v);
-    yaml_fails(t, DC_ERR_LIMIT, "t.yaml:1:1: fact 'set': value is more than 4096 bytes (the limit)");
+    yaml_fails(t, DC_ERR_LIMIT,
+               "t.yaml:1:1: fact 'set': value is more than 4096 bytes (the limit)");
     free(v);
     free(t);
     /* Names: 255 ok, 256 fails, also when made by flattening. */
@@ -1504,8 +1532,8 @@ static void link_to(const char *root, const char *rel, const char *target)
 }
 
 #define GVT_PARENT "sys/devices/pci0000:00/0000:00:02.0"
-#define GVT_TYPE GVT_PARENT "/mdev_supported_types/i915-GVTg_V5_4"
-#define GVT_UUID "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001"
+#define GVT_TYPE   GVT_PARENT "/mdev_supported_types/i915-GVTg_V5_4"
+#define GVT_UUID   "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001"
 
 /* A fake sysfs: a GVT-g parent with one type and one mdev, a vfio-pci VF,
  * and the kernel's sample mdev drivers. */
@@ -1525,7 +1553,8 @@ static char *fake_sysfs(void)
     put(root, GVT_PARENT "/revision", "0x02\n");
     put(root, GVT_PARENT "/class", "0x030000\n");
     link_to(root, GVT_PARENT "/driver", "../../../bus/pci/drivers/i915");
-    link_to(root, "sys/bus/pci/devices/0000:00:02.0", "../../../devices/pci0000:00/0000:00:02.0");
+    link_to(root, "sys/bus/pci/devices/0000:00:02.0",
+            "../../../devices/pci0000:00/0000:00:02.0");
     put(root, GVT_TYPE "/device_api", "vfio-pci\n");
     put(root, GVT_TYPE "/available_instances", "2\n");
     put(root, GVT_TYPE "/name", "GVTg_V5_4\n");
@@ -1537,13 +1566,15 @@ static char *fake_sysfs(void)
         "SELF:\n\tdevice_type=pci\n\tdevice_id=8086591d\n\taggregator=2\n"
         "\tinterface_version=1\n"
         "COMPATIBLE:\n\tmdev_type=i915-GVTg_V5_{val1:int:1,2,4,8}\n\taggregator={val1}/2\n");
-    link_to(root, GVT_PARENT "/" GVT_UUID "/mdev_type", "../mdev_supported_types/i915-GVTg_V5_4");
+    link_to(root, GVT_PARENT "/" GVT_UUID "/mdev_type",
+            "../mdev_supported_types/i915-GVTg_V5_4");
     link_to(root, "sys/bus/mdev/devices/" GVT_UUID,
             "../../../devices/pci0000:00/0000:00:02.0/" GVT_UUID);
 
     put(root, "sys/devices/pci0000:00/0000:00:03.0/vendor", "0x15b3\n");
     put(root, "sys/devices/pci0000:00/0000:00:03.0/device", "0x101e\n");
-    link_to(root, "sys/devices/pci0000:00/0000:00:03.0/driver", "../../../bus/pci/drivers/vfio-pci");
+    link_to(root, "sys/devices/pci0000:00/0000:00:03.0/driver",
+            "../../../bus/pci/drivers/vfio-pci");
     put(root, "sys/devices/pci0000:00/0000:00:04.0/vendor", "0x15b3\n");
     put(root, "sys/devices/pci0000:00/0000:00:04.0/device", "0x101e\n");
     link_to(root, "sys/devices/pci0000:00/0000:00:04.0/driver",
@@ -1637,8 +1668,9 @@ Test(sysfs, mdev_type_directory)
     expect_fact(f, "device_api", "vfio-pci");
     expect_fact(f, "available_instances", "2");
     expect_fact(f, "name", "GVTg_V5_4");
-    expect_fact(f, "description", "low_gm_size: 128MB\nhigh_gm_size: 512MB\nfence: 4\n"
-                                  "resolution: 1920x1200\nweight: 4");
+    expect_fact(f, "description",
+                "low_gm_size: 128MB\nhigh_gm_size: 512MB\nfence: 4\n"
+                "resolution: 1920x1200\nweight: 4");
     dc_facts_free(f);
     /* Through the parent's link. */
     f = sysfs_ok(root, "/sys/bus/pci/devices/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_4");
@@ -1774,7 +1806,8 @@ Test(sysfs, broken_driver_link)
                 "%s/sys/devices/pci0000:00/0000:00:05.0: broken symbolic link");
     put(root, "sys/devices/pci0000:00/0000:00:06.0/vendor", "0x8086\n");
     put(root, "sys/devices/pci0000:00/0000:00:06.0/device", "0x1234\n");
-    link_to(root, "sys/devices/pci0000:00/0000:00:06.0/driver", "../../../bus/pci/drivers/gone");
+    link_to(root, "sys/devices/pci0000:00/0000:00:06.0/driver",
+            "../../../bus/pci/drivers/gone");
     sysfs_fails(root, "/sys/devices/pci0000:00/0000:00:06.0", DC_ERR_IO,
                 "%s/sys/devices/pci0000:00/0000:00:06.0/driver: broken symbolic link (to "
                 "'../../../bus/pci/drivers/gone')");
@@ -1874,7 +1907,8 @@ Test(sysfs, real_sys)
         cr_assert_eq(strlen(pci_id), 8);
         cr_assert_eq(strspn(pci_id, "0123456789abcdef"), 8, "%s", pci_id);
         char want[16];
-        snprintf(want, sizeof want, "%04lx%04lx", strtoul(dc_facts_lookup(f, "vendor"), NULL, 16),
+        snprintf(want, sizeof want, "%04lx%04lx",
+                 strtoul(dc_facts_lookup(f, "vendor"), NULL, 16),
                  strtoul(dc_facts_lookup(f, "device"), NULL, 16));
         cr_assert_str_eq(pci_id, want);
         dc_facts_free(f);
@@ -2021,16 +2055,21 @@ Test(inventory, missing_id)
 
 Test(inventory, bad_ids_and_entries)
 {
-    inv_text_fails("- id: [a]\n", DC_ERR_FACTS, "%s:1:7: entry 0: the 'id' must be a non-empty scalar");
+    inv_text_fails("- id: [a]\n", DC_ERR_FACTS,
+                   "%s:1:7: entry 0: the 'id' must be a non-empty scalar");
     inv_text_fails("- id: ''\n", DC_ERR_FACTS, "entry 0: the 'id' must be a non-empty scalar");
-    inv_text_fails("- id: \"a\\tb\"\n", DC_ERR_FACTS, "entry 0: the 'id' must be one line of printable ASCII");
-    inv_text_fails("- id: a\n  id: b\n", DC_ERR_FACTS, "%s:2:3: duplicate key 'id' (first at line 1)");
+    inv_text_fails("- id: \"a\\tb\"\n", DC_ERR_FACTS,
+                   "entry 0: the 'id' must be one line of printable ASCII");
+    inv_text_fails("- id: a\n  id: b\n", DC_ERR_FACTS,
+                   "%s:2:3: duplicate key 'id' (first at line 1)");
     inv_text_fails("- id: a\n- just text\n", DC_ERR_FACTS,
                    "%s:2:3: entry 1: a device must be a mapping with an 'id', not a scalar");
     inv_text_fails("id: a\n", DC_ERR_FACTS,
                    "%s:1:1: an inventory must be a sequence of mappings, one per device");
-    inv_text_fails("- id: a\n  bad-name: 1\n", DC_ERR_FACTS, "%s:2:3: invalid fact name 'bad-name'");
-    inv_text_fails("- id: a\n  b: [1\n", DC_ERR_FACTS, "%s:3:1: did not find expected ',' or ']'");
+    inv_text_fails("- id: a\n  bad-name: 1\n", DC_ERR_FACTS,
+                   "%s:2:3: invalid fact name 'bad-name'");
+    inv_text_fails("- id: a\n  b: [1\n", DC_ERR_FACTS,
+                   "%s:3:1: did not find expected ',' or ']'");
     inv_text_fails("- id: a\n---\n- id: b\n", DC_ERR_FACTS, "%s:2: a second YAML document");
 }
 
@@ -2074,9 +2113,10 @@ Test(inventory, large, .timeout = 300)
     cr_assert_not_null(fp);
     fputs("[\n", fp);
     for (size_t i = 0; i < n; i++)
-        fprintf(fp, "{\"id\": \"dev%06zu\", \"device_api\": \"vfio-pci\", \"mdev_type\": "
-                    "\"i915-GVTg_V5_%d\", \"aggregator\": %zu, \"pci_id\": \"8086591d\", "
-                    "\"software_version\": \"1.%zu.0\"}%s\n",
+        fprintf(fp,
+                "{\"id\": \"dev%06zu\", \"device_api\": \"vfio-pci\", \"mdev_type\": "
+                "\"i915-GVTg_V5_%d\", \"aggregator\": %zu, \"pci_id\": \"8086591d\", "
+                "\"software_version\": \"1.%zu.0\"}%s\n",
                 i, 1 << (i % 4), i % 8 + 1, i % 10, i + 1 < n ? "," : "");
     fputs("]\n", fp);
     fclose(fp);
@@ -2104,8 +2144,9 @@ Test(yaml_tree, a_mapping_inside_a_document_reads_as_facts)
     facts_ytree *t = NULL;
     const facts_ynode *root = NULL;
     dc_error err;
-    cr_assert_eq(facts_ytree_read(NULL, "cases.yaml", "the cases", text, strlen(text), &t,
-                                  &root, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(
+        facts_ytree_read(NULL, "cases.yaml", "the cases", text, strlen(text), &t, &root, &err),
+        DC_OK, "%s", err.message);
     cr_assert_eq(root->kind, FACTS_YSEQ);
     const facts_ynode *item = root->first;
     cr_assert_eq(item->kind, FACTS_YMAP);
@@ -2128,7 +2169,7 @@ Test(yaml_tree, a_mapping_inside_a_document_reads_as_facts)
     dc_facts_free(f);
     cr_assert_eq(facts_ytree_facts(t, item->first->next, &f, &err), DC_ERR_FACTS);
     cr_assert_str_eq(err.message, "cases.yaml:1:9: facts must be a mapping (name: value), "
-                     "not a scalar");
+                                  "not a scalar");
     facts_ytree_free(t);
     facts_ytree_free(NULL);
 }
@@ -2136,7 +2177,8 @@ Test(yaml_tree, a_mapping_inside_a_document_reads_as_facts)
 Test(yaml_tree, errors_name_the_document)
 {
     const char *cases[][2] = {
-        { "- a\n---\n- b\n", "cases.yaml:2: a second YAML document: the cases are one document" },
+        { "- a\n---\n- b\n",
+          "cases.yaml:2: a second YAML document: the cases are one document" },
         { "- &x {}\n- *x\n",
           "cases.yaml:2:3: YAML aliases (*name) are not supported in the cases" },
         { "- {a: 1\n", "cases.yaml:2:1: did not find expected ',' or '}'" },
@@ -2150,7 +2192,8 @@ Test(yaml_tree, errors_name_the_document)
         cr_expect_eq(st, DC_ERR_FACTS, "%s", cases[i][0]);
         cr_expect_null(t);
         cr_expect_null(root);
-        cr_expect(strstr(err.message, cases[i][1]), "'%s' lacks '%s'", err.message, cases[i][1]);
+        cr_expect(strstr(err.message, cases[i][1]), "'%s' lacks '%s'", err.message,
+                  cases[i][1]);
     }
     facts_ytree *t = NULL;
     const facts_ynode *root = (const facts_ynode *)1;

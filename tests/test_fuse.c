@@ -60,7 +60,7 @@ static const char *str(const char *s)
     return s ? s : "(null)";
 }
 
-static unsigned records_packed, records_unpacked;   /* fleet records seen */
+static unsigned records_packed, records_unpacked; /* fleet records seen */
 
 /* Everything a user reads of checking s against t, as text. */
 static void outcome(const dc_policy *pol, const dc_facts *s, const dc_facts *t, sbuf *out)
@@ -98,7 +98,7 @@ static void outcome(const dc_policy *pol, const dc_facts *s, const dc_facts *t, 
     /* a fleet of the same targets agrees with the batch */
     dc_fleet *fl = NULL;
     cr_assert_eq(dc_fleet_new(pol, targets, 2, &fl, &err), DC_OK, "%s", err.message);
-    const frec *first = (const frec *)fl->recs;   /* pt's record */
+    const frec *first = (const frec *)fl->recs; /* pt's record */
     records_packed += first->packed && first->holds;
     records_unpacked += !first->packed;
     dc_verdict fv[2];
@@ -136,8 +136,9 @@ static void compare(dc_policy *pol, const dc_facts *s, const dc_facts *t, const 
     p->xentry = keep_entry;
     p->nxcode = keep_n;
     free(buf);
-    cr_assert_str_eq(fused.p, plain.p, "%s: fused and unfused differ\n--- fused\n%s--- unfused\n%s",
-                     what, fused.p, plain.p);
+    cr_assert_str_eq(fused.p, plain.p,
+                     "%s: fused and unfused differ\n--- fused\n%s--- unfused\n%s", what,
+                     fused.p, plain.p);
     pairs_compared++;
     pairs_compatible += strncmp(fused.p, "verdict 0 ", 10) == 0;
     free(fused.p);
@@ -179,7 +180,8 @@ static dc_facts *device(const char *text, size_t len)
     size_t i = 0;
     while (i < len && (text[i] == ' ' || text[i] == '\n'))
         i++;
-    bool yaml = (i < len && text[i] == '{') || (len - i >= 3 && memcmp(text + i, "---", 3) == 0);
+    bool yaml =
+        (i < len && text[i] == '{') || (len - i >= 3 && memcmp(text + i, "---", 3) == 0);
     dc_status st = yaml ? dc_facts_parse_yaml("dev.yaml", text, len, &f, &err)
                         : dc_facts_parse_text("dev.kv", text, len, &f, &err);
     return st == DC_OK ? f : new_facts(NULL);
@@ -237,8 +239,8 @@ Test(fuse, corpus_fused_equals_unfused)
     }
     closedir(d);
     cr_log_info("%u files, %u pairs compared, %u compatible; fleet records: %u packed, "
-                "%u not", files, pairs_compared, pairs_compatible, records_packed,
-                records_unpacked);
+                "%u not",
+                files, pairs_compared, pairs_compatible, records_packed, records_unpacked);
     cr_expect_gt(records_packed, 0);
     cr_expect_gt(records_unpacked, 0, "no corpus target needed a record that is not packed");
     cr_assert_gt(files, 100, "the corpus is missing (%u files)", files);
@@ -265,9 +267,33 @@ static uint32_t rnd(uint32_t n)
 static char **vocabulary(const program *p, size_t *n)
 {
     static const char *const common[] = {
-        "", "0", "1", "2", "3", "4", "7", "8", "16", "-1", "0x10", "0x1912", "0xffffffffffffffff",
-        "9223372036854775807", "1.0.0", "1.2.3", "2.0.0", "2.1.1", "3.0.0", "1.2.3-beta",
-        "true", "false", "a,b", "x", "vfio-pci", "i915-GVTg_V5_4", "i915-GVTg_V5_9",
+        "",
+        "0",
+        "1",
+        "2",
+        "3",
+        "4",
+        "7",
+        "8",
+        "16",
+        "-1",
+        "0x10",
+        "0x1912",
+        "0xffffffffffffffff",
+        "9223372036854775807",
+        "1.0.0",
+        "1.2.3",
+        "2.0.0",
+        "2.1.1",
+        "3.0.0",
+        "1.2.3-beta",
+        "true",
+        "false",
+        "a,b",
+        "x",
+        "vfio-pci",
+        "i915-GVTg_V5_4",
+        "i915-GVTg_V5_9",
     };
     size_t cap = 64, k = 0;
     char **v = malloc(cap * sizeof *v);
@@ -309,8 +335,7 @@ static dc_facts *mutate(const dc_facts *f, const program *p, char **vocab, size_
             if (s == drop && prog_str(p, p->slots[s].name).len == strlen(name) &&
                 memcmp(prog_str(p, p->slots[s].name).p, name, strlen(name)) == 0)
                 change = true;
-        if (!change)
-            {
+        if (!change) {
             const char *val = dc_facts_value(f, i);
             cr_assert_eq(dc_facts_add(m, name, val, strlen(val), NULL), DC_OK);
         }
@@ -332,8 +357,9 @@ static dc_facts *mutate(const dc_facts *f, const program *p, char **vocab, size_
 Test(fuse, shipped_policies_mutated_facts)
 {
     static const char *const policies[] = {
-        "policies/gvt-share.compat", "policies/versioning.compat", "policies/vfio-ccw.compat",
-        "policies/device-model.compat", "bench/share.compat",
+        "policies/gvt-share.compat", "policies/versioning.compat",
+        "policies/vfio-ccw.compat",  "policies/device-model.compat",
+        "bench/share.compat",
     };
     /* every shipped facts file is a base for every policy */
     const char *dir = DC_SRCDIR "/policies";
@@ -387,8 +413,9 @@ Test(fuse, shipped_policies_mutated_facts)
     for (size_t i = 0; i < nbase; i++)
         dc_facts_free(base[i]);
     cr_log_info("%zu bases, %u pairs compared, %u compatible; fused: %u WCMP, %u FIELD2, "
-                "%u FCMPS, %u LOADFT", nbase, pairs_compared, pairs_compatible, seen[I_WCMP],
-                seen[I_FIELD2], seen[I_FCMPS], seen[I_LOADFT]);
+                "%u FCMPS, %u LOADFT",
+                nbase, pairs_compared, pairs_compatible, seen[I_WCMP], seen[I_FIELD2],
+                seen[I_FCMPS], seen[I_LOADFT]);
     cr_assert_gt(seen[I_WCMP], 0);
     cr_assert_gt(seen[I_FIELD2], 0);
     cr_assert_gt(seen[I_FCMPS], 0);

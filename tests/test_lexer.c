@@ -103,8 +103,8 @@ static void diag_at(size_t i, uint32_t line, uint32_t col, const char *want)
                  g->line, line);
     cr_expect_eq(g->col, col, "diagnostic %zu '%s' at col %u, want %u", i, g->message, g->col,
                  col);
-    cr_expect(strstr(g->message, want) != NULL, "diagnostic %zu '%s' lacks '%s'", i,
-              g->message, want);
+    cr_expect(strstr(g->message, want) != NULL, "diagnostic %zu '%s' lacks '%s'", i, g->message,
+              want);
 }
 
 /* Exactly one error, at line:col, naming `want`. */
@@ -125,7 +125,7 @@ static bool has_error(const char *want)
     return false;
 }
 
-#define HEAD "SELF:\n    a = 1\nCOMPATIBLE:\n"   /* rules start on line 4 */
+#define HEAD "SELF:\n    a = 1\nCOMPATIBLE:\n" /* rules start on line 4 */
 
 /* ------------------------------------------------------------ headers and blocks */
 
@@ -241,14 +241,13 @@ Test(comment, value_that_is_only_a_comment_is_missing)
 
 Test(value, four_kinds_compile)
 {
-    clean(HEAD
-          "    e = \"\"\n"
-          "    q = \"quoted \\\"text\\\" \\\\ \\n \\t\"\n"
-          "    t = i915-GVTg_V5_{val1:int:1,2,4,8}\n"
-          "    l = vfio-pci\n"
-          "    x = {val1}/2\n"
-          "    y = 1-2\n"
-          "    z = ({val1} + 1) * 2 % 3\n");
+    clean(HEAD "    e = \"\"\n"
+               "    q = \"quoted \\\"text\\\" \\\\ \\n \\t\"\n"
+               "    t = i915-GVTg_V5_{val1:int:1,2,4,8}\n"
+               "    l = vfio-pci\n"
+               "    x = {val1}/2\n"
+               "    y = 1-2\n"
+               "    z = ({val1} + 1) * 2 % 3\n");
 }
 
 Test(value, unterminated_quote)
@@ -461,16 +460,16 @@ Test(syntax, int64_min_in_constraint)
 
 Test(syntax, every_error_of_a_file_reported)
 {
-    lint("SELF:\n"                          /* 1 */
-         "    a = {x:foo}\n"                /* 2 unknown type */
-         "    b = \"open\n"                 /* 3 unterminated */
-         "COMPATIBLE:\n"                    /* 4 */
-         "    c == 1\n"                     /* 5 '==' */
-         "    d = a}b\n"                    /* 6 '}' */
-         "    e = {p:int}{q:int}\n"         /* 7 adjacent */
-         "    where (1\n"                   /* 8 syntax */
-         "    f =\n"                        /* 9 missing value */
-         "    x y\n");                      /* 10 syntax */
+    lint("SELF:\n"                  /* 1 */
+         "    a = {x:foo}\n"        /* 2 unknown type */
+         "    b = \"open\n"         /* 3 unterminated */
+         "COMPATIBLE:\n"            /* 4 */
+         "    c == 1\n"             /* 5 '==' */
+         "    d = a}b\n"            /* 6 '}' */
+         "    e = {p:int}{q:int}\n" /* 7 adjacent */
+         "    where (1\n"           /* 8 syntax */
+         "    f =\n"                /* 9 missing value */
+         "    x y\n");              /* 10 syntax */
     cr_expect_eq(L.st, DC_ERR_POLICY);
     static const uint32_t lines[] = { 2, 3, 5, 6, 7, 8, 9, 10 };
     cr_assert_eq(dc_diags_error_count(L.d), 8);
@@ -607,7 +606,8 @@ Test(limits, nesting_in_placeholder)
 {
     char *open = repeat("(", 64), *close = repeat(")", 64);
     char t[512];
-    snprintf(t, sizeof t, "SELF:\n    a = {v:int}\nCOMPATIBLE:\n    b = {%sv%s}\n", open, close);
+    snprintf(t, sizeof t, "SELF:\n    a = {v:int}\nCOMPATIBLE:\n    b = {%sv%s}\n", open,
+             close);
     clean(t);
     snprintf(t, sizeof t, "SELF:\n    a = {v:int}\nCOMPATIBLE:\n    b = {(%sv%s)}\n", open,
              close);
@@ -978,12 +978,65 @@ Test(robust, random_policy_like_text, .timeout = 120)
 {
     /* pieces of the language shuffled: reaches deeper than random bytes */
     static const char *const pieces[] = {
-        "SELF:", "COMPATIBLE:", "COMPATIBLE x:", "POLICY:", "\n", "\n", "\n", "    ", " ",
-        "a", "b.c", "=", "!=", "<", ">=", "==", "where", "{", "}", "{x:int}", "{y:hex:1..f}",
-        "{s:string:\"a\",b}", "{v:semver:^1.2 || 2.x}", "{b:bool:true}", "{z:set:a,b}",
-        "{x}", "{x * 2}", "/", "+", "-", "*", "%", "(", ")", "\"", "\"q\"", "\\", "#", "1",
-        "0x1f", "9223372036854775808", "..", ",", ":", "&&", "||", "!", "major(", "len(",
-        "has(source.a)", "self.a", "source.b", "true", "\t", "\x01", "\xc3", "_u", "", "\r",
+        "SELF:",
+        "COMPATIBLE:",
+        "COMPATIBLE x:",
+        "POLICY:",
+        "\n",
+        "\n",
+        "\n",
+        "    ",
+        " ",
+        "a",
+        "b.c",
+        "=",
+        "!=",
+        "<",
+        ">=",
+        "==",
+        "where",
+        "{",
+        "}",
+        "{x:int}",
+        "{y:hex:1..f}",
+        "{s:string:\"a\",b}",
+        "{v:semver:^1.2 || 2.x}",
+        "{b:bool:true}",
+        "{z:set:a,b}",
+        "{x}",
+        "{x * 2}",
+        "/",
+        "+",
+        "-",
+        "*",
+        "%",
+        "(",
+        ")",
+        "\"",
+        "\"q\"",
+        "\\",
+        "#",
+        "1",
+        "0x1f",
+        "9223372036854775808",
+        "..",
+        ",",
+        ":",
+        "&&",
+        "||",
+        "!",
+        "major(",
+        "len(",
+        "has(source.a)",
+        "self.a",
+        "source.b",
+        "true",
+        "\t",
+        "\x01",
+        "\xc3",
+        "_u",
+        "",
+        "\r",
     };
     size_t np = sizeof pieces / sizeof pieces[0];
     rng_state = 12345;
@@ -1022,8 +1075,9 @@ Test(robust, hundred_thousand_parentheses_in_value, .timeout = 30)
     char *open = repeat("(", 100000), *close = repeat(")", 100000);
     size_t cap = 200000 + 128;
     char *t = malloc(cap);
-    snprintf(t, cap, "SELF:\n    a = {v:int}\nCOMPATIBLE:\n    b = %s{v}%s+1\n    c = {%s1%s}\n",
-             open, close, open, close);
+    snprintf(t, cap,
+             "SELF:\n    a = {v:int}\nCOMPATIBLE:\n    b = %s{v}%s+1\n    c = {%s1%s}\n", open,
+             close, open, close);
     lint(t);
     cr_expect_eq(L.st, DC_ERR_POLICY);
     cr_expect(has_error("nested too deeply"));

@@ -86,8 +86,8 @@ static void expect_compile(const char *text, size_t len, int ok, const char *lim
         cr_expect_eq(st, DC_OK, "at the limit (%s) the policy must compile", limit);
         cr_expect_not_null(pol);
     } else {
-        cr_expect(st == DC_ERR_POLICY || st == DC_ERR_LIMIT,
-                  "over the limit (%s): status %s", limit, dc_status_str(st));
+        cr_expect(st == DC_ERR_POLICY || st == DC_ERR_LIMIT, "over the limit (%s): status %s",
+                  limit, dc_status_str(st));
         cr_expect_null(pol);
         cr_expect(diags_mention(d, &err, limit), "no diagnostic names the limit %s", limit);
         cr_expect(diags_mention(d, &err, "limit"), "no diagnostic says `limit`");
@@ -120,7 +120,8 @@ Test(limits, fact_name_255_256)
     put_repeat(&b, 'k', 255);
     put(&b, "=1\n");
     dc_facts *parsed = NULL;
-    cr_expect_eq(dc_facts_parse_text("t.kv", b.s, b.n, &parsed, &err), DC_OK, "%s", err.message);
+    cr_expect_eq(dc_facts_parse_text("t.kv", b.s, b.n, &parsed, &err), DC_OK, "%s",
+                 err.message);
     dc_facts_free(parsed);
     parsed = NULL;
     b.n = 0;
@@ -169,7 +170,8 @@ Test(limits, fact_value_4096_4097)
     put_repeat(&b, 'v', 4096);
     put(&b, "   \n");
     dc_facts *parsed = NULL;
-    cr_expect_eq(dc_facts_parse_text("t.kv", b.s, b.n, &parsed, &err), DC_OK, "%s", err.message);
+    cr_expect_eq(dc_facts_parse_text("t.kv", b.s, b.n, &parsed, &err), DC_OK, "%s",
+                 err.message);
     dc_facts_free(parsed);
     parsed = NULL;
     b.n = 0;
@@ -204,12 +206,14 @@ Test(limits, facts_1024_1025)
     for (int i = 0; i < 1025; i++) {
         if (i == 1024) {
             dc_facts *p = NULL;
-            cr_expect_eq(dc_facts_parse_text("t.kv", kv.s, kv.n, &p, &err), DC_OK, "%s", err.message);
+            cr_expect_eq(dc_facts_parse_text("t.kv", kv.s, kv.n, &p, &err), DC_OK, "%s",
+                         err.message);
             dc_facts_free(p);
             js.s[js.n] = '\0';
             put(&js, "}");
             p = NULL;
-            cr_expect_eq(dc_facts_parse_yaml("t.json", js.s, js.n, &p, &err), DC_OK, "%s", err.message);
+            cr_expect_eq(dc_facts_parse_yaml("t.json", js.s, js.n, &p, &err), DC_OK, "%s",
+                         err.message);
             dc_facts_free(p);
             js.n--;
         }
@@ -415,13 +419,14 @@ Test(limits, cbc_16mib)
     cr_expect_neq(st, DC_ERR_LIMIT, "16 MiB is within the limit: %s", err.message);
     st = dc_policy_load("big.cbc", data, limit + 1, &pol, &err);
     cr_expect_eq(st, DC_ERR_LIMIT, "%s", err.message);
-    cr_expect(strstr(err.message, "16777216") || strstr(err.message, "16 MiB"),
-              "message: %s", err.message);
+    cr_expect(strstr(err.message, "16777216") || strstr(err.message, "16 MiB"), "message: %s",
+              err.message);
     cr_expect_null(pol);
 
     /* A real policy padded to 16 MiB + 1: the size is checked first. */
     dc_policy *small = NULL;
-    cr_assert_eq(dc_policy_compile("m.compat", minimal, strlen(minimal), &small, NULL, NULL), DC_OK);
+    cr_assert_eq(dc_policy_compile("m.compat", minimal, strlen(minimal), &small, NULL, NULL),
+                 DC_OK);
     void *bytes = NULL;
     size_t len = 0;
     if (dc_policy_save(small, &bytes, &len, &err) == DC_OK) {
@@ -560,12 +565,16 @@ static const char nomem_policy[] =
     "    where contains(fs, \"a\") && has(source.mode) && len(source.mode) > 2\n";
 
 static const char *const nomem_source[][2] = {
-    { "device_api", "vfio-pci" }, { "mdev_type", "i915-GVTg_V5_4" }, { "aggregator", "2" },
-    { "software_version", "1.1.0" }, { "mode", "none+ppgtt" }, { "enabled", "yes" },
+    { "device_api", "vfio-pci" },    { "mdev_type", "i915-GVTg_V5_4" }, { "aggregator", "2" },
+    { "software_version", "1.1.0" }, { "mode", "none+ppgtt" },          { "enabled", "yes" },
 };
 static const char *const nomem_target[][2] = {
-    { "device_api", "vfio-pci" }, { "mdev_type", "i915-GVTg_V5_2" }, { "aggregator", "1" },
-    { "software_version", "1.2.0" }, { "pci_id", "8086591d" }, { "features", "a,b" },
+    { "device_api", "vfio-pci" },
+    { "mdev_type", "i915-GVTg_V5_2" },
+    { "aggregator", "1" },
+    { "software_version", "1.2.0" },
+    { "pci_id", "8086591d" },
+    { "features", "a,b" },
     { "unused", "x" },
 };
 
@@ -670,7 +679,7 @@ static dc_status prepare_and_check(const dc_policy *pol, dc_verdict *verdict)
     if ((st = dc_check(pol, ps, pt, r)) != DC_OK)
         goto out;
     *verdict = dc_result_verdict(r);
-    (void)explanation(r);     /* may allocate; NULL on NOMEM */
+    (void)explanation(r); /* may allocate; NULL on NOMEM */
     dc_binding b = DC_BINDING_INIT;
     for (size_t i = 0; (dc_result_binding_get(r, i, &b) == DC_OK); i++)
         ;
@@ -706,7 +715,8 @@ Test(nomem, prepare_and_check)
     counter_reset(0);
     dc_policy *pol = NULL;
     cr_assert_eq(dc_policy_compile_ex(&counting_alloc, "nomem.compat", nomem_policy,
-                                      strlen(nomem_policy), &pol, NULL, NULL), DC_OK);
+                                      strlen(nomem_policy), &pol, NULL, NULL),
+                 DC_OK);
     long policy_live = counter.live;
 
     dc_verdict clean = DC_TARGET_MISMATCH;
@@ -726,8 +736,9 @@ Test(nomem, prepare_and_check)
                   total, dc_status_str(st));
         if (st == DC_OK)
             cr_expect_eq(v, clean, "allocation %ld failed: the verdict changed", k);
-        cr_expect_eq(counter.live, policy_live, "allocation %ld of %ld failed: %ld blocks leaked",
-                     k, total, counter.live - policy_live);
+        cr_expect_eq(counter.live, policy_live,
+                     "allocation %ld of %ld failed: %ld blocks leaked", k, total,
+                     counter.live - policy_live);
     }
     counter.fail_at = 0;
     dc_policy_free(pol);
@@ -737,8 +748,9 @@ Test(nomem, prepare_and_check)
 Test(nomem, load)
 {
     dc_policy *pol = NULL;
-    cr_assert_eq(dc_policy_compile("nomem.compat", nomem_policy, strlen(nomem_policy), &pol,
-                                   NULL, NULL), DC_OK);
+    cr_assert_eq(
+        dc_policy_compile("nomem.compat", nomem_policy, strlen(nomem_policy), &pol, NULL, NULL),
+        DC_OK);
     void *bytes = NULL;
     size_t len = 0;
     dc_error err = { 0 };
@@ -749,8 +761,8 @@ Test(nomem, load)
     }
     counter_reset(0);
     dc_policy *back = NULL;
-    cr_assert_eq(dc_policy_load_ex(&counting_alloc, "nomem.cbc", bytes, len, &back, &err), DC_OK,
-                 "%s", err.message);
+    cr_assert_eq(dc_policy_load_ex(&counting_alloc, "nomem.cbc", bytes, len, &back, &err),
+                 DC_OK, "%s", err.message);
     dc_policy_free(back);
     cr_assert_eq(counter.live, 0);
     long total = counter.calls;
@@ -763,8 +775,8 @@ Test(nomem, load)
                   total, dc_status_str(st), err.message);
         cr_expect((st == DC_OK) == (back != NULL));
         dc_policy_free(back);
-        cr_expect_eq(counter.live, 0, "allocation %ld of %ld failed: %ld blocks leaked", k, total,
-                     counter.live);
+        cr_expect_eq(counter.live, 0, "allocation %ld of %ld failed: %ld blocks leaked", k,
+                     total, counter.live);
     }
     dc_buffer_free(pol, bytes);
     dc_policy_free(pol);
@@ -778,7 +790,8 @@ Test(nomem, facts_add)
         dc_facts *f = facts_of(nomem_target, sizeof nomem_target / sizeof nomem_target[0], &st);
         cr_expect(st == DC_OK || st == DC_ERR_NOMEM);
         dc_facts_free(f);
-        cr_expect_eq(counter.live, 0, "allocation %ld failed: %ld blocks leaked", k, counter.live);
+        cr_expect_eq(counter.live, 0, "allocation %ld failed: %ld blocks leaked", k,
+                     counter.live);
         if (counter.failed == 0)
             break;
     }

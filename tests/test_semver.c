@@ -138,7 +138,7 @@ Test(parse_semver, fields)
     v = ver("1.2");
     cr_expect_eq(v.patch, 0);
     cr_expect_eq(v.pre.len, 0);
-    v = ver("1.2-beta");          /* missing patch = 0, pre-release kept */
+    v = ver("1.2-beta"); /* missing patch = 0, pre-release kept */
     cr_expect_eq(v.patch, 0);
     cr_expect_str_eq(render(&v), "1.2.0-beta");
     v = ver("1.2+meta");
@@ -151,13 +151,43 @@ Test(parse_semver, fields)
 Test(parse_semver, rejects)
 {
     static const char *const bad[] = {
-        "", "1", "1.", "1.2.", "1.2.3.", "1.2.3.4", "v1.2.3", "=1.2.3", " 1.2.3",
-        "1.2.3 ", "1.2.3\n", "1 .2.3", "01.2.3", "1.02.3", "1.2.03", "1.2.3-",
-        "1.2.3+", "1.2.3-a..b", "1.2.3-a.", "1.2.3-.a", "1.2.3-01", "1.2.3-a_b",
-        "1.2.3+a..b", "1.2.3+a+b", "1.2.3-a+b+c", "-1.2.3", "+1.2.3", "1.-2.3",
-        "a.b.c", "1.x.3", "1.2.x", "*", "1.2.3-ü",
-        "18446744073709551616.0.0", "0.18446744073709551616.0",
-        "0.0.18446744073709551616", "99999999999999999999.0.0",
+        "",
+        "1",
+        "1.",
+        "1.2.",
+        "1.2.3.",
+        "1.2.3.4",
+        "v1.2.3",
+        "=1.2.3",
+        " 1.2.3",
+        "1.2.3 ",
+        "1.2.3\n",
+        "1 .2.3",
+        "01.2.3",
+        "1.02.3",
+        "1.2.03",
+        "1.2.3-",
+        "1.2.3+",
+        "1.2.3-a..b",
+        "1.2.3-a.",
+        "1.2.3-.a",
+        "1.2.3-01",
+        "1.2.3-a_b",
+        "1.2.3+a..b",
+        "1.2.3+a+b",
+        "1.2.3-a+b+c",
+        "-1.2.3",
+        "+1.2.3",
+        "1.-2.3",
+        "a.b.c",
+        "1.x.3",
+        "1.2.x",
+        "*",
+        "1.2.3-ü",
+        "18446744073709551616.0.0",
+        "0.18446744073709551616.0",
+        "0.0.18446744073709551616",
+        "99999999999999999999.0.0",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         semver v;
@@ -166,14 +196,14 @@ Test(parse_semver, rejects)
         cr_expect_eq(v.major, 0x5a5a5a5a5a5a5a5aull, "'%s' must leave *out alone", bad[i]);
     }
     semver v;
-    cr_expect(parse_semver("1.2.3-rc", 5, &v));     /* reads exactly n bytes */
+    cr_expect(parse_semver("1.2.3-rc", 5, &v)); /* reads exactly n bytes */
     cr_expect_eq(v.pre.len, 0);
     cr_expect(!parse_semver("1.2.3", 0, &v));
 }
 
 Test(parse_semver, build_and_numeric_edges)
 {
-    cr_expect(valid("1.2.3+001"));            /* build ids may have leading zeros */
+    cr_expect(valid("1.2.3+001")); /* build ids may have leading zeros */
     cr_expect(valid("1.2.3-0"));
     cr_expect(valid("1.2.3-0a"));
     cr_expect(valid("1.2.3-a-"));
@@ -210,28 +240,38 @@ Test(parse_semver, validity_tsv)
 Test(semver_cmp, precedence)
 {
     static const char *const order[] = {
-        "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
-        "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1",
-        "1.1.0", "1.10.0", "2.0.0", "18446744073709551615.0.0",
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "1.0.1",
+        "1.1.0",
+        "1.10.0",
+        "2.0.0",
+        "18446744073709551615.0.0",
     };
     size_t n = sizeof order / sizeof order[0];
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++)
-            cr_expect_eq(vcmp(order[i], order[j]), i < j ? -1 : i > j, "%s vs %s",
-                         order[i], order[j]);
+            cr_expect_eq(vcmp(order[i], order[j]), i < j ? -1 : i > j, "%s vs %s", order[i],
+                         order[j]);
 }
 
 Test(semver_cmp, identifiers)
 {
-    cr_expect_eq(vcmp("1.0.0-2", "1.0.0-10"), -1);              /* numerically */
+    cr_expect_eq(vcmp("1.0.0-2", "1.0.0-10"), -1); /* numerically */
     cr_expect_eq(vcmp("1.0.0-99999999999999999999", "1.0.0-100000000000000000000"), -1);
-    cr_expect_eq(vcmp("1.0.0-999", "1.0.0-a"), -1);             /* numeric < alpha */
-    cr_expect_eq(vcmp("1.0.0-9a", "1.0.0-10"), 1);              /* "9a" is alnum */
-    cr_expect_eq(vcmp("1.0.0-B", "1.0.0-a"), -1);               /* ASCII */
-    cr_expect_eq(vcmp("1.0.0-a", "1.0.0-a.0"), -1);             /* shorter first */
-    cr_expect_eq(vcmp("1.0.0-a-b", "1.0.0-a.b"), 1);            /* "a-b" > "a" */
+    cr_expect_eq(vcmp("1.0.0-999", "1.0.0-a"), -1);  /* numeric < alpha */
+    cr_expect_eq(vcmp("1.0.0-9a", "1.0.0-10"), 1);   /* "9a" is alnum */
+    cr_expect_eq(vcmp("1.0.0-B", "1.0.0-a"), -1);    /* ASCII */
+    cr_expect_eq(vcmp("1.0.0-a", "1.0.0-a.0"), -1);  /* shorter first */
+    cr_expect_eq(vcmp("1.0.0-a-b", "1.0.0-a.b"), 1); /* "a-b" > "a" */
     cr_expect_eq(vcmp("1.0.0-ab", "1.0.0-a"), 1);
-    cr_expect_eq(vcmp("1.0.0+x", "1.0.0+y"), 0);                /* build ignored */
+    cr_expect_eq(vcmp("1.0.0+x", "1.0.0+y"), 0); /* build ignored */
     cr_expect_eq(vcmp("1.0.0-rc+x", "1.0.0-rc"), 0);
     cr_expect_eq(vcmp("1.2", "1.2.0"), 0);
 }
@@ -440,7 +480,7 @@ Test(sv_range, structure)
     sv_range_free(NULL, &b.r);
     cr_expect_eq(b.r.nsets, 0);
     cr_expect_null(b.r.cmps);
-    sv_range_free(NULL, &b.r);      /* twice is harmless */
+    sv_range_free(NULL, &b.r); /* twice is harmless */
     sv_range_free(NULL, NULL);
 }
 
@@ -448,7 +488,7 @@ Test(sv_range, prerelease_rule)
 {
     cr_expect(satisfies("^1.2.3-beta.2", "1.2.3-beta.4"));
     cr_expect(!satisfies("^1.2.3-beta.2", "1.2.3-beta.1"));
-    cr_expect(!satisfies("^1.2.3-beta.2", "1.2.4-beta.9"));    /* other patch */
+    cr_expect(!satisfies("^1.2.3-beta.2", "1.2.4-beta.9")); /* other patch */
     cr_expect(satisfies("^1.2.3-beta.2", "1.2.4"));
     cr_expect(!satisfies("*", "1.0.0-rc.1"));
     cr_expect(!satisfies("", "1.0.0-rc.1"));
@@ -458,36 +498,64 @@ Test(sv_range, prerelease_rule)
     cr_expect(satisfies("<2.0.0-0", "1.5.0"));
     cr_expect(!satisfies("<2.0.0-0", "2.0.0-alpha"));
     cr_expect(satisfies("1.2", "1.2.9"));
-    cr_expect(satisfies("1.2.3-rc", "1.2.3-rc+build"));         /* build ignored */
-    cr_expect(satisfies(">=1.2 <1.3", "1.2"));                   /* our "1.2" is 1.2.0 */
+    cr_expect(satisfies("1.2.3-rc", "1.2.3-rc+build")); /* build ignored */
+    cr_expect(satisfies(">=1.2 <1.3", "1.2"));          /* our "1.2" is 1.2.0 */
 }
 
 Test(sv_range, is_empty)
 {
     static const char *const empty[] = {
-        ">2.0.0 <1.0.0", ">=3.0.0 <3.0.0", ">3.0.0 <=3.0.0", ">=3.0.0 <3.0.0 || >5 <4",
-        "<0.0.0-0", "<x", ">x", "1.2.3 2.0.0", "1.2.3 >1.2.3", "1.2.3 <1.2.3",
-        ">=1.0.0 <x 2.0.0", "<0.0.0", "^1.2.3 >=2.0.0-0", "<1.0.0-alpha >1.0.0-alpha",
-        "<0.0.0-0 || <0.0.0-0", ">1.2.3 <1.2.4", ">1.0.0 <1.0.1", "=1.2.3-rc 1.2.3",
+        ">2.0.0 <1.0.0",
+        ">=3.0.0 <3.0.0",
+        ">3.0.0 <=3.0.0",
+        ">=3.0.0 <3.0.0 || >5 <4",
+        "<0.0.0-0",
+        "<x",
+        ">x",
+        "1.2.3 2.0.0",
+        "1.2.3 >1.2.3",
+        "1.2.3 <1.2.3",
+        ">=1.0.0 <x 2.0.0",
+        "<0.0.0",
+        "^1.2.3 >=2.0.0-0",
+        "<1.0.0-alpha >1.0.0-alpha",
+        "<0.0.0-0 || <0.0.0-0",
+        ">1.2.3 <1.2.4",
+        ">1.0.0 <1.0.1",
+        "=1.2.3-rc 1.2.3",
         ">=1.2.3-rc.2 <=1.2.3-rc.1",
     };
     static const char *const nonempty[] = {
-        "", "*", "1.2.3", ">=3.0.0 <=3.0.0", ">1.2.3 <1.2.4-rc", ">2.0.0 <1.0.0 || 1.5.0",
-        "^1.2.3", "<0.0.0-1", "<=0.0.0-0", ">=1.0.0-alpha <1.0.0",
-        ">1.2.3 <1.2.4-0",      /* no version fits, but bounds alone cannot tell */
-        ">=1.2.3-rc.1 <1.2.3", "<1.2.3-rc", ">=1.2.3-rc.1 <=1.2.3-rc.1", ">1.2.3 <=1.2.4",
-        "<0.0.0-0 || 1.0.0", ">9007199254740991.9007199254740991.9007199254740991",
+        "",
+        "*",
+        "1.2.3",
+        ">=3.0.0 <=3.0.0",
+        ">1.2.3 <1.2.4-rc",
+        ">2.0.0 <1.0.0 || 1.5.0",
+        "^1.2.3",
+        "<0.0.0-1",
+        "<=0.0.0-0",
+        ">=1.0.0-alpha <1.0.0",
+        ">1.2.3 <1.2.4-0", /* no version fits, but bounds alone cannot tell */
+        ">=1.2.3-rc.1 <1.2.3",
+        "<1.2.3-rc",
+        ">=1.2.3-rc.1 <=1.2.3-rc.1",
+        ">1.2.3 <=1.2.4",
+        "<0.0.0-0 || 1.0.0",
+        ">9007199254740991.9007199254740991.9007199254740991",
     };
     for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
         range_box b = rparse(empty[i]);
         cr_assert(b.ok, "'%s': %s", empty[i], b.err);
-        cr_expect(sv_range_is_empty(&b.r), "'%s' (%s) should be empty", empty[i], rrender(&b.r));
+        cr_expect(sv_range_is_empty(&b.r), "'%s' (%s) should be empty", empty[i],
+                  rrender(&b.r));
         sv_range_free(NULL, &b.r);
     }
     for (size_t i = 0; i < sizeof nonempty / sizeof nonempty[0]; i++) {
         range_box b = rparse(nonempty[i]);
         cr_assert(b.ok, "'%s': %s", nonempty[i], b.err);
-        cr_expect(!sv_range_is_empty(&b.r), "'%s' (%s) is not empty", nonempty[i], rrender(&b.r));
+        cr_expect(!sv_range_is_empty(&b.r), "'%s' (%s) is not empty", nonempty[i],
+                  rrender(&b.r));
         sv_range_free(NULL, &b.r);
     }
 }
@@ -496,13 +564,16 @@ Test(sv_range, is_empty)
 Test(sv_range, is_empty_never_lies)
 {
     static const char *const ranges[] = {
-        ">=1.0.0 <1.0.0-0", ">1.0.0-rc <1.0.0", ">=1.0.0-rc.1 <=1.0.0-rc.1", "1.0.0 >=1.0.0",
-        "<1.0.0 >0.9", ">1.2.3 <1.2.4", ">1.2.3 <1.2.4-rc", ">1.0.0 <1.0.1", "^0.0.1 >0.0.1", "~1.2 >1.2.9", ">=2 <=2", "<=2 >=2.0.0-0",
+        ">=1.0.0 <1.0.0-0", ">1.0.0-rc <1.0.0", ">=1.0.0-rc.1 <=1.0.0-rc.1",
+        "1.0.0 >=1.0.0",    "<1.0.0 >0.9",      ">1.2.3 <1.2.4",
+        ">1.2.3 <1.2.4-rc", ">1.0.0 <1.0.1",    "^0.0.1 >0.0.1",
+        "~1.2 >1.2.9",      ">=2 <=2",          "<=2 >=2.0.0-0",
     };
     static const char *const probes[] = {
-        "0.0.0", "0.0.0-0", "0.9.0", "0.9.9", "0.0.1", "0.0.1-a", "0.0.2-0", "1.0.0-0",
-        "1.0.0-rc", "1.0.0-rc.1", "1.0.0-rc.2", "1.0.0", "1.2.3", "1.2.4-0", "1.2.4-a", "1.2.4", "1.2.9", "1.2.10", "1.3.0-0",
-        "2.0.0-0", "2.0.0", "2.0.1",
+        "0.0.0",   "0.0.0-0", "0.9.0",    "0.9.9",      "0.0.1",      "0.0.1-a",
+        "0.0.2-0", "1.0.0-0", "1.0.0-rc", "1.0.0-rc.1", "1.0.0-rc.2", "1.0.0",
+        "1.2.3",   "1.2.4-0", "1.2.4-a",  "1.2.4",      "1.2.9",      "1.2.10",
+        "1.3.0-0", "2.0.0-0", "2.0.0",    "2.0.1",
     };
     for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
         range_box b = rparse(ranges[i]);
@@ -510,8 +581,8 @@ Test(sv_range, is_empty_never_lies)
         if (sv_range_is_empty(&b.r)) {
             for (size_t k = 0; k < sizeof probes / sizeof probes[0]; k++) {
                 semver v = ver(probes[k]);
-                cr_expect(!sv_range_test(&b.r, &v), "'%s' said empty but holds %s",
-                          ranges[i], probes[k]);
+                cr_expect(!sv_range_test(&b.r, &v), "'%s' said empty but holds %s", ranges[i],
+                          probes[k]);
             }
         }
         sv_range_free(NULL, &b.r);
@@ -521,7 +592,10 @@ Test(sv_range, is_empty_never_lies)
 /* Texts node-semver rejects in strict mode, with our message and offset. */
 Test(sv_range, errors)
 {
-    static const struct { const char *text, *msg; size_t off; } cases[] = {
+    static const struct {
+        const char *text, *msg;
+        size_t off;
+    } cases[] = {
         { ">=", "missing version after '>=' in range", 0 },
         { "^", "missing version after '^' in range", 0 },
         { "~>", "missing version after '~>' in range", 0 },
@@ -540,12 +614,18 @@ Test(sv_range, errors)
         { ">=1.2.3 <2 || 3 - ", "invalid comparator '-' in range", 16 },
         { "1.2.3 | 2", "invalid comparator '|' in range", 6 },
         { "9007199254740992.0.0",
-          "version number too large in '9007199254740992.0.0' in range (the limit is 9007199254740991)", 0 },
+          "version number too large in '9007199254740992.0.0' in range (the limit is "
+          "9007199254740991)",
+          0 },
         { "^9007199254740991",
-          "version number too large: '9007199254740991' in range (its upper bound needs one more;"
-          " the limit is 9007199254740991)", 1 },
+          "version number too large: '9007199254740991' in range (its upper bound needs one "
+          "more;"
+          " the limit is 9007199254740991)",
+          1 },
         { ">=99999999999999999999.0.0",
-          "version number too large in '99999999999999999999.0.0' in range (the limit is 9007199254740991)", 2 },
+          "version number too large in '99999999999999999999.0.0' in range (the limit is "
+          "9007199254740991)",
+          2 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         range_box b = rparse(cases[i].text);
@@ -566,7 +646,7 @@ Test(sv_range, error_buffers)
     cr_expect_eq(off, 0);
     cr_expect(!sv_range_parse(NULL, S("1.2.3.4"), &r, NULL, 0, NULL));
     cr_expect_eq(r.nsets, 0);
-    cr_expect(sv_range_parse(NULL, NULL, 0, &r, NULL, 0, NULL));     /* "" = any */
+    cr_expect(sv_range_parse(NULL, NULL, 0, &r, NULL, 0, NULL)); /* "" = any */
     cr_expect_str_eq(rrender(&r), "*");
     sv_range_free(NULL, &r);
 
@@ -575,7 +655,7 @@ Test(sv_range, error_buffers)
     big[sizeof big - 1] = '\0';
     char msg[200];
     cr_expect(!sv_range_parse(NULL, big, strlen(big), &r, msg, sizeof msg, &off));
-    cr_expect_lt(strlen(msg), 120);                 /* the quote is shortened */
+    cr_expect_lt(strlen(msg), 120); /* the quote is shortened */
     cr_expect_not_null(strstr(msg, "...'"));
 }
 
@@ -637,7 +717,7 @@ Test(sv_range, allocation_failures)
         char err[100] = "";
         if (sv_range_parse(&a, text, strlen(text), &r, err, sizeof err, NULL)) {
             cr_expect_str_eq(rrender(&r), ">=1.2.3-rc.1 <2.0.0-0 || >=1.0.0 <=2.3.4-beta"
-                             " || >=0.1.0 <0.5.0-alpha.7");
+                                          " || >=0.1.0 <0.5.0-alpha.7");
             sv_range_free(&a, &r);
             done = true;
         } else {

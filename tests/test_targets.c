@@ -53,32 +53,33 @@ static char *describe(const dc_targets *t, size_t i)
         dc_target_open o = DC_TARGET_OPEN_INIT;
         cr_assert_eq(dc_targets_open_get(t, i, j, &o), DC_OK);
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s[%s|%s|%s]", len ? " " : "",
-                                o.fact,
-                                o.constraint ? o.constraint : "-",
+                                o.fact, o.constraint ? o.constraint : "-",
                                 o.residue ? o.residue : "-");
     }
     return buf;
 }
 
-static const char share[] =
-    "POLICY:\n    name = share\n"
-    "SELF:\n"
-    "    device_api = vfio-pci\n"
-    "    mdev_type = i915-GVTg_V5_{n:int:1,2,4,8}\n"
-    "    aggregator = {agg:int:1..8}\n"
-    "COMPATIBLE:\n"
-    "    device_api = vfio-pci\n"
-    "    mdev_type = i915-GVTg_V5_{m:int:1,2,4,8}\n"
-    "    aggregator = {m * agg / n}\n";
+static const char share[] = "POLICY:\n    name = share\n"
+                            "SELF:\n"
+                            "    device_api = vfio-pci\n"
+                            "    mdev_type = i915-GVTg_V5_{n:int:1,2,4,8}\n"
+                            "    aggregator = {agg:int:1..8}\n"
+                            "COMPATIBLE:\n"
+                            "    device_api = vfio-pci\n"
+                            "    mdev_type = i915-GVTg_V5_{m:int:1,2,4,8}\n"
+                            "    aggregator = {m * agg / n}\n";
 
 Test(targets, finite_domains_share)
 {
     dc_policy *p = compile(share);
     dc_targets *t = find(p, "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\n", 0);
     cr_assert_eq(dc_targets_count(t), 3);
-    cr_expect_str_eq(describe(t, 0), "aggregator=1 device_api=vfio-pci mdev_type=i915-GVTg_V5_2");
-    cr_expect_str_eq(describe(t, 1), "aggregator=2 device_api=vfio-pci mdev_type=i915-GVTg_V5_4");
-    cr_expect_str_eq(describe(t, 2), "aggregator=4 device_api=vfio-pci mdev_type=i915-GVTg_V5_8");
+    cr_expect_str_eq(describe(t, 0),
+                     "aggregator=1 device_api=vfio-pci mdev_type=i915-GVTg_V5_2");
+    cr_expect_str_eq(describe(t, 1),
+                     "aggregator=2 device_api=vfio-pci mdev_type=i915-GVTg_V5_4");
+    cr_expect_str_eq(describe(t, 2),
+                     "aggregator=4 device_api=vfio-pci mdev_type=i915-GVTg_V5_8");
     for (size_t i = 0; i < 3; i++) {
         cr_expect_eq(dc_targets_block(t, i), 0);
         cr_expect_null(dc_targets_block_name(t, i));
@@ -109,7 +110,8 @@ Test(targets, every_target_passes_the_real_check)
         cr_expect_eq(dc_result_block(r), dc_targets_block(t, i));
     }
     /* the whole GPU, as the source: agg = n */
-    cr_expect_str_eq(describe(t, 0), "aggregator=1 device_api=vfio-pci mdev_type=i915-GVTg_V5_1");
+    cr_expect_str_eq(describe(t, 0),
+                     "aggregator=1 device_api=vfio-pci mdev_type=i915-GVTg_V5_1");
     cr_expect_eq(dc_targets_count(t), 4);
     dc_result_free(r);
     dc_facts_free(s);
@@ -136,12 +138,14 @@ Test(targets, no_target_is_not_an_error)
 Test(targets, the_limit)
 {
     dc_policy *p = compile(share);
-    dc_targets *t = find(p, "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\n", 10);
+    dc_targets *t =
+        find(p, "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\n", 10);
     /* combinations in order: n=1 (agg 1..8), n=2 (agg 1, 2): only (2, 1) */
     cr_expect(dc_targets_limited(t));
     cr_expect_eq(dc_targets_tried_count(t), 10);
     cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0), "aggregator=1 device_api=vfio-pci mdev_type=i915-GVTg_V5_2");
+    cr_expect_str_eq(describe(t, 0),
+                     "aggregator=1 device_api=vfio-pci mdev_type=i915-GVTg_V5_2");
     dc_targets_free(t);
     /* exactly the number of combinations is not limited */
     t = find(p, "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\n", 32);
@@ -155,14 +159,15 @@ Test(targets, a_source_pins_a_variable_before_combining)
 {
     /* 144 x 4 x 8 = 4608 combinations, more than the limit; the source's
      * pci_id leaves one value of dev */
-    dc_policy *p = compile("SELF:\n"
-                           "    pci_id = 8086{dev:hex:0x1900..0x193f,0x5900..0x593f,0x3e90..0x3e9f}\n"
-                           "    mdev_type = i915-GVTg_V5_{n:int:1,2,4,8}\n"
-                           "    aggregator = {agg:int:1..8}\n"
-                           "COMPATIBLE:\n"
-                           "    pci_id = 8086{dev}\n"
-                           "    mdev_type = i915-GVTg_V5_{m:int:1,2,4,8}\n"
-                           "    aggregator = {m * agg / n}\n");
+    dc_policy *p =
+        compile("SELF:\n"
+                "    pci_id = 8086{dev:hex:0x1900..0x193f,0x5900..0x593f,0x3e90..0x3e9f}\n"
+                "    mdev_type = i915-GVTg_V5_{n:int:1,2,4,8}\n"
+                "    aggregator = {agg:int:1..8}\n"
+                "COMPATIBLE:\n"
+                "    pci_id = 8086{dev}\n"
+                "    mdev_type = i915-GVTg_V5_{m:int:1,2,4,8}\n"
+                "    aggregator = {m * agg / n}\n");
     dc_targets *t = find(p, "pci_id=8086591D\nmdev_type=i915-GVTg_V5_2\naggregator=1\n", 0);
     cr_expect_not(dc_targets_limited(t));
     cr_expect_eq(dc_targets_tried_count(t), 32);
@@ -191,14 +196,15 @@ Test(targets, open_variables_with_residues)
                            "    mdev_type = i915-GVTg_V5_{n}\n"
                            "    software_version = {sv:semver}\n"
                            "    where major(sv) == major(tv) && minor(sv) <= minor(tv)\n");
-    dc_targets *t = find(p, "device_api=vfio-pci\npci_id=8086591D\nmdev_type=i915-GVTg_V5_4\n"
-                            "software_version=1.2.3\n", 0);
+    dc_targets *t = find(p,
+                         "device_api=vfio-pci\npci_id=8086591D\nmdev_type=i915-GVTg_V5_4\n"
+                         "software_version=1.2.3\n",
+                         0);
     cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0),
-                     "device_api=vfio-pci mdev_type=i915-GVTg_V5_4"
-                     " [pci_id|pci_id = {pid:hex}|pci_id = 8086591d]"
-                     " [software_version|software_version = {tv:semver}|"
-                     "major(tv) == 1 && minor(tv) >= 2]");
+    cr_expect_str_eq(describe(t, 0), "device_api=vfio-pci mdev_type=i915-GVTg_V5_4"
+                                     " [pci_id|pci_id = {pid:hex}|pci_id = 8086591d]"
+                                     " [software_version|software_version = {tv:semver}|"
+                                     "major(tv) == 1 && minor(tv) >= 2]");
     dc_targets_free(t);
     /* what the source lacks fails whatever the open facts are */
     t = find(p, "device_api=vfio-pci\npci_id=8086591d\nmdev_type=i915-GVTg_V5_4\n", 0);
@@ -217,10 +223,12 @@ Test(targets, open_range_and_derived_residue)
                            "    aggregator = {m * agg / n}\n");
     dc_targets *t = find(p, "mdev_type=i915-GVTg_V5_2\naggregator=1\n", 0);
     cr_assert_eq(dc_targets_count(t), 2);
-    cr_expect_str_eq(describe(t, 0), "mdev_type=i915-GVTg_V5_2"
-                                     " [aggregator|aggregator = {agg:int:1..}|2 * agg / 2 == 1]");
-    cr_expect_str_eq(describe(t, 1), "mdev_type=i915-GVTg_V5_4"
-                                     " [aggregator|aggregator = {agg:int:1..}|2 * agg / 4 == 1]");
+    cr_expect_str_eq(describe(t, 0),
+                     "mdev_type=i915-GVTg_V5_2"
+                     " [aggregator|aggregator = {agg:int:1..}|2 * agg / 2 == 1]");
+    cr_expect_str_eq(describe(t, 1),
+                     "mdev_type=i915-GVTg_V5_4"
+                     " [aggregator|aggregator = {agg:int:1..}|2 * agg / 4 == 1]");
     cr_expect_eq(dc_targets_tried_count(t), 2);
     dc_targets_free(t);
     dc_policy_free(p);
@@ -408,10 +416,11 @@ Test(targets, residues_of_one_fact_are_joined)
 
 Test(targets, literal_self_is_one_target)
 {
-    const char *uuid1 = "SELF:\n\tdevice_type=pci\n\tmdev_type=i915-GVTg_V5_2\n"
-                        "\taggregator=1\n\tpv_mode=\"none+ppgtt+context\"\n\tinterface_version=3\n"
-                        "COMPATIBLE:\n\tmdev_type=i915-GVTg_V5_{val1:int:1,2,4,8}\n"
-                        "\taggregator={val1}/2\n\tpv_mode=\"\"\n\tinterface_version=1\n";
+    const char *uuid1 =
+        "SELF:\n\tdevice_type=pci\n\tmdev_type=i915-GVTg_V5_2\n"
+        "\taggregator=1\n\tpv_mode=\"none+ppgtt+context\"\n\tinterface_version=3\n"
+        "COMPATIBLE:\n\tmdev_type=i915-GVTg_V5_{val1:int:1,2,4,8}\n"
+        "\taggregator={val1}/2\n\tpv_mode=\"\"\n\tinterface_version=1\n";
     dc_policy *p = compile(uuid1);
     dc_targets *t = find(p, "mdev_type=i915-GVTg_V5_4\naggregator=2\ninterface_version=1\n", 0);
     cr_assert_eq(dc_targets_count(t), 1);
@@ -536,8 +545,8 @@ static void verify_copy(void *ctx, const program *copy)
     copies *c = ctx;
     char msg[512];
     c->seen++;
-    cr_expect(cbc_verify(copy, msg, sizeof msg), "%s: copy %zu fails verification: %s",
-              c->file, c->seen, msg);
+    cr_expect(cbc_verify(copy, msg, sizeof msg), "%s: copy %zu fails verification: %s", c->file,
+              c->seen, msg);
     if (copy->ncode != c->original->ncode ||
         memcmp(copy->code, c->original->code, copy->ncode * sizeof *copy->code) != 0)
         c->patched++;
@@ -625,7 +634,10 @@ Test(never_wrong, unsatisfiable_residue_is_not_listed)
  * and an equality outside a list. */
 Test(never_wrong, constraints_decide_residues)
 {
-    static const struct { const char *self, *rule, *src; size_t n; } cases[] = {
+    static const struct {
+        const char *self, *rule, *src;
+        size_t n;
+    } cases[] = {
         { "{t:int:68..9978}", "where t >= int(source.mtu)", "mtu=65535", 0 },
         { "{t:int:68..9978}", "where t >= int(source.mtu)", "mtu=9978", 1 },
         { "{t:int:1,2,4,8}", "where t > 4 && t < 8", "mtu=1", 0 },
@@ -639,13 +651,15 @@ Test(never_wrong, constraints_decide_residues)
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char text[512], src[128];
-        snprintf(text, sizeof text, "SELF:\n    kind = t\n    x = %s\nCOMPATIBLE:\n"
-                 "    kind = t\n    %s\n", cases[k].self, cases[k].rule);
+        snprintf(text, sizeof text,
+                 "SELF:\n    kind = t\n    x = %s\nCOMPATIBLE:\n"
+                 "    kind = t\n    %s\n",
+                 cases[k].self, cases[k].rule);
         snprintf(src, sizeof src, "kind=t\n%s\n", cases[k].src);
         dc_policy *p = compile(text);
-        dc_targets *t = find(p, src, 2);    /* small: the variables stay open */
-        cr_expect_eq(dc_targets_count(t) > 0, cases[k].n > 0, "case %zu: %s %s with %s: %zu",
-                     k, cases[k].self, cases[k].rule, cases[k].src, dc_targets_count(t));
+        dc_targets *t = find(p, src, 2); /* small: the variables stay open */
+        cr_expect_eq(dc_targets_count(t) > 0, cases[k].n > 0, "case %zu: %s %s with %s: %zu", k,
+                     cases[k].self, cases[k].rule, cases[k].src, dc_targets_count(t));
         for (size_t i = 0; i < dc_targets_count(t); i++)
             cr_expect(dc_targets_decided(t, i), "case %zu: %s", k, describe(t, i));
         dc_targets_free(t);
@@ -667,10 +681,10 @@ Test(never_wrong, self_references_in_templates_are_folded)
                                      "hd1 == 535 && hd2 >= 86]");
     cr_expect(dc_targets_decided(t, 0));
     dc_targets_free(t);
-    t = find(p, "kind=t\ndrv=abc.86\n", 0);      /* not an int: never */
+    t = find(p, "kind=t\ndrv=abc.86\n", 0); /* not an int: never */
     cr_expect_eq(dc_targets_count(t), 0);
     dc_targets_free(t);
-    t = find(p, "kind=t\ndrv=0.86\n", 0);        /* hd1 is 1.. */
+    t = find(p, "kind=t\ndrv=0.86\n", 0); /* hd1 is 1.. */
     cr_expect_eq(dc_targets_count(t), 0);
     dc_targets_free(t);
     dc_policy_free(p);

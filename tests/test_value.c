@@ -17,7 +17,7 @@ static bool int_ok(const char *s, int64_t want)
 static bool int_bad(const char *s)
 {
     int64_t v = 12345;
-    return !parse_int(s, strlen(s), &v) && v == 12345;   /* untouched */
+    return !parse_int(s, strlen(s), &v) && v == 12345; /* untouched */
 }
 
 static bool hex_ok(const char *s, uint64_t want)
@@ -130,7 +130,7 @@ Test(parse_hex, rejects)
     cr_expect(hex_bad(""));
     cr_expect(hex_bad("0x"));
     cr_expect(hex_bad("0X"));
-    cr_expect(hex_bad("10000000000000000"));        /* 17 significant digits */
+    cr_expect(hex_bad("10000000000000000")); /* 17 significant digits */
     cr_expect(hex_bad("0x10000000000000000"));
     cr_expect(hex_bad("-1"));
     cr_expect(hex_bad("+1"));
@@ -145,9 +145,9 @@ Test(parse_hex, rejects)
 
 Test(parse_bool, spellings)
 {
-    static const char *const yes[] = { "1", "y", "Y", "yes", "YES", "Yes", "true",
-                                       "TRUE", "True", "on", "ON", "On", "oN", "tRuE" };
-    static const char *const no[] = { "0", "n", "N", "no", "NO", "No", "false",
+    static const char *const yes[] = { "1",    "y",    "Y",  "yes", "YES", "Yes", "true",
+                                       "TRUE", "True", "on", "ON",  "On",  "oN",  "tRuE" };
+    static const char *const no[] = { "0",     "n",     "N",   "no",  "NO",  "No", "false",
                                       "FALSE", "False", "off", "OFF", "Off", "oFf" };
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
         bool b = false;
@@ -163,16 +163,16 @@ Test(parse_bool, spellings)
 
 Test(parse_bool, rejects)
 {
-    static const char *const bad[] = { "", "2", "-1", "00", "01", "t", "f", "ye",
-                                       "yess", "tru", "of", "onn", " on", "on ",
-                                       "enabled", "disable", "nope", "truee" };
+    static const char *const bad[] = { "",    "2",   "-1",      "00",      "01",   "t",
+                                       "f",   "ye",  "yess",    "tru",     "of",   "onn",
+                                       " on", "on ", "enabled", "disable", "nope", "truee" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         bool b = true;
         cr_expect(!parse_bool(bad[i], strlen(bad[i]), &b), "'%s'", bad[i]);
         cr_expect(b, "untouched for '%s'", bad[i]);
     }
     bool b = false;
-    cr_expect(parse_bool("yes", 1, &b) && b);       /* "y" */
+    cr_expect(parse_bool("yes", 1, &b) && b); /* "y" */
 }
 
 /* ----------------------------------------------------------------- sets */
@@ -202,8 +202,8 @@ Test(set, separators_and_empty_items)
     cr_expect_eq(set_count(S("a")), 1);
     cr_expect_eq(set_count(S("a,b c\td\ne")), 5);
     cr_expect_eq(set_count(S(",,a,,b,,")), 2);
-    cr_expect_eq(set_count(S("a, a ,a")), 3);        /* before dedup */
-    cr_expect_eq(set_count(S("a\rb")), 1);          /* CR is not a blank */
+    cr_expect_eq(set_count(S("a, a ,a")), 3); /* before dedup */
+    cr_expect_eq(set_count(S("a\rb")), 1);    /* CR is not a blank */
     expect_render_set("", "");
     expect_render_set(" , ", "");
     expect_render_set("c,b,a", "a,b,c");
@@ -225,7 +225,7 @@ Test(set, capacity)
     cr_expect(set_parse(S("a b c"), items, 3, &n));
     cr_expect_eq(n, 3);
     cr_expect(!set_parse(S("a b c d"), items, 3, &n));
-    cr_expect(!set_parse(S("a a a a"), items, 3, &n));   /* found before dedup */
+    cr_expect(!set_parse(S("a a a a"), items, 3, &n)); /* found before dedup */
     cr_expect(set_parse(S(""), items, 0, &n));
     cr_expect_eq(n, 0);
     cr_expect(!set_parse(S("a"), items, 0, &n));
@@ -298,7 +298,7 @@ Test(value, parse_dispatch)
     cr_expect(!value_parse(VT_SEMVER, S("x"), &v));
     cr_expect(!value_parse(VT_SET, S("a,b"), &v));
     cr_expect(!value_parse(VT_NONE, S("a"), &v));
-    cr_expect_eq(v.type, VT_NONE);              /* untouched on failure */
+    cr_expect_eq(v.type, VT_NONE); /* untouched on failure */
 
     v = val(VT_STRING, "");
     cr_expect_eq(v.as.s.len, 0);
@@ -362,39 +362,48 @@ Test(value, compare_same_type)
 {
     value a, b;
 
-    a = val(VT_INT, "-5"); b = val(VT_INT, "3");
+    a = val(VT_INT, "-5");
+    b = val(VT_INT, "3");
     cr_expect_lt(value_cmp(&a, &b), 0);
     cr_expect_gt(value_cmp(&b, &a), 0);
-    a = val(VT_INT, "0x10"); b = val(VT_INT, "16");
+    a = val(VT_INT, "0x10");
+    b = val(VT_INT, "16");
     cr_expect_eq(value_cmp(&a, &b), 0);
     cr_expect(value_equal(&a, &b));
-    a = val(VT_INT, "-9223372036854775808"); b = val(VT_INT, "9223372036854775807");
+    a = val(VT_INT, "-9223372036854775808");
+    b = val(VT_INT, "9223372036854775807");
     cr_expect_lt(value_cmp(&a, &b), 0);
 
-    a = val(VT_HEX, "8086591D"); b = val(VT_HEX, "0x8086591d");
+    a = val(VT_HEX, "8086591D");
+    b = val(VT_HEX, "0x8086591d");
     cr_expect(value_equal(&a, &b));
-    a = val(VT_HEX, "ffffffffffffffff"); b = val(VT_HEX, "7fffffffffffffff");
+    a = val(VT_HEX, "ffffffffffffffff");
+    b = val(VT_HEX, "7fffffffffffffff");
     cr_expect_gt(value_cmp(&a, &b), 0);
 
-    a = val(VT_BOOL, "no"); b = val(VT_BOOL, "1");
+    a = val(VT_BOOL, "no");
+    b = val(VT_BOOL, "1");
     cr_expect_lt(value_cmp(&a, &b), 0);
     b = val(VT_BOOL, "false");
     cr_expect(value_equal(&a, &b));
 
-    a = val(VT_STRING, "ab"); b = val(VT_STRING, "abc");
+    a = val(VT_STRING, "ab");
+    b = val(VT_STRING, "abc");
     cr_expect_lt(value_cmp(&a, &b), 0);
     b = val(VT_STRING, "aB");
     cr_expect_gt(value_cmp(&a, &b), 0);
     b = val(VT_STRING, "ab");
     cr_expect(value_equal(&a, &b));
 
-    a = val(VT_SEMVER, "1.2.3"); b = val(VT_SEMVER, "1.2.3+other");
+    a = val(VT_SEMVER, "1.2.3");
+    b = val(VT_SEMVER, "1.2.3+other");
     cr_expect(value_equal(&a, &b));
     b = val(VT_SEMVER, "1.2.3-rc.1");
     cr_expect_gt(value_cmp(&a, &b), 0);
     b = val(VT_SEMVER, "1.10.0");
     cr_expect_lt(value_cmp(&a, &b), 0);
-    a = val(VT_SEMVER, "1.2"); b = val(VT_SEMVER, "1.2.0");
+    a = val(VT_SEMVER, "1.2");
+    b = val(VT_SEMVER, "1.2.0");
     cr_expect(value_equal(&a, &b));
 }
 
@@ -402,32 +411,38 @@ Test(value, compare_int_with_hex)
 {
     value i, h;
 
-    i = val(VT_INT, "16"); h = val(VT_HEX, "10");
+    i = val(VT_INT, "16");
+    h = val(VT_HEX, "10");
     cr_expect_eq(value_cmp(&i, &h), 0);
     cr_expect_eq(value_cmp(&h, &i), 0);
     cr_expect(value_equal(&i, &h));
 
-    i = val(VT_INT, "-1"); h = val(VT_HEX, "ffffffffffffffff");
-    cr_expect_lt(value_cmp(&i, &h), 0);         /* not equal through a cast */
+    i = val(VT_INT, "-1");
+    h = val(VT_HEX, "ffffffffffffffff");
+    cr_expect_lt(value_cmp(&i, &h), 0); /* not equal through a cast */
     cr_expect_gt(value_cmp(&h, &i), 0);
     cr_expect(!value_equal(&i, &h));
 
-    i = val(VT_INT, "-1"); h = val(VT_HEX, "0");
+    i = val(VT_INT, "-1");
+    h = val(VT_HEX, "0");
     cr_expect_lt(value_cmp(&i, &h), 0);
     cr_expect_gt(value_cmp(&h, &i), 0);
 
-    i = val(VT_INT, "9223372036854775807"); h = val(VT_HEX, "8000000000000000");
+    i = val(VT_INT, "9223372036854775807");
+    h = val(VT_HEX, "8000000000000000");
     cr_expect_lt(value_cmp(&i, &h), 0);
     cr_expect_gt(value_cmp(&h, &i), 0);
 
     h = val(VT_HEX, "7fffffffffffffff");
     cr_expect_eq(value_cmp(&i, &h), 0);
 
-    i = val(VT_INT, "-9223372036854775808"); h = val(VT_HEX, "8000000000000000");
+    i = val(VT_INT, "-9223372036854775808");
+    h = val(VT_HEX, "8000000000000000");
     cr_expect_lt(value_cmp(&i, &h), 0);
     cr_expect_gt(value_cmp(&h, &i), 0);
 
-    i = val(VT_INT, "17"); h = val(VT_HEX, "10");
+    i = val(VT_INT, "17");
+    h = val(VT_HEX, "10");
     cr_expect_gt(value_cmp(&i, &h), 0);
     cr_expect_lt(value_cmp(&h, &i), 0);
 }

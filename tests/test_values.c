@@ -37,8 +37,8 @@ static dc_facts *facts(const char *kv)
 
 /* Compile `text`, check source facts `src` against target facts `tgt`:
  * the verdict, and the explanation in `explained`. */
-static char explained[8192];    /* the last check's explanation */
-static char reason_data[1024];  /* its first reason's values and missing items */
+static char explained[8192];   /* the last check's explanation */
+static char reason_data[1024]; /* its first reason's values and missing items */
 
 static dc_verdict run(const char *text, const char *src, const char *tgt)
 {
@@ -92,8 +92,10 @@ static bool accepts(const char *self, const char *tgt, const char *rule, const c
     return v == DC_COMPATIBLE;
 }
 
-#define YES(rule, src) cr_expect(accepts(NULL, NULL, rule, src), "[%s] should accept [%s]", rule, src)
-#define NO(rule, src) cr_expect(!accepts(NULL, NULL, rule, src), "[%s] should refuse [%s]", rule, src)
+#define YES(rule, src)                                                                         \
+    cr_expect(accepts(NULL, NULL, rule, src), "[%s] should accept [%s]", rule, src)
+#define NO(rule, src)                                                                          \
+    cr_expect(!accepts(NULL, NULL, rule, src), "[%s] should refuse [%s]", rule, src)
 
 /* Row 1: "" is empty: absent or empty under =, present and non-empty under !=. */
 Test(row, empty)
@@ -188,8 +190,10 @@ static const char *lint(const char *rules, bool *ok)
 {
     static char out[4096];
     char text[1024];
-    snprintf(text, sizeof text, "SELF:\n    kind = t\n    n = {n:int:0..}\n    c = {c:set:a,b}\n"
-             "COMPATIBLE:\n%s\n", rules);
+    snprintf(text, sizeof text,
+             "SELF:\n    kind = t\n    n = {n:int:0..}\n    c = {c:set:a,b}\n"
+             "COMPATIBLE:\n%s\n",
+             rules);
     dc_diags *d = NULL;
     dc_policy *pol = compile(text, &d);
     *ok = pol != NULL;
@@ -211,7 +215,8 @@ Test(lint, template_of_operators_warns)
     const char *m = lint("    a = {x:int}+{y:int}\n    where x + y + n > 0", &ok);
     cr_expect(ok);
     cr_expect(strstr(m, "6:warning: a template: this matches text such as '5+3' literally; "
-                        "for arithmetic write one group such as {a + b}") != NULL, "%s", m);
+                        "for arithmetic write one group such as {a + b}") != NULL,
+              "%s", m);
     m = lint("    a = {n}*{x:int}\n    where x > 0", &ok);
     cr_expect(strstr(m, "a template") != NULL, "%s", m);
     /* a dash or a slash is a separator, and other text means a template was meant */
@@ -249,7 +254,8 @@ Test(lint, ordering_sets_suggests_subset)
     const char *m = lint("    s = {s:set}\n    where s <= c && n > 0", &ok);
     cr_expect(!ok);
     cr_expect(strstr(m, "7:error: type error: '<=' orders integers or semvers, not sets: "
-                        "write subset(s, c)\n") != NULL, "%s", m);
+                        "write subset(s, c)\n") != NULL,
+              "%s", m);
     m = lint("    s = {s:set}\n    where c > s && n > 0", &ok);
     cr_expect(strstr(m, "write subset(s, c) and != for a strict subset") != NULL, "%s", m);
 }
@@ -261,21 +267,21 @@ Test(lint, ordering_sets_suggests_subset)
 Test(closed, absent_fact_fails_every_rule_but_empty)
 {
     NO("a = x", "");
-    NO("a != x", "");                   /* absent is not "different" */
+    NO("a != x", ""); /* absent is not "different" */
     NO("a != \"x\"", "");
     NO("a = {v:string}", "");
     NO("a = {v:set}", "");
     NO("a >= 1", "");
     NO("a = v{n:int}", "");
-    YES("a = \"\"", "");                /* the one rule that asks for absence */
+    YES("a = \"\"", ""); /* the one rule that asks for absence */
 }
 
 Test(closed, absent_where_operand_fails)
 {
     NO("where source.x != \"a\"", "");
-    NO("where !(int(source.x) > 5)", "");     /* a failure is not negated */
+    NO("where !(int(source.x) > 5)", ""); /* a failure is not negated */
     NO("where !has(source.y) && source.x == \"a\"", "");
-    YES("where !has(source.x) || source.x == \"a\"", "");  /* guarded: never read */
+    YES("where !has(source.x) || source.x == \"a\"", ""); /* guarded: never read */
 }
 
 Test(closed, empty_template_span_fails)
@@ -306,7 +312,8 @@ Test(closed, cut_inside_a_value_is_an_error)
     };
     for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
         char text[256];
-        snprintf(text, sizeof text, "SELF:\n    kind = t\nCOMPATIBLE:\n    kind = t\n%s", cut[i]);
+        snprintf(text, sizeof text, "SELF:\n    kind = t\nCOMPATIBLE:\n    kind = t\n%s",
+                 cut[i]);
         dc_diags *d = NULL;
         dc_policy *pol = compile(text, &d);
         cr_expect_null(pol, "compiled: %s", cut[i]);
@@ -329,8 +336,10 @@ static const char *explain_of(const char *text, const char *src, const char *tgt
 static void budget_case(const char *tmpl, const char *self)
 {
     char text[512], src[1024];
-    snprintf(text, sizeof text, "SELF:\n    kind = t\n%s\nCOMPATIBLE:\n    v1 = %s\n"
-             "COMPATIBLE:\n    v2 = %s\n", self, tmpl, tmpl);
+    snprintf(text, sizeof text,
+             "SELF:\n    kind = t\n%s\nCOMPATIBLE:\n    v1 = %s\n"
+             "COMPATIBLE:\n    v2 = %s\n",
+             self, tmpl, tmpl);
     char dashes[251];
     memset(dashes, '-', 250);
     dashes[250] = '\0';
@@ -355,9 +364,11 @@ Test(closed, one_template_budget_per_check)
 Test(closed, hex_beyond_arithmetic)
 {
     const char *e = explain_of("SELF:\n    kind = t\nCOMPATIBLE:\n    h = {h:hex}\n"
-                               "    where h + 1 > 0\n", "h=8000000000000000", "kind=t");
+                               "    where h + 1 > 0\n",
+                               "h=8000000000000000", "kind=t");
     cr_expect(strstr(e, "hex value 8000000000000000 outside the signed 64-bit range of "
-                        "arithmetic in h + 1 > 0"), "%s", e);
+                        "arithmetic in h + 1 > 0"),
+              "%s", e);
     e = explain_of("SELF:\n    kind = t\nCOMPATIBLE:\n    h = {h:hex}\n    where -h < 0\n",
                    "h=ffffffffffffffff", "kind=t");
     cr_expect(strstr(e, "hex value ffffffffffffffff outside"), "%s", e);
@@ -374,8 +385,10 @@ Test(reasons, values_involved)
     snprintf(text, sizeof text, "%sCOMPATIBLE:\n    mdev_type = nvidia-{t}\n", self);
     run(text, "mdev_type=nvidia-558", "kind=t\nmdev_type=nvidia-259\nfeatures=a,b");
     cr_expect_str_eq(reason_data, "t=259;missing=-");
-    snprintf(text, sizeof text, "%sCOMPATIBLE:\n    features = {sfeat:set}\n"
-             "    where subset(sfeat, tfeat)\n", self);
+    snprintf(text, sizeof text,
+             "%sCOMPATIBLE:\n    features = {sfeat:set}\n"
+             "    where subset(sfeat, tfeat)\n",
+             self);
     run(text, "features=a,macsec,b", "kind=t\nmdev_type=nvidia-259\nfeatures=a,b");
     cr_expect_str_eq(reason_data, "sfeat=a,b,macsec;tfeat=a,b;missing=macsec");
 }
@@ -389,6 +402,7 @@ Test(reasons, each_block_its_own_values)
     cr_expect_str_eq(reason_data, "sv=300;t=259;missing=-");
     /* a subset the where does not test alone: no missing items claimed */
     run("SELF:\n    kind = t\n    f = {tf:set}\nCOMPATIBLE:\n    f = {sf:set}\n"
-        "    where len(sf) > 9 || subset(sf, tf)\n", "f=a,b", "kind=t\nf=a");
+        "    where len(sf) > 9 || subset(sf, tf)\n",
+        "f=a,b", "kind=t\nf=a");
     cr_expect_str_eq(reason_data, "sf=a,b;tf=a;missing=-");
 }

@@ -117,18 +117,20 @@ static dc_verdict src_check(const char *rules, const char *src)
 }
 
 /* As src_check, with SELF rules and target facts of the test's own. */
-static dc_verdict pair_check(const char *self_rules, const char *compat_rules,
-                             const char *src, const char *tgt)
+static dc_verdict pair_check(const char *self_rules, const char *compat_rules, const char *src,
+                             const char *tgt)
 {
     static char buf[1 << 16];
     snprintf(buf, sizeof buf, "SELF:\n%s\nCOMPATIBLE:\n%s\n", self_rules, compat_rules);
     return check(buf, src, tgt);
 }
 
-#define COMPATIBLE(rules, src) cr_expect_eq(src_check(rules, src), DC_COMPATIBLE, \
-        "want compatible: [%s] with [%s]%s", rules, src, explain())
-#define INCOMPATIBLE(rules, src) cr_expect_eq(src_check(rules, src), DC_INCOMPATIBLE, \
-        "want incompatible: [%s] with [%s]", rules, src)
+#define COMPATIBLE(rules, src)                                                                 \
+    cr_expect_eq(src_check(rules, src), DC_COMPATIBLE, "want compatible: [%s] with [%s]%s",    \
+                 rules, src, explain())
+#define INCOMPATIBLE(rules, src)                                                               \
+    cr_expect_eq(src_check(rules, src), DC_INCOMPATIBLE, "want incompatible: [%s] with [%s]",  \
+                 rules, src)
 
 static const char *explain(void)
 {
@@ -142,7 +144,8 @@ static dc_reason reason(size_t i)
 {
     dc_reason r = DC_REASON_INIT;
     cr_assert_lt(i, dc_result_reason_count(C.res), "no reason %zu", i);
-    cr_assert_eq(dc_result_reason_get(C.res, i, &r), DC_OK, "dc_result_reason_get(%zu) failed", i);
+    cr_assert_eq(dc_result_reason_get(C.res, i, &r), DC_OK, "dc_result_reason_get(%zu) failed",
+                 i);
     cr_assert_not_null(r.message);
     return r;
 }
@@ -325,19 +328,21 @@ Test(rule, ordering_with_typed_reference)
 {
     const char *self = "    kind = t\n    software_version = {tv:semver}";
     cr_expect_eq(pair_check(self, "    software_version <= {tv}", "software_version=1.2.0",
-                            "kind=t\nsoftware_version=1.10.0"), DC_COMPATIBLE);
+                            "kind=t\nsoftware_version=1.10.0"),
+                 DC_COMPATIBLE);
     cr_expect_eq(pair_check(self, "    software_version <= {tv}", "software_version=1.11",
-                            "kind=t\nsoftware_version=1.10.0"), DC_INCOMPATIBLE);
+                            "kind=t\nsoftware_version=1.10.0"),
+                 DC_INCOMPATIBLE);
     cr_expect_eq(pair_check(self, "    software_version > {tv}", "software_version=1.10.1",
-                            "kind=t\nsoftware_version=1.10.0"), DC_COMPATIBLE);
+                            "kind=t\nsoftware_version=1.10.0"),
+                 DC_COMPATIBLE);
 }
 
 Test(rule, ordering_with_expression)
 {
     const char *self = "    kind = t\n    max = {m:int}";
     cr_expect_eq(pair_check(self, "    n <= {m * 2}", "n=8", "kind=t\nmax=4"), DC_COMPATIBLE);
-    cr_expect_eq(pair_check(self, "    n <= {m * 2}", "n=9", "kind=t\nmax=4"),
-                 DC_INCOMPATIBLE);
+    cr_expect_eq(pair_check(self, "    n <= {m * 2}", "n=9", "kind=t\nmax=4"), DC_INCOMPATIBLE);
     cr_expect_eq(pair_check(self, "    n > {m}-1", "n=4", "kind=t\nmax=4"), DC_COMPATIBLE);
     cr_expect_eq(pair_check(self, "    n > {m}-1", "n=3", "kind=t\nmax=4"), DC_INCOMPATIBLE);
 }
@@ -363,8 +368,9 @@ Test(rule, eq_arithmetic_value)
                  DC_COMPATIBLE);
     cr_expect_eq(pair_check(self, "    aggregator = {sn} - 1", "aggregator=3", "kind=t\nn=4"),
                  DC_COMPATIBLE);
-    cr_expect_eq(pair_check(self, "    aggregator = ({sn} + 2) * 3", "aggregator=18",
-                            "kind=t\nn=4"), DC_COMPATIBLE);
+    cr_expect_eq(
+        pair_check(self, "    aggregator = ({sn} + 2) * 3", "aggregator=18", "kind=t\nn=4"),
+        DC_COMPATIBLE);
 }
 
 Test(rule, arithmetic_of_literals_is_a_literal)
@@ -494,7 +500,7 @@ Test(types, string_exact)
     const char *r = "    a = {s:string}\n    b = {s}";
     COMPATIBLE(r, "a=Foo Bar\nb=Foo Bar");
     INCOMPATIBLE(r, "a=Foo Bar\nb=foo bar");
-    COMPATIBLE(r, "a=Foo\nb=Foo ");     /* facts are trimmed */
+    COMPATIBLE(r, "a=Foo\nb=Foo "); /* facts are trimmed */
 }
 
 Test(types, semver_precedence)
@@ -527,8 +533,12 @@ Test(types, semver_missing_patch_and_build)
 
 Test(types, bool_spellings)
 {
-    static const char *const yes[] = { "1", "y", "Y", "yes", "YES", "true", "True", "on", "ON" };
-    static const char *const no[] = { "0", "n", "N", "no", "No", "false", "FALSE", "off", "Off" };
+    static const char *const yes[] = {
+        "1", "y", "Y", "yes", "YES", "true", "True", "on", "ON"
+    };
+    static const char *const no[] = {
+        "0", "n", "N", "no", "No", "false", "FALSE", "off", "Off"
+    };
     char buf[64];
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
         snprintf(buf, sizeof buf, "a=%s", yes[i]);
@@ -755,8 +765,7 @@ Test(expr, and_short_circuit_skips_failing_operand)
     COMPATIBLE(N2 "    where !(n != 2 && 1 / (n - 2) == 0)", "n=2");
     INCOMPATIBLE(N2 "    where n != 2 && 1 / (n - 2) == 0", "n=2");
     dc_reason r = reason(0);
-    cr_expect(strstr(r.message, "division") == NULL,
-              "skipped operand reported: %s", r.message);
+    cr_expect(strstr(r.message, "division") == NULL, "skipped operand reported: %s", r.message);
 }
 
 Test(expr, evaluated_failing_operand_fails)
@@ -838,7 +847,8 @@ Test(expr, hex_arithmetic_negative_result)
 
 Test(func, major_minor_patch)
 {
-    const char *r = "    v = {v:semver}\n    where major(v) == 2 && minor(v) == 10 && patch(v) == 7";
+    const char *r =
+        "    v = {v:semver}\n    where major(v) == 2 && minor(v) == 10 && patch(v) == 7";
     COMPATIBLE(r, "v=2.10.7");
     COMPATIBLE(r, "v=2.10.7-rc.1+b");
     INCOMPATIBLE(r, "v=2.10.6");
@@ -876,9 +886,11 @@ Test(func, has)
     INCOMPATIBLE("    where has(source.x)", "x=");
     COMPATIBLE("    where !has(source.x)", "y=1");
     cr_expect_eq(pair_check("    kind = t\n    where has(self.opt)", "    a = 1", "a=1",
-                            "kind=t\nopt=yes"), DC_COMPATIBLE);
-    cr_expect_eq(pair_check("    kind = t\n    where has(self.opt)", "    a = 1", "a=1",
-                            "kind=t"), DC_TARGET_MISMATCH);
+                            "kind=t\nopt=yes"),
+                 DC_COMPATIBLE);
+    cr_expect_eq(
+        pair_check("    kind = t\n    where has(self.opt)", "    a = 1", "a=1", "kind=t"),
+        DC_TARGET_MISMATCH);
 }
 
 Test(func, contains_and_subset)
@@ -924,10 +936,14 @@ Test(func, bits_superset_of_a_capability_mask)
     cr_expect_eq(pair_check(self, rule, "cap_mask=zz", "kind=t\ncap_mask=0x1f"),
                  DC_INCOMPATIBLE);
     /* bits() in SELF: the set is built while checking */
-    cr_expect_eq(pair_check("    kind = t\n    cap = {c:hex}\n    where contains(bits(c), \"4\")",
-                            "    a = 1", "a=1", "kind=t\ncap=0x10"), DC_COMPATIBLE);
-    cr_expect_eq(pair_check("    kind = t\n    cap = {c:hex}\n    where contains(bits(c), \"4\")",
-                            "    a = 1", "a=1", "kind=t\ncap=0x8"), DC_TARGET_MISMATCH);
+    cr_expect_eq(
+        pair_check("    kind = t\n    cap = {c:hex}\n    where contains(bits(c), \"4\")",
+                   "    a = 1", "a=1", "kind=t\ncap=0x10"),
+        DC_COMPATIBLE);
+    cr_expect_eq(
+        pair_check("    kind = t\n    cap = {c:hex}\n    where contains(bits(c), \"4\")",
+                   "    a = 1", "a=1", "kind=t\ncap=0x8"),
+        DC_TARGET_MISMATCH);
 }
 
 Test(func, bits_of_a_negative_int_fails)
@@ -960,16 +976,18 @@ Test(func, self_and_source_fields)
 {
     const char *self = "    kind = t\n    vendor = {_v:string}";
     cr_expect_eq(pair_check(self, "    where source.vendor == self.vendor", "vendor=intel",
-                            "kind=t\nvendor=intel"), DC_COMPATIBLE);
+                            "kind=t\nvendor=intel"),
+                 DC_COMPATIBLE);
     cr_expect_eq(pair_check(self, "    where source.vendor == self.vendor", "vendor=amd",
-                            "kind=t\nvendor=intel"), DC_INCOMPATIBLE);
+                            "kind=t\nvendor=intel"),
+                 DC_INCOMPATIBLE);
     /* self.F is the raw fact: a string */
     cr_expect_eq(pair_check(self, "    where self.kind == \"t\"", "a=1", "kind=t\nvendor=x"),
                  DC_COMPATIBLE);
     cr_expect_eq(pair_check(self, "    a = {self.vendor}", "a=intel", "kind=t\nvendor=intel"),
                  DC_COMPATIBLE);
-    cr_expect_eq(pair_check(self, "    a = x-{self.vendor}", "a=x-amd",
-                            "kind=t\nvendor=intel"), DC_INCOMPATIBLE);
+    cr_expect_eq(pair_check(self, "    a = x-{self.vendor}", "a=x-amd", "kind=t\nvendor=intel"),
+                 DC_INCOMPATIBLE);
 }
 
 /* ------------------------------------------------------------ templates (2.2) */
@@ -1057,7 +1075,8 @@ Test(template, set_span_backtracking_reuses_scratch)
         k += (size_t)snprintf(kv + k, sizeof kv - k, "%si%d", i ? "," : "", i);
     snprintf(kv + k, sizeof kv - k, "-5-y-y-y-y-y-y-y-y-end");
     COMPATIBLE("    v = {c:set}-{d:int}-{e:string}-end\n"
-               "    where len(c) == 200 && d == 5 && len(e) > 0", kv);
+               "    where len(c) == 200 && d == 5 && len(e) > 0",
+               kv);
 }
 
 Test(template, set_span_backtracking_few_candidates)
@@ -1068,7 +1087,8 @@ Test(template, set_span_backtracking_few_candidates)
         k += (size_t)snprintf(kv + k, sizeof kv - k, "%si%d", i ? "," : "", i);
     snprintf(kv + k, sizeof kv - k, "-5-y-y-end");
     COMPATIBLE("    v = {c:set}-{d:int}-{e:string}-end\n"
-               "    where len(c) == 200 && d == 5 && len(e) > 0", kv);
+               "    where len(c) == 200 && d == 5 && len(e) > 0",
+               kv);
     expect_binding("e", "y-y");
 }
 
@@ -1096,23 +1116,23 @@ Test(template, pathological_is_bounded, .timeout = 120)
 
 /* ------------------------------------------------------------ evaluation (2.7) */
 
-static const char *const two_blocks =
-    "SELF:\n"                             /* 1 */
-    "    device_api = vfio-pci\n"         /* 2 */
-    "    type = {tt:string}\n"            /* 3 */
-    "COMPATIBLE:\n"                       /* 4 */
-    "    device_api = vfio-pci\n"         /* 5 */
-    "    type = {tt}\n"                   /* 6 */
-    "    version = 2\n"                   /* 7 */
-    "COMPATIBLE legacy_v1:\n"             /* 8 */
-    "    device_api = vfio-pci\n"         /* 9 */
-    "    version = 1\n"                   /* 10 */
-    "    where source.type == \"old\"\n"; /* 11 */
+static const char *const two_blocks = "SELF:\n"                             /* 1 */
+                                      "    device_api = vfio-pci\n"         /* 2 */
+                                      "    type = {tt:string}\n"            /* 3 */
+                                      "COMPATIBLE:\n"                       /* 4 */
+                                      "    device_api = vfio-pci\n"         /* 5 */
+                                      "    type = {tt}\n"                   /* 6 */
+                                      "    version = 2\n"                   /* 7 */
+                                      "COMPATIBLE legacy_v1:\n"             /* 8 */
+                                      "    device_api = vfio-pci\n"         /* 9 */
+                                      "    version = 1\n"                   /* 10 */
+                                      "    where source.type == \"old\"\n"; /* 11 */
 
 Test(eval, self_fails_is_target_mismatch)
 {
     cr_expect_eq(check(two_blocks, "device_api=vfio-pci\ntype=a\nversion=2",
-                       "device_api=vfio-ccw\ntype=a"), DC_TARGET_MISMATCH);
+                       "device_api=vfio-ccw\ntype=a"),
+                 DC_TARGET_MISMATCH);
     cr_expect_eq(dc_result_block(C.res), -1);
     cr_assert_eq(dc_result_reason_count(C.res), 1);
     dc_reason r = reason(0);
@@ -1127,8 +1147,9 @@ Test(eval, self_fails_is_target_mismatch)
 Test(eval, self_checked_before_source)
 {
     /* the source would match, but the target is not this policy's */
-    cr_expect_eq(check(two_blocks, "device_api=vfio-pci\ntype=a\nversion=2",
-                       "device_api=vfio-pci"), DC_TARGET_MISMATCH);
+    cr_expect_eq(
+        check(two_blocks, "device_api=vfio-pci\ntype=a\nversion=2", "device_api=vfio-pci"),
+        DC_TARGET_MISMATCH);
     dc_reason r = reason(0);
     cr_expect_eq(r.line, 3);
     cr_expect_str_eq(r.field, "type");
@@ -1138,12 +1159,14 @@ Test(eval, self_checked_before_source)
 Test(eval, first_matching_block_wins)
 {
     cr_expect_eq(check(two_blocks, "device_api=vfio-pci\ntype=a\nversion=2",
-                       "device_api=vfio-pci\ntype=a"), DC_COMPATIBLE);
+                       "device_api=vfio-pci\ntype=a"),
+                 DC_COMPATIBLE);
     cr_expect_eq(dc_result_block(C.res), 0);
     cr_expect_null(dc_result_block_name(C.res));
     cr_expect_eq(dc_result_reason_count(C.res), 0);
     cr_expect_eq(check(two_blocks, "device_api=vfio-pci\ntype=old\nversion=1",
-                       "device_api=vfio-pci\ntype=a"), DC_COMPATIBLE);
+                       "device_api=vfio-pci\ntype=a"),
+                 DC_COMPATIBLE);
     cr_expect_eq(dc_result_block(C.res), 1);
     cr_expect_str_eq(dc_result_block_name(C.res), "legacy_v1");
 }
@@ -1151,7 +1174,7 @@ Test(eval, first_matching_block_wins)
 Test(eval, overlapping_blocks_first_wins)
 {
     const char *p = SELF_T "COMPATIBLE first:\n    a = {_x:int}\nCOMPATIBLE second:\n"
-                    "    a = 1\n";
+                           "    a = 1\n";
     cr_expect_eq(check(p, "a=1", "kind=t"), DC_COMPATIBLE);
     cr_expect_eq(dc_result_block(C.res), 0);
     cr_expect_str_eq(dc_result_block_name(C.res), "first");
@@ -1160,7 +1183,8 @@ Test(eval, overlapping_blocks_first_wins)
 Test(eval, incompatible_reason_per_block)
 {
     cr_expect_eq(check(two_blocks, "device_api=vfio-pci\ntype=b\nversion=1",
-                       "device_api=vfio-pci\ntype=a"), DC_INCOMPATIBLE);
+                       "device_api=vfio-pci\ntype=a"),
+                 DC_INCOMPATIBLE);
     cr_expect_eq(dc_result_block(C.res), -1);
     cr_expect_null(dc_result_block_name(C.res));
     cr_assert_eq(dc_result_reason_count(C.res), 2);
@@ -1181,7 +1205,8 @@ Test(eval, incompatible_reason_per_block)
 Test(eval, reason_is_first_failing_rule)
 {
     cr_expect_eq(check(two_blocks, "device_api=vfio-ccw\ntype=b\nversion=9",
-                       "device_api=vfio-pci\ntype=a"), DC_INCOMPATIBLE);
+                       "device_api=vfio-pci\ntype=a"),
+                 DC_INCOMPATIBLE);
     dc_reason r0 = reason(0), r1 = reason(1);
     cr_expect_eq(r0.line, 5);
     cr_expect_str_eq(r0.field, "device_api");
@@ -1201,7 +1226,8 @@ Test(eval, explain_names_file_and_line)
 
 Test(eval, directional)
 {
-    const char *p = "SELF:\n    v = {tv:int}\nCOMPATIBLE:\n    v = {sv:int}\n    where sv <= tv\n";
+    const char *p =
+        "SELF:\n    v = {tv:int}\nCOMPATIBLE:\n    v = {sv:int}\n    where sv <= tv\n";
     cr_expect_eq(check(p, "v=1", "v=2"), DC_COMPATIBLE);
     cr_expect_eq(check(p, "v=2", "v=1"), DC_INCOMPATIBLE);
 }
@@ -1227,17 +1253,16 @@ Test(eval, versioning_rule_of_spec)
                     "    where major(sv) == major(tv) && minor(sv) <= minor(tv)\n";
     cr_expect_eq(check(p, "software_version=1.2.0", "software_version=1.3.0"), DC_COMPATIBLE);
     cr_expect_eq(check(p, "software_version=1.3.5", "software_version=1.3.0"), DC_COMPATIBLE);
-    cr_expect_eq(check(p, "software_version=1.4.0", "software_version=1.3.0"),
-                 DC_INCOMPATIBLE);
-    cr_expect_eq(check(p, "software_version=2.0.0", "software_version=1.3.0"),
-                 DC_INCOMPATIBLE);
+    cr_expect_eq(check(p, "software_version=1.4.0", "software_version=1.3.0"), DC_INCOMPATIBLE);
+    cr_expect_eq(check(p, "software_version=2.0.0", "software_version=1.3.0"), DC_INCOMPATIBLE);
     cr_expect_eq(check(p, "software_version=1.2", "software_version=1.2.9"), DC_COMPATIBLE);
 }
 
 Test(eval, batch_matches_single_checks)
 {
-    const char *p = "SELF:\n    v = {tv:int}\nCOMPATIBLE:\n    v = {sv:int}\n    where sv <= tv\n"
-                    "COMPATIBLE b:\n    v = 0\n";
+    const char *p =
+        "SELF:\n    v = {tv:int}\nCOMPATIBLE:\n    v = {sv:int}\n    where sv <= tv\n"
+        "COMPATIBLE b:\n    v = 0\n";
     release();
     C.pol = compile_ok(p);
     dc_facts *src = mkfacts("v=3");
@@ -1353,9 +1378,9 @@ Test(eval, one_item_limit_for_every_set)
     expect_reason_has("a set of more than 1024 items (the limit for a set)");
     INCOMPATIBLE("    s = {s:set}\n    where len(s) > 0", kv);
     expect_reason_has("s has 1100 items, more than 1024 (the limit for a set)");
-    kv[0] = 't';    /* "t=..." */
+    kv[0] = 't'; /* "t=..." */
     memmove(kv + 3, kv + 2, k - 1);
-    kv[2] = 'z';    /* "t=z0,1,...": a set in a template */
+    kv[2] = 'z'; /* "t=z0,1,...": a set in a template */
     INCOMPATIBLE("    t = z{c:set}\n    where len(c) > 0", kv);
     expect_reason_has("t: a set of more than 1024 items");
     /* 1024 items are fine, in every form */
@@ -1380,7 +1405,8 @@ Test(bindings, canonical_rendering)
                         "    b = {b:bool}\n    s = {s:set}\n    str = {str:string}";
     cr_assert_eq(pair_check(self, rules,
                             "n=0x10\nh=0X8086591D\nv=1.2\nb=YES\ns=c b,a a\nstr= Mixed Case ",
-                            "kind=t\ntid=00FF"), DC_COMPATIBLE);
+                            "kind=t\ntid=00FF"),
+                 DC_COMPATIBLE);
     expect_binding("n", "16");
     expect_binding("h", "8086591d");
     expect_binding("v", "1.2.0");
@@ -1421,7 +1447,7 @@ Test(bindings, self_first_then_block)
 Test(bindings, only_matching_block)
 {
     const char *p = SELF_T "COMPATIBLE:\n    a = {x:int}\n    b = {x}\n"
-                    "COMPATIBLE:\n    a = {y:int}\n    where y > 0\n";
+                           "COMPATIBLE:\n    a = {y:int}\n    where y > 0\n";
     cr_assert_eq(check(p, "a=3\nb=4", "kind=t"), DC_COMPATIBLE);
     cr_expect_eq(dc_result_block(C.res), 1);
     cr_assert_eq(dc_result_binding_count(C.res), 1);
@@ -1460,19 +1486,18 @@ static const char uuid1[] =
     "\tpv_mode=\"\"  #\"\" meaning empty, could be absent in a compatible device\n"
     "\tinterface_version=1\n";
 
-static const char uuid2[] =
-    "SELF:\n"
-    "\tdevice_type=pci\n"
-    "\tdevice_id=8086591d\n"
-    "\tmdev_type=i915-GVTg_V5_4\n"
-    "\taggregator=2\n"
-    "\tinterface_version=1\n"
-    "COMPATIBLE:\n"
-    "\tdevice_type=pci\n"
-    "\tdevice_id=8086591d\n"
-    "\tmdev_type=i915-GVTg_V5_{val1:int:1,2,4,8}\n"
-    "\taggregator={val1}/2\n"
-    "\tinterface_version=1\n";
+static const char uuid2[] = "SELF:\n"
+                            "\tdevice_type=pci\n"
+                            "\tdevice_id=8086591d\n"
+                            "\tmdev_type=i915-GVTg_V5_4\n"
+                            "\taggregator=2\n"
+                            "\tinterface_version=1\n"
+                            "COMPATIBLE:\n"
+                            "\tdevice_type=pci\n"
+                            "\tdevice_id=8086591d\n"
+                            "\tmdev_type=i915-GVTg_V5_{val1:int:1,2,4,8}\n"
+                            "\taggregator={val1}/2\n"
+                            "\tinterface_version=1\n";
 
 /* Check S -> T with T's text as the policy and S's SELF block as its facts. */
 static dc_verdict self_describing(const char *s_text, const char *t_text)
@@ -1547,8 +1572,9 @@ Test(upstream, uuid1_as_target_of_uuid2_policy_mismatch)
 Test(api, policy_name_and_blocks)
 {
     release();
-    C.pol = compile_ok("POLICY:\n    name = i915-gvt\nSELF:\n    a = 1\nCOMPATIBLE:\n    a = 1\n"
-                       "COMPATIBLE old:\n    a = 2\n");
+    C.pol =
+        compile_ok("POLICY:\n    name = i915-gvt\nSELF:\n    a = 1\nCOMPATIBLE:\n    a = 1\n"
+                   "COMPATIBLE old:\n    a = 2\n");
     cr_expect_str_eq(dc_policy_name(C.pol), "i915-gvt");
     cr_expect_str_eq(dc_policy_file(C.pol), "t.compat");
     cr_expect_eq(dc_policy_block_count(C.pol), 2);
@@ -1674,7 +1700,8 @@ Test(records, qat_sla_rule)
     /* a service missing on the destination */
     cr_expect_eq(pair_check(self, qat_rule, qat_src,
                             "kind=t\nsla.0.srv=sym\nsla.0.mask=0x3\nsla.0.cir=100\n"
-                            "sla.0.pir=300"), DC_INCOMPATIBLE);
+                            "sla.0.pir=300"),
+                 DC_INCOMPATIBLE);
     /* no SLA on the source: nothing to honour */
     cr_expect_eq(pair_check(self, qat_rule, "other=1", "kind=t"), DC_COMPATIBLE);
 }
@@ -1696,7 +1723,8 @@ Test(records, fields_are_raw_text_and_has)
     INCOMPATIBLE("    where all(source.r, x, has(x.v))", "r.0.v=1\nr.1.w=1");
     /* an empty field is present but not has() */
     INCOMPATIBLE("    where all(source.r, x, has(x.v))", "r.0.v=\nr.1.v=2");
-    COMPATIBLE("    where any(source.r, x, x.sub.name == \"q\")", "r.0.sub.name=p\nr.1.sub.name=q");
+    COMPATIBLE("    where any(source.r, x, x.sub.name == \"q\")",
+               "r.0.sub.name=p\nr.1.sub.name=q");
 }
 
 Test(records, an_absent_field_fails_the_rule_with_its_name)
@@ -1735,7 +1763,8 @@ Test(records, nested_with_the_outer_record_and_variables)
                             "kind=t\nlimit=2\nq.0.id=b\nq.0.n=3\nq.1.id=a\nq.1.n=1"),
                  DC_INCOMPATIBLE);
     /* two loops over the same list: every pair of records is distinct in id */
-    const char *uniq = "    where all(source.q, a, all(source.q, b, a.n == b.n || a.id != b.id))";
+    const char *uniq =
+        "    where all(source.q, a, all(source.q, b, a.n == b.n || a.id != b.id))";
     COMPATIBLE(uniq, "q.0.id=x\nq.0.n=0\nq.1.id=y\nq.1.n=1");
     INCOMPATIBLE(uniq, "q.0.id=x\nq.0.n=0\nq.1.id=x\nq.1.n=1");
 }
@@ -1747,7 +1776,8 @@ Test(records, in_self_and_after_other_rules)
                             "a=3\nr.0.v=1\nr.1.v=2", "kind=t\nsla.0.srv=dc\nsla.1.srv=sym"),
                  DC_COMPATIBLE, "%s", explain());
     cr_expect_eq(pair_check("    kind = t\n    where any(self.sla, t, t.srv == \"sym\")",
-                            "    a = 1", "a=1", "kind=t\nsla.0.srv=dc"), DC_TARGET_MISMATCH);
+                            "    a = 1", "a=1", "kind=t\nsla.0.srv=dc"),
+                 DC_TARGET_MISMATCH);
     /* the loop's result in a larger condition, both ways of && */
     COMPATIBLE("    a = {n:int}\n    where n > 2 && all(source.r, x, int(x.v) < n) && n < 9",
                "a=3\nr.0.v=1\nr.1.v=2");
