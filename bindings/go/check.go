@@ -43,6 +43,9 @@ func (d *Prepared) Close() {
 	runtime.SetFinalizer(d, nil)
 }
 
+// Policy is the policy the facts were prepared for.
+func (d *Prepared) Policy() *Policy { return d.pol }
+
 func (d *Prepared) ptr(pol *Policy) *C.dc_prepared {
 	if d == nil || d.d == nil {
 		panic("devcompat: use of closed or nil Prepared")

@@ -43,6 +43,7 @@ const (
 	ErrTargetMismatch
 	ErrNoPolicy
 	ErrAmbiguousPolicy
+	ErrUnsupported // a rule CEL cannot express exactly (CELSelector)
 )
 
 // String is the library's short name of the status ("target-mismatch").

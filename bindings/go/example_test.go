@@ -3,6 +3,7 @@ package devcompat_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"devcompat"
 )
@@ -98,4 +99,75 @@ COMPATIBLE:
 	// Output:
 	// i915-GVTg_V5_2 1
 	// i915-GVTg_V5_4 2
+}
+
+// A node agent reads a device where management software already lists it
+// (here `lspci -vmm -nn -D -k`'s output; libvirt:, mdevctl:, devlink:,
+// dra:, sysfs: and libvirt+URI: work alike).
+func ExampleOpenFacts() {
+	vf, err := devcompat.OpenFacts("lspci:../../tests/data/importers/vf.lspci#0000:3b:00.3", "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	id, _ := vf.Get("pci_id")
+	driver, _ := vf.Get("driver")
+	fmt.Println(id, driver)
+	inv, _ := devcompat.OpenInventory("lspci:../../tests/data/importers/vf.lspci", "")
+	for _, d := range inv.Devices {
+		fmt.Println(d.ID)
+	}
+	_, err = devcompat.OpenFacts("lspci:../../tests/data/importers/vf.lspci", "")
+	fmt.Println(errors.Is(err, devcompat.ErrFacts))
+	// Output:
+	// 15b3101e mlx5_vfio_pci
+	// 0000:3b:00.0
+	// 0000:3b:00.3
+	// true
+}
+
+// The installed policies, each target judged by the one whose SELF it
+// satisfies (compatc check --policy-dir).
+func ExampleReadPolicySet() {
+	set, err := devcompat.ReadPolicySet("../../policies")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer set.Close()
+	fmt.Println(len(set.Broken()), "broken")
+	source, _ := devcompat.ReadFacts("../../policies/gvt-share-src-half.kv")
+	target, _ := devcompat.ReadFacts("../../policies/gvt-share-target.kv")
+	pol, _ := set.Select(target)
+	res, _ := set.CheckFacts(source, target)
+	fmt.Println(pol.Name(), res.Verdict, res.BlockName)
+	vap, _ := devcompat.NewFacts(map[string]string{"device_api": "vfio-ap"})
+	_, err = set.Select(vap)
+	fmt.Println(errors.Is(err, devcompat.ErrNoPolicy))
+	// Output:
+	// 0 broken
+	// i915-gvt-share compatible same_share
+	// true
+}
+
+// A DRA driver's selector: which devices of a ResourceSlice may take this
+// source's state.
+func ExamplePolicy_CELSelector() {
+	pol, _ := devcompat.ReadPolicy("../../policies/pds-vf.compat")
+	source, _ := devcompat.ReadFacts("../../policies/pds-vf-src-ok.kv")
+	sel, err := pol.CELSelector(source, "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(strings.Contains(sel.Expression, `device.attributes["devcompat.io"].pci_id`))
+	for _, a := range sel.Attributes {
+		fmt.Println(a.Fact, a.Domain, a.Name, a.Type)
+	}
+	// Output:
+	// true
+	// device_api devcompat.io device_api string
+	// driver devcompat.io driver string
+	// fw.version fw version string
+	// pci_id devcompat.io pci_id string
 }

@@ -163,14 +163,17 @@ type Device struct {
 	Facts *Facts // owned by the Inventory: valid while it is
 }
 
-// Inventory is many devices (a YAML/JSON list with ids, or a directory of
-// facts files).
+// Inventory is many devices, each with its id: a YAML/JSON list, a
+// directory of facts files or of sysfs devices, an importer's output
+// (OpenInventory).
 type Inventory struct {
 	inv     *C.dc_inventory
 	Devices []Device
 }
 
-// ReadInventory reads an inventory file or directory.
+// ReadInventory reads an inventory file (a YAML/JSON list of mappings each
+// with a unique id) or a directory of facts files (OpenInventory takes
+// every other source).
 func ReadInventory(path string) (*Inventory, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
@@ -179,6 +182,11 @@ func ReadInventory(path string) (*Inventory, error) {
 	if st := C.dc_inventory_read(cpath, &out, &err); st != C.DC_OK {
 		return nil, newError(&err, st)
 	}
+	return newInventory(out), nil
+}
+
+// newInventory wraps a C inventory, its devices' facts owned by it.
+func newInventory(out *C.dc_inventory) *Inventory {
 	inv := &Inventory{inv: out}
 	n := int(C.dc_inventory_count(out))
 	for i := 0; i < n; i++ {
@@ -188,7 +196,7 @@ func ReadInventory(path string) (*Inventory, error) {
 			Facts: f})
 	}
 	runtime.SetFinalizer(inv, (*Inventory).Close)
-	return inv, nil
+	return inv
 }
 
 // Close releases the inventory and the facts of its devices.
@@ -201,4 +209,14 @@ func (inv *Inventory) Close() {
 		inv.inv = nil
 	}
 	runtime.SetFinalizer(inv, nil)
+}
+
+// Get is the facts of the device with that id, and whether there is one.
+func (inv *Inventory) Get(id string) (*Facts, bool) {
+	for _, d := range inv.Devices {
+		if d.ID == id {
+			return d.Facts, true
+		}
+	}
+	return nil, false
 }

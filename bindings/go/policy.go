@@ -13,7 +13,8 @@ import (
 
 // Policy is a compiled policy (from source or from a .cbc file).
 type Policy struct {
-	p *C.dc_policy
+	p   *C.dc_policy
+	set *PolicySet // the set owning the policy (kept alive by it), or nil
 }
 
 func newPolicy(p *C.dc_policy) *Policy {
@@ -23,8 +24,12 @@ func newPolicy(p *C.dc_policy) *Policy {
 }
 
 // Close releases the policy's C memory (the finalizer does it otherwise).
-// Facts prepared for it must not be used afterwards.
+// Facts prepared for it must not be used afterwards.  A policy of a
+// PolicySet belongs to the set: its Close does nothing (the set's does it).
 func (pol *Policy) Close() {
+	if pol.set != nil {
+		return
+	}
 	if pol.p != nil {
 		C.dc_policy_free(pol.p)
 		pol.p = nil
