@@ -1,8 +1,10 @@
 /* bench.c -- devcompat against a hand-written C function and embedded Lua 5.4.
  *
- * One rule (bench/share.compat: GVT-g vGPUs of the same share, the upstream
- * versioning rule), 1024 generated (source, target) pairs from a fixed seed,
- * evaluated by:
+ * One of two rules (--rule share, the default: bench/share.compat, GVT-g
+ * vGPUs of the same share, the upstream versioning rule; --rule where:
+ * bench/where.compat, string, int and version facts and a `where` with
+ * arithmetic across both devices' variables), 1024 generated (source,
+ * target) pairs from a fixed seed, evaluated by:
  *
  *   hand-written C     a C function over pre-parsed structs (the floor)
  *   devcompat          dc_check on prepared facts
@@ -10,6 +12,7 @@
  *                      dc_check, both devices, every pair
  *   Lua tables         the rule in Lua, looping over pre-built Lua tables
  *   Lua from C         C builds both tables per pair and calls the Lua rule
+ *   Lua reused         C fills two tables made once, per pair, and calls it
  *
  * Every contender's verdicts are compared with the hand-written C ones before
  * anything is timed; a difference aborts the run.  Times are the median of
@@ -18,7 +21,7 @@
  * against 1 000 000 (they do not: dc_check_batch is then bound by memory),
  * and a counting allocator proves that prepared checks allocate nothing.
  *
- * Usage: bench [--runs N] [--batch N] [--policies DIR] [--share FILE]
+ * Usage: bench [--rule share|where] [--runs N] [--batch N] [--policies DIR] [--share FILE]
  *              [--sections pairs,compile,batch] [--contenders NAME,...]
  *              [--only NAME --iters N]     (one contender, fixed work, no
  *                                           timing: for callgrind/perf)
@@ -130,12 +133,12 @@ static const dc_alloc counting_alloc = { count_realloc, count_free, NULL };
 /* A device as the hand-written C and the Lua contenders see it: text where
  * the rule needs text, numbers parsed once (what dc_prepare does). */
 typedef struct dev {
-    char api[16];
+    char api[16]; /* share: device_api; where: vendor */
     size_t api_len;
-    uint64_t pci_id;
-    char type[32];
+    uint64_t pci_id; /* share: pci_id; where: slices */
+    char type[32];   /* share: mdev_type; where: model */
     size_t type_len;
-    int64_t aggregator;
+    int64_t aggregator; /* both: the aggregate */
     uint64_t major, minor, patch;
     char text[256]; /* the same device as key=value text */
     size_t text_len;
@@ -216,6 +219,53 @@ static void generate(void)
     }
 }
 
+/* The second rule (bench/where.compat): vendor and model equal, the same
+ * aggregate across slice counts (`agg * m == n * sagg`), the versioning
+ * rule.  Near misses again; about 3% of the targets fail SELF (slices
+ * outside 1..16). */
+static void make_where_dev(dev *d, const char *vendor, const char *model, unsigned slices,
+                           int64_t agg, unsigned major, unsigned minor, unsigned patch)
+{
+    snprintf(d->api, sizeof d->api, "%s", vendor);
+    d->api_len = strlen(d->api);
+    snprintf(d->type, sizeof d->type, "%s", model);
+    d->type_len = strlen(d->type);
+    d->pci_id = slices;
+    d->aggregator = agg;
+    d->major = major;
+    d->minor = minor;
+    d->patch = patch;
+    int n = snprintf(d->text, sizeof d->text,
+                     "vendor=%s\nmodel=%s\nslices=%u\naggregate=%lld\nfirmware=%u.%u.%u\n",
+                     vendor, model, slices, (long long)agg, major, minor, patch);
+    d->text_len = (size_t)n;
+}
+
+static void generate_where(void)
+{
+    static const char *const vendors[] = { "acme", "globex-systems" };
+    static const char *const models[] = { "accel-m100", "accel-m200-16g", "accel-x7", "a9" };
+    for (int i = 0; i < NPAIRS; i++) {
+        unsigned n = 1 + rnd(16);
+        unsigned tn = rnd(32) == 0 ? 17 + rnd(8) : n;
+        int64_t agg = 1 + (int64_t)rnd(64);
+        unsigned tmaj = 1 + rnd(2), tmin = rnd(6);
+        const char *ven = rnd(16) ? vendors[0] : vendors[1];
+        const char *mod = models[rnd(4)];
+        make_where_dev(&targets[i], ven, mod, tn, agg, tmaj, tmin, rnd(10));
+        const char *sven = rnd(10) ? ven : vendors[ven == vendors[0]];
+        const char *smod = rnd(10) ? mod : models[rnd(4)];
+        unsigned m = rnd(10) ? 1 + rnd(16) : 17 + rnd(4);
+        int64_t sagg;
+        if (rnd(10) < 7 && agg * m % n == 0)
+            sagg = agg * m / n; /* the same aggregate */
+        else
+            sagg = 1 + (int64_t)rnd(64);
+        unsigned smaj = rnd(8) ? tmaj : 3 - tmaj;
+        make_where_dev(&sources[i], sven, smod, m, sagg, smaj, rnd(6), rnd(10));
+    }
+}
+
 /* ------------------------------------------------------------ hand-written C */
 
 enum { V_COMPATIBLE = 0, V_INCOMPATIBLE = 1, V_MISMATCH = 2 };
@@ -255,6 +305,35 @@ static NOINLINE int hand_check(const dev *s, const dev *t)
         return V_INCOMPATIBLE;
     return V_COMPATIBLE;
 }
+
+/* The rule of where.compat, by hand. */
+static NOINLINE int hand_where(const dev *s, const dev *t)
+{
+    int64_t n = (int64_t)t->pci_id, agg = t->aggregator;
+    if (t->api_len == 0 || t->type_len == 0 || n < 1 || n > 16 || agg < 1 || agg > 64)
+        return V_MISMATCH;
+    if (s->api_len != t->api_len || memcmp(s->api, t->api, s->api_len) != 0 ||
+        s->type_len != t->type_len || memcmp(s->type, t->type, s->type_len) != 0)
+        return V_INCOMPATIBLE;
+    int64_t m = (int64_t)s->pci_id;
+    if (m < 1 || m > 16 || agg * m != n * s->aggregator)
+        return V_INCOMPATIBLE;
+    if (s->major != t->major || t->minor < s->minor)
+        return V_INCOMPATIBLE;
+    return V_COMPATIBLE;
+}
+
+/* The rule benchmarked (--rule): its policy, pairs, C and Lua versions. */
+typedef struct rule {
+    const char *name, *file;
+    void (*generate)(void);
+    int (*hand)(const dev *s, const dev *t);
+    const char *lua;         /* defines check and check_lookup */
+    const char *lua_keys[6]; /* the tables' keys: api, pci_id, type, aggregator, major, minor */
+    bool lookup;             /* check_lookup differs from check */
+} rule;
+
+static const rule *rule_of;
 
 static int expected[NPAIRS];
 /* Pairs timed (--pairs): the first npairs of the NPAIRS, all verified. */
@@ -351,8 +430,12 @@ static NOINLINE long run_e2e(int lo, int hi)
 static NOINLINE long run_hand(int lo, int hi)
 {
     long sum = 0;
-    for (int i = lo; i < hi; i++)
-        sum += hand_check(&sources[i], &targets[i]);
+    if (rule_of->hand == hand_where) /* direct calls, as a C caller writes them */
+        for (int i = lo; i < hi; i++)
+            sum += hand_where(&sources[i], &targets[i]);
+    else
+        for (int i = lo; i < hi; i++)
+            sum += hand_check(&sources[i], &targets[i]);
     return sum;
 }
 
@@ -365,7 +448,7 @@ static NOINLINE long run_hand(int lo, int hi)
  * string.match, as the rule says; `check_lookup` looks the whole type up in
  * a table of the four allowed ones (what a Lua programmer might write for
  * speed).  Both give the same verdicts here. */
-static const char lua_rule[] =
+static const char lua_share[] =
     "local match, tointeger = string.match, math.tointeger\n"
     "local sizes = { [1] = true, [2] = true, [4] = true, [8] = true }\n"
     "local function gvt_size_match(ty)\n"
@@ -390,35 +473,59 @@ static const char lua_rule[] =
     "  end\n"
     "end\n"
     "check = make_check(gvt_size_match)\n"
-    "check_lookup = make_check(gvt_size_lookup)\n"
-    "function run_tables(check, S, T, out, lo, hi)\n"
-    "  local sum = 0\n"
-    "  for i = lo, hi do\n"
-    "    local v = check(S[i], T[i])\n"
-    "    if out then out[i] = v end\n"
-    "    sum = sum + v\n"
+    "check_lookup = make_check(gvt_size_lookup)\n";
+
+/* where.compat in Lua, over {vendor, slices, model, aggregate, major, minor}. */
+static const char lua_where[] =
+    "function check(s, t)\n"
+    "  local n, agg = t.slices, t.aggregate\n"
+    "  if t.vendor == '' or t.model == '' or n < 1 or n > 16 or agg < 1 or agg > 64 then\n"
+    "    return 2\n"
     "  end\n"
-    "  return sum\n"
-    "end\n";
+    "  if s.vendor ~= t.vendor or s.model ~= t.model then return 1 end\n"
+    "  local m = s.slices\n"
+    "  if m < 1 or m > 16 or agg * m ~= n * s.aggregate then return 1 end\n"
+    "  if s.major ~= t.major or t.minor < s.minor then return 1 end\n"
+    "  return 0\n"
+    "end\n"
+    "check_lookup = check\n";
+
+/* The loop over pre-built tables, whatever the rule. */
+static const char lua_run[] = "function run_tables(check, S, T, out, lo, hi)\n"
+                              "  local sum = 0\n"
+                              "  for i = lo, hi do\n"
+                              "    local v = check(S[i], T[i])\n"
+                              "    if out then out[i] = v end\n"
+                              "    sum = sum + v\n"
+                              "  end\n"
+                              "  return sum\n"
+                              "end\n";
 
 static lua_State *L;
 static int lua_check_ref[2], lua_run_ref, lua_src_ref, lua_tgt_ref;
 
+/* Sets the six fields of the table on top of the stack from d. */
+static void fill_dev(lua_State *l, const dev *d)
+{
+    const char *const *k = rule_of->lua_keys;
+    lua_pushlstring(l, d->api, d->api_len);
+    lua_setfield(l, -2, k[0]);
+    lua_pushinteger(l, (lua_Integer)d->pci_id);
+    lua_setfield(l, -2, k[1]);
+    lua_pushlstring(l, d->type, d->type_len);
+    lua_setfield(l, -2, k[2]);
+    lua_pushinteger(l, d->aggregator);
+    lua_setfield(l, -2, k[3]);
+    lua_pushinteger(l, (lua_Integer)d->major);
+    lua_setfield(l, -2, k[4]);
+    lua_pushinteger(l, (lua_Integer)d->minor);
+    lua_setfield(l, -2, k[5]);
+}
+
 static void push_dev(lua_State *l, const dev *d)
 {
     lua_createtable(l, 0, 6);
-    lua_pushlstring(l, d->api, d->api_len);
-    lua_setfield(l, -2, "device_api");
-    lua_pushinteger(l, (lua_Integer)d->pci_id);
-    lua_setfield(l, -2, "pci_id");
-    lua_pushlstring(l, d->type, d->type_len);
-    lua_setfield(l, -2, "mdev_type");
-    lua_pushinteger(l, d->aggregator);
-    lua_setfield(l, -2, "aggregator");
-    lua_pushinteger(l, (lua_Integer)d->major);
-    lua_setfield(l, -2, "major");
-    lua_pushinteger(l, (lua_Integer)d->minor);
-    lua_setfield(l, -2, "minor");
+    fill_dev(l, d);
 }
 
 static void lua_setup(void)
@@ -427,7 +534,7 @@ static void lua_setup(void)
     if (!L)
         die("luaL_newstate failed");
     luaL_openlibs(L);
-    if (luaL_dostring(L, lua_rule) != LUA_OK)
+    if (luaL_dostring(L, rule_of->lua) != LUA_OK || luaL_dostring(L, lua_run) != LUA_OK)
         die("lua: %s", lua_tostring(L, -1));
     lua_getglobal(L, "check");
     lua_check_ref[0] = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -443,6 +550,10 @@ static void lua_setup(void)
         }
         *(side ? &lua_tgt_ref : &lua_src_ref) = luaL_ref(L, LUA_REGISTRYINDEX);
     }
+    /* the two tables the reused-table contenders fill per pair stay at
+     * stack slots 1 and 2 */
+    push_dev(L, &sources[0]);
+    push_dev(L, &targets[0]);
 }
 
 /* The Lua loop over the pre-built tables, with rule `which` (0: match,
@@ -514,6 +625,38 @@ static NOINLINE long run_lua_from_c_lookup(int lo, int hi)
         sum += lua_call_check(1, &sources[i], &targets[i]);
     return sum;
 }
+
+/* From C, the best embedding: two tables made once (stack slots 1 and 2),
+ * their fields set per pair, then the Lua function called. */
+static int lua_reused_check(int which, const dev *s, const dev *t)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lua_check_ref[which]);
+    lua_pushvalue(L, 1);
+    fill_dev(L, s);
+    lua_pushvalue(L, 2);
+    fill_dev(L, t);
+    if (lua_pcall(L, 2, 1, 0) != LUA_OK)
+        die("lua: %s", lua_tostring(L, -1));
+    int v = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+static NOINLINE long run_lua_reused(int lo, int hi)
+{
+    long sum = 0;
+    for (int i = lo; i < hi; i++)
+        sum += lua_reused_check(0, &sources[i], &targets[i]);
+    return sum;
+}
+
+static NOINLINE long run_lua_reused_lookup(int lo, int hi)
+{
+    long sum = 0;
+    for (int i = lo; i < hi; i++)
+        sum += lua_reused_check(1, &sources[i], &targets[i]);
+    return sum;
+}
 #endif
 
 /* ------------------------------------------------------------ verification */
@@ -522,7 +665,7 @@ static void verify(void)
 {
     int count[3] = { 0, 0, 0 };
     for (int i = 0; i < NPAIRS; i++) {
-        expected[i] = hand_check(&sources[i], &targets[i]);
+        expected[i] = rule_of->hand(&sources[i], &targets[i]);
         count[expected[i]]++;
         dc_check(policy, psrc[i], ptgt[i], result);
         int v = (int)dc_result_verdict(result);
@@ -533,7 +676,8 @@ static void verify(void)
             die("devcompat from text disagrees on pair %d", i);
 #ifdef HAVE_LUA
         for (int which = 0; which < 2; which++)
-            if (lua_call_check(which, &sources[i], &targets[i]) != expected[i])
+            if (lua_call_check(which, &sources[i], &targets[i]) != expected[i] ||
+                lua_reused_check(which, &sources[i], &targets[i]) != expected[i])
                 die("Lua (from C, rule %d) disagrees on pair %d", which, i);
 #endif
     }
@@ -548,7 +692,7 @@ static void verify(void)
                        blocks) != DC_OK)
         die("dc_check_batch failed");
     for (int i = 0; i < NPAIRS; i++)
-        if ((int)verdicts[i] != hand_check(&sources[0], &targets[i]))
+        if ((int)verdicts[i] != rule_of->hand(&sources[0], &targets[i]))
             die("dc_check_batch disagrees on target %d", i);
     printf("pairs: %d (fixed seed): %d compatible, %d incompatible, %d target-mismatch; "
            "all contenders agree on every verdict\n\n",
@@ -625,6 +769,8 @@ static const contender contenders[] = {
     { "lua-tables-lookup", "  the same, type looked up, not parsed", run_lua_tables_lookup },
     { "lua-from-c", "Lua 5.4 called from C, tables built per pair", run_lua_from_c },
     { "lua-from-c-lookup", "  the same, type looked up, not parsed", run_lua_from_c_lookup },
+    { "lua-reused", "Lua 5.4 from C, two reused tables filled", run_lua_reused },
+    { "lua-reused-lookup", "  the same, type looked up, not parsed", run_lua_reused_lookup },
 #endif
 };
 #define NCONTENDERS (sizeof contenders / sizeof contenders[0])
@@ -656,6 +802,8 @@ static void bench_pairs(void)
     for (size_t c = 0; c < NCONTENDERS; c++) {
         if (c > 0 && !listed(only_contenders, contenders[c].name))
             continue;
+        if (!rule_of->lookup && strstr(contenders[c].name, "-lookup"))
+            continue; /* the same function as the one before */
         unsigned long a0 = counted.allocs;
         timing t = time_pairs(contenders[c].fn);
         if (c == 0)
@@ -744,7 +892,7 @@ static void bench_batch(size_t n)
     if (counted.allocs != a0)
         die("dc_check_batch allocated");
     for (size_t i = 0; i < n; i++) {
-        if ((int)verdicts[i] != hand_check(&sources[0], &targets[i % NPAIRS]))
+        if ((int)verdicts[i] != rule_of->hand(&sources[0], &targets[i % NPAIRS]))
             die("dc_check_batch disagrees on target %zu", i);
         compatible += verdicts[i] == DC_COMPATIBLE;
     }
@@ -775,7 +923,7 @@ static void bench_batch(size_t n)
     if (counted.allocs != a0)
         die("dc_check_fleet allocated");
     for (size_t i = 0; i < n; i++)
-        if ((int)verdicts[i] != hand_check(&sources[0], &targets[i % NPAIRS]))
+        if ((int)verdicts[i] != rule_of->hand(&sources[0], &targets[i % NPAIRS]))
             die("dc_check_fleet disagrees on target %zu", i);
     ms = median(v, nruns);
     mcpu = median(cpu, nruns);
@@ -794,10 +942,33 @@ static void bench_batch(size_t n)
     free(blocks);
 }
 
+#ifndef HAVE_LUA
+#define lua_share NULL
+#define lua_where NULL
+#endif
+
+static const rule rules[] = {
+    { "share",
+      "share.compat",
+      generate,
+      hand_check,
+      lua_share,
+      { "device_api", "pci_id", "mdev_type", "aggregator", "major", "minor" },
+      true },
+    { "where",
+      "where.compat",
+      generate_where,
+      hand_where,
+      lua_where,
+      { "vendor", "slices", "model", "aggregate", "major", "minor" },
+      false },
+};
+
 int main(int argc, char **argv)
 {
-    const char *dir = DC_BENCH_SRCDIR "/policies",
-               *share = DC_BENCH_SRCDIR "/bench/share.compat";
+    const char *dir = DC_BENCH_SRCDIR "/policies", *share = NULL;
+    char share_path[4096];
+    rule_of = &rules[0];
     const char *only = NULL, *sections = NULL;
     long iters = 1000;
     size_t batch = 1000000;
@@ -811,7 +982,15 @@ int main(int argc, char **argv)
             dir = v, i++;
         else if (!strcmp(a, "--share") && v)
             share = v, i++;
-        else if (!strcmp(a, "--only") && v)
+        else if (!strcmp(a, "--rule") && v) {
+            rule_of = NULL;
+            for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++)
+                if (!strcmp(v, rules[k].name))
+                    rule_of = &rules[k];
+            if (!rule_of)
+                die("--rule: share or where");
+            i++;
+        } else if (!strcmp(a, "--only") && v)
             only = v, i++;
         else if (!strcmp(a, "--iters") && v)
             iters = atol(v), i++;
@@ -822,7 +1001,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--pairs") && v)
             npairs = atoi(v), i++;
         else
-            die("usage: bench [--runs N] [--batch N] [--policies DIR] [--share FILE] "
+            die("usage: bench [--rule share|where] [--runs N] [--batch N] [--policies DIR] "
+                "[--share FILE] "
                 "[--pairs N] [--sections pairs,compile,batch] [--contenders NAME,...] "
                 "[--only NAME --iters N]");
     }
@@ -830,7 +1010,11 @@ int main(int argc, char **argv)
         die("--runs: 1 to 64");
     if (npairs < 16 || npairs > NPAIRS)
         die("--pairs: 16 to %d", NPAIRS);
-    generate();
+    if (!share) {
+        snprintf(share_path, sizeof share_path, "%s/bench/%s", DC_BENCH_SRCDIR, rule_of->file);
+        share = share_path;
+    }
+    rule_of->generate();
     dc_setup(share);
 #ifdef HAVE_LUA
     lua_setup();
@@ -852,7 +1036,8 @@ int main(int argc, char **argv)
             bench_batch(batch);
             return 0;
         }
-        die("--only: hand-c, prepared, e2e, lua-tables[-lookup], lua-from-c[-lookup] or batch");
+        die("--only: hand-c, prepared, e2e, lua-tables[-lookup], lua-from-c[-lookup], "
+            "lua-reused[-lookup] or batch");
     }
     if (listed(sections, "pairs"))
         bench_pairs();

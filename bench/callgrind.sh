@@ -3,6 +3,7 @@
 # counted by valgrind's callgrind: stable where wall-clock times are not.
 #
 # Usage: bench/callgrind.sh [BUILD_DIR]     (default: the current directory)
+# Both rules (bench/share.compat, bench/where.compat), one after the other.
 # Counts only inside each contender's loop (--toggle-collect), so setup,
 # verification and Lua's start-up are left out.
 set -eu
@@ -21,19 +22,24 @@ ir() {
 }
 
 passes=20
+for rule in share where; do
+echo "rule: $rule"
 printf '%-20s %14s\n' contender 'instr/pair'
 for c in hand-c:run_hand prepared:run_prepared e2e:run_e2e \
          lua-tables:run_lua_tables lua-tables-lookup:run_lua_tables_lookup \
-         lua-from-c:run_lua_from_c lua-from-c-lookup:run_lua_from_c_lookup; do
+         lua-from-c:run_lua_from_c lua-from-c-lookup:run_lua_from_c_lookup \
+         lua-reused:run_lua_reused lua-reused-lookup:run_lua_reused_lookup; do
     name=${c%%:*} fn=${c#*:}
-    n=$(ir "$fn" --only "$name" --iters $passes) || continue
+    [ $rule = where ] && case $name in *-lookup) continue;; esac
+    n=$(ir "$fn" --rule $rule --only "$name" --iters $passes) || continue
     [ -n "$n" ] && [ "$n" != 0 ] || continue
     printf '%-20s %14.1f\n' "$name" "$(echo "$n / ($passes * 1024)" | bc -l)"
 done
 # the batch: one run over N targets, plus verify()'s run over 1024
 n=100000
-total=$(ir dc_check_batch --only batch --batch $n --runs 1)
+total=$(ir dc_check_batch --rule $rule --only batch --batch $n --runs 1)
 printf '%-20s %14.1f\n' "batch (per target)" "$(echo "$total / ($n + 1024)" | bc -l)"
 # the same targets as a fleet (one run over N)
-total=$(ir dc_check_fleet --only batch --batch $n --runs 1)
+total=$(ir dc_check_fleet --rule $rule --only batch --batch $n --runs 1)
 printf '%-20s %14.1f\n' "fleet (per target)" "$(echo "$total / $n" | bc -l)"
+done
