@@ -70,22 +70,27 @@ static inline unsigned lowest_bit(uint64_t m)
 #endif
 }
 
-/* The first byte from p on (before end) that is not K_TEXT: a line end or
- * a byte no facts file may hold.  Eight bytes at a time: a word with a byte
- * below 0x20 (a tab too) or above 0x7e flags it, and where the order of
- * the bytes in a word is known, the lowest flag is the first such byte
- * (what the word arithmetic carries or borrows only flags bytes after). */
-static inline const char *text_span(const char *p, const char *end)
+/* The first byte from p on (before end) that is not K_TEXT (a line end or
+ * a byte no facts file may hold), or, when `hash`, that is '#'.  Eight bytes
+ * at a time: a word with a byte below 0x20 (a tab too), above 0x7e or, when
+ * `hash`, equal to '#' flags it, and where the order of the bytes in a word
+ * is known, the lowest flag is the first such byte (what the word
+ * arithmetic carries or borrows only flags bytes after). */
+static inline const char *span_of(const char *p, const char *end, bool hash)
 {
     const uint64_t ones = 0x0101010101010101u, highs = ones * 0x80;
     while (end - p >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
         uint64_t flags = (((w - ones * 0x20) & ~w) | (w + ones) | w) & highs;
+        if (hash) {
+            uint64_t x = w ^ (ones * '#');
+            flags |= (x - ones) & ~x & highs;
+        }
         if (flags) {
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             const char *e = p + lowest_bit(flags) / 8;
-            if (!has_class(*e, K_TEXT))
+            if (!has_class(*e, K_TEXT) || (hash && *e == '#'))
                 return e;
             p = e; /* a tab: byte by byte */
 
@@ -94,9 +99,14 @@ static inline const char *text_span(const char *p, const char *end)
         }
         p += 8;
     }
-    while (p < end && has_class(*p, K_TEXT))
+    while (p < end && has_class(*p, K_TEXT) && !(hash && *p == '#'))
         p++;
     return p;
+}
+
+static inline const char *text_span(const char *p, const char *end)
+{
+    return span_of(p, end, false);
 }
 
 /* The end of the run of K_WORD bytes at q. */

@@ -335,8 +335,8 @@ static const char *kv_plain(kv_parser *kp, const char *s, const char *end, uint3
         if (v < end) {
             if (*v == '"')
                 break;
-            e = text_span(v, end);
-            if (memchr(v, '#', (size_t)(e - v)))
+            e = span_of(v, end, true);
+            if (e < end && *e == '#')
                 break; /* perhaps a comment: the general way */
             if (e == end)
                 next = end;
