@@ -124,6 +124,23 @@ static void add_child(ynode *parent, ynode *kid)
  * 255 bytes (a set's items are joined while reading, docs/security.md). */
 #define YAML_MAX_NODES ((size_t)DC_MAX_FACTS * (DC_MAX_NAME + 1))
 
+/* snprintf(dst, cap, "%.*s%s%.*s", alen, a, alen ? "." : "", blen, b)
+ * without the format's cost (a mapping's every key goes through it): the
+ * length the whole name needs, what fits written, NUL-terminated. */
+static size_t name_join(char *dst, size_t cap, const char *a, size_t alen, const char *b,
+                        size_t blen)
+{
+    size_t sep = alen != 0, n[3] = { strnlen(a, alen), sep, strnlen(b, blen) }, at = 0;
+    const char *part[3] = { a, ".", b };
+    for (int k = 0; k < 3; k++) {
+        if (at < cap - 1)
+            memcpy(dst + at, part[k], n[k] < cap - 1 - at ? n[k] : cap - 1 - at);
+        at += n[k];
+    }
+    dst[at < cap - 1 ? at : cap - 1] = '\0';
+    return at;
+}
+
 /* Where a node being read sits, for the limits checked while reading
  * (bounded reads only): its fact name as flatten() will build it, and its
  * key. */
@@ -336,12 +353,10 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth, co
                 /* a value: its name as flatten() builds it */
                 bool self =
                     at->root && is_self_key(key) && kid_ev.type == YAML_MAPPING_START_EVENT;
-                int len = self ? 0
-                               : snprintf(name, sizeof name, "%.*s%s%.*s", (int)at->len,
-                                          at->name, at->len ? "." : "",
-                                          key->len > DC_MAX_NAME ? DC_MAX_NAME : (int)key->len,
-                                          key->text);
-                kid_at = (ypath){ name, len < 0 ? 0 : (size_t)len, key, false };
+                size_t len = self ? 0
+                                  : name_join(name, sizeof name, at->name, at->len, key->text,
+                                              key->len > DC_MAX_NAME ? DC_MAX_NAME : key->len);
+                kid_at = (ypath){ name, len, key, false };
                 if (self)
                     name[0] = '\0';
             }
