@@ -277,8 +277,17 @@ static dc_status virtio_features(const sysfs_dir *d, dc_facts *f)
         if (value[i] != '0' && value[i] != '1')
             st = dc_error_set(d->err, DC_ERR_FACTS, "%s: byte %zu is not '0' or '1'", path,
                               i + 1);
-        else if (value[i] == '1')
-            o += (size_t)snprintf(set + o, sizeof set - o, "%s%zu", o ? "," : "", i);
+        else if (value[i] == '1') {
+            /* the set may not outgrow a value: refused, never truncated */
+            int w = snprintf(set + o, sizeof set - o, "%s%zu", o ? "," : "", i);
+            if (w < 0 || (size_t)w >= sizeof set - o)
+                st = dc_error_set(d->err, DC_ERR_LIMIT,
+                                  "%s: virtio.device_features would be longer than %d bytes "
+                                  "(the limit)",
+                                  path, DC_MAX_VALUE);
+            else
+                o += (size_t)w;
+        }
     }
     mem_free(NULL, value);
     if (st != DC_OK)
