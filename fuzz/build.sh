@@ -36,6 +36,18 @@ else
     printf '#define PACKAGE "devcompat"\n#define PACKAGE_NAME "devcompat"\n#define PACKAGE_VERSION "%s"\n#define VERSION "%s"\n' \
         "$version" "$version" > "$gen/config.h"
 fi
+# libxml2 reads libvirt's XML (import_libvirt.c); live libvirt connections
+# are not fuzzed, so the harnesses do without libvirt's API.
+if pkg-config --exists libxml-2.0; then
+    grep -q HAVE_LIBXML2 "$gen/config.h" || echo '#define HAVE_LIBXML2 1' >> "$gen/config.h"
+    xml_cflags=$(pkg-config --cflags libxml-2.0)
+    xml_libs=$(pkg-config --libs libxml-2.0)
+else
+    sed -i '/HAVE_LIBXML2/d' "$gen/config.h"
+    xml_cflags= xml_libs=
+    echo "fuzz/build.sh: warning: no libxml2 (libxml2-dev): libvirt XML is refused unread" >&2
+fi
+sed -i '/HAVE_LIBVIRT/d' "$gen/config.h"
 grammar=
 for d in "${BUILDDIR:-/nonexistent}/grammar" "$srcdir/grammar"; do
     if [ -f "$d/parser.c" ] && [ -f "$d/parser.h" ] && [ -f "$d/lexer.c" ] \
@@ -60,7 +72,7 @@ for f in "$srcdir"/src/*.c; do
     lib_sources="$lib_sources $f"
 done
 lib_sources="$lib_sources $grammar/lexer.c $grammar/parser.c"
-base_cflags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O2 -I$gen -I$srcdir/include -I$srcdir/src -I$grammar $yaml_cflags"
+base_cflags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O2 -I$gen -I$srcdir/include -I$srcdir/src -I$grammar $yaml_cflags $xml_cflags"
 
 for variant in $VARIANTS; do
     dir=$out/$variant
@@ -97,8 +109,8 @@ for variant in $VARIANTS; do
         name=$(basename "$h" .c)
         set -- $base_cflags $extra -I"$srcdir/fuzz" "$h"
         # If a module that defines the weak API does not link yet, do without it.
-        env $env AFL_QUIET=1 $AFL_CC "$@" $weak_u "$dir/libdc.a" $yaml_libs -o "$dir/$name" 2>/dev/null \
-            || env $env AFL_QUIET=1 $AFL_CC "$@" "$dir/libdc.a" $yaml_libs -o "$dir/$name"
+        env $env AFL_QUIET=1 $AFL_CC "$@" $weak_u "$dir/libdc.a" $yaml_libs $xml_libs -o "$dir/$name" 2>/dev/null \
+            || env $env AFL_QUIET=1 $AFL_CC "$@" "$dir/libdc.a" $yaml_libs $xml_libs -o "$dir/$name"
     done
     echo "fuzz/build.sh: built $variant harnesses in $dir"
 done

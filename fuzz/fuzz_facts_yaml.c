@@ -6,26 +6,9 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "facts_check.h"
 
 static char inv_path[64];
-
-static void check_facts(const dc_facts *facts)
-{
-    size_t n = dc_facts_count(facts);
-    if (n > 1024)
-        fuzz_fail("more facts than the limit");
-    for (size_t i = 0; i < n; i++) {
-        const char *name = dc_facts_name(facts, i);
-        const char *value = dc_facts_value(facts, i);
-        if (!name || !value)
-            fuzz_fail("fact in range missing");
-        if (strlen(name) == 0 || strlen(name) > 255 || strlen(value) > 4096)
-            fuzz_fail("fact over the limits");
-        const char *got = dc_facts_lookup(facts, name);
-        if (!got || strcmp(got, value) != 0)
-            fuzz_fail("dc_facts_lookup disagrees with dc_facts_value");
-    }
-}
 
 static void fuzz_inventory(const uint8_t *data, size_t len)
 {
@@ -55,7 +38,7 @@ static void fuzz_inventory(const uint8_t *data, size_t len)
                 fuzz_fail("inventory entry in range missing");
             (void)strlen(id);
             if (facts)
-                check_facts(facts);
+                fuzz_check_facts(facts);
         }
     }
     dc_inventory_free(inv);
@@ -72,7 +55,7 @@ static void fuzz_one(const uint8_t *data, size_t len)
     if (st != DC_OK && facts)
         fuzz_fail("dc_facts_parse_yaml: failure with facts");
     if (facts)
-        check_facts(facts);
+        fuzz_check_facts(facts);
     dc_facts_free(facts);
     fuzz_inventory(data, len);
 }
