@@ -1456,40 +1456,11 @@ void sv_range_free(const struct dc_alloc *alloc, sv_range *r)
     memset(r, 0, sizeof *r);
 }
 
-static bool comp_test(const sv_comparator *c, const semver *v)
-{
-    int d = semver_cmp(v, &c->v);
-
-    switch (c->op) {
-    case SV_LT: return d < 0;
-    case SV_LE: return d <= 0;
-    case SV_GT: return d > 0;
-    case SV_GE: return d >= 0;
-    default: return d == 0;
-    }
-}
-
-/* node-semver testSet: every comparator holds, and a pre-release version
- * needs a comparator with a pre-release on the same major.minor.patch. */
-static bool set_test(const sv_comparator *c, size_t n, const semver *v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!comp_test(&c[i], v))
-            return false;
-    if (v->pre.len == 0)
-        return true;
-    for (size_t i = 0; i < n; i++)
-        if (c[i].v.pre.len && c[i].v.major == v->major && c[i].v.minor == v->minor &&
-            c[i].v.patch == v->patch)
-            return true;
-    return false;
-}
-
 bool sv_range_test(const sv_range *r, const semver *v)
 {
     for (uint32_t i = 0; i < r->nsets; i++) {
         uint32_t b = i ? r->set_end[i - 1] : 0;
-        if (set_test(r->cmps + b, r->set_end[i] - b, v))
+        if (sv_set_test(r->cmps + b, r->set_end[i] - b, v))
             return true;
     }
     return false;

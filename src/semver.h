@@ -52,6 +52,35 @@ void sv_range_free(const struct dc_alloc *alloc, sv_range *r);
  * comparator of that set has the same major.minor.patch and a pre-release. */
 bool sv_range_test(const sv_range *r, const semver *v);
 
+/* node-semver's testSet, the part of sv_range_test for one comparator set
+ * c[0, n): every comparator holds, and a pre-release version needs one
+ * with a pre-release on the same major.minor.patch.  Inline because the
+ * VM tests a program's sets with it on the hot path; allocates nothing. */
+static inline bool sv_set_test(const sv_comparator *c, uint32_t n, const semver *v)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        int d = semver_cmp(v, &c[i].v);
+        bool holds;
+        switch ((sv_op)c[i].op) {
+        case SV_LT: holds = d < 0; break;
+        case SV_LE: holds = d <= 0; break;
+        case SV_GT: holds = d > 0; break;
+        case SV_GE: holds = d >= 0; break;
+        case SV_EQ: holds = d == 0; break;
+        default: holds = false; /* not an operator: fail closed */
+        }
+        if (!holds)
+            return false;
+    }
+    if (v->pre.len == 0)
+        return true;
+    for (uint32_t i = 0; i < n; i++)
+        if (c[i].v.pre.len && c[i].v.major == v->major && c[i].v.minor == v->minor &&
+            c[i].v.patch == v->patch)
+            return true;
+    return false;
+}
+
 /* True when no version at all can satisfy the range (every set is empty),
  * e.g. ">2.0.0 <1.0.0": SPEC 2.5 makes it a compile error. */
 bool sv_range_is_empty(const sv_range *r);

@@ -21,35 +21,6 @@ typedef struct vm {
 
 /* ------------------------------------------------------------ constraints */
 
-static bool cmp_holds(const sv_comparator *c, const semver *v)
-{
-    int r = semver_cmp(v, &c->v);
-    switch (c->op) {
-    case SV_LT: return r < 0;
-    case SV_LE: return r <= 0;
-    case SV_GT: return r > 0;
-    case SV_GE: return r >= 0;
-    default: return r == 0;
-    }
-}
-
-/* node-semver's testSet: all comparators hold, and a pre-release version
- * only passes when a comparator names a pre-release of the same x.y.z. */
-static bool svset_test(const sv_comparator *cmps, uint32_t n, const semver *v)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (!cmp_holds(&cmps[i], v))
-            return false;
-    if (v->pre.len == 0)
-        return true;
-    for (uint32_t i = 0; i < n; i++) {
-        const semver *c = &cmps[i].v;
-        if (c->pre.len && c->major == v->major && c->minor == v->minor && c->patch == v->patch)
-            return true;
-    }
-    return false;
-}
-
 static bool in_strs(const dstr *s, uint32_t n, const char *p, uint32_t len)
 {
     uint32_t lo = 0, hi = n;
@@ -126,7 +97,7 @@ bool ct_test(const program *p, const ctable *ct, const value *v)
             return false;
         for (uint32_t i = 0; i < ct->n; i++) {
             const svset *s = &p->svsets[ct->first + i];
-            if (svset_test(p->cmps + s->first, s->n, &v->as.v))
+            if (sv_set_test(p->cmps + s->first, s->n, &v->as.v))
                 return true;
         }
         return false;
