@@ -8,6 +8,9 @@
  *                              id = file name less its extension, in name
  *                              order; hidden files are skipped
  *
+ * An id is printable ASCII, at most DC_MAX_ID bytes (two fact names joined
+ * by '/', as an importer's PARENT/TYPE or POOL/DEVICE are): it is printed
+ * as an `[ID]` line and in messages (docs/facts.md, "Inventories").
  * Ids are checked for duplicates once, after reading (sort, then compare
  * neighbours), so loading stays O(n log n) in the number of devices.
  */
@@ -70,10 +73,38 @@ void dc_inventory_free(dc_inventory *inv)
     mem_free(inv->alloc, inv);
 }
 
+/* An id as the header says; the error names where it comes from. */
+static dc_status check_id(const dc_inventory *inv, const char *id, size_t id_len,
+                          const char *source, uint32_t line, dc_error *err)
+{
+    char at[16] = "";
+    if (!source && line)
+        snprintf(at, sizeof at, ":%u", line);
+    const char *where = source ? source : inv->path;
+    if (id_len == 0)
+        return dc_error_set(err, DC_ERR_FACTS, "%s%s: an empty id", where, at);
+    if (id_len > DC_MAX_ID)
+        return dc_error_set(err, DC_ERR_LIMIT,
+                            "%s%s: id '%.32s...' is longer than %d bytes (the limit)", where,
+                            at, id, DC_MAX_ID);
+    for (size_t i = 0; i < id_len; i++)
+        if ((unsigned char)id[i] < 0x20 || (unsigned char)id[i] >= 0x7f)
+            return dc_error_set(err, DC_ERR_FACTS,
+                                "%s%s: id '%.*s...' has byte 0x%02x at offset %zu: an id is "
+                                "printable ASCII",
+                                where, at, (int)(i < 32 ? i : 32), id, (unsigned char)id[i], i);
+    return DC_OK;
+}
+
 /* Append a device; takes `facts` whatever happens. */
 static dc_status push(dc_inventory *inv, const char *id, size_t id_len, dc_facts *facts,
                       const char *source, size_t index, uint32_t line, dc_error *err)
 {
+    dc_status st = check_id(inv, id, id_len, source, line, err);
+    if (st != DC_OK) {
+        dc_facts_free(facts);
+        return st;
+    }
     if (inv->n == inv->cap) {
         size_t cap = inv->cap ? inv->cap * 2 : 64;
         device *devs = mem_grow(inv->alloc, inv->devs, cap, sizeof *devs);

@@ -16,6 +16,7 @@
 
 /* Not in SPEC 6, but bounded all the same (docs/language.md). */
 #define DC_MAX_MATCH_STEPS 100000 /* template backtracking steps per match */
+#define DC_MAX_ID          511    /* bytes of an inventory id: two names and a '/' */
 #define DC_MAX_SET_ITEMS   1024   /* items of a set parsed while checking */
 #define DC_MAX_DIAGS       1000   /* diagnostics reported per file */
 #define DC_MAX_QUOTED_LINE 4096   /* longer source lines are not quoted */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "devcompat.h"
 #include "helpers.h"
@@ -233,6 +234,55 @@ Test(limits, facts_1024_1025)
 }
 
 /* ------------------------------------------------------------ policy source */
+
+/* An inventory id: 511 bytes pass, 512 are refused naming the limit, in
+ * every inventory (a YAML list, an importer's); a control character is
+ * refused (an id is printed as one `[ID]` line). */
+static dc_status yaml_inventory_with_id(size_t id_len, dc_error *err)
+{
+    buf b = { 0 };
+    put(&b, "- {id: ");
+    put_repeat(&b, 'd', id_len);
+    put(&b, ", a: 1}\n");
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/dc-test-limits-%ld.yaml", (long)getpid());
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(b.s, 1, b.n, f), b.n);
+    fclose(f);
+    dc_inventory *inv = NULL;
+    dc_status st = dc_inventory_read(path, &inv, err);
+    remove(path);
+    cr_expect((st == DC_OK) == (inv != NULL));
+    if (inv)
+        cr_expect_eq(strlen(dc_inventory_id(inv, 0)), id_len);
+    dc_inventory_free(inv);
+    free(b.s);
+    return st;
+}
+
+Test(limits, inventory_id_511_512)
+{
+    dc_error err = { 0 };
+    cr_expect_eq(yaml_inventory_with_id(511, &err), DC_OK, "%s", err.message);
+    cr_expect_eq(yaml_inventory_with_id(512, &err), DC_ERR_LIMIT);
+    cr_expect(strstr(err.message, "longer than 511 bytes (the limit)") != NULL, "message: %s",
+              err.message);
+
+    /* an importer's: a libvirt device named with DEL */
+    dc_inventory *inv = NULL;
+    static const char dev[] = "<device><name>pci\x7f_0</name><capability type='pci'>"
+                              "<domain>0</domain><bus>0</bus><slot>2</slot>"
+                              "<function>0</function><product id='0x591d'/>"
+                              "<vendor id='0x8086'/></capability></device>";
+    dc_status st =
+        dc_inventory_parse_source(DC_SOURCE_LIBVIRT, "t.xml", dev, sizeof dev - 1, &inv, &err);
+    cr_expect_neq(st, DC_OK);
+    cr_expect_null(inv);
+    cr_expect(strstr(err.message, "t.xml") != NULL, "message: %s", err.message);
+    if (st == DC_ERR_FACTS) /* libxml2 present: the id is what is refused */
+        cr_expect(strstr(err.message, "0x7f") != NULL, "message: %s", err.message);
+}
 
 static const char minimal[] = "SELF:\n    a = 1\nCOMPATIBLE:\n    a = 1\n";
 
