@@ -109,6 +109,46 @@ static dc_status reasons_text(sink *s, dc_result *r)
     return DC_OK;
 }
 
+/* A value as JSON: an int as a number, anything else (a hex included) as
+ * its canonical text ("591d"). */
+static void value_json(sink *s, const dc_binding *b)
+{
+    if (b->type == DC_TYPE_INT)
+        sink_printf(s, "%lld", (long long)b->int_value);
+    else
+        sink_json_str(s, b->text);
+}
+
+/* A reason's values as an object, its missing items as a list of strings
+ * (null when the rule is no subset()). */
+static void reason_values_json(sink *s, const dc_reason *why)
+{
+    sink_puts(s, ", \"values\": {");
+    for (size_t j = 0; j < why->nvalues; j++) {
+        if (j)
+            sink_puts(s, ", ");
+        sink_json_str(s, why->values[j].name);
+        sink_puts(s, ": ");
+        value_json(s, &why->values[j]);
+    }
+    sink_puts(s, "}, \"missing\": ");
+    if (!why->missing) {
+        sink_puts(s, "null");
+        return;
+    }
+    sink_put(s, "[", 1);
+    for (const char *p = why->missing;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        sink_json(s, p, n);
+        if (!comma)
+            break;
+        sink_puts(s, ", ");
+        p = comma + 1;
+    }
+    sink_put(s, "]", 1);
+}
+
 static dc_status reasons_json(sink *s, dc_result *r)
 {
     sink_put(s, "[", 1);
@@ -134,14 +174,14 @@ static dc_status reasons_json(sink *s, dc_result *r)
         sink_json_str(s, why.actual);
         sink_puts(s, ", \"message\": ");
         sink_json_str(s, why.message);
+        reason_values_json(s, &why);
         sink_put(s, "}", 1);
     }
     sink_put(s, "]", 1);
     return DC_OK;
 }
 
-/* Bindings as a JSON object: an int as a number, anything else (a hex
- * included) as its canonical text. */
+/* Bindings as a JSON object, each value as value_json writes it. */
 static dc_status bindings_json(sink *s, dc_result *r)
 {
     sink_put(s, "{", 1);
@@ -154,10 +194,7 @@ static dc_status bindings_json(sink *s, dc_result *r)
             sink_puts(s, ", ");
         sink_json_str(s, b.name);
         sink_puts(s, ": ");
-        if (b.type == DC_TYPE_INT)
-            sink_printf(s, "%lld", (long long)b.int_value);
-        else
-            sink_json_str(s, b.text);
+        value_json(s, &b);
     }
     sink_put(s, "}", 1);
     return DC_OK;

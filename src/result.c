@@ -8,6 +8,7 @@
 #include "facts.h"
 #include "limits.h"
 #include "semver.h"
+#include "sink.h"
 #include "vm.h"
 
 static dc_result *result_new(const dc_policy *pol)
@@ -442,11 +443,18 @@ static bool rerun(dc_result *r, uint32_t b, const vm_fail *f)
     const program *p = &r->policy->prog;
     vm_fail again;
     memset(&again, 0, sizeof again);
-    if (!r->source || !r->target)
+    if (!r->source || !r->target || f->code == F_NONE)
         return false;
-    if (vm_run_block(p, b, r->source, r->target, r, &again))
-        return false;
-    return again.rule == f->rule && again.code == f->code;
+    /* on a budget of its own: the rule failed within what was left of the
+     * check's, so a whole one fails it the same way, and every reason of
+     * a result reads the same whatever was read before */
+    uint32_t steps = r->match_steps, used = r->scratch_used, self = r->scratch_self;
+    r->match_steps = 0;
+    bool holds = vm_run_block(p, b, r->source, r->target, r, &again);
+    r->match_steps = steps;
+    r->scratch_used = used;
+    r->scratch_self = self;
+    return !holds && again.rule == f->rule && again.code == f->code;
 }
 
 /* The values a failed rule read (docs/language.md, section 9): the
@@ -489,7 +497,13 @@ static dc_status reason_values(dc_result *r, uint32_t b, uint32_t ri, dc_reason 
             if (!seen && n < 64)
                 regs[n++] = (uint32_t)v;
         }
-        /* what the rule binds itself is not a value it was given */
+    }
+    /* what the rule binds itself (before or after reading it) is not a
+     * value it was given */
+    for (uint32_t pc = start + 1; pc < end; pc++) {
+        const insn *i = &p->code[pc];
+        const char *roles = i->op < I__COUNT ? op_operands[i->op] : "---";
+        const uint16_t ops[3] = { i->a, i->b, i->c };
         for (int k = 0; k < 3; k++)
             if (roles[k] == 'V')
                 for (uint32_t j = 0; j < n; j++)
@@ -578,6 +592,37 @@ static const char *subset_missing(dc_result *r, uint32_t b, uint32_t ri)
     return m;
 }
 
+/* The message with the values involved (docs/language.md, section 9):
+ * "MESSAGE: missing a,b (x = 1; y = 2)", one line as the message is. */
+static const char *with_values(dc_result *r, const char *m, const dc_reason *out)
+{
+    if (!m || (!out->nvalues && !out->missing))
+        return m;
+    sink k = { NULL, 0, 0 };
+    char *text = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        sink_puts(&k, m);
+        if (out->missing) {
+            sink_puts(&k, ": missing ");
+            sink_puts(&k, out->missing);
+        }
+        for (size_t j = 0; j < out->nvalues; j++) {
+            sink_puts(&k, j ? "; " : " (");
+            sink_printf(&k, "%s = ", out->values[j].name);
+            sink_puts(&k, out->values[j].text);
+        }
+        if (out->nvalues)
+            sink_put(&k, ")", 1);
+        if (pass)
+            break;
+        if (!(text = arena_alloc(&r->text, k.len + 1)))
+            return NULL;
+        k = (sink){ text, k.len + 1, 0 };
+    }
+    sink_finish(&k);
+    return text;
+}
+
 dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
 {
     if (!r || !DC_SIZED(out) || i >= dc_result_reason_count(r))
@@ -601,7 +646,7 @@ dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
     dstr written = prog_str(p, pr->expected);
     out->expected =
         f->has_x && (pr->slot >= 0) ? render(r, &f->x) : keep(r, written.p, written.len);
-    bool again = (f->code == F_FALSE || f->code == F_NOMATCH) && rerun(r, b, f);
+    bool again = rerun(r, b, f);
     if (reason_values(r, b, f->rule, out, again) != DC_OK)
         return DC_ERR_NOMEM;
     if (f->code == F_FALSE && again)
@@ -720,6 +765,6 @@ dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
     }
     case F_NONE: m = keep(r, "no reason", 9); break;
     }
-    out->message = m;
+    out->message = m = with_values(r, m, out);
     return m != NULL && out->expected != NULL ? DC_OK : DC_ERR_NOMEM;
 }

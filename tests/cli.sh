@@ -76,8 +76,8 @@ run "$COMPATC" check --explain --policy gvt.compat src-bad.json tgt.kv
 expect_rc "check --explain incompatible: exit 1" 1
 expect_stdout_is "check --explain incompatible: one reason per block" <<'EOF'
 incompatible
-gvt.compat:10: block 0 (current): mdev_type 'i915-GVTg_V5_2' does not match i915-GVTg_V5_{tn}
-gvt.compat:15: block 1: mdev_type 'i915-GVTg_V5_2' does not match i915-GVTg_V5_{tn}
+gvt.compat:10: block 0 (current): mdev_type 'i915-GVTg_V5_2' does not match i915-GVTg_V5_{tn} (tn = 4)
+gvt.compat:15: block 1: mdev_type 'i915-GVTg_V5_2' does not match i915-GVTg_V5_{tn} (tn = 4)
 EOF
 
 run "$COMPATC" check --explain --policy gvt.compat src-ok.kv tgt.kv

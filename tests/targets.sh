@@ -137,7 +137,7 @@ EOF
 
 run "$COMPATC" test policies/share.compat cases-fail.yaml
 expect "test: failing cases, exit 1" 1 <<'EOF'
-FAIL wrong verdict: expected compatible, got incompatible: policies/share.compat:11: aggregator is '2', expected '4'
+FAIL wrong verdict: expected compatible, got incompatible: policies/share.compat:11: aggregator is '2', expected '4' (m = 8; agg = 2; n = 4)
 FAIL not an error: expected error, got compatible (block 0)
 FAIL mismatch: expected incompatible, got error: target-mismatch: policies/share.compat:5: device_api is 'vfio-ap', expected 'vfio-pci'
 FAIL invalid facts: expected incompatible, got error: invalid facts: cases-fail.yaml:18:12: invalid fact name '9lives': a segment must start with a letter or '_'

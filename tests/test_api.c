@@ -348,6 +348,17 @@ Test(api, reasons_and_explain)
     cr_assert(nl && !strncmp(e, "share.compat:11: block 0 (same): ", 33), "%s", e);
     cr_assert(!strncmp(nl + 1, "share.compat:16: block 1: ", 26), "%s", e);
     cr_assert(strchr(nl + 1, '\n') && strchr(nl + 1, '\n')[1] == '\0', "%s", e);
+    /* docs/embedding.md's example, the values involved included */
+    cr_assert_str_eq(e, "share.compat:11: block 0 (same): aggregator: inexact division 2/4 in "
+                        "{m * agg / n} (m = 1; agg = 2; n = 4)\n"
+                        "share.compat:16: block 1: legacy is absent; the rule wants = "
+                        "{l:bool:true}\n");
+    cr_assert_eq(dc_result_reason_get(r, 0, &why), DC_OK);
+    cr_assert_eq(why.nvalues, 3);
+    cr_assert_str_eq(why.values[0].name, "m");
+    cr_assert_eq(why.values[0].type, DC_TYPE_INT);
+    cr_assert_eq(why.values[0].int_value, 1);
+    cr_assert_null(why.missing);
     dc_result_free(r);
     dc_facts_free(s);
     dc_facts_free(t);

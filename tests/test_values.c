@@ -385,12 +385,71 @@ Test(reasons, values_involved)
     snprintf(text, sizeof text, "%sCOMPATIBLE:\n    mdev_type = nvidia-{t}\n", self);
     run(text, "mdev_type=nvidia-558", "kind=t\nmdev_type=nvidia-259\nfeatures=a,b");
     cr_expect_str_eq(reason_data, "t=259;missing=-");
+    /* the message shows them, on its one line */
+    cr_expect_str_eq(explained,
+                     "v.compat:6: block 0: mdev_type 'nvidia-558' does not match nvidia-{t} "
+                     "(t = 259)\n");
     snprintf(text, sizeof text,
              "%sCOMPATIBLE:\n    features = {sfeat:set}\n"
              "    where subset(sfeat, tfeat)\n",
              self);
     run(text, "features=a,macsec,b", "kind=t\nmdev_type=nvidia-259\nfeatures=a,b");
     cr_expect_str_eq(reason_data, "sfeat=a,b,macsec;tfeat=a,b;missing=macsec");
+    cr_expect_str_eq(explained,
+                     "v.compat:7: block 0: condition is false: subset(sfeat, tfeat): missing "
+                     "macsec (sfeat = a,b,macsec; tfeat = a,b)\n");
+}
+
+/* A variable the failing rule binds itself is no value it was given,
+ * whether it reads it after binding it (a constraint) or not. */
+Test(reasons, own_declaration_not_shown)
+{
+    run("SELF:\n    kind = t\n    v = {tv:semver:^1.0.0}\nCOMPATIBLE:\n    kind = t\n",
+        "kind=t", "kind=t");
+    cr_expect_str_eq(reason_data, "missing=-");
+    cr_expect(strstr(explained, "v is absent; the rule wants = {tv:semver:^1.0.0}\n"), "%s",
+              explained);
+    /* the block's own variables, as they were when its rule failed */
+    run("SELF:\n    kind = t\n    n = {t:int}\nCOMPATIBLE:\n    a = {x:int}\n"
+        "    b = {x * 2 + t}\n",
+        "a=5\nb=3", "kind=t\nn=1");
+    cr_expect_str_eq(reason_data, "x=5;t=1;missing=-");
+    cr_expect(strstr(explained, "b is '3', expected '11' (x = 5; t = 1)\n"), "%s", explained);
+}
+
+/* Values in the JSON of a result: an int a number, a hex its canonical
+ * text, a set's missing items a list, every string escaped. */
+Test(reasons, values_json)
+{
+    const char *text = "SELF:\n    kind = t\n    pci = {pid:hex}\n    name = {n:string}\n"
+                       "    f = {tf:set}\n    c = {k:int}\n"
+                       "COMPATIBLE:\n    f = {sf:set}\n    where subset(sf, tf) && k > 0\n"
+                       "COMPATIBLE:\n    f = {s2:set}\n    where subset(s2, tf)\n"
+                       "COMPATIBLE:\n    where n == \"x\" && pid == 0x591e && k > 3\n";
+    dc_diags *d = NULL;
+    dc_policy *pol = compile(text, &d);
+    dc_diags_free(d);
+    cr_assert_not_null(pol);
+    dc_facts *fs = facts("f=a,macsec"), *ft = facts("kind=t\npci=591D\nname=a\"b\\c\nf=a\nc=2");
+    dc_result *res = new_result(pol);
+    dc_error err = { 0 };
+    cr_assert_eq(dc_check_facts(pol, fs, ft, res, &err), DC_OK, "%s", err.message);
+    const char *json = NULL;
+    cr_assert_eq(dc_result_render(res, DC_FORMAT_JSON, 0, NULL, &json), DC_OK);
+    /* a subset the where does not test alone: values, no missing items */
+    cr_expect(strstr(json, "(sf = a,macsec; tf = a; k = 2)\", \"values\": {\"sf\": "
+                           "\"a,macsec\", \"tf\": \"a\", \"k\": 2}, \"missing\": null}"),
+              "%s", json);
+    cr_expect(strstr(json, "\"values\": {\"s2\": \"a,macsec\", \"tf\": \"a\"}, "
+                           "\"missing\": [\"macsec\"]}"),
+              "%s", json);
+    cr_expect(strstr(json, "\"values\": {\"n\": \"a\\\"b\\\\c\", \"pid\": \"591d\", "
+                           "\"k\": 2}, \"missing\": null}"),
+              "%s", json);
+    dc_result_free(res);
+    dc_facts_free(fs);
+    dc_facts_free(ft);
+    dc_policy_free(pol);
 }
 
 /* A later block reuses the registers: each block's values are its own. */

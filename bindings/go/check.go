@@ -112,10 +112,19 @@ func goResult(pol *Policy, r *C.dc_result) *Result {
 		if C.dc_result_reason_get(r, C.size_t(i), &w) != C.DC_OK {
 			continue
 		}
-		res.Reasons = append(res.Reasons, Reason{Block: int(w.block), BlockName: goStr(w.block_name),
+		why := Reason{Block: int(w.block), BlockName: goStr(w.block_name),
 			File: goStr(w.file), Line: int(w.line), Field: goStr(w.field),
 			Expected: goStr(w.expected), Actual: goStr(w.actual), HasActual: w.actual != nil,
-			Message: goStr(w.message)})
+			Message: goStr(w.message), Missing: goStr(w.missing)}
+		if w.nvalues > 0 {
+			vals := unsafe.Slice(w.values, int(w.nvalues))
+			for k := range vals {
+				v := &vals[k]
+				why.Values = append(why.Values, Binding{Name: goStr(v.name), Type: Type(v._type),
+					Int: int64(v.int_value), Text: goStr(v.text)})
+			}
+		}
+		res.Reasons = append(res.Reasons, why)
 	}
 	var explain *C.char
 	if C.dc_result_explain(r, &explain) == C.DC_OK {

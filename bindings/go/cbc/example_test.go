@@ -38,7 +38,7 @@ func Example() {
 	// tv = 2.1.0 (semver)
 	// sv = 2.0.1 (semver)
 	// incompatible
-	// line 13: condition is false: major(sv) == major(tv) && minor(sv) <= minor(tv)
+	// line 13: condition is false: major(sv) == major(tv) && minor(sv) <= minor(tv) (sv = 2.1.0; tv = 2.0.1)
 }
 
 // Prepared facts are checked without parsing again; a Result is reused.
@@ -66,7 +66,7 @@ func ExampleResult_JSON() {
 		map[string]string{"pci_id": "1", "software_version": "v1"})
 	fmt.Println(res.JSONNamed("node-b"))
 	// Output:
-	// {"error": "target-mismatch", "message": "node-b is not a target of policy example-versioning: versioning.compat:9: software_version 'v1' is not a valid semver: no 'v' prefix: a semver starts with its major number", "reasons": [{"block": null, "block_name": null, "file": "versioning.compat", "line": 9, "field": "software_version", "expected": "{tv:semver}", "actual": "v1", "message": "software_version 'v1' is not a valid semver: no 'v' prefix: a semver starts with its major number"}]}
+	// {"error": "target-mismatch", "message": "node-b is not a target of policy example-versioning: versioning.compat:9: software_version 'v1' is not a valid semver: no 'v' prefix: a semver starts with its major number", "reasons": [{"block": null, "block_name": null, "file": "versioning.compat", "line": 9, "field": "software_version", "expected": "{tv:semver}", "actual": "v1", "message": "software_version 'v1' is not a valid semver: no 'v' prefix: a semver starts with its major number", "values": {}, "missing": null}]}
 }
 
 // A damaged or crafted file is refused, never trusted: the error names the

@@ -99,7 +99,14 @@ type Reason struct {
 	Expected  string // what the rule wanted
 	Actual    string // what the device had
 	HasActual bool   // false when the field is absent (or the rule is a where)
-	Message   string // one sentence, without file and line
+	Message   string // one sentence, without file and line, with Values and Missing
+	// Values are the variables the rule read, bound before it failed
+	// (t = 259 for mdev_type = nvidia-{t}), in the order it reads them;
+	// nil when none.
+	Values []Binding
+	// Missing is, for a false subset(a, b), the items of a that b lacks,
+	// sorted and comma-separated ("macsec"); "" otherwise.
+	Missing string
 }
 
 // bigHex: a hex value arithmetic cannot take (above the signed 64-bit range).
@@ -254,8 +261,216 @@ func (r *Result) reason(b int) Reason {
 	default:
 		msg = "no reason"
 	}
-	out.Message = msg
+	again := r.rerun(b, f)
+	out.Values = r.reasonValues(b, f.rule, again)
+	if f.code == fFalse && again {
+		out.Missing = r.subsetMissing(b, f.rule)
+	}
+	out.Message = withValues(msg, &out)
 	return out
+}
+
+// withValues is a message with the values involved (docs/language.md,
+// section 9): "MESSAGE: missing a,b (x = 1; y = 2)".
+func withValues(msg string, why *Reason) string {
+	if why.Missing != "" {
+		msg += ": missing " + why.Missing
+	}
+	for j, v := range why.Values {
+		if j == 0 {
+			msg += " ("
+		} else {
+			msg += "; "
+		}
+		msg += v.Name + " = " + v.Text
+	}
+	if len(why.Values) > 0 {
+		msg += ")"
+	}
+	return msg
+}
+
+// ruleCode is the code of rule ri in block b: [start, end) of p.code, its
+// RULE first.
+func (r *Result) ruleCode(b int, ri uint32) (int, int, bool) {
+	p := r.pol.p
+	blk := &p.blocks[b]
+	for pc := int(blk.entry); pc < int(blk.end) && pc < len(p.code); pc++ {
+		if p.code[pc].op != opRULE || uint32(p.code[pc].a)+blk.firstRule != ri {
+			continue
+		}
+		e := pc + 1
+		for e < int(blk.end) && e < len(p.code) && p.code[e].op != opRULE && p.code[e].op != opOK {
+			e++
+		}
+		return pc, e, true
+	}
+	return 0, 0, false
+}
+
+// varIn is the variable (of SELF or block b) held in register reg, or -1.
+func (r *Result) varIn(b int, reg uint16) int {
+	p := r.pol.p
+	blocks := []*pblock{&p.blocks[b], &p.blocks[0]}
+	if b == 0 {
+		blocks = blocks[:1]
+	}
+	for _, blk := range blocks {
+		for v := blk.firstVar; v < blk.firstVar+blk.nvars; v++ {
+			if p.vars[v].reg == reg {
+				return int(v)
+			}
+		}
+	}
+	return -1
+}
+
+// rerun runs block b again, so that the registers hold what they held
+// when its rule failed (later blocks reuse them), on a template budget of
+// its own: true when it fails the same way.
+func (r *Result) rerun(b int, f *failRec) bool {
+	if r.source == nil || r.target == nil || f.code == fNone {
+		return false
+	}
+	m := machine{pol: r.pol, facts: [2]*Prepared{r.target, r.source}, R: r.regs}
+	if b > 0 {
+		m.scratch = r.target.selfScratch
+	}
+	var again failRec
+	if m.run(b, &again) {
+		return false
+	}
+	return again.rule == f.rule && again.code == f.code
+}
+
+// operands are an instruction's operand roles (opcodes.def) and values.
+func operands(in *insn) (string, [3]uint16) {
+	roles := "---"
+	if int(in.op) < len(opOperands) {
+		roles = opOperands[in.op]
+	}
+	return roles, [3]uint16{in.a, in.b, in.c}
+}
+
+// reasonValues are the variables rule ri of block b reads and does not
+// bind itself, in the order it reads them: SELF's always (while a
+// COMPATIBLE block runs), the block's own when it ran again (blockRegs).
+func (r *Result) reasonValues(b int, ri uint32, blockRegs bool) []Binding {
+	p := r.pol.p
+	start, end, ok := r.ruleCode(b, ri)
+	if !ok {
+		return nil
+	}
+	self := &p.blocks[0]
+	var vars []int
+	for pc := start + 1; pc < end; pc++ {
+		in := &p.code[pc]
+		roles, ops := operands(in)
+		var read []uint16
+		for k := 0; k < 3; k++ {
+			if roles[k] == 'R' {
+				read = append(read, ops[k])
+			}
+			if roles[k] == 'P' && int(ops[k]) < len(p.tmpls) {
+				t := &p.tmpls[ops[k]]
+				for j := uint32(0); j < t.n && len(read) < 3+2*maxPlaceholders+1; j++ {
+					if tp := &p.tparts[t.first+j]; tp.kind == tpCmp {
+						read = append(read, tp.reg)
+					}
+				}
+			}
+		}
+		for _, reg := range read {
+			v := r.varIn(b, reg)
+			ofSelf := v >= int(self.firstVar) && v < int(self.firstVar+self.nvars)
+			seen := v < 0 || (!blockRegs && !(ofSelf && b > 0))
+			for _, x := range vars {
+				if seen {
+					break
+				}
+				seen = x == v
+			}
+			if !seen && len(vars) < 64 {
+				vars = append(vars, v)
+			}
+		}
+	}
+	// what the rule binds itself (before or after reading it) is not a
+	// value it was given
+	bound := make([]bool, len(vars))
+	for pc := start + 1; pc < end; pc++ {
+		in := &p.code[pc]
+		roles, ops := operands(in)
+		for k := 0; k < 3; k++ {
+			if roles[k] == 'V' {
+				for j, x := range vars {
+					if p.vars[x].reg == ops[k] {
+						bound[j] = true
+					}
+				}
+			}
+		}
+		if (in.op == opMATCH || in.op == opNMATCH) && int(in.b) < len(p.tmpls) {
+			t := &p.tmpls[in.b]
+			for j := uint32(0); j < t.n; j++ {
+				tp := &p.tparts[t.first+j]
+				for q, x := range vars {
+					if tp.kind == tpDecl && p.vars[x].reg == tp.reg {
+						bound[q] = true
+					}
+				}
+			}
+		}
+	}
+	var out []Binding
+	for j, x := range vars {
+		if bound[j] {
+			continue
+		}
+		v := &p.vars[x]
+		val := &r.regs[v.reg]
+		bd := Binding{Name: cstr(p.str(v.name)), Type: Type(v.typ), Text: cstr(render(val))}
+		if v.typ == tInt || v.typ == tHex {
+			bd.Int = val.i
+		}
+		out = append(out, bd)
+	}
+	return out
+}
+
+// subsetMissing: for a false `where subset(a, b)`, the items of a not in
+// b, when the SUBSET is what the where tests and certainly ran (no jump of
+// the rule skips to the test).
+func (r *Result) subsetMissing(b int, ri uint32) string {
+	p := r.pol.p
+	start, end, ok := r.ruleCode(b, ri)
+	if !ok || end < start+3 {
+		return ""
+	}
+	w, s := &p.code[end-1], &p.code[end-2]
+	if w.op != opWHERE || s.op != opSUBSET || s.a != w.a {
+		return ""
+	}
+	for pc := start + 1; pc < end; pc++ {
+		in := &p.code[pc]
+		if j := opFind(in.op, 'J'); j >= 0 {
+			ops := [3]uint16{in.a, in.b, in.c}
+			if pc+1+int(ops[j]) >= end-1 {
+				return ""
+			}
+		}
+	}
+	a, c := &r.regs[s.b], &r.regs[s.c]
+	if a.t != tSet || c.t != tSet {
+		return ""
+	}
+	var miss []string
+	for _, it := range a.x.set {
+		if !setContains(c.x.set, it) {
+			miss = append(miss, it)
+		}
+	}
+	return strings.Join(miss, ",")
 }
 
 // Explain is every reason as text, one line each, "FILE:LINE: BLOCK: MESSAGE".
@@ -372,6 +587,16 @@ func (r *Result) Outcome() *Outcome {
 // Compatible is Verdict == Compatible.
 func (o *Outcome) Compatible() bool { return o.Verdict == Compatible }
 
+// valueJSON writes a binding's value: an int as a number, anything else
+// (a hex included) as its canonical text, as --explain shows it.
+func valueJSON(b *strings.Builder, bd *Binding) {
+	if bd.Type == TypeInt {
+		b.WriteString(strconv.FormatInt(bd.Int, 10))
+		return
+	}
+	jsonStr(b, bd.Text)
+}
+
 func (o *Outcome) reasonsJSON(b *strings.Builder) {
 	b.WriteByte('[')
 	for i, why := range o.Reasons {
@@ -396,6 +621,28 @@ func (o *Outcome) reasonsJSON(b *strings.Builder) {
 		jsonOptStr(b, why.Actual, why.HasActual)
 		b.WriteString(`, "message": `)
 		jsonStr(b, why.Message)
+		b.WriteString(`, "values": {`)
+		for j, v := range why.Values {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			jsonStr(b, v.Name)
+			b.WriteString(": ")
+			valueJSON(b, &v)
+		}
+		b.WriteString(`}, "missing": `)
+		if why.Missing == "" {
+			b.WriteString("null")
+		} else {
+			b.WriteByte('[')
+			for j, it := range strings.Split(why.Missing, ",") {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				jsonStr(b, it)
+			}
+			b.WriteByte(']')
+		}
 		b.WriteByte('}')
 	}
 	b.WriteByte(']')
@@ -434,12 +681,7 @@ func (o *Outcome) JSONNamed(target string) string {
 		}
 		jsonStr(&b, bd.Name)
 		b.WriteString(": ")
-		switch bd.Type {
-		case TypeInt:
-			b.WriteString(strconv.FormatInt(bd.Int, 10))
-		default: // a hex as its canonical text, as --explain shows it
-			jsonStr(&b, bd.Text)
-		}
+		valueJSON(&b, &bd)
 	}
 	b.WriteString(`}, "reasons": `)
 	o.reasonsJSON(&b)

@@ -33,6 +33,21 @@ def test_incompatible_result(gvt, whole, target):
     assert why.expected == "{m * agg / n}" and why.actual == "1"
     assert "inexact division" in why.message
     assert r.explain.splitlines()[0].startswith(why.file + ":44:")
+    # the values involved, by name (a Reason still unpacks as 8 fields)
+    assert why.values == {"m": 1, "agg": 2, "n": 4} and why.missing is None
+    assert why.message.endswith("(m = 1; agg = 2; n = 4)")
+    assert len(tuple(why)) == 8
+
+
+def test_reason_missing_items():
+    pol = devcompat.Policy.compile("SELF:\n    kind = t\n    features = {tf:set}\n"
+                                   "COMPATIBLE:\n    features = {sf:set}\n"
+                                   "    where subset(sf, tf)\n", name="f.compat")
+    why = pol.check({"features": "a,macsec,b"}, {"kind": "t", "features": "a,b"}).reasons[0]
+    assert why.missing == ["macsec"]
+    assert why.values == {"sf": "a,b,macsec", "tf": "a,b"}
+    assert why.message == ("condition is false: subset(sf, tf): missing macsec "
+                           "(sf = a,b,macsec; tf = a,b)")
 
 
 def test_target_mismatch_is_a_verdict(gvt, half):

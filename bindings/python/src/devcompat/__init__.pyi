@@ -42,6 +42,9 @@ class Reason(NamedTuple):
     expected: Optional[str]
     actual: Optional[str]
     message: str
+    # by name only (a Reason unpacks as the 8 fields above)
+    values: Dict[str, Union[int, str]]
+    missing: Optional[List[str]]
 
 
 class Target(NamedTuple):

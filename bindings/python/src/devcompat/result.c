@@ -19,8 +19,13 @@ static PyStructSequence_Field reason_fields[] = {
     { "expected", "what the rule wanted" },
     { "actual", "what the device had, or None when the field is absent" },
     { "message", "one sentence, without file and line" },
+    /* by name only: a Reason still unpacks as the 8 fields above */
+    { "values", "the variables the rule read: name -> value (an int, or the canonical text)" },
+    { "missing", "for a false subset(a, b), the items of a that b lacks; else None" },
     { NULL, NULL },
 };
+
+#define REASON_FIELDS 10
 
 static PyStructSequence_Desc reason_desc = {
     "devcompat.Reason",
@@ -92,7 +97,26 @@ static PyObject *reason_object(const dc_reason *why)
     PyStructSequence_SET_ITEM(item, 5, str_or_none(why->expected));
     PyStructSequence_SET_ITEM(item, 6, str_or_none(why->actual));
     PyStructSequence_SET_ITEM(item, 7, str_or_none(why->message));
-    for (Py_ssize_t k = 0; k < 8; k++)
+    PyObject *values = PyDict_New();
+    for (size_t j = 0; values && j < why->nvalues; j++) {
+        PyObject *v = binding_value(&why->values[j]);
+        if (!v || PyDict_SetItemString(values, why->values[j].name, v) < 0)
+            Py_CLEAR(values);
+        Py_XDECREF(v);
+    }
+    PyStructSequence_SET_ITEM(item, 8, values);
+    PyObject *missing = why->missing ? PyList_New(0) : Py_NewRef(Py_None);
+    for (const char *p = why->missing; missing && p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        PyObject *it = PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "backslashreplace");
+        if (!it || PyList_Append(missing, it) < 0)
+            Py_CLEAR(missing);
+        Py_XDECREF(it);
+        p = comma ? comma + 1 : NULL;
+    }
+    PyStructSequence_SET_ITEM(item, 9, missing);
+    for (Py_ssize_t k = 0; k < REASON_FIELDS; k++)
         if (!PyStructSequence_GET_ITEM(item, k)) {
             Py_DECREF(item);
             return NULL;
