@@ -200,6 +200,7 @@ typedef struct evar {
     uint64_t size;  /* of its domain */
     uint64_t *keep; /* the domain indexes left after pruning, or NULL: all */
     uint64_t nkeep;
+    dstr *items; /* a set's: room for the items of its current value */
 } evar;
 
 enum {
@@ -288,15 +289,44 @@ static uint64_t *rt(tctx *c, uint32_t reg)
     return c->rtaint + (size_t)reg * c->W;
 }
 
-/* Does the instruction read a slot of the target (its S operand)?  Stores
- * the slot in *slot. */
-static bool reads_target(const insn *i, uint32_t *slot)
+/* Does the instruction read a slot of the target (its S operand), or the
+ * target's records (an X or C operand)?  Stores the slot in *slot; a record
+ * set is the unit p->nslots + its index (docs/targets.md, "Records of the
+ * target"): never rendered, always open. */
+static bool reads_target(const program *p, const insn *i, uint32_t *slot)
 {
-    int k = op_find(i->op, 'S');
-    if ((i->t & SIDE_SOURCE) || k < 0)
+    if (i->t & SIDE_SOURCE)
         return false;
-    *slot = k == 0 ? i->a : k == 1 ? i->b : i->c;
-    return true;
+    int k = op_find(i->op, 'S');
+    if (k >= 0) {
+        *slot = k == 0 ? i->a : k == 1 ? i->b : i->c;
+        return true;
+    }
+    if ((k = op_find(i->op, 'X')) >= 0) {
+        uint32_t set = k == 0 ? i->a : k == 1 ? i->b : i->c;
+        *slot = p->nslots + (set < p->nrecsets ? set : p->nrecsets);
+        return true;
+    }
+    if ((k = op_find(i->op, 'C')) >= 0) {
+        uint32_t f = k == 0 ? i->a : k == 1 ? i->b : i->c;
+        uint32_t set = f < p->nrecfields ? p->recfields[f].set : p->nrecsets;
+        *slot = p->nslots + (set < p->nrecsets ? set : p->nrecsets);
+        return true;
+    }
+    return false;
+}
+
+/* The taint units: every slot, then every record set. */
+static uint32_t nunits(const program *p)
+{
+    return p->nslots + p->nrecsets;
+}
+
+/* A unit's name: the slot's, or the record set's prefix. */
+static dstr unit_name(const program *p, uint32_t s)
+{
+    return s < p->nslots ? prog_str(p, p->slots[s].name)
+                         : prog_str(p, p->recsets[s - p->nslots].name);
 }
 
 /* Registers an instruction reads (into rd) and writes (into wr), from its
@@ -400,6 +430,12 @@ static uint64_t domain_size(const tctx *c, uint8_t type, int32_t ct)
             return 0;
         return t->n;
     case CT_BOOL: return type == VT_BOOL ? 1 : 0;
+    case CT_SET:
+        /* its non-empty subsets (an empty set is an absent fact) */
+        if (type != VT_SET || t->n == 0 || t->n >= 63 || t->first + (uint64_t)t->n > p->nstrs)
+            return 0;
+        n = ((uint64_t)1 << t->n) - 1;
+        return n <= c->limit ? n : 0;
     default: return 0;
     }
 }
@@ -432,6 +468,14 @@ static void domain_value(const program *p, const evar *e, uint64_t k, value *out
         break;
     case CT_STRING: out->as.s = p->strs[t->first + k]; break;
     case CT_BOOL: out->as.b = t->first != 0; break;
+    case CT_SET:
+        /* subset k + 1 of the allowed items, in their (sorted) order */
+        out->as.set.items = e->items;
+        out->as.set.n = 0;
+        for (uint32_t i = 0; i < t->n && e->items; i++)
+            if (((k + 1) >> i) & 1)
+                e->items[out->as.set.n++] = p->strs[t->first + i];
+        break;
     default: break;
     }
 }
@@ -450,7 +494,7 @@ static void classify_self(tctx *c)
         for (uint32_t pc = r->start + 1; pc < r->end; pc++) {
             const insn *i = &p->code[pc];
             uint32_t s;
-            if (!reads_target(i, &s) || s != slot)
+            if (!reads_target(p, i, &s) || s != slot)
                 continue;
             uint8_t kind = RK_OTHER;
             switch ((enum opcode)i->op) {
@@ -499,8 +543,10 @@ static bool needs_open_var(const tctx *c, const rinfo *r)
         const tmpl *t = &p->tmpls[i->b];
         for (uint32_t k = 0; k < t->n; k++) {
             const tpart *tp = &p->tparts[t->first + k];
-            if (tp->kind == TP_DECL && (domain_size(c, tp->type, tp->ctable) == 0 ||
-                                        (c->forced && c->forced[tp->reg])))
+            /* a set in a template stays open: its span is the matcher's */
+            if (tp->kind == TP_DECL &&
+                (tp->type == VT_SET || domain_size(c, tp->type, tp->ctable) == 0 ||
+                 (c->forced && c->forced[tp->reg])))
                 return true;
         }
     }
@@ -547,11 +593,11 @@ static bool taint_block(tctx *c, uint32_t b, bool record)
             const insn *i = &p->code[pc];
             memset(c->ins, 0, W * sizeof(uint64_t));
             uint32_t s;
-            if (reads_target(i, &s) && s < p->nslots && s != own && (c->sflags[s] & S_OPEN))
+            if (reads_target(p, i, &s) && s < nunits(p) && s != own && (c->sflags[s] & S_OPEN))
                 setbit(c->ins, s);
             if (!insn_regs(p, i, rd, &nrd, wr, &nwr)) {
                 /* too large to follow: taint by everything open */
-                for (uint32_t k = 0; k < p->nslots; k++)
+                for (uint32_t k = 0; k < nunits(p); k++)
                     if (c->sflags[k] & S_OPEN)
                         setbit(c->ins, k);
                 nrd = nwr = 0;
@@ -598,7 +644,7 @@ static bool taint_block(tctx *c, uint32_t b, bool record)
             r->ntaint = 0;
             if (tainted) {
                 c->any_tainted = true;
-                for (uint32_t s = 0; s < p->nslots; s++) {
+                for (uint32_t s = 0; s < nunits(p); s++) {
                     if (!bit(c->cur, s))
                         continue;
                     if (c->ntlist == c->cap_tlist) {
@@ -639,7 +685,7 @@ static dc_status build_constraints(tctx *c)
 {
     const program *p = c->p;
     const pblock *self = &p->blocks[0];
-    for (uint32_t s = 0; s < p->nslots; s++) {
+    for (uint32_t s = 0; s < nunits(p); s++) {
         if ((c->sflags[s] & (S_OPEN | S_SELF)) != (S_OPEN | S_SELF))
             continue;
         sbuf b = { c->a, NULL, 0, 0, false };
@@ -745,7 +791,8 @@ static dc_status build_enum(tctx *c)
             int32_t ct = loadf_ctable(c, r);
             uint8_t type = i->t & TYPE_MASK;
             if (c->nev < self->nvars)
-                c->ev[c->nev++] = (evar){ i->a, type, ct, domain_size(c, type, ct), NULL, 0 };
+                c->ev[c->nev++] =
+                    (evar){ i->a, type, ct, domain_size(c, type, ct), NULL, 0, NULL };
         } else if (r->kind == RK_TMPL) {
             const tmpl *t = &p->tmpls[i->b];
             for (uint32_t k = 0; k < t->n; k++) {
@@ -753,9 +800,18 @@ static dc_status build_enum(tctx *c)
                 if (tp->kind == TP_DECL && c->nev < self->nvars)
                     c->ev[c->nev++] = (evar){ tp->reg,    tp->type,
                                               tp->ctable, domain_size(c, tp->type, tp->ctable),
-                                              NULL,       0 };
+                                              NULL,       0,
+                                              NULL };
             }
         }
+    }
+    for (uint32_t k = 0; k < c->nev; k++) {
+        evar *e = &c->ev[k];
+        if (e->type != VT_SET || e->size == 0 || e->ct < 0)
+            continue;
+        e->items = mem_array(c->a, p->ctables[e->ct].n, sizeof *e->items);
+        if (!e->items)
+            return nomem(c);
     }
     /* SELF variables that are the whole of an open slot, for residues */
     for (uint32_t v = 0; v < self->nvars; v++)
@@ -778,17 +834,17 @@ static dc_status analyse(tctx *c)
 {
     const program *p = c->p;
     dc_status st;
-    c->W = (p->nslots + 63) / 64;
+    c->W = (nunits(p) + 63) / 64;
     if (c->W == 0)
         c->W = 1;
     c->rtaint = mem_array(c->a, (size_t)(p->nregs + 1) * c->W, sizeof(uint64_t));
     c->cur = mem_array(c->a, c->W, sizeof(uint64_t));
     c->ins = mem_array(c->a, c->W, sizeof(uint64_t));
     c->renderer = mem_array(c->a, p->nslots + 1, sizeof *c->renderer);
-    c->sflags = mem_zalloc(c->a, p->nslots + 1);
-    c->constraint = mem_array(c->a, p->nslots + 1, sizeof *c->constraint);
+    c->sflags = mem_zalloc(c->a, nunits(p) + 1);
+    c->constraint = mem_array(c->a, nunits(p) + 1, sizeof *c->constraint);
     if (c->constraint) /* released entry by entry */
-        memset(c->constraint, 0, (p->nslots + 1) * sizeof *c->constraint);
+        memset(c->constraint, 0, (nunits(p) + 1) * sizeof *c->constraint);
     c->rules = mem_array(c->a, p->nrules + 1, sizeof *c->rules);
     c->itaint = mem_zalloc(c->a, p->ncode + 1);
     c->var_open = mem_array(c->a, p->nvars + 1, sizeof *c->var_open);
@@ -824,17 +880,18 @@ static dc_status analyse(tctx *c)
             c->sflags[pr->slot] |= S_REF | S_SELF;
         for (uint32_t pc = r->start + 1; pc < r->end; pc++) {
             uint32_t s;
-            if (reads_target(&p->code[pc], &s) && s < p->nslots)
+            if (reads_target(p, &p->code[pc], &s) && s < nunits(p))
                 c->sflags[s] |= S_REF | (r->block == 0 ? S_SELF : 0);
         }
     }
-    /* a slot read but never rendered is open from the start */
-    for (uint32_t s = 0; s < p->nslots; s++)
-        if ((c->sflags[s] & S_REF) && c->renderer[s] < 0)
+    /* a slot read but never rendered is open from the start, and so are
+     * the target's records */
+    for (uint32_t s = 0; s < nunits(p); s++)
+        if ((c->sflags[s] & S_REF) && (s >= p->nslots || c->renderer[s] < 0))
             c->sflags[s] |= S_OPEN;
 
     /* SELF to a fixpoint: each round opens at least one slot or ends */
-    for (uint32_t round = 0; round <= p->nslots + 1; round++) {
+    for (uint32_t round = 0; round <= nunits(p) + 1; round++) {
         memset(c->rtaint, 0, (size_t)(p->nregs + 1) * c->W * sizeof(uint64_t));
         if (!taint_block(c, 0, false))
             break;
@@ -853,7 +910,16 @@ static dc_status analyse(tctx *c)
 
 /* ------------------------------------------------------------ residues */
 
-enum { DN_VAR, DN_K, DN_OP, DN_AND, DN_OR, DN_UNKNOWN };
+/* The number of the source's records of set `set`. */
+static uint32_t c_rec_count(const tctx *c, uint32_t set)
+{
+    return c->src->rec_n && set < c->p->nrecsets ? c->src->rec_n[set] : 0;
+}
+
+/* DN_LOOP: all/any (t: EACH's; arg: the record set; a: the body), DN_REC:
+ * a record's field (op RFIELD or RHAS; t: the side; arg: the field; b: the
+ * loop level). */
+enum { DN_VAR, DN_K, DN_OP, DN_AND, DN_OR, DN_UNKNOWN, DN_LOOP, DN_REC };
 
 typedef struct dnode {
     uint8_t kind, op, t;
@@ -914,8 +980,11 @@ static bool dn_tainted(const dtree *t, int32_t k)
     return k < 0 || t->n[k].tainted;
 }
 
-/* Decompile rule ri's expression code; *test is the pc of its final test. */
-static dc_status decompile(tctx *c, uint32_t ri, dtree *t, uint32_t *test)
+/* Decompile rule ri's expression code; *test is the pc of its final test.
+ * A loop over records (all/any) is decompiled only with `loops` (record
+ * residues): its nodes, and all that read them, are tainted, since the
+ * registers hold only a loop's last round. */
+static dc_status decompile(tctx *c, uint32_t ri, dtree *t, uint32_t *test, bool loops)
 {
     const program *p = c->p;
     const rinfo *r = &c->rules[ri];
@@ -926,6 +995,8 @@ static dc_status decompile(tctx *c, uint32_t ri, dtree *t, uint32_t *test)
         uint8_t kind;
     } pend[DC_MAX_NESTING * 2 + 8];
     int npend = 0;
+    uint32_t loop[LOOP_DEPTH];
+    int nloop = 0;
     c->stamp++;
     *test = UINT32_MAX;
     for (uint32_t pc = r->start + 1; pc <= r->end; pc++) {
@@ -945,10 +1016,25 @@ static dc_status decompile(tctx *c, uint32_t ri, dtree *t, uint32_t *test)
          * fact, or an operation on the registers it reads (R); a loop over
          * records (all/any) is not decompiled: the rule is shown as written */
         const char *roles = i->op < I__COUNT ? op_operands[i->op] : "---";
-        if (strpbrk(roles, "XCB"))
+        if (strpbrk(roles, "XCB") && !loops)
             return DC_ERR_INVALID;
         int nr = (roles[1] == 'R') + (roles[2] == 'R');
-        if (i->op == I_LOADK) {
+        if (i->op == I_EACH) {
+            if (nloop == LOOP_DEPTH)
+                return DC_ERR_INVALID;
+            loop[nloop++] = pc;
+        } else if (i->op == I_AGAIN) {
+            if (nloop == 0)
+                return DC_ERR_INVALID;
+            const insn *e = &p->code[loop[--nloop]];
+            int32_t body = dn_get(c, t, r->block, i->b);
+            k = dn_new(c, t, (dnode){ DN_LOOP, I_EACH, e->t, true, i->a, e->b, body, -1 });
+            dn_def(c, i->a, k);
+        } else if (i->op == I_RFIELD || i->op == I_RHAS) {
+            k = dn_new(
+                c, t, (dnode){ DN_REC, i->op, i->t & SIDE_SOURCE, true, i->a, i->b, -1, i->c });
+            dn_def(c, i->a, k);
+        } else if (i->op == I_LOADK) {
             k = dn_new(c, t, (dnode){ DN_K, I_LOADK, 0, false, i->a, i->b, -1, -1 });
             dn_def(c, i->a, k);
         } else if (i->op == I_MOVE) {
@@ -981,7 +1067,7 @@ static dc_status decompile(tctx *c, uint32_t ri, dtree *t, uint32_t *test)
         if (c->oom)
             return DC_ERR_NOMEM;
     }
-    return *test == UINT32_MAX || npend ? DC_ERR_INVALID : DC_OK;
+    return *test == UINT32_MAX || npend || nloop ? DC_ERR_INVALID : DC_OK;
 }
 
 enum { PR_OR = 1, PR_AND, PR_EQ, PR_CMP, PR_ADD, PR_MUL, PR_UNARY, PR_ATOM };
@@ -1043,7 +1129,18 @@ typedef struct rctx {
     uint32_t block;
     int depth; /* of the recursion: bytecode is not bounded by
                                the source's nesting limit */
+    /* record residues: the rule has loops (its nodes computed here, not
+     * read from registers); per loop level, the source's record being
+     * read, or -1 for the target's, and the name its loop is shown with */
+    bool loops;
+    int32_t rec[LOOP_DEPTH];
+    const char *lname[LOOP_DEPTH];
+    int tloops; /* target loops shown around this node */
 } rctx;
+
+struct solver;
+static bool wit_eval(struct solver *s, const rctx *x, int32_t k, const value *W, value *out,
+                     int depth);
 
 #define MAX_RENDER_DEPTH (DC_MAX_NESTING * 4)
 
@@ -1063,15 +1160,24 @@ static bool dn_value(const rctx *x, int32_t k, value *out)
     }
     if (!x->regs || n->kind == DN_UNKNOWN)
         return false;
+    if (x->loops && n->kind != DN_VAR)
+        return false; /* a rule with loops: its temporaries were not computed */
     *out = x->regs[n->reg];
     return true;
+}
+
+/* Node k's value: dn_value, or in a rule with loops, computed from the
+ * source's records and the known values (wit_eval without a witness). */
+static bool node_value(const rctx *x, int32_t k, value *out)
+{
+    return dn_value(x, k, out) || (x->loops && k >= 0 && wit_eval(NULL, x, k, NULL, out, 0));
 }
 
 /* Is node k's value known (computed, constant, or read out of a text)? */
 static bool dn_known(const rctx *x, int32_t k)
 {
     value v;
-    return k >= 0 && (!x->t->n[k].tainted || dn_value(x, k, &v));
+    return k >= 0 && ((!x->t->n[k].tainted && !x->loops) || node_value(x, k, &v));
 }
 
 static int render_node(rctx *x, int32_t k, sbuf *b);
@@ -1094,6 +1200,77 @@ static void render_child(rctx *x, int32_t k, int min_prec, sbuf *b)
 
 static int render_op(rctx *x, int32_t k, sbuf *b);
 
+/* The name a target loop is shown with: the n-th of a few short names that
+ * no variable of the policy has. */
+static const char *loop_name(const program *p, int n)
+{
+    static const char *const names[] = { "t", "u", "r", "q", "w", "z", "t1", "t2", "t3", "t4" };
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        bool taken = false;
+        for (uint32_t v = 0; v < p->nvars && !taken; v++) {
+            dstr name = prog_str(p, p->vars[v].name);
+            taken = name.len == strlen(names[k]) && memcmp(name.p, names[k], name.len) == 0;
+        }
+        if (!taken && n-- == 0)
+            return names[k];
+    }
+    return NULL;
+}
+
+/* A loop over records: the source's is expanded, one body per record
+ * (those that hold whatever the target is left out), joined with && (all)
+ * or || (any); the target's is shown as a loop over self's records. */
+static int render_loop(rctx *x, int32_t k, sbuf *b)
+{
+    const tctx *c = x->c;
+    const program *p = c->p;
+    const dnode *n = &x->t->n[k];
+    bool any = n->t & LOOP_ANY;
+    int level = (n->t & LOOP_LEVEL) ? 1 : 0;
+    rctx y = *x;
+    if (!(n->t & SIDE_SOURCE)) {
+        dstr set = prog_str(p, p->recsets[n->arg].name);
+        y.rec[level] = -1;
+        y.lname[level] = loop_name(p, x->tloops);
+        y.tloops++;
+        sb_printf(b, "%s(self.%.*s, %s, ", any ? "any" : "all", (int)set.len, set.p,
+                  y.lname[level] ? y.lname[level] : "?");
+        render_node(&y, n->a, b);
+        sb_putn(b, ")", 1);
+        return PR_ATOM;
+    }
+    uint32_t count = c_rec_count(c, n->arg);
+    int32_t first = -1, parts = 0;
+    for (uint32_t r = 0; r < count; r++) {
+        value v;
+        y.rec[level] = (int32_t)r;
+        if (node_value(&y, n->a, &v) && v.type == VT_BOOL && v.as.b != any)
+            continue; /* neutral: all's true, any's false */
+        if (parts++ == 0)
+            first = (int32_t)r;
+    }
+    if (parts == 0) {
+        sb_puts(b, any ? "false" : "true");
+        return PR_ATOM;
+    }
+    if (parts == 1) {
+        y.rec[level] = first;
+        return render_node(&y, n->a, b);
+    }
+    int prec = any ? PR_OR : PR_AND;
+    parts = 0;
+    for (uint32_t r = 0; r < count; r++) {
+        value v;
+        y.rec[level] = (int32_t)r;
+        if (node_value(&y, n->a, &v) && v.type == VT_BOOL && v.as.b != any)
+            continue;
+        if (parts++)
+            sb_puts(b, any ? " || " : " && ");
+        render_child(&y, n->a, prec + 1, b);
+    }
+    return prec;
+}
+
 /* Render node k, folding what is known; returns its precedence. */
 static int render_node(rctx *x, int32_t k, sbuf *b)
 {
@@ -1112,11 +1289,37 @@ static int render_op(rctx *x, int32_t k, sbuf *b)
     const program *p = x->c->p;
     const dnode *n = &x->t->n[k];
     value v;
-    if (dn_value(x, k, &v)) {
+    if (n->kind == DN_OP && n->op == I_BITS && node_value(x, n->a, &v)) {
+        /* bits(0x3ff7ff3f) reads better than the set of its indices */
+        sb_puts(b, "bits(");
+        sb_literal(b, &v);
+        sb_putn(b, ")", 1);
+        return PR_ATOM;
+    }
+    if (node_value(x, k, &v)) {
         sb_literal(b, &v);
         return v.type == VT_INT && v.as.i < 0 ? PR_UNARY : PR_ATOM;
     }
     switch (n->kind) {
+    case DN_LOOP: return render_loop(x, k, b);
+    case DN_REC: {
+        dstr field = prog_str(p, p->recfields[n->arg].name);
+        int level = n->b >= 0 && n->b < LOOP_DEPTH ? n->b : 0;
+        if (n->op == I_RHAS)
+            sb_puts(b, "has(");
+        if ((n->t & SIDE_SOURCE) && x->rec[level] >= 0) {
+            /* an absent field of the source's record: its fact's name */
+            dstr set = prog_str(p, p->recsets[p->recfields[n->arg].set].name);
+            sb_printf(b, "source.%.*s.%d.", (int)set.len, set.p, (int)x->rec[level]);
+        } else {
+            sb_puts(b, x->lname[level] ? x->lname[level] : "?");
+            sb_putn(b, ".", 1);
+        }
+        sb_dstr(b, field);
+        if (n->op == I_RHAS)
+            sb_putn(b, ")", 1);
+        return PR_ATOM;
+    }
     case DN_VAR: {
         int32_t vi = var_of_reg(p, x->block, n->arg);
         if (vi >= 0)
@@ -1128,7 +1331,7 @@ static int render_op(rctx *x, int32_t k, sbuf *b)
     case DN_AND:
     case DN_OR: {
         bool is_and = n->kind == DN_AND;
-        if (dn_value(x, n->a, &v) && v.type == VT_BOOL) {
+        if (node_value(x, n->a, &v) && v.type == VT_BOOL) {
             /* a known left side: it decides, or the right side is the value */
             if (v.as.b != is_and) {
                 sb_puts(b, v.as.b ? "true" : "false");
@@ -1136,7 +1339,7 @@ static int render_op(rctx *x, int32_t k, sbuf *b)
             }
             return render_node(x, n->b, b);
         }
-        if (dn_value(x, n->b, &v) && v.type == VT_BOOL) {
+        if (node_value(x, n->b, &v) && v.type == VT_BOOL) {
             /* a known right side (the left one was not known, so the
              * right one was computed): it decides, or the left side is */
             if (v.as.b != is_and) {
@@ -1225,9 +1428,11 @@ static bool source_value(const tctx *c, uint32_t slot, uint8_t type, value *out)
 }
 
 /* Run SELF and block b of the copy with rule ri cut short after its
- * computations that do not depend on open facts; the registers then hold
- * their values.  The copy is restored before returning. */
-static bool compute_known(tctx *c, uint32_t ri, const dc_prepared *tgt)
+ * computations that do not depend on open facts (with `before`, before
+ * any of them: a rule with loops, whose registers hold only a last round);
+ * the registers then hold their values.  The copy is restored before
+ * returning. */
+static bool compute_known(tctx *c, uint32_t ri, const dc_prepared *tgt, bool before)
 {
     const program *p = c->p;
     const rinfo *r = &c->rules[ri];
@@ -1244,7 +1449,7 @@ static bool compute_known(tctx *c, uint32_t ri, const dc_prepared *tgt)
         /* the expression steps (they write a temporary) and the jumps of
          * && and || */
         bool step = i->op < I__COUNT && (op_find(i->op, 'W') >= 0 || op_find(i->op, 'J') >= 0);
-        bool compute = step && !c->itaint[pc];
+        bool compute = step && !c->itaint[pc] && !before;
         c->code[pc] = compute ? *i : (insn){ I_RULE, 0, p->code[r->start].a, 0, 0 };
     }
     c->code[r->end] = (insn){ I_OK, 0, 0, 0, 0 };
@@ -1259,6 +1464,30 @@ static bool compute_known(tctx *c, uint32_t ri, const dc_prepared *tgt)
     return ok;
 }
 
+/* Does node k, a set, evaluate whatever the open facts are: an open set
+ * variable, or bits() of an open hex one (bits() fails on a negative int
+ * only)? */
+static bool never_fails_set(const rctx *x, int32_t k)
+{
+    const program *p = x->c->p;
+    const dnode *n = k >= 0 ? &x->t->n[k] : NULL;
+    if (n && n->kind == DN_OP && n->op == I_BITS && n->a >= 0) {
+        n = &x->t->n[n->a];
+        int32_t v = n->kind == DN_VAR ? var_of_reg(p, x->block, n->arg) : -1;
+        return v >= 0 && p->vars[v].type == VT_HEX;
+    }
+    int32_t v = n && n->kind == DN_VAR ? var_of_reg(p, x->block, n->arg) : -1;
+    return v >= 0 && p->vars[v].type == VT_SET;
+}
+
+static bool has_loops(const dtree *t)
+{
+    for (uint32_t k = 0; k < t->count; k++)
+        if (t->n[k].kind == DN_LOOP)
+            return true;
+    return false;
+}
+
 /* What node k is known to be: 1 true, 0 false, -1 not known. */
 static int dn_truth(const rctx *x, int32_t k, int depth)
 {
@@ -1266,7 +1495,7 @@ static int dn_truth(const rctx *x, int32_t k, int depth)
         return -1;
     const dnode *n = &x->t->n[k];
     value v;
-    if (dn_value(x, k, &v))
+    if (node_value(x, k, &v))
         return v.type == VT_BOOL ? v.as.b : -1;
     if (n->kind == DN_AND || n->kind == DN_OR) {
         int stop = n->kind == DN_OR; /* the value that decides */
@@ -1282,6 +1511,9 @@ static int dn_truth(const rctx *x, int32_t k, int depth)
         int a = dn_truth(x, n->a, depth + 1);
         return a < 0 ? -1 : !a;
     }
+    if (n->kind == DN_OP && n->op == I_SUBSET && node_value(x, n->a, &v) && v.type == VT_SET &&
+        v.as.set.n == 0 && never_fails_set(x, n->b))
+        return 1; /* the empty set is a subset of every set */
     return -1;
 }
 
@@ -1303,12 +1535,13 @@ static void residue_text(tctx *c, uint32_t ri, const dc_prepared *tgt, sbuf *out
     *is_or = false;
     *truth = -1;
     sbuf b = { c->a, NULL, 0, 0, false };
-    if (decompile(c, ri, &t, &test) != DC_OK) {
+    if (decompile(c, ri, &t, &test, true) != DC_OK) {
         rule_text(p, ri, &b);
         goto done;
     }
-    bool known = compute_known(c, ri, tgt);
-    rctx x = { c, &t, known ? c->res->regs : NULL, r->block, 0 };
+    bool loops = has_loops(&t);
+    bool known = compute_known(c, ri, tgt, loops);
+    rctx x = { c, &t, known ? c->res->regs : NULL, r->block, 0, loops, { 0 }, { NULL }, 0 };
     const insn *i = &p->code[test];
     switch ((enum opcode)i->op) {
     case I_WHERE: {
@@ -1577,7 +1810,7 @@ static bool narrow_cmp(solver *s, const rctx *x, uint8_t op, int32_t l, int32_t 
         r = z;
         op = mirror(op);
     }
-    if (!dn_value(x, r, &k))
+    if (!node_value(x, r, &k))
         return false;
     sdom *d = open_var(s, t, l);
     int part = -1;
@@ -1615,7 +1848,7 @@ static bool narrow_val(sdom *d, int part, uint8_t op, const value *kp)
         sv_narrow(&d->slo, &d->has_slo, &d->slo_incl, &d->shi, &d->has_shi, &d->shi_incl, &cmp);
         return true;
     }
-    if (d->type == VT_STRING && k.type == VT_STRING && op == I_EQ) {
+    if ((d->type == VT_STRING || d->type == VT_SET) && k.type == d->type && op == I_EQ) {
         if (d->has_eq && value_cmp(&d->eq, &k) != 0)
             d->empty = true;
         d->has_eq = true;
@@ -1623,6 +1856,39 @@ static bool narrow_val(sdom *d, int part, uint8_t op, const value *kp)
         return true;
     }
     return false;
+}
+
+static value int_of(const sdom *d, int64_t x);
+
+/* `subset(K, bits(X))` with K known and X an open int or hex variable: X's
+ * witness has K's bits (a hint, or'ed with those of other such rules);
+ * an index no value of X has (64 and above; 63 for an int, which must not
+ * be negative) proves that nothing holds.  False when not of that shape. */
+static bool hint_bits(solver *s, const rctx *x, int32_t a, int32_t b)
+{
+    const dtree *t = x->t;
+    value k;
+    if (b < 0 || t->n[b].kind != DN_OP || t->n[b].op != I_BITS || !dn_value(x, a, &k) ||
+        k.type != VT_SET)
+        return false;
+    sdom *d = open_var(s, t, t->n[b].a);
+    if (!d || (d->type != VT_INT && d->type != VT_HEX))
+        return false;
+    uint64_t mask = 0;
+    for (uint32_t i = 0; i < k.as.set.n; i++) {
+        int64_t bit;
+        if (!parse_int(k.as.set.items[i].p, k.as.set.items[i].len, &bit) || bit < 0 ||
+            bit >= (d->type == VT_HEX ? 64 : 63)) {
+            d->empty = true;
+            return true;
+        }
+        mask |= (uint64_t)1 << bit;
+    }
+    if (d->has_hint && d->hint.type == d->type)
+        mask |= d->type == VT_HEX ? d->hint.as.u : (uint64_t)d->hint.as.i;
+    d->hint = int_of(d, (int64_t)mask);
+    d->has_hint = true;
+    return true;
 }
 
 /* Narrow by boolean node k, which must hold. */
@@ -1635,7 +1901,7 @@ static void narrow_bool(solver *s, const rctx *x, int32_t k, int depth)
     }
     const dnode *n = &t->n[k];
     value v;
-    if (dn_value(x, k, &v)) {
+    if (node_value(x, k, &v)) {
         if (v.type == VT_BOOL && !v.as.b && s->n)
             s->d[0].empty = true; /* a known false: nothing holds */
         return;
@@ -1645,10 +1911,23 @@ static void narrow_bool(solver *s, const rctx *x, int32_t k, int depth)
         narrow_bool(s, x, n->b, depth + 1);
         return;
     }
+    if (n->kind == DN_LOOP && (n->t & SIDE_SOURCE) && !(n->t & LOOP_ANY)) {
+        /* all over the source's records: each record's body must hold */
+        rctx y = *x;
+        int level = (n->t & LOOP_LEVEL) ? 1 : 0;
+        uint32_t count = c_rec_count(x->c, n->arg);
+        for (uint32_t r = 0; r < count; r++) {
+            y.rec[level] = (int32_t)r;
+            narrow_bool(s, &y, n->a, depth + 1);
+        }
+        return;
+    }
     if (n->kind == DN_OP && n->a >= 0 && n->b >= 0 &&
         (n->op == I_EQ || n->op == I_NE || n->op == I_LT || n->op == I_LE || n->op == I_GT ||
          n->op == I_GE) &&
         narrow_cmp(s, x, n->op, n->a, n->b))
+        return;
+    if (n->kind == DN_OP && n->op == I_SUBSET && hint_bits(s, x, n->a, n->b))
         return;
     s->undecided = true; /* not narrowed by: the witness decides */
 }
@@ -1760,6 +2039,9 @@ static bool in_dom(const tctx *c, const sdom *d, const value *v)
     }
     case VT_STRING:
         return v->type == VT_STRING && v->as.s.len > 0 &&
+               (!d->has_eq || value_cmp(&d->eq, v) == 0);
+    case VT_SET:
+        return v->type == VT_SET && v->as.set.n > 0 &&
                (!d->has_eq || value_cmp(&d->eq, v) == 0);
     default: return false;
     }
@@ -1917,11 +2199,82 @@ static int pick(solver *s, sdom *d, value *out)
             return 1;
         }
         return -1;
+    case VT_SET:
+        if (!d->has_eq)
+            return -1;
+        if (!in_dom(c, d, &d->eq))
+            return 0;
+        *out = d->eq;
+        return 1;
     default: return -1;
     }
 }
 
 /* ---- evaluating a residue with the witness */
+
+/* A string parsed as type `type` (CONV); false when it is not one (the
+ * VM's evaluation fails) or the type needs storage (a set). */
+static bool conv_eval(uint8_t type, const value *a, value *out)
+{
+    if (a->type != VT_STRING)
+        return false;
+    const char *p = a->as.s.p;
+    size_t n = a->as.s.len;
+    memset(out, 0, sizeof *out);
+    out->type = type;
+    switch (type) {
+    case VT_INT: return parse_int(p, n, &out->as.i);
+    case VT_HEX: return parse_hex(p, n, &out->as.u);
+    case VT_BOOL: return parse_bool(p, n, &out->as.b);
+    case VT_SEMVER: return parse_semver(p, n, &out->as.v);
+    case VT_STRING: out->as.s = a->as.s; return true;
+    default: return false;
+    }
+}
+
+/* A record's field or a loop (DN_REC, DN_LOOP): known when it reads the
+ * source's records only; a loop is decided by its records in order, each
+ * body known up to the one that decides. */
+static bool rec_eval(struct solver *s, const rctx *x, int32_t k, const value *W, value *out,
+                     int depth)
+{
+    const tctx *c = x->c;
+    const program *p = c->p;
+    const dnode *n = &x->t->n[k];
+    if (!(n->t & SIDE_SOURCE))
+        return false; /* the target's */
+    if (n->kind == DN_REC) {
+        int level = n->b >= 0 && n->b < LOOP_DEPTH ? n->b : 0;
+        int32_t r = x->rec[level];
+        if (r < 0 || n->arg >= p->nrecfields || !c->src->rec_field)
+            return false;
+        dstr f = c->src->rec_field[n->arg][r];
+        if (n->op == I_RHAS) {
+            *out = (value){ .type = VT_BOOL, .as.b = f.p && f.len > 0 };
+            return true;
+        }
+        if (!f.p)
+            return false; /* absent: the VM's evaluation fails */
+        *out = (value){ .type = VT_STRING, .as.s = f };
+        return true;
+    }
+    bool any = n->t & LOOP_ANY;
+    int level = (n->t & LOOP_LEVEL) ? 1 : 0;
+    uint32_t count = c_rec_count(c, n->arg);
+    rctx y = *x;
+    for (uint32_t r = 0; r < count; r++) {
+        value v;
+        y.rec[level] = (int32_t)r;
+        if (!wit_eval(s, &y, n->a, W, &v, depth + 1) || v.type != VT_BOOL)
+            return false;
+        if (v.as.b == any) {
+            *out = v;
+            return true;
+        }
+    }
+    *out = (value){ .type = VT_BOOL, .as.b = !any };
+    return true;
+}
 
 /* The value of node k with the open variables at their witness values
  * (R: per register, the witness for open variables); false when it cannot
@@ -1934,9 +2287,26 @@ static bool wit_eval(solver *s, const rctx *x, int32_t k, const value *W, value 
     if (dn_value(x, k, out))
         return true;
     const dnode *n = &t->n[k];
-    sdom *d = open_var(s, t, k);
+    sdom *d = s && W ? open_var(s, t, k) : NULL;
     if (d) {
         *out = W[d - s->d];
+        return true;
+    }
+    if (n->kind == DN_REC || n->kind == DN_LOOP)
+        return rec_eval(s, x, k, W, out, depth);
+    if (n->kind == DN_OP && (n->t & SIDE_SOURCE) && n->arg < x->c->p->nslots &&
+        (n->op == I_FIELD || n->op == I_FIELDT || n->op == I_HAS)) {
+        /* a fact of the source */
+        const pfact *f = &x->c->src->slots[n->arg];
+        if (n->op == I_HAS) {
+            *out = (value){ .type = VT_BOOL, .as.b = f->present && f->raw.len > 0 };
+            return true;
+        }
+        if (n->op == I_FIELDT)
+            return source_value(x->c, n->arg, n->t & TYPE_MASK, out);
+        if (!f->present)
+            return false;
+        *out = (value){ .type = VT_STRING, .as.s = f->raw };
         return true;
     }
     value a, b;
@@ -1958,6 +2328,7 @@ static bool wit_eval(solver *s, const rctx *x, int32_t k, const value *W, value 
             return false;
         *out = (value){ .type = VT_BOOL, .as.b = !a.as.b };
         return true;
+    case I_CONV: return conv_eval(n->t & TYPE_MASK, &a, out);
     case I_NEG:
         if (!as_i64(&a, &p) || p == INT64_MIN)
             return false;
@@ -2050,7 +2421,7 @@ static bool wrule_prepare(tctx *c, uint32_t ri, const dc_prepared *tgt, wrule *w
 {
     memset(w, 0, sizeof *w);
     w->ri = ri;
-    if (decompile(c, ri, &w->t, &w->test) != DC_OK)
+    if (decompile(c, ri, &w->t, &w->test, false) != DC_OK)
         return false;
     /* the nodes, now: dn_get reads the decompiler's tables of this rule */
     const program *p = c->p;
@@ -2068,7 +2439,7 @@ static bool wrule_prepare(tctx *c, uint32_t ri, const dc_prepared *tgt, wrule *w
     }
     if (c->oom)
         return false;
-    if (compute_known(c, ri, tgt)) {
+    if (compute_known(c, ri, tgt, false)) {
         w->regs = mem_array(c->a, c->p->nregs + 1, sizeof *w->regs);
         if (!w->regs) {
             c->oom = true;
@@ -2090,7 +2461,7 @@ static int wit_rule(solver *s, wrule *w, const value *W)
 {
     tctx *c = s->c;
     const program *p = c->p;
-    rctx x = { c, &w->t, w->regs, c->rules[w->ri].block, 0 };
+    rctx x = { c, &w->t, w->regs, c->rules[w->ri].block, 0, false, { 0 }, { NULL }, 0 };
     const insn *i = &p->code[w->test];
     value v, sv;
     if (i->op == I_WHERE) {
@@ -2144,12 +2515,14 @@ static void narrow_rule(solver *s, uint32_t ri, const dc_prepared *tgt)
     const program *p = c->p;
     dtree t = { NULL, 0, 0 };
     uint32_t test;
-    if (decompile(c, ri, &t, &test) != DC_OK) {
+    if (decompile(c, ri, &t, &test, true) != DC_OK) {
         s->undecided = true;
         goto done;
     }
-    bool known = compute_known(c, ri, tgt);
-    rctx x = { c, &t, known ? c->res->regs : NULL, c->rules[ri].block, 0 };
+    bool loops = has_loops(&t);
+    bool known = compute_known(c, ri, tgt, loops);
+    rctx x = { c,        &t, known ? c->res->regs : NULL, c->rules[ri].block, 0, loops, { 0 },
+               { NULL }, 0 };
     const insn *i = &p->code[test];
     value sv;
     if (i->op == I_WHERE) {
@@ -2300,9 +2673,115 @@ static int witness_holds(solver *s, uint32_t b, const dc_prepared *tgt, value *W
     return result;
 }
 
-/* Can block b hold on this candidate, whatever is open?  1 yes (a witness
- * satisfies every residue), 0 never, -1 not decided. */
-static int block_satisfiable(tctx *c, uint32_t b, const dc_prepared *tgt)
+/* Add a fact to a witness target; false on a fact facts refuse (*bad). */
+static dc_status witness_fact(tctx *c, dc_facts *g, const char *name, size_t nlen,
+                              const char *v, size_t vlen, bool *bad)
+{
+    dc_error e;
+    dc_status st = facts_add_n(g, NULL, name, nlen, v, vlen, &e);
+    if (st == DC_ERR_NOMEM)
+        return nomem(c);
+    if (st != DC_OK)
+        *bad = true;
+    return DC_OK;
+}
+
+/* The target's records of set `set` in a witness: a copy of the source's
+ * records (the fields the policy reads). */
+static dc_status witness_records(tctx *c, dc_facts *g, uint32_t set, bool *bad)
+{
+    const program *p = c->p;
+    dstr sname = prog_str(p, p->recsets[set].name);
+    uint32_t n = c->src->rec_n ? c->src->rec_n[set] : 0;
+    dc_status st = DC_OK;
+    for (uint32_t f = 0; f < p->nrecfields && st == DC_OK; f++) {
+        if (p->recfields[f].set != set)
+            continue;
+        dstr fname = prog_str(p, p->recfields[f].name);
+        for (uint32_t k = 0; k < n && st == DC_OK; k++) {
+            dstr v = c->src->rec_field[f][k];
+            if (!v.p)
+                continue;
+            char name[DC_MAX_NAME + 32];
+            int len = snprintf(name, sizeof name, "%.*s.%u.%.*s", (int)sname.len, sname.p, k,
+                               (int)fname.len, fname.p);
+            if (len < 0 || (size_t)len >= sizeof name) {
+                *bad = true;
+                return DC_OK;
+            }
+            st = witness_fact(c, g, name, (size_t)len, v.p, v.len, bad);
+        }
+    }
+    return st;
+}
+
+/* The candidate f with its open facts written from the witness W, and the
+ * target's records a copy of the source's (then none): does the real check
+ * accept it, by block b?  1 yes: a target exists, -1 not shown (also when
+ * an open fact is not the whole value of an open SELF variable, so that it
+ * cannot be written).  This is what decides a residue over the target's
+ * records (docs/targets.md, "Records of the target"). */
+static int witness_accepted(tctx *c, solver *s, uint32_t b, const dc_facts *f, const value *W)
+{
+    const program *p = c->p;
+    const pblock *self = &p->blocks[0];
+    bool records = false;
+    for (uint32_t u = 0; u < nunits(p); u++) {
+        if (!(c->sflags[u] & S_OPEN))
+            continue;
+        if (u >= p->nslots) {
+            records = true;
+            continue;
+        }
+        bool found = false;
+        for (uint32_t v = 0; v < self->nvars && !found; v++)
+            found = c->whole[v] == (int32_t)u && solve_dom(s, p->vars[self->first_var + v].reg);
+        if (!found)
+            return -1;
+    }
+    int result = -1;
+    for (int variant = 0; variant < (records ? 2 : 1) && result < 0 && !c->oom; variant++) {
+        dc_facts *g = facts_new(c->a);
+        if (!g) {
+            nomem(c);
+            return -1;
+        }
+        bool bad = false;
+        dc_status st = DC_OK;
+        for (uint32_t i = 0; i < f->n && st == DC_OK; i++)
+            st = witness_fact(c, g, f->items[i].name, f->items[i].name_len, f->items[i].value,
+                              f->items[i].value_len, &bad);
+        for (uint32_t v = 0; v < self->nvars && st == DC_OK; v++) {
+            sdom *d = c->whole[v] >= 0 ? solve_dom(s, p->vars[self->first_var + v].reg) : NULL;
+            if (!d)
+                continue;
+            sbuf t = { c->a, NULL, 0, 0, false };
+            sb_value(&t, &W[d - s->d]);
+            dstr name = prog_str(p, p->slots[c->whole[v]].name);
+            st = t.oom ? nomem(c)
+                       : witness_fact(c, g, name.p, name.len, t.p ? t.p : "", t.len, &bad);
+            mem_free(c->a, t.p);
+        }
+        for (uint32_t u = p->nslots; u < nunits(p) && st == DC_OK && variant == 0; u++)
+            if (c->sflags[u] & S_OPEN)
+                st = witness_records(c, g, u - p->nslots, &bad);
+        dc_prepared *t = NULL;
+        dc_error e;
+        if (st == DC_OK && !bad && dc_prepare(c->pol, g, &t, &e) == DC_OK &&
+            dc_check(c->pol, c->src, t, c->real) == DC_OK &&
+            dc_result_verdict(c->real) == DC_COMPATIBLE &&
+            dc_result_block(c->real) == (int32_t)b - 1)
+            result = 1;
+        dc_prepared_free(t);
+        dc_facts_free(g);
+    }
+    return result;
+}
+
+/* Can block b hold on this candidate (facts f, prepared tgt), whatever is
+ * open?  1 yes (a witness satisfies every residue, or the real check
+ * accepts the candidate written with it), 0 never, -1 not decided. */
+static int block_satisfiable(tctx *c, uint32_t b, const dc_facts *f, const dc_prepared *tgt)
 {
     const program *p = c->p;
     const pblock *self = &p->blocks[0];
@@ -2310,7 +2789,8 @@ static int block_satisfiable(tctx *c, uint32_t b, const dc_prepared *tgt)
     int result = 1;
     s.d = mem_array(c->a, self->nvars ? self->nvars : 1, sizeof *s.d);
     value *W = mem_array(c->a, self->nvars ? self->nvars : 1, sizeof *W);
-    if (!s.d || !W) {
+    value *W0 = mem_array(c->a, self->nvars ? self->nvars : 1, sizeof *W0);
+    if (!s.d || !W || !W0) {
         c->oom = true;
         result = -1;
         goto out;
@@ -2338,10 +2818,15 @@ static int block_satisfiable(tctx *c, uint32_t b, const dc_prepared *tgt)
     }
     if (result != 1)
         goto out;
+    /* the witness as picked: witness_holds may move on from it */
+    memcpy(W0, W, s.n * sizeof *W);
     result = witness_holds(&s, b, tgt, W);
+    if (result != 1)
+        result = witness_accepted(c, &s, b, f, W0);
 out:
     mem_free(c->a, s.d);
     mem_free(c->a, W);
+    mem_free(c->a, W0);
     return result;
 }
 
@@ -2473,14 +2958,14 @@ static bool facts_same(const dc_facts *a, const dc_facts *b)
 }
 
 /* The residues of block b (a program block) on the current candidate, per
- * open slot (res[nslots]); *dead when one of them can never hold. */
+ * open unit (res[nunits]); *dead when one of them can never hold. */
 static void block_residues(tctx *c, uint32_t b, const dc_prepared *tgt, sbuf *res, bool *dead)
 {
     const program *p = c->p;
     const pblock *pb = &p->blocks[b];
     *dead = false;
     memset(c->captured, 0, (p->nregs + 1) * sizeof *c->captured);
-    for (uint32_t s = 0; s <= p->nslots; s++) {
+    for (uint32_t s = 0; s <= nunits(p); s++) {
         res[s].len = 0;
         res[s].a = c->a;
         if (res[s].p)
@@ -2543,16 +3028,16 @@ static dc_status keep_target(tctx *c, dc_targets *out, dc_facts *f, int32_t bloc
         return DC_OK;
     t->undecided = c->undecided;
     uint32_t nopen = 0;
-    for (uint32_t s = 0; s < p->nslots; s++)
+    for (uint32_t s = 0; s < nunits(p); s++)
         if ((c->sflags[s] & S_OPEN) && ((c->sflags[s] & S_SELF) || res[s].len))
             nopen++;
     t->open = nopen ? arena_alloc(&out->text, nopen * sizeof *t->open) : NULL;
     if (nopen && !t->open)
         return nomem(c);
-    for (uint32_t s = 0; s < p->nslots; s++) {
+    for (uint32_t s = 0; s < nunits(p); s++) {
         if (!(c->sflags[s] & S_OPEN) || !((c->sflags[s] & S_SELF) || res[s].len))
             continue;
-        dstr name = prog_str(p, p->slots[s].name);
+        dstr name = unit_name(p, s);
         topen *o = &t->open[t->nopen++];
         o->fact = arena_strndup(&out->text, name.p, name.len);
         o->constraint = c->constraint[s] ? arena_strndup(&out->text, c->constraint[s],
@@ -2567,7 +3052,8 @@ static dc_status keep_target(tctx *c, dc_targets *out, dc_facts *f, int32_t bloc
 
 /* Does SOURCE migrate to this candidate, and by which block (-1: none)?
  * With open facts, res[] receives the residues of that block. */
-static dc_status judge(tctx *c, const dc_prepared *tgt, int32_t *block, sbuf *res)
+static dc_status judge(tctx *c, const dc_facts *f, const dc_prepared *tgt, int32_t *block,
+                       sbuf *res)
 {
     const program *p = c->p;
     *block = -1;
@@ -2581,14 +3067,14 @@ static dc_status judge(tctx *c, const dc_prepared *tgt, int32_t *block, sbuf *re
     c->undecided = false;
     c->res->match_steps = 0; /* one template budget for this candidate */
     for (uint32_t b = 1; b < p->nblocks; b++) {
-        vm_fail f;
-        if (!vm_run_block(&c->fake.prog, b, c->src, tgt, c->res, &f))
+        vm_fail fail;
+        if (!vm_run_block(&c->fake.prog, b, c->src, tgt, c->res, &fail))
             continue;
         bool dead;
         block_residues(c, b, tgt, res, &dead);
         if (c->oom)
             return nomem(c);
-        int sat = dead ? 0 : block_satisfiable(c, b, tgt);
+        int sat = dead ? 0 : block_satisfiable(c, b, f, tgt);
         if (c->oom)
             return nomem(c);
         if (sat != 0) {
@@ -2606,16 +3092,16 @@ static dc_status residue_buffers(tctx *c, sbuf **res)
     *res = NULL;
     if (!c->any_tainted)
         return DC_OK;
-    *res = mem_array(c->a, c->p->nslots + 1, sizeof **res);
+    *res = mem_array(c->a, nunits(c->p) + 1, sizeof **res);
     if (!*res)
         return nomem(c);
-    memset(*res, 0, (c->p->nslots + 1) * sizeof **res);
+    memset(*res, 0, (nunits(c->p) + 1) * sizeof **res);
     return DC_OK;
 }
 
 static void residue_buffers_free(tctx *c, sbuf *res)
 {
-    for (uint32_t s = 0; res && s <= c->p->nslots; s++)
+    for (uint32_t s = 0; res && s <= nunits(c->p); s++)
         mem_free(c->a, res[s].p);
     mem_free(c->a, res);
 }
@@ -2632,7 +3118,7 @@ static dc_status try_current(tctx *c, sbuf *res, dc_targets *out, bool *accepted
     if (st != DC_OK || !ok)
         return st;
     int32_t block;
-    st = judge(c, t, &block, res);
+    st = judge(c, f, t, &block, res);
     *accepted = st == DC_OK && block >= 0;
     if (*accepted && out)
         st = keep_target(c, out, f, block, res);
@@ -2679,10 +3165,12 @@ static void tctx_release(tctx *c)
 {
     const dc_alloc *a = c->a;
     if (c->constraint && c->p)
-        for (uint32_t s = 0; s <= c->p->nslots; s++)
+        for (uint32_t s = 0; s <= nunits(c->p); s++)
             mem_free(a, c->constraint[s]);
-    for (uint32_t k = 0; c->ev && k < c->nev; k++)
+    for (uint32_t k = 0; c->ev && k < c->nev; k++) {
         mem_free(a, c->ev[k].keep);
+        mem_free(a, c->ev[k].items);
+    }
     void *arrays[] = { c->rtaint,     c->cur,    c->ins,    c->renderer, c->sflags,
                        c->constraint, c->whole,  c->rules,  c->tlist,    c->itaint,
                        c->var_open,   c->ev,     c->assign, c->code,     c->xcode,
@@ -2789,20 +3277,6 @@ dc_status targets_find_visit(const dc_policy *pol, const dc_facts *source, size_
         return dc_error_set(err, DC_ERR_INVALID, "dc_targets_find: invalid argument");
     if (pol->prog.nblocks == 0)
         return dc_error_set(err, DC_ERR_INVALID, "%s: the policy has no SELF block", pol->file);
-    /* a target's records (all/any over self.X) are not facts a target can
-     * be rendered with: refused rather than answered wrongly */
-    for (uint32_t pc = 0; pc < pol->prog.ncode; pc++) {
-        const insn *i = &pol->prog.code[pc];
-        int x = op_find(i->op, 'X');
-        if (x >= 0 && !(i->t & SIDE_SOURCE) && i->b < pol->prog.nrecsets) {
-            dstr set = prog_str(&pol->prog, pol->prog.recsets[i->b].name);
-            return dc_error_set(err, DC_ERR_INVALID,
-                                "%s: the policy walks the target's "
-                                "records (self.%.*s in all/any): its targets cannot be "
-                                "enumerated",
-                                pol->file, (int)set.len, set.p);
-        }
-    }
     dc_targets *t = mem_zalloc(pol->alloc, sizeof *t);
     if (!t)
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", pol->file);
