@@ -108,9 +108,9 @@ int cmd_targets(const cli_opts *o)
         return 2;
     }
     size_t npols = cli_pset_count(&ps);
-    /* With a directory, a policy that cannot answer (one that walks the
-     * target's records, docs/targets.md) is reported and the others still
-     * answer: exit 0 when one has a target, else 2 if one failed. */
+    /* With a directory, a policy that cannot answer (docs/targets.md) is
+     * reported and the others still answer: exit 0 when one has a target,
+     * else 2 if one failed. */
     int rc = 1, failed = 0;
     for (size_t k = 0; k < npols; k++) {
         const dc_policy *pol = cli_pset_policy(&ps, k);

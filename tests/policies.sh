@@ -15,9 +15,10 @@
 #      POLICY-target.kv: with --policy POLICY.compat, with --policy-dir .
 #      (the directory picks POLICY: the same --explain text), and with the
 #      compiled POLICY.cbc (the same --explain text);
-#   7. `compatc targets` answers "which target should I create" for
-#      nvidia-vgpu, whose SELF has finite domains, with --policy and with
-#      --policy-dir.
+#   7. `compatc targets` answers "which target should I create" for every
+#      example source (exit 0, or 1: no target), from the .cbc alike, and
+#      a compatible example's target is one of the targets listed; a few
+#      answers are checked word for word, with --policy and --policy-dir.
 # New policies are picked up by the globs: a policy needs POLICY.compat,
 # POLICY.cases.yaml, POLICY-target.kv and POLICY-src-*.kv files.
 # Environment (set by `make check`): COMPATC, the compatc to test, and
@@ -273,6 +274,73 @@ for src in "$P"/*-src-*.kv "$P"/*-src-*.yaml; do
 done
 
 # ------------------------------------------------------------- 7. targets
+# Every example source: `compatc targets` answers "which target should I
+# create" (docs/devices.md lists the answers): exit 0, or 1 when no target
+# accepts it, never an error; the .cbc prints the same.  For a source its
+# example target accepts (# expect: compatible), one listed target is that
+# target: the same fixed facts (as the policy's types compare them), its
+# open facts present (needs python3 to read the JSON).  Its block may be
+# a later one than the target's: each listed target names the first block
+# that can hold (docs/targets.md).
+# covers TARGETS.json FACTS.json: prints the index of the listed target the
+# example target is, or nothing.
+covers() {
+    python3 - "$@" <<'PY'
+import json, re, sys
+BOOLS = {"true": "true", "yes": "true", "on": "true",
+         "false": "false", "no": "false", "off": "false"}
+def norm(v):
+    # a fact's text as its types compare it: bool spellings, hex case and
+    # 0x, a set's order (docs/language.md)
+    v = v.strip().lower()
+    v = BOOLS.get(v, v)
+    v = v[2:] if v.startswith("0x") else v
+    parts = [p for p in re.split(r"[,\s]+", v) if p]
+    return ",".join(sorted(parts)) if len(parts) > 1 else v
+targets = json.load(open(sys.argv[1]))["targets"]
+facts = {k: norm(v) for k, v in json.load(open(sys.argv[2])).items()}
+for i, t in enumerate(targets):
+    fixed = all(facts.get(k) == norm(v) for k, v in t["facts"].items())
+    opened = all(k in facts or any(n.startswith(k + ".") for n in facts) for k in t["open"])
+    if fixed and opened:
+        print(i)
+        break
+PY
+}
+for src in "$P"/*-src-*.kv "$P"/*-src-*.yaml; do
+    name=${src#"$P"/}
+    policy=${name%%-src-*}
+    target=$policy-target.kv
+    want=$(sed -n 's/^# expect: *\([a-z]*\).*/\1/p' "$src")
+    run "$P" targets --policy "$policy.compat" "$name"
+    case $want:$rc in
+    compatible:0 | incompatible:0 | incompatible:1)
+        pass "targets $policy.compat $name: exit $rc, $(grep -c . "$TMP/out") target(s)" ;;
+    *)
+        fail "targets $policy.compat $name: exit $rc ($want)"
+        cat "$TMP/out" "$TMP/err"
+        continue
+        ;;
+    esac
+    cp "$TMP/out" "$TMP/explain"
+    status=$rc
+    run "$P" targets --policy "$TMP/$policy.cbc" "$name"
+    same_explain "targets $policy.cbc $name: the same targets"
+    [ "$want" = compatible ] && command -v python3 >/dev/null 2>&1 || continue
+    run "$P" targets --json --policy "$policy.compat" "$name"
+    cp "$TMP/out" "$TMP/targets.json"
+    run "$P" facts --format=json "$target"
+    cp "$TMP/out" "$TMP/facts.json"
+    i=$(covers "$TMP/targets.json" "$TMP/facts.json")
+    if [ -n "$i" ]; then
+        pass "targets $policy.compat $name: $target is target $i"
+    else
+        fail "targets $policy.compat $name: $target is none of the targets listed"
+        cat "$TMP/targets.json" "$TMP/facts.json"
+    fi
+done
+
+# What the answers say, for a few sources.
 # targets_has LABEL TEXT ARGS...: `compatc targets ARGS` exits 0 and prints
 # TEXT on the line of a target.
 targets_has() {
@@ -294,10 +362,25 @@ targets_has "nvidia-vgpu: the source's vGPU type" \
 targets_has "nvidia-vgpu: the host driver it needs" \
     "requires hd1 == 550 && (hd2 > 54 || hd2 == 54 && hd3 >= 14)" \
     --policy nvidia-vgpu.compat nvidia-vgpu-src-type.kv
-# The directory answers with every policy that has a target, although
-# qat-vf.compat cannot (it walks the target's records).
+# A QAT VF with an SLA: a GEN4 VF on a PF configured for the source's
+# services, and rate limits the target's PF must hold (its records).
+targets_has "qat-vf: the services, a decided target" \
+    "qat-vf: device_api=vfio-pci driver=qat_vfio_pci pci_id=80864941 qat.services=asym,sym [qat.cap_mask = {tcap:hex}; requires subset(bits(0x3ff7ff3f), bits(tcap))] [qat.ext_dc_caps = {tdc:hex}] [qat.pfvf_version = {tpv:int:1..}; requires tpv >= 4] [qat.sla; requires any(self.qat.sla, t, t.srv == \"sym\" && hex(t.rp) == 0xf0) && all(self.qat.sla, t, t.srv != \"sym\" || hex(t.rp) != 0xf0 || int(t.cir) >= 8000 && int(t.pir) >= 20000)]" \
+    --policy qat-vf.compat qat-vf-src-slaok.yaml
+if grep -q "not decided" "$TMP/out"; then
+    fail "targets: qat-vf: the targets are decided"
+    cat "$TMP/out"
+else
+    pass "targets: qat-vf: the targets are decided"
+fi
+targets_has "qat-vf: a compression source, its service" \
+    "pci_id=80864945 qat.services=dc [" --policy qat-vf.compat qat-vf-src-dc.kv
+# The directory answers with every policy that has a target.
 targets_has "the policy directory: nvidia-vgpu answers for an NVIDIA source" \
     "mdev_type=nvidia-558" --policy-dir . nvidia-vgpu-src-ok.kv
+targets_has "the policy directory: qat-vf answers for a QAT source" \
+    "qat-vf: device_api=vfio-pci driver=qat_vfio_pci pci_id=80864943" \
+    --policy-dir . qat-vf-src-ok.kv
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -169,6 +169,25 @@ def test_targets_equal_compatc_targets(monkeypatch, gvt):
         gvt.targets(GVT_SOURCE, limit=-1)
 
 
+def test_targets_with_records_of_the_target(monkeypatch):
+    # qat-vf walks the target's SLA records: they are an open fact whose
+    # residue is a loop over self's records; the services are enumerated
+    monkeypatch.chdir(POLICIES)
+    qat = devcompat.Policy.from_file("qat-vf.compat")
+    for source in sorted(glob.glob("qat-vf-src-*")):
+        t = qat.targets(devcompat.Facts.read(source))
+        rc, want = compatc_json("targets", "--json", "--policy", "qat-vf.compat", source)
+        got = [{"block": x.block, "block_name": x.block_name, "facts": x.facts, "open": x.open,
+                "decided": x.decided} for x in t.targets]
+        assert got == want["targets"]
+        assert all(x.decided for x in t.targets)
+    t = qat.targets(devcompat.Facts.read("qat-vf-src-slaok.yaml"))
+    assert [x.facts["pci_id"] for x in t.targets] == ["80864941", "80864943", "80864945"]
+    sla = t.targets[0].open["qat.sla"]
+    assert sla["constraint"] is None
+    assert sla["requires"].startswith('any(self.qat.sla, t, t.srv == "sym" && hex(t.rp) == 0xf0)')
+
+
 def test_policy_set(monkeypatch):
     monkeypatch.chdir(POLICIES)
     ps = devcompat.PolicySet.from_dir(".")
