@@ -407,8 +407,16 @@ static void find_slots(const dc_policy *pol, const dc_facts *facts, const fact *
     for (uint32_t k = 0; k < pol->prog.nslots; k++) {
         const prep_slot *ps = &pol->slots_by_name[k];
         int c = 1;
-        while (x < end && (c = facts_name_cmp(x->name, x->name_len, ps->name, ps->len)) < 0)
-            x++;
+        /* most slots find a fact of their name: equal names compared
+         * without a call */
+        for (; x < end; x++) {
+            if (x->name_len == ps->len && bytes_equal(x->name, ps->name, ps->len)) {
+                c = 0;
+                break;
+            }
+            if ((c = facts_name_cmp(x->name, x->name_len, ps->name, ps->len)) > 0)
+                break;
+        }
         if (c) {
             found[ps->slot] = NULL;
             continue;

@@ -6,6 +6,7 @@
  * forward, and template backtracking has a step budget. */
 #include <string.h>
 
+#include "facts_chars.h"
 #include "limits.h"
 #include "vm.h"
 
@@ -185,22 +186,6 @@ static inline bool ct_holds(const program *p, const ctable *ct, const value *v)
     return ct->small && ct->kind == CT_INT && v->type == VT_INT
                ? (uint64_t)v->as.i < 64 && (ct->bitmap >> v->as.i) & 1
                : ct_test(p, ct, v);
-}
-
-/* memcmp(a, b, n) == 0 without a call: facts are short */
-static inline bool bytes_equal(const char *a, const char *b, uint32_t n)
-{
-    for (; n >= 8; a += 8, b += 8, n -= 8) {
-        uint64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y)
-            return false;
-    }
-    for (; n; a++, b++, n--)
-        if (*a != *b)
-            return false;
-    return true;
 }
 
 /* ------------------------------------------------------------ templates */
