@@ -94,17 +94,54 @@ bool imp_number(const char *s, size_t n, uint32_t max, uint32_t *out)
     return true;
 }
 
+/* digits lowercase hex digits of v at buf (no NUL). */
+static void hex_digits(uint32_t v, unsigned digits, char *buf)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = digits; i-- > 0; v >>= 4)
+        buf[i] = hex[v & 15];
+}
+
+/* Written by hand, not with snprintf: an importer writes several per
+ * device (docs/performance.md, "Importers"). */
 const char *imp_hex_text(uint32_t v, unsigned digits, char *buf)
 {
-    snprintf(buf, 11, "0x%0*x", (int)digits, v);
+    if (digits > 8)
+        digits = 8;
+    if (digits < 8 && v >> (4 * digits)) /* more digits than asked: as %0*x */
+        for (digits = 1; digits < 8 && v >> (4 * digits); digits++)
+            ;
+    buf[0] = '0';
+    buf[1] = 'x';
+    hex_digits(v, digits, buf + 2);
+    buf[2 + digits] = '\0';
+    return buf;
+}
+
+const char *imp_decimal(uint32_t v, char *buf)
+{
+    char tmp[10];
+    unsigned n = 0;
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    for (unsigned i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
     return buf;
 }
 
 const char *imp_pci_address(uint32_t domain, uint32_t bus, uint32_t slot, uint32_t function,
                             char *buf)
 {
-    snprintf(buf, 16, "%04x:%02x:%02x.%x", domain & 0xffff, bus & 0xff, slot & 0x1f,
-             function & 7);
+    hex_digits(domain & 0xffff, 4, buf);
+    buf[4] = ':';
+    hex_digits(bus & 0xff, 2, buf + 5);
+    buf[7] = ':';
+    hex_digits(slot & 0x1f, 2, buf + 8);
+    buf[10] = '.';
+    buf[11] = (char)('0' + (function & 7));
+    buf[12] = '\0';
     return buf;
 }
 
@@ -125,7 +162,9 @@ dc_status imp_pci_ids(imp_dev *d, uint32_t vendor, uint32_t device)
 {
     char v[16], dv[16], id[16];
     dc_status st;
-    snprintf(id, sizeof id, "%04x%04x", vendor & 0xffff, device & 0xffff);
+    hex_digits(vendor & 0xffff, 4, id);
+    hex_digits(device & 0xffff, 4, id + 4);
+    id[8] = '\0';
     if ((st = imp_addz(d, "vendor", imp_hex_text(vendor, 4, v))) != DC_OK ||
         (st = imp_addz(d, "device", imp_hex_text(device, 4, dv))) != DC_OK)
         return st;

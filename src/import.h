@@ -58,6 +58,8 @@ bool imp_hex(const char *s, size_t n, unsigned digits, uint32_t *out);
 bool imp_number(const char *s, size_t n, uint32_t max, uint32_t *out);
 /* "0x" and `digits` lowercase hex digits of v, into buf (>= 11 bytes). */
 const char *imp_hex_text(uint32_t v, unsigned digits, char *buf);
+/* v in decimal into buf (>= 11 bytes). */
+const char *imp_decimal(uint32_t v, char *buf);
 /* A PCI address "DDDD:BB:DD.F" into buf (>= 16 bytes). */
 const char *imp_pci_address(uint32_t domain, uint32_t bus, uint32_t slot, uint32_t function,
                             char *buf);

@@ -20,6 +20,7 @@
  * Documentation/networking/devlink/devlink-info.rst and devlink-port.rst.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -144,26 +145,53 @@ static dc_status port(dl_ctx *c, const facts_ynode *k, const facts_ynode *body, 
     return st;
 }
 
+/* The `info` entries by their PF's address, sorted: a port finds its PF's
+ * in O(log n) (docs/performance.md, "Importers"). */
+typedef struct dl_pf {
+    char addr[16];
+    const facts_ynode *versions;
+} dl_pf;
+
+static int by_addr(const void *a, const void *b)
+{
+    return strcmp(((const dl_pf *)a)->addr, ((const dl_pf *)b)->addr);
+}
+
+static dc_status index_pfs(dl_ctx *c, const facts_ynode *infos, dl_pf **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    size_t count = 0;
+    for (const facts_ynode *i = infos ? infos->first : NULL; i && i->next; i = i->next->next)
+        count++;
+    if (!count)
+        return DC_OK;
+    dl_pf *pfs = mem_array(c->alloc, count, sizeof *pfs);
+    if (!pfs)
+        return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+    for (const facts_ynode *i = infos->first; i && i->next; i = i->next->next) {
+        const facts_ynode *vs = imp_yget(i->next, "versions");
+        handle_address(i, pfs[*n].addr);
+        if (vs && pfs[*n].addr[0] && i->len == 16)
+            pfs[(*n)++].versions = vs;
+    }
+    qsort(pfs, *n, sizeof *pfs, by_addr);
+    *out = pfs;
+    return DC_OK;
+}
+
 /* The versions of the `info` entry for the port's PF, into the port. */
-static dc_status merge_pf(dl_ctx *c, const facts_ynode *infos, const facts_ynode *k,
+static dc_status merge_pf(dl_ctx *c, const dl_pf *pfs, size_t npfs, const facts_ynode *k,
                           dc_facts *f)
 {
-    char addr[16];
-    handle_address(k, addr);
-    if (!addr[0] || !infos)
+    dl_pf key;
+    handle_address(k, key.addr);
+    const dl_pf *pf =
+        key.addr[0] && npfs ? bsearch(&key, pfs, npfs, sizeof *pfs, by_addr) : NULL;
+    if (!pf)
         return DC_OK;
-    for (const facts_ynode *i = infos->first; i && i->next; i = i->next->next) {
-        char iaddr[16];
-        handle_address(i, iaddr);
-        if (strcmp(iaddr, addr) || i->len != 16)
-            continue;
-        const facts_ynode *vs = imp_yget(i->next, "versions");
-        if (!vs)
-            return DC_OK;
-        imp_dev d = { f, c->file, k->line, c->err };
-        return versions(c, &d, vs);
-    }
-    return DC_OK;
+    imp_dev d = { f, c->file, k->line, c->err };
+    return versions(c, &d, pf->versions);
 }
 
 dc_status import_devlink(const dc_alloc *alloc, const char *file, const char *text, size_t len,
@@ -187,6 +215,10 @@ dc_status import_devlink(const dc_alloc *alloc, const char *file, const char *te
         if (!imp_ykey_is(k, "info") && !imp_ykey_is(k, "port"))
             st = imp_yerror(err, file, k, "unknown key '%.*s' (devlink's are info and port)",
                             (int)k->len, k->text);
+    dl_pf *pfs = NULL;
+    size_t npfs = 0;
+    if (st == DC_OK && infos && infos->kind == FACTS_YMAP)
+        st = index_pfs(&c, infos, &pfs, &npfs);
     for (int pass = 0; pass < 2 && st == DC_OK; pass++) {
         const facts_ynode *group = pass ? ports : infos;
         if (!group)
@@ -209,13 +241,14 @@ dc_status import_devlink(const dc_alloc *alloc, const char *file, const char *te
             bool vf = false;
             st = pass ? port(&c, k, k->next, f, &vf) : info(&c, k, k->next, f);
             if (st == DC_OK && vf)
-                st = merge_pf(&c, infos, k, f);
+                st = merge_pf(&c, pfs, npfs, k, f);
             if (st != DC_OK)
                 dc_facts_free(f);
             else
                 st = inv_push(inv, k->text, k->len, f, k->line, false, err);
         }
     }
+    mem_free(alloc, pfs);
     facts_ytree_free(tree);
     return st;
 }

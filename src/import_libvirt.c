@@ -26,6 +26,12 @@
  * are.  An unknown capability type is an error: libvirt's schema
  * (nodedev.rng) names every one.  libxml2 parses; nothing here reads XML
  * by hand.  Entities are not expanded and no DTD or network is loaded.
+ *
+ * The input is streamed (libxml2's SAX2 interface): each <device> is built
+ * as a small tree of its elements in an arena, read, and forgotten, so a
+ * host of 100 000 devices never becomes one document in memory
+ * (docs/performance.md, "Importers").  What relates devices to each other
+ * (a VF's PF, an mdev's parent) is kept as numbers and copies.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,8 +58,9 @@ dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *te
 
 #else
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
-#include <libxml/tree.h>
+#include <libxml/parserInternals.h>
 
 /* Device kinds libvirt reports that devcompat does not read as devices. */
 static const char *const other_kinds[] = {
@@ -63,119 +70,177 @@ static const char *const other_kinds[] = {
     "ap_queue",  "ap_matrix",
 };
 
+/* ------------------------------------------------- one device's elements */
+
+typedef struct xattr {
+    const char *name; /* libxml2's dictionary: lives as long as the parser */
+    const char *value;
+} xattr;
+
+/* An element of the device being read (arena-allocated, forgotten when the
+ * device has been read). */
+typedef struct xnode {
+    const char *name; /* libxml2's dictionary */
+    const xattr *attrs;
+    unsigned nattrs;
+    uint32_t line;
+    char *text; /* the character data directly inside, NUL-terminated */
+    size_t len, cap;
+    bool nonblank;  /* some of the text is not blank */
+    bool commented; /* a comment or PI came after text */
+    bool split;     /* ... and text after it: the value is in pieces */
+    bool pi;        /* a processing instruction inside */
+    struct xnode *parent, *first, *last, *next;
+} xnode;
+
 enum kind { K_OTHER, K_PCI, K_MDEV };
 
+/* What is kept of a device once its elements are forgotten. */
 typedef struct lv_dev {
     char *id;
     dc_facts *facts;
     enum kind kind;
     uint32_t line;
-    char address[16];        /* PCI: own; "" otherwise */
-    char pf[16];             /* a VF's PF address, or "" */
-    const xmlNode *vfs;      /* a PF's virt_functions capability */
-    const xmlNode *types;    /* mdev_types capability */
-    const char *parent;      /* <parent> text */
-    const char *parent_addr; /* the address its mdev types name as parent */
-    const char *mdev_type;   /* an mdev's type id */
-    char type_parent[32];    /* css/ap parents' address for their types */
+    uint32_t key;         /* PCI: the address as a number (domain, bus, slot, function) */
+    uint32_t pf_key;      /* a VF's PF address as a number */
+    bool has_pf;          /* ... when it has one */
+    char address[16];     /* PCI: own; "" otherwise */
+    char *parent;         /* <parent> text, or NULL */
+    char *mdev_type;      /* an mdev's type id, or NULL */
+    char parent_addr[32]; /* what its mdev types name as parent ("" none) */
+    size_t types, ntypes; /* its mdev types in lv_ctx.types */
 } lv_dev;
+
+/* One mdev type of a device: a device that could be created. */
+typedef struct lv_type {
+    char *id; /* DEVICE/TYPE */
+    dc_facts *facts;
+    uint32_t line;
+} lv_type;
+
+/* A PF's virt_functions entry: VF `vf` is the PF's `index`th. */
+typedef struct lv_vfref {
+    uint32_t vf, index;
+    size_t pf; /* in lv_ctx.devs */
+} lv_vfref;
 
 typedef struct lv_ctx {
     const dc_alloc *alloc;
     const char *file;
     dc_error *err;
+    dc_status st;
+    xmlParserCtxtPtr parser;
+    /* the stream */
+    unsigned depth;     /* of the element being read (1: the root) */
+    unsigned dev_depth; /* of the <device> being read, 0 outside one */
+    bool list;          /* the root is <node> or <devices> */
+    const char *root_name;
+    uint32_t root_line;
+    arena nodes; /* the current device's elements */
+    xnode *cur;
+    /* what is kept */
     lv_dev *devs;
     size_t n, cap;
+    lv_type *types;
+    size_t ntypes, types_cap;
+    lv_vfref *vfrefs;
+    size_t nvfrefs, vfrefs_cap;
 } lv_ctx;
 
-/* ---------------------------------------------------------- XML helpers */
-
-static void quiet(void *ctx, xmlErrorPtr e)
+/* Room for one more item of a growing array. */
+static bool room(lv_ctx *c, void **items, size_t n, size_t *cap, size_t size)
 {
-    (void)ctx;
-    (void)e;
+    if (n < *cap)
+        return true;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    void *p = mem_grow(c->alloc, *items, ncap, size);
+    if (!p)
+        return false;
+    *items = p;
+    *cap = ncap;
+    return true;
 }
 
-static uint32_t line_of(const xmlNode *n)
+static uint32_t line_of(const xnode *n)
 {
-    long l = xmlGetLineNo((xmlNode *)n);
-    return l > 0 && l < (long)UINT32_MAX ? (uint32_t)l : 0;
+    return n->line;
 }
 
-static const char *cstr(const xmlChar *s)
+static bool is(const xnode *n, const char *name)
 {
-    return (const char *)s;
-}
-
-static bool is(const xmlNode *n, const char *name)
-{
-    return n && n->type == XML_ELEMENT_NODE && !strcmp(cstr(n->name), name);
+    return n && !strcmp(n->name, name);
 }
 
 /* The value of attribute `name`, or NULL. */
-static const char *prop(const xmlNode *n, const char *name)
+static const char *prop(const xnode *n, const char *name)
 {
-    for (const xmlAttr *a = n->properties; a; a = a->next)
-        if (!strcmp(cstr(a->name), name))
-            return a->children && a->children->type == XML_TEXT_NODE && !a->children->next
-                       ? cstr(a->children->content)
-                       : "";
+    for (unsigned i = 0; i < n->nattrs; i++)
+        if (!strcmp(n->attrs[i].name, name))
+            return n->attrs[i].value;
     return NULL;
 }
 
-static dc_status xml_error(lv_ctx *c, const xmlNode *n, const char *fmt, const char *what)
+static dc_status error_at(lv_ctx *c, uint32_t line, const char *element, const char *fmt,
+                          const char *what)
 {
     char msg[512];
     snprintf(msg, sizeof msg, fmt, what);
-    return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u: <%s>: %s", c->file, line_of(n),
-                        cstr(n->name), msg);
+    return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u: <%s>: %s", c->file, line, element, msg);
 }
 
-/* The next element child from n on (n itself included); text that is not
- * blank between elements is an error (*st). */
-static const xmlNode *element(lv_ctx *c, const xmlNode *n, dc_status *st)
+static dc_status xml_error(lv_ctx *c, const xnode *n, const char *fmt, const char *what)
 {
-    for (; n; n = n->next) {
-        if (n->type == XML_ELEMENT_NODE)
-            return n;
-        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-            for (const char *s = cstr(n->content); s && *s; s++)
-                if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') {
-                    *st = xml_error(c, n->parent, "text among elements: '%.40s'", s);
-                    return NULL;
-                }
-        } else if (n->type != XML_COMMENT_NODE && n->type != XML_PI_NODE) {
-            *st = xml_error(c, n->parent, "%s",
-                            "an entity reference or other node devcompat "
-                            "does not read");
-            return NULL;
-        }
+    return error_at(c, line_of(n), n->name, fmt, what);
+}
+
+static bool blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] > ' ' ||
+            (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r'))
+            return false;
+    return true;
+}
+
+/* The error for text that is not blank among elements: the text, trimmed,
+ * at most 40 bytes of it. */
+static dc_status mixed(lv_ctx *c, uint32_t line, const char *element, const char *s, size_t n)
+{
+    facts_trim(&s, &n);
+    char shown[41];
+    n = n < 40 ? n : 40;
+    memcpy(shown, s, n);
+    shown[n] = '\0';
+    return error_at(c, line, element, "text among elements: '%s'", shown);
+}
+
+/* The first element child of n; text that is not blank between elements is
+ * an error (*st). */
+static const xnode *children(lv_ctx *c, const xnode *n, dc_status *st)
+{
+    if (n->first && n->nonblank) {
+        *st = mixed(c, line_of(n), n->name, n->text, n->len);
+        return NULL;
     }
-    return NULL;
+    return n->first;
 }
 
 #define EACH_ELEMENT(c, parent, k, st)                                                         \
-    for (const xmlNode *k = element(c, (parent)->children, &st); k;                            \
-         k = element(c, k->next, &st))
+    for (const xnode *k = children(c, (parent), &st); k; k = k->next)
 
 /* The text of an element that holds only text ("" when empty); NULL with
  * an error when it holds elements. */
-static const char *text_of(lv_ctx *c, const xmlNode *n, dc_status *st)
+static const char *text_of(lv_ctx *c, const xnode *n, dc_status *st)
 {
-    const char *t = NULL;
-    for (const xmlNode *k = n->children; k; k = k->next) {
-        if (k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE) {
-            if (t) {
-                *st = xml_error(c, n, "%s", "text in pieces (comments inside a value)");
-                return NULL;
-            }
-            t = cstr(k->content);
-        } else if (k->type != XML_COMMENT_NODE) {
-            *st = xml_error(c, n, "%s", "expected text, found an element");
-            return NULL;
-        }
+    if (n->first || n->pi) {
+        *st = xml_error(c, n, "%s", "expected text, found an element");
+        return NULL;
     }
-    return t ? t : "";
+    if (n->split) {
+        *st = xml_error(c, n, "%s", "text in pieces (comments inside a value)");
+        return NULL;
+    }
+    return n->text ? n->text : "";
 }
 
 /* ------------------------------------------------------- kept as found */
@@ -183,7 +248,7 @@ static const char *text_of(lv_ctx *c, const xmlNode *n, dc_status *st)
 /* An element no standard name covers: NAME=text, NAME.ATTR=value, its
  * elements below NAME; the second element of a name among its siblings
  * is NAME_2, and so on. */
-static dc_status keep(lv_ctx *c, imp_dev *d, const char *prefix, const xmlNode *n,
+static dc_status keep(lv_ctx *c, imp_dev *d, const char *prefix, const xnode *n,
                       const char *name)
 {
     char full[DC_MAX_NAME + 8];
@@ -191,38 +256,35 @@ static dc_status keep(lv_ctx *c, imp_dev *d, const char *prefix, const xmlNode *
     if (!imp_name(full, sizeof full, prefix, name, strlen(name)))
         return xml_error(c, n, "%s", "cannot be named as a fact");
     d->line = line_of(n);
-    for (const xmlAttr *a = n->properties; a && st == DC_OK; a = a->next) {
+    for (unsigned i = 0; i < n->nattrs && st == DC_OK; i++) {
         char an[DC_MAX_NAME + 8];
-        const char *v = prop(n, cstr(a->name));
-        if (!imp_name(an, sizeof an, full, cstr(a->name), strlen(cstr(a->name))))
-            return xml_error(c, n, "attribute '%s' cannot be named as a fact", cstr(a->name));
+        const char *a = n->attrs[i].name, *v = n->attrs[i].value;
+        if (!imp_name(an, sizeof an, full, a, strlen(a)))
+            return xml_error(c, n, "attribute '%s' cannot be named as a fact", a);
         st = imp_add_text(d, an, v, strlen(v));
     }
     if (st != DC_OK)
         return st;
-    bool elements = false;
-    for (const xmlNode *k = n->children; k; k = k->next)
-        elements |= k->type == XML_ELEMENT_NODE;
-    if (!elements) {
+    if (!n->first) {
         const char *t = text_of(c, n, &st);
         if (!t)
             return st;
         size_t len = strlen(t);
         const char *p = t;
         facts_trim(&p, &len);
-        return len || !n->properties ? imp_add_text(d, full, p, len) : DC_OK;
+        return len || !n->nattrs ? imp_add_text(d, full, p, len) : DC_OK;
     }
     EACH_ELEMENT(c, n, k, st)
     {
         /* the count of earlier siblings of the same name */
         unsigned nth = 1;
-        for (const xmlNode *s = n->children; s != k; s = s->next)
-            nth += is(s, cstr(k->name));
+        for (const xnode *s = n->first; s != k; s = s->next)
+            nth += is(s, k->name);
         char kn[DC_MAX_NAME + 8];
         if (nth == 1)
-            snprintf(kn, sizeof kn, "%s", cstr(k->name));
+            snprintf(kn, sizeof kn, "%s", k->name);
         else
-            snprintf(kn, sizeof kn, "%s_%u", cstr(k->name), nth);
+            snprintf(kn, sizeof kn, "%s_%u", k->name, nth);
         if ((st = keep(c, d, full, k, kn)) != DC_OK)
             return st;
     }
@@ -231,7 +293,7 @@ static dc_status keep(lv_ctx *c, imp_dev *d, const char *prefix, const xmlNode *
 
 /* ------------------------------------------------------------ numbers */
 
-static dc_status number(lv_ctx *c, const xmlNode *n, const char *v, uint32_t max, uint32_t *out)
+static dc_status number(lv_ctx *c, const xnode *n, const char *v, uint32_t max, uint32_t *out)
 {
     if (!v)
         return xml_error(c, n, "%s", "a number is missing");
@@ -243,8 +305,14 @@ static dc_status number(lv_ctx *c, const xmlNode *n, const char *v, uint32_t max
     return DC_OK;
 }
 
-/* <address domain= bus= slot= function=/> as DDDD:BB:DD.F */
-static dc_status address(lv_ctx *c, const xmlNode *n, char *buf)
+static uint32_t address_key(uint32_t dom, uint32_t bus, uint32_t slot, uint32_t fn)
+{
+    return dom << 16 | bus << 8 | slot << 3 | fn;
+}
+
+/* <address domain= bus= slot= function=/> as DDDD:BB:DD.F (buf may be
+ * NULL) and as a number */
+static dc_status address(lv_ctx *c, const xnode *n, char *buf, uint32_t *key)
 {
     uint32_t dom, bus, slot, fn;
     dc_status st;
@@ -253,21 +321,33 @@ static dc_status address(lv_ctx *c, const xmlNode *n, char *buf)
         (st = number(c, n, prop(n, "slot"), 0x1f, &slot)) != DC_OK ||
         (st = number(c, n, prop(n, "function"), 7, &fn)) != DC_OK)
         return st;
-    imp_pci_address(dom, bus, slot, fn, buf);
+    if (buf)
+        imp_pci_address(dom, bus, slot, fn, buf);
+    *key = address_key(dom, bus, slot, fn);
     return DC_OK;
 }
 
 /* An element's text as a number. */
-static dc_status text_number(lv_ctx *c, const xmlNode *n, uint32_t max, uint32_t *out)
+static dc_status text_number(lv_ctx *c, const xnode *n, uint32_t max, uint32_t *out)
 {
     dc_status st = DC_OK;
     const char *t = text_of(c, n, &st);
     return t ? number(c, n, t, max, out) : st;
 }
 
+/* An element's number attribute as a decimal fact. */
+static dc_status number_fact(lv_ctx *c, imp_dev *d, const xnode *n, const char *attr,
+                             const char *name)
+{
+    uint32_t v;
+    char buf[16];
+    dc_status st = number(c, n, prop(n, attr), UINT32_MAX, &v);
+    return st == DC_OK ? imp_addz(d, name, imp_decimal(v, buf)) : st;
+}
+
 /* ------------------------------------------------------ capabilities */
 
-static dc_status pci_id_element(lv_ctx *c, imp_dev *d, const xmlNode *n, uint32_t *id,
+static dc_status pci_id_element(lv_ctx *c, imp_dev *d, const xnode *n, uint32_t *id,
                                 const char *name_fact)
 {
     dc_status st = DC_OK;
@@ -283,7 +363,33 @@ static dc_status pci_id_element(lv_ctx *c, imp_dev *d, const xmlNode *n, uint32_
     return len ? imp_add_text(d, name_fact, t, len) : DC_OK;
 }
 
-static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNode *cap)
+/* A PF's virt_functions: each VF's address, and its index, for relate(). */
+static dc_status virt_functions(lv_ctx *c, imp_dev *d, const xnode *k)
+{
+    dc_status st = DC_OK;
+    uint32_t count = 0;
+    char buf[16];
+    EACH_ELEMENT(c, k, a, st)
+    {
+        uint32_t key;
+        if (!is(a, "address"))
+            return xml_error(c, a, "%s", "expected <address>");
+        if ((st = address(c, a, NULL, &key)) != DC_OK)
+            return st;
+        if (!room(c, (void **)&c->vfrefs, c->nvfrefs, &c->vfrefs_cap, sizeof *c->vfrefs))
+            return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+        c->vfrefs[c->nvfrefs++] = (lv_vfref){ key, count++, c->n - 1 };
+    }
+    if (st != DC_OK)
+        return st;
+    if ((st = imp_addz(d, "libvirt.virt_functions.count", imp_decimal(count, buf))) != DC_OK)
+        return st;
+    const char *mc = prop(k, "maxCount");
+    return mc ? imp_addz(d, "libvirt.virt_functions.max_count", mc) : DC_OK;
+}
+
+static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xnode *cap,
+                                const xnode **types)
 {
     dc_status st = DC_OK;
     uint32_t part[4] = { 0 }, vendor = 0, device = 0;
@@ -320,12 +426,7 @@ static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNod
                 return st;
             have_device = true;
         } else if (is(k, "iommuGroup")) {
-            uint32_t g;
-            char buf[16];
-            if ((st = number(c, k, prop(k, "number"), UINT32_MAX, &g)) != DC_OK)
-                return st;
-            snprintf(buf, sizeof buf, "%u", g);
-            if ((st = imp_addz(d, "iommu_group", buf)) != DC_OK)
+            if ((st = number_fact(c, d, k, "number", "iommu_group")) != DC_OK)
                 return st;
         } else if (is(k, "numa")) {
             const char *node = prop(k, "node");
@@ -337,42 +438,26 @@ static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNod
                 return xml_error(c, k, "%s", "a capability without a type");
             if (!strcmp(type, "phys_function")) {
                 dc_status s2 = DC_OK;
-                const xmlNode *a = element(c, k->children, &s2);
+                const xnode *a = children(c, k, &s2);
                 if (s2 != DC_OK)
                     return s2;
                 if (a) {
+                    char pf[16];
                     if (!is(a, "address"))
                         return xml_error(c, a, "%s", "expected <address>");
-                    if ((st = address(c, a, dev->pf)) != DC_OK ||
-                        (st = imp_addz(d, "pf.address", dev->pf)) != DC_OK)
+                    if ((st = address(c, a, pf, &dev->pf_key)) != DC_OK ||
+                        (st = imp_addz(d, "pf.address", pf)) != DC_OK)
                         return st;
+                    dev->has_pf = true;
                 }
             } else if (!strcmp(type, "virt_functions")) {
-                size_t count = 0;
-                char buf[16];
-                EACH_ELEMENT(c, k, a, st)
-                {
-                    char addr[16];
-                    if (!is(a, "address"))
-                        return xml_error(c, a, "%s", "expected <address>");
-                    if ((st = address(c, a, addr)) != DC_OK)
-                        return st;
-                    count++;
-                }
-                if (st != DC_OK)
-                    return st;
-                dev->vfs = k;
-                snprintf(buf, sizeof buf, "%zu", count);
-                if ((st = imp_addz(d, "libvirt.virt_functions.count", buf)) != DC_OK)
-                    return st;
-                const char *mc = prop(k, "maxCount");
-                if (mc && (st = imp_addz(d, "libvirt.virt_functions.max_count", mc)) != DC_OK)
+                if ((st = virt_functions(c, d, k)) != DC_OK)
                     return st;
             } else if (!strcmp(type, "pci-bridge") || !strcmp(type, "cardbus-bridge")) {
                 if ((st = imp_addz(d, "libvirt.bridge", type)) != DC_OK)
                     return st;
             } else if (!strcmp(type, "mdev_types")) {
-                dev->types = k;
+                *types = k;
             } else if (!strcmp(type, "vpd")) {
                 if ((st = keep(c, d, "libvirt", k, "vpd")) != DC_OK)
                     return st;
@@ -384,7 +469,7 @@ static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNod
                                  type);
             }
         } else {
-            if ((st = keep(c, d, "libvirt", k, cstr(k->name))) != DC_OK)
+            if ((st = keep(c, d, "libvirt", k, k->name)) != DC_OK)
                 return st;
         }
     }
@@ -397,17 +482,47 @@ static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNod
         return xml_error(c, cap, "the PCI capability has no <%s>",
                          have_vendor ? "product" : "vendor");
     imp_pci_address(part[0], part[1], part[2], part[3], dev->address);
+    dev->key = address_key(part[0], part[1], part[2], part[3]);
     d->line = line_of(cap);
-    dev->parent_addr = dev->address;
+    memcpy(dev->parent_addr, dev->address, sizeof dev->address);
     if ((st = imp_addz(d, "address", dev->address)) != DC_OK)
         return st;
     return imp_pci_ids(d, vendor, device);
 }
 
-static dc_status mdev_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNode *cap)
+/* attr elements of an mdev: a repeated name becomes a set, in document
+ * order, under the first one's place. */
+static dc_status mdev_attr(lv_ctx *c, imp_dev *d, const xnode *cap, const xnode *k)
+{
+    const char *name = prop(k, "name"), *value = prop(k, "value");
+    if (!name || !value)
+        return xml_error(c, k, "%s", "an attr needs a name and a value");
+    for (const xnode *s = cap->first; s != k; s = s->next)
+        if (is(s, "attr") && prop(s, "name") && !strcmp(prop(s, "name"), name))
+            return DC_OK; /* joined with the first */
+    char aname[DC_MAX_NAME + 8], joined[DC_MAX_VALUE + 1];
+    if (!imp_name(aname, sizeof aname, "attr", name, strlen(name)))
+        return xml_error(c, k, "attr name '%.40s' cannot be a fact name", name);
+    size_t o = 0;
+    for (const xnode *s = k; s; s = s->next) {
+        const char *sn = is(s, "attr") ? prop(s, "name") : NULL;
+        const char *sv = sn ? prop(s, "value") : NULL;
+        if (!sv || strcmp(sn, name))
+            continue;
+        size_t vl = strlen(sv);
+        if (o + (o > 0) + vl > DC_MAX_VALUE)
+            return xml_error(c, k, "attr '%.40s' is longer than 4096 bytes", name);
+        if (o)
+            joined[o++] = ',';
+        memcpy(joined + o, sv, vl);
+        o += vl;
+    }
+    return imp_add(d, aname, joined, o);
+}
+
+static dc_status mdev_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xnode *cap)
 {
     dc_status st = DC_OK;
-    /* attr elements: a repeated name becomes a set, in document order */
     EACH_ELEMENT(c, cap, k, st)
     {
         d->line = line_of(k);
@@ -415,7 +530,9 @@ static dc_status mdev_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNo
             const char *id = prop(k, "id");
             if (!id || !*id)
                 return xml_error(c, k, "%s", "an mdev type without an id");
-            dev->mdev_type = id;
+            mem_free(c->alloc, dev->mdev_type);
+            if (!(dev->mdev_type = mem_strndup(c->alloc, id, strlen(id))))
+                return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
             if ((st = imp_addz(d, "type", id)) != DC_OK ||
                 (st = imp_addz(d, "mdev_type", id)) != DC_OK)
                 return st;
@@ -424,48 +541,17 @@ static dc_status mdev_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNo
             if (!t || (st = imp_addz(d, "uuid", t)) != DC_OK)
                 return st;
         } else if (is(k, "iommuGroup")) {
-            uint32_t g;
-            char buf[16];
-            if ((st = number(c, k, prop(k, "number"), UINT32_MAX, &g)) != DC_OK)
-                return st;
-            snprintf(buf, sizeof buf, "%u", g);
-            if ((st = imp_addz(d, "iommu_group", buf)) != DC_OK)
+            if ((st = number_fact(c, d, k, "number", "iommu_group")) != DC_OK)
                 return st;
         } else if (is(k, "parent_addr")) {
             const char *t = text_of(c, k, &st);
             if (!t || (st = imp_addz(d, "parent", t)) != DC_OK)
                 return st;
         } else if (is(k, "attr")) {
-            const char *name = prop(k, "name"), *value = prop(k, "value");
-            if (!name || !value)
-                return xml_error(c, k, "%s", "an attr needs a name and a value");
-            bool first = true;
-            for (const xmlNode *s = cap->children; s != k; s = s->next)
-                if (is(s, "attr") && prop(s, "name") && !strcmp(prop(s, "name"), name))
-                    first = false;
-            if (!first)
-                continue; /* joined with the first */
-            char aname[DC_MAX_NAME + 8], joined[DC_MAX_VALUE + 1];
-            if (!imp_name(aname, sizeof aname, "attr", name, strlen(name)))
-                return xml_error(c, k, "attr name '%.40s' cannot be a fact name", name);
-            size_t o = 0;
-            for (const xmlNode *s = k; s; s = s->next) {
-                const char *sn = is(s, "attr") ? prop(s, "name") : NULL;
-                const char *sv = sn ? prop(s, "value") : NULL;
-                if (!sv || strcmp(sn, name))
-                    continue;
-                size_t vl = strlen(sv);
-                if (o + (o > 0) + vl > DC_MAX_VALUE)
-                    return xml_error(c, k, "attr '%.40s' is longer than 4096 bytes", name);
-                if (o)
-                    joined[o++] = ',';
-                memcpy(joined + o, sv, vl);
-                o += vl;
-            }
-            if ((st = imp_add(d, aname, joined, o)) != DC_OK)
+            if ((st = mdev_attr(c, d, cap, k)) != DC_OK)
                 return st;
         } else {
-            if ((st = keep(c, d, "libvirt", k, cstr(k->name))) != DC_OK)
+            if ((st = keep(c, d, "libvirt", k, k->name)) != DC_OK)
                 return st;
         }
     }
@@ -474,247 +560,67 @@ static dc_status mdev_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xmlNo
     return st;
 }
 
+/* The mdev_types capability inside a css or ap_matrix capability. */
+static const xnode *inner_types(lv_ctx *c, const xnode *cap, dc_status *st)
+{
+    const xnode *types = NULL;
+    EACH_ELEMENT(c, cap, k, *st)
+    if (is(k, "capability") && prop(k, "type") && !strcmp(prop(k, "type"), "mdev_types"))
+        types = k;
+    return types;
+}
+
 /* The ccw address of a css device, as mdevctl names the parent:
  * cssid.ssid.devno ("0.0.0023"). */
-static dc_status css_address(lv_ctx *c, lv_dev *dev, const xmlNode *cap)
+static dc_status css_address(lv_ctx *c, lv_dev *dev, const xnode *cap)
 {
     uint32_t v[3] = { 0, 0, 0 };
     static const char *const parts[3] = { "cssid", "ssid", "devno" };
     static const uint32_t max[3] = { 0xff, 3, 0xffff };
     dc_status st = DC_OK;
     EACH_ELEMENT(c, cap, k, st)
-    {
-        for (int i = 0; i < 3; i++)
-            if (is(k, parts[i]) && (st = text_number(c, k, max[i], &v[i])) != DC_OK)
-                return st;
-        if (is(k, "capability") && prop(k, "type") && !strcmp(prop(k, "type"), "mdev_types"))
-            dev->types = k;
-    }
-    snprintf(dev->type_parent, sizeof dev->type_parent, "%x.%x.%04x", v[0], v[1], v[2]);
-    dev->parent_addr = dev->type_parent;
-    return st;
-}
-
-/* ------------------------------------------------------------- devices */
-
-static dc_status device(lv_ctx *c, const xmlNode *n)
-{
-    dc_status st = DC_OK;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        lv_dev *devs = mem_grow(c->alloc, c->devs, cap, sizeof *devs);
-        if (!devs)
-            return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
-        c->devs = devs;
-        c->cap = cap;
-    }
-    lv_dev *dev = &c->devs[c->n];
-    memset(dev, 0, sizeof *dev);
-    dev->line = line_of(n);
-    if (!(dev->facts = facts_new(c->alloc)))
-        return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
-    c->n++;
-    imp_dev d = { dev->facts, c->file, dev->line, c->err };
-    const xmlNode *cap = NULL;
-    EACH_ELEMENT(c, n, k, st)
-    {
-        d.line = line_of(k);
-        if (is(k, "name") || is(k, "parent") || is(k, "path")) {
-            const char *t = text_of(c, k, &st);
-            if (!t)
-                return st;
-            if (is(k, "name")) {
-                if (!*t)
-                    return xml_error(c, k, "%s", "an empty device name");
-                if (!(dev->id = mem_strndup(c->alloc, t, strlen(t))))
-                    return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
-            }
-            if (is(k, "parent"))
-                dev->parent = t;
-            char name[32];
-            snprintf(name, sizeof name, "libvirt.%s", cstr(k->name));
-            if (*t && (st = imp_add_text(&d, name, t, strlen(t))) != DC_OK)
-                return st;
-        } else if (is(k, "driver")) {
-            dc_status s2 = DC_OK;
-            const xmlNode *dn = element(c, k->children, &s2);
-            const char *t = dn && is(dn, "name") ? text_of(c, dn, &s2) : NULL;
-            if (s2 != DC_OK)
-                return s2;
-            if (!t || !*t)
-                return xml_error(c, k, "%s", "expected <name>DRIVER</name>");
-            if ((st = imp_driver(&d, t, strlen(t))) != DC_OK)
-                return st;
-        } else if (is(k, "capability")) {
-            if (cap)
-                continue; /* libvirt writes one; the first says the kind */
-            cap = k;
-        } else if ((st = keep(c, &d, "libvirt", k, cstr(k->name))) != DC_OK) {
+    for (int i = 0; i < 3; i++)
+        if (is(k, parts[i]) && (st = text_number(c, k, max[i], &v[i])) != DC_OK)
             return st;
-        }
-    }
-    if (st != DC_OK)
-        return st;
-    if (!dev->id)
-        return xml_error(c, n, "%s", "a device without a <name>");
-    if (!cap)
-        return xml_error(c, n, "device '%s' has no <capability>", dev->id);
-    const char *type = prop(cap, "type");
-    if (!type)
-        return xml_error(c, cap, "%s", "a capability without a type");
-    if (!strcmp(type, "pci")) {
-        dev->kind = K_PCI;
-        return pci_capability(c, dev, &d, cap);
-    }
-    if (!strcmp(type, "mdev")) {
-        dev->kind = K_MDEV;
-        return mdev_capability(c, dev, &d, cap);
-    }
-    for (size_t i = 0; i < sizeof other_kinds / sizeof *other_kinds; i++)
-        if (!strcmp(type, other_kinds[i])) {
-            dev->kind = K_OTHER;
-            if (!strcmp(type, "css"))
-                return css_address(c, dev, cap);
-            if (!strcmp(type, "ap_matrix")) {
-                snprintf(dev->type_parent, sizeof dev->type_parent, "matrix");
-                dev->parent_addr = dev->type_parent;
-                EACH_ELEMENT(c, cap, k, st)
-                if (is(k, "capability") && prop(k, "type") &&
-                    !strcmp(prop(k, "type"), "mdev_types"))
-                    dev->types = k;
-            }
-            return st;
-        }
-    return xml_error(c, cap,
-                     "unknown capability type '%.40s' (devcompat reads pci and mdev "
-                     "devices, and the mdev types of css and ap_matrix)",
-                     type);
-}
-
-/* --------------------------------------------------- across devices */
-
-static int by_address(const void *a, const void *b)
-{
-    const lv_dev *x = *(const lv_dev *const *)a, *y = *(const lv_dev *const *)b;
-    return strcmp(x->address, y->address);
-}
-
-static int by_name(const void *a, const void *b)
-{
-    const lv_dev *x = *(const lv_dev *const *)a, *y = *(const lv_dev *const *)b;
-    return strcmp(x->id, y->id);
-}
-
-/* The device of a sorted index whose key (address or id) is `key`. */
-static lv_dev *find(lv_dev **index, size_t n, const char *key, bool by_addr)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = strcmp(by_addr ? index[mid]->address : index[mid]->id, key);
-        if (cmp == 0)
-            return index[mid];
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
-/* A VF's PF facts, and an mdev's device_api and parent, from the other
- * devices of the same input. */
-static dc_status relate(lv_ctx *c)
-{
-    if (c->n < 2)
-        return DC_OK;
-    lv_dev **by_addr = mem_array(c->alloc, c->n, sizeof *by_addr);
-    lv_dev **by_id = mem_array(c->alloc, c->n, sizeof *by_id);
-    dc_status st = DC_OK;
-    if (!by_addr || !by_id) {
-        st = dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
-        goto out;
-    }
-    for (size_t i = 0; i < c->n; i++)
-        by_addr[i] = by_id[i] = &c->devs[i];
-    qsort(by_addr, c->n, sizeof *by_addr, by_address);
-    qsort(by_id, c->n, sizeof *by_id, by_name);
-    for (size_t i = 0; i < c->n && st == DC_OK; i++) {
-        lv_dev *dev = &c->devs[i];
-        imp_dev d = { dev->facts, c->file, dev->line, c->err };
-        if (dev->kind == K_PCI && dev->pf[0]) {
-            lv_dev *pf = find(by_addr, c->n, dev->pf, true);
-            if (!pf)
-                continue;
-            static const char *const copied[] = { "pci_id", "revision", "driver" };
-            for (size_t k = 0; k < 3 && st == DC_OK; k++) {
-                const char *v = dc_facts_lookup(pf->facts, copied[k]);
-                char name[32];
-                snprintf(name, sizeof name, "pf.%s", copied[k]);
-                if (v)
-                    st = imp_addz(&d, name, v);
-            }
-            dc_status s2 = DC_OK;
-            size_t index = 0;
-            for (const xmlNode *a = pf->vfs ? element(c, pf->vfs->children, &s2) : NULL; a;
-                 a = element(c, a->next, &s2), index++) {
-                char addr[16];
-                if (address(c, a, addr) == DC_OK && !strcmp(addr, dev->address)) {
-                    char buf[24];
-                    snprintf(buf, sizeof buf, "%zu", index);
-                    st = imp_addz(&d, "vf_index", buf);
-                    break;
-                }
-            }
-        } else if (dev->kind == K_MDEV && dev->parent) {
-            lv_dev *parent = find(by_id, c->n, dev->parent, false);
-            if (!parent)
-                continue;
-            if (parent->parent_addr && !dc_facts_lookup(dev->facts, "parent"))
-                st = imp_addz(&d, "parent", parent->parent_addr);
-            dc_status s2 = DC_OK;
-            if (!parent->types)
-                continue;
-            EACH_ELEMENT(c, parent->types, t, s2)
-            {
-                const char *id = prop(t, "id");
-                if (st != DC_OK || !id || strcmp(id, dev->mdev_type))
-                    continue;
-                EACH_ELEMENT(c, t, f, s2)
-                if (is(f, "deviceAPI") && !dc_facts_lookup(dev->facts, "device_api")) {
-                    const char *api = text_of(c, f, &s2);
-                    if (api)
-                        st = imp_addz(&d, "device_api", api);
-                }
-            }
-        }
-    }
-out:
-    mem_free(c->alloc, by_addr);
-    mem_free(c->alloc, by_id);
+    snprintf(dev->parent_addr, sizeof dev->parent_addr, "%x.%x.%04x", v[0], v[1], v[2]);
     return st;
 }
 
 /* ------------------------------------------------------------- types */
 
-/* The mdev types of dev, each a device that could be created. */
-static dc_status push_types(lv_ctx *c, const lv_dev *dev, dc_inventory *inv)
+/* The mdev types of dev, each a device that could be created: kept in
+ * c->types, pushed after the device. */
+static dc_status read_types(lv_ctx *c, lv_dev *dev, const xnode *types)
 {
     dc_status st = DC_OK;
-    EACH_ELEMENT(c, dev->types, t, st)
+    dev->types = c->ntypes;
+    EACH_ELEMENT(c, types, t, st)
     {
         if (!is(t, "type"))
             return xml_error(c, t, "%s", "expected <type id=...> in mdev_types");
         const char *id = prop(t, "id");
         if (!id || !*id)
             return xml_error(c, t, "%s", "an mdev type without an id");
-        dc_facts *f = facts_new(c->alloc);
-        if (!f)
+        char tid[DC_MAX_NAME * 2 + 2];
+        int n = snprintf(tid, sizeof tid, "%s/%s", dev->id, id);
+        if (n < 0 || (size_t)n >= sizeof tid)
+            return xml_error(c, t, "%s", "an id too long");
+        if (!room(c, (void **)&c->types, c->ntypes, &c->types_cap, sizeof *c->types))
             return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
-        imp_dev d = { f, c->file, line_of(t), c->err };
+        lv_type *ty = &c->types[c->ntypes];
+        ty->line = line_of(t);
+        ty->facts = facts_new(c->alloc);
+        ty->id = ty->facts ? mem_strndup(c->alloc, tid, (size_t)n) : NULL;
+        if (!ty->id) {
+            dc_facts_free(ty->facts);
+            return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+        }
+        c->ntypes++;
+        dev->ntypes++;
+        imp_dev d = { ty->facts, c->file, line_of(t), c->err };
         if ((st = imp_addz(&d, "type", id)) == DC_OK)
             st = imp_addz(&d, "mdev_type", id);
-        if (st == DC_OK && dev->parent_addr)
+        if (st == DC_OK && dev->parent_addr[0])
             st = imp_addz(&d, "parent", dev->parent_addr);
         if (st == DC_OK)
             st = imp_add_text(&d, "libvirt.parent", dev->id, strlen(dev->id));
@@ -733,28 +639,466 @@ static dc_status push_types(lv_ctx *c, const lv_dev *dev, dc_inventory *inv)
                 st = imp_addz(&d, "device_api", v);
                 api = true;
             } else if (is(k, "availableInstances")) {
-                uint32_t n;
+                uint32_t avn;
                 char buf[16];
-                if ((st = number(c, k, v, UINT32_MAX, &n)) == DC_OK) {
-                    snprintf(buf, sizeof buf, "%u", n);
-                    st = imp_addz(&d, "available_instances", buf);
-                }
+                if ((st = number(c, k, v, UINT32_MAX, &avn)) == DC_OK)
+                    st = imp_addz(&d, "available_instances", imp_decimal(avn, buf));
                 avail = true;
             } else {
-                st = keep(c, &d, "libvirt", k, cstr(k->name));
+                st = keep(c, &d, "libvirt", k, k->name);
             }
         }
         if (st == DC_OK && (!api || !avail))
             st = xml_error(c, t, "mdev type '%s' has no <deviceAPI> or <availableInstances>",
                            id);
-        char tid[DC_MAX_NAME * 2 + 2];
-        int n = snprintf(tid, sizeof tid, "%s/%s", dev->id, id);
-        if (st != DC_OK || n < 0 || (size_t)n >= sizeof tid) {
-            dc_facts_free(f);
-            return st != DC_OK ? st : xml_error(c, t, "%s", "an id too long");
-        }
-        if ((st = inv_push(inv, tid, (size_t)n, f, line_of(t), true, c->err)) != DC_OK)
+        if (st != DC_OK)
             return st;
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------- devices */
+
+/* A <device> read whole: its facts, and what relates it to others. */
+static dc_status device(lv_ctx *c, const xnode *n)
+{
+    dc_status st = DC_OK;
+    if (!room(c, (void **)&c->devs, c->n, &c->cap, sizeof *c->devs))
+        return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+    lv_dev *dev = &c->devs[c->n];
+    memset(dev, 0, sizeof *dev);
+    dev->line = line_of(n);
+    dev->types = c->ntypes;
+    if (!(dev->facts = facts_new(c->alloc)))
+        return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+    c->n++;
+    imp_dev d = { dev->facts, c->file, dev->line, c->err };
+    const xnode *cap = NULL, *types = NULL;
+    EACH_ELEMENT(c, n, k, st)
+    {
+        d.line = line_of(k);
+        if (is(k, "name") || is(k, "parent") || is(k, "path")) {
+            const char *t = text_of(c, k, &st);
+            if (!t)
+                return st;
+            char **keep_as = is(k, "name") ? &dev->id : is(k, "parent") ? &dev->parent : NULL;
+            if (is(k, "name") && !*t)
+                return xml_error(c, k, "%s", "an empty device name");
+            if (keep_as) {
+                mem_free(c->alloc, *keep_as);
+                if (!(*keep_as = mem_strndup(c->alloc, t, strlen(t))))
+                    return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+            }
+            char name[32];
+            snprintf(name, sizeof name, "libvirt.%s", k->name);
+            if (*t && (st = imp_add_text(&d, name, t, strlen(t))) != DC_OK)
+                return st;
+        } else if (is(k, "driver")) {
+            dc_status s2 = DC_OK;
+            const xnode *dn = children(c, k, &s2);
+            const char *t = dn && is(dn, "name") ? text_of(c, dn, &s2) : NULL;
+            if (s2 != DC_OK)
+                return s2;
+            if (!t || !*t)
+                return xml_error(c, k, "%s", "expected <name>DRIVER</name>");
+            if ((st = imp_driver(&d, t, strlen(t))) != DC_OK)
+                return st;
+        } else if (is(k, "capability")) {
+            if (cap)
+                continue; /* libvirt writes one; the first says the kind */
+            cap = k;
+        } else if ((st = keep(c, &d, "libvirt", k, k->name)) != DC_OK) {
+            return st;
+        }
+    }
+    if (st != DC_OK)
+        return st;
+    if (!dev->id)
+        return xml_error(c, n, "%s", "a device without a <name>");
+    if (!cap)
+        return xml_error(c, n, "device '%s' has no <capability>", dev->id);
+    const char *type = prop(cap, "type");
+    if (!type)
+        return xml_error(c, cap, "%s", "a capability without a type");
+    if (!strcmp(type, "pci")) {
+        dev->kind = K_PCI;
+        st = pci_capability(c, dev, &d, cap, &types);
+    } else if (!strcmp(type, "mdev")) {
+        dev->kind = K_MDEV;
+        st = mdev_capability(c, dev, &d, cap);
+    } else {
+        size_t i = 0;
+        while (i < sizeof other_kinds / sizeof *other_kinds && strcmp(type, other_kinds[i]))
+            i++;
+        if (i == sizeof other_kinds / sizeof *other_kinds)
+            return xml_error(c, cap,
+                             "unknown capability type '%.40s' (devcompat reads pci and mdev "
+                             "devices, and the mdev types of css and ap_matrix)",
+                             type);
+        dev->kind = K_OTHER;
+        if (!strcmp(type, "css")) {
+            if ((st = css_address(c, dev, cap)) == DC_OK)
+                types = inner_types(c, cap, &st);
+        } else if (!strcmp(type, "ap_matrix")) {
+            snprintf(dev->parent_addr, sizeof dev->parent_addr, "matrix");
+            types = inner_types(c, cap, &st);
+        }
+    }
+    if (st == DC_OK && types)
+        st = read_types(c, dev, types);
+    return st;
+}
+
+/* --------------------------------------------------- across devices */
+
+static int by_key(const void *a, const void *b)
+{
+    const lv_dev *x = *(const lv_dev *const *)a, *y = *(const lv_dev *const *)b;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const lv_dev *x = *(const lv_dev *const *)a, *y = *(const lv_dev *const *)b;
+    return strcmp(x->id, y->id);
+}
+
+static int by_vf(const void *a, const void *b)
+{
+    const lv_vfref *x = a, *y = b;
+    if (x->vf != y->vf)
+        return x->vf < y->vf ? -1 : 1;
+    return (x->pf > y->pf) - (x->pf < y->pf);
+}
+
+/* The PCI device whose address is `key` in a sorted index, or NULL. */
+static lv_dev *find_pci(lv_dev **index, size_t n, uint32_t key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (index[mid]->key == key)
+            return index[mid];
+        if (index[mid]->key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static lv_dev *find_id(lv_dev **index, size_t n, const char *id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(index[mid]->id, id);
+        if (cmp == 0)
+            return index[mid];
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* A VF's facts from its PF: pf.pci_id, pf.revision, pf.driver, vf_index. */
+static dc_status vf_from_pf(lv_ctx *c, lv_dev *dev, const lv_dev *pf, imp_dev *d)
+{
+    static const char *const copied[][2] = {
+        { "pci_id", "pf.pci_id" },
+        { "revision", "pf.revision" },
+        { "driver", "pf.driver" },
+    };
+    dc_status st = DC_OK;
+    for (size_t k = 0; k < 3 && st == DC_OK; k++) {
+        const char *v = dc_facts_lookup(pf->facts, copied[k][0]);
+        if (v)
+            st = imp_addz(d, copied[k][1], v);
+    }
+    lv_vfref key = { dev->key, 0, (size_t)(pf - c->devs) };
+    const lv_vfref *r =
+        st == DC_OK ? bsearch(&key, c->vfrefs, c->nvfrefs, sizeof key, by_vf) : NULL;
+    if (r) {
+        char buf[16];
+        st = imp_addz(d, "vf_index", imp_decimal(r->index, buf));
+    }
+    return st;
+}
+
+/* An mdev's parent address and device_api, from its parent's types. */
+static dc_status mdev_from_parent(lv_ctx *c, lv_dev *dev, const lv_dev *parent, imp_dev *d)
+{
+    dc_status st = DC_OK;
+    if (parent->parent_addr[0] && !dc_facts_lookup(dev->facts, "parent"))
+        st = imp_addz(d, "parent", parent->parent_addr);
+    for (size_t i = 0; st == DC_OK && i < parent->ntypes; i++) {
+        const dc_facts *t = c->types[parent->types + i].facts;
+        const char *type = dc_facts_lookup(t, "mdev_type");
+        const char *api = dc_facts_lookup(t, "device_api");
+        if (type && api && !strcmp(type, dev->mdev_type) &&
+            !dc_facts_lookup(dev->facts, "device_api"))
+            st = imp_addz(d, "device_api", api);
+    }
+    return st;
+}
+
+/* A VF's PF facts, and an mdev's device_api and parent, from the other
+ * devices of the same input. */
+static dc_status relate(lv_ctx *c)
+{
+    if (c->n < 2)
+        return DC_OK;
+    lv_dev **pci = mem_array(c->alloc, c->n, sizeof *pci);
+    lv_dev **by_id = mem_array(c->alloc, c->n, sizeof *by_id);
+    dc_status st = DC_OK;
+    if (!pci || !by_id) {
+        st = dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+        goto out;
+    }
+    size_t npci = 0;
+    bool mdevs = false;
+    for (size_t i = 0; i < c->n; i++) {
+        by_id[i] = &c->devs[i];
+        if (c->devs[i].kind == K_PCI)
+            pci[npci++] = &c->devs[i];
+        mdevs |= c->devs[i].kind == K_MDEV && c->devs[i].parent;
+    }
+    qsort(pci, npci, sizeof *pci, by_key);
+    if (mdevs)
+        qsort(by_id, c->n, sizeof *by_id, by_name);
+    qsort(c->vfrefs, c->nvfrefs, sizeof *c->vfrefs, by_vf);
+    for (size_t i = 0; i < c->n && st == DC_OK; i++) {
+        lv_dev *dev = &c->devs[i];
+        imp_dev d = { dev->facts, c->file, dev->line, c->err };
+        if (dev->kind == K_PCI && dev->has_pf) {
+            const lv_dev *pf = find_pci(pci, npci, dev->pf_key);
+            if (pf)
+                st = vf_from_pf(c, dev, pf, &d);
+        } else if (dev->kind == K_MDEV && dev->parent) {
+            const lv_dev *parent = find_id(by_id, c->n, dev->parent);
+            if (parent)
+                st = mdev_from_parent(c, dev, parent, &d);
+        }
+    }
+out:
+    mem_free(c->alloc, pci);
+    mem_free(c->alloc, by_id);
+    return st;
+}
+
+/* ------------------------------------------------------------- stream */
+
+static void fail(lv_ctx *c, dc_status st)
+{
+    if (c->st == DC_OK)
+        c->st = st;
+    xmlStopParser(c->parser);
+}
+
+static uint32_t parser_line(const lv_ctx *c)
+{
+    int l = c->parser->input ? c->parser->input->line : 0;
+    return l > 0 ? (uint32_t)l : 0;
+}
+
+static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
+                     const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+                     int nb_attributes, int nb_defaulted, const xmlChar **attributes)
+{
+    lv_ctx *c = ud;
+    (void)prefix, (void)uri, (void)nb_namespaces, (void)namespaces, (void)nb_defaulted;
+    if (c->st != DC_OK)
+        return;
+    const char *name = (const char *)localname;
+    uint32_t line = parser_line(c);
+    c->depth++;
+    if (c->depth == 1) {
+        c->root_name = name;
+        c->root_line = line;
+        c->list = !strcmp(name, "node") || !strcmp(name, "devices");
+        if (!c->list && strcmp(name, "device")) {
+            fail(c, dc_error_set(c->err, DC_ERR_FACTS,
+                                 "%s:%u: <%s>: expected <device> (virsh "
+                                 "nodedev-dumpxml), or <node> or <devices> holding them",
+                                 c->file, line, name));
+            return;
+        }
+    }
+    if (!c->dev_depth) {
+        /* the test driver's file holds domains, networks... beside devices */
+        if (strcmp(name, "device") || c->depth != (c->list ? 2u : 1u))
+            return;
+        c->dev_depth = c->depth;
+        c->cur = NULL;
+    }
+    xnode *n = arena_alloc(&c->nodes, sizeof *n);
+    xattr *attrs = nb_attributes > 0
+                       ? arena_alloc(&c->nodes, (size_t)nb_attributes * sizeof *attrs)
+                       : NULL;
+    if (!n || (nb_attributes > 0 && !attrs)) {
+        fail(c, dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file));
+        return;
+    }
+    for (int i = 0; i < nb_attributes; i++) {
+        /* localname, prefix, URI, value, end */
+        const xmlChar *const *a = attributes + 5 * i;
+        size_t vlen = (size_t)(a[4] - a[3]);
+        attrs[i].name = (const char *)a[0];
+        if (!(attrs[i].value = arena_strndup(&c->nodes, (const char *)a[3], vlen))) {
+            fail(c, dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file));
+            return;
+        }
+    }
+    n->name = name;
+    n->attrs = attrs;
+    n->nattrs = (unsigned)(nb_attributes > 0 ? nb_attributes : 0);
+    n->line = line;
+    n->parent = c->cur;
+    if (c->cur) {
+        if (c->cur->last)
+            c->cur->last->next = n;
+        else
+            c->cur->first = n;
+        c->cur->last = n;
+    }
+    c->cur = n;
+}
+
+static void on_end(void *ud, const xmlChar *localname, const xmlChar *prefix,
+                   const xmlChar *uri)
+{
+    lv_ctx *c = ud;
+    (void)localname, (void)prefix, (void)uri;
+    if (c->st != DC_OK)
+        return;
+    if (c->dev_depth && c->depth == c->dev_depth) {
+        dc_status st = device(c, c->cur);
+        arena_reset(&c->nodes);
+        c->cur = NULL;
+        c->dev_depth = 0;
+        if (st != DC_OK)
+            fail(c, st);
+    } else if (c->dev_depth) {
+        c->cur = c->cur->parent;
+    }
+    c->depth--;
+}
+
+static void on_text(void *ud, const xmlChar *ch, int len)
+{
+    lv_ctx *c = ud;
+    if (c->st != DC_OK || len <= 0)
+        return;
+    const char *s = (const char *)ch;
+    xnode *n = c->cur;
+    bool nonblank = !blank(s, (size_t)len);
+    if (!c->dev_depth) {
+        /* between the devices of a <node> */
+        if (c->depth == 1 && c->list && nonblank)
+            fail(c, mixed(c, c->root_line, c->root_name, s, (size_t)len));
+        return;
+    }
+    /* Blanks after an element are indentation: an element with elements
+     * has no value, and only text that is not blank matters there. */
+    if (!nonblank && n->first)
+        return;
+    if (n->commented)
+        n->split = true;
+    if (n->len + (size_t)len + 1 > n->cap) {
+        size_t cap = n->cap ? n->cap : 32;
+        while (cap < n->len + (size_t)len + 1)
+            cap *= 2;
+        char *t = arena_alloc(&c->nodes, cap);
+        if (!t) {
+            fail(c, dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file));
+            return;
+        }
+        if (n->len)
+            memcpy(t, n->text, n->len);
+        n->text = t;
+        n->cap = cap;
+    }
+    memcpy(n->text + n->len, s, (size_t)len);
+    n->len += (size_t)len;
+    n->text[n->len] = '\0';
+    n->nonblank |= nonblank;
+}
+
+/* A comment or processing instruction inside a value cuts it in two. */
+static void on_comment(void *ud, const xmlChar *value)
+{
+    lv_ctx *c = ud;
+    (void)value;
+    if (c->st == DC_OK && c->dev_depth && c->cur->len)
+        c->cur->commented = true;
+}
+
+static void on_pi(void *ud, const xmlChar *target, const xmlChar *data)
+{
+    lv_ctx *c = ud;
+    (void)target, (void)data;
+    if (c->st == DC_OK && c->dev_depth) {
+        c->cur->pi = true;
+        on_comment(ud, NULL);
+    }
+}
+
+/* An entity reference that is not one of XML's five: never expanded. */
+static void on_reference(void *ud, const xmlChar *name)
+{
+    lv_ctx *c = ud;
+    (void)name;
+    if (c->st != DC_OK)
+        return;
+    fail(c, error_at(c, parser_line(c),
+                     c->cur         ? c->cur->name
+                     : c->root_name ? c->root_name
+                                    : "?",
+                     "%s", "an entity reference or other node devcompat does not read"));
+}
+
+static void quiet(void *ctx, xmlErrorPtr e)
+{
+    (void)ctx;
+    (void)e;
+}
+
+/* Everything kept, freed (on error, or after the push). */
+static void release(lv_ctx *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        dc_facts_free(c->devs[i].facts);
+        mem_free(c->alloc, c->devs[i].id);
+        mem_free(c->alloc, c->devs[i].parent);
+        mem_free(c->alloc, c->devs[i].mdev_type);
+    }
+    for (size_t i = 0; i < c->ntypes; i++) {
+        dc_facts_free(c->types[i].facts);
+        mem_free(c->alloc, c->types[i].id);
+    }
+    mem_free(c->alloc, c->devs);
+    mem_free(c->alloc, c->types);
+    mem_free(c->alloc, c->vfrefs);
+    arena_release(&c->nodes);
+}
+
+/* The devices in input order, each followed by its mdev types. */
+static dc_status push_all(lv_ctx *c, dc_inventory *inv)
+{
+    dc_status st = DC_OK;
+    for (size_t i = 0; i < c->n && st == DC_OK; i++) {
+        lv_dev *dev = &c->devs[i];
+        if (dev->kind != K_OTHER) {
+            st = inv_push(inv, dev->id, strlen(dev->id), dev->facts, dev->line, false, c->err);
+            dev->facts = NULL;
+        }
+        for (size_t t = dev->types; st == DC_OK && t < dev->types + dev->ntypes; t++) {
+            lv_type *ty = &c->types[t];
+            st = inv_push(inv, ty->id, strlen(ty->id), ty->facts, ty->line, true, c->err);
+            ty->facts = NULL;
+        }
     }
     return st;
 }
@@ -762,18 +1106,40 @@ static dc_status push_types(lv_ctx *c, const lv_dev *dev, dc_inventory *inv)
 dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *text, size_t len,
                          dc_inventory *inv, dc_error *err)
 {
-    lv_ctx c = { alloc, file, err, NULL, 0, 0 };
     if (len > INT32_MAX)
         return dc_error_set(err, DC_ERR_LIMIT, "%s: larger than 2 GiB", file);
-    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (len == 0) /* libxml2 makes no parser for nothing */
+        return dc_error_set(err, DC_ERR_FACTS, "%s:1: malformed XML: Document is empty", file);
+    lv_ctx c;
+    memset(&c, 0, sizeof c);
+    c.alloc = alloc;
+    c.file = file;
+    c.err = err;
+    arena_init(&c.nodes, alloc);
+    xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(text, (int)len);
     if (!ctxt)
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
-    ctxt->sax->serror = quiet; /* the library never prints */
-    xmlDocPtr doc = xmlCtxtReadMemory(ctxt, text, (int)len, file, NULL,
-                                      XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                          XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-    dc_status st = DC_OK;
-    if (!doc) {
+    /* Only what is read is handled: no DTD, no entity declarations (so no
+     * entity is ever expanded), no external subset, no network. */
+    xmlSAXHandler h;
+    memset(&h, 0, sizeof h);
+    h.initialized = XML_SAX2_MAGIC;
+    h.startElementNs = on_start;
+    h.endElementNs = on_end;
+    h.characters = on_text;
+    h.ignorableWhitespace = on_text;
+    h.cdataBlock = on_text;
+    h.comment = on_comment;
+    h.processingInstruction = on_pi;
+    h.reference = on_reference;
+    h.serror = quiet; /* the library never prints */
+    memcpy(ctxt->sax, &h, sizeof h);
+    ctxt->userData = &c;
+    c.parser = ctxt;
+    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlParseDocument(ctxt);
+    dc_status st = c.st;
+    if (st == DC_OK && !ctxt->wellFormed) {
         xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
         char msg[256] = "not well-formed";
         if (e && e->message) {
@@ -784,41 +1150,15 @@ dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *te
         }
         st = dc_error_set(err, DC_ERR_FACTS, "%s:%d: malformed XML: %s", file, e ? e->line : 0,
                           msg);
-        xmlFreeParserCtxt(ctxt);
-        return st;
+    } else if (st == DC_OK && !c.root_name) {
+        st = dc_error_set(err, DC_ERR_FACTS, "%s: no XML element", file);
     }
     xmlFreeParserCtxt(ctxt);
-    const xmlNode *root = xmlDocGetRootElement(doc);
-    if (!root) {
-        st = dc_error_set(err, DC_ERR_FACTS, "%s: no XML element", file);
-    } else if (is(root, "device")) {
-        st = device(&c, root);
-    } else if (is(root, "node") || is(root, "devices")) {
-        /* the test driver's file holds domains, networks... beside devices */
-        EACH_ELEMENT(&c, root, k, st)
-        if (is(k, "device") && (st = device(&c, k)) != DC_OK)
-            break;
-    } else {
-        st = dc_error_set(err, DC_ERR_FACTS,
-                          "%s:%u: <%s>: expected <device> (virsh "
-                          "nodedev-dumpxml), or <node> or <devices> holding them",
-                          file, line_of(root), cstr(root->name));
-    }
     if (st == DC_OK)
         st = relate(&c);
-    for (size_t i = 0; i < c.n; i++) {
-        lv_dev *dev = &c.devs[i];
-        if (st == DC_OK && dev->kind != K_OTHER) {
-            st = inv_push(inv, dev->id, strlen(dev->id), dev->facts, dev->line, false, err);
-            dev->facts = NULL;
-        }
-        if (st == DC_OK && dev->types)
-            st = push_types(&c, dev, inv);
-        dc_facts_free(dev->facts);
-        mem_free(alloc, dev->id);
-    }
-    mem_free(alloc, c.devs);
-    xmlFreeDoc(doc);
+    if (st == DC_OK)
+        st = push_all(&c, inv);
+    release(&c);
     return st;
 }
 
