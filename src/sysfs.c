@@ -190,8 +190,34 @@ static dc_status pci_address(const sysfs_dir *d, dc_facts *f)
     return facts_add_at(f, d->path, 0, 0, "address", 7, base, strlen(base), d->err);
 }
 
+/* A PF driver's module parameter that a VF's policy reads, as a fact of
+ * the VF (docs/facts.md, "sysfs, more"): hisi_acc_vfio_pci's destination
+ * derives a VF's queue pairs from the PF's pf_q_num (policies/hisi-acc-vf). */
+static const struct pf_param {
+    const char *driver, *param, *fact;
+} pf_params[] = {
+    { "hisi_sec2", "pf_q_num", "hisi.pf_q_num" },
+    { "hisi_hpre", "pf_q_num", "hisi.pf_q_num" },
+    { "hisi_zip", "pf_q_num", "hisi.pf_q_num" },
+};
+
+static dc_status pf_driver_params(const sysfs_dir *pf, dc_facts *f, const char *driver)
+{
+    dc_status st = DC_OK;
+    for (size_t i = 0; st == DC_OK && i < sizeof pf_params / sizeof *pf_params; i++) {
+        char name[128];
+        if (strcmp(driver, pf_params[i].driver))
+            continue;
+        snprintf(name, sizeof name, "driver/module/parameters/%s", pf_params[i].param);
+        st = add_attr(pf, f, name, pf_params[i].fact, false);
+    }
+    return st;
+}
+
 /* A VF's physical function through `physfn`: pf.address, pf.pci_id,
- * pf.revision, pf.driver, and vf_index (the PF's virtfnN that is this VF). */
+ * pf.revision, pf.driver, pf.sriov_numvfs (how many VFs the PF has
+ * enabled), a few PF driver parameters (above), and vf_index (the PF's
+ * virtfnN that is this VF). */
 static dc_status pci_pf(const sysfs_dir *d, dc_facts *f)
 {
     char pf_addr[256];
@@ -231,6 +257,10 @@ static dc_status pci_pf(const sysfs_dir *d, dc_facts *f)
         st = link_target(&pf, "driver", driver, sizeof driver, &bound);
     if (st == DC_OK && bound)
         st = facts_add_at(f, d->path, 0, 0, "pf.driver", 9, driver, strlen(driver), d->err);
+    if (st == DC_OK)
+        st = add_attr(&pf, f, "sriov_numvfs", "pf.sriov_numvfs", false);
+    if (st == DC_OK && bound)
+        st = pf_driver_params(&pf, f, driver);
     dc_facts_free(pff);
     /* vf_index: virtfn0, virtfn1... of the PF, each a link to a VF */
     const fact *own = facts_find(f, "address", 7);
