@@ -12,23 +12,34 @@
 
 #include "compatc.h"
 
+/* The policy of the selector: --policy, else the one of --policy-dir (or
+ * the default directory, as every command) whose SELF the source satisfies:
+ * the policy of the source's own kind, which describes the targets a DRA
+ * selector chooses among (docs/kubernetes.md). */
+static const dc_policy *pick(const cli_opts *o, cli_pset *ps, const dc_facts *src,
+                             const char *sname)
+{
+    if (cli_policies(o, ps) != 0)
+        return NULL;
+    return cli_pick_policy(ps, src, sname, false,
+                           " (to-cel judges with the policy of the source's kind: give "
+                           "--policy FILE)");
+}
+
 int cmd_tocel(const cli_opts *o)
 {
-    if (o->nargs != 1) {
-        cli_error("to-cel takes --policy FILE and one SOURCE (see compatc to-cel --help)");
+    int need = 1 - (o->sysfs_source != NULL);
+    if (o->nargs != need) {
+        cli_error("to-cel takes one SOURCE (see compatc to-cel --help)");
         return 2;
     }
-    if (!o->policy) {
-        cli_error("to-cel needs --policy FILE: a selector is made for one policy");
-        return 2;
-    }
-    dc_policy *pol = cli_load_policy(o->policy);
-    if (!pol)
-        return 2;
+    const char *sname = o->sysfs_source ? o->sysfs_source : o->args[0];
     int rc = 2;
     dc_cel *cel = NULL;
-    dc_facts *src = cli_load_facts(o->args[0], o->sysfs_source, o->sysfs_root);
-    if (src) {
+    cli_pset ps = { 0 };
+    const dc_policy *pol = NULL;
+    dc_facts *src = cli_load_facts(sname, o->sysfs_source, o->sysfs_root);
+    if (src && (pol = pick(o, &ps, src, sname))) {
         dc_error err = { 0 };
         if (dc_cel_new(pol, src, o->domain, &cel, &err) != DC_OK)
             cli_error("%s", err.message);
@@ -65,6 +76,6 @@ int cmd_tocel(const cli_opts *o)
     }
     dc_cel_free(cel);
     dc_facts_free(src);
-    dc_policy_free(pol);
+    cli_policies_free(&ps);
     return rc;
 }

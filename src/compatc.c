@@ -142,6 +142,10 @@ static int pset_one(cli_pset *ps, const char *path)
     return (ps->one = cli_load_policy(path)) ? 0 : -1;
 }
 
+/* Said when the installed directory, taken by default, does not answer. */
+#define INSTALLED_HINT                                                                         \
+    " (the default policy directory, used without --policy or --policy-dir: give one)"
+
 /* The policies a command works with: --policy, or --policy-dir (default
  * the installed directory).  A broken file of a directory is reported and
  * left out (docs/embedding.md, "Policy sets"). */
@@ -153,8 +157,9 @@ int cli_policies(const cli_opts *o, cli_pset *ps)
     if (o->policy)
         return pset_one(ps, o->policy);
     dc_error err;
+    ps->installed = !o->policy_dir;
     if (dc_policyset_read_dir(cli_policy_dir(o), &ps->set, &err) != DC_OK) {
-        cli_error("%s", err.message);
+        cli_error("%s%s", err.message, ps->installed ? INSTALLED_HINT : "");
         return -1;
     }
     for (size_t i = 0; i < dc_policyset_count(ps->set); i++) {
@@ -167,15 +172,19 @@ int cli_policies(const cli_opts *o, cli_pset *ps)
     return 0;
 }
 
+/* --policy-dir, else $DEVCOMPAT_POLICY_DIR, else the installed directory
+ * (docs/compatc.1, ENVIRONMENT). */
 const char *cli_policy_dir(const cli_opts *o)
 {
-    return o->policy_dir ? o->policy_dir : DC_POLICY_DIR;
+    const char *env = getenv("DEVCOMPAT_POLICY_DIR");
+    return o->policy_dir ? o->policy_dir : env && *env ? env : DC_POLICY_DIR;
 }
 
 /* The policy that judges a target: the single one, or the set's choice.
- * NULL after reporting no-policy / ambiguous-policy (as JSON too). */
+ * NULL after reporting no-policy / ambiguous-policy (as JSON too), with
+ * `hint` (NULL: what to do about the default directory). */
 const dc_policy *cli_pick_policy(const cli_pset *ps, const dc_facts *target, const char *tname,
-                                 bool json)
+                                 bool json, const char *hint)
 {
     if (ps->one)
         return ps->one;
@@ -189,7 +198,9 @@ const dc_policy *cli_pick_policy(const cli_pset *ps, const dc_facts *target, con
         json_str(stdout, err.message);
         printf("}\n");
     }
-    cli_error("%s: %s: %s", dc_status_str(st), tname, err.message);
+    if (!hint)
+        hint = ps->installed && st == DC_ERR_NO_POLICY ? INSTALLED_HINT : "";
+    cli_error("%s: %s: %s%s", dc_status_str(st), tname, err.message, hint);
     return NULL;
 }
 
@@ -378,18 +389,29 @@ static bool print_result(FILE *out, dc_result *r, bool json, bool explain, const
 }
 
 /* Does a facts file hold its own policy: a line that opens a COMPATIBLE
- * block (docs/language.md, self-describing devices)? */
+ * block (docs/language.md, self-describing devices)?  An argument that is
+ * no file (a prefixed source, "-") does not. */
 static bool describes_itself(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        return true; /* let the policy reader report it */
+        return false;
     char line[256];
     bool yes = false;
     while (!yes && fgets(line, sizeof line, f))
         yes = !strncmp(line, "COMPATIBLE", 10);
     fclose(f);
     return yes;
+}
+
+/* The policy of a check (docs/compatc.1, "check"): --policy, --policy-dir,
+ * else a self-describing target's own text, else the installed directory,
+ * as every command defaults to. */
+static int check_policies(const cli_opts *o, const char *tname, cli_pset *ps)
+{
+    if (!o->policy && !o->policy_dir && !o->sysfs_target && describes_itself(tname))
+        return pset_one(ps, tname);
+    return cli_policies(o, ps);
 }
 
 static int cmd_check(const cli_opts *o)
@@ -399,24 +421,13 @@ static int cmd_check(const cli_opts *o)
         return usage("check takes SOURCE and TARGET");
     const char *sname = o->sysfs_source ? o->sysfs_source : o->args[0];
     const char *tname = o->sysfs_target ? o->sysfs_target : o->args[need - 1];
-    bool self_describing = !o->policy && !o->policy_dir;
-    if (self_describing && o->sysfs_target)
-        return usage("a sysfs target needs --policy or --policy-dir");
     dc_facts *src = cli_load_facts(sname, o->sysfs_source, o->sysfs_root);
     dc_facts *tgt = src ? cli_load_facts(tname, o->sysfs_target, o->sysfs_root) : NULL;
     cli_pset ps = { 0 };
     int rc = EXIT_ERR;
-    if (!src || !tgt)
+    if (!src || !tgt || check_policies(o, tname, &ps) != 0)
         goto out;
-    if (self_describing && !describes_itself(tname)) {
-        cli_error("%s: not a self-describing device (no COMPATIBLE block): give --policy FILE "
-                  "or --policy-dir DIR",
-                  tname);
-        goto out;
-    }
-    if (self_describing ? pset_one(&ps, tname) != 0 : cli_policies(o, &ps) != 0)
-        goto out;
-    const dc_policy *pol = cli_pick_policy(&ps, tgt, tname, o->json);
+    const dc_policy *pol = cli_pick_policy(&ps, tgt, tname, o->json, NULL);
     if (!pol)
         goto out;
     dc_result *r = NULL;

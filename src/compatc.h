@@ -45,9 +45,11 @@ typedef struct cli_pset {
     dc_policyset *set; /* --policy-dir, or the installed directory */
     dc_policy *one;    /* --policy FILE, or a self-describing target */
     const char *one_path;
+    bool installed; /* the set is the installed directory, by default */
 } cli_pset;
 
-/* --policy FILE, or every policy of --policy-dir (default: installed). */
+/* --policy FILE, or every policy of --policy-dir (default: installed; the
+ * same for every command, docs/compatc.1). */
 int cli_policies(const cli_opts *o, cli_pset *ps);
 const char *cli_policy_dir(const cli_opts *o);
 size_t cli_pset_count(const cli_pset *ps);
@@ -57,7 +59,7 @@ void cli_policies_free(cli_pset *ps);
 /* The policy that judges a target: the single one, or the one of the set
  * whose SELF it satisfies; NULL after reporting no-policy/ambiguous-policy. */
 const dc_policy *cli_pick_policy(const cli_pset *ps, const dc_facts *target, const char *tname,
-                                 bool json);
+                                 bool json, const char *hint);
 
 /* Commands implemented in their own files. */
 int cmd_targets(const cli_opts *o); /* cli_targets.c */

@@ -182,10 +182,12 @@ run "$COMPATC" check uuid2.txt "$T/broken.txt"
 expect_rc "broken self-describing target: exit 2" 2
 expect_stderr_has "broken self-describing target: diagnostic" "unknown type 'nope'"
 
-# a plain key=value target has no COMPATIBLE block: no policy to use
-run "$COMPATC" check src-ok.kv tgt.kv
+# a plain key=value target has no COMPATIBLE block: the default directory
+# judges it, here one no policy of which describes it
+mkdir -p "$T/empty-pdir"
+run env DEVCOMPAT_POLICY_DIR="$T/empty-pdir" "$COMPATC" check src-ok.kv tgt.kv
 expect_rc "plain target without --policy: exit 2" 2
-expect_stderr_has "plain target without --policy: names it" "tgt.kv"
+expect_stderr_has "plain target without --policy: names it" "no-policy: tgt.kv: "
 
 # ------------------------------------------------------------ --policy-dir
 
@@ -405,12 +407,47 @@ expect_stderr_has "repeated --policy: says so" "'--policy' given twice"
 run "$COMPATC" --version extra
 expect_rc "--version extra: exit 2" 2
 expect_stderr_has "--version extra: usage error" "--version takes no arguments"
-run "$COMPATC" check src-ok.kv tgt.kv
-expect_rc "check without --policy on plain facts: exit 2" 2
-expect_stderr_has "check without --policy on plain facts: one line" \
-    "tgt.kv: not a self-describing device (no COMPATIBLE block): give --policy FILE or --policy-dir DIR"
+# Without --policy or --policy-dir every command takes the default
+# directory ($DEVCOMPAT_POLICY_DIR, else the installed one); check takes a
+# self-describing target's own text first.
+mkdir -p "$T/pdir" "$T/nodir" "$T/inv1"
+cp gvt.compat "$T/pdir/"
+cp tgt.kv "$T/inv1/a.kv"
+run env DEVCOMPAT_POLICY_DIR="$T/pdir" "$COMPATC" check src-ok.kv tgt.kv
+expect_rc "check without --policy: the default directory judges, exit 0" 0
+expect_stdout_is "check without --policy: the default directory's policy" <<'EOF'
+compatible (block 0 current)
+EOF
+run env DEVCOMPAT_POLICY_DIR="$T/pdir" "$COMPATC" match src-ok.kv "$T/inv1"
+expect_rc "match without --policy: the default directory, exit 0" 0
+expect_stdout_has "match without --policy: the default directory's policy" "compatible (block 0 current)"
+run env DEVCOMPAT_POLICY_DIR="$T/pdir" "$COMPATC" targets src-ok.kv
+expect_stdout_has "targets without --policy: the default directory's policy" "gvt-test: "
+run env DEVCOMPAT_POLICY_DIR="$T/pdir" "$COMPATC" to-cel src-ok.kv
+expect_rc "to-cel without --policy: the default directory, refused alike" 2
+expect_stderr_has "to-cel without --policy: the source's policy, named" "gvt.compat:"
+run env DEVCOMPAT_POLICY_DIR="$T/pdir" "$COMPATC" check uuid2.txt uuid1.txt
+expect_rc "check: a self-describing target is its own policy first" 0
+run env DEVCOMPAT_POLICY_DIR="$T/nodir" "$COMPATC" check src-ok.kv tgt.kv
+expect_rc "check without --policy, no policy claims the target: exit 2" 2
+expect_stderr_has "check without --policy, no policy: says what to do" \
+    "(the default policy directory, used without --policy or --policy-dir: give one)"
 [ "$(wc -l <"$ERR")" -eq 1 ] && pass "check without --policy: one line" ||
     fail "check without --policy: $(wc -l <"$ERR") lines"
+run env DEVCOMPAT_POLICY_DIR="$T/absent" "$COMPATC" match src-ok.kv "$T/inv1"
+expect_rc "match, the default directory absent: exit 2" 2
+expect_stderr_has "match, the default directory absent: says what to do" \
+    "absent: No such file or directory (the default policy directory"
+
+# An inventory id over the limit is worded alike by every command
+awk 'BEGIN { s = ""; for (i = 0; i < 600; i++) s = s "d"; print "- {id: " s ", a: 1}" }' >"$T/longid.yaml"
+run "$COMPATC" facts "$T/longid.yaml"
+expect_rc "facts: an id over the limit, exit 2" 2
+cp "$ERR" "$T/longid.facts"
+expect_stderr_has "facts: an id over the limit, named" "is longer than 511 bytes (the limit)"
+run "$COMPATC" match --policy gvt.compat src-ok.kv "$T/longid.yaml"
+expect_rc "match: an id over the limit, exit 2" 2
+if cmp -s "$ERR" "$T/longid.facts"; then pass "match: the id limit worded as facts words it"; else fail "match: the id limit worded differently" "" "$ERR"; fi
 
 # match: one line per device, exit 1 when none is compatible
 mkdir -p "$T/inv"
