@@ -25,8 +25,11 @@ type Policy struct {
 	cmps       []comparator
 	slotNames  []string
 	slotIndex  map[string]int
-	blockNames []string // per COMPATIBLE block, "" when unnamed
-	selfRegs   []uint16 // SELF's variables' registers, in order
+	blockNames []string  // per COMPATIBLE block, "" when unnamed
+	selfRegs   []uint16  // SELF's variables' registers, in order
+	selfFirst  bool      // they are registers 0, 1, ...: one copy moves them
+	code       []linsn   // the linked code (link.go)
+	blockCode  [][]linsn // each block's
 	// per template: matched when facts are prepared (its parts literals
 	// and declarations that are not sets, matched on one slot only)
 	prematch  []bool
@@ -87,6 +90,11 @@ func newPolicy(p *program) *Policy {
 	for k := uint32(0); k < self.nvars; k++ {
 		pol.selfRegs = append(pol.selfRegs, p.vars[self.firstVar+k].reg)
 	}
+	pol.selfFirst = true
+	for k, reg := range pol.selfRegs {
+		pol.selfFirst = pol.selfFirst && int(reg) == k
+	}
+	pol.link()
 	pol.planPrematch()
 	return pol
 }
@@ -582,8 +590,15 @@ func (r *Result) run(source, target *Prepared, keepFail bool) (Verdict, int) {
 		}
 		return TargetMismatch, -1
 	}
-	for k, reg := range pol.selfRegs {
-		r.regs[reg] = target.vals[k]
+	if n := len(pol.selfRegs); pol.selfFirst {
+		regs, vals := r.regs[:n], target.vals[:n]
+		for k := range regs {
+			regs[k] = vals[k]
+		}
+	} else {
+		for k, reg := range pol.selfRegs {
+			r.regs[reg] = target.vals[k]
+		}
 	}
 	m := machine{pol: pol, facts: [2]*Prepared{target, source}, R: r.regs}
 	if !pol.selfAlone {

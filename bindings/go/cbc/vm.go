@@ -379,28 +379,23 @@ func (m *machine) run(b int, f *failRec) bool {
 	pol := m.pol
 	p := pol.p
 	R := m.R
-	blk := &p.blocks[b]
-	code := p.code[blk.entry:blk.end]
+	code := pol.blockCode[b]
 	var (
-		rule       uint32
-		convInRule bool  // a CONV ran in the current rule
-		lastX      value // what CONV and arithmetic leave in the record
-		fc, typ    uint8
-		aux        int32 = -1
-		fx, fy     bool  // the failing instruction shows x (as expected), y
-		xw         bool  // it wrote x without showing it (a record's number)
-		x, y       value
-		slotSet    bool
+		pc       int
+		convRule = ^uint32(0) // the rule of the last CONV
+		lastX    value        // what CONV and arithmetic leave in the record
+		fc       uint8        // why it failed
+		fx, fy   bool         // the failing instruction shows x (as expected), y
+		xw       bool         // it wrote x without showing it (a record's number)
+		x, y     value
+		slotSet  bool
 		// the loops running (EACH): their device, record and record count
 		ldev       [loopDepth]*Prepared
 		lrec, lend [loopDepth]uint32
 	)
-	for pc := 0; pc < len(code); pc++ {
+	for ; pc < len(code); pc++ {
 		in := &code[pc]
 		switch in.op {
-		case opRULE:
-			rule = blk.firstRule + uint32(in.a)
-			convInRule = false
 		case opOK:
 			return true
 		case opFAIL:
@@ -435,12 +430,11 @@ func (m *machine) run(b int, f *failRec) bool {
 			goto fail
 		case opLOADF:
 			fa := m.fact(in.t, in.b)
-			typ = in.t & typeMask
 			if !fa.present {
 				fc = fMissing
 				goto fail
 			}
-			v, ok := m.facts[in.t>>7].get(fa, typ)
+			v, ok := m.facts[in.t>>7].get(fa, in.t&typeMask)
 			if !ok {
 				fc = fParse
 				goto fail
@@ -448,13 +442,11 @@ func (m *machine) run(b int, f *failRec) bool {
 			R[in.a] = v
 		case opCHECKT:
 			if !pol.ctTest(&p.ctables[in.b], &R[in.a]) {
-				aux = int32(in.b)
 				fc = fConstraint
 				goto fail
 			}
 		case opMATCH, opNMATCH:
 			fa := m.fact(in.t, in.a)
-			aux = int32(in.b)
 			if !fa.present {
 				fc = fMissing
 				goto fail
@@ -497,7 +489,6 @@ func (m *machine) run(b int, f *failRec) bool {
 			var c int
 			var v value
 			var ok bool
-			typ = t
 			if !fa.present {
 				fc = fMissing
 				goto fcmpFail
@@ -563,10 +554,9 @@ func (m *machine) run(b int, f *failRec) bool {
 			R[in.a] = value{t: tString, s: fa.raw}
 		case opFIELDT:
 			fa := m.fact(in.t, in.b)
-			typ = in.t & typeMask
 			if !fa.present {
 				fc = fOperandAbsent
-			} else if v, ok := m.facts[in.t>>7].get(fa, typ); ok {
+			} else if v, ok := m.facts[in.t>>7].get(fa, in.t&typeMask); ok {
 				R[in.a] = v
 				continue
 			} else {
@@ -578,11 +568,10 @@ func (m *machine) run(b int, f *failRec) bool {
 			fa := m.fact(in.t, in.b)
 			R[in.a] = value{t: tBool, i: b2i(fa.present && fa.raw != "")}
 		case opCONV:
-			lastX, convInRule = R[in.b], true
+			lastX, convRule = R[in.b], in.rule
 			t := in.t & typeMask
 			v, ok := m.parseAs(t, lastX.s)
 			if !ok {
-				typ = t
 				fc = fConvert
 				if t == tSet {
 					fc = fScratch
@@ -603,8 +592,13 @@ func (m *machine) run(b int, f *failRec) bool {
 		case opADD, opSUB, opMUL, opDIV, opMOD:
 			bv, cv := &R[in.b], &R[in.c]
 			if bv.t == tInt && cv.t == tInt && in.op == opMUL {
-				if z, over := mulOver(bv.i, cv.i); !over {
-					if convInRule {
+				// int32 operands cannot overflow: no call for the usual case
+				z, over := bv.i*cv.i, false
+				if uint64(bv.i+1<<31) >= 1<<32 || uint64(cv.i+1<<31) >= 1<<32 {
+					z, over = mulOver(bv.i, cv.i)
+				}
+				if !over {
+					if convRule == in.rule {
 						lastX = *bv
 					}
 					R[in.a] = value{t: tInt, i: z}
@@ -612,13 +606,13 @@ func (m *machine) run(b int, f *failRec) bool {
 				}
 			}
 			if bv.t == tInt && cv.t == tInt && in.op == opDIV && cv.i > 0 && bv.i%cv.i == 0 {
-				if convInRule {
+				if convRule == in.rule {
 					lastX = *bv
 				}
 				R[in.a] = value{t: tInt, i: bv.i / cv.i}
 				continue
 			}
-			if convInRule {
+			if convRule == in.rule {
 				// what the record shows after a CONV of this rule: the first
 				// operand of the arithmetic since (only then does it show)
 				lastX = *bv
@@ -743,7 +737,6 @@ func (m *machine) run(b int, f *failRec) bool {
 				continue
 			}
 			if !fv.present {
-				aux = int32(in.b)
 				f.slot, f.side, slotSet = -1, in.t&sideSource, true
 				x, xw = value{t: tInt, i: int64(lrec[lv])}, true
 				fc = fRecordAbsent
@@ -757,6 +750,13 @@ func (m *machine) run(b int, f *failRec) bool {
 	}
 	return false // unreachable: a verified block ends with OK
 fail:
+	// what the record shows of the failing instruction: the type a parse
+	// wanted (LOADF, FIELDT, FCMP, CONV), the table or record field (CHECKT,
+	// MATCH, RFIELD); set apart from the hot path
+	in := &code[pc]
+	typ, aux := in.t&typeMask, int32(in.b)
+	rule := in.rule
+	convInRule := convRule == rule // a CONV ran in the failing rule
 	f.code, f.rule, f.typ, f.aux = fc, rule, typ, aux
 	switch {
 	case fx || fy || xw:
