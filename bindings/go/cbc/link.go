@@ -12,10 +12,15 @@ type linsn struct {
 	op, t   uint8
 	a, b, c uint16
 	rule    uint32
-	_       uint32 // 16 bytes: an index is a shift
+	// MATCH, NMATCH: whether the template's outcome may have been matched
+	// when the facts were prepared (the slot it was matched on is this
+	// one's): 0 no; reg+1 yes, binding the one register reg; -1 yes, any
+	// other number of declarations
+	pre int32
 }
 
-// link makes pol.code and pol.blockCode from the verified program.
+// link makes pol.code and pol.blockCode from the verified program (after
+// planPrematch).
 func (pol *Policy) link() {
 	p := pol.p
 	pol.code = make([]linsn, 0, len(p.code))
@@ -46,6 +51,13 @@ func (pol *Policy) link() {
 			ni := at[pc]
 			l := &code[ni]
 			switch in.op {
+			case opMATCH, opNMATCH:
+				if pol.tmplSlot[in.b] == int32(in.a) {
+					l.pre = -1
+					if decls := pol.tmplDecls[in.b]; len(decls) == 1 {
+						l.pre = int32(decls[0]) + 1
+					}
+				}
 			case opJF, opJT: // to pc+1+b
 				l.b = uint16(at[pc+1+uint32(in.b)] - ni - 1)
 			case opEACH: // past its AGAIN, at pc+c

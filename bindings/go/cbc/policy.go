@@ -94,8 +94,8 @@ func newPolicy(p *program) *Policy {
 	for k, reg := range pol.selfRegs {
 		pol.selfFirst = pol.selfFirst && int(reg) == k
 	}
-	pol.link()
 	pol.planPrematch()
+	pol.link()
 	return pol
 }
 
@@ -350,12 +350,23 @@ func (pol *Policy) Prepare(facts map[string]string) (*Prepared, error) {
 	}
 	d.vals = make([]value, len(pol.selfRegs), nvals)
 	d.ext = make([]vext, 0, next)
+	// the values' text in one string: a check reads a device's few lines
+	size := 0
+	for s := range p.slots {
+		size += len(trimValue(facts[pol.slotNames[s]]))
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for s := range p.slots {
+		b.WriteString(trimValue(facts[pol.slotNames[s]]))
+	}
+	text := b.String()
 	for s := range p.slots {
 		raw, ok := facts[pol.slotNames[s]]
 		if !ok {
 			continue
 		}
-		raw = trimValue(raw)
+		raw, text = text[:len(trimValue(raw))], text[len(trimValue(raw)):]
 		x := &d.slots[s]
 		x.present, x.raw, x.ok, x.vi = true, raw, 1<<tString, uint32(len(d.vals))
 		types := p.slots[s].types &^ (1 << tString) & (1<<tCount - 2)

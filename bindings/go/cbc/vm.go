@@ -453,9 +453,11 @@ func (m *machine) run(b int, f *failRec) bool {
 			}
 			var r int
 			d := m.facts[in.t>>7]
-			if pm := &d.pm[in.b]; pm.result != pmLive && pol.tmplSlot[in.b] == int32(in.a) {
+			if pm := &d.pm[in.b]; in.pre != 0 && pm.result != pmLive {
 				r = int(pm.result)
-				if r == 1 {
+				if r == 1 && in.pre > 0 {
+					R[in.pre-1] = d.vals[pm.vi]
+				} else if r == 1 {
 					for i, reg := range pol.tmplDecls[in.b] {
 						R[reg] = d.vals[pm.vi+uint32(i)]
 					}
