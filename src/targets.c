@@ -2623,6 +2623,81 @@ static bool capture_text(tctx *c, const rctx *x, const insn *i, sbuf *b, int *tr
 }
 
 #define SOLVE_SEARCH 4096 /* values of a lone int variable tried */
+#define SOLVE_CANDS  12   /* values of each int variable in candidate_search */
+
+/* Add int value x to a variable's candidates, when in its domain and new. */
+static void add_cand(const tctx *c, const sdom *d, value *cand, uint32_t *n, int64_t x)
+{
+    value v = int_of(d, x);
+    if (*n >= SOLVE_CANDS || !in_dom(c, d, &v))
+        return;
+    for (uint32_t k = 0; k < *n; k++)
+        if (value_cmp(&cand[k], &v) == 0)
+            return;
+    cand[(*n)++] = v;
+}
+
+/* With several open variables, the witness the domains give may fail a
+ * rule they do not narrow (an `||`: `hd2 > 54 || hd2 == 54 && hd3 >= 14`).
+ * Each int variable then also takes the constants the rules compare with,
+ * and one on either side; every combination (at most SOLVE_SEARCH) is
+ * evaluated.  1 and W set when one satisfies every rule, else -1. */
+static int candidate_search(solver *s, wrule *w, uint32_t n, value *W)
+{
+    tctx *c = s->c;
+    value *cand = mem_array(c->a, (size_t)s->n * SOLVE_CANDS + 1, sizeof *cand);
+    uint32_t *nc = mem_array(c->a, s->n + 1, sizeof *nc);
+    value *try = mem_array(c->a, s->n + 1, sizeof *try);
+    int result = -1;
+    if (!cand || !nc || !try) {
+        c->oom = true;
+        goto out;
+    }
+    uint64_t total = 1;
+    for (uint32_t v = 0; v < s->n; v++) {
+        const sdom *d = &s->d[v];
+        value *cv = cand + (size_t)v * SOLVE_CANDS;
+        nc[v] = 1;
+        cv[0] = W[v];
+        for (uint32_t k = 0; k < n && (d->type == VT_INT || d->type == VT_HEX); k++) {
+            rctx x = { c,     &w[k].t,  w[k].regs, c->rules[w[k].ri].block, 0, false,
+                       { 0 }, { NULL }, 0 };
+            for (uint32_t j = 0; j < w[k].t.count; j++) {
+                value kv;
+                int64_t i;
+                if (!dn_value(&x, (int32_t)j, &kv) || !as_i64(&kv, &i))
+                    continue;
+                add_cand(c, d, cv, &nc[v], i);
+                if (i > INT64_MIN)
+                    add_cand(c, d, cv, &nc[v], i - 1);
+                if (i < INT64_MAX)
+                    add_cand(c, d, cv, &nc[v], i + 1);
+            }
+        }
+        total *= nc[v];
+        if (total > SOLVE_SEARCH)
+            goto out;
+    }
+    for (uint64_t combo = 0; combo < total && result < 0; combo++) {
+        uint64_t rest = combo;
+        for (uint32_t v = 0; v < s->n; v++) {
+            try[v] = cand[(size_t)v * SOLVE_CANDS + rest % nc[v]];
+            rest /= nc[v];
+        }
+        int r = 1;
+        for (uint32_t k = 0; k < n && r == 1; k++)
+            r = wit_rule(s, &w[k], try);
+        if (r == 1) {
+            memcpy(W, try, s->n * sizeof *W);
+            result = 1;
+        }
+    }
+out:
+    mem_free(c->a, cand);
+    mem_free(c->a, nc);
+    mem_free(c->a, try);
+    return result;
+}
 
 /* Do the rules of SELF and block b hold with the witness W?  1 yes, -1 not
  * shown.  With one open int variable, the values of its domain from the
@@ -2633,11 +2708,12 @@ static int witness_holds(solver *s, uint32_t b, const dc_prepared *tgt, value *W
     tctx *c = s->c;
     const program *p = c->p;
     wrule w[16];
-    uint32_t n = 0;
+    uint32_t n = 0, rules = 0;
     int result = 1;
     for (uint32_t ri = 0; ri < p->nrules && result == 1; ri++) {
         if (!solver_rule(c, ri, b))
             continue;
+        rules++;
         if (n == sizeof w / sizeof w[0])
             result = -1;
         else if (!wrule_prepare(c, ri, tgt, &w[n]))
@@ -2668,6 +2744,8 @@ static int witness_holds(solver *s, uint32_t b, const dc_prepared *tgt, value *W
         d->lo = lo;
         d->has_hint = hint;
     }
+    if (result != 1 && n == rules && !c->oom)
+        result = candidate_search(s, w, n, W);
     for (uint32_t k = 0; k < n; k++)
         wrule_free(c, &w[k]);
     return result;

@@ -761,6 +761,22 @@ Test(never_wrong, self_references_in_templates_are_folded)
     dc_policy_free(p);
 }
 
+/* Several open variables and an `||` the domains do not narrow: the
+ * constants the rules compare with are tried (nvidia-vgpu's host driver). */
+Test(never_wrong, an_or_of_several_variables_is_searched)
+{
+    dc_policy *p = compile("SELF:\n    kind = t\n    drv = {a:int:1..}.{b:int:0..}\n"
+                           "COMPATIBLE:\n    kind = t\n    drv = {a}.{sb:int}\n"
+                           "    where b > sb || b == sb && a > 7\n");
+    dc_targets *t = find(p, "kind=t\ndrv=5.54\n", 0);
+    cr_assert_eq(dc_targets_count(t), 1);
+    cr_expect_str_eq(describe(t, 0), "kind=t [drv|drv = {a:int:1..}.{b:int:0..}|"
+                                     "a == 5 && (b > 54 || b == 54 && a > 7)]");
+    cr_expect(dc_targets_decided(t, 0), "b = 55 is one");
+    dc_targets_free(t);
+    dc_policy_free(p);
+}
+
 /* Where satisfiability cannot be decided, the target says so. */
 Test(never_wrong, undecided_is_said)
 {
