@@ -1139,6 +1139,7 @@ typedef struct rctx {
 } rctx;
 
 struct solver;
+static bool conv_eval(uint8_t type, const value *a, value *out);
 static bool wit_eval(struct solver *s, const rctx *x, int32_t k, const value *W, value *out,
                      int depth);
 
@@ -1488,7 +1489,28 @@ static bool has_loops(const dtree *t)
     return false;
 }
 
-/* What node k is known to be: 1 true, 0 false, -1 not known. */
+/* Does node k's evaluation fail whatever the target is: a known text that
+ * does not parse (int("x") of a source record), an absent field of a
+ * source record, or an operation on such a value? */
+static bool always_fails(const rctx *x, int32_t k, int depth)
+{
+    if (k < 0 || depth >= MAX_RENDER_DEPTH || !x->loops)
+        return false;
+    const dnode *n = &x->t->n[k];
+    value v, out;
+    if (n->kind == DN_REC)
+        return (n->t & SIDE_SOURCE) && n->op == I_RFIELD && !node_value(x, k, &v) &&
+               x->rec[n->b >= 0 && n->b < LOOP_DEPTH ? n->b : 0] >= 0;
+    if (n->kind != DN_OP)
+        return false;
+    if (n->op == I_CONV && node_value(x, n->a, &v) && v.type == VT_STRING &&
+        (n->t & TYPE_MASK) != VT_SET)
+        return !conv_eval(n->t & TYPE_MASK, &v, &out);
+    return always_fails(x, n->a, depth + 1) || always_fails(x, n->b, depth + 1);
+}
+
+/* What node k is known to be: 1 true, 0 false (or its evaluation fails),
+ * -1 not known. */
 static int dn_truth(const rctx *x, int32_t k, int depth)
 {
     if (k < 0 || depth >= MAX_RENDER_DEPTH)
@@ -1514,6 +1536,26 @@ static int dn_truth(const rctx *x, int32_t k, int depth)
     if (n->kind == DN_OP && n->op == I_SUBSET && node_value(x, n->a, &v) && v.type == VT_SET &&
         v.as.set.n == 0 && never_fails_set(x, n->b))
         return 1; /* the empty set is a subset of every set */
+    if (n->kind == DN_OP &&
+        (always_fails(x, n->a, depth + 1) || always_fails(x, n->b, depth + 1)))
+        return 0; /* an operand's evaluation fails: the rule fails */
+    if (n->kind == DN_LOOP && (n->t & SIDE_SOURCE)) {
+        /* all: a body that cannot hold is reached, or an earlier one is
+         * false or fails; any: no body can hold */
+        rctx y = *x;
+        int level = (n->t & LOOP_LEVEL) ? 1 : 0;
+        bool any = n->t & LOOP_ANY;
+        uint32_t count = c_rec_count(x->c, n->arg);
+        for (uint32_t r = 0; r < count; r++) {
+            y.rec[level] = (int32_t)r;
+            int b = dn_truth(&y, n->a, depth + 1);
+            if (!any && b == 0)
+                return 0;
+            if (any && b != 0)
+                return -1;
+        }
+        return any ? 0 : -1;
+    }
     return -1;
 }
 

@@ -329,6 +329,20 @@ Test(targets, records_of_the_target_are_a_residue)
     dc_targets_free(t);
     dc_policy_free(p);
 
+    /* a source record whose field does not parse: the rule fails whatever
+     * the target is (int("x") is reached, or an earlier record fails it) */
+    p = compile("SELF:\n    kind = qat\n    m = {m:int:0..}\nCOMPATIBLE:\n"
+                "    where all(source.sla, s, int(s.cir) <= m)\n");
+    t = find(p, "sla.0.cir=10\nsla.1.cir=x\n", 0);
+    cr_expect_eq(dc_targets_count(t), 0, "%s", dc_targets_count(t) ? describe(t, 0) : "");
+    dc_targets_free(t);
+    t = find(p, "sla.0.cir=10\nsla.1.cir=20\n", 0);
+    cr_assert_eq(dc_targets_count(t), 1);
+    cr_expect_str_eq(describe(t, 0), "kind=qat [m|m = {m:int:0..}|m >= 10 && m >= 20]");
+    cr_expect(dc_targets_decided(t, 0));
+    dc_targets_free(t);
+    dc_policy_free(p);
+
     /* a loop variable's name is one the policy's variables do not use */
     p = compile("SELF:\n    kind = qat\n    t = {t:int:1..}\nCOMPATIBLE:\n"
                 "    where any(self.sla, x, int(x.cir) >= t)\n");
