@@ -3,6 +3,8 @@
  * "Time and memory").  Not a test: it prints figures.
  *
  *   bench/bounds [--moving] policy|cbc|kv|yaml|inventory FILE
+ *   bench/bounds [--moving] sysfs DIR          (a device directory)
+ *   bench/bounds sysfs-inventory DIR           (a directory of devices)
  *
  * Prints the status, the seconds spent reading, and the peak resident
  * memory (getrusage). */
@@ -54,6 +56,36 @@ static dc_status drop(void *ctx, const char *id, size_t id_len, dc_facts *facts,
     return DC_OK;
 }
 
+/* A sysfs directory: the input is the files under it. */
+static int sysfs(const dc_alloc *a, const char *what, const char *dir)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    dc_error err = { 0 };
+    dc_status st;
+    size_t devices = 1;
+    if (!strcmp(what, "sysfs")) {
+        dc_facts *f = NULL;
+        st = facts_read_sysfs_ex(a, "/", dir, &f, &err);
+        dc_facts_free(f);
+    } else if (!strcmp(what, "sysfs-inventory") && !a) {
+        dc_inventory *inv = NULL;
+        st = dc_inventory_open(dir, NULL, &inv, &err);
+        devices = dc_inventory_count(inv);
+        dc_inventory_free(inv);
+    } else {
+        return fprintf(stderr, "unknown surface %s\n", what), 2;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("%s %s: %s, %zu devices, %.3f s, peak %ld KB, %zu bytes copied by realloc%s%.120s\n",
+           a ? "moving" : "default", what, dc_status_str(st), devices,
+           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+           ru.ru_maxrss, copied, st == DC_OK ? "" : ": ", st == DC_OK ? "" : err.message);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const dc_alloc moving = { moving_realloc, moving_free, NULL };
@@ -63,9 +95,13 @@ int main(int argc, char **argv)
         argc--, argv++;
     }
     if (argc != 3) {
-        fprintf(stderr, "usage: bounds [--moving] policy|cbc|kv|yaml|inventory FILE\n");
+        fprintf(stderr,
+                "usage: bounds [--moving] policy|cbc|kv|yaml|inventory|sysfs|sysfs-inventory "
+                "FILE\n");
         return 2;
     }
+    if (!strncmp(argv[1], "sysfs", 5))
+        return sysfs(a, argv[1], argv[2]);
     FILE *fp = fopen(argv[2], "rb");
     if (!fp)
         return perror(argv[2]), 2;

@@ -134,6 +134,9 @@ dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const cha
 /* Parse key=value text with an allocator. */
 dc_status facts_parse_text_ex(const dc_alloc *alloc, const char *file, const char *text,
                               size_t len, dc_facts **out, dc_error *err);
+/* dc_facts_read_sysfs with an allocator (sysfs.c). */
+dc_status facts_read_sysfs_ex(const dc_alloc *alloc, const char *root, const char *dir,
+                              dc_facts **out, dc_error *err);
 /* Parse one file's text in the format its name or content says. */
 dc_status facts_parse_any(const dc_alloc *alloc, const char *file, const char *text, size_t len,
                           dc_facts **out, dc_error *err);

@@ -39,6 +39,7 @@
 typedef struct sysfs_dir {
     char path[SYSFS_PATH_MAX]; /* ROOT/DIR, no trailing '/' */
     size_t len;
+    const dc_alloc *alloc; /* NULL: the default */
     dc_error *err;
 } sysfs_dir;
 
@@ -73,7 +74,7 @@ static dc_status read_attr(const sysfs_dir *d, const char *name, bool required, 
         return DC_OK;
     char *data;
     size_t n;
-    dc_status st = file_read_all(NULL, path, SYSFS_ATTR_MAX, &data, &n, d->err);
+    dc_status st = file_read_all(d->alloc, path, SYSFS_ATTR_MAX, &data, &n, d->err);
     if (st != DC_OK)
         return st;
     /* trimming takes blanks and newlines, not a CR: a control character
@@ -83,7 +84,7 @@ static dc_status read_attr(const sysfs_dir *d, const char *name, bool required, 
         dc_status e =
             dc_error_set(d->err, DC_ERR_FACTS, "%s: control character 0x0d (CR) at byte %zu",
                          path, (size_t)(cr - data));
-        mem_free(NULL, data);
+        mem_free(d->alloc, data);
         return e;
     }
     const char *p = data;
@@ -105,7 +106,7 @@ static dc_status add_attr(const sysfs_dir *d, dc_facts *f, const char *name, con
     if (st != DC_OK || !value)
         return st;
     st = facts_add_at(f, path, 0, 0, as, strlen(as), value, len, d->err);
-    mem_free(NULL, value);
+    mem_free(d->alloc, value);
     return st;
 }
 
@@ -232,7 +233,7 @@ static dc_status pci_pf(const sysfs_dir *d, dc_facts *f)
     if (!join(d, "physfn", pf.path, sizeof pf.path))
         return DC_ERR_LIMIT;
     pf.len = strlen(pf.path);
-    dc_facts *pff = facts_new(NULL);
+    dc_facts *pff = facts_new(d->alloc);
     if (!pff)
         return dc_error_set(d->err, DC_ERR_NOMEM, "%s: out of memory", d->path);
     static const char *const attrs[] = { "vendor", "device", "revision" };
@@ -319,7 +320,7 @@ static dc_status virtio_features(const sysfs_dir *d, dc_facts *f)
                 o += (size_t)w;
         }
     }
-    mem_free(NULL, value);
+    mem_free(d->alloc, value);
     if (st != DC_OK)
         return st;
     return facts_add_at(f, path, 0, 0, "virtio.device_features", 22, set, o, d->err);
@@ -338,7 +339,7 @@ static dc_status qat_services(const sysfs_dir *d, dc_facts *f)
         if (value[i] == ';')
             value[i] = ',';
     st = facts_add_at(f, path, 0, 0, "qat.services", 12, value, len, d->err);
-    mem_free(NULL, value);
+    mem_free(d->alloc, value);
     return st;
 }
 
@@ -447,9 +448,16 @@ static dc_status migration_self(const sysfs_dir *d, dc_facts *vendor, const char
     while ((e = readdir(dir))) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
+        /* every entry is a fact: past the limit, refuse before listing on */
+        if (n == DC_MAX_FACTS) {
+            status = dc_error_set(d->err, DC_ERR_LIMIT,
+                                  "%s: more than %d entries, each a fact (the limit)", path,
+                                  DC_MAX_FACTS);
+            break;
+        }
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
-            char **nn = mem_grow(NULL, names, ncap, sizeof *names);
+            char **nn = mem_grow(d->alloc, names, ncap, sizeof *names);
             if (!nn) {
                 status = dc_error_set(d->err, DC_ERR_NOMEM, "%s: out of memory", path);
                 break;
@@ -457,7 +465,7 @@ static dc_status migration_self(const sysfs_dir *d, dc_facts *vendor, const char
             names = nn;
             cap = ncap;
         }
-        if (!(names[n] = mem_strndup(NULL, e->d_name, strlen(e->d_name)))) {
+        if (!(names[n] = mem_strndup(d->alloc, e->d_name, strlen(e->d_name)))) {
             status = dc_error_set(d->err, DC_ERR_NOMEM, "%s: out of memory", path);
             break;
         }
@@ -486,15 +494,15 @@ static dc_status migration_self(const sysfs_dir *d, dc_facts *vendor, const char
         }
         char *data;
         size_t dlen;
-        status = file_read_all(NULL, file, SYSFS_ATTR_MAX, &data, &dlen, d->err);
+        status = file_read_all(d->alloc, file, SYSFS_ATTR_MAX, &data, &dlen, d->err);
         if (status != DC_OK)
             break;
         status = facts_add_at(vendor, file, 0, 0, names[i], name_len, data, dlen, d->err);
-        mem_free(NULL, data);
+        mem_free(d->alloc, data);
     }
     for (size_t i = 0; i < n; i++)
-        mem_free(NULL, names[i]);
-    mem_free(NULL, names);
+        mem_free(d->alloc, names[i]);
+    mem_free(d->alloc, names);
     return status;
 }
 
@@ -509,13 +517,13 @@ static dc_status vendor_facts(const sysfs_dir *d, dc_facts **vendor)
     if (exists(path)) {
         char *text;
         size_t len;
-        if ((st = file_read_all(NULL, path, DC_MAX_SOURCE, &text, &len, d->err)) != DC_OK)
+        if ((st = file_read_all(d->alloc, path, DC_MAX_SOURCE, &text, &len, d->err)) != DC_OK)
             return st;
-        st = facts_parse_text_ex(NULL, path, text, len, vendor, d->err);
-        mem_free(NULL, text);
+        st = facts_parse_text_ex(d->alloc, path, text, len, vendor, d->err);
+        mem_free(d->alloc, text);
         if (st != DC_OK)
             return st;
-    } else if (!(*vendor = facts_new(NULL))) {
+    } else if (!(*vendor = facts_new(d->alloc))) {
         return dc_error_set(d->err, DC_ERR_NOMEM, "%s: out of memory", d->path);
     }
     st = migration_self(d, *vendor, path);
@@ -528,12 +536,19 @@ static dc_status vendor_facts(const sysfs_dir *d, dc_facts **vendor)
 
 dc_status dc_facts_read_sysfs(const char *root, const char *dir, dc_facts **out, dc_error *err)
 {
+    return facts_read_sysfs_ex(NULL, root, dir, out, err);
+}
+
+dc_status facts_read_sysfs_ex(const dc_alloc *alloc, const char *root, const char *dir,
+                              dc_facts **out, dc_error *err)
+{
     if (!out || !dir || !*dir)
         return dc_error_set(err, DC_ERR_INVALID, "dc_facts_read_sysfs: no directory");
     *out = NULL;
     if (!root || !*root)
         root = "/";
     sysfs_dir d;
+    d.alloc = alloc;
     d.err = err;
     size_t rlen = strlen(root);
     while (rlen > 1 && root[rlen - 1] == '/')
@@ -565,7 +580,7 @@ dc_status dc_facts_read_sysfs(const char *root, const char *dir, dc_facts **out,
         return dc_error_set(err, DC_ERR_FACTS, "%s: not a directory", d.path);
 
     char path[SYSFS_PATH_MAX], path2[SYSFS_PATH_MAX];
-    dc_facts *derived = facts_new(NULL), *vendor = NULL, *f = NULL;
+    dc_facts *derived = facts_new(alloc), *vendor = NULL, *f = NULL;
     if (!derived)
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", d.path);
     dc_status status;
@@ -587,7 +602,7 @@ dc_status dc_facts_read_sysfs(const char *root, const char *dir, dc_facts **out,
     }
     if (status == DC_OK)
         status = vendor_facts(&d, &vendor);
-    if (status == DC_OK && !(f = facts_new(NULL)))
+    if (status == DC_OK && !(f = facts_new(alloc)))
         status = dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", d.path);
     /* Vendor facts win over derived ones. */
     for (size_t i = 0; status == DC_OK && i < vendor->n; i++) {

@@ -9,7 +9,11 @@
  * both counts (a one-at-a-time growth, or a tree built before a limit is
  * checked, fails this by far).  Nothing is timed.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <criterion/criterion.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +113,17 @@ static void linear(const char *what, make_fn make, read_fn read, size_t n)
               "%s: %zu allocations for n=%zu, %zu for 2n", what, one.allocs, n, two.allocs);
     cr_assert(two.copied <= one.copied * 5 / 2 + 4096,
               "%s: %zu bytes copied for n=%zu, %zu for 2n", what, one.copied, n, two.copied);
+}
+
+/* An input refused at a limit costs the same work (allocations, bytes
+ * copied) however far past the limit it goes: n1 or n2 past it. */
+static void same_work(const char *what, make_fn make, read_fn read, size_t n1, size_t n2)
+{
+    counts one = measure(make, read, n1), two = measure(make, read, n2);
+    cr_assert_eq(one.allocs, two.allocs, "%s: %zu allocations vs %zu", what, one.allocs,
+                 two.allocs);
+    cr_assert_eq(one.copied, two.copied, "%s: %zu bytes copied vs %zu", what, one.copied,
+                 two.copied);
 }
 
 /* --------------------------------------------------------- policy source */
@@ -284,15 +299,9 @@ Test(bounds, facts_yaml_refused_early)
 {
     /* 100 000 and 200 000 more keys/items/records past the limit: the same
      * work, as the read stops at the limit */
-    counts one = measure(yaml_keys_over, parse_yaml_fails, 100000),
-           two = measure(yaml_keys_over, parse_yaml_fails, 200000);
-    cr_assert_eq(one.allocs, two.allocs, "keys: %zu vs %zu", one.allocs, two.allocs);
-    one = measure(yaml_set_over, parse_yaml_fails, 100000);
-    two = measure(yaml_set_over, parse_yaml_fails, 200000);
-    cr_assert_eq(one.allocs, two.allocs, "set: %zu vs %zu", one.allocs, two.allocs);
-    one = measure(yaml_records_over, parse_yaml_fails, 100000);
-    two = measure(yaml_records_over, parse_yaml_fails, 200000);
-    cr_assert_eq(one.allocs, two.allocs, "records: %zu vs %zu", one.allocs, two.allocs);
+    same_work("keys", yaml_keys_over, parse_yaml_fails, 100000, 200000);
+    same_work("set", yaml_set_over, parse_yaml_fails, 100000, 200000);
+    same_work("records", yaml_records_over, parse_yaml_fails, 100000, 200000);
 }
 
 /* ------------------------------------------------------------ inventories */
@@ -321,6 +330,130 @@ static void inventory(text *t, size_t n)
 Test(bounds, inventory)
 {
     linear("inventory", inventory, read_inventory, 2000);
+}
+
+/* ---------------------------------------------------------------- sysfs */
+
+/* A tree under a temporary directory: `t` holds its root (the text the
+ * readers below get), and the device is ROOT/dev. */
+static void tree_root(text *t)
+{
+    char tmpl[] = "/tmp/dc-bounds-XXXXXX";
+    cr_assert_not_null(mkdtemp(tmpl));
+    put(t, "%s", tmpl);
+}
+
+static void tree_file(const text *t, const char *name, const char *fill, size_t times)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", t->s, name);
+    for (char *p = path + t->n + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(path, 0755);
+            *p = '/';
+        }
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "%s", path);
+    for (size_t i = 0; i < times; i++)
+        fputs(fill, f);
+    cr_assert_eq(fclose(f), 0);
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static dc_status read_tree(const dc_alloc *a, const text *t)
+{
+    dc_facts *f = NULL;
+    dc_error err;
+    dc_status st = facts_read_sysfs_ex(a, t->s, "dev", &f, &err);
+    cr_assert((st == DC_OK) == (f != NULL));
+    dc_facts_free(f);
+    cr_assert_eq(nftw(t->s, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+    return st;
+}
+
+static void read_sysfs(const dc_alloc *a, const text *t)
+{
+    cr_assert_eq(read_tree(a, t), DC_OK);
+}
+
+static void read_sysfs_fails(const dc_alloc *a, const text *t)
+{
+    cr_assert_neq(read_tree(a, t), DC_OK);
+}
+
+static void pci_device(text *t)
+{
+    tree_root(t);
+    tree_file(t, "dev/vendor", "0x1af4\n", 1);
+    tree_file(t, "dev/device", "0x1041\n", 1);
+}
+
+/* n vendor facts, one file each in migration/self/ */
+static void sysfs_self(text *t, size_t n)
+{
+    pci_device(t);
+    for (size_t i = 0; i < n; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "dev/migration/self/f%zu", i);
+        tree_file(t, name, "some value ", 8);
+    }
+}
+
+/* n vendor facts in migration_compatible's SELF block */
+static void sysfs_compatible(text *t, size_t n)
+{
+    pci_device(t);
+    text kv = { NULL, 0, 0 };
+    put(&kv, "SELF:\n");
+    for (size_t i = 0; i < n; i++)
+        put(&kv, "f%zu=some value %zu\n", i, i);
+    tree_file(t, "dev/migration_compatible", kv.s, 1);
+    free(kv.s);
+}
+
+/* a virtio features string of n '1's (a set of n indices) */
+static void sysfs_virtio(text *t, size_t n)
+{
+    pci_device(t);
+    tree_file(t, "dev/virtio0/features", "1", n);
+}
+
+Test(bounds, sysfs)
+{
+    linear("sysfs migration/self", sysfs_self, read_sysfs, 200);
+    linear("sysfs migration_compatible", sysfs_compatible, read_sysfs, 200);
+    linear("sysfs virtio features", sysfs_virtio, read_sysfs, 200);
+}
+
+/* Over the limits: more entries in migration/self than facts, an attribute
+ * over what is read of one, more 1 bits than a value lists. */
+static void sysfs_self_over(text *t, size_t n)
+{
+    sysfs_self(t, 1024 + n);
+}
+
+static void sysfs_attr_over(text *t, size_t n)
+{
+    pci_device(t);
+    tree_file(t, "dev/revision", "0123456789abcdef", 4096 + n);
+}
+
+static void sysfs_virtio_over(text *t, size_t n)
+{
+    sysfs_virtio(t, 1000 + n);
+}
+
+Test(bounds, sysfs_refused_early)
+{
+    same_work("migration/self", sysfs_self_over, read_sysfs_fails, 100, 400);
+    same_work("attribute", sysfs_attr_over, read_sysfs_fails, 1000, 100000);
+    same_work("virtio features", sysfs_virtio_over, read_sysfs_fails, 1000, 30000);
 }
 
 /* ------------------------------------------------------------- arena */
