@@ -22,12 +22,15 @@
 #include "devcompat.h"
 #include "alloc.h"
 #include "facts.h"
+#include "inventory.h"
 
 /* ------------------------------------------------ a counting allocator */
 
 typedef struct counts {
     size_t allocs; /* blocks allocated (a realloc is one more) */
     size_t copied; /* bytes copied by reallocs */
+    size_t live;   /* bytes allocated and not yet freed */
+    size_t peak;   /* the most `live` has been */
 } counts;
 
 typedef struct header {
@@ -43,21 +46,28 @@ static void *moving_realloc(void *ud, void *ptr, size_t size)
         return NULL;
     h->size = size;
     c->allocs++;
+    c->live += size;
     if (ptr) {
         header *old = (header *)((char *)ptr - offsetof(header, align));
         size_t n = old->size < size ? old->size : size;
         memcpy(h->align, ptr, n);
         c->copied += n;
+        c->live -= old->size;
         free(old);
     }
+    if (c->live > c->peak)
+        c->peak = c->live;
     return h->align;
 }
 
 static void moving_free(void *ud, void *ptr)
 {
-    (void)ud;
-    if (ptr)
-        free((char *)ptr - offsetof(header, align));
+    counts *c = ud;
+    if (ptr) {
+        header *h = (header *)((char *)ptr - offsetof(header, align));
+        c->live -= h->size;
+        free(h);
+    }
 }
 
 /* ------------------------------------------------------------ inputs */
@@ -94,7 +104,7 @@ typedef void (*read_fn)(const dc_alloc *a, const text *t);
 
 static counts measure(make_fn make, read_fn read, size_t n)
 {
-    counts c = { 0, 0 };
+    counts c = { 0, 0, 0, 0 };
     dc_alloc a = { moving_realloc, moving_free, &c };
     text t = { NULL, 0, 0 };
     make(&t, n);
@@ -330,6 +340,70 @@ static void inventory(text *t, size_t n)
 Test(bounds, inventory)
 {
     linear("inventory", inventory, read_inventory, 2000);
+}
+
+/* What `compatc match` and `compatc test` hold whole (docs/security.md,
+ * "Inventories and cases files in memory"): memory linear in the devices or
+ * cases, at most a fixed multiple of the text. */
+static dc_status keep(void *ctx, const char *id, size_t id_len, dc_facts *facts, size_t index,
+                      uint32_t line, dc_error *err)
+{
+    (void)index;
+    return inv_push(ctx, id, id_len, facts, line, false, err);
+}
+
+static void read_inventory_kept(const dc_alloc *a, const text *t)
+{
+    dc_error err;
+    dc_inventory *inv = inv_new(a, "inv.yaml");
+    cr_assert_not_null(inv);
+    cr_assert_eq(facts_yaml_entries(a, "inv.yaml", t->s, t->n, keep, inv, &err), DC_OK, "%s",
+                 err.message);
+    cr_assert_eq(inv_finish(inv, &err), DC_OK, "%s", err.message);
+    dc_inventory_free(inv);
+}
+
+static void cases(text *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put(t,
+            "- {name: case%zu, source: {kind: k, size: %zu, caps: [a, b]}, "
+            "target: {kind: k, size: %zu}, expect: compatible}\n",
+            i, i, i + 1);
+}
+
+static void read_cases(const dc_alloc *a, const text *t)
+{
+    facts_ytree *tree = NULL;
+    const facts_ynode *root = NULL;
+    dc_error err;
+    cr_assert_eq(facts_ytree_read(a, "t.yaml", "the cases", t->s, t->n, &tree, &root, &err),
+                 DC_OK, "%s", err.message);
+    facts_ytree_free(tree);
+}
+
+/* Peak memory for n and 2n: about double, and at most `ratio` times the text. */
+static void memory_linear(const char *what, make_fn make, read_fn read, size_t n, size_t ratio)
+{
+    counts one = measure(make, read, n), two = measure(make, read, 2 * n);
+    text t = { NULL, 0, 0 };
+    make(&t, 2 * n);
+    size_t len = t.n;
+    free(t.s);
+    cr_assert(two.peak <= one.peak * 5 / 2 + 65536, "%s: peak %zu bytes for n=%zu, %zu for 2n",
+              what, one.peak, n, two.peak);
+    cr_assert(two.peak <= ratio * len, "%s: peak %zu bytes for %zu bytes of text (over %zux)",
+              what, two.peak, len, ratio);
+    cr_log_info("%s: peak %zu bytes for %zu bytes of text (%.1fx)", what, two.peak, len,
+                (double)two.peak / (double)len);
+}
+
+Test(bounds, held_whole)
+{
+    linear("inventory kept", inventory, read_inventory_kept, 2000);
+    memory_linear("inventory kept", inventory, read_inventory_kept, 4000, 8);
+    linear("cases", cases, read_cases, 2000);
+    memory_linear("cases", cases, read_cases, 4000, 24);
 }
 
 /* ---------------------------------------------------------------- sysfs */
