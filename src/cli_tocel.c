@@ -12,18 +12,29 @@
 
 #include "compatc.h"
 
-/* The policy of the selector: --policy, else the one of --policy-dir (or
- * the default directory, as every command) whose SELF the source satisfies:
- * the policy of the source's own kind, which describes the targets a DRA
- * selector chooses among (docs/kubernetes.md). */
+/* The policy of the selector: --policy, else the one policy of --policy-dir
+ * (or the default directory, as every command).  A directory of several
+ * policies is refused: `check` judges a device by the policy whose SELF it
+ * satisfies, and a selector made from one policy cannot exclude the devices
+ * the others (also) describe, so it would select devices `check` refuses as
+ * ambiguous or judges by another policy (docs/kubernetes.md). */
 static const dc_policy *pick(const cli_opts *o, cli_pset *ps, const dc_facts *src,
                              const char *sname)
 {
     if (cli_policies(o, ps) != 0)
         return NULL;
-    return cli_pick_policy(ps, src, sname, false,
-                           " (to-cel judges with the policy of the source's kind: give "
-                           "--policy FILE)");
+    if (ps->set) {
+        size_t usable = dc_policyset_count(ps->set) - dc_policyset_broken_count(ps->set);
+        if (usable != 1) {
+            cli_error(
+                "to-cel needs --policy FILE: %s holds %zu usable policies, and a selector "
+                "made from one cannot leave out the devices the others describe "
+                "(docs/kubernetes.md)",
+                cli_policy_dir(o), usable);
+            return NULL;
+        }
+    }
+    return cli_pick_policy(ps, src, sname, false, " (give --policy FILE)");
 }
 
 int cmd_tocel(const cli_opts *o)

@@ -102,7 +102,7 @@ expect_err names 2 "upper.compat:2: cannot be expressed in CEL: 'Fw.psid' is no 
 expect_err own-domain 2 "the driver's own attributes are named without their domain" "$COMPATC" to-cel --policy "$T/own.compat" --domain devcompat-io "$T/upper-src.kv"
 expect_err dra-facts 2 "the importer's own facts" "$COMPATC" to-cel --policy "$T/dra.compat" "$T/upper-src.kv"
 expect_err template 2 "a template over the target's 'model'" "$COMPATC" to-cel --policy "$pol/device-model.compat" "$pol/device-model-src-4gb.kv"
-expect_err no-policy 2 "to-cel needs --policy" "$COMPATC" to-cel "$data/vgpu-src.kv"
+expect_err no-policy 2 "to-cel needs --policy" "$COMPATC" to-cel --policy-dir "$pol" "$data/vgpu-src.kv"
 expect_err domain 2 "is not a DRA attribute domain" "$COMPATC" to-cel --policy "$data/vgpu.compat" --domain "Bad_Domain" "$data/vgpu-src.kv"
 expect_err source 2 "vgpu-src-missing.kv" "$COMPATC" to-cel --policy "$data/vgpu.compat" "$data/vgpu-src-missing.kv"
 

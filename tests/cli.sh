@@ -424,8 +424,13 @@ expect_stdout_has "match without --policy: the default directory's policy" "comp
 run env DEVCOMPAT_POLICY_DIR="$T/pdir" "$COMPATC" targets src-ok.kv
 expect_stdout_has "targets without --policy: the default directory's policy" "gvt-test: "
 run env DEVCOMPAT_POLICY_DIR="$T/pdir" "$COMPATC" to-cel src-ok.kv
-expect_rc "to-cel without --policy: the default directory, refused alike" 2
-expect_stderr_has "to-cel without --policy: the source's policy, named" "gvt.compat:"
+expect_rc "to-cel without --policy: the default directory, one policy, used" 2
+expect_stderr_has "to-cel without --policy: the directory's one policy, named" "gvt.compat:"
+cp "$T/pdir/gvt.compat" "$T/pdir/gvt-copy.compat"
+run env DEVCOMPAT_POLICY_DIR="$T/pdir" "$COMPATC" to-cel src-ok.kv
+expect_rc "to-cel: a directory of several policies, refused" 2
+expect_stderr_has "to-cel: a directory of several policies, why" "holds 2 usable policies"
+rm "$T/pdir/gvt-copy.compat"
 run env DEVCOMPAT_POLICY_DIR="$T/pdir" "$COMPATC" check uuid2.txt uuid1.txt
 expect_rc "check: a self-describing target is its own policy first" 0
 run env DEVCOMPAT_POLICY_DIR="$T/nodir" "$COMPATC" check src-ok.kv tgt.kv
