@@ -228,8 +228,8 @@ dc_status import_lspci(const dc_alloc *alloc, const char *file, const char *text
         if (!colon) {
             st = dc_error_set(err, DC_ERR_FACTS,
                               "%s:%u: expected 'Tag:<tab>value' (lspci "
-                              "-vmm), got '%.40s'",
-                              file, line, p);
+                              "-vmm), got '%.*s'",
+                              file, line, (int)(n < 40 ? n : 40), p);
             break;
         }
         size_t tl = (size_t)(colon - p);
