@@ -293,6 +293,18 @@ DC_API dc_status dc_facts_read_libvirt(const char *uri, const char *nodedev, dc_
 DC_API dc_status dc_inventory_read_libvirt(const char *uri, dc_inventory **out, dc_error *err);
 /* 1 when the library was built with libvirt's API (live connections). */
 DC_API int dc_have_libvirt(void);
+/*
+ * libvirt reports each error to a process-wide handler, which prints it when
+ * the program set none.  The live reader leaves that handler alone: its own
+ * connections report to a silent handler of their own, and libvirt's
+ * message goes into the dc_error.  Only a failure to open a connection
+ * (there is no connection yet) reaches the process's handler.  A program
+ * that owns the process and wants no libvirt output at all (compatc) calls
+ * dc_libvirt_quiet() once: it installs a silent process-wide handler
+ * (virSetErrorFunc).  An embedder with its own handler does not call it.
+ * Does nothing when built without libvirt.  docs/embedding.md.
+ */
+DC_API void dc_libvirt_quiet(void);
 
 /*
  * A facts argument as compatc takes one (docs/facts.md, "Facts arguments"):

@@ -571,6 +571,8 @@ out:
 
 int main(int argc, char **argv)
 {
+    /* compatc owns its process: libvirt prints nothing (docs/embedding.md) */
+    dc_libvirt_quiet();
     if (argc < 2)
         return usage("no command");
     const char *cmd = argv[1];

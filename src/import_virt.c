@@ -8,8 +8,14 @@
  * without it these functions fail with DC_ERR_INVALID, saying so.
  *
  * libvirt reports errors to a process-wide handler that prints them unless
- * one is set: these functions set a silent one (virSetErrorFunc), since the
- * library never prints, and take libvirt's message into the dc_error.
+ * one is set.  That handler belongs to the program (Nova and virt-handler
+ * install their own): these functions never touch it.  Each connection
+ * they open gets a silent handler of its own (virConnSetErrorFunc), and
+ * libvirt's message, taken from the thread's last error (virGetLastError),
+ * goes into the dc_error.  A failed open has no connection yet: its error
+ * reaches the program's handler, as any libvirt call's would;
+ * dc_libvirt_quiet() is the program's opt-in to a silent process-wide
+ * handler (compatc calls it).  docs/embedding.md, "libvirt's errors".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +35,10 @@ int dc_have_libvirt(void)
 }
 
 #ifndef HAVE_LIBVIRT
+
+void dc_libvirt_quiet(void)
+{
+}
 
 static dc_status absent(const char *uri, dc_error *err)
 {
@@ -104,12 +114,19 @@ static bool put(text *t, const char *s)
     return true;
 }
 
-static virConnectPtr open_conn(const char *uri, dc_error *err)
+void dc_libvirt_quiet(void)
 {
     virSetErrorFunc(NULL, quiet);
+}
+
+/* A read-only connection whose errors are this reader's alone. */
+static virConnectPtr open_conn(const char *uri, dc_error *err)
+{
     virConnectPtr conn = virConnectOpenReadOnly(uri);
     if (!conn)
         virt_error(uri, "cannot connect", err);
+    else
+        virConnSetErrorFunc(conn, NULL, quiet);
     return conn;
 }
 
@@ -174,6 +191,7 @@ dc_status dc_facts_read_libvirt(const char *uri, const char *nodedev, dc_facts *
 {
     if (!uri || !nodedev || !out)
         return dc_error_set(err, DC_ERR_INVALID, "dc_facts_read_libvirt: NULL argument");
+    *out = NULL;
     char label[1024];
     snprintf(label, sizeof label, "libvirt+%s:%s", uri, nodedev);
     dc_inventory *inv;

@@ -14,6 +14,11 @@
 
 #include "devcompat.h"
 
+#ifdef DC_TEST_LIBVIRT
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#endif
+
 #ifndef DC_TEST_DATA
 #define DC_TEST_DATA "tests/data"
 #endif
@@ -541,6 +546,7 @@ Test(import, libvirt_live_or_absent)
         cr_assert_null(f);
         return;
     }
+    dc_libvirt_quiet(); /* this program wants no libvirt output */
     dc_facts *f = open_facts(arg);
     has(f, "pf.address", "0000:3b:00.0");
     has(f, "pf.pci_id", "15b3101d"); /* the PF fetched from the connection */
@@ -558,3 +564,51 @@ Test(import, libvirt_live_or_absent)
     facts_fail("libvirt+test:///nonexistent/node.xml:pci_0000_00_02_0", DC_ERR_IO,
                "libvirt+test:///nonexistent/node.xml", "cannot connect");
 }
+
+#ifdef DC_TEST_LIBVIRT
+/* The program's own libvirt error handler (Nova's, virt-handler's) is left
+ * alone: the reader's connection errors go to its own silent handler, and
+ * only a failed open -- no connection yet -- reaches the program's. */
+static int seen;
+
+static void count_errors(void *ud, virErrorPtr e)
+{
+    (void)ud, (void)e;
+    seen++;
+}
+
+Test(import, libvirt_error_handler_left_alone)
+{
+    char uri[600];
+    char *abs = realpath(IMP "/node.xml", NULL);
+    cr_assert_not_null(abs);
+    snprintf(uri, sizeof uri, "test://%s", abs);
+    free(abs);
+    virSetErrorFunc(NULL, count_errors);
+    dc_facts *f = (dc_facts *)&f;
+    dc_error err;
+    cr_assert_eq(dc_facts_read_libvirt(uri, "pci_0000_99_00_0", &f, &err), DC_ERR_IO);
+    cr_assert_null(f);
+    cr_assert(strstr(err.message, "pci_0000_99_00_0: no such node device"), "%s", err.message);
+    cr_assert_eq(seen, 0, "the lookup's error reached the program's handler");
+    dc_inventory *inv = NULL;
+    cr_assert_eq(dc_inventory_read_libvirt(uri, &inv, &err), DC_OK, "%s", err.message);
+    dc_inventory_free(inv);
+    /* still the program's handler: libvirt's own calls reach it */
+    virConnectPtr c = virConnectOpenReadOnly("test:///nonexistent/node.xml");
+    cr_assert_null(c);
+    cr_assert_eq(seen, 1);
+    /* a failed open, through the library: the program's handler sees it, and
+     * the dc_error has libvirt's message */
+    cr_assert_eq(dc_facts_read_libvirt("test:///nonexistent/node.xml", "x", &f, &err),
+                 DC_ERR_IO);
+    cr_assert(strstr(err.message, "cannot connect"), "%s", err.message);
+    cr_assert_eq(seen, 2);
+    /* the opt-in: a silent process-wide handler */
+    dc_libvirt_quiet();
+    cr_assert_eq(dc_facts_read_libvirt("test:///nonexistent/node.xml", "x", &f, &err),
+                 DC_ERR_IO);
+    cr_assert_eq(seen, 2);
+    cr_assert(strstr(err.message, "nonexistent"), "%s", err.message);
+}
+#endif
