@@ -180,6 +180,23 @@ facts_to devlink-vf.kv "devlink:$D/devlink.json#pci/0000:3b:00.0/65538"
 expect_stdout_has "devlink: migratable" "migratable=true"
 expect_stdout_has "devlink: the PF's firmware merged into its VF" "fw.version=22.36.1010"
 expect_stdout_has "devlink: vfnum is vf_index" "vf_index=1"
+# policies/mlx5-vf reads devlink's migratable as a bool: a VF's facts from
+# sysfs and devlink together, checked against the shipped target
+for m in enable:0 disable:1; do
+    cat >"$T/cx7.json" <<EOJ
+{"info": {"pci/0000:3b:00.0": {"driver": "mlx5_core", "versions": {
+   "fixed": {"fw.psid": "MT_0000000838"}, "running": {"fw.version": "28.41.1000"}}}},
+ "port": {"pci/0000:3b:00.0/65538": {"flavour": "pcivf", "vfnum": 1,
+   "function": {"migratable": "${m%:*}"}}}}
+EOJ
+    "$COMPATC" facts "devlink:$T/cx7.json#pci/0000:3b:00.0/65538" >"$T/cx7-devlink.kv"
+    grep -E '^(device_api|driver|pci_id)=' "$T/sysfs-vf.kv" | cat - "$T/cx7-devlink.kv" \
+        | grep -Ev '^(vf_index|pf\.address)=' >"$T/cx7-src.kv"
+    run "$COMPATC" check --explain --policy "$top_srcdir/policies/mlx5-vf.compat" "$T/cx7-src.kv" \
+        "$top_srcdir/policies/mlx5-vf-target.kv"
+    expect_rc "devlink + sysfs, mlx5-vf: migratable ${m%:*}" "${m#*:}"
+done
+expect_stdout_has "mlx5-vf names the migratable rule" "migratable"
 printf '{"info": {"pci/0000:3b:00.0": {"versions": {"flashed": {}}}}}' >"$T/bad.json"
 run "$COMPATC" facts "devlink:$T/bad.json"
 expect_rc "devlink: unknown version group" 2
