@@ -65,6 +65,15 @@ expect 0 check --json self-describing/uuid2.txt self-describing/uuid1.txt
 expect 1 check --explain self-describing/uuid1.txt self-describing/uuid2.txt
 
 echo
+echo "# Facts where management software has them: libvirt's node devices (virsh"
+echo "# nodedev-dumpxml; libvirt+URI:NODEDEV reads a live connection), a NIC VF with"
+echo "# its PF's facts, in the names sysfs gives (tests/data/importers/node.xml)"
+expect 0 facts "libvirt:../tests/data/importers/node.xml#pci_0000_3b_00_3"
+echo "# ...and the mdev types mdevctl lists (mdevctl types --dumpjson): the devices"
+echo "# 'match' and 'targets' choose among when asked which mdev to create"
+expect 0 facts --format=json "mdevctl:../tests/data/importers/mdevctl-types.json"
+
+echo
 echo "# One source against a fleet of GVT-g devices"
 expect 0 match --policy gvt-share.compat gvt-share-src-half.kv gvt-share-fleet.yaml
 
