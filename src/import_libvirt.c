@@ -818,8 +818,9 @@ static dc_status vf_from_pf(lv_ctx *c, lv_dev *dev, const lv_dev *pf, imp_dev *d
             st = imp_addz(d, copied[k][1], v);
     }
     lv_vfref key = { dev->key, 0, (size_t)(pf - c->devs) };
-    const lv_vfref *r =
-        st == DC_OK ? bsearch(&key, c->vfrefs, c->nvfrefs, sizeof key, by_vf) : NULL;
+    const lv_vfref *r = st == DC_OK && c->nvfrefs
+                            ? bsearch(&key, c->vfrefs, c->nvfrefs, sizeof key, by_vf)
+                            : NULL;
     if (r) {
         char buf[16];
         st = imp_addz(d, "vf_index", imp_decimal(r->index, buf));
@@ -865,10 +866,12 @@ static dc_status relate(lv_ctx *c)
             pci[npci++] = &c->devs[i];
         mdevs |= c->devs[i].kind == K_MDEV && c->devs[i].parent;
     }
-    qsort(pci, npci, sizeof *pci, by_key);
+    if (npci)
+        qsort(pci, npci, sizeof *pci, by_key);
     if (mdevs)
         qsort(by_id, c->n, sizeof *by_id, by_name);
-    qsort(c->vfrefs, c->nvfrefs, sizeof *c->vfrefs, by_vf);
+    if (c->nvfrefs)
+        qsort(c->vfrefs, c->nvfrefs, sizeof *c->vfrefs, by_vf);
     for (size_t i = 0; i < c->n && st == DC_OK; i++) {
         lv_dev *dev = &c->devs[i];
         imp_dev d = { dev->facts, c->file, dev->line, c->err };
