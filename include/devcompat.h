@@ -26,7 +26,7 @@
  *   - dc_X_Y(x) / dc_X_Y(x, i): a property (a name, a verdict, an index):
  *     never fails; NULL or -1 means "none" or "out of range".
  *   - Structs the caller allocates and a getter fills (dc_diag, dc_binding,
- *     dc_reason, dc_target_open) begin with `size`: set it with the type's
+ *     dc_reason, dc_case, dc_target_open) begin with `size`: set it with the type's
  *     DC_..._INIT (`dc_reason why = DC_REASON_INIT;`).  A later version may
  *     add fields at their end and then fills only what `size` covers, so a
  *     program built against this header keeps working.  dc_error, which
@@ -518,6 +518,51 @@ DC_API const dc_diags *dc_policyset_diags(const dc_policyset *set, size_t i);
 DC_API dc_status dc_policyset_select(const dc_policyset *set, const dc_facts *target,
                                      size_t *index, dc_error *err);
 DC_API void dc_policyset_free(dc_policyset *set);
+
+/* ---------------------------------------------------------------- cases */
+
+/*
+ * A vendor's test kit (`compatc test`, docs/authoring.md "Test cases"): a
+ * YAML or JSON sequence of cases, each a mapping {name, source, target,
+ * expect, block (optional), description (optional)}; source and target are
+ * mappings of facts (read as YAML facts files are) or facts file names
+ * (relative to the cases file).
+ *
+ * dc_cases_read reads and checks the whole file before anything runs: bad
+ * YAML, a missing, repeated or unknown key, an unknown `expect`, a
+ * duplicate name or a facts file that cannot be read fails with an error
+ * naming the file, the line and the case (DC_ERR_FACTS, DC_ERR_IO,
+ * DC_ERR_LIMIT, DC_ERR_NOMEM).  Whether `block` names a block is the
+ * caller's to check against its policy (dc_policy_block_count/_name).
+ */
+typedef struct dc_cases dc_cases;
+
+typedef enum dc_expect {
+    DC_EXPECT_COMPATIBLE = 0,
+    DC_EXPECT_INCOMPATIBLE,
+    DC_EXPECT_ERROR /* a target mismatch, or facts the policy cannot read */
+} dc_expect;
+
+typedef struct dc_case {
+    size_t size;      /* sizeof(dc_case): initialise with DC_CASE_INIT */
+    const char *name; /* unique, one line of printable ASCII */
+    uint32_t line;    /* of the case in the file */
+    dc_expect expect;
+    const char *block; /* `block:` as written (an index or a name), NULL: any */
+    uint32_t block_line, block_col;
+} dc_case;
+#define DC_CASE_INIT DC_SIZED_INIT(dc_case)
+
+DC_API dc_status dc_cases_read(const char *path, dc_cases **out, dc_error *err);
+DC_API size_t dc_cases_count(const dc_cases *cases);
+/* Fill *out with case i, in file order; its strings live as long as `cases`. */
+DC_API dc_status dc_cases_get(const dc_cases *cases, size_t i, dc_case *out);
+/* New facts of case i's source / target (the caller frees them).  A file
+ * that cannot be read is DC_ERR_IO (the kit's fault); other failures
+ * (DC_ERR_FACTS, DC_ERR_LIMIT) make the case's outcome "error". */
+DC_API dc_status dc_cases_source(dc_cases *cases, size_t i, dc_facts **out, dc_error *err);
+DC_API dc_status dc_cases_target(dc_cases *cases, size_t i, dc_facts **out, dc_error *err);
+DC_API void dc_cases_free(dc_cases *cases);
 
 /* ------------------------------------------------------------ rendering */
 

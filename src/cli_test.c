@@ -1,182 +1,21 @@
-/* cli_test.c -- `compatc test POLICY CASES.yaml` (SPEC 4): a vendor's test
- * kit.  CASES is a YAML (or JSON) sequence of cases:
+/* cli_test.c -- `compatc test POLICY CASES.yaml`: a vendor's test kit run
+ * against a policy (docs/authoring.md, "Test cases").  The cases are read
+ * and checked by the library (dc_cases_read); this file checks that every
+ * `block:` names a block of the policy, runs the cases, and prints one line
+ * per failing case and "N passed, N failed" last.
  *
- *   - name: gen9 half share          # unique, required
- *     source: {mdev_type: i915-GVTg_V5_4, aggregator: 2}
- *     target: tests/gen9-target.kv   # a mapping of facts, or a facts file
- *     expect: compatible             # compatible | incompatible | error
- *     block: 1                       # optional: the block (index or name)
- *
- * Facts mappings read as YAML facts files do (SPEC 1: nested mappings join
- * with '.', a sequence of scalars is a set, a null is empty, a `self`/`SELF`
- * mapping is the facts).  A file name is relative to the cases file.
- * `error` is a target mismatch or invalid facts.
- *
- * The whole file is read and checked before any case runs: bad YAML, a
- * missing or unknown key, an unknown `expect`, a duplicate name or an
- * unreadable facts file is an error naming the file (exit 2).  Then one line
- * per failing case, and "N passed, N failed" last (exit 1 when any failed).
- *
- * facts_yaml.c reads the file into a tree and turns each case's mappings
- * into facts, so they read exactly as YAML facts files do. */
+ * Exit status: 0 all passed, 1 a case failed, 2 the kit is wrong (bad
+ * cases file, unreadable facts file, a block the policy lacks). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compatc.h"
-#include "facts.h"
-
-typedef facts_ynode ynode;
-
-static const char *kind_name(const ynode *n)
-{
-    return n->kind == FACTS_YMAP   ? "a mapping"
-           : n->kind == FACTS_YSEQ ? "a sequence"
-                                   : "a scalar";
-}
-
-/* ------------------------------------------------------------ cases */
-
-typedef enum expect { EX_COMPATIBLE, EX_INCOMPATIBLE, EX_ERROR } expect;
-
-typedef struct tcase {
-    const char *name;
-    unsigned line;
-    const ynode *side[2]; /* source, target: a mapping or a file name */
-    char *path[2];        /* the file, relative to the cases' directory */
-    expect want;
-    const ynode *block; /* NULL: any */
-} tcase;
-
-static const char *const side_key[2] = { "source", "target" };
-
-static char *relative(const char *cases, const char *name)
-{
-    const char *slash = strrchr(cases, '/');
-    size_t dir = name[0] == '/' || !slash ? 0 : (size_t)(slash - cases) + 1;
-    char *p = malloc(dir + strlen(name) + 1);
-    if (p) {
-        memcpy(p, cases, dir);
-        strcpy(p + dir, name);
-    }
-    return p;
-}
-
-/* Check one case's mapping; false after reporting. */
-static bool read_case(const char *file, const ynode *item, size_t index, tcase *c)
-{
-    memset(c, 0, sizeof *c);
-    c->line = item->line;
-    if (item->kind != FACTS_YMAP) {
-        cli_error("%s:%u:%u: case %zu: a case is a mapping (name, source, target, expect), "
-                  "not %s",
-                  file, item->line, item->col, index + 1, kind_name(item));
-        return false;
-    }
-    const ynode *name = NULL, *exp = NULL;
-    for (const ynode *key = item->first; key; key = key->next->next) {
-        const ynode *val = key->next, **slot = NULL;
-        const char *k = key->kind == FACTS_YSCALAR ? key->text : "";
-        if (!strcmp(k, "name"))
-            slot = &name;
-        else if (!strcmp(k, "source"))
-            slot = &c->side[0];
-        else if (!strcmp(k, "target"))
-            slot = &c->side[1];
-        else if (!strcmp(k, "expect"))
-            slot = &exp;
-        else if (!strcmp(k, "block"))
-            slot = &c->block;
-        else if (!strcmp(k, "description"))
-            continue;
-        if (!slot) {
-            cli_error("%s:%u:%u: case %zu: unknown key '%s' (name, source, target, expect, "
-                      "block, description)",
-                      file, key->line, key->col, index + 1, k);
-            return false;
-        }
-        if (*slot) {
-            cli_error("%s:%u:%u: case %zu: duplicate key '%s'", file, key->line, key->col,
-                      index + 1, k);
-            return false;
-        }
-        *slot = val;
-    }
-    const char *missing = !name         ? "name"
-                          : !c->side[0] ? "source"
-                          : !c->side[1] ? "target"
-                          : !exp        ? "expect"
-                                        : NULL;
-    if (missing) {
-        cli_error("%s:%u:%u: case %zu: no '%s'", file, item->line, item->col, index + 1,
-                  missing);
-        return false;
-    }
-    if (name->kind != FACTS_YSCALAR || name->len == 0) {
-        cli_error("%s:%u:%u: case %zu: the name must be a non-empty scalar", file, name->line,
-                  name->col, index + 1);
-        return false;
-    }
-    for (size_t i = 0; i < name->len; i++)
-        if (name->text[i] < 0x20 || name->text[i] >= 0x7f) {
-            cli_error("%s:%u:%u: case %zu: the name must be one line of printable ASCII", file,
-                      name->line, name->col, index + 1);
-            return false;
-        }
-    c->name = name->text;
-    static const char *const expects[] = { "compatible", "incompatible", "error" };
-    bool known = false;
-    for (int k = 0; k < 3; k++)
-        if (exp->kind == FACTS_YSCALAR && !strcmp(exp->text, expects[k])) {
-            c->want = (expect)k;
-            known = true;
-        }
-    if (!known) {
-        cli_error("%s:%u:%u: case '%s': expect must be compatible, incompatible or error, "
-                  "not '%s'",
-                  file, exp->line, exp->col, c->name,
-                  exp->kind == FACTS_YSCALAR ? exp->text : kind_name(exp));
-        return false;
-    }
-    if (c->block &&
-        (c->want != EX_COMPATIBLE || c->block->kind != FACTS_YSCALAR || c->block->len == 0)) {
-        cli_error("%s:%u:%u: case '%s': block (an index or a block name) goes with expect: "
-                  "compatible",
-                  file, c->block->line, c->block->col, c->name);
-        return false;
-    }
-    for (int s = 0; s < 2; s++) {
-        const ynode *v = c->side[s];
-        if (v->kind == FACTS_YSEQ) {
-            cli_error("%s:%u:%u: case '%s': %s must be a mapping of facts or a facts file "
-                      "name, not a sequence",
-                      file, v->line, v->col, c->name, side_key[s]);
-            return false;
-        }
-        if (v->kind == FACTS_YSCALAR && !v->null) {
-            if (!(c->path[s] = relative(file, v->text))) {
-                cli_error("%s: out of memory", file);
-                return false;
-            }
-        }
-    }
-    return true;
-}
-
-/* The facts of one side of a case.  DC_ERR_IO is the kit's fault (exit 2);
- * other failures are the case's outcome "error". */
-static dc_status case_facts(facts_ytree *tree, const tcase *c, int s, dc_facts **out,
-                            dc_error *err)
-{
-    if (c->path[s])
-        return dc_facts_read_file(c->path[s], out, err);
-    return facts_ytree_facts(tree, c->side[s], out, err); /* a mapping, or null */
-}
 
 /* ------------------------------------------------------------ running */
 
 typedef struct outcome {
-    expect got;
+    dc_expect got;
     int32_t block;
     char what[3000]; /* the reasons, or the error */
 } outcome;
@@ -189,33 +28,35 @@ static void add_text(char *buf, size_t cap, const char *fmt, const char *a, unsi
         snprintf(buf + len, cap - len, fmt, a, n, b);
 }
 
-static dc_status run_case(facts_ytree *tree, const dc_policy *pol, dc_result *r, const tcase *c,
+/* Run case k; DC_ERR_IO or DC_ERR_NOMEM (after reporting) is the kit's
+ * fault, other failures to read facts the case's outcome "error". */
+static dc_status run_case(dc_cases *cases, size_t k, const dc_policy *pol, dc_result *r,
                           outcome *o)
 {
-    dc_facts *f[2] = { NULL, NULL };
+    dc_facts *s = NULL, *t = NULL;
     dc_error err;
-    dc_status st = DC_OK;
     memset(o, 0, sizeof *o);
     o->block = -1;
-    for (int s = 0; s < 2 && st == DC_OK; s++)
-        st = case_facts(tree, c, s, &f[s], &err);
+    dc_status st = dc_cases_source(cases, k, &s, &err);
     if (st == DC_OK)
-        st = dc_check_facts(pol, f[0], f[1], r, &err);
-    dc_facts_free(f[0]);
-    dc_facts_free(f[1]);
+        st = dc_cases_target(cases, k, &t, &err);
+    if (st == DC_OK)
+        st = dc_check_facts(pol, s, t, r, &err);
+    dc_facts_free(s);
+    dc_facts_free(t);
     if (st == DC_ERR_IO || st == DC_ERR_NOMEM) {
         cli_error("%s", err.message);
         return st;
     }
     if (st != DC_OK) {
-        o->got = EX_ERROR;
+        o->got = DC_EXPECT_ERROR;
         snprintf(o->what, sizeof o->what, "invalid facts: %s", err.message);
         return DC_OK;
     }
     dc_verdict v = dc_result_verdict(r);
-    o->got = v == DC_COMPATIBLE     ? EX_COMPATIBLE
-             : v == DC_INCOMPATIBLE ? EX_INCOMPATIBLE
-                                    : EX_ERROR;
+    o->got = v == DC_COMPATIBLE     ? DC_EXPECT_COMPATIBLE
+             : v == DC_INCOMPATIBLE ? DC_EXPECT_INCOMPATIBLE
+                                    : DC_EXPECT_ERROR;
     o->block = dc_result_block(r);
     if (v == DC_TARGET_MISMATCH)
         strcpy(o->what, "target-mismatch: ");
@@ -228,94 +69,69 @@ static dc_status run_case(facts_ytree *tree, const dc_policy *pol, dc_result *r,
     return DC_OK;
 }
 
-static bool block_matches(const dc_policy *pol, const ynode *want, int32_t got)
+/* The block a case's `block:` names (an index, or a block's name), or -1
+ * when the policy has no such block. */
+static int32_t block_named(const dc_policy *pol, const char *want)
 {
     char *end;
-    long k = strtol(want->text, &end, 10);
-    if (*end == '\0')
-        return k == got;
-    const char *name = got >= 0 ? dc_policy_block_name(pol, (size_t)got) : NULL;
-    return name && !strcmp(name, want->text);
-}
-
-/* Does a case's `block:` name a block of the policy (an index in range, or
- * the name of a named block)? */
-static bool block_exists(const dc_policy *pol, const ynode *want)
-{
-    char *end;
-    long k = strtol(want->text, &end, 10);
-    if (*end == '\0' && end != want->text)
-        return k >= 0 && (size_t)k < dc_policy_block_count(pol);
+    long k = strtol(want, &end, 10);
+    if (*end == '\0' && end != want)
+        return k >= 0 && (size_t)k < dc_policy_block_count(pol) ? (int32_t)k : -1;
     for (size_t b = 0; b < dc_policy_block_count(pol); b++) {
         const char *name = dc_policy_block_name(pol, b);
-        if (name && !strcmp(name, want->text))
-            return true;
+        if (name && !strcmp(name, want))
+            return (int32_t)b;
     }
-    return false;
+    return -1;
 }
 
-static void describe(const dc_policy *pol, expect e, int32_t block, char *buf, size_t cap)
+static void describe(const dc_policy *pol, dc_expect e, int32_t block, char *buf, size_t cap)
 {
     static const char *const names[] = { "compatible", "incompatible", "error" };
-    const char *bn =
-        e == EX_COMPATIBLE && block >= 0 ? dc_policy_block_name(pol, (size_t)block) : NULL;
-    if (e == EX_COMPATIBLE && block >= 0)
+    const char *bn = e == DC_EXPECT_COMPATIBLE && block >= 0
+                         ? dc_policy_block_name(pol, (size_t)block)
+                         : NULL;
+    if (e == DC_EXPECT_COMPATIBLE && block >= 0)
         snprintf(buf, cap, "compatible (block %d%s%s)", block, bn ? " " : "", bn ? bn : "");
     else
         snprintf(buf, cap, "%s", names[e]);
 }
 
-/* Cases in name order, ties in file order: a name's first case sorts first. */
-static int by_name(const void *a, const void *b)
+/* Does the policy file look like a cases file, and the cases file like a
+ * policy (the arguments swapped)? */
+static bool swapped(const char *policy, const char *cases)
 {
-    const tcase *x = *(const tcase *const *)a, *y = *(const tcase *const *)b;
-    int c = strcmp(x->name, y->name);
-    return c ? c : (x > y) - (x < y);
+    const char *e0 = strrchr(policy, '.'), *e1 = strrchr(cases, '.');
+    return e0 && e1 && (!strcmp(e0, ".yaml") || !strcmp(e0, ".yml") || !strcmp(e0, ".json")) &&
+           (!strcmp(e1, ".compat") || !strcmp(e1, ".cbc") || !strcmp(e1, ".txt"));
 }
 
-/* False after reporting the first case (in file order) whose name an
- * earlier case has.  Sorting keeps this O(n log n) for any names. */
-static bool unique_names(const char *file, tcase *cases, size_t n)
+/* Every block: names a block of the policy, checked before any case runs;
+ * false after reporting the first that does not. */
+static bool blocks_exist(const dc_policy *pol, const char *pname, const char *file,
+                         const dc_cases *cases)
 {
-    if (n < 2)
-        return true;
-    const tcase **order = malloc(n * sizeof *order);
-    if (!order) {
-        cli_error("%s: out of memory", file);
-        return false;
-    }
-    for (size_t k = 0; k < n; k++)
-        order[k] = &cases[k];
-    qsort(order, n, sizeof *order, by_name);
-    const tcase *dup = NULL, *first = NULL;
-    for (size_t k = 1, group = 0; k < n; k++) {
-        if (strcmp(order[k]->name, order[group]->name)) {
-            group = k;
-            continue;
-        }
-        if (!dup || order[k] < dup) {
-            dup = order[k];
-            first = order[group];
+    for (size_t k = 0; k < dc_cases_count(cases); k++) {
+        dc_case c = DC_CASE_INIT;
+        if (dc_cases_get(cases, k, &c) == DC_OK && c.block && block_named(pol, c.block) < 0) {
+            cli_error("%s:%u:%u: case %zu '%s': block '%s' is not a block of %s (%zu blocks)",
+                      file, c.block_line, c.block_col, k + 1, c.name, c.block, pname,
+                      dc_policy_block_count(pol));
+            return false;
         }
     }
-    free(order);
-    if (dup)
-        cli_error("%s:%u: duplicate case name '%s' (first at line %u)", file, dup->line,
-                  dup->name, first->line);
-    return !dup;
+    return true;
 }
 
 int cmd_test(const cli_opts *o)
 {
     if (o->nargs != 2) {
         cli_error("test takes a policy and a cases file");
-        fputs("usage: compatc test FILE.compat CASES.yaml\n", stderr);
+        fputs("usage: compatc test FILE.compat|FILE.cbc CASES.yaml\n", stderr);
         return 2;
     }
     const char *file = o->args[1];
-    const char *e0 = strrchr(o->args[0], '.'), *e1 = strrchr(file, '.');
-    if (e0 && e1 && (!strcmp(e0, ".yaml") || !strcmp(e0, ".yml") || !strcmp(e0, ".json")) &&
-        (!strcmp(e1, ".compat") || !strcmp(e1, ".cbc") || !strcmp(e1, ".txt"))) {
+    if (swapped(o->args[0], file)) {
         cli_error("test takes the policy first, then the cases: compatc test %s %s", file,
                   o->args[0]);
         return 2;
@@ -323,100 +139,42 @@ int cmd_test(const cli_opts *o)
     dc_policy *pol = cli_load_policy(o->args[0]);
     if (!pol)
         return 2;
-    size_t len;
-    char *text = NULL;
-    dc_error rerr;
-    if (file_read_all(NULL, file, FACTS_MAX_FILE, &text, &len, &rerr) != DC_OK)
-        cli_error("%s", rerr.message);
     int rc = 2;
-    facts_ytree *tree = NULL;
-    const ynode *root = NULL;
-    tcase *cases = NULL;
-    size_t ncases = 0;
+    dc_cases *cases = NULL;
     dc_result *r = NULL;
     dc_error err;
-    if (!text)
-        goto out;
-    if (facts_ytree_read(NULL, file, "the cases", text, len, &tree, &root, &err) != DC_OK) {
+    if (dc_cases_read(file, &cases, &err) != DC_OK || dc_result_new(pol, &r, &err) != DC_OK) {
         cli_error("%s", err.message);
         goto out;
     }
-    if (root && !(root->kind == FACTS_YSCALAR && root->null) && root->kind != FACTS_YSEQ) {
-        cli_error("%s:%u:%u: the cases must be a sequence of mappings, not %s", file,
-                  root->line, root->col, kind_name(root));
+    if (!blocks_exist(pol, o->args[0], file, cases))
         goto out;
-    }
-    size_t n = 0;
-    for (const ynode *it = root ? root->first : NULL; it; it = it->next)
-        n++;
-    cases = calloc(n ? n : 1, sizeof *cases);
-    if (!cases) {
-        cli_error("%s: out of memory", file);
-        goto out;
-    }
-    for (const ynode *it = root ? root->first : NULL; it; it = it->next) {
-        tcase *c = &cases[ncases++];
-        if (!read_case(file, it, ncases - 1, c))
-            goto out;
-    }
-    if (!unique_names(file, cases, ncases))
-        goto out;
-    /* every block: names a block of the policy, before anything runs */
-    for (size_t k = 0; k < ncases; k++)
-        if (cases[k].block && !block_exists(pol, cases[k].block)) {
-            cli_error("%s:%u:%u: case %zu '%s': block '%s' is not a block of %s (%zu blocks)",
-                      file, cases[k].block->line, cases[k].block->col, k + 1, cases[k].name,
-                      cases[k].block->text, o->args[0], dc_policy_block_count(pol));
-            goto out;
-        }
-    /* a facts file the kit names must be readable before anything runs */
-    for (size_t k = 0; k < ncases; k++)
-        for (int s = 0; s < 2; s++) {
-            dc_facts *f = NULL;
-            dc_status st =
-                cases[k].path[s] ? dc_facts_read_file(cases[k].path[s], &f, &err) : DC_OK;
-            dc_facts_free(f);
-            if (st == DC_ERR_IO || st == DC_ERR_NOMEM) {
-                cli_error("%s:%u: case '%s': %s: %s", file, cases[k].side[s]->line,
-                          cases[k].name, side_key[s], err.message);
-                goto out;
-            }
-        }
-    if (dc_result_new(pol, &r, &err) != DC_OK) {
-        cli_error("%s", err.message);
-        goto out;
-    }
     size_t passed = 0, failed = 0;
-    for (size_t k = 0; k < ncases; k++) {
-        const tcase *c = &cases[k];
+    for (size_t k = 0; k < dc_cases_count(cases); k++) {
+        dc_case c = DC_CASE_INIT;
         outcome got;
-        if (run_case(tree, pol, r, c, &got) != DC_OK)
+        if (dc_cases_get(cases, k, &c) != DC_OK || run_case(cases, k, pol, r, &got) != DC_OK)
             goto out;
-        bool ok = got.got == c->want && (!c->block || block_matches(pol, c->block, got.block));
+        bool ok = got.got == c.expect && (!c.block || block_named(pol, c.block) == got.block);
         if (ok) {
             passed++;
             continue;
         }
         failed++;
         char want_text[300], got_text[300];
-        describe(pol, c->want, -1, want_text, sizeof want_text);
-        if (c->block)
-            snprintf(want_text, sizeof want_text, "compatible (block %s)", c->block->text);
+        describe(pol, c.expect, -1, want_text, sizeof want_text);
+        if (c.block)
+            snprintf(want_text, sizeof want_text, "compatible (block %s)", c.block);
         describe(pol, got.got, got.block, got_text, sizeof got_text);
-        printf("FAIL %s: expected %s, got %s%s%s\n", c->name, want_text, got_text,
-               got.got != EX_COMPATIBLE ? ": " : "", got.got != EX_COMPATIBLE ? got.what : "");
+        printf("FAIL %s: expected %s, got %s%s%s\n", c.name, want_text, got_text,
+               got.got != DC_EXPECT_COMPATIBLE ? ": " : "",
+               got.got != DC_EXPECT_COMPATIBLE ? got.what : "");
     }
     printf("%zu passed, %zu failed\n", passed, failed);
     rc = failed ? 1 : 0;
 out:
-    for (size_t k = 0; k < ncases; k++) {
-        free(cases[k].path[0]);
-        free(cases[k].path[1]);
-    }
-    free(cases);
     dc_result_free(r);
-    facts_ytree_free(tree);
-    free(text);
+    dc_cases_free(cases);
     dc_policy_free(pol);
     return rc;
 }

@@ -475,7 +475,7 @@ if grep -q "$(printf '\033')" "$OUT" "$ERR"; then fail "lint: raw escape byte ec
 
 
 # compatc test: swapped arguments, and a block: naming no block, before any case runs
-printf -- '- name: one\n  source: src-ok.kv\n  target: tgt.kv\n  expect: compatible\n  block: nosuch\n' >"$T/cases.yaml"
+printf -- '- name: one\n  source: {a: 1}\n  target: {a: 1}\n  expect: compatible\n  block: nosuch\n' >"$T/cases.yaml"
 run "$COMPATC" test "$T/cases.yaml" gvt.compat
 expect_rc "test with swapped arguments: exit 2" 2
 expect_stderr_has "test with swapped arguments: says so" "test takes the policy first, then the cases"
@@ -483,5 +483,15 @@ run "$COMPATC" test gvt.compat "$T/cases.yaml"
 expect_rc "test: unknown block: exit 2" 2
 expect_stderr_has "test: unknown block: named, by name and position" "case 1 'one': block 'nosuch' is not a block of gvt.compat"
 expect_stdout_lacks "test: unknown block: no case ran" "passed"
+
+# compatc is a client of the public header: only the disassembler (in
+# compatc.c) reads library internals
+for f in "$top_srcdir"/src/cli_*.c; do
+    if grep '^#include "' "$f" | grep -qv '"compatc.h"'; then
+        fail "$(basename "$f"): includes only compatc.h" "" "$f"
+    else
+        pass "$(basename "$f"): includes only compatc.h"
+    fi
+done
 
 finish

@@ -171,19 +171,19 @@ bad "missing name" '- {source: {}, target: {}, expect: error}' "1:3: case 1: no 
 bad "missing target" '- {name: a, source: {}, expect: error}' "1:3: case 1: no 'target'"
 bad "missing expect" '- {name: a, source: {}, target: {}}' "1:3: case 1: no 'expect'"
 bad "unknown expect" '- {name: a, source: {}, target: {}, expect: maybe}' \
-    "1:45: case 'a': expect must be compatible, incompatible or error, not 'maybe'"
+    "1:45: case 1 'a': expect must be compatible, incompatible or error, not 'maybe'"
 bad "unknown key" '- {name: a, source: {}, target: {}, expect: error, expct: 1}' \
     "1:52: case 1: unknown key 'expct'"
 bad "duplicate key" '- {name: a, name: b, source: {}, target: {}, expect: error}' \
     "1:13: case 1: duplicate key 'name'"
 bad "duplicate name" '- {name: a, source: {}, target: {}, expect: error}
-- {name: a, source: {}, target: {}, expect: error}' "2: duplicate case name 'a' (first at line 1)"
+- {name: a, source: {}, target: {}, expect: error}' "2: case 2: duplicate case name 'a' (first at line 1)"
 bad "block without compatible" '- {name: a, source: {}, target: {}, expect: error, block: 1}' \
-    "1:59: case 'a': block (an index or a block name) goes with expect: compatible"
+    "1:59: case 1 'a': block (an index or a block name) goes with expect: compatible"
 bad "a sequence of facts" '- {name: a, source: [a], target: {}, expect: error}' \
-    "1:21: case 'a': source must be a mapping of facts or a facts file name"
+    "1:21: case 1 'a': source must be a mapping of facts or a facts file name"
 bad "missing facts file" '- {name: a, source: nosuch.kv, target: {}, expect: error}' \
-    "1: case 'a': source: $T/nosuch.kv: "
+    "1: case 1 'a': source: $T/nosuch.kv: "
 bad "alias" '- {name: a, source: &x {}, target: *x, expect: error}' \
     "1:36: YAML aliases (*name) are not supported in the cases"
 bad "two documents" '- {name: a, source: {}, target: {}, expect: error}

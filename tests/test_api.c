@@ -926,3 +926,72 @@ Test(api, a_failing_self_is_kept_whatever_its_variables)
         dc_policy_free(p[k]);
     }
 }
+
+/* A cases file written to directory `dir`: its path in `path`. */
+static void write_cases(const char *dir, char *path, size_t cap, const char *text)
+{
+    snprintf(path, cap, "%s/kit.yaml", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A test kit through the public API (what compatc test is a client of). */
+Test(api, cases_read)
+{
+    char dir[] = "/tmp/dc-cases.XXXXXX", path[256], tpath[300];
+    cr_assert_not_null(mkdtemp(dir));
+    write_cases(dir, path, sizeof path,
+                "- name: half\n  source: {a: 1, f: [x, y]}\n  target: t.kv\n"
+                "  expect: compatible\n  block: same\n"
+                "- name: bad\n  description: not an int\n  source: {a: zz}\n"
+                "  target: {a: 1}\n  expect: error\n");
+    snprintf(tpath, sizeof tpath, "%s/t.kv", dir);
+    FILE *f = fopen(tpath, "w");
+    cr_assert_not_null(f);
+    fputs("a=2\n", f);
+    fclose(f);
+    dc_cases *cs = NULL;
+    dc_error err;
+    cr_assert_eq(dc_cases_read(path, &cs, &err), DC_OK, "%s", err.message);
+    cr_assert_eq(dc_cases_count(cs), 2);
+    dc_case c = DC_CASE_INIT;
+    cr_assert_eq(dc_cases_get(cs, 0, &c), DC_OK);
+    cr_assert_str_eq(c.name, "half");
+    cr_assert_eq(c.line, 1);
+    cr_assert_eq(c.expect, DC_EXPECT_COMPATIBLE);
+    cr_assert_str_eq(c.block, "same");
+    cr_assert_eq(c.block_line, 5);
+    dc_facts *s = NULL, *t = NULL;
+    cr_assert_eq(dc_cases_source(cs, 0, &s, &err), DC_OK, "%s", err.message);
+    cr_assert_str_eq(dc_facts_lookup(s, "f"), "x,y");
+    cr_assert_eq(dc_cases_target(cs, 0, &t, &err), DC_OK, "%s", err.message);
+    cr_assert_str_eq(dc_facts_lookup(t, "a"), "2"); /* the file, relative to the kit */
+    dc_facts_free(s);
+    dc_facts_free(t);
+    cr_assert_eq(dc_cases_get(cs, 1, &c), DC_OK);
+    cr_assert_eq(c.expect, DC_EXPECT_ERROR);
+    cr_assert_null(c.block);
+    /* misuse: out of range, an unsized struct */
+    cr_assert_eq(dc_cases_get(cs, 2, &c), DC_ERR_INVALID);
+    dc_case unsized;
+    memset(&unsized, 0, sizeof unsized);
+    cr_assert_eq(dc_cases_get(cs, 0, &unsized), DC_ERR_INVALID);
+    cr_assert_eq(dc_cases_source(cs, 2, &s, &err), DC_ERR_INVALID);
+    cr_assert_null(s);
+    dc_cases_free(cs);
+    dc_cases_free(NULL);
+    unlink(tpath);
+    unlink(path);
+
+    /* an error names the file, the line and the case, by position and name */
+    write_cases(dir, path, sizeof path,
+                "- {name: a, source: {}, target: {}, expect: error}\n"
+                "- {name: b, source: {}, target: nosuch.kv, expect: error}\n");
+    cr_assert_eq(dc_cases_read(path, &cs, &err), DC_ERR_IO);
+    cr_assert_null(cs);
+    cr_assert(strstr(err.message, "kit.yaml:2: case 2 'b': target: "), "%s", err.message);
+    unlink(path);
+    rmdir(dir);
+}
