@@ -7,7 +7,7 @@
 #include "ast.h"
 #include "diag.h"
 #include "opcodes.h"
-#include "semver.h"
+#include "semver_range.h"
 
 /* A parsed constraint (SPEC 2.5). */
 typedef struct chk_range {

@@ -13,7 +13,7 @@
 
 #include "devcompat.h"
 #include "opcodes.h"
-#include "semver.h"
+#include "semver_range.h"
 #include "value.h"
 
 struct xinsn; /* what the VM runs: vm.h */

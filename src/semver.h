@@ -1,10 +1,6 @@
-/* semver.h -- SemVer 2.0.0 versions and node-semver ranges (SPEC 2.4, 2.5).
- *
- * A range compiles to constant tables: a disjunction (||) of comparator sets,
- * each a conjunction of comparators.  Every node-semver form (^, ~, x-ranges,
- * hyphen ranges, partial versions) is desugared at compile time to plain
- * comparators, so testing a version is a few integer comparisons.
- */
+/* semver.h -- SemVer 2.0.0 versions: precedence, canonical text, and why a
+ * text is not one (docs/language.md, section 6).  Parsing is value.h's
+ * parse_semver; node-semver ranges are semver_range.h's. */
 #ifndef DC_SEMVER_H
 #define DC_SEMVER_H
 
@@ -12,22 +8,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sink.h"
 #include "value.h"
 
-typedef enum sv_op { SV_LT, SV_LE, SV_GT, SV_GE, SV_EQ } sv_op;
+static inline bool sv_is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
-typedef struct sv_comparator {
-    uint8_t op; /* sv_op */
-    semver v;   /* v.pre points into the range's own text (see below) */
-} sv_comparator;
+/* A byte of a pre-release or build identifier: [0-9A-Za-z-]. */
+static inline bool sv_is_ident_char(char c)
+{
+    return sv_is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+}
 
-typedef struct sv_range {
-    uint32_t nsets;
-    uint32_t ncmps;
-    uint32_t *set_end; /* set i is cmps[set_end[i-1] .. set_end[i]) */
-    sv_comparator *cmps;
-    char *text; /* owned copy of the pre-release tags */
-} sv_range;
+/* num: "0" | [1-9][0-9]*, fitting in uint64.  Returns the length read, 0 if
+ * there is no valid number at p. */
+size_t semver_scan_num(const char *p, size_t n, uint64_t *out);
+
+/* version: num '.' num ('.' num)? ('-' pre)? ('+' build)?, all of p[0, n);
+ * the patch is optional only when !need_patch (parse_semver, for facts).
+ * Ranges need it (semver_range.c). */
+bool semver_parse_version(const char *p, size_t n, bool need_patch, semver *out);
 
 /* SemVer 2.0.0 precedence: <0, 0, >0 (build metadata is never stored). */
 int semver_cmp(const semver *a, const semver *b);
@@ -37,57 +39,8 @@ int semver_cmp(const semver *a, const semver *b);
  * the full text needs. */
 size_t semver_render(const semver *v, char *buf, size_t cap);
 
-/* Parse a node-semver range (strict, not loose).  On success fills *out (its
- * arrays come from `alloc`, NULL = default; release with sv_range_free) and
- * returns true.  On failure returns false and writes a one-line message
- * ("invalid version '1.2.3.4' in range") into err[errcap]; *err_off receives
- * the byte offset in `text` the message is about. */
-struct dc_alloc;
-bool sv_range_parse(const struct dc_alloc *alloc, const char *text, size_t n, sv_range *out,
-                    char *err, size_t errcap, size_t *err_off);
-void sv_range_free(const struct dc_alloc *alloc, sv_range *r);
-
-/* node-semver's satisfies(version, range) with includePrerelease off: a
- * version with a pre-release tag satisfies a comparator set only if some
- * comparator of that set has the same major.minor.patch and a pre-release. */
-bool sv_range_test(const sv_range *r, const semver *v);
-
-/* node-semver's testSet, the part of sv_range_test for one comparator set
- * c[0, n): every comparator holds, and a pre-release version needs one
- * with a pre-release on the same major.minor.patch.  Inline because the
- * VM tests a program's sets with it on the hot path; allocates nothing. */
-static inline bool sv_set_test(const sv_comparator *c, uint32_t n, const semver *v)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        int d = semver_cmp(v, &c[i].v);
-        bool holds;
-        switch ((sv_op)c[i].op) {
-        case SV_LT: holds = d < 0; break;
-        case SV_LE: holds = d <= 0; break;
-        case SV_GT: holds = d > 0; break;
-        case SV_GE: holds = d >= 0; break;
-        case SV_EQ: holds = d == 0; break;
-        default: holds = false; /* not an operator: fail closed */
-        }
-        if (!holds)
-            return false;
-    }
-    if (v->pre.len == 0)
-        return true;
-    for (uint32_t i = 0; i < n; i++)
-        if (c[i].v.pre.len && c[i].v.major == v->major && c[i].v.minor == v->minor &&
-            c[i].v.patch == v->patch)
-            return true;
-    return false;
-}
-
-/* True when no version at all can satisfy the range (every set is empty),
- * e.g. ">2.0.0 <1.0.0": SPEC 2.5 makes it a compile error. */
-bool sv_range_is_empty(const sv_range *r);
-
-/* Append the normalized range text ("<2.0.0-0 >=1.2.3 || ...") to buf, snprintf
- * style; used by disasm and by reasons. */
-size_t sv_range_render(const sv_range *r, char *buf, size_t cap);
+/* The canonical text of v appended to a sink. */
+void semver_put(sink *s, const semver *v);
 
 /* Why p[0, n) is not a semver (parse_semver refused it), e.g. "leading zero
  * in '05'", snprintf style; empty when it is one.  semver_why.c. */

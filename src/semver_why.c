@@ -6,16 +6,6 @@
 
 #include "semver.h"
 
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool is_id_char(char c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
-}
-
 /* The printable form of one byte for a message. */
 static void byte_text(char c, char out[8])
 {
@@ -30,7 +20,7 @@ static const char *why_num(const char *p, size_t n, size_t *i, const char *what,
                            size_t cap)
 {
     size_t s = *i;
-    while (*i < n && is_digit(p[*i]))
+    while (*i < n && sv_is_digit(p[*i]))
         (*i)++;
     size_t len = *i - s;
     if (len == 0) {
@@ -64,8 +54,8 @@ static const char *why_ids(const char *p, size_t n, size_t *i, bool pre, char *b
     for (;;) {
         size_t s = *i;
         bool digits = true;
-        while (*i < n && is_id_char(p[*i])) {
-            digits = digits && is_digit(p[*i]);
+        while (*i < n && sv_is_ident_char(p[*i])) {
+            digits = digits && sv_is_digit(p[*i]);
             (*i)++;
         }
         if (*i == s) {

@@ -10,6 +10,7 @@
 
 #include "devcompat.h"
 #include "semver.h"
+#include "semver_range.h"
 #include "value.h"
 
 #ifndef DC_TEST_DATA
