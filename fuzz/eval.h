@@ -135,7 +135,7 @@ static void fuzz_check_all(const dc_policy *pol, char *d, size_t cap)
             fuzz_check_pair(pol, fuzz_facts[s], fuzz_facts[t], d, cap);
 }
 
-/* Save `pol`, load it back, and demand the same results (SPEC 3).  Skipped
+/* Save `pol`, load it back, and demand the same results (docs/bytecode.md).  Skipped
  * while the .cbc module is absent or says it cannot save. */
 static void fuzz_round_trip(const dc_policy *pol)
 {

@@ -1,6 +1,6 @@
 /*
  * fuzz_cbc.c -- compiled policies (.cbc bytes): nothing in a .cbc is
- * trusted (SPEC 3), so any bytes must load cleanly or be rejected; a policy
+ * trusted (docs/bytecode.md), so any bytes must load cleanly or be rejected; a policy
  * that verifies is evaluated and round-tripped (save, load, same results).
  *
  * Each input is loaded twice: as it is (the checksum refuses nearly every

@@ -1,5 +1,5 @@
 /*
- * fuzz_facts_kv.c -- key=value facts text (SPEC 1 format 1), and the facts
+ * fuzz_facts_kv.c -- key=value facts text (docs/facts.md, format 1), and the facts
  * it yields fed back through dc_facts_add: what the parser accepts, the
  * builder must accept too, unchanged.
  */

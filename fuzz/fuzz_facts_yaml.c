@@ -1,5 +1,5 @@
 /*
- * fuzz_facts_yaml.c -- YAML/JSON facts (SPEC 1 format 2) and, from the same
+ * fuzz_facts_yaml.c -- YAML/JSON facts (docs/facts.md, format 2) and, from the same
  * bytes, an inventory (a sequence of mappings with ids).  There is no
  * in-memory inventory reader, so the input goes through a temporary file.
  */

@@ -1,4 +1,4 @@
-/* lexer.re -- tokens of policy files (SPEC 2), for re2c.
+/* lexer.re -- tokens of policy files (docs/language.md), for re2c.
  *
  * The lexer works on a NUL-terminated copy of the text ([buf, lim)), so NUL
  * bytes inside the text are seen as characters (and rejected), never as the

@@ -1,4 +1,4 @@
-/* parser.y -- the grammar of policy files (SPEC 2).
+/* parser.y -- the grammar of policy files (docs/language.md).
  *
  * One parser, two entry points selected by the first token the lexer hands
  * out: START_FILE parses a whole policy (blocks and rule lines), START_EXPR
@@ -7,7 +7,7 @@
  *
  * Values after a rule operator are not tokenised here: the lexer returns the
  * raw text as one VALUE token, since a template such as i915-GVTg_V5_{n:int}
- * is literal text around placeholders (SPEC 2.2).
+ * is literal text around placeholders (docs/language.md, section 4).
  */
 %define api.pure full
 %define api.location.type {span}

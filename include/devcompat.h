@@ -2,7 +2,7 @@
  * devcompat.h -- the public API of libdevcompat.
  *
  * libdevcompat decides whether a device's state may migrate from a source
- * device S to a target device T, following a vendor's policy (SPEC.md).
+ * device S to a target device T, following a vendor's policy (docs/language.md).
  *
  * Ownership, once for the whole API:
  *   - Every object is created by a dc_*_new/compile/load/parse/read/prepare
@@ -75,8 +75,8 @@ typedef enum dc_status {
     DC_ERR_IO,               /* a file could not be read or written */
     DC_ERR_INVALID,          /* invalid argument (a NULL pointer, a wrong policy) */
     DC_ERR_POLICY,           /* the policy has errors: see the diagnostics */
-    DC_ERR_FACTS,            /* malformed facts (SPEC 1) */
-    DC_ERR_LIMIT,            /* a limit of SPEC 6 was exceeded */
+    DC_ERR_FACTS,            /* malformed facts (docs/facts.md) */
+    DC_ERR_LIMIT,            /* a named limit (docs/language.md, 13) exceeded */
     DC_ERR_BYTECODE,         /* a .cbc file failed verification */
     DC_ERR_TARGET_MISMATCH,  /* the target does not satisfy the policy's SELF */
     DC_ERR_NO_POLICY,        /* no policy of a directory describes the target */
@@ -147,7 +147,7 @@ DC_API void dc_diags_free(dc_diags *diags);
 typedef struct dc_policy dc_policy;
 
 /*
- * Compile a policy from source text (SPEC 2).  `file` names the text in
+ * Compile a policy from source text (docs/language.md).  `file` names the text in
  * diagnostics and reasons.  The text need not be NUL-terminated and may hold
  * any bytes.  On success *out is a new policy.  *diags (when diags is not
  * NULL) receives every error and warning, also on success (warnings); the
@@ -164,7 +164,7 @@ DC_API dc_status dc_policy_compile_ex(const dc_alloc *alloc, const char *file, c
 DC_API dc_status dc_policy_read_file(const char *path, dc_policy **out, dc_diags **diags,
                                      dc_error *err);
 
-/* Load a compiled policy (.cbc bytes) and verify it completely (SPEC 3).
+/* Load a compiled policy (.cbc bytes) and verify it completely (docs/bytecode.md).
  * `file` names the bytes in errors. */
 DC_API dc_status dc_policy_load(const char *file, const void *data, size_t len, dc_policy **out,
                                 dc_error *err);
@@ -193,7 +193,7 @@ typedef struct dc_facts dc_facts;
 DC_API dc_status dc_facts_new(dc_facts **out, dc_error *err);
 DC_API dc_status dc_facts_new_ex(const dc_alloc *alloc, dc_facts **out, dc_error *err);
 /* Add one fact; the name and value are copied.  A duplicate name, an invalid
- * name or value, or the 1025th fact is an error (SPEC 1). The value is
+ * name or value, or the 1025th fact is an error (docs/facts.md). The value is
  * trimmed of leading and trailing blanks and newlines. */
 DC_API dc_status dc_facts_add(dc_facts *facts, const char *name, const char *value,
                               size_t value_len, dc_error *err);
@@ -205,17 +205,17 @@ DC_API const char *dc_facts_value(const dc_facts *facts, size_t i);
 DC_API const char *dc_facts_lookup(const dc_facts *facts, const char *name);
 DC_API void dc_facts_free(dc_facts *facts);
 
-/* Parse key=value text (SPEC 1, format 1).  For a self-describing text
+/* Parse key=value text (docs/facts.md, format 1).  For a self-describing text
  * (with COMPATIBLE blocks), the facts are its SELF block. */
 DC_API dc_status dc_facts_parse_text(const char *file, const char *text, size_t len,
                                      dc_facts **out, dc_error *err);
-/* Parse YAML or JSON (SPEC 1, format 2). */
+/* Parse YAML or JSON (docs/facts.md, format 2). */
 DC_API dc_status dc_facts_parse_yaml(const char *file, const char *text, size_t len,
                                      dc_facts **out, dc_error *err);
 /* Read a facts file of any format (YAML/JSON when it starts with '{', '---'
  * or its name ends in .yaml/.yml/.json; key=value text otherwise). */
 DC_API dc_status dc_facts_read_file(const char *path, dc_facts **out, dc_error *err);
-/* Read a device or mdev type directory under a sysfs root (SPEC 1.1).
+/* Read a device or mdev type directory under a sysfs root (docs/facts.md, format 3).
  * `root` may be NULL for "/"; `dir` is relative to root, or absolute (then
  * taken below root). */
 DC_API dc_status dc_facts_read_sysfs(const char *root, const char *dir, dc_facts **out,
@@ -359,7 +359,8 @@ DC_API void dc_prepared_free(dc_prepared *prepared);
 typedef enum dc_verdict {
     DC_COMPATIBLE = 0,
     DC_INCOMPATIBLE = 1,
-    DC_TARGET_MISMATCH = 2 /* the policy is not the target's (SPEC 2.7 step 1) */
+    DC_TARGET_MISMATCH =
+        2 /* the policy is not the target's (docs/language.md, section 9, step 1) */
 } dc_verdict;
 
 typedef struct dc_result dc_result;
@@ -370,7 +371,7 @@ DC_API dc_status dc_result_new(const dc_policy *policy, dc_result **out, dc_erro
 DC_API void dc_result_free(dc_result *result);
 
 /*
- * "May `source` migrate to `target`?" (SPEC 2.7).  Both must be prepared for
+ * "May `source` migrate to `target`?" (docs/language.md, section 9).  Both must be prepared for
  * `policy`, and `result` made for it.  Returns DC_OK whatever the verdict;
  * the verdict and its explanation are in `result`.  Allocates nothing.
  * The result references `policy`, `source` and `target`: read it while they
@@ -436,7 +437,7 @@ typedef struct dc_binding {
     const char *name;
     dc_type type;
     int64_t int_value; /* for DC_TYPE_INT; DC_TYPE_HEX in uint64 form */
-    const char *text;  /* canonical text (SPEC 2.4) */
+    const char *text;  /* canonical text (docs/language.md, section 6) */
 } dc_binding;
 #define DC_BINDING_INIT DC_SIZED_INIT(dc_binding)
 
@@ -613,7 +614,7 @@ DC_API dc_status dc_result_render(dc_result *result, dc_format format, unsigned 
 /* -------------------------------------------------------------- targets */
 
 /*
- * "Which target would accept this source?" (SPEC 4, `compatc targets`).
+ * "Which target would accept this source?" (docs/targets.md).
  *
  * Every combination of the finite domains of the policy's SELF variables
  * (in declaration order, the first varying slowest) is rendered into target

@@ -1,4 +1,4 @@
-/* ast.h -- the syntax tree of a policy (SPEC 2), as the parser builds it and
+/* ast.h -- the syntax tree of a policy (docs/language.md), as the parser builds it and
  * the checker annotates it.  All nodes and strings live in one arena owned
  * by the ast_policy. */
 #ifndef DC_AST_H

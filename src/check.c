@@ -1,4 +1,5 @@
-/* check.c -- names, scopes and types (SPEC 2.3-2.6) and lint (SPEC 2.9). */
+/* check.c -- names, scopes and types (docs/language.md, sections 5 to 8) and
+ * lint (section 11). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* check.h -- names, scopes and types of a parsed policy (SPEC 2.3-2.6, 2.9).
+/* check.h -- names, scopes and types of a parsed policy (docs/language.md,
+ * sections 5 to 8 and 11).
  * The checker annotates the syntax tree in place and collects the tables
  * the compiler needs: variables, slots and parsed constraints. */
 #ifndef DC_CHECK_H
@@ -9,7 +10,7 @@
 #include "opcodes.h"
 #include "semver_range.h"
 
-/* A parsed constraint (SPEC 2.5). */
+/* A parsed constraint (docs/language.md, section 7). */
 typedef struct chk_range {
     int64_t lo, hi; /* hex: uint64 bits */
 } chk_range;

@@ -1,4 +1,4 @@
-/* cli_targets.c -- `compatc targets` (SPEC 4): which targets would accept a
+/* cli_targets.c -- `compatc targets` (docs/compatc.1): which targets would accept a
  * source.  The answer comes from dc_targets_find; this file prints it.
  *
  *   text:  one line per target, "POLICY: name=value ... [open fact]..."

@@ -1,4 +1,4 @@
-/* compatc.c -- the command-line tool (SPEC 4).  Everything it knows comes
+/* compatc.c -- the command-line tool (docs/compatc.1).  Everything it knows comes
  * from libdevcompat; this file parses arguments and prints. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* compile.c -- lower a checked syntax tree to a program (SPEC 3), and
+/* compile.c -- lower a checked syntax tree to a program (docs/bytecode.md), and
  * dc_policy_compile, which drives parse -> check -> compile and builds the
  * policy around the program (policy.c). */
 #include <stdarg.h>

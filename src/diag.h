@@ -1,4 +1,4 @@
-/* diag.h -- the diagnostics of one policy source (SPEC 2.9).
+/* diag.h -- the diagnostics of one policy source (docs/language.md, section 11).
  *
  * Locations are byte spans of the source; a diagnostic turns its span into
  * line, column and end column, and keeps a copy of the source line, so a

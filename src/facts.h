@@ -1,4 +1,4 @@
-/* facts.h -- the one in-memory form of a device's facts (SPEC 1).
+/* facts.h -- the one in-memory form of a device's facts (docs/facts.md).
  *
  * Every reader (key=value text, YAML/JSON, sysfs, inventories) produces a
  * dc_facts; the compiler's prepare step reads it through this header.
@@ -52,7 +52,7 @@ dc_facts *facts_new(const dc_alloc *alloc);
 /* Binary search: the fact named [name, name+len), or NULL. */
 const fact *facts_find(const dc_facts *f, const char *name, size_t len);
 
-/* Validation shared by every reader (SPEC 1).  On failure they write a
+/* Validation shared by every reader (docs/facts.md).  On failure they write a
  * message (without the file name) into msg[cap] and return false. */
 bool facts_valid_name(const char *name, size_t len, char *msg, size_t cap);
 bool facts_valid_value(const char *value, size_t len, char *msg, size_t cap);

@@ -12,7 +12,7 @@
 
 #include "limits.h"
 
-/* Byte classes (SPEC 1): a name's segment starts with K_START and goes on
+/* Byte classes (docs/facts.md): a name's segment starts with K_START and goes on
  * with K_WORD; a facts file holds K_TEXT and line ends; a value K_VALUE. */
 enum {
     K_START = 1 << 0, /* A-Z a-z _ */
@@ -196,7 +196,7 @@ static inline size_t record_index_len(const char *s, const char *end)
     return n;
 }
 
-/* Is [s, s+n) a valid fact name (SPEC 1)?  Segments separated by '.'
+/* Is [s, s+n) a valid fact name (docs/facts.md)?  Segments separated by '.'
  * start with a letter or '_'; a segment after the first may instead be a
  * record index (`sla.0.cir`).  facts_valid_name says why not. */
 static inline bool name_ok(const char *s, size_t n)

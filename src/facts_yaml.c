@@ -1,4 +1,4 @@
-/* facts_yaml.c -- YAML and JSON facts and inventories (SPEC 1, format 2).
+/* facts_yaml.c -- YAML and JSON facts and inventories (docs/facts.md, format 2).
  *
  * libyaml's event parser feeds a small tree built in an arena (reset for each
  * device, so an inventory of any size is read in constant memory beyond its

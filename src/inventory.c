@@ -1,4 +1,4 @@
-/* inventory.c -- many devices: a YAML/JSON list or a directory (SPEC 1).
+/* inventory.c -- many devices: a YAML/JSON list or a directory (docs/facts.md).
  *
  *   - id: gpu0                 a sequence of mappings, each with a unique
  *     mdev_type: i915-...      scalar `id` (not a fact); the rest flattens

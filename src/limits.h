@@ -1,4 +1,4 @@
-/* limits.h -- the named limits of SPEC 6, in one place. */
+/* limits.h -- the named limits (docs/language.md, section 13), in one place. */
 #ifndef DC_LIMITS_H
 #define DC_LIMITS_H
 
@@ -14,7 +14,7 @@
 #define DC_MAX_NESTING      64          /* expression nesting */
 #define DC_MAX_CBC          (16u << 20) /* bytes of a .cbc file */
 
-/* Not in SPEC 6, but bounded all the same (docs/language.md). */
+/* Not limits the language names, but bounded all the same (docs/language.md, section 13). */
 #define DC_MAX_MATCH_STEPS 100000 /* template backtracking steps per match */
 #define DC_MAX_ID          511    /* bytes of an inventory id: two names and a '/' */
 #define DC_MAX_SET_ITEMS   1024   /* items of a set parsed while checking */

@@ -51,7 +51,7 @@ ast_expr *parse_node(parser *p, ex_kind kind, span at)
 }
 
 /* Depth is checked while building, so that no later pass recurses deeper
- * than DC_MAX_NESTING (SPEC 6). */
+ * than DC_MAX_NESTING (docs/language.md, section 13). */
 static ast_expr *check_depth(parser *p, ast_expr *e)
 {
     if (e && e->depth > DC_MAX_NESTING) {

@@ -1,6 +1,6 @@
 /* prepare.c -- facts prepared for one policy: names resolved to slots once,
  * values parsed once to every type the policy reads them as, templates
- * that depend on their fact alone matched once, and SELF run once (SPEC 3).
+ * that depend on their fact alone matched once, and SELF run once (docs/bytecode.md).
  * A prepared device is one allocation.
  *
  * What does not depend on the facts (which templates can be matched, on

@@ -58,7 +58,7 @@ static inline bool pfact_value(const pfact *f, vtype t, value *out)
 /* A template matched when the facts were prepared.  A template whose parts
  * are literals and declarations (no set declaration, no {expr}) depends on
  * its fact and constants only, so its outcome and the registers it writes
- * are known before any check (SPEC 3: no parsing when checking). */
+ * are known before any check (docs/performance.md: no parsing when checking). */
 typedef struct pbind {
     uint16_t reg;
     value v;
@@ -82,7 +82,7 @@ struct dc_prepared {
     uint32_t nslots;
     uint32_t npm;
     /* SELF run on these facts when they were prepared: it reads the target
-     * alone (SPEC 2.7 step 1), so a check only copies its outcome.  When
+     * alone (docs/language.md, section 9, step 1), so a check only copies its outcome.  When
      * self_ready, self_holds says whether it held, self_fail why not, and
      * the values of its variables (blocks[0].nvars of them) are self_vals
      * (packed: value_unpack) when they are registers 0, 1, ... in order (as

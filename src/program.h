@@ -22,7 +22,7 @@ typedef struct pref {
     uint32_t off, len;
 } pref;
 
-/* A constraint table (SPEC 2.5, SPEC 3: "constants only"). */
+/* A constraint table (docs/language.md, section 7: "constants only"). */
 typedef enum ct_kind {
     CT_INT,    /* ranges[first..+n): int64 [lo, hi], sorted, disjoint */
     CT_HEX,    /* ranges: uint64 [lo, hi] stored in the same int64 bits */
@@ -50,7 +50,7 @@ typedef struct svset {
     uint32_t first, n;
 } svset;
 
-/* Template parts (SPEC 2.2 item 3). */
+/* Template parts (docs/language.md, section 4). */
 typedef enum tp_kind {
     TP_LIT,  /* literal text */
     TP_DECL, /* a span parsed as `type`, checked against ctable, bound to reg */
@@ -93,7 +93,7 @@ typedef struct var {
     uint16_t reg;
 } var;
 
-/* A rule, for reasons (SPEC 2.7 step 3). */
+/* A rule, for reasons (docs/language.md, section 9, step 3). */
 typedef struct prule {
     uint32_t line;
     int32_t slot;       /* -1 for where */

@@ -1,4 +1,4 @@
-/* result.c -- dc_check (SPEC 2.7) and what a result tells: verdict, block,
+/* result.c -- dc_check (docs/language.md, section 9) and what a result tells: verdict, block,
  * bindings and reasons.  Checking fills fixed-size records; text is only
  * rendered when an accessor asks for it. */
 #include <stdarg.h>

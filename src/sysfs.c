@@ -1,4 +1,4 @@
-/* sysfs.c -- facts of a device or mdev type directory (SPEC 1.1).
+/* sysfs.c -- facts of a device or mdev type directory (docs/facts.md, format 3).
  *
  *   kind            recognised by                     derived facts
  *   PCI device      `vendor` and `device` files       vendor device subsystem_vendor

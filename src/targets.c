@@ -1,4 +1,4 @@
-/* targets.c -- "which target would accept this source?" (SPEC 4, `targets`).
+/* targets.c -- "which target would accept this source?" (docs/targets.md).
  *
  * Everything here reads the program, never the syntax tree, so a .cbc policy
  * gets the same answer as its source.  Once per call:
@@ -118,7 +118,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     sb_putn(b, small, (size_t)n < sizeof small ? (size_t)n : sizeof small - 1);
 }
 
-/* A value's canonical text (SPEC 2.4). */
+/* A value's canonical text (docs/language.md, section 6). */
 static void sb_value(sbuf *b, const value *v)
 {
     char small[128];
@@ -480,7 +480,7 @@ static void domain_value(const program *p, const evar *e, uint64_t k, value *out
     }
 }
 
-/* Classify SELF's rules: what each renders (SPEC 2.2 lowered by compile.c). */
+/* Classify SELF's rules: what each renders (docs/language.md, section 4, lowered by compile.c). */
 static void classify_self(tctx *c)
 {
     const program *p = c->p;

@@ -1,4 +1,4 @@
-/* value.c -- the six types of SPEC 2.4: parsing, comparison, rendering.
+/* value.c -- the six types of docs/language.md, section 6: parsing, comparison, rendering.
  *
  * Every parser reads exactly [p, p+n) and writes its result only on success.
  * Nothing here allocates: sets are parsed into caller-provided item arrays.

@@ -1,4 +1,4 @@
-/* value.h -- the six types of SPEC 2.4: parsing, comparison, rendering.
+/* value.h -- the six types of docs/language.md, section 6: parsing, comparison, rendering.
  *
  * Values never own memory: strings, set items and semver pre-release tags
  * point into text that outlives them (a fact, a constant, the source).
@@ -55,7 +55,7 @@ typedef struct value {
 const char *vtype_name(vtype t);
 vtype vtype_from_name(const char *name, size_t len);
 
-/* Parsers of fact text (SPEC 2.4).  They read exactly [p, p+n): no blanks are
+/* Parsers of fact text (docs/language.md, section 6).  They read exactly [p, p+n): no blanks are
  * skipped, nothing is trimmed.  They return false when the text is not of the
  * type (overflow included) and never write *out then. */
 bool parse_int(const char *p, size_t n, int64_t *out);
@@ -85,7 +85,7 @@ bool value_parse(vtype t, const char *p, size_t n, value *out);
 int value_cmp(const value *a, const value *b);
 bool value_equal(const value *a, const value *b);
 
-/* Canonical text (SPEC 2.4): int in decimal, hex lowercase without 0x,
+/* Canonical text (docs/language.md, section 6): int in decimal, hex lowercase without 0x,
  * semver canonical (pre-release kept, build dropped), bool true/false, set
  * sorted and comma-separated, string as is.  Writes at most `cap` bytes
  * including the NUL and returns the length the full text needs (snprintf

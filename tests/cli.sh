@@ -1,5 +1,5 @@
 #!/bin/sh
-# cli.sh -- compatc's command line (SPEC 4): usage errors, --help/--version,
+# cli.sh -- compatc's command line (docs/compatc.1): usage errors, --help/--version,
 # check (text, --explain, --json; exit 0/1/2), self-describing targets,
 # --policy-dir, unreadable inputs, lint of several files, compile/disasm.
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# golden.sh -- `compatc lint` output compared byte for byte (SPEC 2.9).
+# golden.sh -- `compatc lint` output compared byte for byte (docs/language.md, section 11).
 #
 # For each tests/golden/NAME.compat:
 #   NAME.expected         stdout of `compatc lint NAME.compat`, then a last

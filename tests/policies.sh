@@ -124,7 +124,7 @@ dir device-model-src-4gb.kv vfio-ccw-target.kv 1
 dir mlx5-vf-src-ok.kv mlx5-vf-target-swver.kv 0
 dir hisi-acc-vf-src-ok.kv mlx5-vf-target.kv 1
 dir nvidia-vgpu-src-ok.kv gvt-share-target.kv 1
-# self-describing devices (SPEC 2.8): the target's text is the policy
+# self-describing devices (docs/language.md, section 10): the target's text is the policy
 - self-describing/uuid2.txt self-describing/uuid1.txt 0
 - self-describing/uuid1.txt self-describing/uuid2.txt 1
 - self-describing/uuid1.txt self-describing/uuid1.txt 0

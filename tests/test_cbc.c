@@ -1,5 +1,5 @@
 /* test_cbc.c -- compiled policies (.cbc): round trips, the verifier, the
- * disassembler, and mutated files (SPEC 3: "nothing in a .cbc is trusted"). */
+ * disassembler, and mutated files (docs/bytecode.md: a .cbc is verified before use). */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdarg.h>
@@ -296,7 +296,8 @@ static void suite_init(suite *s, const char *which)
         s->facts[s->nfacts++] = facts_text("kind=gpu\nver=2.1.5\nmem=4\nname=vgpu-2-x\n");
         s->facts[s->nfacts++] = facts_text("kind=gpu\nver=2.4.0\nmem=4\nname=vgpu-3-x\n");
     } else if (!strcmp(which, "uuid1") || !strcmp(which, "uuid2")) {
-        /* SPEC 2.8: the target's text is the policy, the source's SELF its facts */
+        /* docs/language.md, section 10: the target's text is the policy, the
+         * source's SELF its facts */
         snprintf(path, sizeof path, "%s/%s.txt", DATA, which);
         s->pol = compile_file(path);
         suite_add_dir(s, DATA, "uuid");
@@ -358,7 +359,7 @@ Test(cbc, roundtrip_same_results)
 
 Test(cbc, uuid_example_after_roundtrip)
 {
-    /* SPEC 2.8: UUID2 -> UUID1 compatible (UUID1's second block), UUID1 ->
+    /* docs/language.md, section 10: UUID2 -> UUID1 compatible (UUID1's second block), UUID1 ->
      * UUID2 not (interface_version 3 is not 1) */
     size_t l1, l2;
     char *t1 = slurp(DATA "/uuid1.txt", &l1), *t2 = slurp(DATA "/uuid2.txt", &l2);

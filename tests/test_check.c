@@ -1,4 +1,4 @@
-/* test_check.c -- names, scopes, types and lint (SPEC 2.3-2.6, 2.9) as the
+/* test_check.c -- names, scopes, types and lint (docs/language.md, sections 5 to 8 and 11) as the
  * compiler reports them: status, and each diagnostic's place and message. */
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -164,7 +164,7 @@ Test(scope, reference_after_declaration_in_text)
 
 /* Regression (fixed): a reference that precedes its declaration is reported as
  * "undeclared variable", not as a reference before the declaration (a lint
- * error of its own in SPEC 2.9), and the declaration then gets a spurious
+ * error of its own in docs/language.md, section 11), and the declaration then gets a spurious
  * "unused variable" warning. */
 Test(scope, used_before_declaration)
 {
@@ -560,7 +560,7 @@ Test(ordering, untyped_values)
 
 /* Regression (fixed): the hint of "ordering operator on an untyped value" suggests a
  * declaration such as {v:int}, which is itself an error under an ordering
- * operator (SPEC 2.2: a declaration only in an '=' rule). */
+ * operator (docs/language.md, section 4: a declaration only in an '=' rule). */
 Test(ordering, hint_does_not_suggest_a_declaration)
 {
     one_error(HEAD "    b < \"5\"\n", 4, 7, "untyped value");

@@ -1,4 +1,5 @@
-/* test_lexer.c -- policy text to syntax (SPEC 2, 2.2, 6), seen from outside:
+/* test_lexer.c -- policy text to syntax (docs/language.md, sections 2 to 4
+ * and 13), seen from outside:
  * dc_policy_compile's status and diagnostics (line, column, message). */
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -446,7 +447,7 @@ Test(syntax, integer_literal_out_of_range)
  * as unary minus applied to 9223372036854775808, which is out of range, so
  * `where n > -9223372036854775808`, `c > -9223372036854775808` and
  * `d = -9223372036854775808` are refused although the value is a valid
- * 64-bit signed int (SPEC 2.4), and a constraint accepts it. */
+ * 64-bit signed int (docs/language.md, section 6), and a constraint accepts it. */
 Test(syntax, int64_min_literal)
 {
     clean("SELF:\n    a = {n:int}\nCOMPATIBLE:\n    where n > -9223372036854775808\n"
@@ -559,7 +560,7 @@ Test(lexical, no_cascade_in_where)
     one_error(HEAD "    where 5 \xc3\n", 4, 13, "non-ASCII");
 }
 
-/* ------------------------------------------------------------ limits (SPEC 6) */
+/* ----------------------------------- limits (docs/language.md, 13) */
 
 static char *repeat(const char *s, size_t n)
 {

@@ -1,5 +1,6 @@
 /*
- * test_limits.c -- every limit of SPEC 6 at its boundary, through the public
+ * test_limits.c -- every limit of docs/language.md, section 13, at its
+ * boundary, through the public
  * API: the limit itself passes, one more fails with a message naming the
  * limit.  Also: template backtracking stays bounded, and every allocation
  * of a compile, a load and a prepare+check may fail cleanly (DC_ERR_NOMEM,

@@ -222,7 +222,7 @@ Test(parse_semver, validity_tsv)
     for (size_t i = 0; i < t->nrows; i++) {
         const char *s = t->cols[i][0];
         bool want = strcmp(t->cols[i][1], "1") == 0;
-        /* Documented differences (SPEC 2.4): a missing patch means .0, so
+        /* Documented differences (docs/language.md, section 6): a missing patch means .0, so
          * "1.2" and "1.2-pre" are versions for us; numbers must fit in
          * uint64, so the 23-digit major of the fixture is invalid. */
         if (!strcmp(s, "1.2") || !strcmp(s, "1.2-SNAPSHOT") || !strcmp(s, "1.2-RC-SNAPSHOT"))

@@ -1,4 +1,4 @@
-/* test_value.c -- the six types of SPEC 2.4: parsers, sets, compare, render. */
+/* test_value.c -- the six types of docs/language.md, section 6: parsers, sets, compare, render. */
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <string.h>

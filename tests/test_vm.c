@@ -1,4 +1,4 @@
-/* test_vm.c -- evaluation (SPEC 2.2-2.8) through the public API: a policy
+/* test_vm.c -- evaluation (docs/language.md, sections 4 to 10) through the public API: a policy
  * compiled from a string, facts built with dc_facts_add, prepared, checked,
  * and the verdict, block, bindings and reasons read back. */
 #include <criterion/criterion.h>
@@ -834,7 +834,7 @@ Test(expr, hex_arithmetic)
 
 /* Regression (fixed): arithmetic with a hex operand is stored as hex, so any negative
  * result is reported as "integer overflow": `h - 0x20 < 0` with h = 0x10 and
- * `min(h, -1)` fail, although -16 and -1 fit in 64 bits (SPEC 2.6: overflow
+ * `min(h, -1)` fail, although -16 and -1 fit in 64 bits (docs/language.md, section 8: overflow
  * means the result does not fit; hex compares numerically with int). */
 Test(expr, hex_arithmetic_negative_result)
 {
@@ -904,7 +904,7 @@ Test(func, contains_and_subset)
 
 Test(func, bits_of_int_and_hex)
 {
-    /* SPEC's example: bits(0x12) = {1,4} */
+    /* docs/language.md's example: bits(0x12) = {1,4} */
     COMPATIBLE("    m = {m:hex}\n    where bits(m) == set(\"1,4\")", "m=0x12");
     COMPATIBLE("    m = {m:hex}\n    where bits(m) == set(\"4 1\")", "m=12");
     INCOMPATIBLE("    m = {m:hex}\n    where bits(m) == set(\"1,4\")", "m=0x13");
@@ -1460,7 +1460,7 @@ Test(bindings, none_when_incompatible)
     cr_expect_eq(dc_result_binding_count(C.res), 0);
 }
 
-/* ------------------------------------------------------------ SPEC 2.8 */
+/* ------------------------------------------- self-describing devices */
 
 static const char uuid1[] =
     "# UUID1\n"
