@@ -330,7 +330,7 @@ func (d *Prepared) get(f *pfact, t uint8) (value, bool) {
 	return d.vals[f.vi+uint32(bits.OnesCount8(below))], true
 }
 
-// Prepare checks facts (SPEC's names and values: docs/facts.md) and
+// Prepare checks facts (names and values as docs/facts.md says) and
 // prepares them for the policy.  Values are trimmed of leading and trailing
 // blanks and newlines, as every reader of the C library trims them.
 func (pol *Policy) Prepare(facts map[string]string) (*Prepared, error) {
