@@ -129,8 +129,7 @@ static const char *const batch_targets[] = {
     "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_8\naggregator=3\nsoftware_version=1.3.0\n",
     "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.2.0\n",
     "",
-    "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.2.0-rc."
-    "1\n",
+    "device_api=vfio-pci\nmdev_type=i915-GVTg_V5_2\naggregator=1\nsoftware_version=1.2.0-rc.1\n",
 };
 
 Test(api, batch_allocates_nothing_and_agrees)
