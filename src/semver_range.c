@@ -786,34 +786,33 @@ static void each_piece(rctx *cx, const wtext *in, wtext *out, piece_fn *fn)
     }
 }
 
-static void piece_caret(rctx *cx, const wtext *in, size_t from, size_t to, wtext *out)
-{
-    xmatch x;
-    const char *s = in->c ? in->c + from : "";
-    size_t n = to - from;
-
-    if (n > 0 && s[0] == '^' && m_xrangeplain(s, n, 1, &x) == n) {
-        emitter e = { cx, out, in, from, in->off[from] };
-        emit_caret(&e, &x);
-    } else {
-        wt_copy(out, in, from, to);
-    }
-}
-
-static void piece_tilde(rctx *cx, const wtext *in, size_t from, size_t to, wtext *out)
+/* `^X` or `~X` / `~>X` (the operator `lead`, then a plain x-range) rewritten
+ * by `emit`; any other piece is copied as it is. */
+static void piece_prefixed(rctx *cx, const wtext *in, size_t from, size_t to, wtext *out,
+                           char lead, void (*emit)(emitter *, const xmatch *))
 {
     xmatch x;
     const char *s = in->c ? in->c + from : "";
     size_t n = to - from, k = 1;
 
-    if (n > 1 && s[1] == '>')
+    if (lead == '~' && n > 1 && s[1] == '>')
         k = 2;
-    if (n > 0 && s[0] == '~' && m_xrangeplain(s, n, k, &x) == n) {
+    if (n > 0 && s[0] == lead && m_xrangeplain(s, n, k, &x) == n) {
         emitter e = { cx, out, in, from, in->off[from] };
-        emit_tilde(&e, &x);
+        emit(&e, &x);
     } else {
         wt_copy(out, in, from, to);
     }
+}
+
+static void piece_caret(rctx *cx, const wtext *in, size_t from, size_t to, wtext *out)
+{
+    piece_prefixed(cx, in, from, to, out, '^', emit_caret);
+}
+
+static void piece_tilde(rctx *cx, const wtext *in, size_t from, size_t to, wtext *out)
+{
+    piece_prefixed(cx, in, from, to, out, '~', emit_tilde);
 }
 
 static void piece_xrange(rctx *cx, const wtext *in, size_t from, size_t to, wtext *out)
