@@ -335,19 +335,29 @@ static bool is_directory(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The common start of dc_facts_open and dc_inventory_open: the arguments
+ * checked (`*out` cleared) and `arg` split into its parts. */
+static dc_status open_begin(const char *fn, const char *what, const char *arg, bool have_out,
+                            arg_parts *p, dc_error *err)
+{
+    if (!arg || !have_out)
+        return dc_error_set(err, DC_ERR_INVALID, "%s: NULL argument", fn);
+    if (!*arg)
+        return dc_error_set(err, DC_ERR_INVALID, "an empty %s argument", what);
+    dc_status st = split(arg, p, err);
+    if (st != DC_OK)
+        parts_free(p);
+    return st;
+}
+
 dc_status dc_facts_open(const char *arg, const char *sysfs_root, dc_facts **out, dc_error *err)
 {
-    if (!arg || !out)
-        return dc_error_set(err, DC_ERR_INVALID, "dc_facts_open: NULL argument");
-    *out = NULL;
-    if (!*arg)
-        return dc_error_set(err, DC_ERR_INVALID, "an empty facts argument");
+    if (out)
+        *out = NULL;
     arg_parts p;
-    dc_status st = split(arg, &p, err);
-    if (st != DC_OK) {
-        parts_free(&p);
+    dc_status st = open_begin("dc_facts_open", "facts", arg, out != NULL, &p, err);
+    if (st != DC_OK)
         return st;
-    }
     if (p.live) {
         st = p.id ? dc_facts_read_libvirt(p.path, p.id, out, err)
                   : dc_error_set(err, DC_ERR_INVALID,
@@ -419,17 +429,12 @@ static dc_status sysfs_inventory(const char *root, const char *dir, dc_inventory
 dc_status dc_inventory_open(const char *arg, const char *sysfs_root, dc_inventory **out,
                             dc_error *err)
 {
-    if (!arg || !out)
-        return dc_error_set(err, DC_ERR_INVALID, "dc_inventory_open: NULL argument");
-    *out = NULL;
-    if (!*arg)
-        return dc_error_set(err, DC_ERR_INVALID, "an empty inventory argument");
+    if (out)
+        *out = NULL;
     arg_parts p;
-    dc_status st = split(arg, &p, err);
-    if (st != DC_OK) {
-        parts_free(&p);
+    dc_status st = open_begin("dc_inventory_open", "inventory", arg, out != NULL, &p, err);
+    if (st != DC_OK)
         return st;
-    }
     if (p.live) {
         st = p.id ? virt_device_inventory(p.path, p.id, out, err)
                   : dc_inventory_read_libvirt(p.path, out, err);
