@@ -119,6 +119,18 @@ static bool pref_in_pool(const program *p, pref r)
     return r.off <= p->pool_len && r.len <= p->pool_len - r.off;
 }
 
+/* A fact name (slot, record set, record field) within the limit a policy
+ * source is held to, worded as the compiler words it. */
+static bool check_fact_name(ver *v, pref r, const char *what, uint32_t i)
+{
+    if (r.len == 0)
+        return vfail(v, "%s %u: empty name", what, i);
+    if (r.len > DC_MAX_NAME)
+        return vfail(v, "%s %u: fact name longer than %d bytes (the limit)", what, i,
+                     DC_MAX_NAME);
+    return true;
+}
+
 /* A pool reference; `name`: also free of NUL bytes, and followed by one (the
  * API hands names out as C strings). */
 static bool check_pref(ver *v, pref r, bool name, const char *what, uint32_t i)
@@ -402,8 +414,8 @@ static bool check_names(ver *v)
     for (uint32_t i = 0; i < p->nslots; i++) {
         if (!check_pref(v, p->slots[i].name, true, "slot", i))
             return false;
-        if (p->slots[i].name.len == 0)
-            return vfail(v, "slot %u: empty name", i);
+        if (!check_fact_name(v, p->slots[i].name, "slot", i))
+            return false;
         if (p->slots[i].types & ~(M_ANY))
             return vfail(v, "slot %u: invalid type bits 0x%02x", i, p->slots[i].types);
     }
@@ -422,14 +434,14 @@ static bool check_names(ver *v)
     for (uint32_t i = 0; i < p->nrecsets; i++) {
         if (!check_pref(v, p->recsets[i].name, true, "record set", i))
             return false;
-        if (p->recsets[i].name.len == 0)
-            return vfail(v, "record set %u: empty name", i);
+        if (!check_fact_name(v, p->recsets[i].name, "record set", i))
+            return false;
     }
     for (uint32_t i = 0; i < p->nrecfields; i++) {
         if (!check_pref(v, p->recfields[i].name, true, "record field", i))
             return false;
-        if (p->recfields[i].name.len == 0)
-            return vfail(v, "record field %u: empty name", i);
+        if (!check_fact_name(v, p->recfields[i].name, "record field", i))
+            return false;
         if (p->recfields[i].set >= p->nrecsets)
             return vfail(v, "record field %u: set %u out of range (%u record sets)", i,
                          p->recfields[i].set, p->nrecsets);

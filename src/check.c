@@ -250,6 +250,16 @@ static void forward_use(chk *c, const char *name)
         c->forward[c->nforward++] = name;
 }
 
+/* A fact name read by an expression is held to the limit facts are: a
+ * longer one could never be found, and a rule's field is refused alike. */
+static bool name_fits(chk *c, span loc, const char *name)
+{
+    if (strlen(name) <= DC_MAX_NAME)
+        return true;
+    err(c, loc, "fact name longer than %d bytes (the limit)", DC_MAX_NAME);
+    return false;
+}
+
 /* Resolve a name operand: a variable, self.F or source.F. */
 static vtype check_name(chk *c, ast_expr *e)
 {
@@ -257,6 +267,8 @@ static vtype check_name(chk *c, ast_expr *e)
     if (dot) {
         size_t plen = (size_t)(dot - e->str);
         const char *field = dot + 1;
+        if (!name_fits(c, e->loc, field))
+            return VT_NONE;
         if (plen == 4 && !memcmp(e->str, "self", 4)) {
             e->ref = REF_SELF_FIELD;
         } else if (plen == 6 && !memcmp(e->str, "source", 6)) {
@@ -369,6 +381,8 @@ static vtype check_quant(chk *c, ast_expr *e)
         err(c, rec->loc, "'%s' already names the record of an outer all() or any()", rec->str);
         return VT_NONE;
     }
+    if (!name_fits(c, list->loc, dot + 1))
+        return VT_NONE;
     int32_t set = recset_of(c, dot + 1, (uint32_t)strlen(dot + 1));
     if (set < 0)
         return VT_NONE;

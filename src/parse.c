@@ -666,7 +666,7 @@ void parse_rule(parser *p, span field, rule_op op, span op_loc, span val)
         return;
     }
     if (r->field_len > DC_MAX_NAME)
-        parse_error(p, field, "field name longer than %d bytes", DC_MAX_NAME);
+        parse_error(p, field, "fact name longer than %d bytes (the limit)", DC_MAX_NAME);
     if (!parse_value(p, &r->value, val, op, op_loc)) {
         /* the rule is dropped; its declarations must not cascade */
         poison_declarations(p, val.start, val.end);

@@ -935,6 +935,33 @@ Test(cbc, verifier_rejects)
     }
 }
 
+/* A fact name longer than a policy source may write is refused in bytecode
+ * too, worded as the compiler words it: slot 0's name is pointed at the
+ * 300-byte constant, which the pool holds followed by its NUL. */
+Test(cbc, verifier_refuses_long_fact_name)
+{
+    char src[512];
+    snprintf(src, sizeof src,
+             "SELF:\n    kind = gpu\nCOMPATIBLE:\n    kind = gpu\n    label = %0300d\n", 0);
+    dc_policy *pol = compile_text("v.compat", src, strlen(src));
+    program *p = &pol->prog;
+    pref long_name = { 0, 0 };
+    for (uint32_t i = 0; i < p->nconsts; i++)
+        if (p->kconsts[i].s.len == 300)
+            long_name = p->kconsts[i].s;
+    cr_assert_eq(long_name.len, 300, "no 300-byte constant");
+    p->slots[0].name = long_name;
+    char msg[512];
+    cr_assert(!cbc_verify(p, msg, sizeof msg));
+    cr_expect(strstr(msg, "slot 0: fact name longer than 255 bytes (the limit)"), "%s", msg);
+    uint8_t *d;
+    size_t len;
+    save(pol, &d, &len);
+    expect_error(d, len, DC_ERR_BYTECODE, "fact name longer than 255 bytes (the limit)");
+    dc_buffer_free(pol, d);
+    dc_policy_free(pol);
+}
+
 static void m_set_order(program *p)
 {
     /* kitchen's table of "bar","foo": swap to "foo","bar" */

@@ -151,6 +151,28 @@ Test(limits, fact_name_dotted_255)
     free(b.s);
 }
 
+/* A policy reads fact names up to the limit facts have, wherever it names
+ * one: a rule's field, an expression's source.F or self.F, an all()'s list.
+ * One byte more is refused with the same words everywhere. */
+Test(limits, policy_fact_name_255_256)
+{
+    static const char *const shapes[] = {
+        "SELF:\n    kind = a\nCOMPATIBLE:\n    %s = 1\n",
+        "SELF:\n    kind = a\nCOMPATIBLE:\n    kind = a\n    where set(source.%s) == set(self.b)\n",
+        "SELF:\n    kind = a\nCOMPATIBLE:\n    kind = a\n    where set(self.%s) == set(source.b)\n",
+        "SELF:\n    kind = a\nCOMPATIBLE:\n    kind = a\n    where all(source.%s, r, r.x == \"1\")\n",
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+        for (size_t n = 255; n <= 256; n++) {
+            char name[300], text[600];
+            memset(name, 'n', n);
+            name[n] = '\0';
+            snprintf(text, sizeof text, shapes[i], name);
+            expect_compile(text, strlen(text), n == 255,
+                           "fact name longer than 255 bytes (the limit)");
+        }
+}
+
 Test(limits, fact_value_4096_4097)
 {
     char *value = malloc(4098);

@@ -453,14 +453,26 @@ func (v *verifier) checkTemplates() bool {
 	return true
 }
 
+// checkFactName holds a slot or record name to the limit a policy source is
+// held to, worded as the C verifier words it.
+func (v *verifier) checkFactName(r pref, what string, i int) bool {
+	if r.len == 0 {
+		return v.fail("%s %d: empty name", what, i)
+	}
+	if r.len > maxName {
+		return v.fail("%s %d: fact name longer than %d bytes (the limit)", what, i, maxName)
+	}
+	return true
+}
+
 func (v *verifier) checkNames() bool {
 	p := v.p
 	for i := range p.slots {
 		if !v.checkPref(p.slots[i].name, true, "slot", int64(i)) {
 			return false
 		}
-		if p.slots[i].name.len == 0 {
-			return v.fail("slot %d: empty name", i)
+		if !v.checkFactName(p.slots[i].name, "slot", i) {
+			return false
 		}
 		if uint(p.slots[i].types)&^mAny != 0 {
 			return v.fail("slot %d: invalid type bits 0x%02x", i, p.slots[i].types)
@@ -486,16 +498,16 @@ func (v *verifier) checkNames() bool {
 		if !v.checkPref(r, true, "record set", int64(i)) {
 			return false
 		}
-		if r.len == 0 {
-			return v.fail("record set %d: empty name", i)
+		if !v.checkFactName(r, "record set", i) {
+			return false
 		}
 	}
 	for i, f := range p.recfields {
 		if !v.checkPref(f.name, true, "record field", int64(i)) {
 			return false
 		}
-		if f.name.len == 0 {
-			return v.fail("record field %d: empty name", i)
+		if !v.checkFactName(f.name, "record field", i) {
+			return false
 		}
 		if int(f.set) >= len(p.recsets) {
 			return v.fail("record field %d: set %d out of range (%d record sets)", i, f.set,
