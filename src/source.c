@@ -409,7 +409,16 @@ static dc_status sysfs_inventory(const char *root, const char *dir, dc_inventory
             char sub[4096 + 256];
             dc_facts *f;
             snprintf(sub, sizeof sub, "%s/%s", dir, e);
-            if ((st = sysfs_facts(root, sub, &f, err)) == DC_OK)
+            struct stat sb;
+            char full[4096 + 256];
+            snprintf(full, sizeof full, "%s/%s", path, e);
+            if (stat(full, &sb) == 0 && !S_ISDIR(sb.st_mode))
+                st = dc_error_set(err, DC_ERR_FACTS,
+                                  "%s: not a device directory (%s is read as a directory of "
+                                  "devices: it holds neither vendor and device, mdev_type, "
+                                  "nor device_api and available_instances)",
+                                  full, path);
+            else if ((st = sysfs_facts(root, sub, &f, err)) == DC_OK)
                 st = inv_push(inv, e, strlen(e), f, 0, false, err);
         }
         free(names[i]);
