@@ -108,6 +108,17 @@ expect_rc() {
     fi
 }
 
+# expect_true NAME: the command just before the call succeeded (a shell
+# test such as `[ "$a" = "$b" ]`); expect_rc is for what `run` ran.
+expect_true() {
+    _st=$?
+    if [ "$_st" -eq 0 ]; then
+        pass "$1"
+    else
+        fail "$1" "exit status $_st, want 0"
+    fi
+}
+
 expect_stdout() {
     printf '%s\n' "$2" >"$T/.want"
     expect_stdout_file "$1" "$T/.want"
