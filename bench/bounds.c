@@ -3,6 +3,8 @@
  * "Time and memory").  Not a test: it prints figures.
  *
  *   bench/bounds [--moving] policy|cbc|kv|yaml|inventory FILE
+ *   bench/bounds [--moving] libvirt|mdevctl|lspci|devlink|dra FILE
+ *                                              (an importer's inventory)
  *   bench/bounds [--moving] sysfs DIR          (a device directory)
  *   bench/bounds sysfs-inventory DIR           (a directory of devices)
  *
@@ -16,6 +18,8 @@
 
 #include "devcompat.h"
 #include "facts.h"
+#include "import.h"
+#include "inventory.h"
 
 static size_t copied;
 
@@ -86,6 +90,22 @@ static int sysfs(const dc_alloc *a, const char *what, const char *dir)
     return 0;
 }
 
+/* The importer a surface names, or NULL. */
+static import_fn importer(const char *what)
+{
+    static const struct {
+        const char *name;
+        import_fn fn;
+    } importers[] = {
+        { "libvirt", import_libvirt }, { "mdevctl", import_mdevctl }, { "lspci", import_lspci },
+        { "devlink", import_devlink }, { "dra", import_dra },
+    };
+    for (size_t i = 0; i < sizeof importers / sizeof *importers; i++)
+        if (!strcmp(what, importers[i].name))
+            return importers[i].fn;
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     static const dc_alloc moving = { moving_realloc, moving_free, NULL };
@@ -96,8 +116,8 @@ int main(int argc, char **argv)
     }
     if (argc != 3) {
         fprintf(stderr,
-                "usage: bounds [--moving] policy|cbc|kv|yaml|inventory|sysfs|sysfs-inventory "
-                "FILE\n");
+                "usage: bounds [--moving] policy|cbc|kv|yaml|inventory|libvirt|mdevctl|lspci|"
+                "devlink|dra|sysfs|sysfs-inventory FILE\n");
         return 2;
     }
     if (!strncmp(argv[1], "sysfs", 5))
@@ -133,6 +153,12 @@ int main(int argc, char **argv)
         dc_facts_free(f);
     } else if (!strcmp(what, "inventory")) {
         st = facts_yaml_entries(a, argv[2], text, (size_t)n, drop, NULL, &err);
+    } else if (importer(what)) {
+        dc_inventory *inv = inv_new(a, argv[2]);
+        st = inv ? importer(what)(a, argv[2], text, (size_t)n, inv, &err) : DC_ERR_NOMEM;
+        if (st == DC_OK)
+            st = inv_finish(inv, &err);
+        dc_inventory_free(inv);
     } else {
         return fprintf(stderr, "unknown surface %s\n", what), 2;
     }
