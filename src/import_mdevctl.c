@@ -85,6 +85,11 @@ static dc_status entry(md_ctx *c, const facts_ynode *key, const facts_ynode *bod
         return imp_yerror(c->err, c->file, body,
                           "neither an mdev type (device_api, "
                           "available_instances) nor a device (mdev_type)");
+    if (!is_device && !key) /* a type is known by the name it is listed under */
+        return imp_yerror(c->err, c->file, body,
+                          "an mdev type alone, without its name: expected a device "
+                          "(mdev_type) or mdevctl types --dumpjson's [{PARENT: [{NAME: "
+                          "{...}}]}]");
     dc_facts *f = facts_new(c->alloc);
     if (!f)
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);

@@ -509,6 +509,13 @@ Test(import, bad_json_sources)
                                      "  devices:\n  - name: a\n    attributes:\n"
                                      "      x: {float: 1.5}\n"));
     inventory_fail(arg, DC_ERR_FACTS, "float.yaml:9:", NULL);
+    /* one mdev type's mapping alone has no name to be known by (found by
+     * fuzz_import_mdevctl: it was read through a NULL key) */
+    snprintf(
+        arg, sizeof arg, "mdevctl:%s",
+        write_tmp("type.json", "{\"available_instances\": 2, \"device_api\": \"vfio-pci\"}"));
+    inventory_fail(arg, DC_ERR_FACTS, "type.json:1:", "an mdev type alone, without its name");
+    facts_fail(arg, DC_ERR_FACTS, "type.json:1:", "an mdev type alone, without its name");
 }
 
 /* Descriptive text is escaped; an identifier never is: it is refused. */
