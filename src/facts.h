@@ -127,6 +127,20 @@ typedef dc_status (*facts_entry_fn)(void *ctx, const char *id, size_t id_len, dc
                                     size_t index, uint32_t line, dc_error *err);
 dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char *text,
                              size_t len, facts_entry_fn fn, void *ctx, dc_error *err);
+/* The same, read by libyaml whatever the shape when !flat (for tests). */
+dc_status facts_yaml_entries_ex(const dc_alloc *alloc, const char *file, const char *text,
+                                size_t len, bool flat, facts_entry_fn fn, void *ctx,
+                                dc_error *err);
+
+/* ---------------------------------------- additions (facts_yaml_flat.c) */
+
+/* An inventory of the common shape (a block sequence of flat mappings of
+ * plain scalars) read without libyaml: when the whole text is of it, each
+ * entry is handed to fn as facts_yaml_entries would, *st is the outcome
+ * and the result true; else false, nothing handed on, and the text is
+ * libyaml's to read (it reports the errors). */
+bool facts_yaml_flat(const dc_alloc *alloc, const char *file, const char *text, size_t len,
+                     facts_entry_fn fn, void *ctx, dc_status *st, dc_error *err);
 
 /* Parse YAML/JSON facts with an allocator. */
 dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const char *text,

@@ -810,6 +810,13 @@ static dc_status read_entry(yctx *c, yaml_event_t *ev, size_t index, facts_entry
 dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char *text,
                              size_t len, facts_entry_fn fn, void *ctx, dc_error *err)
 {
+    return facts_yaml_entries_ex(alloc, file, text, len, true, fn, ctx, err);
+}
+
+dc_status facts_yaml_entries_ex(const dc_alloc *alloc, const char *file, const char *text,
+                                size_t len, bool flat, facts_entry_fn fn, void *ctx,
+                                dc_error *err)
+{
     if (!fn || (!text && len))
         return dc_error_set(err, DC_ERR_INVALID, "facts_yaml_entries: NULL argument");
     if (!file)
@@ -819,7 +826,11 @@ dc_status facts_yaml_entries(const dc_alloc *alloc, const char *file, const char
     yctx c;
     if (!facts_check_bytes(file, text, len, err))
         return DC_ERR_FACTS;
-    dc_status st = yctx_init(&c, alloc, file, "facts", text, len, true, err);
+    dc_status st;
+    /* the common shape without libyaml's events (docs/performance.md) */
+    if (flat && facts_yaml_flat(alloc, file, text, len, fn, ctx, &st, err))
+        return st;
+    st = yctx_init(&c, alloc, file, "facts", text, len, true, err);
     if (st != DC_OK)
         return st;
     c.bounded = true;

@@ -2203,3 +2203,158 @@ Test(yaml_tree, errors_name_the_document)
     cr_expect_null(root);
     facts_ytree_free(t);
 }
+
+/* ------------------------------------------ inventories without libyaml */
+
+/* What an inventory reader hands on, as text: each entry's index, line,
+ * id and facts; an entry whose id is longer than 8 bytes is refused by the
+ * callback (its error ends the read, as an embedder's would). */
+typedef struct entries_seen {
+    char *text;
+    size_t len, cap;
+} entries_seen;
+
+static void seen_add(entries_seen *s, const char *p, size_t n)
+{
+    if (s->len + n + 1 > s->cap) {
+        s->cap = (s->len + n + 1) * 2;
+        s->text = realloc(s->text, s->cap);
+        cr_assert_not_null(s->text);
+    }
+    memcpy(s->text + s->len, p, n);
+    s->len += n;
+    s->text[s->len] = '\0';
+}
+
+static dc_status seen_entry(void *ctx, const char *id, size_t id_len, dc_facts *facts,
+                            size_t index, uint32_t line, dc_error *err)
+{
+    entries_seen *s = ctx;
+    char head[64], body[8192];
+    int n = snprintf(head, sizeof head, "%zu@%u:", index, line);
+    seen_add(s, head, (size_t)n);
+    seen_add(s, id, id_len);
+    seen_add(s, "\n", 1);
+    size_t k = facts_render_text(facts, body, sizeof body);
+    seen_add(s, body, k < sizeof body ? k : sizeof body - 1);
+    dc_facts_free(facts);
+    if (id_len > 8)
+        return dc_error_set(err, DC_ERR_FACTS, "id '%.*s' too long", (int)id_len, id);
+    return DC_OK;
+}
+
+/* The inventory `text` read both ways, with and without the flat reader:
+ * the same entries, status and message.  Returns whether the flat reader
+ * took it. */
+static bool flat_agrees(const char *text, size_t len)
+{
+    entries_seen a = { 0 }, b = { 0 };
+    dc_error ea = { 0 }, eb = { 0 };
+    dc_status sa =
+        facts_yaml_entries_ex(NULL, "inv.yaml", text, len, true, seen_entry, &a, &ea);
+    dc_status sb =
+        facts_yaml_entries_ex(NULL, "inv.yaml", text, len, false, seen_entry, &b, &eb);
+    cr_assert_eq(sa, sb, "status %d, libyaml %d for:\n%.*s", sa, sb, (int)len, text);
+    if (sa != DC_OK)
+        cr_assert_str_eq(ea.message, eb.message, "for:\n%.*s", (int)len, text);
+    cr_assert_str_eq(a.text ? a.text : "", b.text ? b.text : "", "for:\n%.*s", (int)len, text);
+    free(a.text);
+    free(b.text);
+    dc_status st;
+    entries_seen c = { 0 };
+    bool flat = facts_yaml_flat(NULL, "inv.yaml", text, len, seen_entry, &c, &st, &ea);
+    free(c.text);
+    return flat;
+}
+
+static const char flat_base[] = "- id: gpu0\n"
+                                "  device_api: vfio-pci\n"
+                                "  mdev_type: i915-GVTg_V5_4\n"
+                                "  aggregator: 2\n"
+                                "  software_version: 1.2.3\n"
+                                "  pci_id: 8086591d\n"
+                                "- id: gpu1\n"
+                                "  params.memory: 4096\n"
+                                "  sla.0.cir: 100\n"
+                                "  addr: 0000:00:02.0\n"
+                                "  list: a,b=c+d/e\n"
+                                "- id: gpu2\n";
+
+Test(yaml_flat, reads_the_common_shape_as_libyaml_does)
+{
+    cr_assert(flat_agrees(flat_base, strlen(flat_base)));
+    /* the last line without its newline, one device only */
+    cr_assert(flat_agrees(flat_base, strlen(flat_base) - 1));
+    cr_assert(flat_agrees("- id: a\n", 8));
+    /* shapes left to libyaml */
+    const char *other[] = {
+        "",
+        "# a comment\n- id: a\n",
+        "---\n- id: a\n",
+        "- id: a\n\n- id: b\n",
+        "- id: a\n  k: v # comment\n",
+        "- id: a\n  k: \"v\"\n",
+        "- id: a\n  k: ~\n",
+        "- id: a\n  k: null\n",
+        "- id: a\n  k:\n",
+        "- id: a\n  k: v:\n",
+        "- id: a\n  k: [a, b]\n",
+        "- id: a\n  k: {m: 1}\n",
+        "- id: a\n  k:  v\n",
+        "- id: a\n  k: v \n",
+        "- id: a\r\n",
+        "- id: a\n  k: v\n  k: w\n",
+        "- id: a\n  id: b\n",
+        "- k: v\n",
+        "- id: a\n  self: x\n",
+        "- id: a\n  k: &x v\n",
+        "- id: a\n  k: -1\n",
+        "- id: a\n  k: v\n    w\n",
+        "- id: a\n  9k: v\n",
+        "- id: a\n...\n",
+        "[{id: a}]\n",
+    };
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        cr_expect_not(flat_agrees(other[i], strlen(other[i])), "took:\n%s", other[i]);
+}
+
+/* Every text one edit away from the common shape: the flat reader takes
+ * some, leaves the rest to libyaml, and both ways agree on all. */
+Test(yaml_flat, agrees_with_libyaml_one_edit_away)
+{
+    static const char bytes[] = " #:\t\r\n-'\"{}[]~&*!|>,=@%?x0._/";
+    static const char *const lines[] = { "---\n",         "...\n",        "\n",
+                                         "  \n",          "# c\n",        "  id: z\n",
+                                         "- id:\n",       "  k: null\n",  "  k: ~\n",
+                                         "  self: x\n",   "- id: gpu0\n", "  pci_id: 1\n",
+                                         "  p: {a: 1}\n", "  - x\n" };
+    size_t n = strlen(flat_base), took = 0, left = 0;
+    char buf[sizeof flat_base + 32];
+    for (size_t at = 0; at <= n; at++) {
+        for (size_t b = 0; b < sizeof bytes - 1; b++) { /* a byte inserted */
+            memcpy(buf, flat_base, at);
+            buf[at] = bytes[b];
+            memcpy(buf + at + 1, flat_base + at, n - at);
+            flat_agrees(buf, n + 1) ? took++ : left++;
+        }
+        if (at < n) { /* a byte deleted, a byte replaced by 'x' */
+            memcpy(buf, flat_base, at);
+            memcpy(buf + at, flat_base + at + 1, n - at - 1);
+            flat_agrees(buf, n - 1) ? took++ : left++;
+            memcpy(buf, flat_base, n);
+            buf[at] = buf[at] == 'x' ? 'y' : 'x';
+            flat_agrees(buf, n) ? took++ : left++;
+        }
+        if (at == 0 || flat_base[at - 1] == '\n') /* a line inserted */
+            for (size_t l = 0; l < sizeof lines / sizeof lines[0]; l++) {
+                size_t k = strlen(lines[l]);
+                memcpy(buf, flat_base, at);
+                memcpy(buf + at, lines[l], k);
+                memcpy(buf + at + k, flat_base + at, n - at);
+                flat_agrees(buf, n + k) ? took++ : left++;
+            }
+    }
+    cr_log_info("the flat reader took %zu texts, libyaml read %zu", took, left);
+    cr_expect_gt(took, 1000, "the flat reader took %zu texts", took);
+    cr_expect_gt(left, 4000, "libyaml read %zu texts", left);
+}
