@@ -134,8 +134,9 @@ dc_status facts_yaml_entries_ex(const dc_alloc *alloc, const char *file, const c
 
 /* ---------------------------------------- additions (facts_yaml_flat.c) */
 
-/* An inventory of the common shape (a block sequence of flat mappings of
- * plain scalars) read without libyaml: when the whole text is of it, each
+/* An inventory of a common shape (a YAML block sequence of flat mappings
+ * of plain scalars, a JSON list of flat objects of strings and digits)
+ * read without libyaml: when the whole text is of it, each
  * entry is handed to fn as facts_yaml_entries would, *st is the outcome
  * and the result true; else false, nothing handed on, and the text is
  * libyaml's to read (it reports the errors). */

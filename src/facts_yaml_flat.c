@@ -1,21 +1,27 @@
-/* facts_yaml_flat.c -- the common shape of a YAML inventory read without
+/* facts_yaml_flat.c -- the common shapes of an inventory read without
  * libyaml (docs/performance.md, "compatc match").
  *
- * The shape compatc's users and the bench write: a block sequence at the
- * first column of flat mappings, one `key: value` a line, plain scalars,
+ * The shapes compatc's users, the importers and the bench write: a YAML
+ * block sequence at the first column of flat mappings, one `key: value` a
+ * line, plain scalars,
  *
  *   - id: gpu0
  *     device_api: vfio-pci
  *     aggregator: 1
  *
- * Such a file is read line by line, each device's facts through the
+ * or a JSON list of flat objects of strings and digits (blanks between
+ * tokens spaces and newlines, a blank after each ':'),
+ *
+ *   [{"id": "gpu0", "device_api": "vfio-pci", "aggregator": 1}, ...]
+ *
+ * Such a file is read in one scan, each device's facts through the
  * key=value reader (its `key=value` lines built from the mapping's), and
- * handed on only when every line of the whole file is of that shape: then
- * libyaml's reading (facts_yaml.c) gives exactly these ids and facts, a
- * plain scalar being its text.  Anything else -- a comment, a blank line, a
- * quote, a flow collection, a null, a tab, a CR, a key twice, a value the
- * key=value reader refuses -- and the caller reads the file with libyaml,
- * which reports every error: this reader reports none of its own.
+ * handed on only when the whole file is of the shape: then libyaml's
+ * reading (facts_yaml.c) gives exactly these ids and facts, a scalar being
+ * its text.  Anything else -- a comment, a blank line, a quote or an
+ * escape, a flow collection in YAML, a null, a tab, a CR, a key twice, a
+ * value the key=value reader refuses -- and the caller reads the file with
+ * libyaml, which reports every error: this reader reports none of its own.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -121,6 +127,43 @@ static bool kv_append(flat *fl, const char *key, size_t klen, const char *val, s
     return true;
 }
 
+/* A key and its value, of the device x being read. */
+static bool flat_take(flat *fl, flat_entry *x, unsigned *keys, const char *key, size_t klen,
+                      const char *val, size_t vlen)
+{
+    if (++*keys > FLAT_MAX_KEYS)
+        return false;
+    if (klen == 2 && key[0] == 'i' && key[1] == 'd') {
+        if (x->id)
+            return false; /* twice: libyaml's error */
+        x->id = val;
+        x->id_len = (uint32_t)vlen;
+        return true;
+    }
+    if (klen == 4 && (!memcmp(key, "self", 4) || !memcmp(key, "SELF", 4)))
+        return false;
+    return kv_append(fl, key, klen, val, vlen);
+}
+
+/* The device x read whole: its facts from its key=value text. */
+static bool flat_push(flat *fl, const char *file, flat_entry *x)
+{
+    if (!x->id)
+        return false;
+    if (fl->n == fl->cap) {
+        size_t cap = fl->cap ? fl->cap * 2 : 256;
+        flat_entry *e = mem_grow(fl->alloc, fl->e, cap, sizeof *e);
+        if (!e)
+            return false;
+        fl->e = e;
+        fl->cap = cap;
+    }
+    if (facts_parse_text_ex(fl->alloc, file, fl->kv, fl->kv_len, &x->facts, NULL) != DC_OK)
+        return false;
+    fl->e[fl->n++] = *x;
+    return true;
+}
+
 /* The device whose "- " line starts at s: its id and facts into fl->e;
  * *next where the next one starts.  false when it is not of the shape. */
 static bool flat_entry_read(flat *fl, const char *file, const char *s, const char *end,
@@ -133,50 +176,133 @@ static bool flat_entry_read(flat *fl, const char *file, const char *s, const cha
     for (;;) {
         const char *key, *val;
         size_t klen, vlen;
-        if (!flat_pair(p, end, &key, &klen, &val, &vlen, &p) || ++keys > FLAT_MAX_KEYS)
+        if (!flat_pair(p, end, &key, &klen, &val, &vlen, &p) ||
+            !flat_take(fl, &x, &keys, key, klen, val, vlen))
             return false;
-        if (klen == 2 && key[0] == 'i' && key[1] == 'd') {
-            if (x.id)
-                return false; /* twice: libyaml's error */
-            x.id = val;
-            x.id_len = (uint32_t)vlen;
-        } else if ((klen == 4 && (!memcmp(key, "self", 4) || !memcmp(key, "SELF", 4))) ||
-                   !kv_append(fl, key, klen, val, vlen)) {
-            return false;
-        }
         ++*line;
         if (end - p < 3 || p[0] != ' ' || p[1] != ' ')
             break;
         p += 2;
     }
-    if (!x.id || (p < end && (end - p < 2 || p[0] != '-' || p[1] != ' ')))
+    if (p < end && (end - p < 2 || p[0] != '-' || p[1] != ' '))
         return false;
     *next = p;
-    if (fl->n == fl->cap) {
-        size_t cap = fl->cap ? fl->cap * 2 : 256;
-        flat_entry *e = mem_grow(fl->alloc, fl->e, cap, sizeof *e);
-        if (!e)
-            return false;
-        fl->e = e;
-        fl->cap = cap;
+    return flat_push(fl, file, &x);
+}
+
+/* ------------------------------------------------------------- JSON */
+
+/* JSON's blanks between tokens, of the shape: spaces and newlines. */
+static const char *json_blanks(const char *p, const char *end, uint32_t *line)
+{
+    for (; p < end && (*p == ' ' || *p == '\n'); p++)
+        *line += *p == '\n';
+    return p;
+}
+
+/* A string at p of the shape, its bytes of class `k` but neither first nor
+ * last a space (libyaml keeps those, the key=value reader trims them), or
+ * a key's (a name's bytes), or with `digits` a number of digits alone (a
+ * plain scalar: its text): [*s, *s + *n); NULL when it is none. */
+static const char *json_scalar(const char *p, const char *end, bool key, bool digits,
+                               const char **s, size_t *n)
+{
+    const char *b = p;
+    if (digits && p < end && *p >= '0' && *p <= '9') {
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+        *s = b;
+        *n = (size_t)(p - b);
+        return p;
     }
-    if (facts_parse_text_ex(fl->alloc, file, fl->kv, fl->kv_len, &x.facts, NULL) != DC_OK)
+    if (p == end || *p != '"')
+        return NULL;
+    b = ++p;
+    if (key) {
+        if (p == end || !is_name_start(*p))
+            return NULL;
+        while (p < end && in_class(*p, F_KEY))
+            p++;
+    } else {
+        while (p < end && (in_class(*p, F_VALUE) || *p == ' '))
+            p++;
+        if (p == b || *b == ' ' || p[-1] == ' ')
+            return NULL;
+    }
+    if (p == end || *p != '"')
+        return NULL;
+    *s = b;
+    *n = (size_t)(p - b);
+    return p + 1;
+}
+
+/* The object at p ('{'): a device; *next after its '}'. */
+static bool json_entry_read(flat *fl, const char *file, const char *p, const char *end,
+                            uint32_t *line, const char **next)
+{
+    flat_entry x = { NULL, 0, *line, NULL };
+    unsigned keys = 0;
+    fl->kv_len = 0;
+    p++;
+    for (;;) {
+        const char *key, *val;
+        size_t klen, vlen;
+        p = json_blanks(p, end, line);
+        if (!(p = json_scalar(p, end, true, false, &key, &klen)) || end - p < 2 || *p != ':' ||
+            (p[1] != ' ' && p[1] != '\n'))
+            return false;
+        p = json_blanks(p + 1, end, line);
+        if (!(p = json_scalar(p, end, false, true, &val, &vlen)) ||
+            !flat_take(fl, &x, &keys, key, klen, val, vlen))
+            return false;
+        p = json_blanks(p, end, line);
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        if (p == end || *p != '}')
+            return false;
+        *next = p + 1;
+        return flat_push(fl, file, &x);
+    }
+}
+
+/* `[ {...}, ... ]`, a list of flat objects of strings and digits. */
+static bool json_read(flat *fl, const char *file, const char *p, const char *end)
+{
+    uint32_t line = 1;
+    p = json_blanks(p, end, &line);
+    if (p == end || *p++ != '[')
         return false;
-    fl->e[fl->n++] = x;
-    return true;
+    for (;;) {
+        p = json_blanks(p, end, &line);
+        if (p == end || *p != '{' || !json_entry_read(fl, file, p, end, &line, &p))
+            return false;
+        p = json_blanks(p, end, &line);
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        if (p == end || *p != ']')
+            return false;
+        return json_blanks(p + 1, end, &line) == end;
+    }
 }
 
 bool facts_yaml_flat(const dc_alloc *alloc, const char *file, const char *text, size_t len,
                      facts_entry_fn fn, void *ctx, dc_status *st, dc_error *err)
 {
     const char *s = text, *end = text + len;
-    if (len < 2 || s[0] != '-' || s[1] != ' ')
-        return false;
     flat fl = { alloc, NULL, 0, 0, NULL, 0, 0 };
     uint32_t line = 1;
-    bool whole = true;
-    while (whole && s < end)
-        whole = flat_entry_read(&fl, file, s, end, &line, &s);
+    bool whole;
+    if (len >= 2 && s[0] == '-' && s[1] == ' ') {
+        whole = true;
+        while (whole && s < end)
+            whole = flat_entry_read(&fl, file, s, end, &line, &s);
+    } else {
+        whole = json_read(&fl, file, s, end);
+    }
     mem_free(alloc, fl.kv);
     /* the whole file is of the shape: hand the devices on, in order */
     size_t i = 0;

@@ -2318,43 +2318,94 @@ Test(yaml_flat, reads_the_common_shape_as_libyaml_does)
         cr_expect_not(flat_agrees(other[i], strlen(other[i])), "took:\n%s", other[i]);
 }
 
-/* Every text one edit away from the common shape: the flat reader takes
- * some, leaves the rest to libyaml, and both ways agree on all. */
+/* Every text one edit away from `base`: the flat reader takes some
+ * (*took), leaves the rest to libyaml (*left), and both ways agree on all. */
+static void one_edit_away(const char *base, const char *const *lines, size_t nlines,
+                          size_t *took, size_t *left)
+{
+    static const char bytes[] = " #:\t\r\n-'\"{}[]~&*!|>,=@%?x0._/\\";
+    size_t n = strlen(base);
+    char *buf = malloc(n + 64);
+    cr_assert_not_null(buf);
+    for (size_t at = 0; at <= n; at++) {
+        for (size_t b = 0; b < sizeof bytes - 1; b++) { /* a byte inserted */
+            memcpy(buf, base, at);
+            buf[at] = bytes[b];
+            memcpy(buf + at + 1, base + at, n - at);
+            flat_agrees(buf, n + 1) ? ++*took : ++*left;
+        }
+        if (at < n) { /* a byte deleted, a byte replaced by 'x' */
+            memcpy(buf, base, at);
+            memcpy(buf + at, base + at + 1, n - at - 1);
+            flat_agrees(buf, n - 1) ? ++*took : ++*left;
+            memcpy(buf, base, n);
+            buf[at] = buf[at] == 'x' ? 'y' : 'x';
+            flat_agrees(buf, n) ? ++*took : ++*left;
+        }
+        if (at == 0 || base[at - 1] == '\n' || base[at - 1] == ',') /* a line inserted */
+            for (size_t l = 0; l < nlines; l++) {
+                size_t k = strlen(lines[l]);
+                memcpy(buf, base, at);
+                memcpy(buf + at, lines[l], k);
+                memcpy(buf + at + k, base + at, n - at);
+                flat_agrees(buf, n + k) ? ++*took : ++*left;
+            }
+    }
+    free(buf);
+}
+
 Test(yaml_flat, agrees_with_libyaml_one_edit_away)
 {
-    static const char bytes[] = " #:\t\r\n-'\"{}[]~&*!|>,=@%?x0._/";
     static const char *const lines[] = { "---\n",         "...\n",        "\n",
                                          "  \n",          "# c\n",        "  id: z\n",
                                          "- id:\n",       "  k: null\n",  "  k: ~\n",
                                          "  self: x\n",   "- id: gpu0\n", "  pci_id: 1\n",
                                          "  p: {a: 1}\n", "  - x\n" };
-    size_t n = strlen(flat_base), took = 0, left = 0;
-    char buf[sizeof flat_base + 32];
-    for (size_t at = 0; at <= n; at++) {
-        for (size_t b = 0; b < sizeof bytes - 1; b++) { /* a byte inserted */
-            memcpy(buf, flat_base, at);
-            buf[at] = bytes[b];
-            memcpy(buf + at + 1, flat_base + at, n - at);
-            flat_agrees(buf, n + 1) ? took++ : left++;
-        }
-        if (at < n) { /* a byte deleted, a byte replaced by 'x' */
-            memcpy(buf, flat_base, at);
-            memcpy(buf + at, flat_base + at + 1, n - at - 1);
-            flat_agrees(buf, n - 1) ? took++ : left++;
-            memcpy(buf, flat_base, n);
-            buf[at] = buf[at] == 'x' ? 'y' : 'x';
-            flat_agrees(buf, n) ? took++ : left++;
-        }
-        if (at == 0 || flat_base[at - 1] == '\n') /* a line inserted */
-            for (size_t l = 0; l < sizeof lines / sizeof lines[0]; l++) {
-                size_t k = strlen(lines[l]);
-                memcpy(buf, flat_base, at);
-                memcpy(buf + at, lines[l], k);
-                memcpy(buf + at + k, flat_base + at, n - at);
-                flat_agrees(buf, n + k) ? took++ : left++;
-            }
-    }
+    size_t took = 0, left = 0;
+    one_edit_away(flat_base, lines, sizeof lines / sizeof lines[0], &took, &left);
     cr_log_info("the flat reader took %zu texts, libyaml read %zu", took, left);
+    cr_expect_gt(took, 1000, "the flat reader took %zu texts", took);
+    cr_expect_gt(left, 4000, "libyaml read %zu texts", left);
+}
+
+static const char flat_json[] = "[\n"
+                                "{\"id\": \"gpu0\", \"device_api\": \"vfio-pci\", "
+                                "\"aggregator\": 2, \"version\": \"1.2.3\"},\n"
+                                "{\"id\": 7, \"vendor\": \"Intel Corporation\",\n"
+                                "  \"addr\": \"0000:00:02.0\", \"k\": \"null\"}\n"
+                                "]\n";
+
+Test(yaml_flat, reads_json_lists_as_libyaml_does)
+{
+    cr_assert(flat_agrees(flat_json, strlen(flat_json)));
+    cr_assert(flat_agrees("[{\"id\": \"a\"}]", 13));
+    const char *other[] = {
+        "[]\n",
+        "[{}]\n",
+        "[{\"id\":\"a\"}]\n",
+        "[{\"id\": \"a\", \"k\": null}]\n",
+        "[{\"id\": \"a\", \"k\": true}]\n",
+        "[{\"id\": \"a\", \"k\": -1}]\n",
+        "[{\"id\": \"a\", \"k\": 1.5}]\n",
+        "[{\"id\": \"a\", \"k\": \"a\\\"b\"}]\n",
+        "[{\"id\": \"a\", \"k\": \" v\"}]\n",
+        "[{\"id\": \"a\", \"k\": \"\"}]\n",
+        "[{\"id\": \"a\", \"k\": [\"x\"]}]\n",
+        "[{\"id\": \"a\", \"k\": {\"m\": \"1\"}}]\n",
+        "[{\"id\": \"a\", \"k\": \"v\", \"k\": \"w\"}]\n",
+        "[{\"id\": \"a\"},]\n",
+        "[{\"id\": \"a\"}]\n[]\n",
+        "[{\"id\": \"a\"}\t]\n",
+        "{\"id\": \"a\"}\n",
+    };
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        cr_expect_not(flat_agrees(other[i], strlen(other[i])), "took:\n%s", other[i]);
+    static const char *const lines[] = {
+        "\n", " ", "{\"id\": \"z\"},", "\"x\": \"y\",", "\"id\": \"gpu0\",", "null,", "# c\n"
+    };
+    size_t took = 0, left = 0;
+    one_edit_away(flat_json, lines, sizeof lines / sizeof lines[0], &took, &left);
+    cr_log_info("JSON: the flat reader took %zu texts, libyaml read %zu", took, left);
     cr_expect_gt(took, 1000, "the flat reader took %zu texts", took);
     cr_expect_gt(left, 4000, "libyaml read %zu texts", left);
 }
