@@ -16,13 +16,14 @@
  *
  * Every contender's verdicts are compared with the hand-written C ones before
  * anything is timed; a difference aborts the run.  Times are the median of
- * several runs (CLOCK_MONOTONIC).  Then: compile time of each policy, one
+ * several runs (CLOCK_MONOTONIC).  Then: compile time of each policy,
+ * compatc match's work over an inventory of 100 000 devices, one
  * source against 4096 prepared targets (they stay in the caches) and
  * against 1 000 000 (they do not: dc_check_batch is then bound by memory),
  * and a counting allocator proves that prepared checks allocate nothing.
  *
- * Usage: bench [--rule share|where] [--runs N] [--batch N] [--policies DIR] [--share FILE]
- *              [--sections pairs,compile,batch] [--contenders NAME,...]
+ * Usage: bench [--rule share|where] [--runs N] [--batch N] [--match N] [--policies DIR]
+ *              [--share FILE] [--sections pairs,compile,match,batch] [--contenders NAME,...]
  *              [--only NAME --iters N]     (one contender, fixed work, no
  *                                           timing: for callgrind/perf)
  */
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "devcompat.h"
 
@@ -355,6 +357,7 @@ static dc_policy *policy;
  * counting allocator's bookkeeping is not the library's cost). */
 static dc_policy *policy_plain;
 static dc_prepared *psrc[NPAIRS], *ptgt[NPAIRS];
+static dc_prepared *psrc_plain; /* source 0 for policy_plain (the match section) */
 static dc_result *result, *result_plain;
 
 static dc_prepared *prepare_text(const char *file, const char *text, size_t len)
@@ -391,6 +394,13 @@ static void dc_setup(const char *share_path)
         psrc[i] = prepare_text("source", sources[i].text, sources[i].text_len);
         ptgt[i] = prepare_text("target", targets[i].text, targets[i].text_len);
     }
+    dc_facts *f0;
+    dc_error e0;
+    if (dc_facts_parse_text("source", sources[0].text, sources[0].text_len, &f0, &e0) !=
+            DC_OK ||
+        dc_prepare(policy_plain, f0, &psrc_plain, &e0) != DC_OK)
+        die("%s", e0.message);
+    dc_facts_free(f0);
     if (dc_result_new(policy, &result, NULL) != DC_OK ||
         dc_result_new(policy_plain, &result_plain, NULL) != DC_OK)
         die("out of memory");
@@ -949,6 +959,93 @@ static void bench_batch(size_t n)
     free(blocks);
 }
 
+/* ------------------------------------------------------------ match */
+
+/* `compatc match`'s work (src/compatc.c) over an inventory of n devices,
+ * the rule's targets in turn: the inventory read from a file
+ * (dc_inventory_read), each device prepared, checked against source 0 and
+ * its outcome rendered as text; only the printing is left out.  Both of
+ * compatc's inventory formats, YAML and JSON, one device a mapping of the
+ * key=value text's facts. */
+static void write_inventory(const char *path, size_t n, bool json)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        die("%s: %s", path, strerror(errno));
+    fputs(json ? "[\n" : "", f);
+    for (size_t i = 0; i < n; i++) {
+        const char *t = targets[i % NPAIRS].text;
+        fprintf(f, json ? "{\"id\": \"dev%zu\"" : "- id: dev%zu\n", i);
+        for (const char *nl; (nl = strchr(t, '\n')); t = nl + 1) {
+            const char *eq = strchr(t, '=');
+            int k = (int)(eq - t), v = (int)(nl - eq - 1);
+            if (json)
+                fprintf(f, ", \"%.*s\": \"%.*s\"", k, t, v, eq + 1);
+            else
+                fprintf(f, "  %.*s: %.*s\n", k, t, v, eq + 1);
+        }
+        fputs(json ? (i + 1 < n ? "},\n" : "}\n") : "", f);
+    }
+    fputs(json ? "]\n" : "", f);
+    if (fclose(f) != 0)
+        die("%s: write failed", path);
+}
+
+static long match_once(const char *path, size_t n)
+{
+    dc_inventory *inv;
+    dc_error err;
+    if (dc_inventory_read(path, &inv, &err) != DC_OK)
+        die("%s", err.message);
+    if (dc_inventory_count(inv) != n)
+        die("%s: %zu devices, not %zu", path, dc_inventory_count(inv), n);
+    long compatible = 0;
+    for (size_t d = 0; d < n; d++) {
+        dc_prepared *t;
+        const char *text;
+        if (dc_prepare(policy_plain, dc_inventory_facts(inv, d), &t, &err) != DC_OK)
+            die("%s", err.message);
+        dc_check(policy_plain, psrc_plain, t, result_plain);
+        dc_verdict v = dc_result_verdict(result_plain);
+        if ((int)v != rule_of->hand(&sources[0], &targets[d % NPAIRS]))
+            die("match disagrees on device %zu", d);
+        compatible += v == DC_COMPATIBLE;
+        if (dc_result_render(result_plain, DC_FORMAT_TEXT, 0, NULL, &text) != DC_OK)
+            die("out of memory");
+        dc_prepared_free(t);
+    }
+    dc_inventory_free(inv);
+    return compatible;
+}
+
+static void bench_match(size_t n)
+{
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    for (int json = 0; json < 2; json++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/dc-bench-inventory.%ld.%s", tmp, (long)getpid(),
+                 json ? "json" : "yaml");
+        write_inventory(path, n, json);
+        int nruns = runs < 5 ? runs : 5; /* each run is long already */
+        double v[64], cpu[64];
+        long compatible = 0;
+        for (int r = 0; r < nruns; r++) {
+            double c0 = cpu_ns(), t0 = now_ns();
+            compatible = match_once(path, n);
+            v[r] = (now_ns() - t0) / 1e9;
+            cpu[r] = (cpu_ns() - c0) / 1e9;
+        }
+        unlink(path);
+        double s = median(v, nruns), c = median(cpu, nruns);
+        printf("match: %zu devices, %s inventory (read, prepare, check, render), median of "
+               "%d:\n       %.3f s (min %.3f, cpu %.3f), %.2f us/device (cpu %.2f); %ld "
+               "compatible\n",
+               n, json ? "JSON" : "YAML", nruns, s, v[0], c, s * 1e6 / (double)n,
+               c * 1e6 / (double)n, compatible);
+    }
+    printf("\n");
+}
+
 #ifndef HAVE_LUA
 #define lua_share NULL
 #define lua_where NULL
@@ -978,13 +1075,15 @@ int main(int argc, char **argv)
     rule_of = &rules[0];
     const char *only = NULL, *sections = NULL;
     long iters = 1000;
-    size_t batch = 1000000;
+    size_t batch = 1000000, match_n = 100000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--runs") && v)
             runs = atoi(v), i++;
         else if (!strcmp(a, "--batch") && v)
             batch = (size_t)atol(v), i++;
+        else if (!strcmp(a, "--match") && v)
+            match_n = (size_t)atol(v), i++;
         else if (!strcmp(a, "--policies") && v)
             dir = v, i++;
         else if (!strcmp(a, "--share") && v)
@@ -1008,9 +1107,10 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--pairs") && v)
             npairs = atoi(v), i++;
         else
-            die("usage: bench [--rule share|where] [--runs N] [--batch N] [--policies DIR] "
+            die("usage: bench [--rule share|where] [--runs N] [--batch N] [--match N] "
+                "[--policies DIR] "
                 "[--share FILE] "
-                "[--pairs N] [--sections pairs,compile,batch] [--contenders NAME,...] "
+                "[--pairs N] [--sections pairs,compile,match,batch] [--contenders NAME,...] "
                 "[--only NAME --iters N]");
     }
     if (runs < 1 || runs > 64)
@@ -1043,13 +1143,19 @@ int main(int argc, char **argv)
             bench_batch(batch);
             return 0;
         }
+        if (!strcmp(only, "match")) {
+            bench_match(match_n);
+            return 0;
+        }
         die("--only: hand-c, prepared, e2e, lua-tables[-lookup], lua-from-c[-lookup], "
-            "lua-reused[-lookup] or batch");
+            "lua-reused[-lookup], batch or match");
     }
     if (listed(sections, "pairs"))
         bench_pairs();
     if (listed(sections, "compile"))
         bench_compile(dir, share);
+    if (listed(sections, "match"))
+        bench_match(match_n);
     if (listed(sections, "batch")) {
         if (batch > 4096)
             bench_batch(4096); /* targets that stay in the caches */
@@ -1062,6 +1168,7 @@ int main(int argc, char **argv)
         dc_prepared_free(psrc[i]);
         dc_prepared_free(ptgt[i]);
     }
+    dc_prepared_free(psrc_plain);
     dc_result_free(result);
     dc_result_free(result_plain);
     dc_policy_free(policy);
