@@ -189,7 +189,7 @@ static void render_ctable(sink *o, const program *p, const ctable *ct)
 
 size_t ctable_render(const program *p, const ctable *ct, char *buf, size_t cap)
 {
-    sink o = { buf, cap, 0 };
+    sink o = sink_bounded(buf, cap);
     render_ctable(&o, p, ct);
     return sink_finish(&o);
 }
@@ -382,7 +382,7 @@ static void put_block(sink *o, const program *p, uint32_t bi)
 
 size_t disasm_program(const program *p, char *buf, size_t cap)
 {
-    sink o = { buf, cap, 0 };
+    sink o = sink_bounded(buf, cap);
     sink_printf(&o, "policy ");
     put_quoted(&o, p, p->name);
     sink_printf(&o, " from ");

@@ -22,7 +22,7 @@ static bool needs_quotes(const char *v, size_t n)
 
 size_t facts_render_text(const dc_facts *f, char *buf, size_t cap)
 {
-    sink s = { buf, cap, 0 };
+    sink s = sink_bounded(buf, cap);
     for (uint32_t i = 0; f && i < f->n; i++) {
         const fact *x = &f->items[i];
         sink_put(&s, x->name, x->name_len);
@@ -50,7 +50,7 @@ size_t facts_render_text(const dc_facts *f, char *buf, size_t cap)
 
 size_t facts_render_json(const dc_facts *f, char *buf, size_t cap)
 {
-    sink s = { buf, cap, 0 };
+    sink s = sink_bounded(buf, cap);
     sink_put(&s, "{", 1);
     for (uint32_t i = 0; f && i < f->n; i++) {
         if (i)

@@ -55,7 +55,7 @@ static void diag_json(sink *s, const dc_diag *dg)
 
 size_t dc_diag_format(const dc_diag *dg, dc_format format, char *buf, size_t cap)
 {
-    sink s = { buf, cap, 0 };
+    sink s = sink_bounded(buf, cap);
     if (dg && dg->size >= sizeof *dg && dg->file && dg->message) {
         if (format == DC_FORMAT_JSON)
             diag_json(&s, dg);
@@ -75,7 +75,7 @@ size_t dc_facts_format(const dc_facts *facts, dc_format format, char *buf, size_
 
 size_t dc_json_string(const char *s, char *buf, size_t cap)
 {
-    sink k = { buf, cap, 0 };
+    sink k = sink_bounded(buf, cap);
     sink_json_str(&k, s);
     return sink_finish(&k);
 }
@@ -207,7 +207,7 @@ static dc_status mismatch_text(sink *s, dc_result *r, const char *target, bool j
     dc_status st = dc_result_reason_get(r, 0, &why);
     if (st != DC_OK)
         return st;
-    sink k = { NULL, 0, 0 };
+    sink k = sink_bounded(NULL, 0);
     char *text = NULL;
     for (int pass = 0; pass < 2; pass++) {
         sink_printf(&k, "%s%snot a target of policy %s: %s:%u: %s", target ? target : "",
@@ -218,7 +218,7 @@ static dc_status mismatch_text(sink *s, dc_result *r, const char *target, bool j
         text = arena_alloc(&r->text, k.len + 1);
         if (!text)
             return DC_ERR_NOMEM;
-        k = (sink){ text, k.len + 1, 0 };
+        k = sink_bounded(text, k.len + 1);
     }
     sink_finish(&k);
     if (json)
@@ -296,14 +296,14 @@ static dc_status render_kept(dc_result *r, dc_format format, unsigned flags, con
         return DC_ERR_INVALID;
     *text = NULL;
     result_text_fresh(r);
-    sink s = { NULL, 0, 0 };
+    sink s = sink_bounded(NULL, 0);
     dc_status st = reasons_only ? reasons_text(&s, r) : render(&s, r, format, flags, target);
     if (st != DC_OK)
         return st;
     char *buf = arena_alloc(&r->text, s.len + 1);
     if (!buf)
         return DC_ERR_NOMEM;
-    s = (sink){ buf, s.len + 1, 0 };
+    s = sink_bounded(buf, s.len + 1);
     st = reasons_only ? reasons_text(&s, r) : render(&s, r, format, flags, target);
     sink_finish(&s);
     if (st == DC_OK)

@@ -598,7 +598,7 @@ static const char *with_values(dc_result *r, const char *m, const dc_reason *out
 {
     if (!m || (!out->nvalues && !out->missing))
         return m;
-    sink k = { NULL, 0, 0 };
+    sink k = sink_bounded(NULL, 0);
     char *text = NULL;
     for (int pass = 0; pass < 2; pass++) {
         sink_puts(&k, m);
@@ -617,7 +617,7 @@ static const char *with_values(dc_result *r, const char *m, const dc_reason *out
             break;
         if (!(text = arena_alloc(&r->text, k.len + 1)))
             return NULL;
-        k = (sink){ text, k.len + 1, 0 };
+        k = sink_bounded(text, k.len + 1);
     }
     sink_finish(&k);
     return text;

@@ -179,7 +179,7 @@ void semver_put(sink *s, const semver *v)
 
 size_t semver_render(const semver *v, char *buf, size_t cap)
 {
-    sink s = { buf, cap, 0 };
+    sink s = sink_bounded(buf, cap);
 
     semver_put(&s, v);
     return sink_finish(&s);

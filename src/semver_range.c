@@ -1361,7 +1361,7 @@ size_t sv_range_render(const sv_range *r, char *buf, size_t cap)
     static const char *const ops[] = {
         [SV_LT] = "<", [SV_LE] = "<=", [SV_GT] = ">", [SV_GE] = ">=", [SV_EQ] = ""
     };
-    sink s = { buf, cap, 0 };
+    sink s = sink_bounded(buf, cap);
 
     for (uint32_t i = 0; i < r->nsets; i++) {
         uint32_t b = i ? r->set_end[i - 1] : 0;

@@ -1,13 +1,78 @@
-/* sink.c -- bounded text output and its escapings (sink.h). */
+/* sink.c -- text output, bounded or growing, and its escapings (sink.h). */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sink.h"
 
+sink sink_bounded(char *buf, size_t cap)
+{
+    sink s = { buf, cap, 0, NULL, false, false };
+    return s;
+}
+
+sink sink_growing(const dc_alloc *alloc)
+{
+    sink s = { NULL, 0, 0, alloc, true, false };
+    return s;
+}
+
+void sink_reset(sink *s)
+{
+    s->len = 0;
+    if (s->buf)
+        s->buf[0] = '\0';
+}
+
+void sink_free(sink *s)
+{
+    if (s->growing) {
+        mem_free(s->alloc, s->buf);
+        s->buf = NULL;
+        s->cap = s->len = 0;
+    }
+}
+
+const char *sink_str(const sink *s)
+{
+    return s->buf ? s->buf : "";
+}
+
+/* A growing sink with room for n more bytes and a NUL, doubling its buffer;
+ * false (and s->failed) when it cannot. */
+static bool sink_room(sink *s, size_t n)
+{
+    if (s->failed)
+        return false;
+    if (n >= SIZE_MAX - s->len) {
+        s->failed = true;
+        return false;
+    }
+    size_t need = s->len + n + 1;
+    if (need <= s->cap)
+        return true;
+    size_t ncap = s->cap ? s->cap : 64;
+    while (ncap < need)
+        ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+    char *nb = mem_grow(s->alloc, s->buf, ncap, 1);
+    if (!nb) {
+        s->failed = true;
+        return false;
+    }
+    s->buf = nb;
+    s->cap = ncap;
+    return true;
+}
+
 void sink_put(sink *s, const char *p, size_t n)
 {
-    if (s->len < s->cap) {
+    if (s->growing) {
+        if (sink_room(s, n)) {
+            memcpy(s->buf + s->len, p, n);
+            s->buf[s->len + n] = '\0';
+        }
+    } else if (s->len < s->cap) {
         size_t room = s->cap - 1 - s->len;
         memcpy(s->buf + s->len, p, n < room ? n : room);
     }
@@ -33,6 +98,10 @@ void sink_printf(sink *s, const char *fmt, ...)
         return;
     }
     /* longer than the small buffer: write straight into the sink's room */
+    if (s->growing && !sink_room(s, (size_t)k)) {
+        s->len += (size_t)k;
+        return;
+    }
     size_t room = s->len < s->cap ? s->cap - s->len : 0;
     va_start(ap, fmt);
     if (room)

@@ -1,19 +1,45 @@
-/* sink.h -- text written into a caller's buffer, snprintf-style.
+/* sink.h -- the one text builder: into a caller's buffer, snprintf-style,
+ * or into a buffer of its own that grows.
  *
- * A sink counts every byte it is given and stores what fits (always
- * NUL-terminated when cap > 0), so a renderer runs once with cap 0 to learn
- * the length, then again into a buffer of that length plus one.  It also
- * knows the two escapings output needs (docs/embedding.md, "Rendering"):
- * JSON strings, and text that stays on one line of a terminal. */
+ * A bounded sink (sink_bounded) counts every byte it is given
+ * and stores what fits (always NUL-terminated by sink_finish when cap > 0),
+ * so a renderer runs once with cap 0 to learn the length, then again into a
+ * buffer of that length plus one.
+ *
+ * A growing sink (sink_growing) allocates through a dc_alloc and doubles its
+ * buffer as text arrives, so appending n bytes costs O(n) amortised; its
+ * text is NUL-terminated after every write.  It never aborts: when the
+ * allocator refuses, `failed` is set, what came before stays (a prefix of
+ * the text), nothing more is stored, and the caller reports DC_ERR_NOMEM.
+ *
+ * A sink also knows the two escapings output needs (docs/embedding.md,
+ * "Rendering"): JSON strings, and text that stays on one line of a
+ * terminal. */
 #ifndef DC_SINK_H
 #define DC_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "alloc.h"
 
 typedef struct sink {
     char *buf;
     size_t cap, len;
+    const dc_alloc *alloc; /* growing sinks: buf's allocator */
+    bool growing, failed;  /* failed: growing sink whose allocator refused */
 } sink;
+
+/* An empty sink writing into buf[0..cap) (buf may be NULL when cap is 0). */
+sink sink_bounded(char *buf, size_t cap);
+/* An empty growing sink; release its buffer with sink_free. */
+sink sink_growing(const dc_alloc *alloc);
+/* Empty a growing sink, keeping its buffer (and a failure). */
+void sink_reset(sink *s);
+/* Release a growing sink's buffer; the sink is empty again. */
+void sink_free(sink *s);
+/* A growing sink's text: never NULL ("" before the first byte). */
+const char *sink_str(const sink *s);
 
 void sink_put(sink *s, const char *p, size_t n);
 void sink_puts(sink *s, const char *p);

@@ -24,12 +24,12 @@
  * the block that held are the *residue*: decompiled, with every part that
  * does not depend on open facts computed by the VM and folded to its value.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "facts.h"
 #include "limits.h"
+#include "sink.h"
 #include "targets.h"
 #include "vm.h"
 
@@ -61,119 +61,67 @@ struct dc_targets {
 
 /* ------------------------------------------------------------ text */
 
-typedef struct sbuf {
-    const dc_alloc *a;
-    char *p;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-static void sb_putn(sbuf *b, const char *s, size_t n)
+static void put_dstr(sink *b, dstr s)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 64;
-        while (ncap < b->len + n + 1)
-            ncap *= 2;
-        char *np = mem_grow(b->a, b->p, ncap, 1);
-        if (!np) {
-            b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-    sb_putn(b, s, strlen(s));
-}
-
-static void sb_dstr(sbuf *b, dstr s)
-{
-    sb_putn(b, s.p, s.len);
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char small[128];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = true;
-        return;
-    }
-    sb_putn(b, small, (size_t)n < sizeof small ? (size_t)n : sizeof small - 1);
+    sink_put(b, s.p, s.len);
 }
 
 /* A value's canonical text (docs/language.md, section 6). */
-static void sb_value(sbuf *b, const value *v)
+static void put_value(sink *b, const value *v)
 {
     char small[128];
     size_t n = value_render(v, small, sizeof small);
     if (n < sizeof small) {
-        sb_putn(b, small, n);
+        sink_put(b, small, n);
         return;
     }
-    char *big = mem_alloc(b->a, n + 1);
+    char *big = mem_alloc(b->alloc, n + 1);
     if (!big) {
-        b->oom = true;
+        b->failed = true;
         return;
     }
     value_render(v, big, n + 1);
-    sb_putn(b, big, n);
-    mem_free(b->a, big);
+    sink_put(b, big, n);
+    mem_free(b->alloc, big);
 }
 
-static void sb_quoted(sbuf *b, const char *s, size_t n)
+static void put_quoted(sink *b, const char *s, size_t n)
 {
-    sb_putn(b, "\"", 1);
+    sink_put(b, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '"' || c == '\\') {
-            sb_putn(b, "\\", 1);
-            sb_putn(b, &c, 1);
+            sink_put(b, "\\", 1);
+            sink_put(b, &c, 1);
         } else if (c == '\n') {
-            sb_putn(b, "\\n", 2);
+            sink_put(b, "\\n", 2);
         } else if (c == '\t') {
-            sb_putn(b, "\\t", 2);
+            sink_put(b, "\\t", 2);
         } else {
-            sb_putn(b, &c, 1);
+            sink_put(b, &c, 1);
         }
     }
-    sb_putn(b, "\"", 1);
+    sink_put(b, "\"", 1);
 }
 
 /* A value as an expression literal, for residues: numbers and booleans as
  * such, hex with 0x, semver bare, strings and sets quoted. */
-static void sb_literal(sbuf *b, const value *v)
+static void put_literal(sink *b, const value *v)
 {
     switch (v->type) {
     case VT_INT:
     case VT_BOOL:
-    case VT_SEMVER: sb_value(b, v); break;
-    case VT_HEX: sb_printf(b, "0x%llx", (unsigned long long)v->as.u); break;
-    case VT_STRING: sb_quoted(b, v->as.s.p, v->as.s.len); break;
+    case VT_SEMVER: put_value(b, v); break;
+    case VT_HEX: sink_printf(b, "0x%llx", (unsigned long long)v->as.u); break;
+    case VT_STRING: put_quoted(b, v->as.s.p, v->as.s.len); break;
     default: {
-        sbuf t = { b->a, NULL, 0, 0, false };
-        sb_value(&t, v);
-        if (t.oom)
-            b->oom = true;
+        sink t = sink_growing(b->alloc);
+        put_value(&t, v);
+        if (t.failed)
+            b->failed = true;
         else
-            sb_quoted(b, t.p ? t.p : "", t.len);
-        mem_free(b->a, t.p);
+            put_quoted(b, sink_str(&t), t.len);
+        sink_free(&t);
     }
     }
 }
@@ -667,17 +615,17 @@ static bool taint_block(tctx *c, uint32_t b, bool record)
 }
 
 /* SELF's rule as text: "FIELD OP EXPECTED" or "where EXPR". */
-static void rule_text(const program *p, uint32_t ri, sbuf *b)
+static void rule_text(const program *p, uint32_t ri, sink *b)
 {
     static const char *const ops[] = { "=", "!=", "<", "<=", ">", ">=" };
     const prule *pr = &p->rules[ri];
     if (pr->slot < 0) {
-        sb_puts(b, "where ");
+        sink_puts(b, "where ");
     } else {
-        sb_dstr(b, prog_str(p, p->slots[pr->slot].name));
-        sb_printf(b, " %s ", pr->op < 6 ? ops[pr->op] : "?");
+        put_dstr(b, prog_str(p, p->slots[pr->slot].name));
+        sink_printf(b, " %s ", pr->op < 6 ? ops[pr->op] : "?");
     }
-    sb_dstr(b, prog_str(p, pr->expected));
+    put_dstr(b, prog_str(p, pr->expected));
 }
 
 /* The constraint text of each open slot: SELF's tainted rules about it. */
@@ -688,7 +636,7 @@ static dc_status build_constraints(tctx *c)
     for (uint32_t s = 0; s < nunits(p); s++) {
         if ((c->sflags[s] & (S_OPEN | S_SELF)) != (S_OPEN | S_SELF))
             continue;
-        sbuf b = { c->a, NULL, 0, 0, false };
+        sink b = sink_growing(c->a);
         for (uint32_t ri = self->first_rule; ri < self->first_rule + self->nrules; ri++) {
             const rinfo *r = &c->rules[ri];
             if (!r->tainted)
@@ -700,14 +648,14 @@ static dc_status build_constraints(tctx *c)
             if (!about)
                 continue;
             if (b.len)
-                sb_puts(&b, ", ");
+                sink_puts(&b, ", ");
             rule_text(p, ri, &b);
         }
-        if (b.oom) {
-            mem_free(c->a, b.p);
+        if (b.failed) {
+            sink_free(&b);
             return nomem(c);
         }
-        c->constraint[s] = b.p; /* NULL when SELF has no rule about it */
+        c->constraint[s] = b.buf; /* NULL when SELF has no rule about it */
     }
     return DC_OK;
 }
@@ -1181,25 +1129,25 @@ static bool dn_known(const rctx *x, int32_t k)
     return k >= 0 && ((!x->t->n[k].tainted && !x->loops) || node_value(x, k, &v));
 }
 
-static int render_node(rctx *x, int32_t k, sbuf *b);
+static int render_node(rctx *x, int32_t k, sink *b);
 
-static void render_child(rctx *x, int32_t k, int min_prec, sbuf *b)
+static void render_child(rctx *x, int32_t k, int min_prec, sink *b)
 {
-    sbuf tmp = { b->a, NULL, 0, 0, false };
+    sink tmp = sink_growing(b->alloc);
     int prec = render_node(x, k, &tmp);
     if (prec < min_prec) {
-        sb_putn(b, "(", 1);
-        sb_putn(b, tmp.p ? tmp.p : "", tmp.len);
-        sb_putn(b, ")", 1);
+        sink_put(b, "(", 1);
+        sink_put(b, sink_str(&tmp), tmp.len);
+        sink_put(b, ")", 1);
     } else {
-        sb_putn(b, tmp.p ? tmp.p : "", tmp.len);
+        sink_put(b, sink_str(&tmp), tmp.len);
     }
-    if (tmp.oom)
-        b->oom = true;
-    mem_free(b->a, tmp.p);
+    if (tmp.failed)
+        b->failed = true;
+    sink_free(&tmp);
 }
 
-static int render_op(rctx *x, int32_t k, sbuf *b);
+static int render_op(rctx *x, int32_t k, sink *b);
 
 /* The name a target loop is shown with: the n-th of a few short names that
  * no variable of the policy has. */
@@ -1221,7 +1169,7 @@ static const char *loop_name(const program *p, int n)
 /* A loop over records: the source's is expanded, one body per record
  * (those that hold whatever the target is left out), joined with && (all)
  * or || (any); the target's is shown as a loop over self's records. */
-static int render_loop(rctx *x, int32_t k, sbuf *b)
+static int render_loop(rctx *x, int32_t k, sink *b)
 {
     const tctx *c = x->c;
     const program *p = c->p;
@@ -1234,10 +1182,10 @@ static int render_loop(rctx *x, int32_t k, sbuf *b)
         y.rec[level] = -1;
         y.lname[level] = loop_name(p, x->tloops);
         y.tloops++;
-        sb_printf(b, "%s(self.%.*s, %s, ", any ? "any" : "all", (int)set.len, set.p,
-                  y.lname[level] ? y.lname[level] : "?");
+        sink_printf(b, "%s(self.%.*s, %s, ", any ? "any" : "all", (int)set.len, set.p,
+                    y.lname[level] ? y.lname[level] : "?");
         render_node(&y, n->a, b);
-        sb_putn(b, ")", 1);
+        sink_put(b, ")", 1);
         return PR_ATOM;
     }
     uint32_t count = c_rec_count(c, n->arg);
@@ -1251,7 +1199,7 @@ static int render_loop(rctx *x, int32_t k, sbuf *b)
             first = (int32_t)r;
     }
     if (parts == 0) {
-        sb_puts(b, any ? "false" : "true");
+        sink_puts(b, any ? "false" : "true");
         return PR_ATOM;
     }
     if (parts == 1) {
@@ -1266,17 +1214,17 @@ static int render_loop(rctx *x, int32_t k, sbuf *b)
         if (node_value(&y, n->a, &v) && v.type == VT_BOOL && v.as.b != any)
             continue;
         if (parts++)
-            sb_puts(b, any ? " || " : " && ");
+            sink_puts(b, any ? " || " : " && ");
         render_child(&y, n->a, prec + 1, b);
     }
     return prec;
 }
 
 /* Render node k, folding what is known; returns its precedence. */
-static int render_node(rctx *x, int32_t k, sbuf *b)
+static int render_node(rctx *x, int32_t k, sink *b)
 {
     if (k < 0 || x->depth >= MAX_RENDER_DEPTH) {
-        sb_putn(b, "?", 1);
+        sink_put(b, "?", 1);
         return PR_ATOM;
     }
     x->depth++;
@@ -1285,20 +1233,20 @@ static int render_node(rctx *x, int32_t k, sbuf *b)
     return prec;
 }
 
-static int render_op(rctx *x, int32_t k, sbuf *b)
+static int render_op(rctx *x, int32_t k, sink *b)
 {
     const program *p = x->c->p;
     const dnode *n = &x->t->n[k];
     value v;
     if (n->kind == DN_OP && n->op == I_BITS && node_value(x, n->a, &v)) {
         /* bits(0x3ff7ff3f) reads better than the set of its indices */
-        sb_puts(b, "bits(");
-        sb_literal(b, &v);
-        sb_putn(b, ")", 1);
+        sink_puts(b, "bits(");
+        put_literal(b, &v);
+        sink_put(b, ")", 1);
         return PR_ATOM;
     }
     if (node_value(x, k, &v)) {
-        sb_literal(b, &v);
+        put_literal(b, &v);
         return v.type == VT_INT && v.as.i < 0 ? PR_UNARY : PR_ATOM;
     }
     switch (n->kind) {
@@ -1307,26 +1255,26 @@ static int render_op(rctx *x, int32_t k, sbuf *b)
         dstr field = prog_str(p, p->recfields[n->arg].name);
         int level = n->b >= 0 && n->b < LOOP_DEPTH ? n->b : 0;
         if (n->op == I_RHAS)
-            sb_puts(b, "has(");
+            sink_puts(b, "has(");
         if ((n->t & SIDE_SOURCE) && x->rec[level] >= 0) {
             /* an absent field of the source's record: its fact's name */
             dstr set = prog_str(p, p->recsets[p->recfields[n->arg].set].name);
-            sb_printf(b, "source.%.*s.%d.", (int)set.len, set.p, (int)x->rec[level]);
+            sink_printf(b, "source.%.*s.%d.", (int)set.len, set.p, (int)x->rec[level]);
         } else {
-            sb_puts(b, x->lname[level] ? x->lname[level] : "?");
-            sb_putn(b, ".", 1);
+            sink_puts(b, x->lname[level] ? x->lname[level] : "?");
+            sink_put(b, ".", 1);
         }
-        sb_dstr(b, field);
+        put_dstr(b, field);
         if (n->op == I_RHAS)
-            sb_putn(b, ")", 1);
+            sink_put(b, ")", 1);
         return PR_ATOM;
     }
     case DN_VAR: {
         int32_t vi = var_of_reg(p, x->block, n->arg);
         if (vi >= 0)
-            sb_dstr(b, prog_str(p, p->vars[vi].name));
+            put_dstr(b, prog_str(p, p->vars[vi].name));
         else
-            sb_putn(b, "?", 1);
+            sink_put(b, "?", 1);
         return PR_ATOM;
     }
     case DN_AND:
@@ -1335,7 +1283,7 @@ static int render_op(rctx *x, int32_t k, sbuf *b)
         if (node_value(x, n->a, &v) && v.type == VT_BOOL) {
             /* a known left side: it decides, or the right side is the value */
             if (v.as.b != is_and) {
-                sb_puts(b, v.as.b ? "true" : "false");
+                sink_puts(b, v.as.b ? "true" : "false");
                 return PR_ATOM;
             }
             return render_node(x, n->b, b);
@@ -1344,19 +1292,19 @@ static int render_op(rctx *x, int32_t k, sbuf *b)
             /* a known right side (the left one was not known, so the
              * right one was computed): it decides, or the left side is */
             if (v.as.b != is_and) {
-                sb_puts(b, v.as.b ? "true" : "false");
+                sink_puts(b, v.as.b ? "true" : "false");
                 return PR_ATOM;
             }
             return render_node(x, n->a, b);
         }
         int prec = is_and ? PR_AND : PR_OR;
         render_child(x, n->a, prec, b);
-        sb_puts(b, is_and ? " && " : " || ");
+        sink_puts(b, is_and ? " && " : " || ");
         render_child(x, n->b, prec + 1, b);
         return prec;
     }
     case DN_OP: break;
-    default: sb_putn(b, "?", 1); return PR_ATOM;
+    default: sink_put(b, "?", 1); return PR_ATOM;
     }
     switch ((enum opcode)n->op) {
     case I_FIELD:
@@ -1367,36 +1315,36 @@ static int render_op(rctx *x, int32_t k, sbuf *b)
                          : n->op == I_FIELDT ? vtype_name((vtype)(n->t & TYPE_MASK))
                                              : NULL;
         if (fn)
-            sb_printf(b, "%s(", fn);
-        sb_puts(b, side);
+            sink_printf(b, "%s(", fn);
+        sink_puts(b, side);
         if (n->arg < p->nslots)
-            sb_dstr(b, prog_str(p, p->slots[n->arg].name));
+            put_dstr(b, prog_str(p, p->slots[n->arg].name));
         if (fn)
-            sb_putn(b, ")", 1);
+            sink_put(b, ")", 1);
         return PR_ATOM;
     }
     case I_CONV: {
         const char *fn = vtype_name((vtype)(n->t & TYPE_MASK));
-        sb_printf(b, "%s(", fn ? fn : "?");
+        sink_printf(b, "%s(", fn ? fn : "?");
         render_child(x, n->a, 0, b);
-        sb_putn(b, ")", 1);
+        sink_put(b, ")", 1);
         return PR_ATOM;
     }
     case I_NEG:
     case I_NOT:
-        sb_putn(b, n->op == I_NEG ? "-" : "!", 1);
+        sink_put(b, n->op == I_NEG ? "-" : "!", 1);
         render_child(x, n->a, PR_UNARY, b);
         return PR_UNARY;
     default: {
         if (builtin_of_op(n->op) >= 0) {
             /* a function of one or two arguments */
-            sb_printf(b, "%s(", op_text(n->op));
+            sink_printf(b, "%s(", op_text(n->op));
             render_child(x, n->a, 0, b);
             if (n->b >= 0) {
-                sb_puts(b, ", ");
+                sink_puts(b, ", ");
                 render_child(x, n->b, 0, b);
             }
-            sb_putn(b, ")", 1);
+            sink_put(b, ")", 1);
             return PR_ATOM;
         }
         int prec = op_prec(n->op);
@@ -1410,7 +1358,7 @@ static int render_op(rctx *x, int32_t k, sbuf *b)
             op = mirror(op);
         }
         render_child(x, l, prec, b);
-        sb_printf(b, " %s ", op_text(op));
+        sink_printf(b, " %s ", op_text(op));
         render_child(x, r, prec + 1, b);
         return prec;
     }
@@ -1559,12 +1507,12 @@ static int dn_truth(const rctx *x, int32_t k, int depth)
     return -1;
 }
 
-static bool capture_text(tctx *c, const rctx *x, const insn *i, sbuf *b, int *truth);
+static bool capture_text(tctx *c, const rctx *x, const insn *i, sink *b, int *truth);
 
 /* The residue of tainted COMPATIBLE rule ri, for the current candidate;
  * *truth is 0 when it cannot hold whatever the open facts are, 1 when it
  * holds whatever they are, -1 otherwise. */
-static void residue_text(tctx *c, uint32_t ri, const dc_prepared *tgt, sbuf *out, bool *is_or,
+static void residue_text(tctx *c, uint32_t ri, const dc_prepared *tgt, sink *out, bool *is_or,
                          int *truth)
 {
     static const char *const rule_ops[] = { "=", "!=", "<", "<=", ">", ">=" };
@@ -1576,7 +1524,7 @@ static void residue_text(tctx *c, uint32_t ri, const dc_prepared *tgt, sbuf *out
     uint32_t test;
     *is_or = false;
     *truth = -1;
-    sbuf b = { c->a, NULL, 0, 0, false };
+    sink b = sink_growing(c->a);
     if (decompile(c, ri, &t, &test, true) != DC_OK) {
         rule_text(p, ri, &b);
         goto done;
@@ -1606,13 +1554,13 @@ static void residue_text(tctx *c, uint32_t ri, const dc_prepared *tgt, sbuf *out
             c->whole[vi - (int32_t)self->first_var] >= 0) {
             /* the variable is the whole of a target fact: say it as a rule */
             uint32_t slot = (uint32_t)c->whole[vi - (int32_t)self->first_var];
-            sb_dstr(&b, prog_str(p, p->slots[slot].name));
-            sb_printf(&b, " %s ", rule_ops[rev[cmp]]);
-            sb_value(&b, &sv);
+            put_dstr(&b, prog_str(p, p->slots[slot].name));
+            sink_printf(&b, " %s ", rule_ops[rev[cmp]]);
+            put_value(&b, &sv);
         } else {
             render_child(&x, e, PR_CMP + 1, &b);
-            sb_printf(&b, " %s ", op_text(expr_ops[rev[cmp]]));
-            sb_literal(&b, &sv);
+            sink_printf(&b, " %s ", op_text(expr_ops[rev[cmp]]));
+            put_literal(&b, &sv);
         }
         break;
     }
@@ -1625,39 +1573,39 @@ static void residue_text(tctx *c, uint32_t ri, const dc_prepared *tgt, sbuf *out
         for (uint32_t k = 0; k < tm->n; k++) {
             const tpart *tp = &p->tparts[tm->first + k];
             if (tp->kind == TP_LIT) {
-                sb_dstr(&b, prog_str(p, tp->lit));
+                put_dstr(&b, prog_str(p, tp->lit));
             } else if (tp->kind == TP_DECL) {
                 int32_t vi = var_of_reg(p, r->block, tp->reg);
-                sb_putn(&b, "{", 1);
+                sink_put(&b, "{", 1);
                 if (vi >= 0)
-                    sb_dstr(&b, prog_str(p, p->vars[vi].name));
+                    put_dstr(&b, prog_str(p, p->vars[vi].name));
                 const char *tn = vtype_name((vtype)tp->type);
-                sb_printf(&b, ":%s}", tn ? tn : "?");
+                sink_printf(&b, ":%s}", tn ? tn : "?");
             } else {
                 int32_t e = dn_get(c, &t, r->block, tp->reg);
                 value v;
                 if (e >= 0 && dn_value(&x, e, &v)) {
-                    sb_value(&b, &v);
+                    put_value(&b, &v);
                 } else {
-                    sb_putn(&b, "{", 1);
+                    sink_put(&b, "{", 1);
                     render_node(&x, e, &b);
-                    sb_putn(&b, "}", 1);
+                    sink_put(&b, "}", 1);
                 }
             }
         }
         const pfact *f = &c->src->slots[i->a];
-        sb_puts(&b, i->op == I_MATCH ? " = " : " != ");
-        sb_quoted(&b, f->raw.p ? f->raw.p : "", f->raw.len);
+        sink_puts(&b, i->op == I_MATCH ? " = " : " != ");
+        put_quoted(&b, f->raw.p ? f->raw.p : "", f->raw.len);
         break;
     }
     default: rule_text(p, ri, &b); break;
     }
 done:
     mem_free(c->a, t.n);
-    if (b.oom)
+    if (b.failed)
         c->oom = true;
-    sb_putn(out, b.p ? b.p : "", b.len);
-    mem_free(c->a, b.p);
+    sink_put(out, sink_str(&b), b.len);
+    sink_free(&b);
 }
 
 /* ------------------------------------------------------------ satisfiability */
@@ -2604,7 +2552,7 @@ static bool solver_rule(const tctx *c, uint32_t ri, uint32_t b)
  * so that the residue speaks of target facts only.  *truth 0 when no split
  * of the text can match; false (nothing written) when a part is an
  * expression of open variables, or the rule is not a plain match. */
-static bool capture_text(tctx *c, const rctx *x, const insn *i, sbuf *b, int *truth)
+static bool capture_text(tctx *c, const rctx *x, const insn *i, sink *b, int *truth)
 {
     const program *p = c->p;
     const pblock *self = &p->blocks[0];
@@ -2638,7 +2586,7 @@ static bool capture_text(tctx *c, const rctx *x, const insn *i, sbuf *b, int *tr
         return false;
     if (d[0].empty) {
         *truth = 0;
-        sb_puts(b, "false");
+        sink_puts(b, "false");
         return true;
     }
     *truth = -1;
@@ -2649,16 +2597,16 @@ static bool capture_text(tctx *c, const rctx *x, const insn *i, sbuf *b, int *tr
     for (uint32_t k = 0; k < before; k++) {
         int32_t v = var_of_reg(p, 0, d[k].reg);
         if (k)
-            sb_puts(b, " && ");
+            sink_puts(b, " && ");
         uint32_t vi = (uint32_t)v - self->first_var;
         if (c->whole[vi] >= 0) {
-            sb_dstr(b, prog_str(p, p->slots[c->whole[vi]].name));
-            sb_puts(b, " = ");
-            sb_value(b, &d[k].hint);
+            put_dstr(b, prog_str(p, p->slots[c->whole[vi]].name));
+            sink_puts(b, " = ");
+            put_value(b, &d[k].hint);
         } else {
-            sb_dstr(b, prog_str(p, p->vars[v].name));
-            sb_puts(b, " == ");
-            sb_literal(b, &d[k].hint);
+            put_dstr(b, prog_str(p, p->vars[v].name));
+            sink_puts(b, " == ");
+            put_literal(b, &d[k].hint);
         }
     }
     return true;
@@ -2875,12 +2823,12 @@ static int witness_accepted(tctx *c, solver *s, uint32_t b, const dc_facts *f, c
             sdom *d = c->whole[v] >= 0 ? solve_dom(s, p->vars[self->first_var + v].reg) : NULL;
             if (!d)
                 continue;
-            sbuf t = { c->a, NULL, 0, 0, false };
-            sb_value(&t, &W[d - s->d]);
+            sink t = sink_growing(c->a);
+            put_value(&t, &W[d - s->d]);
             dstr name = prog_str(p, p->slots[c->whole[v]].name);
-            st = t.oom ? nomem(c)
-                       : witness_fact(c, g, name.p, name.len, t.p ? t.p : "", t.len, &bad);
-            mem_free(c->a, t.p);
+            st = t.failed ? nomem(c)
+                          : witness_fact(c, g, name.p, name.len, sink_str(&t), t.len, &bad);
+            sink_free(&t);
         }
         for (uint32_t u = p->nslots; u < nunits(p) && st == DC_OK && variant == 0; u++)
             if (c->sflags[u] & S_OPEN)
@@ -2973,28 +2921,28 @@ static dc_status render_slot(tctx *c, dc_facts *f, uint32_t ri, const value *reg
     const rinfo *r = &c->rules[ri];
     const insn *i = &p->code[r->at];
     uint32_t slot = (uint32_t)p->rules[ri].slot;
-    sbuf b = { c->a, NULL, 0, 0, false };
+    sink b = sink_growing(c->a);
     switch (r->kind) {
-    case RK_CONST: sb_dstr(&b, p->consts[i->b].as.s); break;
-    case RK_VAR: sb_value(&b, &c->assign[i->a]); break;
-    case RK_DERIVED: sb_value(&b, &regs[i->b]); break;
+    case RK_CONST: put_dstr(&b, p->consts[i->b].as.s); break;
+    case RK_VAR: put_value(&b, &c->assign[i->a]); break;
+    case RK_DERIVED: put_value(&b, &regs[i->b]); break;
     case RK_TMPL: {
         const tmpl *t = &p->tmpls[i->b];
         for (uint32_t k = 0; k < t->n; k++) {
             const tpart *tp = &p->tparts[t->first + k];
             if (tp->kind == TP_LIT)
-                sb_dstr(&b, prog_str(p, tp->lit));
+                put_dstr(&b, prog_str(p, tp->lit));
             else if (tp->kind == TP_DECL)
-                sb_value(&b, &c->assign[tp->reg]);
+                put_value(&b, &c->assign[tp->reg]);
             else
-                sb_value(&b, &regs[tp->reg]);
+                put_value(&b, &regs[tp->reg]);
         }
         break;
     }
     default: return DC_OK;
     }
-    dc_status st = b.oom ? nomem(c) : add_fact(c, f, slot, b.p ? b.p : "", b.len, bad);
-    mem_free(c->a, b.p);
+    dc_status st = b.failed ? nomem(c) : add_fact(c, f, slot, sink_str(&b), b.len, bad);
+    sink_free(&b);
     return st;
 }
 
@@ -3079,41 +3027,37 @@ static bool facts_same(const dc_facts *a, const dc_facts *b)
 
 /* The residues of block b (a program block) on the current candidate, per
  * open unit (res[nunits]); *dead when one of them can never hold. */
-static void block_residues(tctx *c, uint32_t b, const dc_prepared *tgt, sbuf *res, bool *dead)
+static void block_residues(tctx *c, uint32_t b, const dc_prepared *tgt, sink *res, bool *dead)
 {
     const program *p = c->p;
     const pblock *pb = &p->blocks[b];
     *dead = false;
     memset(c->captured, 0, (p->nregs + 1) * sizeof *c->captured);
-    for (uint32_t s = 0; s <= nunits(p); s++) {
-        res[s].len = 0;
-        res[s].a = c->a;
-        if (res[s].p)
-            res[s].p[0] = '\0';
-    }
+    for (uint32_t s = 0; s <= nunits(p); s++)
+        sink_reset(&res[s]);
     for (uint32_t ri = pb->first_rule; ri < pb->first_rule + pb->nrules && !c->oom; ri++) {
         const rinfo *r = &c->rules[ri];
         if (!r->seen || !r->tainted)
             continue;
-        sbuf text = { c->a, NULL, 0, 0, false };
+        sink text = sink_growing(c->a);
         bool is_or;
         int truth;
         residue_text(c, ri, tgt, &text, &is_or, &truth);
         if (truth == 0)
             *dead = true;
         for (uint32_t k = 0; k < r->ntaint && truth != 1; k++) {
-            sbuf *s = &res[c->tlist[r->first_t + k]];
+            sink *s = &res[c->tlist[r->first_t + k]];
             if (s->len)
-                sb_puts(s, " && ");
+                sink_puts(s, " && ");
             if (is_or)
-                sb_putn(s, "(", 1);
-            sb_putn(s, text.p ? text.p : "", text.len);
+                sink_put(s, "(", 1);
+            sink_put(s, sink_str(&text), text.len);
             if (is_or)
-                sb_putn(s, ")", 1);
-            if (s->oom)
+                sink_put(s, ")", 1);
+            if (s->failed)
                 c->oom = true;
         }
-        mem_free(c->a, text.p);
+        sink_free(&text);
         if (*dead)
             break;
     }
@@ -3122,7 +3066,7 @@ static void block_residues(tctx *c, uint32_t b, const dc_prepared *tgt, sbuf *re
 /* Keep an accepted target: its facts, block and open slots with residues
  * (res: per slot, or NULL when nothing is open). */
 static dc_status keep_target(tctx *c, dc_targets *out, dc_facts *f, int32_t block,
-                             const sbuf *res)
+                             const sink *res)
 {
     const program *p = c->p;
     for (size_t k = 0; k < out->n; k++)
@@ -3163,7 +3107,7 @@ static dc_status keep_target(tctx *c, dc_targets *out, dc_facts *f, int32_t bloc
         o->constraint = c->constraint[s] ? arena_strndup(&out->text, c->constraint[s],
                                                          strlen(c->constraint[s]))
                                          : NULL;
-        o->residue = res[s].len ? arena_strndup(&out->text, res[s].p, res[s].len) : NULL;
+        o->residue = res[s].len ? arena_strndup(&out->text, res[s].buf, res[s].len) : NULL;
         if (!o->fact || (c->constraint[s] && !o->constraint) || (res[s].len && !o->residue))
             return nomem(c);
     }
@@ -3173,7 +3117,7 @@ static dc_status keep_target(tctx *c, dc_targets *out, dc_facts *f, int32_t bloc
 /* Does SOURCE migrate to this candidate, and by which block (-1: none)?
  * With open facts, res[] receives the residues of that block. */
 static dc_status judge(tctx *c, const dc_facts *f, const dc_prepared *tgt, int32_t *block,
-                       sbuf *res)
+                       sink *res)
 {
     const program *p = c->p;
     *block = -1;
@@ -3207,7 +3151,7 @@ static dc_status judge(tctx *c, const dc_facts *f, const dc_prepared *tgt, int32
 }
 
 /* The residue buffers judge needs, one per slot (NULL when nothing is open). */
-static dc_status residue_buffers(tctx *c, sbuf **res)
+static dc_status residue_buffers(tctx *c, sink **res)
 {
     *res = NULL;
     if (!c->any_tainted)
@@ -3215,20 +3159,21 @@ static dc_status residue_buffers(tctx *c, sbuf **res)
     *res = mem_array(c->a, nunits(c->p) + 1, sizeof **res);
     if (!*res)
         return nomem(c);
-    memset(*res, 0, (nunits(c->p) + 1) * sizeof **res);
+    for (uint32_t s = 0; s <= nunits(c->p); s++)
+        (*res)[s] = sink_growing(c->a);
     return DC_OK;
 }
 
-static void residue_buffers_free(tctx *c, sbuf *res)
+static void residue_buffers_free(tctx *c, sink *res)
 {
     for (uint32_t s = 0; res && s <= nunits(c->p); s++)
-        mem_free(c->a, res[s].p);
+        sink_free(&res[s]);
     mem_free(c->a, res);
 }
 
 /* Try the current assignment: *accepted when it is a target; kept in `out`
  * when out is not NULL. */
-static dc_status try_current(tctx *c, sbuf *res, dc_targets *out, bool *accepted)
+static dc_status try_current(tctx *c, sink *res, dc_targets *out, bool *accepted)
 {
     dc_facts *f;
     dc_prepared *t;
@@ -3264,7 +3209,7 @@ static dc_status enumerate(tctx *c, dc_targets *out)
     uint64_t n = total > c->limit ? c->limit : total;
     out->limited = total > c->limit;
     out->tried = (size_t)n;
-    sbuf *res;
+    sink *res;
     dc_status st = residue_buffers(c, &res);
     for (uint64_t combo = 0; combo < n && st == DC_OK; combo++) {
         uint64_t rest = combo;
@@ -3357,7 +3302,7 @@ static dc_status prune(tctx *c, const dc_facts *source)
         for (uint32_t j = 0; j < sub.nev; j++)
             if (sub.ev[j].reg == e->reg && sub.ev[j].size == e->size)
                 se = &sub.ev[j];
-        sbuf *res = NULL;
+        sink *res = NULL;
         if (st == DC_OK && se && sub.nev == 1)
             st = residue_buffers(&sub, &res);
         if (st == DC_OK && se && sub.nev == 1) {

@@ -1,9 +1,12 @@
-/* test_value.c -- the six types of docs/language.md, section 6: parsers, sets, compare, render. */
+/* test_value.c -- the six types of docs/language.md, section 6: parsers, sets, compare, render;
+ * and sink.h, the text builder every renderer writes through. */
 #include <criterion/criterion.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "semver.h"
+#include "sink.h"
 #include "value.h"
 
 #define S(lit) (lit), (sizeof(lit) - 1)
@@ -445,4 +448,98 @@ Test(value, compare_int_with_hex)
     h = val(VT_HEX, "10");
     cr_expect_gt(value_cmp(&i, &h), 0);
     cr_expect_lt(value_cmp(&h, &i), 0);
+}
+
+/* ------------------------------------------------------------ sink.h */
+
+/* An allocator that counts its calls and refuses every one after `budget`. */
+typedef struct meter {
+    size_t calls, budget;
+} meter;
+
+static void *meter_realloc(void *ud, void *ptr, size_t size)
+{
+    meter *m = ud;
+    if (m->calls++ >= m->budget)
+        return NULL;
+    return realloc(ptr, size);
+}
+
+static void meter_free(void *ud, void *ptr)
+{
+    (void)ud;
+    free(ptr);
+}
+
+Test(sink, bounded_counts_what_does_not_fit)
+{
+    char buf[6] = "zzzzz";
+    sink s = sink_bounded(buf, sizeof buf);
+    sink_puts(&s, "abc");
+    sink_printf(&s, "%d", 12345);
+    cr_expect_eq(sink_finish(&s), 8);
+    cr_expect_str_eq(buf, "abc12");
+    sink n = sink_bounded(NULL, 0);
+    sink_puts(&n, "abc");
+    cr_expect_eq(sink_finish(&n), 3);
+}
+
+Test(sink, growing_doubles)
+{
+    meter m = { 0, SIZE_MAX };
+    dc_alloc a = { meter_realloc, meter_free, &m };
+    sink s = sink_growing(&a);
+    cr_expect_str_eq(sink_str(&s), "");
+    for (int i = 0; i < 100000; i++)
+        sink_put(&s, i % 2 ? "b" : "a", 1);
+    cr_assert(!s.failed);
+    cr_expect_eq(s.len, 100000);
+    cr_expect_eq(strlen(sink_str(&s)), 100000, "NUL-terminated after every write");
+    cr_expect_eq(memcmp(sink_str(&s), "abab", 4), 0);
+    /* 64 bytes doubled up to 131072: 12 allocations, not one per write */
+    cr_expect_leq(m.calls, 12, "%zu allocations for 100000 one-byte writes", m.calls);
+    cr_expect_lt(s.cap, 2 * s.len + 64);
+    sink_reset(&s);
+    sink_puts(&s, "again");
+    cr_expect_str_eq(sink_str(&s), "again");
+    cr_expect_leq(m.calls, 12, "reset keeps the buffer");
+    sink_free(&s);
+    cr_expect_null(s.buf);
+}
+
+Test(sink, growing_printf_longer_than_its_scratch)
+{
+    sink s = sink_growing(NULL);
+    char word[1001];
+    memset(word, 'w', 1000);
+    word[1000] = '\0';
+    sink_puts(&s, "<");
+    sink_printf(&s, "%s|%d", word, 7);
+    sink_puts(&s, ">");
+    cr_assert(!s.failed);
+    cr_expect_eq(s.len, 1004);
+    cr_expect_eq(strlen(sink_str(&s)), 1004);
+    cr_expect_eq(memcmp(sink_str(&s) + 999, "ww|7>", 5), 0);
+    sink_free(&s);
+}
+
+Test(sink, growing_reports_a_refused_allocation)
+{
+    for (size_t budget = 0; budget < 4; budget++) {
+        meter m = { 0, budget };
+        dc_alloc a = { meter_realloc, meter_free, &m };
+        sink s = sink_growing(&a);
+        for (int i = 0; i < 100; i++)
+            sink_puts(&s, "0123456789");
+        sink_printf(&s, "%300s", "x");
+        cr_expect(s.failed, "budget %zu: the failure is reported", budget);
+        cr_expect_eq(s.len, 1300, "budget %zu: every byte counted", budget);
+        size_t kept = strlen(sink_str(&s));
+        /* whole writes of ten bytes that fit 64, 128, 256 bytes with the NUL */
+        size_t cap = budget ? (size_t)64 << (budget - 1) : 0;
+        cr_expect_eq(kept, cap ? (cap - 1) / 10 * 10 : 0,
+                     "budget %zu: a prefix of %zu bytes kept", budget, kept);
+        cr_expect_eq(memcmp(sink_str(&s), "0123456789", kept < 10 ? kept : 10), 0);
+        sink_free(&s);
+    }
 }
