@@ -15,6 +15,8 @@
  * Other scalars are taken as their text: `yes` stays "yes", `0x10` "0x10".
  * Files that hold facts among other things (`compatc test`'s cases) read
  * the whole tree (facts_ytree_read) and flatten its mappings the same way.
+ * An inventory of the common flat shapes is read by facts_yaml_flat.c
+ * instead, with the same outcome (docs/performance.md).
  */
 #include <stdarg.h>
 #include <stddef.h>
