@@ -2,6 +2,7 @@
  * and 13), seen from outside:
  * dc_policy_compile's status and diagnostics (line, column, message). */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,15 +59,18 @@ static void dump(void)
     }
 }
 
+/* Which row of a table is being compiled: named in every message. */
+static char which[80];
+
 /* The text compiles, without any error (warnings allowed). */
 static void ok(const char *text)
 {
     lint(text);
     if (L.st != DC_OK)
         dump();
-    cr_expect_eq(L.st, DC_OK, "status %s for:\n%s", dc_status_str(L.st), text);
-    cr_expect_eq(dc_diags_error_count(L.d), 0);
-    cr_expect_not_null(L.pol);
+    cr_expect_eq(L.st, DC_OK, "%sstatus %s for:\n%s", which, dc_status_str(L.st), text);
+    cr_expect_eq(dc_diags_error_count(L.d), 0, "%serrors", which);
+    cr_expect_not_null(L.pol, "%sno policy", which);
 }
 
 /* The text compiles with no diagnostic at all. */
@@ -75,7 +79,7 @@ static void clean(const char *text)
     ok(text);
     if (dc_diags_count(L.d))
         dump();
-    cr_expect_eq(dc_diags_count(L.d), 0, "diagnostics for:\n%s", text);
+    cr_expect_eq(dc_diags_count(L.d), 0, "%sdiagnostics for:\n%s", which, text);
 }
 
 /* Exactly `n` errors. */
@@ -84,11 +88,11 @@ static void errors(const char *text, size_t n)
     lint(text);
     if (dc_diags_error_count(L.d) != n)
         dump();
-    cr_expect_eq(L.st, n ? DC_ERR_POLICY : DC_OK, "status %s", dc_status_str(L.st));
-    cr_expect_eq(dc_diags_error_count(L.d), n, "%zu errors, want %zu, for:\n%s",
+    cr_expect_eq(L.st, n ? DC_ERR_POLICY : DC_OK, "%sstatus %s", which, dc_status_str(L.st));
+    cr_expect_eq(dc_diags_error_count(L.d), n, "%s%zu errors, want %zu, for:\n%s", which,
                  dc_diags_error_count(L.d), n, text);
     if (n)
-        cr_expect_null(L.pol);
+        cr_expect_null(L.pol, "%sa policy despite errors", which);
 }
 
 /* The i-th diagnostic is at line:col, an error, and its message holds `want`. */
@@ -97,15 +101,15 @@ static void diag_at(size_t i, uint32_t line, uint32_t col, const char *want)
     const dc_diag *g = nth_diag(L.d, i);
     if (!g)
         dump();
-    cr_assert_not_null(g, "no diagnostic %zu", i);
-    cr_expect_eq(g->severity, DC_SEV_ERROR, "diagnostic %zu is not an error: %s", i,
+    cr_assert_not_null(g, "%sno diagnostic %zu", which, i);
+    cr_expect_eq(g->severity, DC_SEV_ERROR, "%sdiagnostic %zu is not an error: %s", which, i,
                  g->message);
-    cr_expect_eq(g->line, line, "diagnostic %zu '%s' at line %u, want %u", i, g->message,
-                 g->line, line);
-    cr_expect_eq(g->col, col, "diagnostic %zu '%s' at col %u, want %u", i, g->message, g->col,
-                 col);
-    cr_expect(strstr(g->message, want) != NULL, "diagnostic %zu '%s' lacks '%s'", i, g->message,
-              want);
+    cr_expect_eq(g->line, line, "%sdiagnostic %zu '%s' at line %u, want %u", which, i,
+                 g->message, g->line, line);
+    cr_expect_eq(g->col, col, "%sdiagnostic %zu '%s' at col %u, want %u", which, i, g->message,
+                 g->col, col);
+    cr_expect(strstr(g->message, want) != NULL, "%sdiagnostic %zu '%s' lacks '%s'", which, i,
+              g->message, want);
 }
 
 /* Exactly one error, at line:col, naming `want`. */
@@ -113,6 +117,61 @@ static void one_error(const char *text, uint32_t line, uint32_t col, const char 
 {
     errors(text, 1);
     diag_at(0, line, col, want);
+}
+
+/* A row of a table: a text and, for an error, where it is and what it says. */
+typedef struct lex_row {
+    const char *name, *text;
+    uint32_t line, col;
+    const char *want;
+} lex_row;
+
+/* The parameters of a table of n rows: their indices.  (Criterion runs each
+ * in a new process and copies its parameter by value, so a row is passed
+ * as its index into a static table, never as a pointer.) */
+static size_t row_index[64];
+
+static struct criterion_test_params rows_of(size_t n)
+{
+    cr_assert_leq(n, sizeof row_index / sizeof *row_index);
+    for (size_t i = 0; i < n; i++)
+        row_index[i] = i;
+    return cr_make_param_array(size_t, row_index, n);
+}
+
+/* A test of every row of the table SUITE_KIND, each row a case of its own,
+ * read by KIND_row. */
+#define TABLE_TEST(suite, kind)                                                                \
+    ParameterizedTestParameters(suite, kind##_rows)                                            \
+    {                                                                                          \
+        return rows_of(sizeof suite##_##kind / sizeof *suite##_##kind);                        \
+    }                                                                                          \
+    ParameterizedTest(size_t *i, suite, kind##_rows)                                           \
+    {                                                                                          \
+        kind##_row(&suite##_##kind[*i]);                                                       \
+    }
+
+/* The row compiles with no diagnostic at all. */
+static void clean_row(const lex_row *row)
+{
+    snprintf(which, sizeof which, "%s: ", row->name);
+    clean(row->text);
+}
+
+/* The row has exactly one error, where it says. */
+static void one_error_row(const lex_row *row)
+{
+    snprintf(which, sizeof which, "%s: ", row->name);
+    one_error(row->text, row->line, row->col, row->want);
+}
+
+/* The row fails to compile, its first error where it says. */
+static void first_error_row(const lex_row *row)
+{
+    snprintf(which, sizeof which, "%s: ", row->name);
+    lint(row->text);
+    cr_expect_eq(L.st, DC_ERR_POLICY, "%sstatus %s", which, dc_status_str(L.st));
+    diag_at(0, row->line, row->col, row->want);
 }
 
 /* Is there an error whose message holds `want`? */
@@ -156,19 +215,17 @@ Test(header, no_final_newline)
     clean("SELF:\n    a = 1\nCOMPATIBLE:\n    a = 1");
 }
 
-Test(header, block_name_must_be_one_name)
-{
-    lint("SELF:\n    a = 1\nCOMPATIBLE foo bar:\n    a = 1\n");
-    cr_expect_eq(L.st, DC_ERR_POLICY);
-    diag_at(0, 3, 16, "expected ':'");
-}
-
-Test(header, missing_colon)
-{
-    lint("SELF\n    a = 1\nCOMPATIBLE:\n    a = 1\n");
-    cr_expect_eq(L.st, DC_ERR_POLICY);
-    diag_at(0, 1, 5, "expected ':'");
-}
+static lex_row header_first_error[] = {
+    { "block_name_must_be_one_name", "SELF:\n    a = 1\nCOMPATIBLE foo bar:\n    a = 1\n", 3,
+      16, "expected ':'" },
+    { "missing_colon", "SELF\n    a = 1\nCOMPATIBLE:\n    a = 1\n", 1, 5, "expected ':'" },
+    { "text_after_colon", "SELF:\n    a = 1\nCOMPATIBLE: x\n    a = 1\n", 3, 13, "unexpected" },
+    { "keywords_are_case_sensitive", "self:\n    a = 1\nCOMPATIBLE:\n    a = 1\n", 1, 5,
+      "unexpected" },
+    { "rule_before_any_header", "a = 1\nSELF:\n    a = 1\nCOMPATIBLE:\n    a = 1\n", 1, 1,
+      "rule outside a block" },
+};
+TABLE_TEST(header, first_error)
 
 /* Regression (fixed): a header with a syntax error opens no block, so its rules land in
  * the previous block (or outside any) and the checker adds a cascade:
@@ -182,56 +239,24 @@ Test(header, bad_header_no_cascade)
     one_error("SELF:\n    a = 1\nCOMPATIBLE: x\n    a = 1\n", 3, 13, "unexpected");
 }
 
-Test(header, text_after_colon)
-{
-    lint("SELF:\n    a = 1\nCOMPATIBLE: x\n    a = 1\n");
-    cr_expect_eq(L.st, DC_ERR_POLICY);
-    diag_at(0, 3, 13, "unexpected");
-}
-
-Test(header, keywords_are_case_sensitive)
-{
-    lint("self:\n    a = 1\nCOMPATIBLE:\n    a = 1\n");
-    cr_expect_eq(L.st, DC_ERR_POLICY);
-    diag_at(0, 1, 5, "unexpected");
-}
-
-Test(header, rule_before_any_header)
-{
-    lint("a = 1\nSELF:\n    a = 1\nCOMPATIBLE:\n    a = 1\n");
-    cr_expect_eq(L.st, DC_ERR_POLICY);
-    diag_at(0, 1, 1, "rule outside a block");
-}
-
 /* ------------------------------------------------------------ comments */
 
-Test(comment, at_line_start_and_indented)
-{
-    clean("# a policy\nSELF:\n# between\n    a = 1\n    # indented\nCOMPATIBLE:\n\t# tab\n"
-          "    a = 1\n#end");
-}
-
-Test(comment, after_header_and_rule)
-{
-    clean("SELF: # the target\n    a = 1 # one\nCOMPATIBLE:\t# a source\n    a = 1\t# tab\n"
-          "    where 1 == 1 || has(source.x) # a where\n");
-}
-
-Test(comment, hash_not_after_blank_is_text)
-{
-    clean(HEAD "    b = x=#a\n    c = a#b#c\n");
-}
-
-Test(comment, hash_inside_quotes_is_text)
-{
-    clean(HEAD "    b = \"x # y\"\n    c = \"#\" # but this is a comment\n");
-}
-
-Test(comment, hash_inside_placeholder_is_text)
-{
+static lex_row comment_clean[] = {
+    { "at_line_start_and_indented",
+      "# a policy\nSELF:\n# between\n    a = 1\n    # indented\nCOMPATIBLE:\n\t# tab\n"
+      "    a = 1\n#end",
+      0, 0, NULL },
+    { "after_header_and_rule",
+      "SELF: # the target\n    a = 1 # one\nCOMPATIBLE:\t# a source\n    a = 1\t# tab\n"
+      "    where 1 == 1 || has(source.x) # a where\n",
+      0, 0, NULL },
+    { "hash_not_after_blank_is_text", HEAD "    b = x=#a\n    c = a#b#c\n", 0, 0, NULL },
+    { "hash_inside_quotes_is_text",
+      HEAD "    b = \"x # y\"\n    c = \"#\" # but this is a comment\n", 0, 0, NULL },
     /* a '#' inside braces is part of the placeholder (here: a string) */
-    clean(HEAD "    b = {_s:string:\"a #b\"}\n");
-}
+    { "hash_inside_placeholder_is_text", HEAD "    b = {_s:string:\"a #b\"}\n", 0, 0, NULL },
+};
+TABLE_TEST(comment, clean)
 
 Test(comment, value_that_is_only_a_comment_is_missing)
 {
@@ -240,31 +265,33 @@ Test(comment, value_that_is_only_a_comment_is_missing)
 
 /* ------------------------------------------------------------ values (2.2) */
 
-Test(value, four_kinds_compile)
-{
-    clean(HEAD "    e = \"\"\n"
-               "    q = \"quoted \\\"text\\\" \\\\ \\n \\t\"\n"
-               "    t = i915-GVTg_V5_{val1:int:1,2,4,8}\n"
-               "    l = vfio-pci\n"
-               "    x = {val1}/2\n"
-               "    y = 1-2\n"
-               "    z = ({val1} + 1) * 2 % 3\n");
-}
+static lex_row value_clean[] = {
+    { "four_kinds_compile",
+      HEAD "    e = \"\"\n"
+           "    q = \"quoted \\\"text\\\" \\\\ \\n \\t\"\n"
+           "    t = i915-GVTg_V5_{val1:int:1,2,4,8}\n"
+           "    l = vfio-pci\n"
+           "    x = {val1}/2\n"
+           "    y = 1-2\n"
+           "    z = ({val1} + 1) * 2 % 3\n",
+      0, 0, NULL },
+    { "arithmetic_forms",
+      HEAD "    b = {v:int}\n    c = {v}/2\n    d = {v} * 2 + 1\n    e = -{v}\n"
+           "    f = 0x10 - {v}\n",
+      0, 0, NULL },
+    { "braces_in_quoted_value_are_text",
+      HEAD "    b = \"{not a placeholder}\"\n    c = \"}\"\n", 0, 0, NULL },
+};
+TABLE_TEST(value, clean)
 
-Test(value, unterminated_quote)
-{
-    one_error(HEAD "    b = \"open\n    c = 1\n", 4, 9, "unterminated quoted value");
-}
-
-Test(value, text_after_closing_quote)
-{
-    one_error(HEAD "    b = \"x\" y\n", 4, 12, "text after the closing quote");
-}
-
-Test(value, unknown_escape)
-{
-    one_error(HEAD "    b = \"a\\qb\"\n", 4, 11, "unknown escape");
-}
+static lex_row value_one_error[] = {
+    { "unterminated_quote", HEAD "    b = \"open\n    c = 1\n", 4, 9,
+      "unterminated quoted value" },
+    { "text_after_closing_quote", HEAD "    b = \"x\" y\n", 4, 12,
+      "text after the closing quote" },
+    { "unknown_escape", HEAD "    b = \"a\\qb\"\n", 4, 11, "unknown escape" },
+};
+TABLE_TEST(value, one_error)
 
 Test(value, missing_value)
 {
@@ -272,12 +299,6 @@ Test(value, missing_value)
     cr_expect(strstr(nth_diag(L.d, 0)->message, "\"\"") != NULL,
               "the message suggests \"\": %s", nth_diag(L.d, 0)->message);
     one_error(HEAD "    b !=   \n", 4, 7, "missing value");
-}
-
-Test(value, arithmetic_forms)
-{
-    clean(HEAD "    b = {v:int}\n    c = {v}/2\n    d = {v} * 2 + 1\n    e = -{v}\n"
-               "    f = 0x10 - {v}\n");
 }
 
 Test(value, arithmetic_type_error)
@@ -288,65 +309,34 @@ Test(value, arithmetic_type_error)
     diag_at(0, 5, 9, "type error");
 }
 
-Test(value, braces_in_quoted_value_are_text)
-{
-    clean(HEAD "    b = \"{not a placeholder}\"\n    c = \"}\"\n");
-}
-
 /* ------------------------------------------------------------ placeholders (2.3) */
 
-Test(placeholder, declaration_forms)
-{
-    clean(HEAD "    b = {x:int}\n    c = {y:hex:0x10..0x1f}\n    d = {_z:string}\n"
-               "    e = { w : semver : ^1.2 }\n    where x + y > 0 && w > semver(\"1.0\")\n");
-}
+static lex_row placeholder_clean[] = {
+    { "declaration_forms",
+      HEAD "    b = {x:int}\n    c = {y:hex:0x10..0x1f}\n    d = {_z:string}\n"
+           "    e = { w : semver : ^1.2 }\n    where x + y > 0 && w > semver(\"1.0\")\n",
+      0, 0, NULL },
+    { "every_type_name",
+      HEAD "    b = {_a:int}\n    c = {_b:hex}\n    d = {_c:string}\n    e = {_d:semver}\n"
+           "    f = {_e:bool}\n    g = {_f:set}\n",
+      0, 0, NULL },
+    { "reference_and_expression",
+      "SELF:\n    agg = {agg:int}\n    n = {n:int}\nCOMPATIBLE:\n    m = {m:int}\n"
+      "    b = {m * agg / n}\n    c = x{agg}y\n    d = {self.agg}\n",
+      0, 0, NULL },
+};
+TABLE_TEST(placeholder, clean)
 
-Test(placeholder, every_type_name)
-{
-    clean(HEAD "    b = {_a:int}\n    c = {_b:hex}\n    d = {_c:string}\n    e = {_d:semver}\n"
-               "    f = {_e:bool}\n    g = {_f:set}\n");
-}
-
-Test(placeholder, reference_and_expression)
-{
-    clean("SELF:\n    agg = {agg:int}\n    n = {n:int}\nCOMPATIBLE:\n    m = {m:int}\n"
-          "    b = {m * agg / n}\n    c = x{agg}y\n    d = {self.agg}\n");
-}
-
-Test(placeholder, unknown_type)
-{
-    one_error(HEAD "    b = {x:integer}\n", 4, 12, "unknown type 'integer'");
-}
-
-Test(placeholder, missing_type)
-{
-    one_error(HEAD "    b = {x:}\n", 4, 11, "missing type");
-}
-
-Test(placeholder, empty_placeholder)
-{
-    one_error(HEAD "    b = a{}b\n", 4, 10, "empty placeholder");
-}
-
-Test(placeholder, empty_constraint_text)
-{
-    one_error(HEAD "    b = {x:int:}\n", 4, 15, "empty constraint");
-}
-
-Test(placeholder, unterminated)
-{
-    one_error(HEAD "    b = x{y:int\n", 4, 10, "unterminated placeholder");
-}
-
-Test(placeholder, close_without_open)
-{
-    one_error(HEAD "    b = a}b\n", 4, 10, "'}' without a matching '{'");
-}
-
-Test(placeholder, nested_open)
-{
-    one_error(HEAD "    b = { {x} }\n", 4, 11, "'{' inside a placeholder");
-}
+static lex_row placeholder_one_error[] = {
+    { "unknown_type", HEAD "    b = {x:integer}\n", 4, 12, "unknown type 'integer'" },
+    { "missing_type", HEAD "    b = {x:}\n", 4, 11, "missing type" },
+    { "empty_placeholder", HEAD "    b = a{}b\n", 4, 10, "empty placeholder" },
+    { "empty_constraint_text", HEAD "    b = {x:int:}\n", 4, 15, "empty constraint" },
+    { "unterminated", HEAD "    b = x{y:int\n", 4, 10, "unterminated placeholder" },
+    { "close_without_open", HEAD "    b = a}b\n", 4, 10, "'}' without a matching '{'" },
+    { "nested_open", HEAD "    b = { {x} }\n", 4, 11, "'{' inside a placeholder" },
+};
+TABLE_TEST(placeholder, one_error)
 
 Test(placeholder, adjacent)
 {
@@ -388,10 +378,18 @@ Test(placeholder, syntax_error_does_not_mention_end_of_file)
 
 /* ------------------------------------------------------------ syntax errors */
 
-Test(syntax, double_equals_in_rule)
-{
-    one_error(HEAD "    b == 2\n", 4, 7, "'==' in a rule");
-}
+static lex_row syntax_one_error[] = {
+    { "double_equals_in_rule", HEAD "    b == 2\n", 4, 7, "'==' in a rule" },
+    { "unexpected_name", HEAD "    x y z\n", 4, 7, "unexpected name" },
+    { "where_unclosed_paren", "SELF:\n    a = {_a:int}\nCOMPATIBLE:\n    where (_a == 1\n", 4,
+      19, "unexpected end of line" },
+    { "where_dangling_operator", "SELF:\n    a = {_a:int}\nCOMPATIBLE:\n    where _a +\n", 4,
+      15, "unexpected" },
+    { "where_empty", HEAD "    where\n", 4, 10, "unexpected end of line" },
+    { "unterminated_string_in_where", HEAD "    where source.a == \"abc\n", 4, 23,
+      "unterminated string" },
+};
+TABLE_TEST(syntax, one_error)
 
 Test(syntax, single_equals_in_where)
 {
@@ -402,38 +400,12 @@ Test(syntax, single_equals_in_where)
     cr_expect_eq(g->col, 13);
 }
 
-Test(syntax, unexpected_name)
-{
-    one_error(HEAD "    x y z\n", 4, 7, "unexpected name");
-}
-
-Test(syntax, where_unclosed_paren)
-{
-    one_error("SELF:\n    a = {_a:int}\nCOMPATIBLE:\n    where (_a == 1\n", 4, 19,
-              "unexpected end of line");
-}
-
-Test(syntax, where_dangling_operator)
-{
-    one_error("SELF:\n    a = {_a:int}\nCOMPATIBLE:\n    where _a +\n", 4, 15, "unexpected");
-}
-
 /* Regression (fixed): a variable used only in a line with a syntax error is reported as
  * unused: a warning in the cascade of the error. */
 Test(syntax, no_unused_warning_after_syntax_error)
 {
     one_error("SELF:\n    a = {a:int}\nCOMPATIBLE:\n    where a +\n", 4, 14, "unexpected");
     cr_expect_eq(dc_diags_count(L.d), 1, "cascade warning");
-}
-
-Test(syntax, where_empty)
-{
-    one_error(HEAD "    where\n", 4, 10, "unexpected end of line");
-}
-
-Test(syntax, unterminated_string_in_where)
-{
-    one_error(HEAD "    where source.a == \"abc\n", 4, 23, "unterminated string");
 }
 
 Test(syntax, integer_literal_out_of_range)
@@ -443,21 +415,16 @@ Test(syntax, integer_literal_out_of_range)
     diag_at(0, 4, 11, "out of range");
 }
 
-/* Regression (fixed): the smallest int64 could not be written: `-9223372036854775808` is read
- * as unary minus applied to 9223372036854775808, which is out of range, so
- * `where n > -9223372036854775808`, `c > -9223372036854775808` and
- * `d = -9223372036854775808` are refused although the value is a valid
- * 64-bit signed int (docs/language.md, section 6), and a constraint accepts it. */
-Test(syntax, int64_min_literal)
-{
-    clean("SELF:\n    a = {n:int}\nCOMPATIBLE:\n    where n > -9223372036854775808\n"
-          "    c > -9223372036854775808\n    d = -9223372036854775808\n");
-}
-
-Test(syntax, int64_min_in_constraint)
-{
-    clean(HEAD "    b = {_x:int:-9223372036854775808..0}\n");
-}
+static lex_row syntax_clean[] = {
+    /* Regression (fixed): the smallest int64 could not be written: `-9223372036854775808` is read as unary minus applied to 9223372036854775808, which is out of range, so `where n > -9223372036854775808`, `c > -9223372036854775808` and `d = -9223372036854775808` are refused although the value is a valid 64-bit signed int (docs/language.md, section 6), and a constraint accepts it. */
+    { "int64_min_literal",
+      "SELF:\n    a = {n:int}\nCOMPATIBLE:\n    where n > -9223372036854775808\n"
+      "    c > -9223372036854775808\n    d = -9223372036854775808\n",
+      0, 0, NULL },
+    { "int64_min_in_constraint", HEAD "    b = {_x:int:-9223372036854775808..0}\n", 0, 0,
+      NULL },
+};
+TABLE_TEST(syntax, clean)
 
 Test(syntax, every_error_of_a_file_reported)
 {

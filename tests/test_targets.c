@@ -59,6 +59,28 @@ static char *describe(const dc_targets *t, size_t i)
     return buf;
 }
 
+enum decided { EITHER = -1, UNDECIDED = 0, DECIDED = 1 };
+
+/* SOURCE's targets under p (limit as dc_targets_find takes it) are the n
+ * described in want, in order; with DECIDED or UNDECIDED, the first one's
+ * open facts are decided or not.  One row of a test's table of sources. */
+static void listed(const dc_policy *p, const char *source, size_t limit, enum decided decided,
+                   size_t n, const char *const want[])
+{
+    dc_targets *t = find(p, source, limit);
+    if (n)
+        cr_assert_eq(dc_targets_count(t), n, "%s: %zu targets, want %zu", source,
+                     dc_targets_count(t), n);
+    else
+        cr_expect_eq(dc_targets_count(t), 0, "%s: a target %s", source,
+                     dc_targets_count(t) ? describe(t, 0) : "");
+    for (size_t i = 0; i < n; i++)
+        cr_expect_str_eq(describe(t, i), want[i], "%s: target %zu", source, i);
+    if (decided != EITHER)
+        cr_expect_eq(dc_targets_decided(t, 0), decided == DECIDED, "%s: decided", source);
+    dc_targets_free(t);
+}
+
 static const char share[] = "POLICY:\n    name = share\n"
                             "SELF:\n"
                             "    device_api = vfio-pci\n"
@@ -129,9 +151,7 @@ Test(targets, no_target_is_not_an_error)
     /* no value of any variable passes device_api = vfio-pci: nothing to combine */
     cr_expect_eq(dc_targets_tried_count(t), 0);
     dc_targets_free(t);
-    t = find(p, "", 0);
-    cr_expect_eq(dc_targets_count(t), 0);
-    dc_targets_free(t);
+    listed(p, "", 0, EITHER, 0, NULL);
     dc_policy_free(p);
 }
 
@@ -196,20 +216,17 @@ Test(targets, open_variables_with_residues)
                            "    mdev_type = i915-GVTg_V5_{n}\n"
                            "    software_version = {sv:semver}\n"
                            "    where major(sv) == major(tv) && minor(sv) <= minor(tv)\n");
-    dc_targets *t = find(p,
-                         "device_api=vfio-pci\npci_id=8086591D\nmdev_type=i915-GVTg_V5_4\n"
-                         "software_version=1.2.3\n",
-                         0);
-    cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0), "device_api=vfio-pci mdev_type=i915-GVTg_V5_4"
-                                     " [pci_id|pci_id = {pid:hex}|pci_id = 8086591d]"
-                                     " [software_version|software_version = {tv:semver}|"
-                                     "major(tv) == 1 && minor(tv) >= 2]");
-    dc_targets_free(t);
+    listed(p,
+           "device_api=vfio-pci\npci_id=8086591D\nmdev_type=i915-GVTg_V5_4\n"
+           "software_version=1.2.3\n",
+           0, EITHER, 1,
+           (const char *const[]){ "device_api=vfio-pci mdev_type=i915-GVTg_V5_4"
+                                  " [pci_id|pci_id = {pid:hex}|pci_id = 8086591d]"
+                                  " [software_version|software_version = {tv:semver}|"
+                                  "major(tv) == 1 && minor(tv) >= 2]" });
     /* what the source lacks fails whatever the open facts are */
-    t = find(p, "device_api=vfio-pci\npci_id=8086591d\nmdev_type=i915-GVTg_V5_4\n", 0);
-    cr_expect_eq(dc_targets_count(t), 0);
-    dc_targets_free(t);
+    listed(p, "device_api=vfio-pci\npci_id=8086591d\nmdev_type=i915-GVTg_V5_4\n", 0, EITHER, 0,
+           NULL);
     dc_policy_free(p);
 }
 
@@ -253,11 +270,8 @@ Test(targets, bits_residue_and_enumerated_masks)
                 "    cap_mask = {cap:hex:0x1,0x3,0x12,0x1f}\n"
                 "COMPATIBLE:\n"
                 "    where subset(bits(hex(source.cap_mask)), bits(cap))\n");
-    t = find(p, "cap_mask=0x12\n", 0);
-    cr_assert_eq(dc_targets_count(t), 2);
-    cr_expect_str_eq(describe(t, 0), "cap_mask=12");
-    cr_expect_str_eq(describe(t, 1), "cap_mask=1f");
-    dc_targets_free(t);
+    listed(p, "cap_mask=0x12\n", 0, EITHER, 2,
+           (const char *const[]){ "cap_mask=12", "cap_mask=1f" });
     dc_policy_free(p);
 }
 
@@ -271,22 +285,15 @@ Test(targets, records_of_the_source_and_of_the_target)
                            "COMPATIBLE:\n"
                            "    services = {svc}\n"
                            "    where all(source.sla, s, s.srv == svc)\n");
-    dc_targets *t = find(p, "services=dc\nsla.0.srv=dc\nsla.1.srv=dc\n", 0);
-    cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0), "kind=qat services=dc");
-    dc_targets_free(t);
-    t = find(p, "services=dc\nsla.0.srv=dc\nsla.1.srv=sym\n", 0);
-    cr_expect_eq(dc_targets_count(t), 0);
-    dc_targets_free(t);
+    listed(p, "services=dc\nsla.0.srv=dc\nsla.1.srv=dc\n", 0, EITHER, 1,
+           (const char *const[]){ "kind=qat services=dc" });
+    listed(p, "services=dc\nsla.0.srv=dc\nsla.1.srv=sym\n", 0, EITHER, 0, NULL);
     dc_policy_free(p);
     /* a loop over the source's records is expanded, one term per record */
     p = compile("SELF:\n    kind = qat\n    rate = {r:int}\nCOMPATIBLE:\n"
                 "    where all(source.sla, s, int(s.cir) <= r)\n");
-    t = find(p, "sla.0.cir=100\nsla.1.cir=300\n", 0);
-    cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0), "kind=qat [rate|rate = {r:int}|r >= 100 && r >= 300]");
-    cr_expect(dc_targets_decided(t, 0));
-    dc_targets_free(t);
+    listed(p, "sla.0.cir=100\nsla.1.cir=300\n", 0, DECIDED, 1,
+           (const char *const[]){ "kind=qat [rate|rate = {r:int}|r >= 100 && r >= 300]" });
     dc_policy_free(p);
 }
 
@@ -309,50 +316,34 @@ Test(targets, records_of_the_target_are_a_residue)
     cr_expect(dc_targets_decided(t, 0)); /* the source's records, copied, are one */
     dc_targets_free(t);
     /* no records in the source: all over none holds, whatever the target */
-    t = find(p, "kind=x\n", 0);
-    cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0), "kind=qat");
-    cr_expect(dc_targets_decided(t, 0));
-    dc_targets_free(t);
+    listed(p, "kind=x\n", 0, DECIDED, 1, (const char *const[]){ "kind=qat" });
     dc_policy_free(p);
 
     /* a source part that is false whatever the target is: no target */
     p = compile("SELF:\n    kind = qat\nCOMPATIBLE:\n"
                 "    where all(source.sla, s, s.srv == \"sym\" && any(self.sla, t, t.srv == "
                 "s.srv))\n");
-    t = find(p, "sla.0.srv=dc\n", 0);
-    cr_expect_eq(dc_targets_count(t), 0, "%s", dc_targets_count(t) ? describe(t, 0) : "");
-    dc_targets_free(t);
-    t = find(p, "sla.0.srv=sym\n", 0);
-    cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0), "kind=qat [sla|-|any(self.sla, t, t.srv == \"sym\")]");
-    dc_targets_free(t);
+    listed(p, "sla.0.srv=dc\n", 0, EITHER, 0, NULL);
+    listed(p, "sla.0.srv=sym\n", 0, EITHER, 1,
+           (const char *const[]){ "kind=qat [sla|-|any(self.sla, t, t.srv == \"sym\")]" });
     dc_policy_free(p);
 
     /* a source record whose field does not parse: the rule fails whatever
      * the target is (int("x") is reached, or an earlier record fails it) */
     p = compile("SELF:\n    kind = qat\n    m = {m:int:0..}\nCOMPATIBLE:\n"
                 "    where all(source.sla, s, int(s.cir) <= m)\n");
-    t = find(p, "sla.0.cir=10\nsla.1.cir=x\n", 0);
-    cr_expect_eq(dc_targets_count(t), 0, "%s", dc_targets_count(t) ? describe(t, 0) : "");
-    dc_targets_free(t);
-    t = find(p, "sla.0.cir=10\nsla.1.cir=20\n", 0);
-    cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0), "kind=qat [m|m = {m:int:0..}|m >= 10 && m >= 20]");
-    cr_expect(dc_targets_decided(t, 0));
-    dc_targets_free(t);
+    listed(p, "sla.0.cir=10\nsla.1.cir=x\n", 0, EITHER, 0, NULL);
+    listed(p, "sla.0.cir=10\nsla.1.cir=20\n", 0, DECIDED, 1,
+           (const char *const[]){ "kind=qat [m|m = {m:int:0..}|m >= 10 && m >= 20]" });
     dc_policy_free(p);
 
     /* a loop variable's name is one the policy's variables do not use */
     p = compile("SELF:\n    kind = qat\n    t = {t:int:1..}\nCOMPATIBLE:\n"
                 "    where any(self.sla, x, int(x.cir) >= t)\n");
-    t = find(p, "kind=qat\n", 0);
-    cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0),
-                     "kind=qat [t|t = {t:int:1..}|any(self.sla, u, int(u.cir) >= t)] "
-                     "[sla|-|any(self.sla, u, int(u.cir) >= t)]");
-    cr_expect(!dc_targets_decided(t, 0), "no record of the source to copy: not decided");
-    dc_targets_free(t);
+    listed(
+        p, "kind=qat\n", 0, UNDECIDED, 1,
+        (const char *const[]){ "kind=qat [t|t = {t:int:1..}|any(self.sla, u, int(u.cir) >= t)] "
+                               "[sla|-|any(self.sla, u, int(u.cir) >= t)]" });
     dc_policy_free(p);
 }
 
@@ -362,13 +353,11 @@ Test(targets, a_listed_set_is_enumerated)
 {
     dc_policy *p = compile("SELF:\n    kind = qat\n    services = {svc:set:sym,dc,asym}\n"
                            "COMPATIBLE:\n    where subset(set(source.services), svc)\n");
-    dc_targets *t = find(p, "services=sym\n", 0);
-    cr_assert_eq(dc_targets_count(t), 4);
-    cr_expect_str_eq(describe(t, 0), "kind=qat services=sym");
-    cr_expect_str_eq(describe(t, 1), "kind=qat services=asym,sym");
-    cr_expect_str_eq(describe(t, 2), "kind=qat services=dc,sym");
-    cr_expect_str_eq(describe(t, 3), "kind=qat services=asym,dc,sym");
-    dc_targets_free(t);
+    dc_targets *t;
+    listed(p, "services=sym\n", 0, EITHER, 4,
+           (const char *const[]){ "kind=qat services=sym", "kind=qat services=asym,sym",
+                                  "kind=qat services=dc,sym",
+                                  "kind=qat services=asym,dc,sym" });
     /* equality pins it: one value */
     dc_policy_free(p);
     p = compile("SELF:\n    kind = qat\n    n = {n:int:1..4}\n"
@@ -401,10 +390,7 @@ Test(targets, a_domain_larger_than_the_limit_stays_open)
     cr_expect_not(dc_targets_limited(t));
     cr_expect_str_eq(describe(t, 0), "[a|a = {x:int:1..100}|a = 7]");
     dc_targets_free(t);
-    t = find(p, "a=7\n", 0);
-    cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0), "a=7");
-    dc_targets_free(t);
+    listed(p, "a=7\n", 0, EITHER, 1, (const char *const[]){ "a=7" });
     dc_policy_free(p);
 }
 
@@ -496,11 +482,9 @@ Test(targets, residues_of_one_fact_are_joined)
                            "COMPATIBLE:\n"
                            "    where self.x == \"1\" || self.x == \"2\"\n"
                            "    where self.x != source.y && n == 2\n");
-    dc_targets *t = find(p, "y=3\n", 0);
-    cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0), "n=2 [x|-|(self.x == \"1\" || self.x == \"2\") && "
-                                     "self.x != \"3\"]");
-    dc_targets_free(t);
+    listed(p, "y=3\n", 0, EITHER, 1,
+           (const char *const[]){ "n=2 [x|-|(self.x == \"1\" || self.x == \"2\") && "
+                                  "self.x != \"3\"]" });
     dc_policy_free(p);
 }
 
@@ -701,17 +685,11 @@ Test(never_wrong, unsatisfiable_residue_is_not_listed)
     dc_policy *p = compile(mtu);
     size_t limits[] = { 0, 10, 100000 };
     for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++) {
-        dc_targets *t = find(p, "device_api=vfio-pci\nmtu=65535\n", limits[k]);
-        cr_expect_eq(dc_targets_count(t), 0, "limit %zu: %s", limits[k],
-                     dc_targets_count(t) ? describe(t, 0) : "");
-        dc_targets_free(t);
+        listed(p, "device_api=vfio-pci\nmtu=65535\n", limits[k], EITHER, 0, NULL);
     }
-    dc_targets *t = find(p, "device_api=vfio-pci\nmtu=1500\n", 0);
-    cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0), "device_api=vfio-pci [max_mtu|max_mtu = {t:int:68..9978}|"
-                                     "t >= 1500]");
-    cr_expect(dc_targets_decided(t, 0));
-    dc_targets_free(t);
+    listed(p, "device_api=vfio-pci\nmtu=1500\n", 0, DECIDED, 1,
+           (const char *const[]){ "device_api=vfio-pci [max_mtu|max_mtu = {t:int:68..9978}|"
+                                  "t >= 1500]" });
     dc_policy_free(p);
 }
 
@@ -760,12 +738,10 @@ Test(never_wrong, self_references_in_templates_are_folded)
     dc_policy *p = compile("SELF:\n    kind = t\n    drv = {hd1:int:1..}.{hd2:int:0..}\n"
                            "COMPATIBLE:\n    kind = t\n    drv = {hd1}.{sminor:int}\n"
                            "    where sminor <= hd2\n");
-    dc_targets *t = find(p, "kind=t\ndrv=535.86\n", 0);
-    cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0), "kind=t [drv|drv = {hd1:int:1..}.{hd2:int:0..}|"
-                                     "hd1 == 535 && hd2 >= 86]");
-    cr_expect(dc_targets_decided(t, 0));
-    dc_targets_free(t);
+    dc_targets *t;
+    listed(p, "kind=t\ndrv=535.86\n", 0, DECIDED, 1,
+           (const char *const[]){ "kind=t [drv|drv = {hd1:int:1..}.{hd2:int:0..}|"
+                                  "hd1 == 535 && hd2 >= 86]" });
     t = find(p, "kind=t\ndrv=abc.86\n", 0); /* not an int: never */
     cr_expect_eq(dc_targets_count(t), 0);
     dc_targets_free(t);
@@ -782,12 +758,9 @@ Test(never_wrong, an_or_of_several_variables_is_searched)
     dc_policy *p = compile("SELF:\n    kind = t\n    drv = {a:int:1..}.{b:int:0..}\n"
                            "COMPATIBLE:\n    kind = t\n    drv = {a}.{sb:int}\n"
                            "    where b > sb || b == sb && a > 7\n");
-    dc_targets *t = find(p, "kind=t\ndrv=5.54\n", 0);
-    cr_assert_eq(dc_targets_count(t), 1);
-    cr_expect_str_eq(describe(t, 0), "kind=t [drv|drv = {a:int:1..}.{b:int:0..}|"
-                                     "a == 5 && (b > 54 || b == 54 && a > 7)]");
-    cr_expect(dc_targets_decided(t, 0), "b = 55 is one");
-    dc_targets_free(t);
+    listed(p, "kind=t\ndrv=5.54\n", 0, DECIDED, 1,
+           (const char *const[]){ "kind=t [drv|drv = {a:int:1..}.{b:int:0..}|"
+                                  "a == 5 && (b > 54 || b == 54 && a > 7)]" });
     dc_policy_free(p);
 }
 
