@@ -459,95 +459,88 @@ static bool is_zero(const emitter *e, span sp)
     return sp.len == 1 && e->in->c[e->base + sp.at] == '0';
 }
 
-/* node-semver replaceCaret: ^M.m.p-pr */
+/* M.m.p with x's first `known` parts (1 to 3) and zeros after them; x's
+ * prerelease too when all three are known. */
+static void e_version(emitter *e, const xmatch *x, int known)
+{
+    e_span(e, x->M);
+    if (known < 2) {
+        e_str(e, ".0.0");
+        return;
+    }
+    e_str(e, ".");
+    e_span(e, x->m);
+    if (known < 3) {
+        e_str(e, ".0");
+        return;
+    }
+    e_str(e, ".");
+    e_span(e, x->p);
+    if (x->pr.len) {
+        e_str(e, "-");
+        e_span(e, x->pr);
+    }
+}
+
+/* The version one above x's part `level` (0: M+1.0.0, 1: M.m+1.0,
+ * 2: M.m.p+1). */
+static void e_next(emitter *e, const xmatch *x, int level)
+{
+    if (level == 0) {
+        e_succ(e, x->M);
+        e_str(e, ".0.0");
+        return;
+    }
+    e_span(e, x->M);
+    e_str(e, ".");
+    if (level == 1) {
+        e_succ(e, x->m);
+        e_str(e, ".0");
+        return;
+    }
+    e_span(e, x->m);
+    e_str(e, ".");
+    e_succ(e, x->p);
+}
+
+/* ">=LOW <HIGH-0": x's first `known` parts, up to the version above its
+ * part `level`, every prerelease of that excluded. */
+static void e_range(emitter *e, const xmatch *x, int known, int level)
+{
+    e_str(e, ">=");
+    e_version(e, x, known);
+    e_str(e, " <");
+    e_next(e, x, level);
+    e_str(e, "-0");
+}
+
+/* How many of x's parts are given before the first x (1 to 3); M is. */
+static int known_parts(const emitter *e, const xmatch *x)
+{
+    const char *s = e->in->c + e->base;
+    return is_x(s, x->m) ? 1 : is_x(s, x->p) ? 2 : 3;
+}
+
+/* node-semver replaceCaret: ^M.m.p-pr, up to the next change of the first
+ * part that is not 0 (or the last part given). */
 static void emit_caret(emitter *e, const xmatch *x)
 {
     if (is_x(e->in->c + e->base, x->M))
         return;
-    if (is_x(e->in->c + e->base, x->m)) {
-        e_str(e, ">=");
-        e_span(e, x->M);
-        e_str(e, ".0.0 <");
-        e_succ(e, x->M);
-        e_str(e, ".0.0-0");
-    } else if (is_x(e->in->c + e->base, x->p)) {
-        e_str(e, ">=");
-        e_span(e, x->M);
-        e_str(e, ".");
-        e_span(e, x->m);
-        e_str(e, ".0 <");
-        if (is_zero(e, x->M)) {
-            e_span(e, x->M);
-            e_str(e, ".");
-            e_succ(e, x->m);
-            e_str(e, ".0-0");
-        } else {
-            e_succ(e, x->M);
-            e_str(e, ".0.0-0");
-        }
-    } else {
-        e_str(e, ">=");
-        e_span(e, x->M);
-        e_str(e, ".");
-        e_span(e, x->m);
-        e_str(e, ".");
-        e_span(e, x->p);
-        if (x->pr.len) {
-            e_str(e, "-");
-            e_span(e, x->pr);
-        }
-        e_str(e, " <");
-        if (is_zero(e, x->M) && is_zero(e, x->m)) {
-            e_span(e, x->M);
-            e_str(e, ".");
-            e_span(e, x->m);
-            e_str(e, ".");
-            e_succ(e, x->p);
-            e_str(e, "-0");
-        } else if (is_zero(e, x->M)) {
-            e_span(e, x->M);
-            e_str(e, ".");
-            e_succ(e, x->m);
-            e_str(e, ".0-0");
-        } else {
-            e_succ(e, x->M);
-            e_str(e, ".0.0-0");
-        }
-    }
+    int known = known_parts(e, x), level = 0;
+    if (known >= 2 && is_zero(e, x->M))
+        level = known == 3 && is_zero(e, x->m) ? 2 : 1;
+    e_range(e, x, known, level);
 }
 
-/* node-semver replaceTilde: ~M.m.p-pr, ~>M.m.p-pr */
+/* node-semver replaceTilde: ~M.m.p-pr, ~>M.m.p-pr: up to the next minor,
+ * or the next major when only M is given. */
 static void emit_tilde(emitter *e, const xmatch *x)
 {
     if (is_x(e->in->c + e->base, x->M))
         return;
-    if (is_x(e->in->c + e->base, x->m)) {
-        e_str(e, ">=");
-        e_span(e, x->M);
-        e_str(e, ".0.0 <");
-        e_succ(e, x->M);
-        e_str(e, ".0.0-0");
-        return;
-    }
-    e_str(e, ">=");
-    e_span(e, x->M);
-    e_str(e, ".");
-    e_span(e, x->m);
-    e_str(e, ".");
-    if (is_x(e->in->c + e->base, x->p)) {
-        e_str(e, "0");
-    } else {
-        e_span(e, x->p);
-        if (x->pr.len) {
-            e_str(e, "-");
-            e_span(e, x->pr);
-        }
-    }
-    e_str(e, " <");
-    e_span(e, x->M);
-    e_str(e, ".");
-    e_succ(e, x->m);
-    e_str(e, ".0-0");
+    int known = known_parts(e, x);
+    e_range(e, x, known, known == 1 ? 0 : 1);
 }
 
 /* node-semver replaceXRange: GTLT M.m.p with some part x.  `g` is the
@@ -566,52 +559,19 @@ static void emit_xrange(emitter *e, const char *g, const xmatch *x)
         /* some part is x: >1 => >=2.0.0, >1.2 => >=1.3.0, <=1.2 => <1.3.0-0 */
         if (!strcmp(g, ">")) {
             e_str(e, ">=");
-            if (xm) {
-                e_succ(e, x->M);
-                e_str(e, ".0.0");
-            } else {
-                e_span(e, x->M);
-                e_str(e, ".");
-                e_succ(e, x->m);
-                e_str(e, ".0");
-            }
+            e_next(e, x, xm ? 0 : 1);
         } else if (!strcmp(g, "<=")) {
             e_str(e, "<");
-            if (xm) {
-                e_succ(e, x->M);
-                e_str(e, ".0.0-0");
-            } else {
-                e_span(e, x->M);
-                e_str(e, ".");
-                e_succ(e, x->m);
-                e_str(e, ".0-0");
-            }
+            e_next(e, x, xm ? 0 : 1);
+            e_str(e, "-0");
         } else {
             e_str(e, g);
-            e_span(e, x->M);
-            e_str(e, ".");
-            if (xm)
-                e_str(e, "0");
-            else
-                e_span(e, x->m);
-            e_str(e, !strcmp(g, "<") ? ".0-0" : ".0");
+            e_version(e, x, xm ? 1 : 2);
+            if (!strcmp(g, "<"))
+                e_str(e, "-0");
         }
-    } else if (xm) {
-        e_str(e, ">=");
-        e_span(e, x->M);
-        e_str(e, ".0.0 <");
-        e_succ(e, x->M);
-        e_str(e, ".0.0-0");
     } else {
-        e_str(e, ">=");
-        e_span(e, x->M);
-        e_str(e, ".");
-        e_span(e, x->m);
-        e_str(e, ".0 <");
-        e_span(e, x->M);
-        e_str(e, ".");
-        e_succ(e, x->m);
-        e_str(e, ".0-0");
+        e_range(e, x, xm ? 1 : 2, xm ? 0 : 1);
     }
 }
 
