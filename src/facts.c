@@ -1,9 +1,10 @@
 /* facts.c -- the dc_facts container: adding, looking up, validating.
  *
  * A dc_facts is an array of facts kept sorted by name, so lookups are a
- * binary search and readers that produce sorted input append in O(1).  A
- * fact added alone is one allocation, "name\0value\0"; the facts of a
- * key=value text are all in one, with the dc_facts itself (facts.h).
+ * binary search and readers that produce sorted input append in O(1).
+ * Facts added one at a time share a few blocks that double in size (the
+ * pool); the facts of a key=value text are all in one allocation, with the
+ * dc_facts itself (facts.h).
  * This file knows no format: readers (facts_kv.c, facts_yaml.c, sysfs.c,
  * the importers) call it, never the reverse.
  */
@@ -56,6 +57,12 @@ static const char *where(char *buf, size_t cap, const char *file, uint32_t line,
 
 /* ------------------------------------------------------- the dc_facts */
 
+struct facts_chunk {
+    facts_chunk *next; /* older */
+    size_t cap;
+    char data[];
+};
+
 dc_facts *facts_new(const dc_alloc *alloc)
 {
     dc_facts *f = mem_zalloc(alloc, sizeof *f);
@@ -78,20 +85,14 @@ dc_status dc_facts_new(dc_facts **out, dc_error *err)
     return dc_facts_new_ex(NULL, out, err);
 }
 
-/* Are x's strings part of f's own allocation (a parsed text's)? */
-static bool fact_shared(const dc_facts *f, const fact *x)
-{
-    return (uintptr_t)x->name - (uintptr_t)f->strings < f->strings_len;
-}
-
 void dc_facts_free(dc_facts *f)
 {
     if (!f)
         return;
-    if (f->n > f->nshared)
-        for (uint32_t i = 0; i < f->n; i++)
-            if (!fact_shared(f, &f->items[i]))
-                mem_free(f->alloc, f->items[i].name);
+    for (facts_chunk *c = f->pool, *older; c; c = older) {
+        older = c->next;
+        mem_free(f->alloc, c);
+    }
     if (!f->items_inline)
         mem_free(f->alloc, f->items);
     mem_free(f->alloc, f);
@@ -275,6 +276,32 @@ bool facts_check_bytes(const char *file, const char *text, size_t len, dc_error 
 
 /* ------------------------------------------------------------- adding */
 
+/* `size` bytes in f's pool: a new block twice the last one's size (at
+ * least 64 bytes and `size`) when the newest is full.  NULL when out of
+ * memory (f unchanged). */
+static char *pool_take(dc_facts *f, size_t size)
+{
+    facts_chunk *c = f->pool;
+    if (!c || c->cap - f->pool_used < size) {
+        size_t cap = c ? c->cap : 32;
+        do {
+            if (cap > (SIZE_MAX - sizeof *c) / 2)
+                return NULL;
+            cap *= 2;
+        } while (cap < size);
+        facts_chunk *fresh = mem_alloc(f->alloc, sizeof *c + cap);
+        if (!fresh)
+            return NULL;
+        fresh->next = c;
+        fresh->cap = cap;
+        f->pool = c = fresh;
+        f->pool_used = 0;
+    }
+    char *at = c->data + f->pool_used;
+    f->pool_used += size;
+    return at;
+}
+
 dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t col,
                        const char *name, size_t name_len, const char *value, size_t value_len,
                        dc_error *err)
@@ -319,7 +346,7 @@ dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t co
         f->items_inline = false;
         f->cap = cap;
     }
-    char *block = mem_alloc(f->alloc, name_len + value_len + 2);
+    char *block = pool_take(f, name_len + value_len + 2);
     if (!block)
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     memcpy(block, name, name_len);

@@ -23,8 +23,12 @@ typedef struct fact {
 /* A parsed text's facts live in the dc_facts' own allocation: the header,
  * then `items` (items_inline), then a copy of the text (`strings`) that
  * their names and values point into.  Facts added one by one (dc_facts_add,
- * the other readers) are each one allocation, "name\0value\0", and the
- * array grows apart once one is added. */
+ * the importers, the YAML reader) go into `pool`: blocks of "name\0value\0"
+ * pairs, each twice the size of the one before, never moved (a returned
+ * string lives as long as the dc_facts); the array grows apart once one is
+ * added.  A device's facts cost a handful of allocations, not one each
+ * (docs/performance.md, "Importers"). */
+typedef struct facts_chunk facts_chunk;
 struct dc_facts {
     const dc_alloc *alloc;
     fact *items; /* sorted by name (strcmp) */
@@ -33,6 +37,8 @@ struct dc_facts {
     bool items_inline;   /* items is part of this allocation */
     const char *strings; /* [strings, strings + strings_len) */
     size_t strings_len;
+    facts_chunk *pool; /* the newest block, linked to the older ones */
+    size_t pool_used;  /* bytes of it taken */
 };
 
 /* The order of facts by name: strcmp's, for names that may hold any byte. */

@@ -293,6 +293,48 @@ Test(api, custom_allocator)
     cr_assert_eq(live, 0);
 }
 
+static void plain_free_count(void *ud, void *p)
+{
+    (void)ud;
+    free(p);
+}
+
+/* Counts allocations made (never decremented). */
+static void *made_realloc(void *ud, void *p, size_t n)
+{
+    if (!p)
+        ++*(int *)ud;
+    return realloc(p, n ? n : 1);
+}
+
+/* Facts added one at a time share blocks that double in size
+ * (docs/performance.md, "Importers"): 1000 facts take a few dozen
+ * allocations, not one each, and a string read back earlier stays where
+ * it was as more are added. */
+Test(api, added_facts_share_growing_blocks)
+{
+    int made = 0;
+    dc_alloc a = { made_realloc, plain_free_count, &made };
+    dc_facts *f = new_facts(&a);
+    made = 0;
+    const char *first = NULL;
+    for (int i = 0; i < 1000; i++) {
+        char name[32], value[32];
+        snprintf(name, sizeof name, "f%04d", 999 - i);
+        int n = snprintf(value, sizeof value, "value %d", i);
+        cr_assert_eq(dc_facts_add(f, name, value, (size_t)n, NULL), DC_OK);
+        if (i == 0)
+            first = dc_facts_lookup(f, "f0999");
+    }
+    cr_assert_eq(dc_facts_count(f), 1000);
+    cr_assert_str_eq(dc_facts_lookup(f, "f0999"), "value 0");
+    cr_assert_eq(dc_facts_lookup(f, "f0999"), first);
+    cr_assert_str_eq(dc_facts_name(f, 0), "f0000");
+    cr_assert_str_eq(dc_facts_value(f, 0), "value 999");
+    cr_assert_lt(made, 40, "%d allocations for 1000 facts", made);
+    dc_facts_free(f);
+}
+
 /* Fail the k-th allocation. */
 typedef struct failing {
     int countdown;
