@@ -347,6 +347,26 @@ Test(targets, records_of_the_target_are_a_residue)
     dc_policy_free(p);
 }
 
+/* A residue is written whole however long its parts: a record set named
+ * with 200 characters, in a loop whose head alone passes 200. */
+Test(targets, a_long_residue_is_written_whole)
+{
+    char name[201], policy[512], want[1024];
+    memset(name, 's', 200);
+    name[200] = '\0';
+    snprintf(policy, sizeof policy,
+             "SELF:\n    kind = qat\n    t = {t:int:1..}\nCOMPATIBLE:\n"
+             "    where any(self.%s, x, int(x.cir) >= t)\n",
+             name);
+    snprintf(want, sizeof want,
+             "kind=qat [t|t = {t:int:1..}|any(self.%s, u, int(u.cir) >= t)] "
+             "[%s|-|any(self.%s, u, int(u.cir) >= t)]",
+             name, name, name);
+    dc_policy *p = compile(policy);
+    listed(p, "kind=qat\n", 0, UNDECIDED, 1, (const char *const[]){ want });
+    dc_policy_free(p);
+}
+
 /* A set variable with its items listed is a finite domain: its non-empty
  * subsets, enumerated. */
 Test(targets, a_listed_set_is_enumerated)
