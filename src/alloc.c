@@ -125,6 +125,24 @@ char *arena_strndup(arena *ar, const char *s, size_t n)
     return d;
 }
 
+void *arena_grow(arena *ar, void *items, uint32_t n, uint32_t *cap, size_t size)
+{
+    if (n < *cap)
+        return items;
+    if (*cap > UINT32_MAX / 2)
+        return NULL;
+    uint32_t ncap = *cap ? *cap * 2 : 8;
+    if (size && ncap > SIZE_MAX / size)
+        return NULL;
+    void *p = arena_alloc(ar, (size_t)ncap * size);
+    if (!p)
+        return NULL;
+    if (n)
+        memcpy(p, items, (size_t)n * size);
+    *cap = ncap;
+    return p;
+}
+
 void arena_reset(arena *ar)
 {
     if (!ar->head)

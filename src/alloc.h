@@ -3,6 +3,7 @@
 #define DC_ALLOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "devcompat.h"
 
 /* The default allocator (malloc/realloc/free). */
@@ -28,6 +29,11 @@ typedef struct arena {
 void arena_init(arena *ar, const dc_alloc *alloc);
 void *arena_alloc(arena *ar, size_t size); /* zeroed, 8-aligned; NULL on failure */
 char *arena_strndup(arena *ar, const char *s, size_t n);
+/* Room for one more item in an arena-held array of n items and *cap slots
+ * of `size` bytes: the array itself while it has room, else a copy twice
+ * as large (*cap updated; the old one stays in the arena).  NULL when out
+ * of memory or past UINT32_MAX items. */
+void *arena_grow(arena *ar, void *items, uint32_t n, uint32_t *cap, size_t size);
 /* Forget everything allocated, keeping the newest chunk for what follows
  * (a reader that builds one small tree per item of a long list). */
 void arena_reset(arena *ar);

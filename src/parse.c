@@ -217,18 +217,13 @@ void parse_header(parser *p, block_kind kind, span at, span name)
         p->block = NULL;
         return;
     }
-    if (ast->nblocks == ast->cap) {
-        uint32_t cap = ast->cap ? ast->cap * 2 : 8;
-        ast_block *b = arena_alloc(&ast->ar, cap * sizeof *b);
-        if (!b) {
-            p->oom = true;
-            return;
-        }
-        if (ast->nblocks)
-            memcpy(b, ast->blocks, ast->nblocks * sizeof *b);
-        ast->blocks = b;
-        ast->cap = cap;
+    ast_block *blocks =
+        arena_grow(&ast->ar, ast->blocks, ast->nblocks, &ast->cap, sizeof *blocks);
+    if (!blocks) {
+        p->oom = true;
+        return;
     }
+    ast->blocks = blocks;
     ast_block *b = &ast->blocks[ast->nblocks++];
     memset(b, 0, sizeof *b);
     b->kind = kind;
@@ -293,18 +288,12 @@ static ast_rule *new_rule(parser *p, span at)
         b->too_many_rules = true;
         return NULL;
     }
-    if (b->nrules == b->cap) {
-        uint32_t cap = b->cap ? b->cap * 2 : 8;
-        ast_rule *r = arena_alloc(&p->ast->ar, cap * sizeof *r);
-        if (!r) {
-            p->oom = true;
-            return NULL;
-        }
-        if (b->nrules)
-            memcpy(r, b->rules, b->nrules * sizeof *r);
-        b->rules = r;
-        b->cap = cap;
+    ast_rule *rules = arena_grow(&p->ast->ar, b->rules, b->nrules, &b->cap, sizeof *rules);
+    if (!rules) {
+        p->oom = true;
+        return NULL;
     }
+    b->rules = rules;
     ast_rule *r = &b->rules[b->nrules++];
     memset(r, 0, sizeof *r);
     r->loc = at;
@@ -570,18 +559,13 @@ static void poison_declarations(parser *p, uint32_t s, uint32_t e)
             j++;
         if (j >= e || t[j] != ':')
             continue;
-        if (ast->npoisoned == ast->cap_poisoned) {
-            uint32_t cap = ast->cap_poisoned ? ast->cap_poisoned * 2 : 8;
-            const char **v = arena_alloc(&ast->ar, cap * sizeof *v);
-            if (!v) {
-                p->oom = true;
-                return;
-            }
-            if (ast->npoisoned)
-                memcpy(v, ast->poisoned, ast->npoisoned * sizeof *v);
-            ast->poisoned = v;
-            ast->cap_poisoned = cap;
+        const char **v =
+            arena_grow(&ast->ar, ast->poisoned, ast->npoisoned, &ast->cap_poisoned, sizeof *v);
+        if (!v) {
+            p->oom = true;
+            return;
         }
+        ast->poisoned = v;
         const char *name = arena_strndup(&ast->ar, t + n0, n1 - n0);
         if (!name) {
             p->oom = true;
