@@ -68,10 +68,10 @@ static bool sink_room(sink *s, size_t n)
 void sink_put(sink *s, const char *p, size_t n)
 {
     if (s->growing) {
-        if (sink_room(s, n)) {
-            memcpy(s->buf + s->len, p, n);
-            s->buf[s->len + n] = '\0';
-        }
+        if (!sink_room(s, n))
+            return; /* len stays the length of what is held */
+        memcpy(s->buf + s->len, p, n);
+        s->buf[s->len + n] = '\0';
     } else if (s->len < s->cap) {
         size_t room = s->cap - 1 - s->len;
         memcpy(s->buf + s->len, p, n < room ? n : room);
@@ -98,10 +98,8 @@ void sink_printf(sink *s, const char *fmt, ...)
         return;
     }
     /* longer than the small buffer: write straight into the sink's room */
-    if (s->growing && !sink_room(s, (size_t)k)) {
-        s->len += (size_t)k;
+    if (s->growing && !sink_room(s, (size_t)k))
         return;
-    }
     size_t room = s->len < s->cap ? s->cap - s->len : 0;
     va_start(ap, fmt);
     if (room)

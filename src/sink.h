@@ -8,9 +8,10 @@
  *
  * A growing sink (sink_growing) allocates through a dc_alloc and doubles its
  * buffer as text arrives, so appending n bytes costs O(n) amortised; its
- * text is NUL-terminated after every write.  It never aborts: when the
- * allocator refuses, `failed` is set, what came before stays (a prefix of
- * the text), nothing more is stored, and the caller reports DC_ERR_NOMEM.
+ * text is NUL-terminated after every write and `len` is its length.  It
+ * never aborts: when the allocator refuses, `failed` is set, what came
+ * before stays (a prefix of the text, `len` long), nothing more is stored
+ * or counted, and the caller reports DC_ERR_NOMEM.
  *
  * A sink also knows the two escapings output needs (docs/embedding.md,
  * "Rendering"): JSON strings, and text that stays on one line of a

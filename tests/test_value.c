@@ -533,8 +533,8 @@ Test(sink, growing_reports_a_refused_allocation)
             sink_puts(&s, "0123456789");
         sink_printf(&s, "%300s", "x");
         cr_expect(s.failed, "budget %zu: the failure is reported", budget);
-        cr_expect_eq(s.len, 1300, "budget %zu: every byte counted", budget);
         size_t kept = strlen(sink_str(&s));
+        cr_expect_eq(s.len, kept, "budget %zu: len is what is held", budget);
         /* whole writes of ten bytes that fit 64, 128, 256 bytes with the NUL */
         size_t cap = budget ? (size_t)64 << (budget - 1) : 0;
         cr_expect_eq(kept, cap ? (cap - 1) / 10 * 10 : 0,
