@@ -1106,6 +1106,54 @@ static dc_status push_all(lv_ctx *c, dc_inventory *inv)
     return st;
 }
 
+/* The first `s` (n bytes) in [p, end), or NULL. */
+static const char *find(const char *p, const char *end, const char *s, size_t n)
+{
+    while ((size_t)(end - p) >= n && (p = memchr(p, s[0], (size_t)(end - p) - n + 1)) != NULL) {
+        if (!memcmp(p, s, n))
+            return p;
+        p++;
+    }
+    return NULL;
+}
+
+/* Where in `text` a comment holds "--", which XML does not allow there, or
+ * NULL.  libxml2 (2.9) raises an error for each such "--" and copies the
+ * comment read so far into every one: a comment of n dashes costs n squared
+ * (96 KB of them, 2 s; found by fuzz_import_libvirt as a hang).  So such a
+ * comment is refused here, in one pass, before libxml2 sees it.  CDATA
+ * sections and processing instructions may hold "<!--" as text: skipped. */
+static const char *dashes_in_comment(const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+        size_t left = (size_t)(end - p);
+        const char *close = NULL;
+        if (left >= 9 && !memcmp(p, "<![CDATA[", 9))
+            close = "]]>";
+        else if (left >= 2 && p[1] == '?')
+            close = "?>";
+        if (close) {
+            const char *q = find(p + 2, end, close, strlen(close));
+            if (!q)
+                return NULL; /* unterminated: libxml2 says so, in linear time */
+            p = q + strlen(close);
+            continue;
+        }
+        if (left >= 4 && !memcmp(p, "<!--", 4)) {
+            const char *q = find(p + 4, end, "--", 2);
+            if (!q)
+                return NULL;
+            if (q + 2 >= end || q[2] != '>')
+                return p;
+            p = q + 3;
+            continue;
+        }
+        p++;
+    }
+    return NULL;
+}
+
 dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *text, size_t len,
                          dc_inventory *inv, dc_error *err)
 {
@@ -1113,6 +1161,16 @@ dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *te
         return dc_error_set(err, DC_ERR_LIMIT, "%s: larger than 2 GiB", file);
     if (len == 0) /* libxml2 makes no parser for nothing */
         return dc_error_set(err, DC_ERR_FACTS, "%s:1: malformed XML: Document is empty", file);
+    const char *bad = dashes_in_comment(text, len);
+    if (bad) {
+        size_t line = 1;
+        for (const char *q = text; (q = memchr(q, '\n', (size_t)(bad - q))) != NULL; q++)
+            line++;
+        return dc_error_set(err, DC_ERR_FACTS,
+                            "%s:%zu: malformed XML: '--' within a comment (a comment ends at "
+                            "the first '--', which must be followed by '>')",
+                            file, line);
+    }
     lv_ctx c;
     memset(&c, 0, sizeof c);
     c.alloc = alloc;

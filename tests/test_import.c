@@ -477,6 +477,28 @@ Test(import, bad_libvirt)
                        "</capability></device>\n<device><name>m</name><capability "
                        "type='mdev'><type id='t'/></capability></device>\n</node>\n"));
     inventory_fail(arg, DC_ERR_FACTS, "dup.xml:3: duplicate id 'm'", NULL);
+    /* "--" within a comment: refused before libxml2, which takes time
+     * quadratic in such a comment (found by fuzz_import_libvirt as a hang);
+     * "<!--" as text of a CDATA section or a processing instruction is not
+     * a comment */
+    size_t n = 400000;
+    char *dashes = malloc(n + 32);
+    cr_assert_not_null(dashes);
+    memcpy(dashes, "<device>\n\n<!--", 14);
+    memset(dashes + 14, '-', n);
+    memcpy(dashes + 14 + n, "--></device>\n", 14);
+    snprintf(arg, sizeof arg, "libvirt:%s", write_tmp("dashes.xml", dashes));
+    facts_fail(arg, DC_ERR_FACTS, "dashes.xml:3: malformed XML: '--' within a comment", NULL);
+    free(dashes);
+    snprintf(arg, sizeof arg, "libvirt:%s",
+             write_tmp("cdata.xml",
+                       "<device><name>a</name><!-- ok --><?pi <!-- -- ?><capability "
+                       "type='pci'><domain>0</domain><bus>0</bus><slot>2</slot><function>0"
+                       "</function><product id='0x591d'>x<![CDATA[<!-- -- >]]></product>"
+                       "<vendor id='0x8086'/></capability></device>\n"));
+    dc_facts *f = open_facts(arg);
+    has(f, "libvirt.product_name", "x<!-- -- >");
+    dc_facts_free(f);
 }
 
 Test(import, bad_lspci)
