@@ -537,6 +537,26 @@ static bool parse_template(parser *p, ast_value *v, uint32_t s, uint32_t e)
     return true;
 }
 
+/* Is t[i] the '{' of a declaration `{ name :` within [i, e)?  Its name is
+ * t[*n0, *n1). */
+static bool declaration_at(const char *t, uint32_t i, uint32_t e, uint32_t *n0, uint32_t *n1)
+{
+    if (t[i] != '{')
+        return false;
+    uint32_t j = i + 1;
+    while (j < e && is_blank(t[j]))
+        j++;
+    *n0 = j;
+    if (j >= e || !is_ident_start(t[j]))
+        return false;
+    while (j < e && is_ident_char(t[j]))
+        j++;
+    *n1 = j;
+    while (j < e && is_blank(t[j]))
+        j++;
+    return j < e && t[j] == ':';
+}
+
 /* A value that failed to parse may declare names; remember them so that
  * their uses are not reported again as undeclared. */
 static void poison_declarations(parser *p, uint32_t s, uint32_t e)
@@ -544,20 +564,8 @@ static void poison_declarations(parser *p, uint32_t s, uint32_t e)
     const char *t = p->ast->text;
     ast_policy *ast = p->ast;
     for (uint32_t i = s; i < e; i++) {
-        if (t[i] != '{')
-            continue;
-        uint32_t j = i + 1;
-        while (j < e && is_blank(t[j]))
-            j++;
-        uint32_t n0 = j;
-        if (j >= e || !is_ident_start(t[j]))
-            continue;
-        while (j < e && is_ident_char(t[j]))
-            j++;
-        uint32_t n1 = j;
-        while (j < e && is_blank(t[j]))
-            j++;
-        if (j >= e || t[j] != ':')
+        uint32_t n0, n1;
+        if (!declaration_at(t, i, e, &n0, &n1))
             continue;
         const char **v =
             arena_grow(&ast->ar, ast->poisoned, ast->npoisoned, &ast->cap_poisoned, sizeof *v);
@@ -580,21 +588,10 @@ static void poison_declarations(parser *p, uint32_t s, uint32_t e)
  * would read as arithmetic (`{a:int}/2`). */
 static bool has_declaration(const char *t, uint32_t s, uint32_t e)
 {
-    for (uint32_t i = s; i < e; i++) {
-        if (t[i] != '{')
-            continue;
-        uint32_t j = i + 1;
-        while (j < e && is_blank(t[j]))
-            j++;
-        if (j < e && is_ident_start(t[j])) {
-            while (j < e && is_ident_char(t[j]))
-                j++;
-            while (j < e && is_blank(t[j]))
-                j++;
-            if (j < e && t[j] == ':')
-                return true;
-        }
-    }
+    uint32_t n0, n1;
+    for (uint32_t i = s; i < e; i++)
+        if (declaration_at(t, i, e, &n0, &n1))
+            return true;
     return false;
 }
 
