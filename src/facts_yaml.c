@@ -29,6 +29,7 @@
 #include "alloc.h"
 #include "facts.h"
 #include "limits.h"
+#include "yaml_fast.h"
 
 /* Deeper nesting cannot make a name of at most 255 bytes. */
 #define YAML_MAX_DEPTH 128
@@ -37,6 +38,8 @@ typedef facts_ynode ynode; /* facts.h: shared with readers of trees */
 
 typedef struct yctx {
     yaml_parser_t parser;
+    bool fast; /* the events are yaml_fast.c's (the whole text is its) */
+    yfast scan;
     arena ar;     /* the tree; reset for each device of an inventory */
     bool bounded; /* one device's facts: limits apply while reading */
     size_t nodes; /* of the device being read */
@@ -93,9 +96,18 @@ static dc_status parser_error(yctx *c)
 
 static dc_status next_event(yctx *c, yaml_event_t *ev)
 {
+    if (c->fast) /* it scanned the whole text once: only memory can fail */
+        return yfast_next(&c->scan, ev) ? DC_OK : nomem(c);
     if (!yaml_parser_parse(&c->parser, ev))
         return parser_error(c);
     return DC_OK;
+}
+
+/* An event read: yaml_fast.c's own nothing to free. */
+static void ev_delete(yctx *c, yaml_event_t *ev)
+{
+    if (!c->fast)
+        yaml_event_delete(ev);
 }
 
 static bool is_null_scalar(const yaml_event_t *ev)
@@ -240,7 +252,7 @@ static dc_status read_set(yctx *c, ynode *n, const ynode *first, const ypath *at
         uint32_t line = (uint32_t)ev.start_mark.line + 1;
         uint32_t col = (uint32_t)ev.start_mark.column + 1;
         if (ev.type == YAML_SEQUENCE_END_EVENT) {
-            yaml_event_delete(&ev);
+            ev_delete(c, &ev);
             n->text = arena_strndup(&c->ar, c->set, total);
             if (!n->text)
                 return nomem(c);
@@ -267,7 +279,7 @@ static dc_status read_set(yctx *c, ynode *n, const ynode *first, const ypath *at
             st = set_item(c, at, n, (const char *)ev.data.scalar.value, ev.data.scalar.length,
                           line, col, &total, count++);
         if (ev.type == YAML_SCALAR_EVENT)
-            yaml_event_delete(&ev);
+            ev_delete(c, &ev);
     }
     return st;
 }
@@ -282,18 +294,18 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth, co
     uint32_t col = (uint32_t)ev->start_mark.column + 1;
     *out = NULL;
     if (ev->type == YAML_ALIAS_EVENT) {
-        yaml_event_delete(ev);
+        ev_delete(c, ev);
         return dc_error_set(c->err, DC_ERR_FACTS,
                             "%s:%u:%u: YAML aliases (*name) are not supported in %s", c->file,
                             line, col, c->what);
     }
     if (depth > YAML_MAX_DEPTH) {
-        yaml_event_delete(ev);
+        ev_delete(c, ev);
         return dc_error_set(c->err, DC_ERR_LIMIT, "%s:%u:%u: nesting deeper than %d levels",
                             c->file, line, col, YAML_MAX_DEPTH);
     }
     if (c->bounded && ++c->nodes > YAML_MAX_NODES) {
-        yaml_event_delete(ev);
+        ev_delete(c, ev);
         return dc_error_set(c->err, DC_ERR_LIMIT,
                             "%s:%u:%u: more than %zu YAML nodes in one device's facts (%d "
                             "facts of names up to %d bytes need fewer)",
@@ -301,7 +313,7 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth, co
     }
     ynode *n = arena_alloc(&c->ar, sizeof *n);
     if (!n) {
-        yaml_event_delete(ev);
+        ev_delete(c, ev);
         return nomem(c);
     }
     n->line = line;
@@ -312,7 +324,7 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth, co
         n->len = n->null ? 0 : ev->data.scalar.length;
         n->text =
             arena_strndup(&c->ar, n->null ? "" : (const char *)ev->data.scalar.value, n->len);
-        yaml_event_delete(ev);
+        ev_delete(c, ev);
         if (!n->text)
             return nomem(c);
         *out = n;
@@ -326,11 +338,11 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth, co
         n->kind = FACTS_YSEQ;
         end = YAML_SEQUENCE_END_EVENT;
     } else {
-        yaml_event_delete(ev);
+        ev_delete(c, ev);
         return dc_error_set(c->err, DC_ERR_FACTS, "%s:%u:%u: unexpected YAML event", c->file,
                             line, col);
     }
-    yaml_event_delete(ev);
+    ev_delete(c, ev);
     char name[DC_MAX_NAME + 24];
     const ynode *key = NULL;
     for (;;) {
@@ -339,13 +351,13 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth, co
         if (st != DC_OK)
             return st;
         if (kid_ev.type == end) {
-            yaml_event_delete(&kid_ev);
+            ev_delete(c, &kid_ev);
             break;
         }
         ypath kid_at = { "", 0, NULL, false }, *kat = NULL;
         if (c->bounded && n->kind == FACTS_YMAP) {
             if (n->count >= 2 * (size_t)DC_MAX_FACTS) {
-                yaml_event_delete(&kid_ev);
+                ev_delete(c, &kid_ev);
                 return dc_error_set(c->err, DC_ERR_LIMIT,
                                     "%s:%u:%u: a mapping with more than %d keys (the facts "
                                     "limit per device is %d)",
@@ -371,7 +383,7 @@ static dc_status read_node(yctx *c, yaml_event_t *ev, ynode **out, int depth, co
                                            c->file, (unsigned)kid_ev.start_mark.line + 1,
                                            (unsigned)kid_ev.start_mark.column + 1, at->name,
                                            DC_MAX_FACTS);
-                yaml_event_delete(&kid_ev);
+                ev_delete(c, &kid_ev);
                 return e;
             }
             int len = snprintf(name, sizeof name, "%.*s.%zu", (int)at->len, at->name, n->count);
@@ -404,14 +416,14 @@ static dc_status read_document(yctx *c, ynode **root)
     *root = NULL;
     if ((st = next_event(c, &ev)) != DC_OK)
         return st;
-    yaml_event_delete(&ev); /* STREAM-START */
+    ev_delete(c, &ev); /* STREAM-START */
     if ((st = next_event(c, &ev)) != DC_OK)
         return st;
     if (ev.type == YAML_STREAM_END_EVENT) {
-        yaml_event_delete(&ev);
+        ev_delete(c, &ev);
         return DC_OK;
     }
-    yaml_event_delete(&ev); /* DOCUMENT-START */
+    ev_delete(c, &ev); /* DOCUMENT-START */
     if ((st = next_event(c, &ev)) != DC_OK)
         return st;
     ypath top = { "", 0, NULL, true };
@@ -419,12 +431,12 @@ static dc_status read_document(yctx *c, ynode **root)
         return st;
     if ((st = next_event(c, &ev)) != DC_OK) /* DOCUMENT-END */
         return st;
-    yaml_event_delete(&ev);
+    ev_delete(c, &ev);
     if ((st = next_event(c, &ev)) != DC_OK)
         return st;
     bool more = ev.type != YAML_STREAM_END_EVENT;
     uint32_t line = (uint32_t)ev.start_mark.line + 1;
-    yaml_event_delete(&ev);
+    ev_delete(c, &ev);
     if (more)
         return dc_error_set(c->err, DC_ERR_FACTS,
                             "%s:%u: a second YAML document: %s are one document", c->file, line,
@@ -706,6 +718,8 @@ static dc_status yctx_init(yctx *c, const dc_alloc *alloc, const char *file, con
     c->set_cap = 0;
     if (!yaml_parser_initialize(&c->parser))
         return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
+    c->fast = yfast_accepts(alloc, text, len);
+    yfast_init(&c->scan, alloc, text, len);
     yaml_parser_set_input_string(&c->parser, (const unsigned char *)text, len);
     if (utf8)
         yaml_parser_set_encoding(&c->parser, YAML_UTF8_ENCODING);
@@ -717,6 +731,7 @@ static void yctx_done(yctx *c)
     mem_free(c->alloc, c->set);
     c->set = NULL;
     yaml_parser_delete(&c->parser);
+    yfast_done(&c->scan);
     arena_release(&c->ar);
 }
 
@@ -840,33 +855,33 @@ dc_status facts_yaml_entries_ex(const dc_alloc *alloc, const char *file, const c
     bool empty = false;
     st = next_event(&c, &ev); /* STREAM-START */
     if (st == DC_OK) {
-        yaml_event_delete(&ev);
+        ev_delete(&c, &ev);
         st = next_event(&c, &ev); /* DOCUMENT-START or STREAM-END */
     }
     if (st == DC_OK) {
         empty = ev.type == YAML_STREAM_END_EVENT;
-        yaml_event_delete(&ev);
+        ev_delete(&c, &ev);
         if (!empty)
             st = next_event(&c, &ev);
     }
     if (st == DC_OK && !empty) {
         if (ev.type == YAML_SCALAR_EVENT && is_null_scalar(&ev)) {
-            yaml_event_delete(&ev); /* an empty document: no devices */
+            ev_delete(&c, &ev); /* an empty document: no devices */
         } else if (ev.type != YAML_SEQUENCE_START_EVENT) {
             st = dc_error_set(err, DC_ERR_FACTS,
                               "%s:%u:%u: an inventory must be a sequence of mappings, one per "
                               "device (or a directory of facts files)",
                               file, (unsigned)ev.start_mark.line + 1,
                               (unsigned)ev.start_mark.column + 1);
-            yaml_event_delete(&ev);
+            ev_delete(&c, &ev);
         } else {
-            yaml_event_delete(&ev);
+            ev_delete(&c, &ev);
             for (size_t index = 0; st == DC_OK; index++) {
                 st = next_event(&c, &ev);
                 if (st != DC_OK)
                     break;
                 if (ev.type == YAML_SEQUENCE_END_EVENT) {
-                    yaml_event_delete(&ev);
+                    ev_delete(&c, &ev);
                     break;
                 }
                 st = read_entry(&c, &ev, index, fn, ctx);
@@ -877,13 +892,13 @@ dc_status facts_yaml_entries_ex(const dc_alloc *alloc, const char *file, const c
         if (st == DC_OK)
             st = next_event(&c, &ev); /* DOCUMENT-END */
         if (st == DC_OK) {
-            yaml_event_delete(&ev);
+            ev_delete(&c, &ev);
             st = next_event(&c, &ev);
         }
         if (st == DC_OK) {
             bool more = ev.type != YAML_STREAM_END_EVENT;
             uint32_t line = (uint32_t)ev.start_mark.line + 1;
-            yaml_event_delete(&ev);
+            ev_delete(&c, &ev);
             if (more)
                 st = dc_error_set(err, DC_ERR_FACTS,
                                   "%s:%u: a second YAML document: an inventory is one "
@@ -920,6 +935,7 @@ dc_status facts_ytree_read(const dc_alloc *alloc, const char *file, const char *
     ynode *top;
     st = read_document(&t->c, &top);
     yaml_parser_delete(&t->c.parser);
+    yfast_done(&t->c.scan);
     t->c.text = NULL;
     t->c.len = 0;
     if (st != DC_OK) {
