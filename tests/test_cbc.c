@@ -17,6 +17,7 @@
 #include "disasm.h"
 #include "policy.h"
 #include "helpers.h"
+#include "test_alloc.h"
 
 #define DATA     DC_TEST_DATA "/cbc"
 #define POLICIES DC_TEST_DATA "/../../policies"
@@ -1590,28 +1591,6 @@ Test(cbc, verifier_budget)
 
 /* ------------------------------------------------------------ allocation */
 
-typedef struct failing {
-    long n, fail_at, live;
-} failing;
-
-static void *failing_realloc(void *ud, void *ptr, size_t size)
-{
-    failing *f = ud;
-    if (++f->n == f->fail_at)
-        return NULL;
-    if (!ptr)
-        f->live++;
-    return realloc(ptr, size ? size : 1);
-}
-
-static void failing_free(void *ud, void *ptr)
-{
-    failing *f = ud;
-    if (ptr)
-        f->live--;
-    free(ptr);
-}
-
 Test(cbc, load_under_allocation_failures)
 {
     dc_policy *pol = compile_text("kitchen.compat", kitchen, strlen(kitchen));
@@ -1619,13 +1598,13 @@ Test(cbc, load_under_allocation_failures)
     size_t len;
     save(pol, &d, &len);
     for (long at = 1;; at++) {
-        failing f = { 0, at, 0 };
-        dc_alloc a = { failing_realloc, failing_free, &f };
+        test_alloc f = { .fail_at = at };
+        dc_alloc a = test_hook(&f);
         dc_policy *back = NULL;
         dc_error err = { 0 };
         dc_status st = dc_policy_load_ex(&a, "k.cbc", d, len, &back, &err);
         if (st == DC_OK) {
-            cr_assert(f.n < at, "allocation %ld failed and loading still succeeded", at);
+            cr_assert(f.calls < at, "allocation %ld failed and loading still succeeded", at);
             f.fail_at = 0;
             uint8_t *again;
             size_t alen;

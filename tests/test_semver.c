@@ -12,6 +12,7 @@
 #include "semver.h"
 #include "semver_range.h"
 #include "value.h"
+#include "test_alloc.h"
 
 #ifndef DC_TEST_DATA
 #define DC_TEST_DATA "tests/data"
@@ -683,37 +684,13 @@ Test(sv_range, render_is_snprintf_like)
     sv_range_free(NULL, &b.r);
 }
 
-/* An allocator that fails the n-th request: every failure is clean. */
-typedef struct failing {
-    int left;
-    int live;
-} failing;
-
-static void *failing_realloc(void *ud, void *ptr, size_t size)
-{
-    failing *f = ud;
-    if (f->left-- == 0)
-        return NULL;
-    if (!ptr)
-        f->live++;
-    return realloc(ptr, size ? size : 1);
-}
-
-static void failing_free(void *ud, void *ptr)
-{
-    failing *f = ud;
-    if (ptr)
-        f->live--;
-    free(ptr);
-}
-
 Test(sv_range, allocation_failures)
 {
     const char *text = "^1.2.3-rc.1 || 1.x - 2.3.4-beta || >= 0.1 <0.5.0-alpha.7";
     bool done = false;
     for (int n = 0; n < 500 && !done; n++) {
-        failing f = { n, 0 };
-        dc_alloc a = { failing_realloc, failing_free, &f };
+        test_alloc f = { .fail_at = n + 1 }; /* n calls succeed, then one fails */
+        dc_alloc a = test_hook(&f);
         sv_range r;
         char err[100] = "";
         if (sv_range_parse(&a, text, strlen(text), &r, err, sizeof err, NULL)) {
@@ -724,7 +701,7 @@ Test(sv_range, allocation_failures)
         } else {
             cr_expect_str_eq(err, "out of memory parsing a semver range", "n=%d", n);
         }
-        cr_expect_eq(f.live, 0, "n=%d leaks %d blocks", n, f.live);
+        cr_expect_eq(f.live, 0, "n=%d leaks %ld blocks", n, f.live);
     }
     cr_expect(done);
 }

@@ -9,6 +9,7 @@
 #include "devcompat.h"
 #include "targets.h"
 #include "helpers.h"
+#include "test_alloc.h"
 
 static dc_policy *compile(const char *text)
 {
@@ -567,25 +568,6 @@ Test(targets, invalid_arguments)
     dc_policy_free(p);
 }
 
-/* An allocator that fails after `budget` allocations. */
-typedef struct budget {
-    long left;
-} budget;
-
-static void *budget_realloc(void *ud, void *ptr, size_t size)
-{
-    budget *b = ud;
-    if (b->left-- <= 0)
-        return NULL;
-    return realloc(ptr, size);
-}
-
-static void budget_free(void *ud, void *ptr)
-{
-    (void)ud;
-    free(ptr);
-}
-
 Test(targets, allocation_failures_are_reported)
 {
     const char *text = "SELF:\n"
@@ -599,13 +581,14 @@ Test(targets, allocation_failures_are_reported)
     dc_facts *src = facts("pci_id=10\nmdev_type=V5_2\n");
     bool succeeded = false;
     for (long n = 0; n < 5000 && !succeeded; n++) {
-        budget b = { 1L << 40 };
-        dc_alloc a = { budget_realloc, budget_free, &b };
+        test_alloc b = { 0 };
+        dc_alloc a = test_hook(&b);
         dc_policy *p = NULL;
         dc_error err;
         cr_assert_eq(dc_policy_compile_ex(&a, "t.compat", text, strlen(text), &p, NULL, &err),
                      DC_OK);
-        b.left = n;
+        b.fail_at = b.calls + n + 1; /* n more calls succeed, then none */
+        b.from_then_on = true;
         dc_targets *t = NULL;
         dc_status st = dc_targets_find(p, src, 0, &t, &err);
         if (st == DC_OK) {

@@ -8,6 +8,7 @@
 #include "semver.h"
 #include "sink.h"
 #include "value.h"
+#include "test_alloc.h"
 
 #define S(lit) (lit), (sizeof(lit) - 1)
 
@@ -452,25 +453,6 @@ Test(value, compare_int_with_hex)
 
 /* ------------------------------------------------------------ sink.h */
 
-/* An allocator that counts its calls and refuses every one after `budget`. */
-typedef struct meter {
-    size_t calls, budget;
-} meter;
-
-static void *meter_realloc(void *ud, void *ptr, size_t size)
-{
-    meter *m = ud;
-    if (m->calls++ >= m->budget)
-        return NULL;
-    return realloc(ptr, size);
-}
-
-static void meter_free(void *ud, void *ptr)
-{
-    (void)ud;
-    free(ptr);
-}
-
 Test(sink, bounded_counts_what_does_not_fit)
 {
     char buf[6] = "zzzzz";
@@ -486,8 +468,8 @@ Test(sink, bounded_counts_what_does_not_fit)
 
 Test(sink, growing_doubles)
 {
-    meter m = { 0, SIZE_MAX };
-    dc_alloc a = { meter_realloc, meter_free, &m };
+    test_alloc m = { 0 };
+    dc_alloc a = test_hook(&m);
     sink s = sink_growing(&a);
     cr_expect_str_eq(sink_str(&s), "");
     for (int i = 0; i < 100000; i++)
@@ -497,7 +479,7 @@ Test(sink, growing_doubles)
     cr_expect_eq(strlen(sink_str(&s)), 100000, "NUL-terminated after every write");
     cr_expect_eq(memcmp(sink_str(&s), "abab", 4), 0);
     /* 64 bytes doubled up to 131072: 12 allocations, not one per write */
-    cr_expect_leq(m.calls, 12, "%zu allocations for 100000 one-byte writes", m.calls);
+    cr_expect_leq(m.calls, 12, "%ld allocations for 100000 one-byte writes", m.calls);
     cr_expect_lt(s.cap, 2 * s.len + 64);
     sink_reset(&s);
     sink_puts(&s, "again");
@@ -526,8 +508,8 @@ Test(sink, growing_printf_longer_than_its_scratch)
 Test(sink, growing_reports_a_refused_allocation)
 {
     for (size_t budget = 0; budget < 4; budget++) {
-        meter m = { 0, budget };
-        dc_alloc a = { meter_realloc, meter_free, &m };
+        test_alloc m = { .fail_at = (long)budget + 1, .from_then_on = true };
+        dc_alloc a = test_hook(&m);
         sink s = sink_growing(&a);
         for (int i = 0; i < 100; i++)
             sink_puts(&s, "0123456789");
