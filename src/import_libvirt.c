@@ -281,11 +281,9 @@ static dc_status keep(lv_ctx *c, imp_dev *d, const char *prefix, const xnode *n,
         for (const xnode *s = n->first; s != k; s = s->next)
             nth += is(s, k->name);
         char kn[DC_MAX_NAME + 8];
-        if (nth == 1)
-            snprintf(kn, sizeof kn, "%s", k->name);
-        else
+        if (nth > 1)
             snprintf(kn, sizeof kn, "%s_%u", k->name, nth);
-        if ((st = keep(c, d, full, k, kn)) != DC_OK)
+        if ((st = keep(c, d, full, k, nth > 1 ? kn : k->name)) != DC_OK)
             return st;
     }
     return st;
@@ -689,8 +687,9 @@ static dc_status device(lv_ctx *c, const xnode *n)
                 if (!(*keep_as = mem_strndup(c->alloc, t, strlen(t))))
                     return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
             }
-            char name[32];
-            snprintf(name, sizeof name, "libvirt.%s", k->name);
+            const char *name = is(k, "name")     ? "libvirt.name"
+                               : is(k, "parent") ? "libvirt.parent"
+                                                 : "libvirt.path";
             if (*t && (st = imp_add_text(&d, name, t, strlen(t))) != DC_OK)
                 return st;
         } else if (is(k, "driver")) {

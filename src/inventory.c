@@ -78,6 +78,11 @@ void dc_inventory_free(dc_inventory *inv)
 static dc_status check_id(const dc_inventory *inv, const char *id, size_t id_len,
                           const char *source, uint32_t line, dc_error *err)
 {
+    size_t ok = 0; /* printable bytes first: most ids are fine */
+    while (ok < id_len && (unsigned char)id[ok] >= 0x20 && (unsigned char)id[ok] < 0x7f)
+        ok++;
+    if (id_len && id_len <= DC_MAX_ID && ok == id_len)
+        return DC_OK;
     char at[16] = "";
     if (!source && line)
         snprintf(at, sizeof at, ":%u", line);
