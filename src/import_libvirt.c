@@ -844,6 +844,18 @@ static dc_status mdev_from_parent(lv_ctx *c, lv_dev *dev, const lv_dev *parent, 
     return st;
 }
 
+/* qsort, after one pass to see whether the items are in order already
+ * (libvirt lists devices by name, PCI ones in address order). */
+static void sort(void *items, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    const char *p = items;
+    for (size_t i = 1; i < n; i++)
+        if (cmp(p + (i - 1) * size, p + i * size) > 0) {
+            qsort(items, n, size, cmp);
+            return;
+        }
+}
+
 /* A VF's PF facts, and an mdev's device_api and parent, from the other
  * devices of the same input. */
 static dc_status relate(lv_ctx *c)
@@ -865,12 +877,10 @@ static dc_status relate(lv_ctx *c)
             pci[npci++] = &c->devs[i];
         mdevs |= c->devs[i].kind == K_MDEV && c->devs[i].parent;
     }
-    if (npci)
-        qsort(pci, npci, sizeof *pci, by_key);
+    sort(pci, npci, sizeof *pci, by_key);
     if (mdevs)
-        qsort(by_id, c->n, sizeof *by_id, by_name);
-    if (c->nvfrefs)
-        qsort(c->vfrefs, c->nvfrefs, sizeof *c->vfrefs, by_vf);
+        sort(by_id, c->n, sizeof *by_id, by_name);
+    sort(c->vfrefs, c->nvfrefs, sizeof *c->vfrefs, by_vf);
     for (size_t i = 0; i < c->n && st == DC_OK; i++) {
         lv_dev *dev = &c->devs[i];
         imp_dev d = { dev->facts, c->file, dev->line, c->err };
