@@ -624,20 +624,27 @@ Test(import, libvirt_error_handler_left_alone)
     cr_assert_eq(dc_inventory_read_libvirt(uri, &inv, &err), DC_OK, "%s", err.message);
     dc_inventory_free(inv);
     /* still the program's handler: libvirt's own calls reach it */
-    virConnectPtr c = virConnectOpenReadOnly("test:///nonexistent/node.xml");
+    char bad[600];
+    snprintf(bad, sizeof bad, "test://%s", write_tmp("bad-node.xml", "<node><device>\n"));
+    virConnectPtr c = virConnectOpenReadOnly(bad);
     cr_assert_null(c);
+    cr_assert_eq(seen, 1);
+    /* a missing test-driver file is found missing before libvirt is asked
+     * (its libxml2 would print a warning): no handler sees it */
+    cr_assert_eq(dc_facts_read_libvirt("test:///nonexistent/node.xml", "x", &f, &err),
+                 DC_ERR_IO);
+    cr_assert(strstr(err.message, "cannot connect: /nonexistent/node.xml: No such file"), "%s",
+              err.message);
     cr_assert_eq(seen, 1);
     /* a failed open, through the library: the program's handler sees it, and
      * the dc_error has libvirt's message */
-    cr_assert_eq(dc_facts_read_libvirt("test:///nonexistent/node.xml", "x", &f, &err),
-                 DC_ERR_IO);
+    cr_assert_eq(dc_facts_read_libvirt(bad, "x", &f, &err), DC_ERR_IO);
     cr_assert(strstr(err.message, "cannot connect"), "%s", err.message);
     cr_assert_eq(seen, 2);
     /* the opt-in: a silent process-wide handler */
     dc_libvirt_quiet();
-    cr_assert_eq(dc_facts_read_libvirt("test:///nonexistent/node.xml", "x", &f, &err),
-                 DC_ERR_IO);
+    cr_assert_eq(dc_facts_read_libvirt(bad, "x", &f, &err), DC_ERR_IO);
     cr_assert_eq(seen, 2);
-    cr_assert(strstr(err.message, "nonexistent"), "%s", err.message);
+    cr_assert(strstr(err.message, "bad-node.xml"), "%s", err.message);
 }
 #endif
