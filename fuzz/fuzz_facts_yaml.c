@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "facts.h"
 #include "facts_check.h"
 
 static char inv_path[64];
@@ -45,8 +46,73 @@ static void fuzz_inventory(const uint8_t *data, size_t len)
     unlink(inv_path);
 }
 
+/* The flat reader (src/facts_yaml_flat.c) reads the inventories it takes
+ * exactly as libyaml's does: the same entries, facts, status and message,
+ * or it leaves the text to libyaml. */
+typedef struct seen {
+    char *p;
+    size_t len, cap;
+} seen;
+
+static void seen_put(seen *s, const char *p, size_t n)
+{
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 256;
+        while (cap < s->len + n + 1)
+            cap *= 2;
+        char *q = realloc(s->p, cap);
+        if (!q)
+            abort(); /* the harness, not the library */
+        s->p = q;
+        s->cap = cap;
+    }
+    memcpy(s->p + s->len, p, n);
+    s->len += n;
+    s->p[s->len] = '\0';
+}
+
+static dc_status seen_entry(void *ctx, const char *id, size_t id_len, dc_facts *facts,
+                            size_t index, uint32_t line, dc_error *err)
+{
+    (void)err;
+    seen *s = ctx;
+    char head[64];
+    seen_put(s, head, (size_t)snprintf(head, sizeof head, "%zu@%u:", index, line));
+    seen_put(s, id, id_len);
+    seen_put(s, "\n", 1);
+    size_t need = facts_render_text(facts, NULL, 0);
+    char *body = malloc(need + 1);
+    if (!body)
+        abort();
+    facts_render_text(facts, body, need + 1);
+    seen_put(s, body, need);
+    free(body);
+    dc_facts_free(facts);
+    return DC_OK;
+}
+
+static void fuzz_flat(const uint8_t *data, size_t len)
+{
+    seen a = { 0 }, b = { 0 };
+    dc_error ea = { 0 }, eb = { 0 };
+    const char *text = (const char *)data;
+    dc_status sa =
+        facts_yaml_entries_ex(NULL, "inv.yaml", text, len, true, seen_entry, &a, &ea);
+    dc_status sb =
+        facts_yaml_entries_ex(NULL, "inv.yaml", text, len, false, seen_entry, &b, &eb);
+    if (sa != sb)
+        fuzz_fail("flat reader: a status libyaml's reading does not give");
+    if (sa != DC_OK && strcmp(ea.message, eb.message))
+        fuzz_fail("flat reader: a message libyaml's reading does not give");
+    if (strcmp(a.p ? a.p : "", b.p ? b.p : ""))
+        fuzz_fail("flat reader: entries libyaml's reading does not give");
+    free(a.p);
+    free(b.p);
+}
+
 static void fuzz_one(const uint8_t *data, size_t len)
 {
+    fuzz_flat(data, len);
     dc_facts *facts = NULL;
     dc_error err;
     dc_status st = dc_facts_parse_yaml("fuzz.yaml", (const char *)data, len, &facts, &err);
