@@ -10,7 +10,7 @@ set -eu
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 h=$1; secs=$2; out=${3:-$srcdir/fuzz/out}
 case $h in
-    fuzz_facts_yaml) dict=$srcdir/fuzz/yaml.dict ;;
+    fuzz_facts_yaml|fuzz_yaml_fast) dict=$srcdir/fuzz/yaml.dict ;;
     fuzz_cbc) dict= ;;
     fuzz_import_*) dict=$srcdir/fuzz/${h#fuzz_import_}.dict ;;
     fuzz_sysfs) dict=$srcdir/fuzz/sysfs.dict ;;
