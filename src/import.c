@@ -19,6 +19,7 @@ dc_status imp_addz(imp_dev *d, const char *name, const char *value)
 
 dc_status imp_add_text(imp_dev *d, const char *name, const char *value, size_t len)
 {
+    facts_trim(&value, &len); /* as facts_add_at would: the escaped length is exact */
     size_t extra = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)value[i];
@@ -27,9 +28,12 @@ dc_status imp_add_text(imp_dev *d, const char *name, const char *value, size_t l
     }
     if (!extra)
         return imp_add(d, name, value, len);
-    if (len + extra > DC_MAX_VALUE + 64) /* too long either way: let add say so */
-        return imp_add(d, name, value, DC_MAX_VALUE + 1);
-    char buf[DC_MAX_VALUE + 64 + 1];
+    if (len + extra > DC_MAX_VALUE) /* never more of value than len: it may end there */
+        return dc_error_set(d->err, DC_ERR_LIMIT,
+                            "%s:%u: fact '%s': value is %zu bytes once escaped, longer than %d "
+                            "bytes (the limit)",
+                            d->file, d->line, name, len + extra, DC_MAX_VALUE);
+    char buf[DC_MAX_VALUE + 1];
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)value[i];

@@ -512,6 +512,19 @@ Test(import, bad_lspci)
              write_tmp("nonn.lspci", "Slot:\t0000:00:02.0\nClass:\tVGA compatible controller\n"
                                      "Vendor:\tIntel Corporation\nDevice:\tHD Graphics\n"));
     facts_fail(arg, DC_ERR_FACTS, "nonn.lspci:", NULL);
+    /* a value within the limit that escaping takes past it: the error gives
+     * its escaped length and reads nothing past the input (found by the ASan
+     * replay of fuzz_import_lspci's queue: it read 4097 bytes of a shorter
+     * value) */
+    char text[2200];
+    int n = snprintf(text, sizeof text,
+                     "Slot:\t0000:00:02.0\nClass:\tVGA [0300]\n"
+                     "Vendor:\tIntel [8086]\nDevice:\tGPU [591d]\nPhySlot:\t");
+    memset(text + n, 0xff, 2000);
+    text[n + 2000] = '\0';
+    snprintf(arg, sizeof arg, "lspci:%s", write_tmp("escaped.lspci", text));
+    inventory_fail(arg, DC_ERR_LIMIT, "escaped.lspci:5: fact 'lspci.physlot'",
+                   "value is 8000 bytes once escaped, longer than 4096 bytes (the limit)");
 }
 
 Test(import, bad_json_sources)
