@@ -25,6 +25,7 @@
 #include "alloc.h"
 #include "config.h"
 #include "import.h"
+#include "sink.h"
 
 int dc_have_libvirt(void)
 {
@@ -91,28 +92,12 @@ static dc_status virt_error(const char *uri, const char *what, dc_error *err)
                         e && e->message ? e->message : "failed");
 }
 
-/* A growing text: "<devices>" + each device's XML + "</devices>". */
-typedef struct text {
-    char *p;
-    size_t len, cap;
-} text;
-
-static bool put(text *t, const char *s)
+/* Append to the growing text "<devices>" + each device's XML +
+ * "</devices>"; false once an allocation has failed. */
+static bool put(sink *t, const char *s)
 {
-    size_t n = strlen(s);
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 4096;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        char *p = mem_grow(NULL, t->p, cap, 1);
-        if (!p)
-            return false;
-        t->p = p;
-        t->cap = cap;
-    }
-    memcpy(t->p + t->len, s, n + 1);
-    t->len += n;
-    return true;
+    sink_puts(t, s);
+    return !t->failed;
 }
 
 void dc_libvirt_quiet(void)
@@ -162,7 +147,7 @@ static virConnectPtr open_conn(const char *uri, dc_error *err)
 
 /* Append a named node device's XML; *found false when it does not exist
  * (an error only when `required`). */
-static dc_status add_device(virConnectPtr conn, const char *uri, const char *name, text *t,
+static dc_status add_device(virConnectPtr conn, const char *uri, const char *name, sink *t,
                             bool required, dc_error *err)
 {
     virNodeDevicePtr dev = virNodeDeviceLookupByName(conn, name);
@@ -190,12 +175,13 @@ static dc_status device_and_pf(const char *uri, const char *nodedev, const char 
     virConnectPtr conn = open_conn(uri, err);
     if (!conn)
         return DC_ERR_IO;
-    text t = { NULL, 0, 0 };
+    sink t = sink_growing(NULL);
     dc_status st = put(&t, "<devices>\n") ? add_device(conn, uri, nodedev, &t, true, err)
                                           : dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     dc_inventory *one = NULL;
     if (st == DC_OK && put(&t, "</devices>\n"))
-        st = dc_inventory_parse_source(DC_SOURCE_LIBVIRT, label, t.p, t.len, &one, err);
+        st =
+            dc_inventory_parse_source(DC_SOURCE_LIBVIRT, label, sink_str(&t), t.len, &one, err);
     const dc_facts *f = one ? dc_inventory_facts(one, 0) : NULL;
     const char *pf = f ? dc_facts_lookup(f, "pf.address") : NULL;
     if (st == DC_OK && pf && strlen(pf) == 12) {
@@ -207,10 +193,11 @@ static dc_status device_and_pf(const char *uri, const char *nodedev, const char 
             put(&t, "</devices>\n")) {
             dc_inventory_free(one);
             one = NULL;
-            st = dc_inventory_parse_source(DC_SOURCE_LIBVIRT, label, t.p, t.len, &one, err);
+            st = dc_inventory_parse_source(DC_SOURCE_LIBVIRT, label, sink_str(&t), t.len, &one,
+                                           err);
         }
     }
-    mem_free(NULL, t.p);
+    sink_free(&t);
     virConnectClose(conn);
     *out = one;
     return st;
@@ -284,7 +271,7 @@ dc_status dc_inventory_read_libvirt(const char *uri, dc_inventory **out, dc_erro
     virNodeDevicePtr *devs = NULL;
     int n = virConnectListAllNodeDevices(conn, &devs, 0);
     dc_status st = DC_OK;
-    text t = { NULL, 0, 0 };
+    sink t = sink_growing(NULL);
     if (n < 0)
         st = virt_error(uri, "cannot list node devices", err);
     else if (!put(&t, "<devices>\n"))
@@ -307,8 +294,8 @@ dc_status dc_inventory_read_libvirt(const char *uri, dc_inventory **out, dc_erro
     if (st == DC_OK && !put(&t, "</devices>\n"))
         st = dc_error_set(err, DC_ERR_NOMEM, "libvirt+%s: out of memory", uri);
     if (st == DC_OK)
-        st = dc_inventory_parse_source(DC_SOURCE_LIBVIRT, label, t.p, t.len, out, err);
-    mem_free(NULL, t.p);
+        st = dc_inventory_parse_source(DC_SOURCE_LIBVIRT, label, sink_str(&t), t.len, out, err);
+    sink_free(&t);
     return st;
 }
 
