@@ -180,8 +180,8 @@ static const char *const shapes[] = {
     "          \"description\": \"low_gm_size: 128MB\\nhigh_gm_size: 512MB\\t\\\"x\\\" \\\\ "
     "\\/\"\n        }\n      }\n    ]\n  }\n]\n",
     /* compatc's own inventory */
-    "- id: gpu0\n  device_api: vfio-pci\n  caps: [a, b]\n  params:\n    memory: 1024\n"
-    "- id: gpu1\n  self:\n    x: y z\n",
+    ("- id: gpu0\n  device_api: vfio-pci\n  caps: [a, b]\n  params:\n    memory: 1024\n"
+     "- id: gpu1\n  self:\n    x: y z\n"),
 };
 
 Test(yaml_fast, takes_the_bench_shapes)
