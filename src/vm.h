@@ -52,7 +52,7 @@ int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, va
  * allocation of its own (p->xcode; program_free releases it).
  * vm_translate does the same into buf, vm_xcode_size(p) bytes 8-aligned, and
  * allocates nothing: for a copy of a program whose code is patched between
- * runs (targets.c).  Unfused, it only drops the RULE markers (for tests). */
+ * runs (targets_analysis.c, targets_residue.c).  Unfused, it only drops the RULE markers (for tests). */
 bool vm_link(program *p);
 size_t vm_xcode_size(const program *p);
 void vm_translate(program *p, void *buf, bool fused);
