@@ -60,10 +60,26 @@ static dc_status drop(void *ctx, const char *id, size_t id_len, dc_facts *facts,
     return DC_OK;
 }
 
+/* Seconds since t0. */
+static double since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* This process's peak resident memory so far, in KB. */
+static long peak_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
 /* A sysfs directory: the input is the files under it. */
 static int sysfs(const dc_alloc *a, const char *what, const char *dir)
 {
-    struct timespec t0, t1;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     dc_error err = { 0 };
     dc_status st;
@@ -80,13 +96,9 @@ static int sysfs(const dc_alloc *a, const char *what, const char *dir)
     } else {
         return fprintf(stderr, "unknown surface %s\n", what), 2;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     printf("%s %s: %s, %zu devices, %.3f s, peak %ld KB, %zu bytes copied by realloc%s%.120s\n",
-           a ? "moving" : "default", what, dc_status_str(st), devices,
-           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-           ru.ru_maxrss, copied, st == DC_OK ? "" : ": ", st == DC_OK ? "" : err.message);
+           a ? "moving" : "default", what, dc_status_str(st), devices, since(&t0), peak_kb(),
+           copied, st == DC_OK ? "" : ": ", st == DC_OK ? "" : err.message);
     return 0;
 }
 
@@ -132,7 +144,7 @@ int main(int argc, char **argv)
     if (!text || fread(text, 1, (size_t)n, fp) != (size_t)n)
         return fprintf(stderr, "cannot read %s\n", argv[2]), 2;
     fclose(fp);
-    struct timespec t0, t1;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     dc_error err = { 0 };
     dc_status st;
@@ -162,14 +174,9 @@ int main(int argc, char **argv)
     } else {
         return fprintf(stderr, "unknown surface %s\n", what), 2;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     printf("%s %s: %s, %.3f s, peak %ld KB, input %ld KB, %zu bytes copied by realloc%s%.80s\n",
-           a ? "moving" : "default", what, dc_status_str(st),
-           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-           ru.ru_maxrss, n / 1024, copied, st == DC_OK ? "" : ": ",
-           st == DC_OK ? "" : err.message);
+           a ? "moving" : "default", what, dc_status_str(st), since(&t0), peak_kb(), n / 1024,
+           copied, st == DC_OK ? "" : ": ", st == DC_OK ? "" : err.message);
     free(text);
     return 0;
 }
