@@ -653,9 +653,12 @@ fail_fcmp:
             h = value_equal(x, y) == (i->t == CMP_EQ);
         else
             h = cmp_result(value_cmp(x, y), i->t);
+        /* the MOVEs' copies: a bool's type and member, as value_unpack
+         * copies a value (nothing reads the rest of a bool) */
         REG(i->a).type = VT_BOOL;
         REG(i->a).as.b = h;
-        REG(i->d) = REG(i->a);
+        memcpy(&REG(i->d), &REG(i->a), offsetof(value, as) + sizeof(int64_t));
+        memcpy(&REG(i->fo), &REG(i->a), offsetof(value, as) + sizeof(int64_t));
         if (!h)
             FAIL(F_FALSE);
         NEXT;

@@ -15,7 +15,8 @@
  * markers, common shapes fused into superinstructions.  Register operands
  * are byte offsets into the register file; jumps count xinsns; `fo` is the
  * byte offset of the fact a slot operand names in a prepared device's slots
- * (SIDE_SOURCE in t says whose).  CONV and FIELDT hold their pc + 1 in d;
+ * (SIDE_SOURCE in t says whose), or WCMP's second register written.  CONV
+ * and FIELDT hold their pc + 1 in d;
  * `rule` is the program's index of the instruction's rule (-1: none) and
  * `since` the pc its rule's code starts at (after the RULE). */
 typedef struct xinsn {

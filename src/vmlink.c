@@ -9,7 +9,8 @@
  *     marker instead, so a failure names its rule without a scan;
  *   - common shapes are fused into the superinstructions listed at the end
  *     of opcodes.def (a LOADF and the CHECKT of its register; a comparison
- *     whose result a `where` tests; two MAJOR/MINOR/PATCH in a row);
+ *     whose result a `where` tests, each term of an `&&` chain one test
+ *     that fails the rule; two MAJOR/MINOR/PATCH in a row);
  *   - FCMP = of a string, int or hex slot gets a body of its own, and so
  *     do FCMP after the LOADK of its constant and MATCH of a template
  *     matched when facts are prepared;
@@ -71,21 +72,31 @@ static bool inner(const linker *l, uint32_t pc)
     return pc < l->end && !l->target[pc];
 }
 
-/* Is the instruction at pc a `JF w` whose target is `WHERE w` of the same
- * rule?  A superinstruction that swallows the JF calls drop_jump: the WHERE
- * may then be fused in turn when no other jump lands on it. */
-static bool jf_to_where(const linker *l, uint32_t pc, uint16_t w)
+/* Does `JF w` at pc fail its rule whenever it jumps?  It does when its
+ * target, in the same rule, is `WHERE w`, or MOVEs copying w on (`MOVE w2,
+ * w`, `MOVE w3, w2` ...) and then a WHERE of the last copy or a JF of it
+ * that fails so in turn: the jumps of an `&&` chain, each level's result
+ * register copied up to the next (compile.c).  A superinstruction that
+ * swallows the JF calls drop_jump: the instruction it lands on may then be
+ * fused in turn when no other jump lands on it.  The MOVEs on the jump's
+ * way are then not run: they only copy a false into temporaries of a rule
+ * that fails, which nothing reads (a reason shows variables). */
+static bool jf_fails(const linker *l, uint32_t pc, uint16_t w)
 {
-    const insn *i = &l->code[pc];
-    if (i->op != I_JF || i->a != w)
-        return false;
-    uint32_t to = pc + 1 + i->b;
-    if (to >= l->end || l->code[to].op != I_WHERE || l->code[to].a != w)
-        return false;
-    for (uint32_t k = pc + 1; k < to; k++)
-        if (l->code[k].op == I_RULE)
+    while (pc < l->end && l->code[pc].op == I_JF && l->code[pc].a == w) {
+        uint32_t to = pc + 1 + l->code[pc].b;
+        if (to >= l->end)
             return false;
-    return true;
+        for (uint32_t k = pc + 1; k < to; k++)
+            if (l->code[k].op == I_RULE)
+                return false;
+        for (; to < l->end && l->code[to].op == I_MOVE && l->code[to].b == w; to++)
+            w = l->code[to].a;
+        if (to < l->end && l->code[to].op == I_WHERE)
+            return l->code[to].a == w;
+        pc = to;
+    }
+    return false;
 }
 
 static void drop_jump(const linker *l, uint32_t pc)
@@ -94,8 +105,9 @@ static void drop_jump(const linker *l, uint32_t pc)
 }
 
 /* The superinstruction starting at pc, if any: fills *x and returns how
- * many instructions it stands for (0: none). */
-static uint32_t fuse(const linker *l, uint32_t pc, xinsn *x)
+ * many instructions it stands for (0: none).  *e: a fifth register operand
+ * (WCMP's second copy), when there is one. */
+static uint32_t fuse(const linker *l, uint32_t pc, xinsn *x, uint32_t *e)
 {
     const insn *i = &l->code[pc], *j = inner(l, pc + 1) ? &l->code[pc + 1] : NULL;
     switch ((enum opcode)i->op) {
@@ -131,7 +143,7 @@ static uint32_t fuse(const linker *l, uint32_t pc, xinsn *x)
         }
         return 0;
     case I_JF:
-        if (jf_to_where(l, pc, i->a)) {
+        if (jf_fails(l, pc, i->a)) {
             *x = mk(I_WHEREF, 0, i->a, 0, 0, 0, pc + 1 + i->b);
             drop_jump(l, pc);
             return 1;
@@ -150,25 +162,32 @@ static uint32_t fuse(const linker *l, uint32_t pc, xinsn *x)
     }
     if (!is_cmp(i->op) || !j)
         return 0;
-    /* a comparison tested by a where: directly, or through the MOVE of an
-     * && or || chain's result register */
-    uint16_t w = i->a;
-    uint32_t n = 1;
-    if (j->op == I_MOVE && j->b == i->a && inner(l, pc + 2)) {
-        w = j->a;
-        n = 2;
+    /* a comparison tested by a where: directly, or through the MOVEs (up
+     * to two) of an && or || chain's result registers */
+    uint16_t w[3] = { i->a, i->a, i->a };
+    uint32_t nm = 0;
+    while (nm < 2 && inner(l, pc + 1 + nm) && l->code[pc + 1 + nm].op == I_MOVE &&
+           l->code[pc + 1 + nm].b == w[nm]) {
+        w[nm + 1] = l->code[pc + 1 + nm].a;
+        nm++;
     }
-    const insn *k = &l->code[pc + n];
-    if (k->op == I_WHERE && k->a == w) {
-        *x = mk(I_WCMP, cmp_of(i->op), i->a, i->b, i->c, w, pc + n);
-        return n + 1;
+    for (;; nm--) {
+        uint32_t at = pc + 1 + nm;
+        uint16_t d = w[nm > 0 ? 1 : 0], last = w[nm];
+        if (inner(l, at) && l->code[at].op == I_WHERE && l->code[at].a == last) {
+            *x = mk(I_WCMP, cmp_of(i->op), i->a, i->b, i->c, d, at);
+            *e = last;
+            return nm + 2;
+        }
+        if (inner(l, at) && jf_fails(l, at, last)) {
+            *x = mk(I_WCMP, cmp_of(i->op), i->a, i->b, i->c, d, at + 1 + l->code[at].b);
+            *e = last;
+            drop_jump(l, at);
+            return nm + 2;
+        }
+        if (nm == 0)
+            return 0;
     }
-    if (jf_to_where(l, pc + n, w)) {
-        *x = mk(I_WCMP, cmp_of(i->op), i->a, i->b, i->c, w, pc + n + 1 + k->b);
-        drop_jump(l, pc + n);
-        return n + 1;
-    }
-    return 0;
 }
 
 /* Finish an xinsn of block pb whose rule starts at rp (its RULE, or the
@@ -232,19 +251,22 @@ void vm_translate(program *p, void *buf, bool fused)
         for (uint32_t pc = pb->entry; pc < pb->end && pc < p->ncode;) {
             const insn *i = &code[pc];
             xinsn x;
-            uint32_t n = 0;
+            uint32_t n = 0, e = UINT32_MAX;
             if (i->op == I_RULE) {
                 rp = pc;
                 map[pc++] = xi;
                 continue;
             }
             if (fused)
-                n = fuse(&l, pc, &x);
+                n = fuse(&l, pc, &x, &e);
             if (n == 0) {
                 x = mk(i->op, i->t, i->a, i->b, i->c, 0, pc);
                 n = 1;
             }
             place(p, pb, rp, &x);
+            if (x.op == I_WCMP) /* its second copy: R[fo] = R[a] */
+                x.fo = (e != UINT32_MAX ? e : x.a / (uint32_t)sizeof(value)) *
+                       (uint32_t)sizeof(value);
             if (b > 0 && !(x.t & SIDE_SOURCE) &&
                 (op_find(x.op, 'S') >= 0 || op_find(x.op, 'X') >= 0 || op_find(x.op, 'C') >= 0))
                 p->xreads_target = true;

@@ -420,3 +420,68 @@ Test(fuse, shipped_policies_mutated_facts)
     cr_assert_gt(seen[I_FIELD2], 0);
     cr_assert_gt(seen[I_FCMPS], 0);
 }
+
+/* ------------------------------------------------------------ && chains */
+
+/* `where` conditions of && chains of every shape the compiler nests (left,
+ * right, under || and !, with a set test) are fused by vmlink.c into one
+ * test-and-fail per term: the jumps and result copies of the chain go.
+ * Every term fails in turn over the pairs below (each fact 0..3). */
+static const char chains[] =
+    "POLICY:\n"
+    "    name = chains\n"
+    "SELF:\n"
+    "    a = {ta:int}\n"
+    "    b = {tb:int}\n"
+    "    f = {tf:set}\n"
+    "COMPATIBLE left:\n"
+    "    a = {x:int}\n"
+    "    b = {y:int}\n"
+    "    where x == ta && y >= tb && x * y != 2 && x + y <= ta + tb\n"
+    "COMPATIBLE right:\n"
+    "    a = {x:int}\n"
+    "    b = {y:int}\n"
+    "    where x != 0 && (y != ta && (x < y && y - x <= tb))\n"
+    "COMPATIBLE mixed:\n"
+    "    a = {x:int}\n"
+    "    where (x == 1 || ta == 2) && !(x == tb) && x < 3 && has(source.b)\n"
+    "    where x >= 0 && subset(set(source.f), tf) && ta <= 2\n"
+    "COMPATIBLE ors:\n"
+    "    a = {x:int}\n"
+    "    where x == 3 || x == ta && tb == 1 || x > 2 && ta > 2\n";
+
+Test(fuse, where_chains_fused_equals_unfused)
+{
+    dc_policy *pol = NULL;
+    dc_diags *diags = NULL;
+    cr_assert_eq(
+        dc_policy_compile("chains.compat", chains, sizeof chains - 1, &pol, &diags, NULL),
+        DC_OK);
+    dc_diags_free(diags);
+    const program *p = &pol->prog;
+    /* block "left": four terms, four fused tests, no jump or copy left */
+    unsigned tests = 0;
+    for (uint32_t k = p->xentry[1]; k < p->xentry[2]; k++) {
+        cr_assert(p->xcode[k].op != I_JF && p->xcode[k].op != I_MOVE &&
+                      p->xcode[k].op != I_WHERE,
+                  "block left: instruction %u is %u, not fused", k, p->xcode[k].op);
+        tests += p->xcode[k].op == I_WCMP;
+    }
+    cr_assert_eq(tests, 4);
+    static const char *const sets[] = { "", "x", "x,y", "y" };
+    unsigned before = pairs_compared;
+    for (unsigned v = 0; v < 4 * 4 * 4 * 4 * 4; v++) {
+        unsigned sa = v % 4, sb = v / 4 % 4, ta = v / 16 % 4, tb = v / 64 % 4, fs = v / 256;
+        char st[64], tt[64];
+        snprintf(st, sizeof st, "a=%u\nb=%u\nf=%s\n", sa, sb, sets[fs]);
+        snprintf(tt, sizeof tt, "a=%u\nb=%u\nf=%s\n", ta, tb, sets[(fs + v) % 4]);
+        dc_facts *s = NULL, *t = NULL;
+        cr_assert_eq(dc_facts_parse_text("s.kv", st, strlen(st), &s, NULL), DC_OK);
+        cr_assert_eq(dc_facts_parse_text("t.kv", tt, strlen(tt), &t, NULL), DC_OK);
+        compare(pol, s, t, "chains");
+        dc_facts_free(s);
+        dc_facts_free(t);
+    }
+    cr_assert_eq(pairs_compared - before, 1024);
+    dc_policy_free(pol);
+}
