@@ -221,6 +221,17 @@ static void place(const program *p, const pblock *pb, uint32_t rp, xinsn *x)
     }
 }
 
+/* A source fact at byte offset fo of the slots that a COMPATIBLE block
+ * reads: remembered once, for the check to fetch its line early. */
+static void note_source(program *p, uint32_t *n, uint32_t fo)
+{
+    for (uint32_t k = 0; k < *n; k++)
+        if (p->xsrc[k] == fo)
+            return;
+    if (*n < sizeof p->xsrc / sizeof p->xsrc[0])
+        p->xsrc[(*n)++] = fo;
+}
+
 void vm_translate(program *p, void *buf, bool fused)
 {
     xinsn *out = buf;
@@ -243,6 +254,7 @@ void vm_translate(program *p, void *buf, bool fused)
     }
     uint32_t xi = 0;
     p->xreads_target = false;
+    uint32_t nsrc = 0;
     for (uint32_t b = 0; b < p->nblocks; b++) {
         const pblock *pb = &p->blocks[b];
         linker l = { p, code, pb->end, map };
@@ -270,12 +282,16 @@ void vm_translate(program *p, void *buf, bool fused)
             if (b > 0 && !(x.t & SIDE_SOURCE) &&
                 (op_find(x.op, 'S') >= 0 || op_find(x.op, 'X') >= 0 || op_find(x.op, 'C') >= 0))
                 p->xreads_target = true;
+            if (b > 0 && (x.t & SIDE_SOURCE) && op_find(x.op, 'S') >= 0)
+                note_source(p, &nsrc, x.fo);
             for (uint32_t k = 0; k < n; k++)
                 map[pc + k] = xi;
             out[xi++] = x;
             pc += n;
         }
     }
+    for (uint32_t k = nsrc; k < sizeof p->xsrc / sizeof p->xsrc[0]; k++)
+        p->xsrc[k] = nsrc ? p->xsrc[0] : 0;
     map[p->ncode] = xi;
     entry[p->nblocks] = xi;
     /* after the last: code that runs off its end fails (unreachable for
