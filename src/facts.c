@@ -302,31 +302,60 @@ static char *pool_take(dc_facts *f, size_t size)
     return at;
 }
 
+/* The checks of a fact before it is added, in this order: its arguments,
+ * its name, its value (trimmed here, as it is kept).  DC_OK, or the
+ * error. */
+static dc_status check_fact(const char *file, uint32_t line, uint32_t col, const char *name,
+                            size_t name_len, const char **value, size_t *value_len,
+                            dc_error *err)
+{
+    char pre[512], msg[512], shown[256];
+    if (!name || (!*value && *value_len))
+        return dc_error_set(err, DC_ERR_INVALID, "dc_facts_add: NULL argument");
+    if (!*value)
+        *value = "";
+    facts_trim(value, value_len);
+    if (!facts_valid_name(name, name_len, msg, sizeof msg))
+        return dc_error_set(err, name_len > DC_MAX_NAME ? DC_ERR_LIMIT : DC_ERR_FACTS, "%s%s",
+                            where(pre, sizeof pre, file, line, col), msg);
+    if (!facts_valid_value(*value, *value_len, msg, sizeof msg))
+        return dc_error_set(err, *value_len > DC_MAX_VALUE ? DC_ERR_LIMIT : DC_ERR_FACTS,
+                            "%sfact '%s': %s", where(pre, sizeof pre, file, line, col),
+                            facts_show(shown, sizeof shown, name, name_len), msg);
+    return DC_OK;
+}
+
+/* The errors after the checks: a name there already, one fact too many. */
+static dc_status duplicate(const char *file, uint32_t line, uint32_t col, const char *name,
+                           size_t name_len, dc_error *err)
+{
+    char pre[512];
+    return dc_error_set(err, DC_ERR_FACTS, "%sduplicate fact '%.*s'",
+                        where(pre, sizeof pre, file, line, col), (int)name_len, name);
+}
+
+static dc_status too_many(const char *file, uint32_t line, uint32_t col, dc_error *err)
+{
+    char pre[512];
+    return dc_error_set(err, DC_ERR_LIMIT, "%smore than %d facts (the limit per device)",
+                        where(pre, sizeof pre, file, line, col), DC_MAX_FACTS);
+}
+
 dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t col,
                        const char *name, size_t name_len, const char *value, size_t value_len,
                        dc_error *err)
 {
-    char pre[512], msg[512], shown[256];
-    if (!f || !name || (!value && value_len))
+    if (!f)
         return dc_error_set(err, DC_ERR_INVALID, "dc_facts_add: NULL argument");
-    if (!value)
-        value = "";
-    facts_trim(&value, &value_len);
-    if (!facts_valid_name(name, name_len, msg, sizeof msg))
-        return dc_error_set(err, name_len > DC_MAX_NAME ? DC_ERR_LIMIT : DC_ERR_FACTS, "%s%s",
-                            where(pre, sizeof pre, file, line, col), msg);
-    if (!facts_valid_value(value, value_len, msg, sizeof msg))
-        return dc_error_set(err, value_len > DC_MAX_VALUE ? DC_ERR_LIMIT : DC_ERR_FACTS,
-                            "%sfact '%s': %s", where(pre, sizeof pre, file, line, col),
-                            facts_show(shown, sizeof shown, name, name_len), msg);
+    dc_status st = check_fact(file, line, col, name, name_len, &value, &value_len, err);
+    if (st != DC_OK)
+        return st;
     bool found;
     uint32_t at = lower_bound(f, name, name_len, &found);
     if (found)
-        return dc_error_set(err, DC_ERR_FACTS, "%sduplicate fact '%.*s'",
-                            where(pre, sizeof pre, file, line, col), (int)name_len, name);
+        return duplicate(file, line, col, name, name_len, err);
     if (f->n >= DC_MAX_FACTS)
-        return dc_error_set(err, DC_ERR_LIMIT, "%smore than %d facts (the limit per device)",
-                            where(pre, sizeof pre, file, line, col), DC_MAX_FACTS);
+        return too_many(file, line, col, err);
     if (f->n == f->cap) {
         uint32_t cap = f->cap ? f->cap * 2 : 8;
         if (cap > DC_MAX_FACTS)
@@ -359,6 +388,187 @@ dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t co
     f->items[at] =
         (fact){ block, block + name_len + 1, (uint32_t)name_len, (uint32_t)value_len };
     f->n++;
+    return DC_OK;
+}
+
+/* ------------------------------------------------------ adding in bulk */
+
+enum { BATCH_SLOTS = 64, BATCH_PAD = 8 };
+
+void facts_batch_init(facts_batch *b, const dc_alloc *alloc)
+{
+    memset(b, 0, sizeof *b);
+    b->alloc = alloc;
+}
+
+void facts_batch_release(facts_batch *b)
+{
+    mem_free(b->alloc, b->items);
+    mem_free(b->alloc, b->text);
+    mem_free(b->alloc, b->slots);
+    facts_batch_init(b, b->alloc);
+}
+
+void facts_batch_clear(facts_batch *b)
+{
+    b->n = 0;
+    b->used = 0;
+    if (b->slots)
+        memset(b->slots, 0, b->nslots * sizeof *b->slots);
+}
+
+/* A name's hash: its length and three of its words (the first, the middle
+ * and the last eight bytes), enough to tell a device's names apart. */
+static uint32_t name_hash(const char *s, size_t n)
+{
+    uint64_t a = 0, m = 0, z = 0;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&m, s + n / 2 - 4, 8);
+        memcpy(&z, s + n - 8, 8);
+    } else {
+        memcpy(&a, s, n);
+    }
+    uint64_t h = (a * 0x9e3779b97f4a7c15u) ^ (m * 0xc2b2ae3d27d4eb4fu) ^
+                 (z * 0x165667b19e3779f9u) ^ (uint64_t)n;
+    return (uint32_t)(h >> 32) ^ (uint32_t)h;
+}
+
+static const char *batch_name(const facts_batch *b, uint32_t i)
+{
+    return b->text + b->items[i].name_at;
+}
+
+/* The slot of `name` in b's table: the one holding it, or the empty one
+ * where it would go. */
+static uint32_t *batch_slot(const facts_batch *b, const char *name, size_t len, uint32_t hash)
+{
+    uint32_t mask = b->nslots - 1;
+    for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
+        uint32_t *slot = &b->slots[i];
+        if (!*slot)
+            return slot;
+        const facts_staged *x = &b->items[*slot - 1];
+        if (x->hash == hash && x->name_len == len &&
+            !memcmp(batch_name(b, *slot - 1), name, len))
+            return slot;
+    }
+}
+
+/* Room for one more fact of `bytes` bytes of text (and the table at most
+ * half full); false when out of memory. */
+static bool batch_room(facts_batch *b, size_t bytes)
+{
+    if (b->n == b->cap) {
+        uint32_t cap = b->cap ? b->cap * 2 : 32;
+        facts_staged *items = mem_grow(b->alloc, b->items, cap, sizeof *items);
+        if (!items)
+            return false;
+        b->items = items;
+        b->cap = cap;
+    }
+    if (b->used + bytes + BATCH_PAD > b->text_cap) {
+        size_t cap = b->text_cap ? b->text_cap : 1024;
+        while (cap < b->used + bytes + BATCH_PAD)
+            cap *= 2;
+        char *text = mem_grow(b->alloc, b->text, cap, 1);
+        if (!text)
+            return false;
+        b->text = text;
+        b->text_cap = cap;
+    }
+    if (2 * (b->n + 1) > b->nslots) {
+        uint32_t nslots = b->nslots ? b->nslots * 2 : BATCH_SLOTS;
+        uint32_t *slots = mem_array(b->alloc, nslots, sizeof *slots);
+        if (!slots)
+            return false;
+        memset(slots, 0, nslots * sizeof *slots);
+        mem_free(b->alloc, b->slots);
+        b->slots = slots;
+        b->nslots = nslots;
+        for (uint32_t i = 0; i < b->n; i++)
+            *batch_slot(b, batch_name(b, i), b->items[i].name_len, b->items[i].hash) = i + 1;
+    }
+    return true;
+}
+
+dc_status facts_batch_add(facts_batch *b, const char *file, uint32_t line, uint32_t col,
+                          const char *name, size_t name_len, const char *value,
+                          size_t value_len, dc_error *err)
+{
+    dc_status st = check_fact(file, line, col, name, name_len, &value, &value_len, err);
+    if (st != DC_OK)
+        return st;
+    uint32_t hash = name_hash(name, name_len);
+    uint32_t *slot = b->n ? batch_slot(b, name, name_len, hash) : NULL;
+    if (slot && *slot)
+        return duplicate(file, line, col, name, name_len, err);
+    if (b->n >= DC_MAX_FACTS)
+        return too_many(file, line, col, err);
+    uint32_t nslots = b->nslots;
+    if (!batch_room(b, name_len + value_len + 2))
+        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+    if (!slot || b->nslots != nslots)
+        slot = batch_slot(b, name, name_len, hash);
+    char *at = b->text + b->used;
+    memcpy(at, name, name_len);
+    at[name_len] = '\0';
+    if (value_len)
+        memcpy(at + name_len + 1, value, value_len);
+    at[name_len + 1 + value_len] = '\0';
+    b->items[b->n] =
+        (facts_staged){ (uint32_t)b->used, (uint32_t)name_len, hash, (uint32_t)value_len };
+    b->used += name_len + value_len + 2;
+    *slot = ++b->n;
+    return DC_OK;
+}
+
+const char *facts_batch_lookup(const facts_batch *b, const char *name)
+{
+    if (!b->n)
+        return NULL;
+    size_t len = strlen(name);
+    uint32_t i = *batch_slot(b, name, len, name_hash(name, len));
+    return i ? batch_name(b, i - 1) + len + 1 : NULL;
+}
+
+dc_status facts_batch_take(facts_batch *b, uint32_t room, dc_facts **out, dc_error *err)
+{
+    *out = NULL;
+    uint32_t n = b->n, cap = n + room > DC_MAX_FACTS ? DC_MAX_FACTS : n + room;
+    if (cap < n)
+        cap = n;
+    size_t head = (sizeof(dc_facts) + 7) & ~(size_t)7, items = cap * sizeof(fact);
+    char *block = mem_alloc(b->alloc, head + items + b->used);
+    if (!block)
+        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+    dc_facts *f = (dc_facts *)block;
+    char *copy = block + head + items;
+    *f = (dc_facts){ .alloc = b->alloc,
+                     .items = (fact *)(block + head),
+                     .n = n,
+                     .cap = cap,
+                     .nshared = n,
+                     .items_inline = true,
+                     .strings = copy,
+                     .strings_len = b->used };
+    if (b->used)
+        memcpy(copy, b->text, b->used);
+    /* insertion sort: a device has a few dozen facts */
+    for (uint32_t i = 0; i < n; i++) {
+        const facts_staged *x = &b->items[i];
+        fact v = { copy + x->name_at, copy + x->name_at + x->name_len + 1, x->name_len,
+                   x->value_len };
+        uint32_t j = i;
+        while (j && facts_name_cmp(v.name, v.name_len, f->items[j - 1].name,
+                                   f->items[j - 1].name_len) < 0) {
+            f->items[j] = f->items[j - 1];
+            j--;
+        }
+        f->items[j] = v;
+    }
+    facts_batch_clear(b);
+    *out = f;
     return DC_OK;
 }
 

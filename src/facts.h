@@ -106,6 +106,38 @@ dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t co
                        const char *name, size_t name_len, const char *value, size_t value_len,
                        dc_error *err);
 
+/* A device's facts gathered in the order a reader finds them, then made one
+ * dc_facts at once: one allocation, sorted once (docs/performance.md,
+ * "Importers").  Each fact is checked as it is added, with facts_add_at's
+ * checks, messages and order (name, value, a duplicate, the limit), so the
+ * first error is the one adding them one by one gives. */
+typedef struct facts_staged {
+    uint32_t name_at, name_len; /* "name\0value\0" at text + name_at */
+    uint32_t hash, value_len;
+} facts_staged;
+typedef struct facts_batch {
+    const dc_alloc *alloc;
+    facts_staged *items; /* in the order added */
+    uint32_t n, cap;
+    char *text;
+    size_t used, text_cap;
+    uint32_t *slots; /* open addressing by name: index + 1, 0 for none */
+    uint32_t nslots;
+} facts_batch;
+
+void facts_batch_init(facts_batch *b, const dc_alloc *alloc);
+/* Forget the facts gathered, keeping the memory for the next device. */
+void facts_batch_clear(facts_batch *b);
+void facts_batch_release(facts_batch *b);
+dc_status facts_batch_add(facts_batch *b, const char *file, uint32_t line, uint32_t col,
+                          const char *name, size_t name_len, const char *value,
+                          size_t value_len, dc_error *err);
+/* The value of a fact gathered, or NULL. */
+const char *facts_batch_lookup(const facts_batch *b, const char *name);
+/* The facts gathered as a dc_facts with room for `room` more added later
+ * without moving its array; b is cleared. */
+dc_status facts_batch_take(facts_batch *b, uint32_t room, dc_facts **out, dc_error *err);
+
 /* Render facts sorted by name, snprintf style: writes at most cap bytes
  * (NUL included, when cap > 0) and returns the length the whole text needs.
  * Text: one `name=value` line each, the value double-quoted with \" \\ \n \t

@@ -2512,3 +2512,95 @@ Test(yaml_flat, reads_json_lists_as_libyaml_does)
     cr_expect_gt(took, 1000, "the flat reader took %zu texts", took);
     cr_expect_gt(left, 4000, "libyaml read %zu texts", left);
 }
+
+/* ------------------------------------------------ adding in bulk (batch) */
+
+/* Add the (name, value) pairs one by one with facts_add_at, and through a
+ * facts_batch: the same first error (status and message), or the same
+ * facts, in the same order. */
+static void batch_agrees(const char *const *pairs, size_t n)
+{
+    dc_facts *one = NULL, *bulk = NULL;
+    dc_error e1 = { 0 }, e2 = { 0 };
+    facts_batch b;
+    facts_batch_init(&b, NULL);
+    cr_assert_eq(dc_facts_new(&one, &e1), DC_OK);
+    dc_status s1 = DC_OK, s2 = DC_OK;
+    for (size_t i = 0; i < n && s1 == DC_OK; i++)
+        s1 = facts_add_at(one, "f", (uint32_t)i + 1, 0, pairs[2 * i], strlen(pairs[2 * i]),
+                          pairs[2 * i + 1], strlen(pairs[2 * i + 1]), &e1);
+    for (size_t i = 0; i < n && s2 == DC_OK; i++)
+        s2 = facts_batch_add(&b, "f", (uint32_t)i + 1, 0, pairs[2 * i], strlen(pairs[2 * i]),
+                             pairs[2 * i + 1], strlen(pairs[2 * i + 1]), &e2);
+    cr_assert_eq(s2, s1, "%s: batch %d, one by one %d (%s)", which, s2, s1, e1.message);
+    if (s1 != DC_OK) {
+        cr_assert_str_eq(e2.message, e1.message, "%s", which);
+    } else {
+        cr_assert_eq(facts_batch_take(&b, 2, &bulk, &e2), DC_OK);
+        cr_assert_eq(dc_facts_count(bulk), dc_facts_count(one), "%s", which);
+        for (size_t i = 0; i < dc_facts_count(one); i++) {
+            cr_assert_str_eq(dc_facts_name(bulk, i), dc_facts_name(one, i), "%s", which);
+            cr_assert_str_eq(dc_facts_value(bulk, i), dc_facts_value(one, i), "%s", which);
+        }
+        if (dc_facts_count(bulk) + 3 > DC_MAX_FACTS)
+            goto out;
+        /* room was made: two more go in, sorted, and a third still fits */
+        cr_assert_eq(dc_facts_add(bulk, "zz.last", "1", 1, &e2), DC_OK);
+        cr_assert_eq(dc_facts_add(bulk, "_first", "2", 1, &e2), DC_OK);
+        cr_assert_eq(dc_facts_add(bulk, "m.middle", "3", 1, &e2), DC_OK);
+        cr_assert_str_eq(dc_facts_name(bulk, 0), "_first");
+        cr_assert_str_eq(dc_facts_lookup(bulk, "zz.last"), "1");
+        cr_assert_str_eq(dc_facts_lookup(bulk, "m.middle"), "3");
+        cr_assert_eq(dc_facts_add(bulk, "zz.last", "1", 1, &e2), DC_ERR_FACTS);
+    out:
+        dc_facts_free(bulk);
+    }
+    facts_batch_release(&b);
+    dc_facts_free(one);
+}
+
+Test(batch, agrees_with_adding_one_by_one)
+{
+    static const char *const ok[] = { "vendor", "0x8086", "a.b", "  x  ", "a",         "1",
+                                      "a.b_2",  "y",      "ab",  "",      "sla.0.cir", "5" };
+    static const char *const dup[] = { "x", "1", "y", "2", "x", "3", "bad name", "4" };
+    static const char *const name_first[] = { "x", "1", "1x", "2", "x", "3" };
+    static const char *const value_first[] = { "x", "1", "y", "a\001b", "x", "3" };
+    static const char *const empty_name[] = { "x", "1", "", "2" };
+    snprintf(which, sizeof which, "ok");
+    batch_agrees(ok, sizeof ok / sizeof *ok / 2);
+    snprintf(which, sizeof which, "duplicate");
+    batch_agrees(dup, sizeof dup / sizeof *dup / 2);
+    snprintf(which, sizeof which, "name");
+    batch_agrees(name_first, sizeof name_first / sizeof *name_first / 2);
+    snprintf(which, sizeof which, "value");
+    batch_agrees(value_first, sizeof value_first / sizeof *value_first / 2);
+    snprintf(which, sizeof which, "empty name");
+    batch_agrees(empty_name, sizeof empty_name / sizeof *empty_name / 2);
+}
+
+/* Names that share their first, middle and last eight bytes and length
+ * (what the batch's table hashes) are still told apart; the limit on
+ * facts per device is reported where adding one by one reports it. */
+Test(batch, many_names_and_the_limit)
+{
+    enum { N = DC_MAX_FACTS + 1 };
+    static char names[N][40];
+    static char values[N][8];
+    static const char *pairs[2 * N];
+    for (size_t i = 0; i < N; i++) {
+        /* 36 bytes: the four digits (bytes 8-11) sit outside the bytes
+         * hashed (0-7, 14-21, 28-35) */
+        snprintf(names[i], sizeof names[i], "libvirt.%04zuxxyyyyyyyyyyyyyy.zzzzzzz", i);
+        snprintf(values[i], sizeof values[i], "%zu", i);
+        pairs[2 * i] = names[i];
+        pairs[2 * i + 1] = values[i];
+    }
+    snprintf(which, sizeof which, "1024");
+    batch_agrees(pairs, N - 1);
+    snprintf(which, sizeof which, "1025");
+    batch_agrees(pairs, N);
+    pairs[2 * (N - 1)] = names[7]; /* the 1025th a duplicate: a duplicate */
+    snprintf(which, sizeof which, "1025 dup");
+    batch_agrees(pairs, N);
+}
