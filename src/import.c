@@ -9,6 +9,9 @@
 
 dc_status imp_add(imp_dev *d, const char *name, const char *value, size_t len)
 {
+    if (d->batch)
+        return facts_batch_add(d->batch, d->file, d->line, 0, name, strlen(name), value, len,
+                               d->err);
     return facts_add_at(d->facts, d->file, d->line, 0, name, strlen(name), value, len, d->err);
 }
 

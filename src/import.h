@@ -42,6 +42,7 @@ typedef struct imp_dev {
     const char *file;
     uint32_t line; /* of the element or record adding now (0: none) */
     dc_error *err;
+    facts_batch *batch; /* when set, facts gather there, not in `facts` */
 } imp_dev;
 
 /* Add a fact: name and value as given (the value trimmed). */

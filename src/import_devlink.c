@@ -87,7 +87,7 @@ static dc_status versions(dl_ctx *c, imp_dev *d, const facts_ynode *vs)
 
 static dc_status info(dl_ctx *c, const facts_ynode *k, const facts_ynode *body, dc_facts *f)
 {
-    imp_dev d = { f, c->file, k->line, c->err };
+    imp_dev d = { f, c->file, k->line, c->err, NULL };
     char addr[16];
     handle_address(k, addr);
     dc_status st = addr[0] ? imp_addz(&d, "address", addr) : DC_OK;
@@ -107,7 +107,7 @@ static dc_status info(dl_ctx *c, const facts_ynode *k, const facts_ynode *body, 
 static dc_status port(dl_ctx *c, const facts_ynode *k, const facts_ynode *body, dc_facts *f,
                       bool *vf)
 {
-    imp_dev d = { f, c->file, k->line, c->err };
+    imp_dev d = { f, c->file, k->line, c->err, NULL };
     char addr[16];
     handle_address(k, addr);
     dc_status st = addr[0] ? imp_addz(&d, "pf.address", addr) : DC_OK;
@@ -190,7 +190,7 @@ static dc_status merge_pf(dl_ctx *c, const dl_pf *pfs, size_t npfs, const facts_
         key.addr[0] && npfs ? bsearch(&key, pfs, npfs, sizeof *pfs, by_addr) : NULL;
     if (!pf)
         return DC_OK;
-    imp_dev d = { f, c->file, k->line, c->err };
+    imp_dev d = { f, c->file, k->line, c->err, NULL };
     return versions(c, &d, pf->versions);
 }
 

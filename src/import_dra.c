@@ -100,7 +100,7 @@ static dc_status device(dra_ctx *c, const facts_ynode *dev, const facts_ynode *s
     dc_facts *f = facts_new(c->alloc);
     if (!f)
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
-    imp_dev d = { f, c->file, dev->line, c->err };
+    imp_dev d = { f, c->file, dev->line, c->err, NULL };
     dc_status st = DC_OK;
     const facts_ynode *node = imp_yget(spec, "nodeName");
     if (driver && driver->kind == FACTS_YSCALAR)

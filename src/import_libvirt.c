@@ -70,6 +70,53 @@ static const char *const other_kinds[] = {
     "ap_queue",  "ap_matrix",
 };
 
+/* The element and attribute names read, looked up once in the parser's
+ * dictionary (libxml2 hands every name over from there): compared as
+ * pointers. */
+#define LV_NAMES(X)                                                                            \
+    X(address)                                                                                 \
+    X(attr)                                                                                    \
+    X(availableInstances)                                                                      \
+    X(bus)                                                                                     \
+    X(capability)                                                                              \
+    X(class)                                                                                   \
+    X(cssid)                                                                                   \
+    X(device)                                                                                  \
+    X(deviceAPI)                                                                               \
+    X(devno)                                                                                   \
+    X(domain)                                                                                  \
+    X(driver)                                                                                  \
+    X(function)                                                                                \
+    X(id)                                                                                      \
+    X(iommuGroup)                                                                              \
+    X(maxCount)                                                                                \
+    X(name)                                                                                    \
+    X(node)                                                                                    \
+    X(numa)                                                                                    \
+    X(number)                                                                                  \
+    X(parent)                                                                                  \
+    X(parent_addr)                                                                             \
+    X(path)                                                                                    \
+    X(product)                                                                                 \
+    X(slot)                                                                                    \
+    X(ssid)                                                                                    \
+    X(type)                                                                                    \
+    X(uuid)                                                                                    \
+    X(value)                                                                                   \
+    X(vendor)
+
+enum name {
+#define NAME_ENUM(n) NM_##n,
+    LV_NAMES(NAME_ENUM) NM_COUNT
+#undef NAME_ENUM
+};
+
+static const char *const name_text[NM_COUNT] = {
+#define NAME_TEXT(n) #n,
+    LV_NAMES(NAME_TEXT)
+#undef NAME_TEXT
+};
+
 /* ------------------------------------------------- one device's elements */
 
 typedef struct xattr {
@@ -138,6 +185,8 @@ typedef struct lv_ctx {
     uint32_t root_line;
     arena nodes; /* the current device's elements */
     xnode *cur;
+    facts_batch batch;           /* the current device's facts */
+    const char *names[NM_COUNT]; /* in the parser's dictionary */
     /* what is kept */
     lv_dev *devs;
     size_t n, cap;
@@ -166,16 +215,18 @@ static uint32_t line_of(const xnode *n)
     return n->line;
 }
 
-static bool is(const xnode *n, const char *name)
+/* Is n the element named `name` (compared as libxml2's dictionary
+ * pointers: one comparison, not strcmp)? */
+static bool is(const lv_ctx *c, const xnode *n, enum name name)
 {
-    return n && !strcmp(n->name, name);
+    return n && n->name == c->names[name];
 }
 
 /* The value of attribute `name`, or NULL. */
-static const char *prop(const xnode *n, const char *name)
+static const char *prop(const lv_ctx *c, const xnode *n, enum name name)
 {
     for (unsigned i = 0; i < n->nattrs; i++)
-        if (!strcmp(n->attrs[i].name, name))
+        if (n->attrs[i].name == c->names[name])
             return n->attrs[i].value;
     return NULL;
 }
@@ -279,7 +330,7 @@ static dc_status keep(lv_ctx *c, imp_dev *d, const char *prefix, const xnode *n,
         /* the count of earlier siblings of the same name */
         unsigned nth = 1;
         for (const xnode *s = n->first; s != k; s = s->next)
-            nth += is(s, k->name);
+            nth += s->name == k->name;
         char kn[DC_MAX_NAME + 8];
         if (nth > 1)
             snprintf(kn, sizeof kn, "%s_%u", k->name, nth);
@@ -314,10 +365,10 @@ static dc_status address(lv_ctx *c, const xnode *n, char *buf, uint32_t *key)
 {
     uint32_t dom, bus, slot, fn;
     dc_status st;
-    if ((st = number(c, n, prop(n, "domain"), 0xffff, &dom)) != DC_OK ||
-        (st = number(c, n, prop(n, "bus"), 0xff, &bus)) != DC_OK ||
-        (st = number(c, n, prop(n, "slot"), 0x1f, &slot)) != DC_OK ||
-        (st = number(c, n, prop(n, "function"), 7, &fn)) != DC_OK)
+    if ((st = number(c, n, prop(c, n, NM_domain), 0xffff, &dom)) != DC_OK ||
+        (st = number(c, n, prop(c, n, NM_bus), 0xff, &bus)) != DC_OK ||
+        (st = number(c, n, prop(c, n, NM_slot), 0x1f, &slot)) != DC_OK ||
+        (st = number(c, n, prop(c, n, NM_function), 7, &fn)) != DC_OK)
         return st;
     if (buf)
         imp_pci_address(dom, bus, slot, fn, buf);
@@ -334,12 +385,12 @@ static dc_status text_number(lv_ctx *c, const xnode *n, uint32_t max, uint32_t *
 }
 
 /* An element's number attribute as a decimal fact. */
-static dc_status number_fact(lv_ctx *c, imp_dev *d, const xnode *n, const char *attr,
+static dc_status number_fact(lv_ctx *c, imp_dev *d, const xnode *n, enum name attr,
                              const char *name)
 {
     uint32_t v;
     char buf[16];
-    dc_status st = number(c, n, prop(n, attr), UINT32_MAX, &v);
+    dc_status st = number(c, n, prop(c, n, attr), UINT32_MAX, &v);
     return st == DC_OK ? imp_addz(d, name, imp_decimal(v, buf)) : st;
 }
 
@@ -349,7 +400,7 @@ static dc_status pci_id_element(lv_ctx *c, imp_dev *d, const xnode *n, uint32_t 
                                 const char *name_fact)
 {
     dc_status st = DC_OK;
-    const char *v = prop(n, "id");
+    const char *v = prop(c, n, NM_id);
     if (!v || !imp_hex(v, strlen(v), 4, id))
         return xml_error(c, n, "id '%.40s' is not a 16-bit hex number", v ? v : "");
     const char *t = text_of(c, n, &st);
@@ -370,7 +421,7 @@ static dc_status virt_functions(lv_ctx *c, imp_dev *d, const xnode *k)
     EACH_ELEMENT(c, k, a, st)
     {
         uint32_t key;
-        if (!is(a, "address"))
+        if (!is(c, a, NM_address))
             return xml_error(c, a, "%s", "expected <address>");
         if ((st = address(c, a, NULL, &key)) != DC_OK)
             return st;
@@ -382,7 +433,7 @@ static dc_status virt_functions(lv_ctx *c, imp_dev *d, const xnode *k)
         return st;
     if ((st = imp_addz(d, "libvirt.virt_functions.count", imp_decimal(count, buf))) != DC_OK)
         return st;
-    const char *mc = prop(k, "maxCount");
+    const char *mc = prop(c, k, NM_maxCount);
     return mc ? imp_addz(d, "libvirt.virt_functions.max_count", mc) : DC_OK;
 }
 
@@ -392,20 +443,20 @@ static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xnode 
     dc_status st = DC_OK;
     uint32_t part[4] = { 0 }, vendor = 0, device = 0;
     bool have[4] = { false }, have_vendor = false, have_device = false;
-    static const char *const parts[4] = { "domain", "bus", "slot", "function" };
+    static const enum name parts[4] = { NM_domain, NM_bus, NM_slot, NM_function };
     static const uint32_t max[4] = { 0xffff, 0xff, 0x1f, 7 };
     EACH_ELEMENT(c, cap, k, st)
     {
         d->line = line_of(k);
         int p = -1;
         for (int i = 0; i < 4; i++)
-            if (is(k, parts[i]))
+            if (is(c, k, parts[i]))
                 p = i;
         if (p >= 0) {
             if ((st = text_number(c, k, max[p], &part[p])) != DC_OK)
                 return st;
             have[p] = true;
-        } else if (is(k, "class")) {
+        } else if (is(c, k, NM_class)) {
             uint32_t cls;
             const char *t = text_of(c, k, &st);
             char buf[16];
@@ -415,23 +466,23 @@ static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xnode 
                 return xml_error(c, k, "'%.40s' is not a PCI class (0x and 6 hex digits)", t);
             if ((st = imp_addz(d, "class", imp_hex_text(cls, 6, buf))) != DC_OK)
                 return st;
-        } else if (is(k, "vendor")) {
+        } else if (is(c, k, NM_vendor)) {
             if ((st = pci_id_element(c, d, k, &vendor, "libvirt.vendor_name")) != DC_OK)
                 return st;
             have_vendor = true;
-        } else if (is(k, "product")) {
+        } else if (is(c, k, NM_product)) {
             if ((st = pci_id_element(c, d, k, &device, "libvirt.product_name")) != DC_OK)
                 return st;
             have_device = true;
-        } else if (is(k, "iommuGroup")) {
-            if ((st = number_fact(c, d, k, "number", "iommu_group")) != DC_OK)
+        } else if (is(c, k, NM_iommuGroup)) {
+            if ((st = number_fact(c, d, k, NM_number, "iommu_group")) != DC_OK)
                 return st;
-        } else if (is(k, "numa")) {
-            const char *node = prop(k, "node");
+        } else if (is(c, k, NM_numa)) {
+            const char *node = prop(c, k, NM_node);
             if (node && (st = imp_addz(d, "numa_node", node)) != DC_OK)
                 return st;
-        } else if (is(k, "capability")) {
-            const char *type = prop(k, "type");
+        } else if (is(c, k, NM_capability)) {
+            const char *type = prop(c, k, NM_type);
             if (!type)
                 return xml_error(c, k, "%s", "a capability without a type");
             if (!strcmp(type, "phys_function")) {
@@ -441,7 +492,7 @@ static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xnode 
                     return s2;
                 if (a) {
                     char pf[16];
-                    if (!is(a, "address"))
+                    if (!is(c, a, NM_address))
                         return xml_error(c, a, "%s", "expected <address>");
                     if ((st = address(c, a, pf, &dev->pf_key)) != DC_OK ||
                         (st = imp_addz(d, "pf.address", pf)) != DC_OK)
@@ -475,7 +526,7 @@ static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xnode 
         return st;
     for (int i = 0; i < 4; i++)
         if (!have[i])
-            return xml_error(c, cap, "the PCI capability has no <%s>", parts[i]);
+            return xml_error(c, cap, "the PCI capability has no <%s>", name_text[parts[i]]);
     if (!have_vendor || !have_device)
         return xml_error(c, cap, "the PCI capability has no <%s>",
                          have_vendor ? "product" : "vendor");
@@ -492,19 +543,19 @@ static dc_status pci_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xnode 
  * order, under the first one's place. */
 static dc_status mdev_attr(lv_ctx *c, imp_dev *d, const xnode *cap, const xnode *k)
 {
-    const char *name = prop(k, "name"), *value = prop(k, "value");
+    const char *name = prop(c, k, NM_name), *value = prop(c, k, NM_value);
     if (!name || !value)
         return xml_error(c, k, "%s", "an attr needs a name and a value");
     for (const xnode *s = cap->first; s != k; s = s->next)
-        if (is(s, "attr") && prop(s, "name") && !strcmp(prop(s, "name"), name))
+        if (is(c, s, NM_attr) && prop(c, s, NM_name) && !strcmp(prop(c, s, NM_name), name))
             return DC_OK; /* joined with the first */
     char aname[DC_MAX_NAME + 8], joined[DC_MAX_VALUE + 1];
     if (!imp_name(aname, sizeof aname, "attr", name, strlen(name)))
         return xml_error(c, k, "attr name '%.40s' cannot be a fact name", name);
     size_t o = 0;
     for (const xnode *s = k; s; s = s->next) {
-        const char *sn = is(s, "attr") ? prop(s, "name") : NULL;
-        const char *sv = sn ? prop(s, "value") : NULL;
+        const char *sn = is(c, s, NM_attr) ? prop(c, s, NM_name) : NULL;
+        const char *sv = sn ? prop(c, s, NM_value) : NULL;
         if (!sv || strcmp(sn, name))
             continue;
         size_t vl = strlen(sv);
@@ -524,8 +575,8 @@ static dc_status mdev_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xnode
     EACH_ELEMENT(c, cap, k, st)
     {
         d->line = line_of(k);
-        if (is(k, "type")) {
-            const char *id = prop(k, "id");
+        if (is(c, k, NM_type)) {
+            const char *id = prop(c, k, NM_id);
             if (!id || !*id)
                 return xml_error(c, k, "%s", "an mdev type without an id");
             mem_free(c->alloc, dev->mdev_type);
@@ -534,18 +585,18 @@ static dc_status mdev_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xnode
             if ((st = imp_addz(d, "type", id)) != DC_OK ||
                 (st = imp_addz(d, "mdev_type", id)) != DC_OK)
                 return st;
-        } else if (is(k, "uuid")) {
+        } else if (is(c, k, NM_uuid)) {
             const char *t = text_of(c, k, &st);
             if (!t || (st = imp_addz(d, "uuid", t)) != DC_OK)
                 return st;
-        } else if (is(k, "iommuGroup")) {
-            if ((st = number_fact(c, d, k, "number", "iommu_group")) != DC_OK)
+        } else if (is(c, k, NM_iommuGroup)) {
+            if ((st = number_fact(c, d, k, NM_number, "iommu_group")) != DC_OK)
                 return st;
-        } else if (is(k, "parent_addr")) {
+        } else if (is(c, k, NM_parent_addr)) {
             const char *t = text_of(c, k, &st);
             if (!t || (st = imp_addz(d, "parent", t)) != DC_OK)
                 return st;
-        } else if (is(k, "attr")) {
+        } else if (is(c, k, NM_attr)) {
             if ((st = mdev_attr(c, d, cap, k)) != DC_OK)
                 return st;
         } else {
@@ -563,7 +614,8 @@ static const xnode *inner_types(lv_ctx *c, const xnode *cap, dc_status *st)
 {
     const xnode *types = NULL;
     EACH_ELEMENT(c, cap, k, *st)
-    if (is(k, "capability") && prop(k, "type") && !strcmp(prop(k, "type"), "mdev_types"))
+    if (is(c, k, NM_capability) && prop(c, k, NM_type) &&
+        !strcmp(prop(c, k, NM_type), "mdev_types"))
         types = k;
     return types;
 }
@@ -573,12 +625,12 @@ static const xnode *inner_types(lv_ctx *c, const xnode *cap, dc_status *st)
 static dc_status css_address(lv_ctx *c, lv_dev *dev, const xnode *cap)
 {
     uint32_t v[3] = { 0, 0, 0 };
-    static const char *const parts[3] = { "cssid", "ssid", "devno" };
+    static const enum name parts[3] = { NM_cssid, NM_ssid, NM_devno };
     static const uint32_t max[3] = { 0xff, 3, 0xffff };
     dc_status st = DC_OK;
     EACH_ELEMENT(c, cap, k, st)
     for (int i = 0; i < 3; i++)
-        if (is(k, parts[i]) && (st = text_number(c, k, max[i], &v[i])) != DC_OK)
+        if (is(c, k, parts[i]) && (st = text_number(c, k, max[i], &v[i])) != DC_OK)
             return st;
     snprintf(dev->parent_addr, sizeof dev->parent_addr, "%x.%x.%04x", v[0], v[1], v[2]);
     return st;
@@ -594,9 +646,9 @@ static dc_status read_types(lv_ctx *c, lv_dev *dev, const xnode *types)
     dev->types = c->ntypes;
     EACH_ELEMENT(c, types, t, st)
     {
-        if (!is(t, "type"))
+        if (!is(c, t, NM_type))
             return xml_error(c, t, "%s", "expected <type id=...> in mdev_types");
-        const char *id = prop(t, "id");
+        const char *id = prop(c, t, NM_id);
         if (!id || !*id)
             return xml_error(c, t, "%s", "an mdev type without an id");
         char tid[DC_MAX_NAME * 2 + 2];
@@ -615,7 +667,7 @@ static dc_status read_types(lv_ctx *c, lv_dev *dev, const xnode *types)
         }
         c->ntypes++;
         dev->ntypes++;
-        imp_dev d = { ty->facts, c->file, line_of(t), c->err };
+        imp_dev d = { ty->facts, c->file, line_of(t), c->err, NULL };
         if ((st = imp_addz(&d, "type", id)) == DC_OK)
             st = imp_addz(&d, "mdev_type", id);
         if (st == DC_OK && dev->parent_addr[0])
@@ -631,12 +683,12 @@ static dc_status read_types(lv_ctx *c, lv_dev *dev, const xnode *types)
             const char *v = text_of(c, k, &st);
             if (!v)
                 break;
-            if (is(k, "name")) {
+            if (is(c, k, NM_name)) {
                 st = imp_add_text(&d, "name", v, strlen(v));
-            } else if (is(k, "deviceAPI")) {
+            } else if (is(c, k, NM_deviceAPI)) {
                 st = imp_addz(&d, "device_api", v);
                 api = true;
-            } else if (is(k, "availableInstances")) {
+            } else if (is(c, k, NM_availableInstances)) {
                 uint32_t avn;
                 char buf[16];
                 if ((st = number(c, k, v, UINT32_MAX, &avn)) == DC_OK)
@@ -657,52 +709,46 @@ static dc_status read_types(lv_ctx *c, lv_dev *dev, const xnode *types)
 
 /* ------------------------------------------------------------- devices */
 
-/* A <device> read whole: its facts, and what relates it to others. */
-static dc_status device(lv_ctx *c, const xnode *n)
+/* A <device>'s facts (gathered in d's batch), and what relates it to
+ * others. */
+static dc_status read_device(lv_ctx *c, lv_dev *dev, imp_dev *dp, const xnode *n)
 {
     dc_status st = DC_OK;
-    if (!room(c, (void **)&c->devs, c->n, &c->cap, sizeof *c->devs))
-        return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
-    lv_dev *dev = &c->devs[c->n];
-    memset(dev, 0, sizeof *dev);
-    dev->line = line_of(n);
-    dev->types = c->ntypes;
-    if (!(dev->facts = facts_new(c->alloc)))
-        return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
-    c->n++;
-    imp_dev d = { dev->facts, c->file, dev->line, c->err };
+    imp_dev d = *dp;
     const xnode *cap = NULL, *types = NULL;
     EACH_ELEMENT(c, n, k, st)
     {
         d.line = line_of(k);
-        if (is(k, "name") || is(k, "parent") || is(k, "path")) {
+        if (is(c, k, NM_name) || is(c, k, NM_parent) || is(c, k, NM_path)) {
             const char *t = text_of(c, k, &st);
             if (!t)
                 return st;
-            char **keep_as = is(k, "name") ? &dev->id : is(k, "parent") ? &dev->parent : NULL;
-            if (is(k, "name") && !*t)
+            char **keep_as = is(c, k, NM_name)     ? &dev->id
+                             : is(c, k, NM_parent) ? &dev->parent
+                                                   : NULL;
+            if (is(c, k, NM_name) && !*t)
                 return xml_error(c, k, "%s", "an empty device name");
             if (keep_as) {
                 mem_free(c->alloc, *keep_as);
                 if (!(*keep_as = mem_strndup(c->alloc, t, strlen(t))))
                     return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
             }
-            const char *name = is(k, "name")     ? "libvirt.name"
-                               : is(k, "parent") ? "libvirt.parent"
-                                                 : "libvirt.path";
+            const char *name = is(c, k, NM_name)     ? "libvirt.name"
+                               : is(c, k, NM_parent) ? "libvirt.parent"
+                                                     : "libvirt.path";
             if (*t && (st = imp_add_text(&d, name, t, strlen(t))) != DC_OK)
                 return st;
-        } else if (is(k, "driver")) {
+        } else if (is(c, k, NM_driver)) {
             dc_status s2 = DC_OK;
             const xnode *dn = children(c, k, &s2);
-            const char *t = dn && is(dn, "name") ? text_of(c, dn, &s2) : NULL;
+            const char *t = dn && is(c, dn, NM_name) ? text_of(c, dn, &s2) : NULL;
             if (s2 != DC_OK)
                 return s2;
             if (!t || !*t)
                 return xml_error(c, k, "%s", "expected <name>DRIVER</name>");
             if ((st = imp_driver(&d, t, strlen(t))) != DC_OK)
                 return st;
-        } else if (is(k, "capability")) {
+        } else if (is(c, k, NM_capability)) {
             if (cap)
                 continue; /* libvirt writes one; the first says the kind */
             cap = k;
@@ -716,7 +762,7 @@ static dc_status device(lv_ctx *c, const xnode *n)
         return xml_error(c, n, "%s", "a device without a <name>");
     if (!cap)
         return xml_error(c, n, "device '%s' has no <capability>", dev->id);
-    const char *type = prop(cap, "type");
+    const char *type = prop(c, cap, NM_type);
     if (!type)
         return xml_error(c, cap, "%s", "a capability without a type");
     if (!strcmp(type, "pci")) {
@@ -745,6 +791,29 @@ static dc_status device(lv_ctx *c, const xnode *n)
     }
     if (st == DC_OK && types)
         st = read_types(c, dev, types);
+    return st;
+}
+
+/* Facts VFs and mdevs get from others in relate(): room made for them. */
+enum { RELATED_FACTS = 4 };
+
+/* A <device> read whole.  Its facts are gathered and made a dc_facts at
+ * once (facts_batch); those of a kind never pushed are dropped. */
+static dc_status device(lv_ctx *c, const xnode *n)
+{
+    if (!room(c, (void **)&c->devs, c->n, &c->cap, sizeof *c->devs))
+        return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+    lv_dev *dev = &c->devs[c->n];
+    memset(dev, 0, sizeof *dev);
+    dev->line = line_of(n);
+    dev->types = c->ntypes;
+    c->n++;
+    imp_dev d = { NULL, c->file, dev->line, c->err, &c->batch };
+    facts_batch_clear(&c->batch);
+    dc_status st = read_device(c, dev, &d, n);
+    if (st == DC_OK && dev->kind != K_OTHER &&
+        facts_batch_take(&c->batch, RELATED_FACTS, &dev->facts, NULL) != DC_OK)
+        st = dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
     return st;
 }
 
@@ -883,7 +952,7 @@ static dc_status relate(lv_ctx *c)
     sort(c->vfrefs, c->nvfrefs, sizeof *c->vfrefs, by_vf);
     for (size_t i = 0; i < c->n && st == DC_OK; i++) {
         lv_dev *dev = &c->devs[i];
-        imp_dev d = { dev->facts, c->file, dev->line, c->err };
+        imp_dev d = { dev->facts, c->file, dev->line, c->err, NULL };
         if (dev->kind == K_PCI && dev->has_pf) {
             const lv_dev *pf = find_pci(pci, npci, dev->pf_key);
             if (pf)
@@ -1094,6 +1163,7 @@ static void release(lv_ctx *c)
     mem_free(c->alloc, c->types);
     mem_free(c->alloc, c->vfrefs);
     arena_release(&c->nodes);
+    facts_batch_release(&c->batch);
 }
 
 /* The devices in input order, each followed by its mdev types. */
@@ -1163,6 +1233,142 @@ static const char *dashes_in_comment(const char *text, size_t len)
     return NULL;
 }
 
+/* ------------------------------------------------------------- parse */
+
+/* The first "</device>" ending at or after `from`, or the end of the text:
+ * where a piece fed to the push parser ends.  Character data cannot hold
+ * '<', so a piece never ends within text libxml2 hands over, and pieces
+ * end where devices do. */
+enum { PIECE = 64 * 1024 };
+
+static size_t piece_end(const char *text, size_t len, size_t from)
+{
+    static const char tag[] = "</device>";
+    if (from >= len)
+        return len;
+    const char *p = find(text + from, text + len, tag, sizeof tag - 1);
+    return p ? (size_t)(p - text) + sizeof tag - 1 : len;
+}
+
+static void sax_handler(xmlSAXHandler *h)
+{
+    /* Only what is read is handled: no DTD, no entity declarations (so no
+     * entity is ever expanded), no external subset, no network. */
+    memset(h, 0, sizeof *h);
+    h->initialized = XML_SAX2_MAGIC;
+    h->startElementNs = on_start;
+    h->endElementNs = on_end;
+    h->characters = on_text;
+    h->ignorableWhitespace = on_text;
+    h->cdataBlock = on_text;
+    h->comment = on_comment;
+    h->processingInstruction = on_pi;
+    h->reference = on_reference;
+    h->serror = quiet; /* the library never prints */
+}
+
+/* The names read, in the parser's dictionary; false (c->st set) when out
+ * of memory. */
+static bool intern(lv_ctx *c)
+{
+    for (int i = 0; i < NM_COUNT; i++)
+        if (!(c->names[i] = (const char *)xmlDictLookup(c->parser->dict,
+                                                        (const xmlChar *)name_text[i], -1))) {
+            c->st = dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+            return false;
+        }
+    return true;
+}
+
+static const int parse_options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+
+/* The text fed to libxml2's push parser in pieces of about 64 KB: what
+ * libxml2 holds stays in the cache, where its whole-text parser first
+ * copies the text, 100 MB for 100 000 devices (docs/performance.md,
+ * "Importers").  A construct longer than a piece (which libxml2 parses
+ * again from its start as more comes) makes the next piece as long as
+ * what libxml2 holds, so it is parsed again only a logarithmic number of
+ * times.  NULL when out of memory. */
+static xmlParserCtxtPtr parse_push(lv_ctx *c, const char *text, size_t len)
+{
+    xmlSAXHandler h;
+    sax_handler(&h);
+    size_t first = len < 4 ? len : 4; /* what says the encoding */
+    xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(&h, c, text, (int)first, NULL);
+    if (!ctxt)
+        return NULL;
+    c->parser = ctxt;
+    if (!intern(c))
+        return ctxt;
+    xmlCtxtUseOptions(ctxt, parse_options);
+    size_t at = first, want = PIECE;
+    while (at < len && c->st == DC_OK && ctxt->wellFormed) {
+        size_t end = piece_end(text, len, at + want);
+        xmlParseChunk(ctxt, text + at, (int)(end - at), 0);
+        at = end;
+        size_t held = ctxt->input ? (size_t)(ctxt->input->end - ctxt->input->cur) : 0;
+        want = held > PIECE ? held : PIECE;
+    }
+    if (c->st == DC_OK && ctxt->wellFormed)
+        xmlParseChunk(ctxt, NULL, 0, 1);
+    return ctxt;
+}
+
+/* The whole text at once (libxml2's document parser); NULL when out of
+ * memory. */
+static xmlParserCtxtPtr parse_whole(lv_ctx *c, const char *text, size_t len)
+{
+    xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(text, (int)len);
+    if (!ctxt)
+        return NULL;
+    xmlSAXHandler h;
+    sax_handler(&h);
+    memcpy(ctxt->sax, &h, sizeof h);
+    ctxt->userData = c;
+    c->parser = ctxt;
+    if (!intern(c))
+        return ctxt;
+    xmlCtxtUseOptions(ctxt, parse_options);
+    xmlParseDocument(ctxt);
+    return ctxt;
+}
+
+/* Parse the text into c's devices: an error, or DC_OK with every device
+ * read. */
+static dc_status parse(lv_ctx *c, const char *text, size_t len, bool push)
+{
+    xmlParserCtxtPtr ctxt = push ? parse_push(c, text, len) : parse_whole(c, text, len);
+    if (!ctxt)
+        return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+    dc_status st = c->st;
+    if (st == DC_OK && !ctxt->wellFormed) {
+        xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
+        char msg[256] = "not well-formed";
+        if (e && e->message) {
+            snprintf(msg, sizeof msg, "%s", e->message);
+            size_t n = strlen(msg);
+            while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+                msg[--n] = '\0';
+        }
+        st = dc_error_set(c->err, DC_ERR_FACTS, "%s:%d: malformed XML: %s", c->file,
+                          e ? e->line : 0, msg);
+    } else if (st == DC_OK && !c->root_name) {
+        st = dc_error_set(c->err, DC_ERR_FACTS, "%s: no XML element", c->file);
+    }
+    xmlFreeParserCtxt(ctxt);
+    return st;
+}
+
+static void ctx_init(lv_ctx *c, const dc_alloc *alloc, const char *file, dc_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->alloc = alloc;
+    c->file = file;
+    c->err = err;
+    arena_init(&c->nodes, alloc);
+    facts_batch_init(&c->batch, alloc);
+}
+
 dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *text, size_t len,
                          dc_inventory *inv, dc_error *err)
 {
@@ -1181,49 +1387,17 @@ dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *te
                             file, line);
     }
     lv_ctx c;
-    memset(&c, 0, sizeof c);
-    c.alloc = alloc;
-    c.file = file;
-    c.err = err;
-    arena_init(&c.nodes, alloc);
-    xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(text, (int)len);
-    if (!ctxt)
-        return dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
-    /* Only what is read is handled: no DTD, no entity declarations (so no
-     * entity is ever expanded), no external subset, no network. */
-    xmlSAXHandler h;
-    memset(&h, 0, sizeof h);
-    h.initialized = XML_SAX2_MAGIC;
-    h.startElementNs = on_start;
-    h.endElementNs = on_end;
-    h.characters = on_text;
-    h.ignorableWhitespace = on_text;
-    h.cdataBlock = on_text;
-    h.comment = on_comment;
-    h.processingInstruction = on_pi;
-    h.reference = on_reference;
-    h.serror = quiet; /* the library never prints */
-    memcpy(ctxt->sax, &h, sizeof h);
-    ctxt->userData = &c;
-    c.parser = ctxt;
-    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlParseDocument(ctxt);
-    dc_status st = c.st;
-    if (st == DC_OK && !ctxt->wellFormed) {
-        xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
-        char msg[256] = "not well-formed";
-        if (e && e->message) {
-            snprintf(msg, sizeof msg, "%s", e->message);
-            size_t n = strlen(msg);
-            while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-                msg[--n] = '\0';
-        }
-        st = dc_error_set(err, DC_ERR_FACTS, "%s:%d: malformed XML: %s", file, e ? e->line : 0,
-                          msg);
-    } else if (st == DC_OK && !c.root_name) {
-        st = dc_error_set(err, DC_ERR_FACTS, "%s: no XML element", file);
+    ctx_init(&c, alloc, file, err);
+    dc_status st = parse(&c, text, len, true);
+    if (st != DC_OK && c.st == DC_OK && st != DC_ERR_NOMEM) {
+        /* libxml2 found the text malformed: what it says, and where, is
+         * what its whole-text parser says (the push parser names the end
+         * of a truncated text "extra content"), so that parser reads it
+         * again, from the start. */
+        release(&c);
+        ctx_init(&c, alloc, file, err);
+        st = parse(&c, text, len, false);
     }
-    xmlFreeParserCtxt(ctxt);
     if (st == DC_OK)
         st = relate(&c);
     if (st == DC_OK)

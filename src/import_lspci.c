@@ -126,7 +126,7 @@ static dc_status record_done(lspci_ctx *c, record *r, const dc_facts *other)
     dc_facts *facts = facts_new(c->alloc);
     if (!facts)
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
-    imp_dev d = { facts, c->file, r->f[T_SLOT].line, c->err };
+    imp_dev d = { facts, c->file, r->f[T_SLOT].line, c->err, NULL };
     char addr[32], buf[16];
     const field *slot = &r->f[T_SLOT];
     dc_status st = DC_OK;
@@ -274,7 +274,7 @@ dc_status import_lspci(const dc_alloc *alloc, const char *file, const char *text
                 st = dc_error_set(err, DC_ERR_NOMEM, "%s: out of memory", file);
                 break;
             }
-            imp_dev d = { other, file, line, err };
+            imp_dev d = { other, file, line, err, NULL };
             st = imp_add_text(&d, name, v, vl);
         }
     }

@@ -93,7 +93,7 @@ static dc_status entry(md_ctx *c, const facts_ynode *key, const facts_ynode *bod
     dc_facts *f = facts_new(c->alloc);
     if (!f)
         return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
-    imp_dev d = { f, c->file, body->line, c->err };
+    imp_dev d = { f, c->file, body->line, c->err, NULL };
     dc_status st = DC_OK;
     char id[512];
     int idn;
