@@ -240,20 +240,6 @@ bool facts_valid_value(const char *value, size_t len, char *msg, size_t cap)
     return true;
 }
 
-void facts_trim(const char **p, size_t *n)
-{
-    const char *s = *p;
-    size_t len = *n;
-    while (len && (is_blank(*s) || *s == '\n' || *s == '\r')) {
-        s++;
-        len--;
-    }
-    while (len && (is_blank(s[len - 1]) || s[len - 1] == '\n' || s[len - 1] == '\r'))
-        len--;
-    *p = s;
-    *n = len;
-}
-
 dc_status facts_bytes_error(const char *file, uint32_t line, size_t col, char at, dc_error *err)
 {
     char what[64];
@@ -307,7 +293,7 @@ static char *pool_take(dc_facts *f, size_t size)
  * error. */
 static dc_status check_fact(const char *file, uint32_t line, uint32_t col, const char *name,
                             size_t name_len, const char **value, size_t *value_len,
-                            dc_error *err)
+                            bool name_known, dc_error *err)
 {
     char pre[512], msg[512], shown[256];
     if (!name || (!*value && *value_len))
@@ -315,10 +301,15 @@ static dc_status check_fact(const char *file, uint32_t line, uint32_t col, const
     if (!*value)
         *value = "";
     facts_trim(value, value_len);
-    if (!facts_valid_name(name, name_len, msg, sizeof msg))
+    if (!name_known && !facts_valid_name(name, name_len, msg, sizeof msg))
         return dc_error_set(err, name_len > DC_MAX_NAME ? DC_ERR_LIMIT : DC_ERR_FACTS, "%s%s",
                             where(pre, sizeof pre, file, line, col), msg);
-    if (!facts_valid_value(*value, *value_len, msg, sizeof msg))
+    /* the common case, a value of printable bytes, without a call */
+    size_t i = 0;
+    if (*value_len <= DC_MAX_VALUE)
+        while (i < *value_len && has_class((*value)[i], K_VALUE))
+            i++;
+    if (i < *value_len && !facts_valid_value(*value, *value_len, msg, sizeof msg))
         return dc_error_set(err, *value_len > DC_MAX_VALUE ? DC_ERR_LIMIT : DC_ERR_FACTS,
                             "%sfact '%s': %s", where(pre, sizeof pre, file, line, col),
                             facts_show(shown, sizeof shown, name, name_len), msg);
@@ -347,7 +338,7 @@ dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t co
 {
     if (!f)
         return dc_error_set(err, DC_ERR_INVALID, "dc_facts_add: NULL argument");
-    dc_status st = check_fact(file, line, col, name, name_len, &value, &value_len, err);
+    dc_status st = check_fact(file, line, col, name, name_len, &value, &value_len, false, err);
     if (st != DC_OK)
         return st;
     bool found;
@@ -393,19 +384,25 @@ dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t co
 
 /* ------------------------------------------------------ adding in bulk */
 
-enum { BATCH_SLOTS = 64, BATCH_PAD = 8 };
+/* The batch keeps every name it has taken, valid, in a table that lasts
+ * from one device to the next: a name seen before is found there (its
+ * hash and bytes), not checked again, and is a duplicate when it was
+ * added in this device's generation. */
+enum { BATCH_SLOTS = 64 };
 
 void facts_batch_init(facts_batch *b, const dc_alloc *alloc)
 {
     memset(b, 0, sizeof *b);
     b->alloc = alloc;
+    b->gen = 1;
 }
 
 void facts_batch_release(facts_batch *b)
 {
     mem_free(b->alloc, b->items);
     mem_free(b->alloc, b->text);
-    mem_free(b->alloc, b->slots);
+    mem_free(b->alloc, b->known);
+    mem_free(b->alloc, b->names);
     facts_batch_init(b, b->alloc);
 }
 
@@ -413,8 +410,11 @@ void facts_batch_clear(facts_batch *b)
 {
     b->n = 0;
     b->used = 0;
-    if (b->slots)
-        memset(b->slots, 0, b->nslots * sizeof *b->slots);
+    if (++b->gen == 0) { /* after 2^32 devices: no name is this generation's */
+        for (uint32_t i = 0; i < b->nslots; i++)
+            b->known[i].gen = 0;
+        b->gen = 1;
+    }
 }
 
 /* A name's hash: its length and three of its words (the first, the middle
@@ -434,29 +434,69 @@ static uint32_t name_hash(const char *s, size_t n)
     return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
-static const char *batch_name(const facts_batch *b, uint32_t i)
+/* The first eight bytes of a name, big-endian, zeros after its end: in
+ * the order of facts_name_cmp where they differ. */
+static uint64_t name_key(const char *s, size_t n)
 {
-    return b->text + b->items[i].name_at;
+    uint64_t k = 0;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n >= 8) {
+        memcpy(&k, s, 8);
+        return __builtin_bswap64(k);
+    }
+#endif
+    for (size_t i = 0; i < 8; i++)
+        k = k << 8 | (i < n ? (unsigned char)s[i] : 0);
+    return k;
 }
 
-/* The slot of `name` in b's table: the one holding it, or the empty one
- * where it would go. */
-static uint32_t *batch_slot(const facts_batch *b, const char *name, size_t len, uint32_t hash)
+/* The entry of the table holding `name`, or the empty one where it would
+ * go (len 0: no valid name is empty). */
+static facts_known *known_slot(const facts_batch *b, const char *name, size_t len,
+                               uint32_t hash)
 {
     uint32_t mask = b->nslots - 1;
     for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
-        uint32_t *slot = &b->slots[i];
-        if (!*slot)
-            return slot;
-        const facts_staged *x = &b->items[*slot - 1];
-        if (x->hash == hash && x->name_len == len &&
-            !memcmp(batch_name(b, *slot - 1), name, len))
-            return slot;
+        facts_known *k = &b->known[i];
+        if (!k->len ||
+            (k->hash == hash && k->len == len && !memcmp(b->names + k->at, name, len)))
+            return k;
     }
 }
 
-/* Room for one more fact of `bytes` bytes of text (and the table at most
- * half full); false when out of memory. */
+/* Room for one more name in the table (at most half full); false when
+ * out of memory. */
+static bool known_room(facts_batch *b, size_t len)
+{
+    if (b->names_used + len > b->names_cap) {
+        size_t cap = b->names_cap ? b->names_cap : 1024;
+        while (cap < b->names_used + len)
+            cap *= 2;
+        char *names = mem_grow(b->alloc, b->names, cap, 1);
+        if (!names)
+            return false;
+        b->names = names;
+        b->names_cap = cap;
+    }
+    if (2 * (b->nknown + 1) <= b->nslots)
+        return true;
+    uint32_t nslots = b->nslots ? b->nslots * 2 : BATCH_SLOTS;
+    facts_known *old = b->known, *known = mem_array(b->alloc, nslots, sizeof *known);
+    if (!known)
+        return false;
+    memset(known, 0, nslots * sizeof *known);
+    uint32_t n = b->nslots;
+    b->known = known;
+    b->nslots = nslots;
+    for (uint32_t i = 0; i < n; i++)
+        if (old[i].len)
+            *known_slot(b, b->names + old[i].at, old[i].len, old[i].hash) = old[i];
+    mem_free(b->alloc, old);
+    return true;
+}
+
+/* Room for one more fact of `bytes` bytes of text; false when out of
+ * memory. */
 static bool batch_room(facts_batch *b, size_t bytes)
 {
     if (b->n == b->cap) {
@@ -467,27 +507,15 @@ static bool batch_room(facts_batch *b, size_t bytes)
         b->items = items;
         b->cap = cap;
     }
-    if (b->used + bytes + BATCH_PAD > b->text_cap) {
+    if (b->used + bytes > b->text_cap) {
         size_t cap = b->text_cap ? b->text_cap : 1024;
-        while (cap < b->used + bytes + BATCH_PAD)
+        while (cap < b->used + bytes)
             cap *= 2;
         char *text = mem_grow(b->alloc, b->text, cap, 1);
         if (!text)
             return false;
         b->text = text;
         b->text_cap = cap;
-    }
-    if (2 * (b->n + 1) > b->nslots) {
-        uint32_t nslots = b->nslots ? b->nslots * 2 : BATCH_SLOTS;
-        uint32_t *slots = mem_array(b->alloc, nslots, sizeof *slots);
-        if (!slots)
-            return false;
-        memset(slots, 0, nslots * sizeof *slots);
-        mem_free(b->alloc, b->slots);
-        b->slots = slots;
-        b->nslots = nslots;
-        for (uint32_t i = 0; i < b->n; i++)
-            *batch_slot(b, batch_name(b, i), b->items[i].name_len, b->items[i].hash) = i + 1;
     }
     return true;
 }
@@ -496,40 +524,57 @@ dc_status facts_batch_add(facts_batch *b, const char *file, uint32_t line, uint3
                           const char *name, size_t name_len, const char *value,
                           size_t value_len, dc_error *err)
 {
-    dc_status st = check_fact(file, line, col, name, name_len, &value, &value_len, err);
+    uint32_t hash = name ? name_hash(name, name_len) : 0;
+    facts_known *k = name && name_len && b->nslots ? known_slot(b, name, name_len, hash) : NULL;
+    bool known = k && k->len; /* seen before: a valid name */
+    dc_status st = check_fact(file, line, col, name, name_len, &value, &value_len, known, err);
     if (st != DC_OK)
         return st;
-    uint32_t hash = name_hash(name, name_len);
-    uint32_t *slot = b->n ? batch_slot(b, name, name_len, hash) : NULL;
-    if (slot && *slot)
+    if (known && k->gen == b->gen)
         return duplicate(file, line, col, name, name_len, err);
     if (b->n >= DC_MAX_FACTS)
         return too_many(file, line, col, err);
-    uint32_t nslots = b->nslots;
     if (!batch_room(b, name_len + value_len + 2))
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
-    if (!slot || b->nslots != nslots)
-        slot = batch_slot(b, name, name_len, hash);
+    if (!known) {
+        if (!known_room(b, name_len))
+            return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+        k = known_slot(b, name, name_len, hash);
+        *k = (facts_known){ hash, (uint32_t)name_len, (uint32_t)b->names_used, 0, 0 };
+        memcpy(b->names + b->names_used, name, name_len);
+        b->names_used += name_len;
+        b->nknown++;
+    }
+    k->gen = b->gen;
+    k->item = b->n;
     char *at = b->text + b->used;
     memcpy(at, name, name_len);
     at[name_len] = '\0';
     if (value_len)
         memcpy(at + name_len + 1, value, value_len);
     at[name_len + 1 + value_len] = '\0';
-    b->items[b->n] =
-        (facts_staged){ (uint32_t)b->used, (uint32_t)name_len, hash, (uint32_t)value_len };
+    b->items[b->n++] = (facts_staged){ name_key(name, name_len), (uint32_t)b->used,
+                                       (uint32_t)name_len, (uint32_t)value_len };
     b->used += name_len + value_len + 2;
-    *slot = ++b->n;
     return DC_OK;
 }
 
 const char *facts_batch_lookup(const facts_batch *b, const char *name)
 {
-    if (!b->n)
-        return NULL;
     size_t len = strlen(name);
-    uint32_t i = *batch_slot(b, name, len, name_hash(name, len));
-    return i ? batch_name(b, i - 1) + len + 1 : NULL;
+    if (!b->n || !len)
+        return NULL;
+    const facts_known *k = known_slot(b, name, len, name_hash(name, len));
+    return k->len && k->gen == b->gen ? b->text + b->items[k->item].name_at + len + 1 : NULL;
+}
+
+/* Does staged fact x sort before y? */
+static bool staged_before(const facts_batch *b, const facts_staged *x, const facts_staged *y)
+{
+    if (x->key != y->key)
+        return x->key < y->key;
+    return facts_name_cmp(b->text + x->name_at, x->name_len, b->text + y->name_at,
+                          y->name_len) < 0;
 }
 
 dc_status facts_batch_take(facts_batch *b, uint32_t room, dc_facts **out, dc_error *err)
@@ -538,6 +583,14 @@ dc_status facts_batch_take(facts_batch *b, uint32_t room, dc_facts **out, dc_err
     uint32_t n = b->n, cap = n + room > DC_MAX_FACTS ? DC_MAX_FACTS : n + room;
     if (cap < n)
         cap = n;
+    /* insertion sort: a device has a few dozen facts */
+    for (uint32_t i = 1; i < n; i++) {
+        facts_staged x = b->items[i];
+        uint32_t j = i;
+        for (; j && staged_before(b, &x, &b->items[j - 1]); j--)
+            b->items[j] = b->items[j - 1];
+        b->items[j] = x;
+    }
     size_t head = (sizeof(dc_facts) + 7) & ~(size_t)7, items = cap * sizeof(fact);
     char *block = mem_alloc(b->alloc, head + items + b->used);
     if (!block)
@@ -554,18 +607,10 @@ dc_status facts_batch_take(facts_batch *b, uint32_t room, dc_facts **out, dc_err
                      .strings_len = b->used };
     if (b->used)
         memcpy(copy, b->text, b->used);
-    /* insertion sort: a device has a few dozen facts */
     for (uint32_t i = 0; i < n; i++) {
         const facts_staged *x = &b->items[i];
-        fact v = { copy + x->name_at, copy + x->name_at + x->name_len + 1, x->name_len,
-                   x->value_len };
-        uint32_t j = i;
-        while (j && facts_name_cmp(v.name, v.name_len, f->items[j - 1].name,
-                                   f->items[j - 1].name_len) < 0) {
-            f->items[j] = f->items[j - 1];
-            j--;
-        }
-        f->items[j] = v;
+        char *name = copy + x->name_at;
+        f->items[i] = (fact){ name, name + x->name_len + 1, x->name_len, x->value_len };
     }
     facts_batch_clear(b);
     *out = f;

@@ -71,8 +71,25 @@ const char *facts_show(char *dst, size_t cap, const char *s, size_t n);
 dc_status facts_bytes_error(const char *file, uint32_t line, size_t col, char at,
                             dc_error *err);
 
-/* Trim leading and trailing blanks (space, tab) and newlines (\n, \r). */
-void facts_trim(const char **p, size_t *n);
+/* Trim leading and trailing blanks (space, tab) and newlines (\n, \r).
+ * Inline: every fact added is trimmed (docs/performance.md, "Importers"). */
+static inline bool facts_trimmed(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+static inline void facts_trim(const char **p, size_t *n)
+{
+    const char *s = *p;
+    size_t len = *n;
+    while (len && facts_trimmed(*s)) {
+        s++;
+        len--;
+    }
+    while (len && facts_trimmed(s[len - 1]))
+        len--;
+    *p = s;
+    *n = len;
+}
 
 /* Add with explicit lengths; `name` need not be NUL-terminated.  `file`
  * names the input in the error message ("FILE: duplicate fact 'x'"). */
@@ -112,17 +129,26 @@ dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t co
  * checks, messages and order (name, value, a duplicate, the limit), so the
  * first error is the one adding them one by one gives. */
 typedef struct facts_staged {
+    uint64_t key;               /* the name's first bytes, for sorting */
     uint32_t name_at, name_len; /* "name\0value\0" at text + name_at */
-    uint32_t hash, value_len;
+    uint32_t value_len;
 } facts_staged;
+typedef struct facts_known {
+    uint32_t hash, len, at; /* the name at names + at; len 0: an empty entry */
+    uint32_t gen;           /* the batch's generation when last added */
+    uint32_t item;          /* ... and its index then */
+} facts_known;
 typedef struct facts_batch {
     const dc_alloc *alloc;
-    facts_staged *items; /* in the order added */
+    facts_staged *items; /* this device's, in the order added */
     uint32_t n, cap;
     char *text;
     size_t used, text_cap;
-    uint32_t *slots; /* open addressing by name: index + 1, 0 for none */
-    uint32_t nslots;
+    uint32_t gen;       /* one per device */
+    facts_known *known; /* every name taken, by hash (open addressing) */
+    uint32_t nknown, nslots;
+    char *names;
+    size_t names_used, names_cap;
 } facts_batch;
 
 void facts_batch_init(facts_batch *b, const dc_alloc *alloc);
