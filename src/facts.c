@@ -267,6 +267,12 @@ bool facts_check_bytes(const char *file, const char *text, size_t len, dc_error 
  * memory (f unchanged). */
 static char *pool_take(dc_facts *f, size_t size)
 {
+    if (size <= f->spare_len) {
+        char *at = f->spare;
+        f->spare += size;
+        f->spare_len -= size;
+        return at;
+    }
     facts_chunk *c = f->pool;
     if (!c || c->cap - f->pool_used < size) {
         size_t cap = c ? c->cap : 32;
@@ -388,7 +394,7 @@ dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t co
  * from one device to the next: a name seen before is found there (its
  * hash and bytes), not checked again, and is a duplicate when it was
  * added in this device's generation. */
-enum { BATCH_SLOTS = 64 };
+enum { BATCH_SLOTS = 64, BATCH_SPARE = 24 /* bytes of text for each fact of room */ };
 
 void facts_batch_init(facts_batch *b, const dc_alloc *alloc)
 {
@@ -592,7 +598,8 @@ dc_status facts_batch_take(facts_batch *b, uint32_t room, dc_facts **out, dc_err
         b->items[j] = x;
     }
     size_t head = (sizeof(dc_facts) + 7) & ~(size_t)7, items = cap * sizeof(fact);
-    char *block = mem_alloc(b->alloc, head + items + b->used);
+    size_t spare = (size_t)(cap - n) * BATCH_SPARE;
+    char *block = mem_alloc(b->alloc, head + items + b->used + spare);
     if (!block)
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     dc_facts *f = (dc_facts *)block;
@@ -604,7 +611,9 @@ dc_status facts_batch_take(facts_batch *b, uint32_t room, dc_facts **out, dc_err
                      .nshared = n,
                      .items_inline = true,
                      .strings = copy,
-                     .strings_len = b->used };
+                     .strings_len = b->used,
+                     .spare = copy + b->used,
+                     .spare_len = spare };
     if (b->used)
         memcpy(copy, b->text, b->used);
     for (uint32_t i = 0; i < n; i++) {

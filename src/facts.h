@@ -39,6 +39,8 @@ struct dc_facts {
     size_t strings_len;
     facts_chunk *pool; /* the newest block, linked to the older ones */
     size_t pool_used;  /* bytes of it taken */
+    char *spare;       /* room left in this allocation (facts_batch_take), */
+    size_t spare_len;  /* taken before the pool */
 };
 
 /* The order of facts by name: strcmp's, for names that may hold any byte. */
@@ -161,7 +163,7 @@ dc_status facts_batch_add(facts_batch *b, const char *file, uint32_t line, uint3
 /* The value of a fact gathered, or NULL. */
 const char *facts_batch_lookup(const facts_batch *b, const char *name);
 /* The facts gathered as a dc_facts with room for `room` more added later
- * without moving its array; b is cleared. */
+ * (of a few dozen bytes each) without another allocation; b is cleared. */
 dc_status facts_batch_take(facts_batch *b, uint32_t room, dc_facts **out, dc_error *err);
 
 /* Render facts sorted by name, snprintf style: writes at most cap bytes

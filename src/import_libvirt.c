@@ -122,6 +122,7 @@ static const char *const name_text[NM_COUNT] = {
 typedef struct xattr {
     const char *name; /* libxml2's dictionary: lives as long as the parser */
     const char *value;
+    size_t len; /* of value */
 } xattr;
 
 /* An element of the device being read (arena-allocated, forgotten when the
@@ -144,7 +145,7 @@ enum kind { K_OTHER, K_PCI, K_MDEV };
 
 /* What is kept of a device once its elements are forgotten. */
 typedef struct lv_dev {
-    char *id;
+    char *id; /* in lv_ctx.kept, as parent and mdev_type */
     dc_facts *facts;
     enum kind kind;
     uint32_t line;
@@ -184,6 +185,7 @@ typedef struct lv_ctx {
     const char *root_name;
     uint32_t root_line;
     arena nodes; /* the current device's elements */
+    arena kept;  /* ids, parents and mdev types of every device */
     xnode *cur;
     facts_batch batch;           /* the current device's facts */
     const char *names[NM_COUNT]; /* in the parser's dictionary */
@@ -296,6 +298,23 @@ static const char *text_of(lv_ctx *c, const xnode *n, dc_status *st)
 
 /* ------------------------------------------------------- kept as found */
 
+/* "NAME_N" into buf, cut as snprintf cuts it (written by hand: one a
+ * device, in libvirt's <link>s). */
+static void nth_name(char *buf, size_t cap, const char *name, unsigned nth)
+{
+    char num[16];
+    size_t len = strlen(name);
+    imp_decimal(nth, num);
+    size_t nl = strlen(num);
+    if (len + 1 + nl >= cap) {
+        snprintf(buf, cap, "%s_%s", name, num);
+        return;
+    }
+    memcpy(buf, name, len);
+    buf[len] = '_';
+    memcpy(buf + len + 1, num, nl + 1);
+}
+
 /* An element no standard name covers: NAME=text, NAME.ATTR=value, its
  * elements below NAME; the second element of a name among its siblings
  * is NAME_2, and so on. */
@@ -312,7 +331,7 @@ static dc_status keep(lv_ctx *c, imp_dev *d, const char *prefix, const xnode *n,
         const char *a = n->attrs[i].name, *v = n->attrs[i].value;
         if (!imp_name(an, sizeof an, full, a, strlen(a)))
             return xml_error(c, n, "attribute '%s' cannot be named as a fact", a);
-        st = imp_add_text(d, an, v, strlen(v));
+        st = imp_add_text(d, an, v, n->attrs[i].len);
     }
     if (st != DC_OK)
         return st;
@@ -333,7 +352,7 @@ static dc_status keep(lv_ctx *c, imp_dev *d, const char *prefix, const xnode *n,
             nth += s->name == k->name;
         char kn[DC_MAX_NAME + 8];
         if (nth > 1)
-            snprintf(kn, sizeof kn, "%s_%u", k->name, nth);
+            nth_name(kn, sizeof kn, k->name, nth);
         if ((st = keep(c, d, full, k, nth > 1 ? kn : k->name)) != DC_OK)
             return st;
     }
@@ -579,8 +598,7 @@ static dc_status mdev_capability(lv_ctx *c, lv_dev *dev, imp_dev *d, const xnode
             const char *id = prop(c, k, NM_id);
             if (!id || !*id)
                 return xml_error(c, k, "%s", "an mdev type without an id");
-            mem_free(c->alloc, dev->mdev_type);
-            if (!(dev->mdev_type = mem_strndup(c->alloc, id, strlen(id))))
+            if (!(dev->mdev_type = arena_strndup(&c->kept, id, strlen(id))))
                 return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
             if ((st = imp_addz(d, "type", id)) != DC_OK ||
                 (st = imp_addz(d, "mdev_type", id)) != DC_OK)
@@ -660,7 +678,7 @@ static dc_status read_types(lv_ctx *c, lv_dev *dev, const xnode *types)
         lv_type *ty = &c->types[c->ntypes];
         ty->line = line_of(t);
         ty->facts = facts_new(c->alloc);
-        ty->id = ty->facts ? mem_strndup(c->alloc, tid, (size_t)n) : NULL;
+        ty->id = ty->facts ? arena_strndup(&c->kept, tid, (size_t)n) : NULL;
         if (!ty->id) {
             dc_facts_free(ty->facts);
             return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
@@ -729,8 +747,7 @@ static dc_status read_device(lv_ctx *c, lv_dev *dev, imp_dev *dp, const xnode *n
             if (is(c, k, NM_name) && !*t)
                 return xml_error(c, k, "%s", "an empty device name");
             if (keep_as) {
-                mem_free(c->alloc, *keep_as);
-                if (!(*keep_as = mem_strndup(c->alloc, t, strlen(t))))
+                if (!(*keep_as = arena_strndup(&c->kept, t, strlen(t))))
                     return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
             }
             const char *name = is(c, k, NM_name)     ? "libvirt.name"
@@ -1014,23 +1031,27 @@ static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
         c->dev_depth = c->depth;
         c->cur = NULL;
     }
-    xnode *n = arena_alloc(&c->nodes, sizeof *n);
-    xattr *attrs = nb_attributes > 0
-                       ? arena_alloc(&c->nodes, (size_t)nb_attributes * sizeof *attrs)
-                       : NULL;
-    if (!n || (nb_attributes > 0 && !attrs)) {
+    /* the element, its attributes and their values: one allocation */
+    size_t nattrs = nb_attributes > 0 ? (size_t)nb_attributes : 0, size = sizeof(xnode);
+    size += nattrs * sizeof(xattr);
+    for (size_t i = 0; i < nattrs; i++)
+        size += (size_t)(attributes[5 * i + 4] - attributes[5 * i + 3]) + 1;
+    xnode *n = arena_alloc(&c->nodes, size);
+    if (!n) {
         fail(c, dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file));
         return;
     }
-    for (int i = 0; i < nb_attributes; i++) {
+    xattr *attrs = nattrs ? (xattr *)(n + 1) : NULL;
+    char *values = (char *)(n + 1) + nattrs * sizeof(xattr);
+    for (size_t i = 0; i < nattrs; i++) {
         /* localname, prefix, URI, value, end */
         const xmlChar *const *a = attributes + 5 * i;
         size_t vlen = (size_t)(a[4] - a[3]);
         attrs[i].name = (const char *)a[0];
-        if (!(attrs[i].value = arena_strndup(&c->nodes, (const char *)a[3], vlen))) {
-            fail(c, dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file));
-            return;
-        }
+        attrs[i].value = values;
+        attrs[i].len = vlen;
+        memcpy(values, a[3], vlen); /* the arena zeroed the NUL after it */
+        values += vlen + 1;
     }
     n->name = name;
     n->attrs = attrs;
@@ -1149,20 +1170,15 @@ static void quiet(void *ctx, xmlErrorPtr e)
 /* Everything kept, freed (on error, or after the push). */
 static void release(lv_ctx *c)
 {
-    for (size_t i = 0; i < c->n; i++) {
+    for (size_t i = 0; i < c->n; i++)
         dc_facts_free(c->devs[i].facts);
-        mem_free(c->alloc, c->devs[i].id);
-        mem_free(c->alloc, c->devs[i].parent);
-        mem_free(c->alloc, c->devs[i].mdev_type);
-    }
-    for (size_t i = 0; i < c->ntypes; i++) {
+    for (size_t i = 0; i < c->ntypes; i++)
         dc_facts_free(c->types[i].facts);
-        mem_free(c->alloc, c->types[i].id);
-    }
     mem_free(c->alloc, c->devs);
     mem_free(c->alloc, c->types);
     mem_free(c->alloc, c->vfrefs);
     arena_release(&c->nodes);
+    arena_release(&c->kept);
     facts_batch_release(&c->batch);
 }
 
@@ -1366,6 +1382,7 @@ static void ctx_init(lv_ctx *c, const dc_alloc *alloc, const char *file, dc_erro
     c->file = file;
     c->err = err;
     arena_init(&c->nodes, alloc);
+    arena_init(&c->kept, alloc);
     facts_batch_init(&c->batch, alloc);
 }
 
