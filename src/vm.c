@@ -188,6 +188,24 @@ static inline bool ct_holds(const program *p, const ctable *ct, const value *v)
                : ct_test(p, ct, v);
 }
 
+/* Is fact x present and t the first type it parsed as (pfact.type)?  Then
+ * fact_value gives its value as pfact_value would, without its tests: of an
+ * int, hex or bool the 8 bytes of the member (the rest of the register is
+ * left as it was: nothing reads it), of a semver or set all of it. */
+static inline bool fact_first(const pfact *x, uint8_t t)
+{
+    return x->type == t && x->present && (x->ok >> t & 1);
+}
+
+static inline void fact_value(const pfact *x, value *out)
+{
+    out->type = x->type;
+    if (x->type == VT_SEMVER || x->type == VT_SET)
+        out->as = x->as;
+    else
+        out->as.i = x->as.i;
+}
+
 /* ------------------------------------------------------------ templates */
 
 static bool accept_span(vm *m, const tpart *tp, const char *s, uint32_t n)
@@ -460,6 +478,10 @@ enter:
     CASE(LOADF)
     {
         const pfact *x = FACT(i);
+        if (fact_first(x, i->t & TYPE_MASK)) {
+            fact_value(x, &REG(i->a));
+            NEXT;
+        }
         if (!x->present || !pfact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
             f->type = i->t & TYPE_MASK;
             FAIL(x->present ? F_PARSE : F_MISSING);
@@ -475,7 +497,9 @@ enter:
     CASE(LOADFT)
     {
         const pfact *x = FACT(i);
-        if (!x->present || !pfact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
+        if (fact_first(x, i->t & TYPE_MASK))
+            fact_value(x, &REG(i->a));
+        else if (!x->present || !pfact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
             f->type = i->t & TYPE_MASK;
             FAIL(x->present ? F_PARSE : F_MISSING);
         }
