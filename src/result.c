@@ -128,8 +128,8 @@ run(const program *p, const dc_prepared *s, const dc_prepared *t, dc_result *r, 
 /* Ask for the lines a check reads of its two devices at once, so that
  * their misses overlap rather than come one by one as the rules run: the
  * target's SELF values (up to 3 lines) and text, the source's facts that
- * COMPATIBLE blocks read (vmlink.c) and its text (docs/performance.md,
- * "Round 4").  Inlined before GCC's analysis finds it has no effect (a
+ * COMPATIBLE blocks read (vmlink.c), its text and its templates' bindings
+ * (docs/performance.md, "Round 4").  Inlined before GCC's analysis finds it has no effect (a
  * prefetch has none it counts) and drops the call. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
@@ -152,6 +152,8 @@ fetch_lines(const program *p, const dc_prepared *s, const dc_prepared *t)
     PREFETCH(f + at[3]);
     PREFETCH(f + at[4]);
     PREFETCH(f + at[5]);
+    if (s->pm) /* templates matched when prepared: outcomes, then bindings */
+        PREFETCH(s->binds);
 }
 
 dc_status dc_check(const dc_policy *pol, const dc_prepared *s, const dc_prepared *t,
