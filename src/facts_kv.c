@@ -38,13 +38,6 @@
 
 enum header { HDR_NONE, HDR_SELF, HDR_POLICY, HDR_COMPATIBLE, HDR_BAD };
 
-/* A fact as it lies in the text.  A quoted value points at its opening
- * quote; value_len is then its length decoded and trimmed. */
-typedef struct kv_fact {
-    const char *name, *value;
-    uint32_t name_len, value_len;
-} kv_fact;
-
 typedef struct kv_parser {
     const dc_alloc *alloc;
     const char *file, *text;
@@ -291,73 +284,108 @@ static dc_status kv_line(kv_parser *kp, uint32_t line, const char *p, size_t n, 
     return kv_note(kp, line, name, name_len, value, value_len, err);
 }
 
-/* The common line, `name = value` with a plain value and a name that
- * cannot start a header, read in one scan; as many such lines as follow
- * one another from s, while the facts fit kp->facts and the limit.  Each
- * is noted as kv_note would; any other line, or one that needs an error,
- * is left to the general way.  Returns where that line starts (or end),
- * counting the lines read in *line. */
+/* Is [p, p+n) a word that starts a header when a blank or ':' follows it
+ * (header_of)?  No other name can start one. */
+static bool header_word(const char *p, size_t n)
+{
+    return !has_class(*p, K_PLAIN) &&
+           ((n == 4 && !memcmp(p, "SELF", 4)) || (n == 6 && !memcmp(p, "POLICY", 6)) ||
+            (n == 10 && !memcmp(p, "COMPATIBLE", 10)));
+}
+
+/* The common line at s, `name = value` with a plain value (not quoted, no
+ * '#') and a name that is no header's word, read in one scan into *f as
+ * kv_note would note it.  Returns where the next line starts (end at the
+ * last), or NULL for any other line or one that needs an error: the
+ * general way's. */
+static const char *plain_line(const char *s, const char *end, kv_fact *f)
+{
+    const char *p = s;
+    while (is_blank(*p))
+        if (++p == end)
+            return NULL;
+    if (!is_name_start(*p))
+        return NULL;
+    const char *q = word_run(p + 1, end);
+    while (q < end && *q == '.') {
+        if (++q == end)
+            return NULL;
+        if (!is_name_start(*q)) {
+            /* a record index (sla.0.cir), followed by a field */
+            size_t k = record_index_len(q, end);
+            if (!k || q + k == end)
+                return NULL;
+            q += k;
+            continue;
+        }
+        q = word_run(q + 1, end);
+    }
+    size_t name_len = (size_t)(q - p);
+    while (q < end && is_blank(*q))
+        q++;
+    if (q == end || *q != '=' || name_len > DC_MAX_NAME || header_word(p, name_len))
+        return NULL;
+    const char *v = q + 1, *e = end, *next = end;
+    while (v < end && is_blank(*v))
+        v++;
+    if (v < end) {
+        if (*v == '"')
+            return NULL;
+        e = span_of(v, end, true);
+        if (e == end)
+            next = end;
+        else if (*e == '\n')
+            next = e + 1;
+        else if (*e == '\r' && e + 1 < end && e[1] == '\n')
+            next = e + 2;
+        else
+            return NULL; /* perhaps a comment, or a bad byte: the general way */
+        if (e > v)
+            while (is_blank(e[-1])) /* *v is not a blank: it stops there */
+                e--;
+    }
+    if ((size_t)(e - v) > DC_MAX_VALUE)
+        return NULL;
+    *f = (kv_fact){ p, v, (uint32_t)name_len, (uint32_t)(e - v) };
+    return next;
+}
+
+/* As many common lines (plain_line) as follow one another from s, while
+ * the facts fit kp->facts and the limit.  Returns where the first other
+ * line starts (or end), counting the lines read in *line. */
 static const char *kv_plain(kv_parser *kp, const char *s, const char *end, uint32_t *line)
 {
-    kv_fact *facts = kp->facts;
     uint32_t n = kp->n, room = kp->cap < DC_MAX_FACTS ? kp->cap : DC_MAX_FACTS;
-    const char *next = s;
-    for (; s < end && n < room; s = next) {
-        const char *p = s;
-        while (is_blank(*p))
-            if (++p == end)
-                goto out;
-        if (!has_class(*p, K_PLAIN))
-            break;
-        const char *q = word_run(p + 1, end);
-        while (q < end && *q == '.') {
-            if (++q == end)
-                goto out;
-            if (!is_name_start(*q)) {
-                /* a record index (sla.0.cir), followed by a field */
-                size_t k = record_index_len(q, end);
-                if (!k || q + k == end)
-                    goto out;
-                q += k;
-                continue;
-            }
-            q = word_run(q + 1, end);
-        }
-        size_t name_len = (size_t)(q - p);
-        while (q < end && is_blank(*q))
-            q++;
-        if (q == end || *q != '=' || name_len > DC_MAX_NAME)
-            break;
-        const char *v = q + 1, *e = end;
-        while (v < end && is_blank(*v))
-            v++;
-        next = end;
-        if (v < end) {
-            if (*v == '"')
-                break;
-            e = span_of(v, end, true);
-            if (e < end && *e == '#')
-                break; /* perhaps a comment: the general way */
-            if (e == end)
-                next = end;
-            else if (*e == '\n')
-                next = e + 1;
-            else if (*e == '\r' && e + 1 < end && e[1] == '\n')
-                next = e + 2;
-            else
-                break;
-            if (e > v)
-                while (is_blank(e[-1])) /* *v is not a blank: it stops there */
-                    e--;
-        }
-        if ((size_t)(e - v) > DC_MAX_VALUE)
-            break;
-        facts[n++] = (kv_fact){ p, v, (uint32_t)name_len, (uint32_t)(e - v) };
+    const char *next;
+    for (; s < end && n < room && (next = plain_line(s, end, &kp->facts[n])); s = next) {
+        n++;
         ++*line;
     }
-out:
     kp->n = n;
     return s;
+}
+
+uint32_t facts_kv_plain(const char *text, size_t len, kv_fact *out, uint32_t cap)
+{
+    const char *s = text, *end = text + len, *next;
+    uint32_t n = 0;
+    while (s < end) {
+        const char *p = s;
+        while (p < end && is_blank(*p))
+            p++;
+        if (p == end)
+            break;
+        if (*p == '#' || *p == '\n' || *p == '\r') { /* a comment or a blank line */
+            if (!line_end(p, end, &next))
+                return KV_NOT_PLAIN;
+        } else if (n == cap) {
+            return KV_FULL;
+        } else if (!(next = plain_line(s, end, &out[n++]))) {
+            return KV_NOT_PLAIN;
+        }
+        s = next;
+    }
+    return n;
 }
 
 /* Read the whole text once.  Returns a bad byte's error (the first: every
