@@ -354,6 +354,27 @@ DC_API dc_status dc_prepare(const dc_policy *policy, const dc_facts *facts, dc_p
                             dc_error *err);
 DC_API void dc_prepared_free(dc_prepared *prepared);
 
+/*
+ * A prepared device the caller refills, one text after another: the
+ * fastest way from a device's key=value text to a check (docs/embedding.md,
+ * "A device refilled").  dc_prepared_new makes an empty one for `policy`
+ * (a check refuses it, DC_ERR_INVALID, until it is filled); it lives no
+ * longer than the policy and is freed with dc_prepared_free.
+ *
+ * dc_prepared_parse_text reads key=value text (docs/facts.md, format 1)
+ * into it, replacing what it held: exactly what dc_facts_parse_text then
+ * dc_prepare make of the text, with the same status and message on every
+ * error (after which it holds no device), but read straight into the
+ * device; once its room has grown to the largest text, a common text
+ * (docs/embedding.md says which) allocates nothing.  `file` names the text
+ * in errors (NULL: "<facts>").  The device does not reference `text`.  A
+ * result or fleet made from the device is stale once it is refilled.
+ * DC_ERR_INVALID for a device not made by dc_prepared_new.
+ */
+DC_API dc_status dc_prepared_new(const dc_policy *policy, dc_prepared **out, dc_error *err);
+DC_API dc_status dc_prepared_parse_text(dc_prepared *prepared, const char *file,
+                                        const char *text, size_t len, dc_error *err);
+
 /* --------------------------------------------------------------- checks */
 
 typedef enum dc_verdict {

@@ -10,7 +10,8 @@
 typedef struct prep_slot {
     const char *name; /* into the program's pool */
     uint32_t len, slot;
-    bool set; /* read as a set: its items need room */
+    bool set;      /* read as a set: its items need room */
+    uint32_t hash; /* text_name_hash(name, len, 32) (prepare.c) */
 } prep_slot;
 
 /* A template as dc_prepare matches it. */

@@ -16,6 +16,29 @@
 
 /* ---------------------------------------------------------------- plan */
 
+/* A hash in `bits` bits (at most 32) of a name of n bytes: its length and
+ * its first and last eight bytes (fewer when shorter), read without a
+ * loop: a text's facts are found by it. */
+static inline uint32_t text_name_hash(const char *p, uint32_t n, unsigned bits)
+{
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + n - 4, 4);
+        a = x;
+        b = y;
+    } else if (n) {
+        a = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
+            (uint64_t)(unsigned char)p[n - 1] << 16;
+    }
+    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15u) ^ n) * 0xff51afd7ed558ccdu;
+    return (uint32_t)(h >> (64 - bits));
+}
+
 /* Can SELF run when facts are prepared?  It must read no source fact (the
  * verifier already makes every register it reads one it wrote) and parse no
  * set into the result's scratch space. */
@@ -203,7 +226,8 @@ bool prepare_plan(dc_policy *pol)
     for (uint32_t s = 0; s < nslots; s++) {
         dstr name = prog_str(p, p->slots[s].name);
         pol->slots_by_name[s] =
-            (prep_slot){ name.p, name.len, s, (p->slots[s].types & (1u << VT_SET)) != 0 };
+            (prep_slot){ name.p, name.len, s, (p->slots[s].types & (1u << VT_SET)) != 0,
+                         text_name_hash(name.p, name.len, 32) };
     }
     qsort(pol->slots_by_name, nslots, sizeof(prep_slot), slot_cmp);
     for (uint32_t k = 0; k < ntmpls; k++)
@@ -245,6 +269,79 @@ bool prepare_plan(dc_policy *pol)
 
 /* ------------------------------------------------------------- prepare */
 
+/* Decimal digits, 1 to 18 of them (no overflow to check). */
+static inline bool quick_digits(const char *p, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (n == 0 || n > 18)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)p[i] - '0';
+        if (d > 9)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* A semver number at p: its length, 0 when not the common form. */
+static inline size_t quick_num(const char *p, const char *end, uint64_t *out)
+{
+    size_t n = 0;
+    while (p + n < end && (unsigned)(unsigned char)p[n] - '0' <= 9)
+        n++;
+    if ((n > 1 && p[0] == '0') || !quick_digits(p, n, out))
+        return 0;
+    return n;
+}
+
+bool prep_quick_value(vtype ty, const char *p, size_t n, value *out)
+{
+    uint64_t u;
+    if (ty == VT_INT) {
+        if (!quick_digits(p, n, &u))
+            return false;
+        *out = (value){ .type = VT_INT, .as.i = (int64_t)u };
+        return true;
+    }
+    if (ty == VT_HEX) {
+        if (n == 0 || n > 16)
+            return false;
+        u = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned d = (unsigned)(unsigned char)p[i] - '0';
+            if (d > 9) {
+                d = ((unsigned)(unsigned char)p[i] | 0x20) - 'a';
+                if (d > 5)
+                    return false;
+                d += 10;
+            }
+            u = u << 4 | d;
+        }
+        *out = (value){ .type = VT_HEX, .as.u = u };
+        return true;
+    }
+    if (ty != VT_SEMVER)
+        return false;
+    const char *end = p + n;
+    semver v;
+    memset(&v, 0, sizeof v);
+    size_t k = quick_num(p, end, &v.major);
+    if (!k || p + k == end || p[k] != '.')
+        return false;
+    p += k + 1;
+    if (!(k = quick_num(p, end, &v.minor)))
+        return false;
+    p += k;
+    if (p < end) {
+        if (*p != '.' || !(k = quick_num(p + 1, end, &v.patch)) || p + 1 + k != end)
+            return false;
+    }
+    *out = (value){ .type = VT_SEMVER, .as.v = v };
+    return true;
+}
+
 /* Parse one fact to the types of `types` (no string: its text is it): the
  * first that parses into x->as, the others into more[] (room for one fewer
  * than the types). */
@@ -262,7 +359,8 @@ static void parse_fact(unsigned types, pfact *x, value *more, dstr *items, uint3
                 continue;
             v = (value){ .type = VT_SET, .as.set = { items + *used, n } };
             *used += n;
-        } else if (!value_parse(ty, x->raw.p, x->raw.len, &v)) {
+        } else if (!prep_quick_value(ty, x->raw.p, x->raw.len, &v) &&
+                   !value_parse(ty, x->raw.p, x->raw.len, &v)) {
             continue;
         }
         x->ok |= (uint8_t)(1u << ty);
@@ -426,11 +524,25 @@ static inline void copy_short(char *to, const char *from, size_t n)
     }
 }
 
-/* found[s] = the fact of slot s, or NULL: one walk of the facts and the
- * slots, both sorted by name.  *text gets the bytes of their values with
- * NULs, *items the items of those read as sets. */
-static void find_slots(const dc_policy *pol, const dc_facts *facts, const fact **found,
-                       size_t *text, size_t *items)
+/* The value of each slot, wherever a device's facts were read: vals[s]
+ * (p NULL: no fact of its name).  *text gets the bytes of their values
+ * with NULs, *items the items of those read as sets. */
+static void slot_sizes(const dc_policy *pol, const dstr *vals, size_t *text, size_t *items)
+{
+    for (uint32_t k = 0; k < pol->prog.nslots; k++) {
+        const prep_slot *ps = &pol->slots_by_name[k];
+        dstr v = vals[ps->slot];
+        if (!v.p)
+            continue;
+        *text += v.len + 1;
+        if (ps->set)
+            *items += set_count(v.p, v.len);
+    }
+}
+
+/* vals[s] = the value of slot s's fact: one walk of the facts and the
+ * slots, both sorted by name. */
+static void find_slots(const dc_policy *pol, const dc_facts *facts, dstr *vals)
 {
     const fact *x = facts->items, *end = facts->n ? x + facts->n : x;
     for (uint32_t k = 0; k < pol->prog.nslots; k++) {
@@ -446,15 +558,43 @@ static void find_slots(const dc_policy *pol, const dc_facts *facts, const fact *
             if ((c = facts_name_cmp(x->name, x->name_len, ps->name, ps->len)) > 0)
                 break;
         }
-        if (c) {
-            found[ps->slot] = NULL;
-            continue;
-        }
-        found[ps->slot] = x;
-        *text += x->value_len + 1;
-        if (ps->set)
-            *items += set_count(x->value, x->value_len);
+        vals[ps->slot] = c ? (dstr){ NULL, 0 } : (dstr){ x->value, x->value_len };
     }
+}
+
+/* vals[s] = the value of slot s's fact among a text's n facts (in text
+ * order, facts_kv_plain), found by their names' hashes in `table`, room
+ * for 2n entries or more; false when two facts have one name (the general
+ * reader then says which). */
+static bool text_slots(const dc_policy *pol, const kv_fact *f, uint32_t n, uint16_t *table,
+                       dstr *vals)
+{
+    unsigned bits = 4; /* the table at most half full */
+    while ((1u << bits) < 2 * n)
+        bits++;
+    uint32_t mask = (1u << bits) - 1;
+    memset(table, 0, (mask + 1) * sizeof *table); /* a fact's index + 1, or 0 */
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t h = text_name_hash(f[i].name, f[i].name_len, bits);
+        for (; table[h]; h = (h + 1) & mask) {
+            const kv_fact *o = &f[table[h] - 1];
+            if (o->name_len == f[i].name_len && bytes_equal(o->name, f[i].name, o->name_len))
+                return false;
+        }
+        table[h] = (uint16_t)(i + 1);
+    }
+    for (uint32_t k = 0; k < pol->prog.nslots; k++) {
+        const prep_slot *ps = &pol->slots_by_name[k];
+        vals[ps->slot] = (dstr){ NULL, 0 };
+        for (uint32_t h = ps->hash >> (32 - bits); table[h]; h = (h + 1) & mask) {
+            const kv_fact *o = &f[table[h] - 1];
+            if (o->name_len == ps->len && bytes_equal(o->name, ps->name, ps->len)) {
+                vals[ps->slot] = (dstr){ o->value, o->value_len };
+                break;
+            }
+        }
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------- records */
@@ -594,6 +734,99 @@ static dc_status prepare_records(const dc_policy *pol, const dc_facts *facts, dc
     return DC_OK;
 }
 
+/* ------------------------------------------------------ filling a device */
+
+/* What a device the caller refills keeps beyond a prepared device: the
+ * policy it is for, the text and items (grown as a text needs, never
+ * shrunk), and scratch room for its slots' values and the registers. */
+typedef struct prep_reuse {
+    const dc_policy *policy;
+    char *body;
+    size_t cap;
+    kv_fact *facts; /* room for nfacts, then their hash table (2 * nfacts) */
+    uint32_t nfacts;
+    dstr *vals;
+    value *regs; /* NULL when the program has 64 registers or fewer */
+} prep_reuse;
+
+_Static_assert(DC_MAX_FACTS < UINT16_MAX, "a fact's index + 1 fits a hash table's entry");
+
+/* Room for n facts of a text (a power of two, at most DC_MAX_FACTS) and
+ * their hash table, in place of what re had. */
+static bool facts_room(const dc_alloc *a, prep_reuse *re, uint32_t n)
+{
+    kv_fact *f = mem_alloc(a, n * (sizeof(kv_fact) + 2 * sizeof(uint16_t)));
+    if (!f)
+        return false;
+    mem_free(a, re->facts);
+    re->facts = f;
+    re->nfacts = n;
+    return true;
+}
+
+/* The common text's facts as they lie in it (facts_kv_plain), in re's
+ * room, grown as the text needs; KV_NOT_PLAIN for any other text, or when
+ * the room could not grow (the general reader then reads it). */
+static uint32_t plain_facts(const dc_alloc *a, prep_reuse *re, const char *text, size_t len)
+{
+    uint32_t n = KV_FULL;
+    if (re->facts || facts_room(a, re, 32))
+        while ((n = facts_kv_plain(text, len, re->facts, re->nfacts)) == KV_FULL &&
+               re->nfacts < DC_MAX_FACTS && facts_room(a, re, 2 * re->nfacts))
+            ;
+    return n == KV_FULL ? KV_NOT_PLAIN : n;
+}
+
+/* Fill device d from its slots' values: each value copied into d->text and
+ * parsed to the types the policy reads it as (room for `items` set items
+ * at d->items), then the records (from `facts`: a policy that reads
+ * records is prepared from a dc_facts), the templates matched beforehand
+ * and SELF.  d's header is set up. */
+static dc_status fill(const dc_policy *pol, dc_prepared *d, const dstr *vals, size_t items,
+                      const dc_facts *facts, value *regs, dc_error *err)
+{
+    const program *p = &pol->prog;
+    const prep_layout *at = &pol->prep_at;
+    pfact *slots = d->slots;
+    memset(slots, 0, p->nslots * sizeof *slots);
+    char *t = d->text;
+    value *more = (value *)(void *)((char *)slots + at->binds); /* up to at->more */
+    uint32_t used = 0;
+    for (uint32_t s = 0; s < p->nslots; s++) {
+        dstr v = vals[s];
+        if (!v.p)
+            continue;
+        pfact *x = &slots[s];
+        copy_short(t, v.p, v.len);
+        t[v.len] = '\0';
+        x->present = true;
+        x->raw = (dstr){ t, v.len };
+        x->ok = 1u << VT_STRING;
+        t += v.len + 1;
+        unsigned types = p->slots[s].types & ~(1u << VT_STRING) & ((1u << VT_COUNT) - 2);
+        if (types)
+            parse_fact(types, x, more, d->items, (uint32_t)items, &used);
+        more += x->nmore; /* within prep_more: at most more_types(slot) each */
+    }
+    if (facts) {
+        dc_status st = prepare_records(pol, facts, d, err);
+        if (st != DC_OK)
+            return st;
+    }
+    scratch_regs sr; /* not cleared: only registers written are read */
+    if (regs)
+        sr.R = regs;
+    else if (!regs_get(pol->alloc, p, &sr))
+        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+    if (p->ntmpls)
+        prematch(pol, d, sr.R);
+    if (pol->self_alone)
+        run_self(pol, d, sr.R, (char *)d + at->self);
+    if (!regs)
+        regs_put(pol->alloc, &sr);
+    return DC_OK;
+}
+
 dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **out,
                      dc_error *err)
 {
@@ -604,77 +837,151 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
     const program *p = &pol->prog;
     const dc_alloc *a = pol->alloc;
     const prep_layout *at = &pol->prep_at;
-    const fact *small[64], **found = small;
-    if (p->nslots > 64 && !(found = mem_array(a, p->nslots, sizeof *found)))
+    dstr small[64], *vals = small;
+    if (p->nslots > 64 && !(vals = mem_array(a, p->nslots, sizeof *vals)))
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     /* sizes first: the whole device is one block */
     size_t text = 0, items = 0;
-    find_slots(pol, facts, found, &text, &items);
+    find_slots(pol, facts, vals);
+    slot_sizes(pol, vals, &text, &items);
     /* the slots start on a cache line (a pfact is one): up to 56 bytes of
      * padding after the text, the block being 8-aligned */
     size_t off_slots = at->text + ((text + 7) & ~(size_t)7);
     char *block =
         at->fits ? mem_alloc(a, off_slots + 56 + at->items + items * sizeof(dstr)) : NULL;
-    if (block)
+    dc_status st = DC_ERR_NOMEM;
+    if (block) {
         off_slots += (64 - (((uintptr_t)block + off_slots) & 63)) & 63;
-    scratch_regs sr; /* not cleared: only registers written are read */
-    if (!block || !regs_get(a, p, &sr)) {
-        mem_free(a, block);
-        if (found != small)
-            mem_free(a, found);
-        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+        dc_prepared *d = (dc_prepared *)block;
+        pfact *slots = (pfact *)(block + off_slots);
+        *d = (dc_prepared){ .policy = pol,
+                            .nslots = p->nslots,
+                            .slots = slots,
+                            .pm = p->ntmpls ? (pmatch *)(slots + p->nslots) : NULL,
+                            .binds = (pbind *)(block + off_slots + at->slots),
+                            .npm = p->ntmpls,
+                            .text = block + at->text,
+                            .items = (dstr *)(block + off_slots + at->items),
+                            .alloc = a };
+        st = fill(pol, d, vals, items, facts, NULL, err);
+        if (st == DC_OK)
+            *out = d;
+        else
+            dc_prepared_free(d);
+    } else {
+        dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     }
-    dc_prepared *d = (dc_prepared *)block;
+    if (vals != small)
+        mem_free(a, vals);
+    return st;
+}
+
+/* ------------------------------------------------- a device refilled */
+
+dc_status dc_prepared_new(const dc_policy *pol, dc_prepared **out, dc_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!pol || !out)
+        return dc_error_set(err, DC_ERR_INVALID, "dc_prepared_new: invalid argument");
+    const program *p = &pol->prog;
+    const prep_layout *at = &pol->prep_at;
+    /* one block: the header and SELF's outcome (at->text bytes), the
+     * slots on a cache line, then what a refill needs */
+    size_t regs = p->nregs > 64 ? p->nregs : 0, size = at->text + 64 + at->items;
+    size_t extra = sizeof(prep_reuse) + p->nslots * sizeof(dstr) + regs * sizeof(value);
+    char *block =
+        at->fits && size <= SIZE_MAX - extra ? mem_alloc(pol->alloc, size + extra) : NULL;
+    if (!block)
+        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+    size_t off_slots = at->text + ((64 - (((uintptr_t)block + at->text) & 63)) & 63);
     pfact *slots = (pfact *)(block + off_slots);
-    *d = (dc_prepared){ .policy = pol,
-                        .nslots = p->nslots,
+    prep_reuse *re = (prep_reuse *)(void *)(block + size);
+    *re = (prep_reuse){ .policy = pol, .vals = (dstr *)(re + 1) };
+    re->regs = regs ? (value *)(re->vals + p->nslots) : NULL;
+    dc_prepared *d = (dc_prepared *)block;
+    /* no policy until it holds a device: a check refuses it */
+    *d = (dc_prepared){ .nslots = p->nslots,
                         .slots = slots,
                         .pm = p->ntmpls ? (pmatch *)(slots + p->nslots) : NULL,
                         .binds = (pbind *)(block + off_slots + at->slots),
                         .npm = p->ntmpls,
-                        .text = block + at->text,
-                        .items = (dstr *)(block + off_slots + at->items),
-                        .alloc = a };
-    memset(slots, 0, p->nslots * sizeof *slots);
-    char *t = d->text;
-    value *more = (value *)(void *)(block + off_slots + at->binds); /* up to at->more */
-    uint32_t used = 0;
-    for (uint32_t s = 0; s < p->nslots; s++) {
-        const fact *fa = found[s];
-        if (!fa)
-            continue;
-        pfact *x = &slots[s];
-        copy_short(t, fa->value, fa->value_len + 1);
-        x->present = true;
-        x->raw = (dstr){ t, fa->value_len };
-        x->ok = 1u << VT_STRING;
-        t += fa->value_len + 1;
-        unsigned types = p->slots[s].types & ~(1u << VT_STRING) & ((1u << VT_COUNT) - 2);
-        if (types)
-            parse_fact(types, x, more, d->items, (uint32_t)items, &used);
-        more += x->nmore; /* within prep_more: at most more_types(slot) each */
-    }
-    if (found != small)
-        mem_free(a, found);
-    dc_status st = prepare_records(pol, facts, d, err);
-    if (st != DC_OK) {
-        regs_put(a, &sr);
-        mem_free(a, block);
-        return st;
-    }
-    if (p->ntmpls)
-        prematch(pol, d, sr.R);
-    if (pol->self_alone)
-        run_self(pol, d, sr.R, block + at->self);
-    regs_put(a, &sr);
+                        .alloc = pol->alloc,
+                        .reuse = re };
     *out = d;
     return DC_OK;
+}
+
+/* Room in d's body for `text` bytes of values and `items` set items:
+ * the body grown geometrically when they do not fit, never shrunk. */
+static bool body_fit(dc_prepared *d, size_t text, size_t items)
+{
+    prep_reuse *re = d->reuse;
+    size_t off = (text + 7) & ~(size_t)7;
+    if (items > (SIZE_MAX - off) / sizeof(dstr))
+        return false;
+    size_t need = off + items * sizeof(dstr);
+    if (need > re->cap) {
+        size_t cap = re->cap > SIZE_MAX / 2 ? SIZE_MAX : re->cap * 2;
+        cap = cap < need ? need : cap < 256 ? 256 : cap;
+        char *body = mem_alloc(d->alloc, cap);
+        if (!body)
+            return false;
+        mem_free(d->alloc, re->body);
+        re->body = body;
+        re->cap = cap;
+    }
+    d->text = re->body;
+    d->items = (dstr *)(void *)(re->body + off);
+    return true;
+}
+
+dc_status dc_prepared_parse_text(dc_prepared *d, const char *file, const char *text, size_t len,
+                                 dc_error *err)
+{
+    if (!d || !d->reuse)
+        return dc_error_set(err, DC_ERR_INVALID, "dc_prepared_parse_text: invalid argument");
+    prep_reuse *re = d->reuse;
+    const dc_policy *pol = re->policy;
+    d->policy = NULL; /* until it holds this text's device */
+    d->self_ready = false;
+    mem_free(d->alloc, d->rec_n);
+    d->rec_n = NULL;
+    d->rec_field = NULL;
+    /* the common text straight into the device; any other (a quote, a
+     * comment after a value, a header, a duplicate, an error, records to
+     * prepare) by way of the facts, as dc_facts_parse_text reads it */
+    uint32_t n = pol->prog.nrecsets || (!text && len)
+                     ? KV_NOT_PLAIN
+                     : plain_facts(d->alloc, re, text ? text : "", len);
+    dc_facts *facts = NULL;
+    if (n == KV_NOT_PLAIN ||
+        !text_slots(pol, re->facts, n, (uint16_t *)(void *)(re->facts + re->nfacts),
+                    re->vals)) {
+        dc_status st = facts_parse_text_ex(pol->alloc, file, text, len, &facts, err);
+        if (st != DC_OK)
+            return st;
+        find_slots(pol, facts, re->vals);
+    }
+    size_t tsize = 0, items = 0;
+    slot_sizes(pol, re->vals, &tsize, &items);
+    dc_status st = body_fit(d, tsize, items)
+                       ? fill(pol, d, re->vals, items, facts, re->regs, err)
+                       : dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+    dc_facts_free(facts);
+    if (st == DC_OK)
+        d->policy = pol;
+    return st;
 }
 
 void dc_prepared_free(dc_prepared *d)
 {
     if (d) {
         mem_free(d->alloc, d->rec_n);
+        if (d->reuse) {
+            mem_free(d->alloc, d->reuse->body);
+            mem_free(d->alloc, d->reuse->facts);
+        }
         mem_free(d->alloc, d);
     }
 }

@@ -55,6 +55,13 @@ static inline bool pfact_value(const pfact *f, vtype t, value *out)
     return false;
 }
 
+/* The common forms of an int (up to 18 decimal digits), a hex (up to 16
+ * hex digits, no prefix) and a semver (MAJOR.MINOR or MAJOR.MINOR.PATCH,
+ * no leading zero, up to 18 digits each), read as value_parse reads them
+ * without its general way (prepare.c); false for any other text or type,
+ * which value_parse then reads or refuses. */
+bool prep_quick_value(vtype ty, const char *p, size_t n, value *out);
+
 /* A template matched when the facts were prepared.  A template whose parts
  * are literals and declarations (no set declaration, no {expr}) depends on
  * its fact and constants only, so its outcome and the registers it writes
@@ -103,6 +110,8 @@ struct dc_prepared {
      * rec_field[f][k] the text of field f of record k (p NULL: absent) */
     uint32_t *rec_n;
     const dstr **rec_field;
+    /* a device the caller refills (dc_prepared_new), or NULL (prepare.c) */
+    struct prep_reuse *reuse;
 };
 
 /* A fleet (fleet.c): one record per target, in order, each `size` bytes.
