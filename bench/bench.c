@@ -8,8 +8,10 @@
  *
  *   hand-written C     a C function over pre-parsed structs (the floor)
  *   devcompat          dc_check on prepared facts
- *   devcompat e2e      key=value text -> dc_facts_parse_text -> dc_prepare ->
- *                      dc_check, both devices, every pair
+ *   devcompat e2e      key=value text -> dc_prepared_parse_text into two
+ *                      reused devices -> dc_check, every pair
+ *   devcompat e2e-facts  the same by way of dc_facts_parse_text -> dc_prepare
+ *                      -> dc_check, fresh devices freed per pair
  *   Lua tables         the rule in Lua, looping over pre-built Lua tables
  *   Lua from C         C builds both tables per pair and calls the Lua rule
  *   Lua reused         C fills two tables made once, per pair, and calls it
@@ -360,6 +362,10 @@ static dc_prepared *psrc[NPAIRS], *ptgt[NPAIRS];
 static dc_prepared *psrc_plain; /* source 0 for policy_plain (the match section) */
 static dc_result *result, *result_plain;
 
+/* Two devices the text contender refills, pair after pair
+ * (dc_prepared_new, dc_prepared_parse_text). */
+static dc_prepared *reused_src, *reused_tgt;
+
 static dc_prepared *prepare_text(const char *file, const char *text, size_t len)
 {
     dc_facts *f;
@@ -402,7 +408,9 @@ static void dc_setup(const char *share_path)
         die("%s", e0.message);
     dc_facts_free(f0);
     if (dc_result_new(policy, &result, NULL) != DC_OK ||
-        dc_result_new(policy_plain, &result_plain, NULL) != DC_OK)
+        dc_result_new(policy_plain, &result_plain, NULL) != DC_OK ||
+        dc_prepared_new(policy_plain, &reused_src, NULL) != DC_OK ||
+        dc_prepared_new(policy_plain, &reused_tgt, NULL) != DC_OK)
         die("out of memory");
 }
 
@@ -416,8 +424,28 @@ static NOINLINE long run_prepared(int lo, int hi)
     return sum;
 }
 
-/* Everything from text, for one pair. */
+/* Everything from text, for one pair: both texts read straight into the
+ * two reused devices, then the check. */
 static int check_text(const dev *s, const dev *t)
+{
+    dc_error err;
+    if (dc_prepared_parse_text(reused_src, "source", s->text, s->text_len, &err) != DC_OK ||
+        dc_prepared_parse_text(reused_tgt, "target", t->text, t->text_len, &err) != DC_OK)
+        die("%s", err.message);
+    dc_check(policy_plain, reused_src, reused_tgt, result_plain);
+    return (int)dc_result_verdict(result_plain);
+}
+
+static NOINLINE long run_e2e(int lo, int hi)
+{
+    long sum = 0;
+    for (int i = lo; i < hi; i++)
+        sum += check_text(&sources[i], &targets[i]);
+    return sum;
+}
+
+/* The same by way of dc_facts and fresh devices, for one pair. */
+static int check_text_facts(const dev *s, const dev *t)
 {
     dc_facts *fs, *ft;
     dc_prepared *ps, *pt;
@@ -436,11 +464,11 @@ static int check_text(const dev *s, const dev *t)
     return v;
 }
 
-static NOINLINE long run_e2e(int lo, int hi)
+static NOINLINE long run_e2e_facts(int lo, int hi)
 {
     long sum = 0;
     for (int i = lo; i < hi; i++)
-        sum += check_text(&sources[i], &targets[i]);
+        sum += check_text_facts(&sources[i], &targets[i]);
     return sum;
 }
 
@@ -689,7 +717,8 @@ static void verify(void)
         if (v != expected[i])
             die("devcompat says %d for pair %d, hand-written C %d\nsource:\n%starget:\n%s", v,
                 i, expected[i], sources[i].text, targets[i].text);
-        if (check_text(&sources[i], &targets[i]) != expected[i])
+        if (check_text(&sources[i], &targets[i]) != expected[i] ||
+            check_text_facts(&sources[i], &targets[i]) != expected[i])
             die("devcompat from text disagrees on pair %d", i);
 #ifdef HAVE_LUA
         for (int which = 0; which < 2; which++)
@@ -780,7 +809,8 @@ typedef struct contender {
 static const contender contenders[] = {
     { "hand-c", "hand-written C, pre-parsed structs", run_hand },
     { "prepared", "devcompat, prepared facts: dc_check", run_prepared },
-    { "e2e", "devcompat from text: parse, prepare, check", run_e2e },
+    { "e2e", "devcompat from text: two reused devices, check", run_e2e },
+    { "e2e-facts", "  the same by way of dc_facts, fresh devices", run_e2e_facts },
 #ifdef HAVE_LUA
     { "lua-tables", "Lua 5.4, loop over pre-built tables", run_lua_tables },
     { "lua-tables-lookup", "  the same, type looked up, not parsed", run_lua_tables_lookup },
@@ -1147,7 +1177,7 @@ int main(int argc, char **argv)
             bench_match(match_n);
             return 0;
         }
-        die("--only: hand-c, prepared, e2e, lua-tables[-lookup], lua-from-c[-lookup], "
+        die("--only: hand-c, prepared, e2e[-facts], lua-tables[-lookup], lua-from-c[-lookup], "
             "lua-reused[-lookup], batch or match");
     }
     if (listed(sections, "pairs"))
@@ -1169,6 +1199,8 @@ int main(int argc, char **argv)
         dc_prepared_free(ptgt[i]);
     }
     dc_prepared_free(psrc_plain);
+    dc_prepared_free(reused_src);
+    dc_prepared_free(reused_tgt);
     dc_result_free(result);
     dc_result_free(result_plain);
     dc_policy_free(policy);

@@ -36,7 +36,7 @@ passes=20
 for rule in share where; do
 echo "rule: $rule"
 printf '%-20s %14s\n' contender 'instr/pair'
-for c in hand-c:run_hand prepared:run_prepared e2e:run_e2e \
+for c in hand-c:run_hand prepared:run_prepared e2e:run_e2e e2e-facts:run_e2e_facts \
          lua-tables:run_lua_tables lua-tables-lookup:run_lua_tables_lookup \
          lua-from-c:run_lua_from_c lua-from-c-lookup:run_lua_from_c_lookup \
          lua-reused:run_lua_reused lua-reused-lookup:run_lua_reused_lookup; do
