@@ -1218,10 +1218,31 @@ static const char *find(const char *p, const char *end, const char *s, size_t n)
  * (96 KB of them, 2 s; found by fuzz_import_libvirt as a hang).  So such a
  * comment is refused here, in one pass, before libxml2 sees it.  CDATA
  * sections and processing instructions may hold "<!--" as text: skipped. */
+/* The next "<!" or "<?" from p on, or NULL: found by their rare second
+ * byte, not by every '<' (a device has dozens).  *bang is the next '!'
+ * at or after p, kept from call to call (so each byte is looked at a
+ * bounded number of times), or NULL before the first. */
+static const char *markup(const char *p, const char *end, const char **bang)
+{
+    while (p < end) {
+        if (!*bang || *bang < p)
+            if (!(*bang = memchr(p, '!', (size_t)(end - p))))
+                *bang = end;
+        const char *query = memchr(p, '?', (size_t)(*bang - p));
+        const char *q = query ? query : *bang;
+        if (q == end)
+            return NULL;
+        if (q > p && q[-1] == '<')
+            return q - 1;
+        p = q + 1;
+    }
+    return NULL;
+}
+
 static const char *dashes_in_comment(const char *text, size_t len)
 {
-    const char *p = text, *end = text + len;
-    while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+    const char *p = text, *end = text + len, *bang = NULL;
+    while ((p = markup(p, end, &bang)) != NULL) {
         size_t left = (size_t)(end - p);
         const char *close = NULL;
         if (left >= 9 && !memcmp(p, "<![CDATA[", 9))
