@@ -409,6 +409,8 @@ void facts_batch_release(facts_batch *b)
     mem_free(b->alloc, b->text);
     mem_free(b->alloc, b->known);
     mem_free(b->alloc, b->names);
+    mem_free(b->alloc, b->last_ids);
+    mem_free(b->alloc, b->last_order);
     facts_batch_init(b, b->alloc);
 }
 
@@ -546,7 +548,8 @@ dc_status facts_batch_add(facts_batch *b, const char *file, uint32_t line, uint3
         if (!known_room(b, name_len))
             return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
         k = known_slot(b, name, name_len, hash);
-        *k = (facts_known){ hash, (uint32_t)name_len, (uint32_t)b->names_used, 0, 0 };
+        *k =
+            (facts_known){ hash, (uint32_t)name_len, (uint32_t)b->names_used, b->nknown, 0, 0 };
         memcpy(b->names + b->names_used, name, name_len);
         b->names_used += name_len;
         b->nknown++;
@@ -560,7 +563,7 @@ dc_status facts_batch_add(facts_batch *b, const char *file, uint32_t line, uint3
         memcpy(at + name_len + 1, value, value_len);
     at[name_len + 1 + value_len] = '\0';
     b->items[b->n++] = (facts_staged){ name_key(name, name_len), (uint32_t)b->used,
-                                       (uint32_t)name_len, (uint32_t)value_len };
+                                       (uint32_t)name_len, (uint32_t)value_len, k->id };
     b->used += name_len + value_len + 2;
     return DC_OK;
 }
@@ -583,20 +586,48 @@ static bool staged_before(const facts_batch *b, const facts_staged *x, const fac
                           y->name_len) < 0;
 }
 
+/* The order of the staged facts by name, into b->last_order.  Devices of
+ * one kind have the same names added in the same order: when this one's
+ * are the last one's, the last order stands; otherwise an insertion sort
+ * (a few dozen facts), remembered.  False when out of memory. */
+static bool batch_sort(facts_batch *b)
+{
+    uint32_t n = b->n, i = 0;
+    if (n == b->last_n)
+        while (i < n && b->items[i].id == b->last_ids[i])
+            i++;
+    if (i == n && n == b->last_n)
+        return true;
+    if (n > b->last_cap) {
+        uint32_t *ids = mem_grow(b->alloc, b->last_ids, n, sizeof *ids);
+        if (ids)
+            b->last_ids = ids;
+        uint32_t *order = ids ? mem_grow(b->alloc, b->last_order, n, sizeof *order) : NULL;
+        if (!order)
+            return false;
+        b->last_order = order;
+        b->last_cap = n;
+    }
+    uint32_t *order = b->last_order;
+    for (i = 0; i < n; i++) {
+        b->last_ids[i] = b->items[i].id;
+        uint32_t j = i;
+        for (; j && staged_before(b, &b->items[i], &b->items[order[j - 1]]); j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    b->last_n = n;
+    return true;
+}
+
 dc_status facts_batch_take(facts_batch *b, uint32_t room, dc_facts **out, dc_error *err)
 {
     *out = NULL;
     uint32_t n = b->n, cap = n + room > DC_MAX_FACTS ? DC_MAX_FACTS : n + room;
     if (cap < n)
         cap = n;
-    /* insertion sort: a device has a few dozen facts */
-    for (uint32_t i = 1; i < n; i++) {
-        facts_staged x = b->items[i];
-        uint32_t j = i;
-        for (; j && staged_before(b, &x, &b->items[j - 1]); j--)
-            b->items[j] = b->items[j - 1];
-        b->items[j] = x;
-    }
+    if (!batch_sort(b))
+        return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     size_t head = (sizeof(dc_facts) + 7) & ~(size_t)7, items = cap * sizeof(fact);
     size_t spare = (size_t)(cap - n) * BATCH_SPARE;
     char *block = mem_alloc(b->alloc, head + items + b->used + spare);
@@ -617,7 +648,7 @@ dc_status facts_batch_take(facts_batch *b, uint32_t room, dc_facts **out, dc_err
     if (b->used)
         memcpy(copy, b->text, b->used);
     for (uint32_t i = 0; i < n; i++) {
-        const facts_staged *x = &b->items[i];
+        const facts_staged *x = &b->items[b->last_order[i]];
         char *name = copy + x->name_at;
         f->items[i] = (fact){ name, name + x->name_len + 1, x->name_len, x->value_len };
     }

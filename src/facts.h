@@ -134,9 +134,11 @@ typedef struct facts_staged {
     uint64_t key;               /* the name's first bytes, for sorting */
     uint32_t name_at, name_len; /* "name\0value\0" at text + name_at */
     uint32_t value_len;
+    uint32_t id; /* the name's number in the batch's table */
 } facts_staged;
 typedef struct facts_known {
     uint32_t hash, len, at; /* the name at names + at; len 0: an empty entry */
+    uint32_t id;            /* numbered in the order first taken */
     uint32_t gen;           /* the batch's generation when last added */
     uint32_t item;          /* ... and its index then */
 } facts_known;
@@ -151,6 +153,11 @@ typedef struct facts_batch {
     uint32_t nknown, nslots;
     char *names;
     size_t names_used, names_cap;
+    /* the last device's names (ids) in the order added, and the order
+     * that sorted them: the next device with the same names in the same
+     * order is sorted without a comparison */
+    uint32_t *last_ids, *last_order;
+    uint32_t last_n, last_cap;
 } facts_batch;
 
 void facts_batch_init(facts_batch *b, const dc_alloc *alloc);

@@ -2604,3 +2604,45 @@ Test(batch, many_names_and_the_limit)
     snprintf(which, sizeof which, "1025 dup");
     batch_agrees(pairs, N);
 }
+
+/* One batch for many devices, as an importer uses it: each device's facts
+ * sorted, whether its names come in the last device's order or not, and
+ * a name of an earlier device is no duplicate in a later one. */
+Test(batch, one_batch_many_devices)
+{
+    static const char *const devices[][4] = {
+        { "x", "a", "m", NULL },  { "x", "a", "m", NULL }, { "a", "x", "m", NULL },
+        { "x", "a", NULL, NULL }, { "x", "a", "m", "b" },  { "x", "a", "m", "b" },
+    };
+    facts_batch b;
+    facts_batch_init(&b, NULL);
+    dc_error err = { 0 };
+    for (size_t d = 0; d < sizeof devices / sizeof *devices; d++) {
+        size_t n = 0;
+        for (; n < 4 && devices[d][n]; n++) {
+            char value[8];
+            snprintf(value, sizeof value, "%zu.%zu", d, n);
+            cr_assert_eq(
+                facts_batch_add(&b, "f", 1, 0, devices[d][n], 1, value, strlen(value), &err),
+                DC_OK, "%s", err.message);
+        }
+        char first[8];
+        snprintf(first, sizeof first, "%zu.0", d);
+        cr_assert_str_eq(facts_batch_lookup(&b, devices[d][0]), first);
+        if (n < 3) /* "m" was an earlier device's: not this one's */
+            cr_assert_null(facts_batch_lookup(&b, "m"));
+        dc_facts *f = NULL;
+        cr_assert_eq(facts_batch_take(&b, 0, &f, &err), DC_OK);
+        cr_assert_eq(dc_facts_count(f), n);
+        for (size_t i = 1; i < n; i++)
+            cr_assert_lt(strcmp(dc_facts_name(f, i - 1), dc_facts_name(f, i)), 0, "device %zu",
+                         d);
+        for (size_t i = 0; i < n; i++) {
+            char value[8];
+            snprintf(value, sizeof value, "%zu.%zu", d, i);
+            cr_assert_str_eq(dc_facts_lookup(f, devices[d][i]), value, "device %zu", d);
+        }
+        dc_facts_free(f);
+    }
+    facts_batch_release(&b);
+}
