@@ -535,9 +535,19 @@ dc_status facts_batch_add(facts_batch *b, const char *file, uint32_t line, uint3
     uint32_t hash = name ? name_hash(name, name_len) : 0;
     facts_known *k = name && name_len && b->nslots ? known_slot(b, name, name_len, hash) : NULL;
     bool known = k && k->len; /* seen before: a valid name */
-    dc_status st = check_fact(file, line, col, name, name_len, &value, &value_len, known, err);
-    if (st != DC_OK)
-        return st;
+    size_t i = 0;
+    if (known && value) { /* the common case without a call: printable bytes */
+        facts_trim(&value, &value_len);
+        if (value_len <= DC_MAX_VALUE)
+            while (i < value_len && has_class(value[i], K_VALUE))
+                i++;
+    }
+    if (!known || !value || i < value_len) {
+        dc_status st =
+            check_fact(file, line, col, name, name_len, &value, &value_len, known, err);
+        if (st != DC_OK)
+            return st;
+    }
     if (known && k->gen == b->gen)
         return duplicate(file, line, col, name, name_len, err);
     if (b->n >= DC_MAX_FACTS)
