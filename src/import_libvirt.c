@@ -152,6 +152,7 @@ typedef struct lv_dev {
     uint32_t key;         /* PCI: the address as a number (domain, bus, slot, function) */
     uint32_t pf_key;      /* a VF's PF address as a number */
     bool has_pf;          /* ... when it has one */
+    bool related;         /* its PF's facts added as it was read */
     char address[16];     /* PCI: own; "" otherwise */
     char *parent;         /* <parent> text, or NULL */
     char *mdev_type;      /* an mdev's type id, or NULL */
@@ -171,6 +172,12 @@ typedef struct lv_vfref {
     uint32_t vf, index;
     size_t pf; /* in lv_ctx.devs */
 } lv_vfref;
+
+typedef struct lv_map {
+    uint64_t *keys;
+    uint32_t *vals;
+    uint32_t n, cap; /* cap: a power of two */
+} lv_map;
 
 typedef struct lv_ctx {
     const dc_alloc *alloc;
@@ -196,7 +203,78 @@ typedef struct lv_ctx {
     size_t ntypes, types_cap;
     lv_vfref *vfrefs;
     size_t nvfrefs, vfrefs_cap;
+    /* A VF read after its PF gets the PF's facts at once, while both are
+     * in the cache, found through these maps; relate() does the others.
+     * Where an address is two devices', or a VF twice in one PF's list,
+     * which one relate() picks is its own: the text is read again with
+     * `late` set, every VF related there. */
+    bool late, ambiguous;
+    lv_map pci_at; /* PCI address -> device */
+    lv_map vf_at;  /* (VF address, PF) -> vfref */
 } lv_ctx;
+
+/* ------------------------------------------------------------ maps */
+
+/* A 64-bit key to a 32-bit value (open addressing; keys are stored plus
+ * one, 0 marking an empty slot). */
+static uint32_t *map_slot(const lv_map *m, uint64_t key)
+{
+    uint32_t mask = m->cap - 1;
+    for (uint32_t i = (uint32_t)((key * 0x9e3779b97f4a7c15u) >> 32) & mask;; i = (i + 1) & mask)
+        if (!m->keys[i] || m->keys[i] == key + 1)
+            return &m->vals[i];
+}
+
+/* The value at key, or NULL. */
+static const uint32_t *map_get(const lv_map *m, uint64_t key)
+{
+    if (!m->n)
+        return NULL;
+    const uint32_t *v = map_slot(m, key);
+    return m->keys[v - m->vals] ? v : NULL;
+}
+
+/* Set key to value; *dup when it had one (the first value stays).  False
+ * when out of memory. */
+static bool map_put(const dc_alloc *alloc, lv_map *m, uint64_t key, uint32_t value, bool *dup)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        lv_map grown = { NULL, NULL, 0, m->cap ? m->cap * 2 : 1024 };
+        grown.keys = mem_array(alloc, grown.cap, sizeof *grown.keys);
+        grown.vals = mem_array(alloc, grown.cap, sizeof *grown.vals);
+        if (!grown.keys || !grown.vals) {
+            mem_free(alloc, grown.keys);
+            mem_free(alloc, grown.vals);
+            return false;
+        }
+        memset(grown.keys, 0, grown.cap * sizeof *grown.keys);
+        for (uint32_t i = 0; i < m->cap; i++)
+            if (m->keys[i]) {
+                uint32_t *v = map_slot(&grown, m->keys[i] - 1);
+                grown.keys[v - grown.vals] = m->keys[i];
+                *v = m->vals[i];
+            }
+        grown.n = m->n;
+        mem_free(alloc, m->keys);
+        mem_free(alloc, m->vals);
+        *m = grown;
+    }
+    uint32_t *v = map_slot(m, key);
+    if (m->keys[v - m->vals]) {
+        *dup = true;
+        return true;
+    }
+    m->keys[v - m->vals] = key + 1;
+    *v = value;
+    m->n++;
+    return true;
+}
+
+static void map_free(const dc_alloc *alloc, lv_map *m)
+{
+    mem_free(alloc, m->keys);
+    mem_free(alloc, m->vals);
+}
 
 /* Room for one more item of a growing array. */
 static bool room(lv_ctx *c, void **items, size_t n, size_t *cap, size_t size)
@@ -445,6 +523,9 @@ static dc_status virt_functions(lv_ctx *c, imp_dev *d, const xnode *k)
         if ((st = address(c, a, NULL, &key)) != DC_OK)
             return st;
         if (!room(c, (void **)&c->vfrefs, c->nvfrefs, &c->vfrefs_cap, sizeof *c->vfrefs))
+            return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+        uint64_t at = (uint64_t)key << 32 | (uint32_t)(c->n - 1);
+        if (!c->late && !map_put(c->alloc, &c->vf_at, at, (uint32_t)c->nvfrefs, &c->ambiguous))
             return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
         c->vfrefs[c->nvfrefs++] = (lv_vfref){ key, count++, c->n - 1 };
     }
@@ -811,6 +892,39 @@ static dc_status read_device(lv_ctx *c, lv_dev *dev, imp_dev *dp, const xnode *n
     return st;
 }
 
+static const char *const pf_copied[][2] = {
+    { "pci_id", "pf.pci_id" },
+    { "revision", "pf.revision" },
+    { "driver", "pf.driver" },
+};
+
+/* A PCI device just read: its address mapped, and when it is a VF whose
+ * PF came before it, the PF's facts added (as vf_from_pf adds them in
+ * relate(), which skips it then). */
+static dc_status relate_now(lv_ctx *c, lv_dev *dev, imp_dev *d)
+{
+    size_t i = (size_t)(dev - c->devs);
+    if (!map_put(c->alloc, &c->pci_at, dev->key, (uint32_t)i, &c->ambiguous))
+        return dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
+    const uint32_t *pf = dev->has_pf ? map_get(&c->pci_at, dev->pf_key) : NULL;
+    if (!pf || *pf == i || c->batch.n + 4 > DC_MAX_FACTS)
+        return DC_OK; /* relate() adds them, or says why not */
+    dc_status st = DC_OK;
+    d->line = dev->line;
+    for (size_t k = 0; k < 3 && st == DC_OK; k++) {
+        const char *v = dc_facts_lookup(c->devs[*pf].facts, pf_copied[k][0]);
+        if (v)
+            st = imp_addz(d, pf_copied[k][1], v);
+    }
+    const uint32_t *r = map_get(&c->vf_at, (uint64_t)dev->key << 32 | *pf);
+    if (st == DC_OK && r) {
+        char buf[16];
+        st = imp_addz(d, "vf_index", imp_decimal(c->vfrefs[*r].index, buf));
+    }
+    dev->related = st == DC_OK;
+    return st;
+}
+
 /* Facts VFs and mdevs get from others in relate(): room made for them. */
 enum { RELATED_FACTS = 4 };
 
@@ -828,6 +942,8 @@ static dc_status device(lv_ctx *c, const xnode *n)
     imp_dev d = { NULL, c->file, dev->line, c->err, &c->batch };
     facts_batch_clear(&c->batch);
     dc_status st = read_device(c, dev, &d, n);
+    if (st == DC_OK && dev->kind == K_PCI && !c->late)
+        st = relate_now(c, dev, &d);
     if (st == DC_OK && dev->kind != K_OTHER &&
         facts_batch_take(&c->batch, RELATED_FACTS, &dev->facts, NULL) != DC_OK)
         st = dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
@@ -891,16 +1007,11 @@ static lv_dev *find_id(lv_dev **index, size_t n, const char *id)
 /* A VF's facts from its PF: pf.pci_id, pf.revision, pf.driver, vf_index. */
 static dc_status vf_from_pf(lv_ctx *c, lv_dev *dev, const lv_dev *pf, imp_dev *d)
 {
-    static const char *const copied[][2] = {
-        { "pci_id", "pf.pci_id" },
-        { "revision", "pf.revision" },
-        { "driver", "pf.driver" },
-    };
     dc_status st = DC_OK;
     for (size_t k = 0; k < 3 && st == DC_OK; k++) {
-        const char *v = dc_facts_lookup(pf->facts, copied[k][0]);
+        const char *v = dc_facts_lookup(pf->facts, pf_copied[k][0]);
         if (v)
-            st = imp_addz(d, copied[k][1], v);
+            st = imp_addz(d, pf_copied[k][1], v);
     }
     lv_vfref key = { dev->key, 0, (size_t)(pf - c->devs) };
     const lv_vfref *r = st == DC_OK && c->nvfrefs
@@ -970,7 +1081,7 @@ static dc_status relate(lv_ctx *c)
     for (size_t i = 0; i < c->n && st == DC_OK; i++) {
         lv_dev *dev = &c->devs[i];
         imp_dev d = { dev->facts, c->file, dev->line, c->err, NULL };
-        if (dev->kind == K_PCI && dev->has_pf) {
+        if (dev->kind == K_PCI && dev->has_pf && !dev->related) {
             const lv_dev *pf = find_pci(pci, npci, dev->pf_key);
             if (pf)
                 st = vf_from_pf(c, dev, pf, &d);
@@ -1177,6 +1288,8 @@ static void release(lv_ctx *c)
     mem_free(c->alloc, c->devs);
     mem_free(c->alloc, c->types);
     mem_free(c->alloc, c->vfrefs);
+    map_free(c->alloc, &c->pci_at);
+    map_free(c->alloc, &c->vf_at);
     arena_release(&c->nodes);
     arena_release(&c->kept);
     facts_batch_release(&c->batch);
@@ -1434,7 +1547,13 @@ dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *te
          * again, from the start. */
         release(&c);
         ctx_init(&c, alloc, file, err);
+        c.late = true;
         st = parse(&c, text, len, false);
+    } else if (st == DC_OK && c.ambiguous) {
+        release(&c); /* see lv_ctx.late */
+        ctx_init(&c, alloc, file, err);
+        c.late = true;
+        st = parse(&c, text, len, true);
     }
     if (st == DC_OK)
         st = relate(&c);

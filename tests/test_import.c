@@ -156,6 +156,67 @@ Test(import, libvirt_file_inventory_with_types)
     dc_facts_free(gpu);
 }
 
+/* libvirt PCI devices for the VF tests: NAME at function FN of 0000:00:00,
+ * with DRIVER, and a phys_function or virt_functions capability. */
+#define LV_PCI(name, fn, driver, cap)                                                          \
+    "<device><name>" name "</name><driver><name>" driver "</name></driver>"                    \
+    "<capability type='pci'><class>0x020000</class><domain>0</domain><bus>0</bus>"             \
+    "<slot>0</slot><function>" fn "</function><product id='0x101e'>VF</product>"               \
+    "<vendor id='0x15b3'>Mellanox</vendor>" cap "</capability></device>\n"
+#define LV_PF                                                                                  \
+    LV_PCI("pci_pf", "0", "mlx5_core",                                                         \
+           "<capability type='virt_functions' maxCount='2'>"                                   \
+           "<address domain='0' bus='0' slot='0' function='2'/>"                               \
+           "<address domain='0' bus='0' slot='0' function='1'/></capability>")
+#define LV_VF                                                                                  \
+    LV_PCI("pci_vf", "1", "vfio-pci",                                                          \
+           "<capability type='phys_function'>"                                                 \
+           "<address domain='0' bus='0' slot='0' function='0'/></capability>")
+/* another device at the PF's address (not something libvirt writes) */
+#define LV_TWIN LV_PCI("pci_twin", "0", "other_drv", "")
+
+/* The VF's facts in a <devices> of these. */
+static char *vf_facts(const char *name, const char *devices)
+{
+    char arg[600], text[4096];
+    snprintf(text, sizeof text, "<devices>\n%s</devices>\n", devices);
+    snprintf(arg, sizeof arg, "libvirt:%s", write_tmp(name, text));
+    dc_inventory *inv = open_inventory(arg);
+    char *out = NULL;
+    for (size_t i = 0; i < dc_inventory_count(inv); i++)
+        if (!strcmp(dc_inventory_id(inv, i), "pci_vf")) {
+            const dc_facts *f = dc_inventory_facts(inv, i);
+            out = calloc(1, 8192);
+            cr_assert_not_null(out);
+            for (size_t k = 0, o = 0; k < dc_facts_count(f); k++)
+                o += (size_t)snprintf(out + o, 8192 - o, "%s=%s\n", dc_facts_name(f, k),
+                                      dc_facts_value(f, k));
+        }
+    dc_inventory_free(inv);
+    cr_assert_not_null(out, "%s: no pci_vf", name);
+    return out;
+}
+
+/* A VF gets its PF's facts whether the PF comes before it (added as the
+ * VF is read) or after (added once every device is read); and where two
+ * devices have the PF's address, the same facts either way. */
+Test(import, libvirt_vf_facts_whatever_the_order)
+{
+    char *before = vf_facts("before.xml", LV_PF LV_VF);
+    char *after = vf_facts("after.xml", LV_VF LV_PF);
+    cr_assert_str_eq(before, after);
+    cr_assert(strstr(before, "pf.driver=mlx5_core\n"), "%s", before);
+    cr_assert(strstr(before, "pf.pci_id=15b3101e\n"), "%s", before);
+    cr_assert(strstr(before, "vf_index=1\n"), "%s", before);
+    char *twin_before = vf_facts("twin1.xml", LV_PF LV_VF LV_TWIN);
+    char *twin_after = vf_facts("twin2.xml", LV_VF LV_PF LV_TWIN);
+    cr_assert_str_eq(twin_before, twin_after);
+    free(before);
+    free(after);
+    free(twin_before);
+    free(twin_after);
+}
+
 Test(import, mdevctl)
 {
     dc_inventory *inv = open_inventory("mdevctl:" IMP "/mdevctl-list.json");
