@@ -925,9 +925,6 @@ static dc_status relate_now(lv_ctx *c, lv_dev *dev, imp_dev *d)
     return st;
 }
 
-/* Facts VFs and mdevs get from others in relate(): room made for them. */
-enum { RELATED_FACTS = 4 };
-
 /* A <device> read whole.  Its facts are gathered and made a dc_facts at
  * once (facts_batch); those of a kind never pushed are dropped. */
 static dc_status device(lv_ctx *c, const xnode *n)
@@ -944,8 +941,11 @@ static dc_status device(lv_ctx *c, const xnode *n)
     dc_status st = read_device(c, dev, &d, n);
     if (st == DC_OK && dev->kind == K_PCI && !c->late)
         st = relate_now(c, dev, &d);
+    /* room for what relate() adds: a VF's PF facts, an mdev's parent
+     * and device_api */
+    uint32_t room = dev->kind == K_MDEV ? 2 : dev->has_pf && !dev->related ? 4 : 0;
     if (st == DC_OK && dev->kind != K_OTHER &&
-        facts_batch_take(&c->batch, RELATED_FACTS, &dev->facts, NULL) != DC_OK)
+        facts_batch_take(&c->batch, room, &dev->facts, NULL) != DC_OK)
         st = dc_error_set(c->err, DC_ERR_NOMEM, "%s: out of memory", c->file);
     return st;
 }
