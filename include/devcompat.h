@@ -362,10 +362,10 @@ DC_API void dc_prepared_free(dc_prepared *prepared);
  * longer than the policy and is freed with dc_prepared_free.
  *
  * dc_prepared_parse_text reads key=value text (docs/facts.md, format 1)
- * into it, replacing what it held: exactly what dc_facts_parse_text then
- * dc_prepare make of the text, with the same status and message on every
- * error (after which it holds no device), but read straight into the
- * device; once its room has grown to the largest text, a common text
+ * into it, replacing what it held: the device dc_facts_parse_text then
+ * dc_prepare make of the text (the same verdicts, bindings and reasons in
+ * every check), with the same status and message on every error (after
+ * which it holds no device), but read straight into the device; once its room has grown to the largest text, a common text
  * (docs/embedding.md says which) allocates nothing.  `file` names the text
  * in errors (NULL: "<facts>").  The device does not reference `text`.  A
  * result or fleet made from the device is stale once it is refilled.

@@ -298,7 +298,11 @@ static bool header_word(const char *p, size_t n)
  * kv_note would note it.  Returns where the next line starts (end at the
  * last), or NULL for any other line or one that needs an error: the
  * general way's. */
-static const char *plain_line(const char *s, const char *end, kv_fact *f)
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline const char *
+plain_line(const char *s, const char *end, kv_fact *f)
 {
     const char *p = s;
     while (is_blank(*p))

@@ -48,6 +48,8 @@ struct dc_policy {
      * once (prepare_plan), one allocation at slots_by_name. */
     prep_slot *slots_by_name; /* every slot, sorted by name (facts' order) */
     prep_tmpl *prep_tmpls;    /* one per template */
+    uint32_t *slot_table;     /* slots by name hash: index + 1 into slots_by_name, or 0 */
+    uint32_t slot_bits;       /* the table's 1 << slot_bits entries, at most half full */
     uint32_t prep_binds;      /* registers the pre-matched templates may write */
     uint32_t prep_more;       /* values beyond one per slot (prepare.c) */
     prep_layout prep_at;

@@ -212,14 +212,23 @@ bool prepare_plan(dc_policy *pol)
     const program *p = &pol->prog;
     size_t nslots = p->nslots, ntmpls = p->ntmpls;
     /* one allocation: the slots, then the templates */
-    if (nslots > (SIZE_MAX - ntmpls * sizeof(prep_tmpl)) / sizeof(prep_slot) - 1)
+    /* one allocation: the slots, the templates, the slots' hash table */
+    uint32_t bits = 3;
+    while (bits < 30 && ((size_t)1 << bits) < 2 * nslots)
+        bits++;
+    size_t table = ((size_t)1 << bits) * sizeof(uint32_t);
+    if (((size_t)1 << bits) < 2 * nslots ||
+        nslots > (SIZE_MAX - ntmpls * sizeof(prep_tmpl) - table - 8) / sizeof(prep_slot) - 1)
         return false;
+    size_t tmpls_end =
+        ((nslots + 1) * sizeof(prep_slot) + ntmpls * sizeof(prep_tmpl) + 7) & ~(size_t)7;
     mem_free(pol->alloc, pol->slots_by_name);
-    pol->slots_by_name =
-        mem_alloc(pol->alloc, (nslots + 1) * sizeof(prep_slot) + ntmpls * sizeof(prep_tmpl));
+    pol->slots_by_name = mem_alloc(pol->alloc, tmpls_end + table);
     if (!pol->slots_by_name)
         return false;
     pol->prep_tmpls = (prep_tmpl *)(pol->slots_by_name + nslots + 1);
+    pol->slot_table = (uint32_t *)(void *)((char *)pol->slots_by_name + tmpls_end);
+    pol->slot_bits = bits;
     pol->prep_more = 0;
     for (uint32_t s = 0; s < nslots; s++)
         pol->prep_more += more_types(p->slots[s].types);
@@ -230,6 +239,13 @@ bool prepare_plan(dc_policy *pol)
                          text_name_hash(name.p, name.len, 32) };
     }
     qsort(pol->slots_by_name, nslots, sizeof(prep_slot), slot_cmp);
+    memset(pol->slot_table, 0, table);
+    for (uint32_t k = 0; k < nslots; k++) {
+        uint32_t mask = (1u << bits) - 1, h = pol->slots_by_name[k].hash >> (32 - bits);
+        while (pol->slot_table[h])
+            h = (h + 1) & mask;
+        pol->slot_table[h] = k + 1;
+    }
     for (uint32_t k = 0; k < ntmpls; k++)
         pol->prep_tmpls[k] = (prep_tmpl){ UINT16_MAX, UINT16_MAX, false };
     /* the slot each template is matched on */
@@ -563,36 +579,47 @@ static void find_slots(const dc_policy *pol, const dc_facts *facts, dstr *vals)
 }
 
 /* vals[s] = the value of slot s's fact among a text's n facts (in text
- * order, facts_kv_plain), found by their names' hashes in `table`, room
- * for 2n entries or more; false when two facts have one name (the general
- * reader then says which). */
+ * order, facts_kv_plain), found by their names' hashes in the policy's
+ * table; *text and *items their sizes, as slot_sizes counts them.  False
+ * when two facts have one name (the general reader then says which):
+ * a slot's twice, or two of no slot, told apart in `table` (room for 2n
+ * entries or more). */
 static bool text_slots(const dc_policy *pol, const kv_fact *f, uint32_t n, uint16_t *table,
-                       dstr *vals)
+                       dstr *vals, size_t *text, size_t *items)
 {
-    unsigned bits = 4; /* the table at most half full */
-    while ((1u << bits) < 2 * n)
-        bits++;
-    uint32_t mask = (1u << bits) - 1;
-    memset(table, 0, (mask + 1) * sizeof *table); /* a fact's index + 1, or 0 */
+    const uint32_t pbits = pol->slot_bits, pmask = (1u << pbits) - 1;
+    unsigned bits = 0; /* `table` set up at the first fact of no slot */
+    uint32_t mask = 0;
+    memset(vals, 0, pol->prog.nslots * sizeof *vals);
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t h = text_name_hash(f[i].name, f[i].name_len, bits);
-        for (; table[h]; h = (h + 1) & mask) {
+        uint32_t h32 = text_name_hash(f[i].name, f[i].name_len, 32), h;
+        for (h = h32 >> (32 - pbits); pol->slot_table[h]; h = (h + 1) & pmask) {
+            const prep_slot *ps = &pol->slots_by_name[pol->slot_table[h] - 1];
+            if (ps->hash != h32 || ps->len != f[i].name_len ||
+                !bytes_equal(ps->name, f[i].name, ps->len))
+                continue;
+            if (vals[ps->slot].p)
+                return false;
+            vals[ps->slot] = (dstr){ f[i].value, f[i].value_len };
+            *text += f[i].value_len + 1;
+            if (ps->set)
+                *items += set_count(f[i].value, f[i].value_len);
+            break;
+        }
+        if (pol->slot_table[h])
+            continue;
+        if (!bits) {
+            for (bits = 4; (1u << bits) < 2 * n; bits++)
+                ;
+            mask = (1u << bits) - 1;
+            memset(table, 0, (mask + 1) * sizeof *table); /* a fact's index + 1, or 0 */
+        }
+        for (h = h32 >> (32 - bits); table[h]; h = (h + 1) & mask) {
             const kv_fact *o = &f[table[h] - 1];
             if (o->name_len == f[i].name_len && bytes_equal(o->name, f[i].name, o->name_len))
                 return false;
         }
         table[h] = (uint16_t)(i + 1);
-    }
-    for (uint32_t k = 0; k < pol->prog.nslots; k++) {
-        const prep_slot *ps = &pol->slots_by_name[k];
-        vals[ps->slot] = (dstr){ NULL, 0 };
-        for (uint32_t h = ps->hash >> (32 - bits); table[h]; h = (h + 1) & mask) {
-            const kv_fact *o = &f[table[h] - 1];
-            if (o->name_len == ps->len && bytes_equal(o->name, ps->name, ps->len)) {
-                vals[ps->slot] = (dstr){ o->value, o->value_len };
-                break;
-            }
-        }
     }
     return true;
 }
@@ -781,7 +808,7 @@ static uint32_t plain_facts(const dc_alloc *a, prep_reuse *re, const char *text,
  * parsed to the types the policy reads it as (room for `items` set items
  * at d->items), then the records (from `facts`: a policy that reads
  * records is prepared from a dc_facts), the templates matched beforehand
- * and SELF.  d's header is set up. */
+ * and, but for a refilled device, SELF.  d's header is set up. */
 static dc_status fill(const dc_policy *pol, dc_prepared *d, const dstr *vals, size_t items,
                       const dc_facts *facts, value *regs, dc_error *err)
 {
@@ -820,7 +847,10 @@ static dc_status fill(const dc_policy *pol, dc_prepared *d, const dstr *vals, si
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     if (p->ntmpls)
         prematch(pol, d, sr.R);
-    if (pol->self_alone)
+    /* a refilled device is most often checked once, as a source as often
+     * as a target: its SELF runs when it is checked as a target (result.c),
+     * in less than running it here and copying its outcome costs */
+    if (pol->self_alone && !d->reuse)
         run_self(pol, d, sr.R, (char *)d + at->self);
     if (!regs)
         regs_put(pol->alloc, &sr);
@@ -955,16 +985,17 @@ dc_status dc_prepared_parse_text(dc_prepared *d, const char *file, const char *t
                      ? KV_NOT_PLAIN
                      : plain_facts(d->alloc, re, text ? text : "", len);
     dc_facts *facts = NULL;
+    size_t tsize = 0, items = 0;
     if (n == KV_NOT_PLAIN ||
-        !text_slots(pol, re->facts, n, (uint16_t *)(void *)(re->facts + re->nfacts),
-                    re->vals)) {
+        !text_slots(pol, re->facts, n, (uint16_t *)(void *)(re->facts + re->nfacts), re->vals,
+                    &tsize, &items)) {
         dc_status st = facts_parse_text_ex(pol->alloc, file, text, len, &facts, err);
         if (st != DC_OK)
             return st;
         find_slots(pol, facts, re->vals);
+        tsize = items = 0;
+        slot_sizes(pol, re->vals, &tsize, &items);
     }
-    size_t tsize = 0, items = 0;
-    slot_sizes(pol, re->vals, &tsize, &items);
     dc_status st = body_fit(d, tsize, items)
                        ? fill(pol, d, re->vals, items, facts, re->regs, err)
                        : dc_error_set(err, DC_ERR_NOMEM, "out of memory");
