@@ -288,9 +288,8 @@ static dc_status kv_line(kv_parser *kp, uint32_t line, const char *p, size_t n, 
  * (header_of)?  No other name can start one. */
 static bool header_word(const char *p, size_t n)
 {
-    return !has_class(*p, K_PLAIN) &&
-           ((n == 4 && !memcmp(p, "SELF", 4)) || (n == 6 && !memcmp(p, "POLICY", 6)) ||
-            (n == 10 && !memcmp(p, "COMPATIBLE", 10)));
+    return (n == 4 && !memcmp(p, "SELF", 4)) || (n == 6 && !memcmp(p, "POLICY", 6)) ||
+           (n == 10 && !memcmp(p, "COMPATIBLE", 10));
 }
 
 /* The common line at s, `name = value` with a plain value (not quoted, no

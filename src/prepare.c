@@ -207,14 +207,34 @@ static void plan_layout(dc_policy *pol)
                p->nslots <= (SIZE_MAX - at->text - at->items - 64) / most;
 }
 
+/* Do the slots' names all hash to different entries of a table of
+ * 1 << bits? */
+static bool probes_apart(const program *p, uint32_t bits)
+{
+    uint64_t seen[(1u << 16) / 64] = { 0 };
+    for (uint32_t s = 0; s < p->nslots; s++) {
+        dstr name = prog_str(p, p->slots[s].name);
+        uint32_t h = text_name_hash(name.p, name.len, bits);
+        if (seen[h / 64] >> (h % 64) & 1)
+            return false;
+        seen[h / 64] |= (uint64_t)1 << (h % 64);
+    }
+    return true;
+}
+
 bool prepare_plan(dc_policy *pol)
 {
     const program *p = &pol->prog;
     size_t nslots = p->nslots, ntmpls = p->ntmpls;
     /* one allocation: the slots, then the templates */
-    /* one allocation: the slots, the templates, the slots' hash table */
+    /* one allocation: the slots, the templates, the slots' hash table,
+     * large enough for no two slots to share a first probe when a few
+     * more bits give that (most policies: a name finds its slot, or that
+     * it has none, in one probe) */
     uint32_t bits = 3;
     while (bits < 30 && ((size_t)1 << bits) < 2 * nslots)
+        bits++;
+    for (uint32_t more = 0; more < 4 && bits < 16 && !probes_apart(p, bits); more++)
         bits++;
     size_t table = ((size_t)1 << bits) * sizeof(uint32_t);
     if (((size_t)1 << bits) < 2 * nslots ||
@@ -301,18 +321,31 @@ static inline bool quick_digits(const char *p, size_t n, uint64_t *out)
     return true;
 }
 
-/* A semver number at p: its length, 0 when not the common form. */
+/* A semver number at p (up to 18 digits, no leading zero): its length,
+ * 0 when not of that form. */
 static inline size_t quick_num(const char *p, const char *end, uint64_t *out)
 {
+    uint64_t v = 0;
     size_t n = 0;
-    while (p + n < end && (unsigned)(unsigned char)p[n] - '0' <= 9)
-        n++;
-    if ((n > 1 && p[0] == '0') || !quick_digits(p, n, out))
+    for (; p + n < end; n++) {
+        unsigned d = (unsigned)(unsigned char)p[n] - '0';
+        if (d > 9)
+            break;
+        if (n == 18)
+            return 0;
+        v = v * 10 + d;
+    }
+    if (n == 0 || (n > 1 && p[0] == '0'))
         return 0;
+    *out = v;
     return n;
 }
 
-bool prep_quick_value(vtype ty, const char *p, size_t n, value *out)
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline bool
+quick_value(vtype ty, const char *p, size_t n, value *out)
 {
     uint64_t u;
     if (ty == VT_INT) {
@@ -358,6 +391,11 @@ bool prep_quick_value(vtype ty, const char *p, size_t n, value *out)
     return true;
 }
 
+bool prep_quick_value(vtype ty, const char *p, size_t n, value *out)
+{
+    return quick_value(ty, p, n, out);
+}
+
 /* Parse one fact to the types of `types` (no string: its text is it): the
  * first that parses into x->as, the others into more[] (room for one fewer
  * than the types). */
@@ -375,7 +413,7 @@ static void parse_fact(unsigned types, pfact *x, value *more, dstr *items, uint3
                 continue;
             v = (value){ .type = VT_SET, .as.set = { items + *used, n } };
             *used += n;
-        } else if (!prep_quick_value(ty, x->raw.p, x->raw.len, &v) &&
+        } else if (!quick_value(ty, x->raw.p, x->raw.len, &v) &&
                    !value_parse(ty, x->raw.p, x->raw.len, &v)) {
             continue;
         }
