@@ -55,7 +55,7 @@
 #define NPAIRS   1024
 #define NOINLINE __attribute__((noinline))
 
-static void die(const char *fmt, ...)
+_Noreturn static void die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -31,7 +31,7 @@
 
 #include "devcompat.h"
 
-static void die(const char *fmt, ...)
+_Noreturn static void die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
