@@ -8,6 +8,7 @@
  * This file knows no format: readers (facts_kv.c, facts_yaml.c, sysfs.c,
  * the importers) call it, never the reverse.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,10 +86,30 @@ dc_status dc_facts_new(dc_facts **out, dc_error *err)
     return dc_facts_new_ex(NULL, out, err);
 }
 
+/* A batch's names, shared by the dc_facts it made: freed with the last of
+ * them (or the batch), in whichever thread that is. */
+struct facts_names {
+    atomic_size_t refs;
+    const dc_alloc *alloc;
+    facts_chunk *blocks; /* the newest first */
+};
+
+static void names_release(facts_names *s)
+{
+    if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
+        return;
+    for (facts_chunk *c = s->blocks, *older; c; c = older) {
+        older = c->next;
+        mem_free(s->alloc, c);
+    }
+    mem_free(s->alloc, s);
+}
+
 void dc_facts_free(dc_facts *f)
 {
     if (!f)
         return;
+    names_release(f->names);
     for (facts_chunk *c = f->pool, *older; c; c = older) {
         older = c->next;
         mem_free(f->alloc, c);
@@ -408,7 +429,7 @@ void facts_batch_release(facts_batch *b)
     mem_free(b->alloc, b->items);
     mem_free(b->alloc, b->text);
     mem_free(b->alloc, b->known);
-    mem_free(b->alloc, b->names);
+    names_release(b->names);
     mem_free(b->alloc, b->last_ids);
     mem_free(b->alloc, b->last_order);
     facts_batch_init(b, b->alloc);
@@ -466,26 +487,47 @@ static facts_known *known_slot(const facts_batch *b, const char *name, size_t le
     uint32_t mask = b->nslots - 1;
     for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
         facts_known *k = &b->known[i];
-        if (!k->len ||
-            (k->hash == hash && k->len == len && !memcmp(b->names + k->at, name, len)))
+        if (!k->len || (k->hash == hash && k->len == len && !memcmp(k->name, name, len)))
             return k;
     }
 }
 
-/* Room for one more name in the table (at most half full); false when
- * out of memory. */
-static bool known_room(facts_batch *b, size_t len)
+/* `size` bytes of the shared names, in a new block twice the last one's
+ * size when the newest is full; NULL when out of memory. */
+static char *names_take(facts_batch *b, size_t size)
 {
-    if (b->names_used + len > b->names_cap) {
-        size_t cap = b->names_cap ? b->names_cap : 1024;
-        while (cap < b->names_used + len)
+    facts_names *s = b->names;
+    if (!s) {
+        if (!(s = mem_alloc(b->alloc, sizeof *s)))
+            return NULL;
+        atomic_init(&s->refs, 1); /* the batch's */
+        s->alloc = b->alloc;
+        s->blocks = NULL;
+        b->names = s;
+        b->names_used = b->names_cap = 0;
+    }
+    if (b->names_cap - b->names_used < size) {
+        size_t cap = b->names_cap ? b->names_cap * 2 : 2048;
+        while (cap < size)
             cap *= 2;
-        char *names = mem_grow(b->alloc, b->names, cap, 1);
-        if (!names)
-            return false;
-        b->names = names;
+        facts_chunk *c = mem_alloc(b->alloc, sizeof *c + cap);
+        if (!c)
+            return NULL;
+        c->next = s->blocks;
+        c->cap = cap;
+        s->blocks = c;
+        b->names_used = 0;
         b->names_cap = cap;
     }
+    char *at = s->blocks->data + b->names_used;
+    b->names_used += size;
+    return at;
+}
+
+/* Room for one more name in the table (at most half full); false when
+ * out of memory. */
+static bool known_room(facts_batch *b)
+{
     if (2 * (b->nknown + 1) <= b->nslots)
         return true;
     uint32_t nslots = b->nslots ? b->nslots * 2 : BATCH_SLOTS;
@@ -498,7 +540,7 @@ static bool known_room(facts_batch *b, size_t len)
     b->nslots = nslots;
     for (uint32_t i = 0; i < n; i++)
         if (old[i].len)
-            *known_slot(b, b->names + old[i].at, old[i].len, old[i].hash) = old[i];
+            *known_slot(b, old[i].name, old[i].len, old[i].hash) = old[i];
     mem_free(b->alloc, old);
     return true;
 }
@@ -552,29 +594,28 @@ dc_status facts_batch_add(facts_batch *b, const char *file, uint32_t line, uint3
         return duplicate(file, line, col, name, name_len, err);
     if (b->n >= DC_MAX_FACTS)
         return too_many(file, line, col, err);
-    if (!batch_room(b, name_len + value_len + 2))
+    if (!batch_room(b, value_len + 1))
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     if (!known) {
-        if (!known_room(b, name_len))
+        char *copy = known_room(b) ? names_take(b, name_len + 1) : NULL;
+        if (!copy)
             return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+        memcpy(copy, name, name_len);
+        copy[name_len] = '\0';
         k = known_slot(b, name, name_len, hash);
-        *k =
-            (facts_known){ hash, (uint32_t)name_len, (uint32_t)b->names_used, b->nknown, 0, 0 };
-        memcpy(b->names + b->names_used, name, name_len);
-        b->names_used += name_len;
+        *k = (facts_known){ hash, (uint32_t)name_len, copy, b->nknown, 0, 0 };
         b->nknown++;
     }
     k->gen = b->gen;
     k->item = b->n;
     char *at = b->text + b->used;
-    memcpy(at, name, name_len);
-    at[name_len] = '\0';
     if (value_len)
-        memcpy(at + name_len + 1, value, value_len);
-    at[name_len + 1 + value_len] = '\0';
-    b->items[b->n++] = (facts_staged){ name_key(name, name_len), (uint32_t)b->used,
-                                       (uint32_t)name_len, (uint32_t)value_len, k->id };
-    b->used += name_len + value_len + 2;
+        memcpy(at, value, value_len);
+    at[value_len] = '\0';
+    b->items[b->n++] = (facts_staged){ name_key(name, name_len), k->name,
+                                       (uint32_t)name_len,       (uint32_t)b->used,
+                                       (uint32_t)value_len,      k->id };
+    b->used += value_len + 1;
     return DC_OK;
 }
 
@@ -584,7 +625,7 @@ const char *facts_batch_lookup(const facts_batch *b, const char *name)
     if (!b->n || !len)
         return NULL;
     const facts_known *k = known_slot(b, name, len, name_hash(name, len));
-    return k->len && k->gen == b->gen ? b->text + b->items[k->item].name_at + len + 1 : NULL;
+    return k->len && k->gen == b->gen ? b->text + b->items[k->item].value_at : NULL;
 }
 
 /* Does staged fact x sort before y? */
@@ -592,8 +633,8 @@ static bool staged_before(const facts_batch *b, const facts_staged *x, const fac
 {
     if (x->key != y->key)
         return x->key < y->key;
-    return facts_name_cmp(b->text + x->name_at, x->name_len, b->text + y->name_at,
-                          y->name_len) < 0;
+    (void)b;
+    return facts_name_cmp(x->name, x->name_len, y->name, y->name_len) < 0;
 }
 
 /* The order of the staged facts by name, into b->last_order.  Devices of
@@ -659,8 +700,11 @@ dc_status facts_batch_take(facts_batch *b, uint32_t room, dc_facts **out, dc_err
         memcpy(copy, b->text, b->used);
     for (uint32_t i = 0; i < n; i++) {
         const facts_staged *x = &b->items[b->last_order[i]];
-        char *name = copy + x->name_at;
-        f->items[i] = (fact){ name, name + x->name_len + 1, x->name_len, x->value_len };
+        f->items[i] = (fact){ (char *)x->name, copy + x->value_at, x->name_len, x->value_len };
+    }
+    if (n) {
+        atomic_fetch_add(&b->names->refs, 1);
+        f->names = b->names;
     }
     facts_batch_clear(b);
     *out = f;

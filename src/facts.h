@@ -29,6 +29,7 @@ typedef struct fact {
  * added.  A device's facts cost a handful of allocations, not one each
  * (docs/performance.md, "Importers"). */
 typedef struct facts_chunk facts_chunk;
+typedef struct facts_names facts_names;
 struct dc_facts {
     const dc_alloc *alloc;
     fact *items; /* sorted by name (strcmp) */
@@ -37,10 +38,11 @@ struct dc_facts {
     bool items_inline;   /* items is part of this allocation */
     const char *strings; /* [strings, strings + strings_len) */
     size_t strings_len;
-    facts_chunk *pool; /* the newest block, linked to the older ones */
-    size_t pool_used;  /* bytes of it taken */
-    char *spare;       /* room left in this allocation (facts_batch_take), */
-    size_t spare_len;  /* taken before the pool */
+    facts_chunk *pool;  /* the newest block, linked to the older ones */
+    size_t pool_used;   /* bytes of it taken */
+    char *spare;        /* room left in this allocation (facts_batch_take), */
+    size_t spare_len;   /* taken before the pool */
+    facts_names *names; /* names shared with other dc_facts (facts_batch), or NULL */
 };
 
 /* The order of facts by name: strcmp's, for names that may hold any byte. */
@@ -126,21 +128,24 @@ dc_status facts_add_at(dc_facts *f, const char *file, uint32_t line, uint32_t co
                        dc_error *err);
 
 /* A device's facts gathered in the order a reader finds them, then made one
- * dc_facts at once: one allocation, sorted once (docs/performance.md,
- * "Importers").  Each fact is checked as it is added, with facts_add_at's
+ * dc_facts at once: one allocation for its array and values, sorted once;
+ * the names are the batch's, shared by the devices it makes
+ * (docs/performance.md, "Importers").  Each fact is checked as it is added, with facts_add_at's
  * checks, messages and order (name, value, a duplicate, the limit), so the
  * first error is the one adding them one by one gives. */
 typedef struct facts_staged {
-    uint64_t key;               /* the name's first bytes, for sorting */
-    uint32_t name_at, name_len; /* "name\0value\0" at text + name_at */
-    uint32_t value_len;
-    uint32_t id; /* the name's number in the batch's table */
+    uint64_t key;     /* the name's first bytes, for sorting */
+    const char *name; /* in the batch's shared names */
+    uint32_t name_len;
+    uint32_t value_at, value_len; /* "value\0" at text + value_at */
+    uint32_t id;                  /* the name's number in the batch's table */
 } facts_staged;
 typedef struct facts_known {
-    uint32_t hash, len, at; /* the name at names + at; len 0: an empty entry */
-    uint32_t id;            /* numbered in the order first taken */
-    uint32_t gen;           /* the batch's generation when last added */
-    uint32_t item;          /* ... and its index then */
+    uint32_t hash, len; /* len 0: an empty entry */
+    const char *name;   /* NUL-terminated, in the batch's shared names */
+    uint32_t id;        /* numbered in the order first taken */
+    uint32_t gen;       /* the batch's generation when last added */
+    uint32_t item;      /* ... and its index then */
 } facts_known;
 typedef struct facts_batch {
     const dc_alloc *alloc;
@@ -151,8 +156,10 @@ typedef struct facts_batch {
     uint32_t gen;       /* one per device */
     facts_known *known; /* every name taken, by hash (open addressing) */
     uint32_t nknown, nslots;
-    char *names;
-    size_t names_used, names_cap;
+    /* the names, once each, in blocks that never move, shared by every
+     * dc_facts made (counted references: the last one frees them) */
+    facts_names *names;
+    size_t names_used, names_cap; /* of its newest block */
     /* the last device's names (ids) in the order added, and the order
      * that sorted them: the next device with the same names in the same
      * order is sorted without a comparison */

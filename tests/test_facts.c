@@ -2646,3 +2646,27 @@ Test(batch, one_batch_many_devices)
     }
     facts_batch_release(&b);
 }
+
+/* A batch's devices share its names: they outlive the batch, and each
+ * other, freed in any order. */
+Test(batch, names_outlive_the_batch)
+{
+    facts_batch b;
+    facts_batch_init(&b, NULL);
+    dc_error err = { 0 };
+    dc_facts *f[3];
+    for (size_t d = 0; d < 3; d++) {
+        cr_assert_eq(facts_batch_add(&b, "f", 1, 0, "libvirt.name", 12, "x", 1, &err), DC_OK);
+        cr_assert_eq(facts_batch_add(&b, "f", 1, 0, "address", 7, "0000:00:00.0", 12, &err),
+                     DC_OK);
+        cr_assert_eq(facts_batch_take(&b, 1, &f[d], &err), DC_OK);
+    }
+    facts_batch_release(&b);
+    dc_facts_free(f[1]);
+    cr_assert_str_eq(dc_facts_name(f[0], 1), "libvirt.name");
+    cr_assert_eq(dc_facts_add(f[2], "pf.address", "0000:00:01.0", 12, &err), DC_OK);
+    cr_assert_str_eq(dc_facts_lookup(f[2], "address"), "0000:00:00.0");
+    dc_facts_free(f[0]);
+    cr_assert_str_eq(dc_facts_name(f[2], 1), "libvirt.name");
+    dc_facts_free(f[2]);
+}
