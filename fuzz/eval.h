@@ -6,6 +6,8 @@
 #ifndef DC_FUZZ_EVAL_H
 #define DC_FUZZ_EVAL_H
 
+#include "result.h"
+
 /* A few fixed devices, in key=value text: the upstream GVT-g pair, a
  * versioned device, and one naming many of the fields policies use. */
 static const char *const fuzz_fact_texts[] = {
@@ -37,24 +39,6 @@ static void fuzz_facts_init(void)
     }
 }
 
-/* Append to a digest of results, truncating silently. */
-static void digest_add(char *d, size_t cap, const char *s)
-{
-    size_t n = strlen(d);
-    if (!s)
-        s = "(null)";
-    while (*s && n + 1 < cap)
-        d[n++] = *s++;
-    d[n] = '\0';
-}
-
-static void digest_int(char *d, size_t cap, long long v)
-{
-    char num[32];
-    snprintf(num, sizeof num, " %lld", v);
-    digest_add(d, cap, num);
-}
-
 /* Check source -> target under `pol` and read everything the result says;
  * append it to the digest `d` (may be NULL). */
 static void fuzz_check_pair(const dc_policy *pol, const dc_facts *src, const dc_facts *tgt,
@@ -65,56 +49,10 @@ static void fuzz_check_pair(const dc_policy *pol, const dc_facts *src, const dc_
         return;
     dc_error err;
     dc_status st = dc_check_facts(pol, src, tgt, r, &err);
-    if (d)
-        digest_int(d, cap, st);
-    if (st == DC_OK) {
-        dc_verdict v = dc_result_verdict(r);
-        int32_t block = dc_result_block(r);
-        if (v != DC_COMPATIBLE && v != DC_INCOMPATIBLE && v != DC_TARGET_MISMATCH)
-            fuzz_fail("verdict out of range");
-        if (v == DC_COMPATIBLE && (block < 0 || (size_t)block >= dc_policy_block_count(pol)))
-            fuzz_fail("compatible without a valid block");
-        if (v != DC_COMPATIBLE && block != -1)
-            fuzz_fail("a block for a result that is not compatible");
-        if (d) {
-            digest_int(d, cap, v);
-            digest_int(d, cap, block);
-            digest_add(d, cap, dc_result_block_name(r));
-        }
-        size_t nb = dc_result_binding_count(r);
-        for (size_t i = 0; i < nb; i++) {
-            dc_binding b = DC_BINDING_INIT;
-            if (dc_result_binding_get(r, i, &b) != DC_OK)
-                fuzz_fail("binding in range not returned");
-            if (!b.name || !b.text)
-                fuzz_fail("binding without name or text");
-            if (d) {
-                digest_add(d, cap, b.name);
-                digest_add(d, cap, b.text);
-                digest_int(d, cap, b.type);
-                digest_int(d, cap, b.int_value);
-            }
-        }
-        size_t nr = dc_result_reason_count(r);
-        for (size_t i = 0; i < nr; i++) {
-            dc_reason rs = DC_REASON_INIT;
-            if (dc_result_reason_get(r, i, &rs) != DC_OK)
-                fuzz_fail("reason in range not returned");
-            if (!rs.message)
-                fuzz_fail("reason without message");
-            if (d) {
-                digest_int(d, cap, rs.block);
-                digest_int(d, cap, rs.line);
-                digest_add(d, cap, rs.field);
-                digest_add(d, cap, rs.expected);
-                digest_add(d, cap, rs.actual);
-                digest_add(d, cap, rs.message);
-            }
-        }
-        const char *text = NULL;
-        if (dc_result_explain(r, &text) == DC_OK)
-            (void)strlen(text);
-    }
+    fuzz_read_result(pol, st, r, d, cap);
+    const char *text = NULL;
+    if (st == DC_OK && dc_result_explain(r, &text) == DC_OK)
+        (void)strlen(text);
     dc_result_free(r);
 }
 

@@ -8,28 +8,6 @@
 #include "harness.h"
 #include "../tests/helpers.h"
 
-#define SEP "\n%%\n"
-
-/* Cut the next part of [*p, end) at SEP. */
-static void next_part(const char **p, const char *end, const char **part, size_t *len)
-{
-    const char *s = *p;
-    const char *hit = NULL;
-    for (const char *q = s; q + 4 <= end; q++)
-        if (memcmp(q, SEP, 4) == 0) {
-            hit = q;
-            break;
-        }
-    *part = s;
-    if (hit) {
-        *len = (size_t)(hit - s);
-        *p = hit + 4;
-    } else {
-        *len = (size_t)(end - s);
-        *p = end;
-    }
-}
-
 static dc_facts *parse_device(const char *text, size_t len)
 {
     dc_facts *facts = NULL;
@@ -78,9 +56,9 @@ static void fuzz_one(const uint8_t *data, size_t len)
     const char *p = (const char *)data, *end = p + len;
     const char *ptext, *stext, *ttext;
     size_t plen, slen, tlen;
-    next_part(&p, end, &ptext, &plen);
-    next_part(&p, end, &stext, &slen);
-    next_part(&p, end, &ttext, &tlen);
+    fuzz_next_part(&p, end, &ptext, &plen);
+    fuzz_next_part(&p, end, &stext, &slen);
+    fuzz_next_part(&p, end, &ttext, &tlen);
 
     dc_policy *pol = NULL;
     if (dc_policy_compile("fuzz.compat", ptext, plen, &pol, NULL, NULL) != DC_OK)

@@ -61,6 +61,23 @@ static void fuzz_run(const uint8_t *data, size_t len)
     free(copy);
 }
 
+/* Inputs of several parts separate them by lines holding only "%%": cut
+ * the next part of [*p, end) and step past its separator. */
+static inline void fuzz_next_part(const char **p, const char *end, const char **part,
+                                  size_t *len)
+{
+    const char *s = *p;
+    const char *hit = NULL;
+    for (const char *q = s; q + 4 <= end; q++)
+        if (memcmp(q, "\n%%\n", 4) == 0) {
+            hit = q;
+            break;
+        }
+    *part = s;
+    *len = (size_t)((hit ? hit : end) - s);
+    *p = hit ? hit + 4 : end;
+}
+
 /* Read a whole stream; NULL on failure. */
 static uint8_t *fuzz_slurp(FILE *f, size_t *len)
 {
