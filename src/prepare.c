@@ -989,7 +989,9 @@ static bool body_fit(dc_prepared *d, size_t text, size_t items)
     if (items > (SIZE_MAX - off) / sizeof(dstr))
         return false;
     size_t need = off + items * sizeof(dstr);
-    if (need > re->cap) {
+    /* a body even for a text of none of the policy's facts: no offset
+     * from a null pointer (docs/security.md, finding 11) */
+    if (need > re->cap || !re->body) {
         size_t cap = re->cap > SIZE_MAX / 2 ? SIZE_MAX : re->cap * 2;
         cap = cap < need ? need : cap < 256 ? 256 : cap;
         char *body = mem_alloc(d->alloc, cap);

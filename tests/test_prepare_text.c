@@ -373,6 +373,41 @@ Test(prepare_text, misuse_is_refused)
     dc_policy_free(p);
 }
 
+/* A new device's first text holds none of the policy's facts (empty, or
+ * other facts only): its room is made all the same, and it checks as the
+ * old way's device does; a text that needs room follows.  Under UBSan this
+ * was an offset from a null pointer (docs/security.md, finding 11). */
+Test(prepare_text, first_text_without_the_policys_facts)
+{
+    const char *const rules[] = { DC_SRCDIR "/bench/where.compat",
+                                  DC_SRCDIR "/bench/share.compat" };
+    const char *const firsts[] = { "", "x=1\n", "# nothing\n" };
+    const char *next = "vendor=acme\nmodel=a9\nslices=4\naggregate=8\nfirmware=1.2.3\n";
+    for (size_t k = 0; k < 2; k++) {
+        dc_policy *p = compile_file(NULL, rules[k]);
+        dc_result *r1 = new_result(p), *r2 = new_result(p);
+        for (size_t i = 0; i < sizeof firsts / sizeof *firsts; i++) {
+            dc_prepared *d = NULL, *old = NULL;
+            dc_error err;
+            cr_assert_eq(dc_prepared_new(p, &d, NULL), DC_OK);
+            cr_assert_eq(dc_prepared_parse_text(d, "t.kv", firsts[i], strlen(firsts[i]), &err),
+                         DC_OK, "%s", err.message);
+            cr_assert_eq(old_way(p, firsts[i], strlen(firsts[i]), &old, &err), DC_OK);
+            same_check(p, r1, r2, d, d, old, old, firsts[i]);
+            cr_assert_eq(dc_result_verdict(r1), DC_TARGET_MISMATCH);
+            dc_prepared_free(old);
+            cr_assert_eq(dc_prepared_parse_text(d, "t.kv", next, strlen(next), &err), DC_OK);
+            cr_assert_eq(old_way(p, next, strlen(next), &old, &err), DC_OK);
+            same_check(p, r1, r2, d, d, old, old, next);
+            dc_prepared_free(old);
+            dc_prepared_free(d);
+        }
+        dc_result_free(r1);
+        dc_result_free(r2);
+        dc_policy_free(p);
+    }
+}
+
 /* --------------------------------------------------------- allocations */
 
 /* A where.compat device's text, its numbers from i. */
