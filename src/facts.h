@@ -15,7 +15,8 @@
 
 typedef struct fact {
     char *name;  /* NUL-terminated; one allocation holds both (below) */
-    char *value; /* NUL-terminated, already trimmed; follows name */
+    char *value; /* NUL-terminated, already trimmed; follows name, but
+                    for a batch's facts (names shared, below) */
     uint32_t name_len;
     uint32_t value_len;
 } fact;
@@ -27,7 +28,9 @@ typedef struct fact {
  * pairs, each twice the size of the one before, never moved (a returned
  * string lives as long as the dc_facts); the array grows apart once one is
  * added.  A device's facts cost a handful of allocations, not one each
- * (docs/performance.md, "Importers"). */
+ * (docs/performance.md, "Importers").  An importer's devices (facts_batch)
+ * are one allocation each, of the array and the values (`strings`); their
+ * names are the batch's, shared by all of them (`names`, counted). */
 typedef struct facts_chunk facts_chunk;
 typedef struct facts_names facts_names;
 struct dc_facts {
