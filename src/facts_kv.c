@@ -286,10 +286,11 @@ static dc_status kv_line(kv_parser *kp, uint32_t line, const char *p, size_t n, 
 
 /* Is [p, p+n) a word that starts a header when a blank or ':' follows it
  * (header_of)?  No other name can start one. */
-static bool header_word(const char *p, size_t n)
+static inline bool header_word(const char *p, size_t n)
 {
-    return (n == 4 && !memcmp(p, "SELF", 4)) || (n == 6 && !memcmp(p, "POLICY", 6)) ||
-           (n == 10 && !memcmp(p, "COMPATIBLE", 10));
+    return (n == 4 && p[0] == 'S' && !memcmp(p, "SELF", 4)) ||
+           (n == 6 && p[0] == 'P' && !memcmp(p, "POLICY", 6)) ||
+           (n == 10 && p[0] == 'C' && !memcmp(p, "COMPATIBLE", 10));
 }
 
 /* The common line at s, `name = value` with a plain value (not quoted, no
@@ -378,12 +379,15 @@ uint32_t facts_kv_plain(const char *text, size_t len, kv_fact *out, uint32_t cap
             p++;
         if (p == end)
             break;
-        if (*p == '#' || *p == '\n' || *p == '\r') { /* a comment or a blank line */
+        if (is_name_start(*p)) {
+            if (n == cap)
+                return KV_FULL;
+            if (!(next = plain_line(p, end, &out[n++])))
+                return KV_NOT_PLAIN;
+        } else if (*p == '#' || *p == '\n' || *p == '\r') { /* a comment or a blank line */
             if (!line_end(p, end, &next))
                 return KV_NOT_PLAIN;
-        } else if (n == cap) {
-            return KV_FULL;
-        } else if (!(next = plain_line(s, end, &out[n++]))) {
+        } else {
             return KV_NOT_PLAIN;
         }
         s = next;
