@@ -297,7 +297,7 @@ static size_t differ(const dc_policy *p)
 Test(prepare_text, agrees_with_parse_then_prepare_on_every_text)
 {
     corpus_build();
-    cr_assert_gt(corpus.n, 5000);
+    cr_assert_gt(corpus.n, 5000, "%zu", corpus.n);
     const char *const bench[] = { DC_SRCDIR "/bench/share.compat",
                                   DC_SRCDIR "/bench/where.compat" };
     size_t ok = 0, policies = 0;
