@@ -853,20 +853,20 @@ static dc_status fill(const dc_policy *pol, dc_prepared *d, const dstr *vals, si
     const program *p = &pol->prog;
     const prep_layout *at = &pol->prep_at;
     pfact *slots = d->slots;
-    memset(slots, 0, p->nslots * sizeof *slots);
     char *t = d->text;
     value *more = (value *)(void *)((char *)slots + at->binds); /* up to at->more */
     uint32_t used = 0;
     for (uint32_t s = 0; s < p->nslots; s++) {
         dstr v = vals[s];
-        if (!v.p)
-            continue;
         pfact *x = &slots[s];
+        /* each slot written whole: a few stores, no call */
+        if (!v.p) {
+            *x = (pfact){ .present = false };
+            continue;
+        }
         copy_short(t, v.p, v.len);
         t[v.len] = '\0';
-        x->present = true;
-        x->raw = (dstr){ t, v.len };
-        x->ok = 1u << VT_STRING;
+        *x = (pfact){ .raw = { t, v.len }, .present = true, .ok = 1u << VT_STRING };
         t += v.len + 1;
         unsigned types = p->slots[s].types & ~(1u << VT_STRING) & ((1u << VT_COUNT) - 2);
         if (types)
