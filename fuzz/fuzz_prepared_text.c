@@ -31,8 +31,9 @@ static const char *const policy_files[] = {
 
 static dc_policy *policies[NPOLICIES];
 
-/* The source tree: $top_srcdir (make check), else where this file was
- * compiled from (fuzz/build.sh names it by its absolute path). */
+/* The source tree: $top_srcdir, else the one it was built from
+ * (DC_SRCDIR from make; fuzz/build.sh names this file by its absolute
+ * path). */
 static void source_path(char *buf, size_t cap, const char *rel)
 {
     const char *top = getenv("top_srcdir");
@@ -40,10 +41,14 @@ static void source_path(char *buf, size_t cap, const char *rel)
         snprintf(buf, cap, "%s/%s", top, rel);
         return;
     }
+#ifdef DC_SRCDIR
+    snprintf(buf, cap, "%s/%s", DC_SRCDIR, rel);
+#else
     const char *here = __FILE__;
     const char *slash = strrchr(here, '/');
     int dir = slash ? (int)(slash - here) : 1;
     snprintf(buf, cap, "%.*s/../%s", dir, slash ? here : ".", rel);
+#endif
 }
 
 static void policies_init(void)
