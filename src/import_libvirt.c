@@ -1352,6 +1352,25 @@ static const char *markup(const char *p, const char *end, const char **bang)
     return NULL;
 }
 
+/* Whether the text starts as libxml2 would take for UTF-16, UTF-32 or
+ * EBCDIC: a NUL in the first four bytes, a UTF-16 byte-order mark, or
+ * "<?xm" in EBCDIC.  libxml2 would convert such a text, and its converter
+ * reports a bad byte through libxml2's global error handler, which prints
+ * (docs/security.md, finding 12); the library never prints, and libvirt's
+ * XML is UTF-8, so such a text is refused before libxml2 sees it.  An
+ * encoding the text declares is ignored (XML_PARSE_IGNORE_ENC): the text
+ * is read as UTF-8, and a byte that is not is an error. */
+static bool not_utf8_start(const char *text, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    size_t n = len < 4 ? len : 4;
+    if (memchr(u, 0, n))
+        return true;
+    if (len >= 2 && ((u[0] == 0xFE && u[1] == 0xFF) || (u[0] == 0xFF && u[1] == 0xFE)))
+        return true;
+    return len >= 4 && u[0] == 0x4C && u[1] == 0x6F && u[2] == 0xA7 && u[3] == 0x94;
+}
+
 static const char *dashes_in_comment(const char *text, size_t len)
 {
     const char *p = text, *end = text + len, *bang = NULL;
@@ -1430,7 +1449,8 @@ static bool intern(lv_ctx *c)
     return true;
 }
 
-static const int parse_options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+static const int parse_options =
+    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC;
 
 /* The text fed to libxml2's push parser in pieces of about 64 KB: what
  * libxml2 holds stays in the cache, where its whole-text parser first
@@ -1499,6 +1519,8 @@ static dc_status parse(lv_ctx *c, const char *text, size_t len, bool push)
             size_t n = strlen(msg);
             while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
                 msg[--n] = '\0';
+            for (char *nl = msg; (nl = strchr(nl, '\n')) != NULL;)
+                *nl = ' '; /* one line: libxml2 puts the bad bytes on a second */
         }
         st = dc_error_set(c->err, DC_ERR_FACTS, "%s:%d: malformed XML: %s", c->file,
                           e ? e->line : 0, msg);
@@ -1527,6 +1549,11 @@ dc_status import_libvirt(const dc_alloc *alloc, const char *file, const char *te
         return dc_error_set(err, DC_ERR_LIMIT, "%s: larger than 2 GiB", file);
     if (len == 0) /* libxml2 makes no parser for nothing */
         return dc_error_set(err, DC_ERR_FACTS, "%s:1: malformed XML: Document is empty", file);
+    if (not_utf8_start(text, len))
+        return dc_error_set(err, DC_ERR_FACTS,
+                            "%s:1: malformed XML: not UTF-8 (it starts as UTF-16, UTF-32 or "
+                            "EBCDIC text would; libvirt's XML is UTF-8)",
+                            file);
     const char *bad = dashes_in_comment(text, len);
     if (bad) {
         size_t line = 1;

@@ -92,6 +92,23 @@ printf '<device>\n<name>x</name>\n<capability type="warp_drive"/>\n</device>\n' 
 run "$COMPATC" facts "libvirt:$T/bad2.xml"
 expect_rc "libvirt: unknown capability" 2
 expect_stderr_has "libvirt: unknown capability named" "bad2.xml:3: <capability>: unknown capability type 'warp_drive'"
+# Text that is not UTF-8: refused in one line of compatc's own, never a
+# line printed by libxml2's converter (docs/security.md, finding 12).
+printf '\074\000\000\000\020\143\145\076' >"$T/ucs4.xml"
+printf '\377\376\074\101\076' >"$T/bom16.xml"
+printf '<?xml version="1.0" encoding="SHIFT_JIS"?>\n<device><name>a\202\377\200</name></device>\n' >"$T/sjis.xml"
+for f in ucs4 bom16 sjis; do
+    run "$COMPATC" facts "libvirt:$T/$f.xml"
+    expect_rc "libvirt: $f text refused" 2
+    expect_stderr_starts "libvirt: $f text, nothing printed but the error" "compatc: $T/$f.xml:"
+done
+expect_stderr_has "libvirt: a declared encoding is not followed" "sjis.xml:2: malformed XML: Input is not proper UTF-8"
+run "$COMPATC" facts "libvirt:$T/ucs4.xml"
+expect_stderr_has "libvirt: UTF-32 named as not UTF-8" "ucs4.xml:1: malformed XML: not UTF-8"
+sed '1s/^/<?xml version="1.0" encoding="UTF-16"?>/' "$D/node.xml" >"$T/label16.xml"
+run "$COMPATC" facts "libvirt:$T/label16.xml#pci_0000_00_02_0"
+expect_rc "libvirt: UTF-8 text labelled UTF-16 is read as UTF-8" 0
+expect_stdout_has "libvirt: UTF-8 text labelled UTF-16, its facts" "pci_id=8086591d"
 sed 's/HD Graphics P630/HD Graphics \xc3\xa9/' "$D/node.xml" >"$T/utf8.xml"
 run "$COMPATC" facts "libvirt:$T/utf8.xml#pci_0000_00_02_0"
 expect_stdout_has "libvirt: non-ASCII text escaped" 'libvirt.product_name="HD Graphics \\xc3\\xa9"'
