@@ -1527,6 +1527,12 @@ static dc_status parse(lv_ctx *c, const char *text, size_t len, bool push)
     } else if (st == DC_OK && !c->root_name) {
         st = dc_error_set(c->err, DC_ERR_FACTS, "%s: no XML element", c->file);
     }
+    if (ctxt->myDoc) {
+        /* an entity declaration makes libxml2 keep a document of its own
+         * even under SAX, which the parser's owner frees */
+        xmlFreeDoc(ctxt->myDoc);
+        ctxt->myDoc = NULL;
+    }
     xmlFreeParserCtxt(ctxt);
     return st;
 }
