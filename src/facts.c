@@ -64,6 +64,42 @@ struct facts_chunk {
     char data[];
 };
 
+/* `size` bytes of the chunk list at *head, *used bytes of whose newest
+ * chunk are taken: a new chunk twice the newest one's size (`first` for
+ * the first, and at least `size`) when it is full.  The blocks never move.
+ * NULL when out of memory (nothing changed). */
+static char *chunk_take(const dc_alloc *alloc, facts_chunk **head, size_t *used, size_t first,
+                        size_t size)
+{
+    facts_chunk *c = *head;
+    if (!c || c->cap - *used < size) {
+        size_t cap = c ? c->cap : first / 2;
+        do {
+            if (cap > (SIZE_MAX - sizeof *c) / 2)
+                return NULL;
+            cap *= 2;
+        } while (cap < size);
+        facts_chunk *fresh = mem_alloc(alloc, sizeof *c + cap);
+        if (!fresh)
+            return NULL;
+        fresh->next = c;
+        fresh->cap = cap;
+        *head = c = fresh;
+        *used = 0;
+    }
+    char *at = c->data + *used;
+    *used += size;
+    return at;
+}
+
+static void chunks_free(const dc_alloc *alloc, facts_chunk *c)
+{
+    for (facts_chunk *older; c; c = older) {
+        older = c->next;
+        mem_free(alloc, c);
+    }
+}
+
 dc_facts *facts_new(const dc_alloc *alloc)
 {
     dc_facts *f = mem_zalloc(alloc, sizeof *f);
@@ -98,10 +134,7 @@ static void names_release(facts_names *s)
 {
     if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
         return;
-    for (facts_chunk *c = s->blocks, *older; c; c = older) {
-        older = c->next;
-        mem_free(s->alloc, c);
-    }
+    chunks_free(s->alloc, s->blocks);
     mem_free(s->alloc, s);
 }
 
@@ -110,10 +143,7 @@ void dc_facts_free(dc_facts *f)
     if (!f)
         return;
     names_release(f->names);
-    for (facts_chunk *c = f->pool, *older; c; c = older) {
-        older = c->next;
-        mem_free(f->alloc, c);
-    }
+    chunks_free(f->alloc, f->pool);
     if (!f->items_inline)
         mem_free(f->alloc, f->items);
     mem_free(f->alloc, f);
@@ -294,25 +324,7 @@ static char *pool_take(dc_facts *f, size_t size)
         f->spare_len -= size;
         return at;
     }
-    facts_chunk *c = f->pool;
-    if (!c || c->cap - f->pool_used < size) {
-        size_t cap = c ? c->cap : 32;
-        do {
-            if (cap > (SIZE_MAX - sizeof *c) / 2)
-                return NULL;
-            cap *= 2;
-        } while (cap < size);
-        facts_chunk *fresh = mem_alloc(f->alloc, sizeof *c + cap);
-        if (!fresh)
-            return NULL;
-        fresh->next = c;
-        fresh->cap = cap;
-        f->pool = c = fresh;
-        f->pool_used = 0;
-    }
-    char *at = c->data + f->pool_used;
-    f->pool_used += size;
-    return at;
+    return chunk_take(f->alloc, &f->pool, &f->pool_used, 64, size);
 }
 
 /* The checks of a fact before it is added, in this order: its arguments,
@@ -504,24 +516,9 @@ static char *names_take(facts_batch *b, size_t size)
         s->alloc = b->alloc;
         s->blocks = NULL;
         b->names = s;
-        b->names_used = b->names_cap = 0;
-    }
-    if (b->names_cap - b->names_used < size) {
-        size_t cap = b->names_cap ? b->names_cap * 2 : 2048;
-        while (cap < size)
-            cap *= 2;
-        facts_chunk *c = mem_alloc(b->alloc, sizeof *c + cap);
-        if (!c)
-            return NULL;
-        c->next = s->blocks;
-        c->cap = cap;
-        s->blocks = c;
         b->names_used = 0;
-        b->names_cap = cap;
     }
-    char *at = s->blocks->data + b->names_used;
-    b->names_used += size;
-    return at;
+    return chunk_take(b->alloc, &s->blocks, &b->names_used, 2048, size);
 }
 
 /* Room for one more name in the table (at most half full); false when

@@ -162,7 +162,7 @@ typedef struct facts_batch {
     /* the names, once each, in blocks that never move, shared by every
      * dc_facts made (counted references: the last one frees them) */
     facts_names *names;
-    size_t names_used, names_cap; /* of its newest block */
+    size_t names_used; /* of its newest block */
     /* the last device's names (ids) in the order added, and the order
      * that sorted them: the next device with the same names in the same
      * order is sorted without a comparison */
