@@ -15,6 +15,9 @@
  * bindings, reasons and explanation.  A device left empty by an error must
  * be refused by a check.
  */
+static void policies_init(void);
+#define FUZZ_INIT policies_init
+
 #include "harness.h"
 #include "result.h"
 #include "../tests/helpers.h"

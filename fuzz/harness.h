@@ -11,6 +11,13 @@
  * Each input is copied to a heap buffer of exactly its length, so a sanitizer
  * sees a read one byte past the end of the input.
  *
+ * A harness that needs state made once (policies compiled) defines
+ * FUZZ_INIT as the function that makes it before including this file: it
+ * runs before the first input, and under AFL++ before the fork server
+ * starts, so every child inherits it and no input pays for it (an input
+ * that did would cover code the others do not, and AFL++ would count the
+ * harness unstable).
+ *
  * A harness calls fuzz_fail() when the library breaks a promise of its API
  * (a status without an object, results that differ after a save/load round
  * trip): that is a finding, reported as a crash.
@@ -106,9 +113,17 @@ static uint8_t *fuzz_slurp(FILE *f, size_t *len)
     return buf;
 }
 
+static void fuzz_init_once(void)
+{
+#ifdef FUZZ_INIT
+    FUZZ_INIT();
+#endif
+}
+
 static int fuzz_replay(int argc, char **argv)
 {
     int status = 0;
+    fuzz_init_once();
     if (argc < 2) {
         size_t len;
         uint8_t *buf = fuzz_slurp(stdin, &len);
@@ -142,6 +157,7 @@ int main(int argc, char **argv)
 {
     if (argc > 1)
         return fuzz_replay(argc, argv);
+    fuzz_init_once();
     __AFL_INIT();
     const uint8_t *buf = __AFL_FUZZ_TESTCASE_BUF;
     while (__AFL_LOOP(10000))
