@@ -302,6 +302,20 @@ bool vm_prematchable(const program *p, const tmpl *t)
 int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, value *R,
                 uint32_t *steps)
 {
+    const tpart *tp = p->tparts + t->first;
+    if (t->n == 2 && tp[0].kind == TP_LIT && tp[1].kind == TP_DECL && tp[1].type == VT_INT &&
+        *steps + 2 <= DC_MAX_MATCH_STEPS) {
+        /* `prefix{n:int:...}`, the common shape, as tmatch matches it: one
+         * step for the literal, one for the span after it, which must not
+         * be empty (accept_span) */
+        dstr lit = prog_str(p, tp[0].lit);
+        *steps += 1;
+        if (len < lit.len || memcmp(s, lit.p, lit.len) != 0)
+            return 0;
+        *steps += 1;
+        vm m = { p, NULL, NULL, NULL, R, NULL, *steps, false };
+        return len > lit.len && accept_span(&m, &tp[1], s + lit.len, len - (uint32_t)lit.len);
+    }
     /* no set declaration: parse_as never needs the result's scratch */
     vm m = { p, NULL, NULL, NULL, R, NULL, *steps, false };
     int r = tmatch(&m, p->tparts + t->first, 0, t->n, s, 0, len);

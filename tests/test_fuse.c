@@ -8,7 +8,8 @@
  * The inputs: the fuzz_check corpus (policies and devices AFL kept for
  * reaching new code), and the shipped policies against the shipped facts,
  * mutated at random with values taken from each policy's own constants and
- * templates (fixed seed). */
+ * templates (fixed seed); and templates matched beforehand against the
+ * same matched when checking. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdarg.h>
@@ -139,6 +140,22 @@ static void compare(dc_policy *pol, const dc_facts *s, const dc_facts *t, const 
     cr_assert_str_eq(fused.p, plain.p,
                      "%s: fused and unfused differ\n--- fused\n%s--- unfused\n%s", what,
                      fused.p, plain.p);
+    /* templates matched when checking, none beforehand (vm_prematch against
+     * the VM's own match) */
+    bool was[64];
+    uint32_t nt = p->ntmpls < 64 ? p->ntmpls : 64;
+    for (uint32_t k = 0; k < nt; k++) {
+        was[k] = pol->prep_tmpls[k].prematch;
+        pol->prep_tmpls[k].prematch = false;
+    }
+    outcome(pol, s, t, &plain);
+    for (uint32_t k = 0; k < nt; k++)
+        pol->prep_tmpls[k].prematch = was[k];
+    if (nt == p->ntmpls)
+        cr_assert_str_eq(fused.p, plain.p,
+                         "%s: pre-matched and live templates differ\n--- pre-matched\n%s"
+                         "--- live\n%s",
+                         what, fused.p, plain.p);
     pairs_compared++;
     pairs_compatible += strncmp(fused.p, "verdict 0 ", 10) == 0;
     free(fused.p);
@@ -483,5 +500,84 @@ Test(fuse, where_chains_fused_equals_unfused)
         dc_facts_free(t);
     }
     cr_assert_eq(pairs_compared - before, 1024);
+    dc_policy_free(pol);
+}
+
+/* ------------------------------------------------------------ templates */
+
+/* A template of literals and declarations (no set, no {expr}) is matched
+ * when a device is prepared (vm_prematch, with a short way for the common
+ * `prefix{n:int:...}`); compare() also checks every pair with none matched
+ * beforehand, so the VM's own match decides.  The values: each template's
+ * literal whole, short, with its first or last byte changed, alone, and
+ * followed by numbers in and out of range, signed, padded, too long. */
+static const char templates[] = "POLICY:\n"
+                                "    name = templates\n"
+                                "SELF:\n"
+                                "    t = gpu_V5_{n:int:1,2,4,8}\n"
+                                "    u = {k:int:0..9}\n"
+                                "COMPATIBLE same:\n"
+                                "    t = gpu_V5_{m:int:1,2,4,8}\n"
+                                "    u = {j:int}\n"
+                                "    where m == n && j <= k\n"
+                                "COMPATIBLE any:\n"
+                                "    t = gpu_V5_{m:int}\n"
+                                "    v = x{a:int}y\n"
+                                "    w = {b:hex}_{c:int:1..3}\n"
+                                "    where m >= n && a >= 0\n";
+
+Test(fuse, templates_prematched_equal_live)
+{
+    dc_policy *pol = NULL;
+    dc_diags *diags = NULL;
+    cr_assert_eq(dc_policy_compile("templates.compat", templates, sizeof templates - 1, &pol,
+                                   &diags, NULL),
+                 DC_OK);
+    dc_diags_free(diags);
+    unsigned prematched = 0;
+    for (uint32_t k = 0; k < pol->prog.ntmpls; k++)
+        prematched += pol->prep_tmpls[k].prematch;
+    cr_assert_geq(prematched, 3, "the templates are matched beforehand");
+    static const char *const heads[] = {
+        "gpu_V5_", "gpu_V5", "Gpu_V5_", "gpu_V5-", "", "x", "g"
+    };
+    static const char *const tails[] = { "",
+                                         "1",
+                                         "2",
+                                         "4",
+                                         "8",
+                                         "3",
+                                         "0",
+                                         "-1",
+                                         "+4",
+                                         "04",
+                                         "8x",
+                                         "16",
+                                         "9223372036854775807",
+                                         "9223372036854775808",
+                                         " 4",
+                                         "4 " };
+    static const char *const vs[] = { "x1y", "xy", "x-2y", "x1", "1y", "x1yy" };
+    static const char *const ws[] = { "ff_1", "ff_4", "_1", "ff_", "0x1_2", "g_1" };
+    const size_t nh = sizeof heads / sizeof *heads, nt = sizeof tails / sizeof *tails;
+    unsigned before = pairs_compared;
+    for (size_t h = 0; h < nh; h++)
+        for (size_t k = 0; k < nt; k++) {
+            size_t o = h * nt + k;
+            char st[160], tt[160];
+            snprintf(st, sizeof st, "t=gpu_V5_%s\nu=%zu\nv=%s\nw=%s\n",
+                     tails[o % 3 ? k : o % 5 + 1], o % 5, vs[o % 6], ws[o / 6 % 6]);
+            snprintf(tt, sizeof tt, "t=%s%s\nu=%zu\nv=%s\nw=%s\n", heads[h], tails[k], o % 7,
+                     vs[o / 6 % 6], ws[o % 6]);
+            dc_facts *s = NULL, *t = NULL;
+            cr_assert_eq(dc_facts_parse_text("s.kv", st, strlen(st), &s, NULL), DC_OK);
+            cr_assert_eq(dc_facts_parse_text("t.kv", tt, strlen(tt), &t, NULL), DC_OK);
+            compare(pol, s, t, "templates, source first");
+            compare(pol, t, s, "templates, target first");
+            dc_facts_free(s);
+            dc_facts_free(t);
+        }
+    cr_assert_eq(pairs_compared - before, 2 * nh * nt);
+    cr_assert_geq(pairs_compatible, 4, "some pairs are compatible: %u", pairs_compatible);
     dc_policy_free(pol);
 }
