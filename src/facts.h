@@ -229,24 +229,13 @@ bool facts_yaml_flat(const dc_alloc *alloc, const char *file, const char *text, 
 /* Parse YAML/JSON facts with an allocator. */
 dc_status facts_parse_yaml_ex(const dc_alloc *alloc, const char *file, const char *text,
                               size_t len, dc_facts **out, dc_error *err);
-/* A fact as it lies in key=value text (facts_kv.c).  A quoted value
+/* A fact as it lies in key=value text (facts_kv.c, facts_kv_line.h).  A quoted value
  * points at its opening quote; value_len is then its length decoded and
  * trimmed. */
 typedef struct kv_fact {
     const char *name, *value;
     uint32_t name_len, value_len;
 } kv_fact;
-
-/* Key=value text every line of which is blank, a comment or the common
- * `name = value` (a plain value: not quoted, no '#'; a name no header's
- * word): its facts as they lie in the text, in text order, at most `cap`
- * of them, each checked as dc_facts_parse_text checks it but for
- * duplicates.  KV_FULL when it has more than `cap` facts (read it again
- * with more room); KV_NOT_PLAIN for any other text: only the general
- * reader can tell what it holds or what is wrong with it. */
-#define KV_NOT_PLAIN UINT32_MAX
-#define KV_FULL      (UINT32_MAX - 1)
-uint32_t facts_kv_plain(const char *text, size_t len, kv_fact *out, uint32_t cap);
 
 /* Parse key=value text with an allocator. */
 dc_status facts_parse_text_ex(const dc_alloc *alloc, const char *file, const char *text,

@@ -9,7 +9,7 @@
 
 #include "alloc.h"
 #include "facts.h"
-#include "facts_chars.h"
+#include "facts_kv_line.h"
 #include "limits.h"
 
 /* ---------------------------------------------------- key=value text */
@@ -284,115 +284,21 @@ static dc_status kv_line(kv_parser *kp, uint32_t line, const char *p, size_t n, 
     return kv_note(kp, line, name, name_len, value, value_len, err);
 }
 
-/* Is [p, p+n) a word that starts a header when a blank or ':' follows it
- * (header_of)?  No other name can start one. */
-static inline bool header_word(const char *p, size_t n)
-{
-    return (n == 4 && p[0] == 'S' && !memcmp(p, "SELF", 4)) ||
-           (n == 6 && p[0] == 'P' && !memcmp(p, "POLICY", 6)) ||
-           (n == 10 && p[0] == 'C' && !memcmp(p, "COMPATIBLE", 10));
-}
-
-/* The common line at s, `name = value` with a plain value (not quoted, no
- * '#') and a name that is no header's word, read in one scan into *f as
- * kv_note would note it.  Returns where the next line starts (end at the
- * last), or NULL for any other line or one that needs an error: the
- * general way's. */
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline const char *
-plain_line(const char *s, const char *end, kv_fact *f)
-{
-    const char *p = s;
-    while (is_blank(*p))
-        if (++p == end)
-            return NULL;
-    if (!is_name_start(*p))
-        return NULL;
-    const char *q = word_run(p + 1, end);
-    while (q < end && *q == '.') {
-        if (++q == end)
-            return NULL;
-        if (!is_name_start(*q)) {
-            /* a record index (sla.0.cir), followed by a field */
-            size_t k = record_index_len(q, end);
-            if (!k || q + k == end)
-                return NULL;
-            q += k;
-            continue;
-        }
-        q = word_run(q + 1, end);
-    }
-    size_t name_len = (size_t)(q - p);
-    while (q < end && is_blank(*q))
-        q++;
-    if (q == end || *q != '=' || name_len > DC_MAX_NAME || header_word(p, name_len))
-        return NULL;
-    const char *v = q + 1, *e = end, *next = end;
-    while (v < end && is_blank(*v))
-        v++;
-    if (v < end) {
-        if (*v == '"')
-            return NULL;
-        e = span_of(v, end, true);
-        if (e == end)
-            next = end;
-        else if (*e == '\n')
-            next = e + 1;
-        else if (*e == '\r' && e + 1 < end && e[1] == '\n')
-            next = e + 2;
-        else
-            return NULL; /* perhaps a comment, or a bad byte: the general way */
-        if (e > v)
-            while (is_blank(e[-1])) /* *v is not a blank: it stops there */
-                e--;
-    }
-    if ((size_t)(e - v) > DC_MAX_VALUE)
-        return NULL;
-    *f = (kv_fact){ p, v, (uint32_t)name_len, (uint32_t)(e - v) };
-    return next;
-}
-
-/* As many common lines (plain_line) as follow one another from s, while
- * the facts fit kp->facts and the limit.  Returns where the first other
- * line starts (or end), counting the lines read in *line. */
+/* As many common lines (kv_plain_next) as follow one another from s,
+ * while the facts fit kp->facts and the limit.  Returns where the first
+ * other line starts (or end), counting the lines read in *line. */
 static const char *kv_plain(kv_parser *kp, const char *s, const char *end, uint32_t *line)
 {
     uint32_t n = kp->n, room = kp->cap < DC_MAX_FACTS ? kp->cap : DC_MAX_FACTS;
     const char *next;
-    for (; s < end && n < room && (next = plain_line(s, end, &kp->facts[n])); s = next) {
-        n++;
+    enum kv_line_kind k;
+    for (; s < end && n < room && (k = kv_plain_next(s, end, &kp->facts[n], &next)) != KV_OTHER;
+         s = next) {
+        n += k == KV_FACT;
         ++*line;
     }
     kp->n = n;
     return s;
-}
-
-uint32_t facts_kv_plain(const char *text, size_t len, kv_fact *out, uint32_t cap)
-{
-    const char *s = text, *end = text + len, *next;
-    uint32_t n = 0;
-    while (s < end) {
-        const char *p = s;
-        while (p < end && is_blank(*p))
-            p++;
-        if (p == end)
-            break;
-        if (is_name_start(*p)) {
-            if (n == cap)
-                return KV_FULL;
-            if (!(next = plain_line(p, end, &out[n++])))
-                return KV_NOT_PLAIN;
-        } else if (*p == '#' || *p == '\n' || *p == '\r') { /* a comment or a blank line */
-            if (!line_end(p, end, &next))
-                return KV_NOT_PLAIN;
-        } else {
-            return KV_NOT_PLAIN;
-        }
-        s = next;
-    }
-    return n;
 }
 
 /* Read the whole text once.  Returns a bad byte's error (the first: every

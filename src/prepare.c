@@ -11,7 +11,7 @@
 
 #include "facts.h"
 #include "limits.h"
-#include "facts_chars.h"
+#include "facts_kv_line.h"
 #include "vm.h"
 
 /* ---------------------------------------------------------------- plan */
@@ -616,52 +616,6 @@ static void find_slots(const dc_policy *pol, const dc_facts *facts, dstr *vals)
     }
 }
 
-/* vals[s] = the value of slot s's fact among a text's n facts (in text
- * order, facts_kv_plain), found by their names' hashes in the policy's
- * table; *text and *items their sizes, as slot_sizes counts them.  False
- * when two facts have one name (the general reader then says which):
- * a slot's twice, or two of no slot, told apart in `table` (room for 2n
- * entries or more). */
-static bool text_slots(const dc_policy *pol, const kv_fact *f, uint32_t n, uint16_t *table,
-                       dstr *vals, size_t *text, size_t *items)
-{
-    const uint32_t pbits = pol->slot_bits, pmask = (1u << pbits) - 1;
-    unsigned bits = 0; /* `table` set up at the first fact of no slot */
-    uint32_t mask = 0;
-    memset(vals, 0, pol->prog.nslots * sizeof *vals);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t h32 = text_name_hash(f[i].name, f[i].name_len, 32), h;
-        for (h = h32 >> (32 - pbits); pol->slot_table[h]; h = (h + 1) & pmask) {
-            const prep_slot *ps = &pol->slots_by_name[pol->slot_table[h] - 1];
-            if (ps->hash != h32 || ps->len != f[i].name_len ||
-                !bytes_equal(ps->name, f[i].name, ps->len))
-                continue;
-            if (vals[ps->slot].p)
-                return false;
-            vals[ps->slot] = (dstr){ f[i].value, f[i].value_len };
-            *text += f[i].value_len + 1;
-            if (ps->set)
-                *items += set_count(f[i].value, f[i].value_len);
-            break;
-        }
-        if (pol->slot_table[h])
-            continue;
-        if (!bits) {
-            for (bits = 4; (1u << bits) < 2 * n; bits++)
-                ;
-            mask = (1u << bits) - 1;
-            memset(table, 0, (mask + 1) * sizeof *table); /* a fact's index + 1, or 0 */
-        }
-        for (h = h32 >> (32 - bits); table[h]; h = (h + 1) & mask) {
-            const kv_fact *o = &f[table[h] - 1];
-            if (o->name_len == f[i].name_len && bytes_equal(o->name, f[i].name, o->name_len))
-                return false;
-        }
-        table[h] = (uint16_t)(i + 1);
-    }
-    return true;
-}
-
 /* ------------------------------------------------------------- records */
 
 /* The facts named SET.N.FIELD of record set `set`: the first fact after
@@ -803,43 +757,130 @@ static dc_status prepare_records(const dc_policy *pol, const dc_facts *facts, dc
 
 /* What a device the caller refills keeps beyond a prepared device: the
  * policy it is for, the text and items (grown as a text needs, never
- * shrunk), and scratch room for its slots' values and the registers. */
+ * shrunk), scratch room for its slots' values and the registers, and what
+ * reading its texts learns (text_slots). */
 typedef struct prep_reuse {
     const dc_policy *policy;
     char *body;
     size_t cap;
-    kv_fact *facts; /* room for nfacts, then their hash table (2 * nfacts) */
-    uint32_t nfacts;
+    kv_fact *others; /* room for nothers facts of no slot, then their hash
+                        table (2 * nothers entries) */
+    uint32_t nothers;
     dstr *vals;
     value *regs; /* NULL when the program has 64 registers or fewer */
+    /* after_slot[k]: the slot (index + 1 into slots_by_name, 0: none
+     * known) whose fact followed slot k's in the last text that had both;
+     * after_slot[nslots], the first slot's */
+    uint32_t *after_slot;
 } prep_reuse;
 
 _Static_assert(DC_MAX_FACTS < UINT16_MAX, "a fact's index + 1 fits a hash table's entry");
 
-/* Room for n facts of a text (a power of two, at most DC_MAX_FACTS) and
- * their hash table, in place of what re had. */
-static bool facts_room(const dc_alloc *a, prep_reuse *re, uint32_t n)
+/* The slot of the name [name, name+n), or NULL: a probe of the policy's
+ * table of slots by name hash (most often one). */
+static const prep_slot *slot_named(const dc_policy *pol, const char *name, uint32_t n)
 {
-    kv_fact *f = mem_alloc(a, n * (sizeof(kv_fact) + 2 * sizeof(uint16_t)));
-    if (!f)
-        return false;
-    mem_free(a, re->facts);
-    re->facts = f;
-    re->nfacts = n;
+    const uint32_t bits = pol->slot_bits, mask = (1u << bits) - 1;
+    uint32_t h32 = text_name_hash(name, n, 32);
+    for (uint32_t h = h32 >> (32 - bits); pol->slot_table[h]; h = (h + 1) & mask) {
+        const prep_slot *ps = &pol->slots_by_name[pol->slot_table[h] - 1];
+        if (ps->hash == h32 && ps->len == n && bytes_equal(ps->name, name, n))
+            return ps;
+    }
+    return NULL;
+}
+
+/* Note fact f of no slot, the n-th of its text, in re's room (grown
+ * geometrically, up to DC_MAX_FACTS); false when it cannot grow. */
+static bool note_other(const dc_alloc *a, prep_reuse *re, uint32_t n, const kv_fact *f)
+{
+    if (n == re->nothers) {
+        uint32_t cap = n ? 2 * n : 16;
+        cap = cap > DC_MAX_FACTS ? DC_MAX_FACTS : cap;
+        kv_fact *o = n < DC_MAX_FACTS
+                         ? mem_alloc(a, cap * (sizeof(kv_fact) + 2 * sizeof(uint16_t)))
+                         : NULL;
+        if (!o)
+            return false;
+        if (n)
+            memcpy(o, re->others, n * sizeof *o);
+        mem_free(a, re->others);
+        re->others = o;
+        re->nothers = cap;
+    }
+    re->others[n] = *f;
     return true;
 }
 
-/* The common text's facts as they lie in it (facts_kv_plain), in re's
- * room, grown as the text needs; KV_NOT_PLAIN for any other text, or when
- * the room could not grow (the general reader then reads it). */
-static uint32_t plain_facts(const dc_alloc *a, prep_reuse *re, const char *text, size_t len)
+/* Do two of the n facts f of no slot have one name?  Told apart in
+ * `table` (room for 2n entries or more: a fact's index + 1, or 0). */
+static bool others_twice(const kv_fact *f, uint32_t n, uint16_t *table)
 {
-    uint32_t n = KV_FULL;
-    if (re->facts || facts_room(a, re, 32))
-        while ((n = facts_kv_plain(text, len, re->facts, re->nfacts)) == KV_FULL &&
-               re->nfacts < DC_MAX_FACTS && facts_room(a, re, 2 * re->nfacts))
-            ;
-    return n == KV_FULL ? KV_NOT_PLAIN : n;
+    unsigned bits = 4;
+    while ((1u << bits) < 2 * n)
+        bits++;
+    uint32_t mask = (1u << bits) - 1;
+    memset(table, 0, (mask + 1) * sizeof *table);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t h = text_name_hash(f[i].name, f[i].name_len, bits);
+        for (; table[h]; h = (h + 1) & mask) {
+            const kv_fact *o = &f[table[h] - 1];
+            if (o->name_len == f[i].name_len && bytes_equal(o->name, f[i].name, o->name_len))
+                return true;
+        }
+        table[h] = (uint16_t)(i + 1);
+    }
+    return false;
+}
+
+/* Read the common text (every line blank, a comment or a plain `name =
+ * value`: facts_kv_line.h) straight into re->vals: vals[s] the value of
+ * slot s's fact, found as its line is read; *text and *items their sizes,
+ * as slot_sizes counts them.  A text's facts most often come in the order
+ * of the last text's: the slot that followed the last fact's slot then is
+ * tried first, by its name's bytes and the '=' after them (kv_named), and
+ * only when that is not the line's name is the line read whole and its
+ * name looked up.  False for any other text, a fact twice, more than
+ * DC_MAX_FACTS, or no room: the general reader then reads it and says what
+ * is wrong. */
+static bool text_slots(const dc_policy *pol, prep_reuse *re, const char *text, size_t len,
+                       size_t *text_size, size_t *items)
+{
+    const prep_slot *slots = pol->slots_by_name;
+    uint32_t *after = re->after_slot, last = pol->prog.nslots, nfacts = 0, nother = 0;
+    dstr *vals = re->vals;
+    const char *s = text, *end = text + len, *next;
+    memset(vals, 0, pol->prog.nslots * sizeof *vals);
+    while (s < end) {
+        const prep_slot *ps = after[last] ? &slots[after[last] - 1] : NULL;
+        kv_fact f;
+        if (ps && kv_named(s, end, ps->name, ps->len)) {
+            if (!(next = kv_plain_value(s + ps->len + 1, end, &f)))
+                return false;
+        } else {
+            enum kv_line_kind k = kv_plain_next(s, end, &f, &next);
+            if (k == KV_OTHER)
+                return false;
+            if (k == KV_FACT && !(ps = slot_named(pol, f.name, f.name_len)) &&
+                (++nfacts > DC_MAX_FACTS || !note_other(pol->alloc, re, nother++, &f)))
+                return false;
+            if (k == KV_NONE || !ps) {
+                s = next;
+                continue;
+            }
+            after[last] = (uint32_t)(ps - slots) + 1;
+        }
+        if (++nfacts > DC_MAX_FACTS || vals[ps->slot].p)
+            return false;
+        vals[ps->slot] = (dstr){ f.value, f.value_len };
+        *text_size += f.value_len + 1;
+        if (ps->set)
+            *items += set_count(f.value, f.value_len);
+        last = (uint32_t)(ps - slots);
+        s = next;
+    }
+    return nother < 2 ||
+           !others_twice(re->others, nother, (uint16_t *)(void *)(re->others + re->nothers));
 }
 
 /* Fill device d from its slots' values: each value copied into d->text and
@@ -957,7 +998,8 @@ dc_status dc_prepared_new(const dc_policy *pol, dc_prepared **out, dc_error *err
     /* one block: the header and SELF's outcome (at->text bytes), the
      * slots on a cache line, then what a refill needs */
     size_t regs = p->nregs > 64 ? p->nregs : 0, size = at->text + 64 + at->items;
-    size_t extra = sizeof(prep_reuse) + p->nslots * sizeof(dstr) + regs * sizeof(value);
+    size_t extra = sizeof(prep_reuse) + p->nslots * sizeof(dstr) + regs * sizeof(value) +
+                   (p->nslots + 1) * sizeof(uint32_t);
     char *block =
         at->fits && size <= SIZE_MAX - extra ? mem_alloc(pol->alloc, size + extra) : NULL;
     if (!block)
@@ -967,6 +1009,8 @@ dc_status dc_prepared_new(const dc_policy *pol, dc_prepared **out, dc_error *err
     prep_reuse *re = (prep_reuse *)(void *)(block + size);
     *re = (prep_reuse){ .policy = pol, .vals = (dstr *)(re + 1) };
     re->regs = regs ? (value *)(re->vals + p->nslots) : NULL;
+    re->after_slot = (uint32_t *)(void *)((value *)(re->vals + p->nslots) + regs);
+    memset(re->after_slot, 0, (p->nslots + 1) * sizeof(uint32_t));
     dc_prepared *d = (dc_prepared *)block;
     /* no policy until it holds a device: a check refuses it */
     *d = (dc_prepared){ .nslots = p->nslots,
@@ -1021,14 +1065,10 @@ dc_status dc_prepared_parse_text(dc_prepared *d, const char *file, const char *t
     /* the common text straight into the device; any other (a quote, a
      * comment after a value, a header, a duplicate, an error, records to
      * prepare) by way of the facts, as dc_facts_parse_text reads it */
-    uint32_t n = pol->prog.nrecsets || (!text && len)
-                     ? KV_NOT_PLAIN
-                     : plain_facts(d->alloc, re, text ? text : "", len);
     dc_facts *facts = NULL;
     size_t tsize = 0, items = 0;
-    if (n == KV_NOT_PLAIN ||
-        !text_slots(pol, re->facts, n, (uint16_t *)(void *)(re->facts + re->nfacts), re->vals,
-                    &tsize, &items)) {
+    if (pol->prog.nrecsets || (!text && len) ||
+        !text_slots(pol, re, text ? text : "", len, &tsize, &items)) {
         dc_status st = facts_parse_text_ex(pol->alloc, file, text, len, &facts, err);
         if (st != DC_OK)
             return st;
@@ -1051,7 +1091,7 @@ void dc_prepared_free(dc_prepared *d)
         mem_free(d->alloc, d->rec_n);
         if (d->reuse) {
             mem_free(d->alloc, d->reuse->body);
-            mem_free(d->alloc, d->reuse->facts);
+            mem_free(d->alloc, d->reuse->others);
         }
         mem_free(d->alloc, d);
     }

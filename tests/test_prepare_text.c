@@ -146,6 +146,96 @@ static const char *const written[] = {
     "p=16\nq=17\nr=18\ns=19\nt=20\nu=21\nv=22\nw=23\nx=24\ny=25\nz=26\n",
 };
 
+/* Texts for a refilled device's reader (prepare.c's text_slots), which
+ * tries first the fact that followed the last one in the texts before:
+ * after where.compat's and share.compat's texts, texts that match it for a
+ * while and then leave it (a name that extends the expected one, blanks,
+ * another order, a fact left out or twice, facts of no slot between,
+ * a value that is quoted, commented or past its limit, CRLF, a NUL byte,
+ * the text ending inside or right after a name).  Lengths are given: some
+ * hold a NUL. */
+#define T(s)                                                                                   \
+    {                                                                                          \
+        s, sizeof s - 1                                                                        \
+    }
+static const struct {
+    const char *s;
+    size_t len;
+} leaving[] = {
+    T("vendor=acme\nmodel=a9\nslices=4\naggregate=8\nfirmware=1.2.3\n"),
+    T("vendor=acme\nmodel=a9\nslices=4\naggregate=8\nfirmware=1.2.3\nmodel=a9\n"),
+    T("vendor=acme\nmodel=a9\nslices=4\naggregate=8\nfirmware=1.2.3\nvendor=acme\n"),
+    T("vendorx=acme\nmodel=a9\nslices=4\naggregate=8\nfirmware=1.2.3\n"),
+    T("vendor=acme\nmodel_=a9\nslices=4\naggregate=8\nfirmware=1.2.3\n"),
+    T("vendor=acme\nmodel.x=a9\nslices=4\naggregate=8\nfirmware=1.2.3\n"),
+    T("vendor=acme\nmodel =a9\nslices\t=4\naggregate= 8\nfirmware=1.2.3 \n"),
+    T("vendor=acme\n model=a9\nslices=4\naggregate=8\nfirmware=1.2.3\n"),
+    T("vendor=acme\nmodel==a9\nslices=4=4\naggregate=8\nfirmware=1.2.3\n"),
+    T("vendor=acme\nmodel=\nslices=\naggregate=8\nfirmware=\n"),
+    T("vendor=acme\nmodel=a9\nslices=4\naggregate=8\nfirmware=\"1.2.3\"\n"),
+    T("vendor=acme\nmodel=a9\nslices=4 # four\naggregate=8\nfirmware=1.2.3\n"),
+    T("vendor=acme\nmodel=a9\nslices=4\naggregate=8#x\nfirmware=1.2.3\n"),
+    T("vendor=acme\nmodel=a9\nslices=4\naggregate=8\nfirmware=1.2.3\nSELF:\n"),
+    T("vendor=acme\nmodel=a9\nslices=4\naggregate=8\nfirmware=1.2.3\nCOMPATIBLE:\n"),
+    T("firmware=1.2.3\naggregate=8\nslices=4\nmodel=a9\nvendor=acme\n"),
+    T("vendor=acme\nslices=4\nfirmware=1.2.3\n"),
+    T("model=a9\nvendor=acme\nslices=4\naggregate=8\nfirmware=1.2.3\n"),
+    T("vendor=acme\nx=1\nmodel=a9\ny=2\nslices=4\nz=3\naggregate=8\nfirmware=1.2.3\nw=4\n"),
+    T("vendor=acme\nx=1\nmodel=a9\ny=2\nslices=4\nx=3\naggregate=8\nfirmware=1.2.3\n"),
+    T("a0=0\na1=1\na2=2\na3=3\na4=4\na5=5\na6=6\na7=7\na8=8\na9=9\nb0=0\nb1=1\nb2=2\n"
+      "b3=3\nb4=4\nb5=5\nb6=6\nb7=7\nb8=8\nb9=9\nvendor=acme\nb3=3\n"),
+    T("vendor=acme\n# a comment\n\n  \nmodel=a9\n\tslices=4\naggregate=8\nfirmware=1.2.3\n"),
+    T("vendor=acme\r\nmodel=a9\r\nslices=4\r\naggregate=8\r\nfirmware=1.2.3\r\n"),
+    T("vendor=acme\r\nmodel=a9\rslices=4\r\naggregate=8\r\nfirmware=1.2.3\r\n"),
+    T("vendor=acme\nmodel=a9\r\r\nslices=4\naggregate=8\nfirmware=1.2.3\n"),
+    T("vendor=acme\nmodel=a\0009\nslices=4\naggregate=8\nfirmware=1.2.3\n"),
+    T("vendor=acme\nmodel\0=a9\nslices=4\naggregate=8\nfirmware=1.2.3\n"),
+    T("vendor=acme\nmodel=a9\nslices=4\naggregate=8\nfirmware=1.2.3\n\0"),
+    T("vendor=acme\nmodel=a9\nslices=4\naggregate=8\nfirmware=1.2.\x80\n"),
+    T("vendor=acme\nmodel=a9\nslices"),
+    T("vendor=acme\nmodel=a9\nslices="),
+    T("vendor=acme\nmodel=a9\nslices=4\naggregate=8\nfirmware"),
+    T("vendor=acme\nmodel=a9\nSELF=4\naggregate=8\nfirmware=1.2.3\n"),
+    T("device_api=vfio-pci\npci_id=8086591d\nmdev_type=i915-GVTg_V5_4\naggregator=2\n"
+      "software_version=1.4.0\n"),
+    T("device_api=vfio-pci\r\npci_id=8086591d\r\nmdev_type=i915-GVTg_V5_4\r\naggregator=2\r\n"
+      "software_version=1.4.0\r\n"),
+    T("device_api=vfio-pci\npci_id=8086591d\nmdev_type=i915-GVTg_V5_4\naggregator=2\n"
+      "software_version=1.4.0\ndevice_api=vfio-pci\n"),
+    T("device_api=vfio-pci\npci_id=8086591d\nmdev_type=i915-GVTg_V5_4\naggregator=2\n"
+      "software_version=\"1.4.0\"\n"),
+    T("device_api=vfio-pci\npci_id=8086591d\nmdev_type=\"i915-GVTg_V5_4\"\naggregator=2\n"
+      "software_version=1.4.0\n"),
+    T("device_api=vfio-pci\npci_id=8086591d\nmdev_type_x=i915-GVTg_V5_4\naggregator=2\n"
+      "software_version=1.4.0\n"),
+    T("device_apix=vfio-pci\npci_id=8086591d\nmdev_type=i915-GVTg_V5_4\naggregator=2\n"
+      "software_version=1.4.0\n"),
+};
+
+/* where.compat's texts with a value (the model's or the slices') and a
+ * name of no slot at and past their limits, among the facts the reader
+ * expects. */
+static void add_limits(texts *t)
+{
+    static char buf[2 * 4200 + 600];
+    for (int len = 4095; len <= 4097; len++)
+        for (int at = 0; at < 2; at++) {
+            int n = snprintf(buf, sizeof buf, "vendor=acme\nmodel=%s", at ? "a9\nslices=" : "");
+            memset(buf + n, '4', (size_t)len);
+            n += len;
+            n += snprintf(buf + n, sizeof buf - (size_t)n, "\n%saggregate=8\nfirmware=1.2.3\n",
+                          at ? "" : "slices=4\n");
+            add(t, buf, (size_t)n);
+        }
+    for (int len = 254; len <= 256; len++) {
+        int n = snprintf(buf, sizeof buf, "vendor=acme\nmodel=a9\n");
+        memset(buf + n, 'n', (size_t)len);
+        n += len;
+        n += snprintf(buf + n, sizeof buf - (size_t)n, "=1\nslices=4\naggregate=8\n");
+        add(t, buf, (size_t)n);
+    }
+}
+
 /* Texts of many facts: around the room a refilled device starts with and
  * grows to (32, 64, ...), and past the limit of a device. */
 static void add_many(texts *t)
@@ -160,6 +250,14 @@ static void add_many(texts *t)
             n += (size_t)snprintf(buf + n, sizeof buf - n, "f0001=x\n");
             add(t, buf, n);
         }
+    }
+    /* the limit reached and passed by where.compat's facts, after others */
+    for (int count = 1019; count <= 1020; count++) {
+        size_t n = 0;
+        for (int i = 0; i < count; i++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "f%04d=%d\n", i, i);
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s", written[3]);
+        add(t, buf, n);
     }
     /* a value and a name at and past their limits */
     char *v = malloc(5000);
@@ -216,8 +314,13 @@ static void corpus_build(void)
     for (size_t i = 0; i < sizeof written / sizeof *written; i++)
         add_str(&corpus, written[i]);
     add_many(&corpus);
+    for (size_t i = 0; i < sizeof leaving / sizeof *leaving; i++)
+        add(&corpus, leaving[i].s, leaving[i].len);
+    add_limits(&corpus);
     add_edits(&corpus, written[3]);
     add_edits(&corpus, written[29]);
+    add_edits(&corpus, leaving[18].s);
+    add_edits(&corpus, leaving[22].s);
     add_edits(&corpus, "SELF:\n  vendor = \"acme\" # x\nsla.0.cir=1\n");
 }
 
