@@ -157,13 +157,17 @@ static bool tmpls_alike(const program *p, const tmpl *a, const tmpl *b)
     return true;
 }
 
-/* The values a slot read as `types` keeps beyond the one in its pfact. */
+/* The types whose value a pfact keeps in `as` (8 bytes or fewer). */
+#define NARROW_TYPES ((1u << VT_INT) | (1u << VT_HEX) | (1u << VT_BOOL))
+
+/* The values a slot read as `types` keeps beyond the one in its pfact:
+ * every type but string, less the first narrow one that parses. */
 static uint32_t more_types(unsigned types)
 {
     uint32_t n = 0;
     for (int t = VT_NONE + 1; t < VT_COUNT; t++)
         n += t != VT_STRING && (types >> t & 1);
-    return n > 1 ? n - 1 : 0;
+    return n - ((types & NARROW_TYPES) != 0);
 }
 
 /* *total += n * size, 8-aligned; false on overflow. */
@@ -397,8 +401,8 @@ bool prep_quick_value(vtype ty, const char *p, size_t n, value *out)
 }
 
 /* Parse one fact to the types of `types` (no string: its text is it): the
- * first that parses into x->as, the others into more[] (room for one fewer
- * than the types). */
+ * first int, hex or bool that parses into x->as, the others into more[]
+ * (room for more_types(types)). */
 static void parse_fact(unsigned types, pfact *x, value *more, dstr *items, uint32_t cap,
                        uint32_t *used)
 {
@@ -418,9 +422,12 @@ static void parse_fact(unsigned types, pfact *x, value *more, dstr *items, uint3
             continue;
         }
         x->ok |= (uint8_t)(1u << ty);
-        if (x->type == VT_NONE) {
+        if (x->type == VT_NONE && (NARROW_TYPES >> ty & 1)) {
             x->type = (uint8_t)ty;
-            x->as = v.as;
+            if (ty == VT_BOOL) /* the rest of `as` stays 0 */
+                x->as.b = v.as.b;
+            else
+                x->as.u = v.as.u;
         } else {
             x->more = (uint32_t)((char *)more - (char *)x);
             more[x->nmore++] = v;

@@ -11,25 +11,34 @@
 #include "alloc.h"
 #include "policy.h"
 
+/* What a fact's first int, hex or bool value keeps in its pfact. */
+typedef union pword {
+    int64_t i;  /* VT_INT */
+    uint64_t u; /* VT_HEX */
+    bool b;     /* VT_BOOL */
+} pword;
+
 /* A fact prepared for a policy: its text, and its value parsed as each type
  * the policy reads it as (bit 1 << vtype in `ok` when that parse worked).
- * One cache line: the first type that parsed is in `as` (`type` says
- * which); a slot read as several types (rare) keeps the others as `value`s
- * at byte offset `more` from the pfact, `nmore` of them. */
+ * Half a cache line (docs/performance.md, "Round 5"): a string is its text,
+ * the first int, hex or bool that parsed is in `as` (`type` says which,
+ * VT_NONE when none did); every other value (a semver, a set, a second
+ * type) is a `value` at byte offset `more` from the pfact, `nmore` of
+ * them in type order, in the device's block. */
 typedef struct pfact {
     dstr raw;
     bool present;
     uint8_t ok;
-    uint8_t type; /* of `as`: VT_NONE when no type but string parsed */
+    uint8_t type; /* of `as`: VT_INT, VT_HEX, VT_BOOL or VT_NONE */
     uint8_t nmore;
     uint32_t more;
-    vdata as;
+    pword as;
 } pfact;
 
-/* 64 bytes where pointers have 64 bits; 48 on 32-bit targets (a shorter
- * dstr, and uint64_t aligned on 4 bytes there), still within one line. */
-_Static_assert(sizeof(pfact) == 64 || (sizeof(void *) < 8 && sizeof(pfact) <= 64),
-               "a prepared fact fits one cache line");
+/* 32 bytes where pointers have 64 bits; 24 on 32-bit targets (a shorter
+ * dstr): a fact never straddles two lines of slots 32-aligned. */
+_Static_assert(sizeof(pfact) == 32 || (sizeof(void *) < 8 && sizeof(pfact) == 24),
+               "a prepared fact is half a cache line");
 
 /* Fact f as type t, when it parsed as t. */
 static inline bool pfact_value(const pfact *f, vtype t, value *out)
@@ -37,13 +46,11 @@ static inline bool pfact_value(const pfact *f, vtype t, value *out)
     if (!(f->ok & (1u << t)))
         return false;
     if (t == VT_STRING) {
-        out->type = VT_STRING;
-        out->as.s = f->raw;
+        *out = (value){ .type = VT_STRING, .as.s = f->raw };
         return true;
     }
     if (t == f->type) {
-        out->type = (uint8_t)t;
-        out->as = f->as;
+        *out = (value){ .type = (uint8_t)t, .as.i = f->as.i };
         return true;
     }
     const value *m = (const value *)(const void *)((const char *)f + f->more);

@@ -188,22 +188,24 @@ static inline bool ct_holds(const program *p, const ctable *ct, const value *v)
                : ct_test(p, ct, v);
 }
 
-/* Is fact x present and t the first type it parsed as (pfact.type)?  Then
- * fact_value gives its value as pfact_value would, without its tests: of an
- * int, hex or bool the 8 bytes of the member (the rest of the register is
- * left as it was: nothing reads it), of a semver or set all of it. */
-static inline bool fact_first(const pfact *x, uint8_t t)
+/* Fact x as type t into *out, as pfact_value gives it after `present`: of
+ * the int, hex or bool in its pfact (pfact.type: set only when present
+ * and parsed) the 8 bytes of the member (the rest of the register is left
+ * as it was: nothing reads it), of a first value out of line (a semver, a
+ * set) all of it, without pfact_value's tests. */
+static inline bool fact_load(const pfact *x, uint8_t t, value *out)
 {
-    return x->type == t && x->present && (x->ok >> t & 1);
-}
-
-static inline void fact_value(const pfact *x, value *out)
-{
-    out->type = x->type;
-    if (x->type == VT_SEMVER || x->type == VT_SET)
-        out->as = x->as;
-    else
+    if (x->type == t && x->present) {
+        out->type = t;
         out->as.i = x->as.i;
+        return true;
+    }
+    const value *m = (const value *)(const void *)((const char *)x + x->more);
+    if (x->nmore && m->type == t) {
+        *out = *m;
+        return true;
+    }
+    return x->present && pfact_value(x, (vtype)t, out);
 }
 
 /* ------------------------------------------------------------ templates */
@@ -492,11 +494,7 @@ enter:
     CASE(LOADF)
     {
         const pfact *x = FACT(i);
-        if (fact_first(x, i->t & TYPE_MASK)) {
-            fact_value(x, &REG(i->a));
-            NEXT;
-        }
-        if (!x->present || !pfact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
+        if (!fact_load(x, i->t & TYPE_MASK, &REG(i->a))) {
             f->type = i->t & TYPE_MASK;
             FAIL(x->present ? F_PARSE : F_MISSING);
         }
@@ -511,9 +509,7 @@ enter:
     CASE(LOADFT)
     {
         const pfact *x = FACT(i);
-        if (fact_first(x, i->t & TYPE_MASK))
-            fact_value(x, &REG(i->a));
-        else if (!x->present || !pfact_value(x, (vtype)(i->t & TYPE_MASK), &REG(i->a))) {
+        if (!fact_load(x, i->t & TYPE_MASK, &REG(i->a))) {
             f->type = i->t & TYPE_MASK;
             FAIL(x->present ? F_PARSE : F_MISSING);
         }

@@ -1424,6 +1424,55 @@ Test(bindings, canonical_rendering)
     cr_expect_eq(binding("str").type, DC_TYPE_STRING);
 }
 
+/* One fact read as every type, each in a block of its own, in one check: the
+ * value of each type is its own, whether the prepared fact keeps it in
+ * place (its first int, hex or bool) or out of line (a semver, a set, a
+ * second type: docs/performance.md, "Round 5").  The block probed is last;
+ * every other reads the fact as its type, then fails. */
+Test(bindings, one_fact_read_as_every_type)
+{
+    static const char *const types[] = { "int", "hex", "semver", "bool", "set", "string" };
+    enum { NT = sizeof types / sizeof types[0] };
+    static const struct {
+        const char *text;
+        const char *as[NT]; /* the binding's text, NULL when it does not parse */
+    } cases[] = {
+        { "12", { "12", "12", NULL, NULL, "12", "12" } },
+        { "1", { "1", "1", NULL, "true", "1", "1" } },
+        { "0", { "0", "0", NULL, "false", "0", "0" } },
+        { "0x1F", { "31", "1f", NULL, NULL, "0x1F", "0x1F" } },
+        { "ff", { NULL, "ff", NULL, NULL, "ff", "ff" } },
+        { "-9223372036854775808",
+          { "-9223372036854775808", NULL, NULL, NULL, "-9223372036854775808",
+            "-9223372036854775808" } },
+        { "1.2.3-rc.1", { NULL, NULL, "1.2.3-rc.1", NULL, "1.2.3-rc.1", "1.2.3-rc.1" } },
+        { "10.20", { NULL, NULL, "10.20.0", NULL, "10.20", "10.20" } },
+        { "yes", { NULL, NULL, NULL, "true", "yes", "yes" } },
+        { "b, a,b", { NULL, NULL, NULL, NULL, "a,b", "b, a,b" } },
+    };
+    char policy[2048], facts[128];
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (size_t probe = 0; probe < NT; probe++) {
+            int n = snprintf(policy, sizeof policy, SELF_T);
+            for (size_t t = 0; t < NT; t++)
+                if (t != probe)
+                    n += snprintf(policy + n, sizeof policy - (size_t)n,
+                                  "COMPATIBLE:\n    a = {_x:%s}\n    nope = {_y:string}\n",
+                                  types[t]);
+            snprintf(policy + n, sizeof policy - (size_t)n, "COMPATIBLE:\n    a = {x:%s}\n",
+                     types[probe]);
+            snprintf(facts, sizeof facts, "a=%s", cases[c].text);
+            const char *want = cases[c].as[probe];
+            dc_verdict v = check(policy, facts, "kind=t");
+            cr_expect_eq(v, want ? DC_COMPATIBLE : DC_INCOMPATIBLE, "'%s' as %s: verdict %d",
+                         cases[c].text, types[probe], (int)v);
+            if (want && v == DC_COMPATIBLE) {
+                cr_expect_eq(dc_result_block(C.res), (int)NT - 1);
+                expect_binding("x", want);
+            }
+        }
+}
+
 Test(bindings, semver_canonical_keeps_prerelease)
 {
     COMPATIBLE("    v = {v:semver}", "v=1.2.3-rc.1");
