@@ -75,13 +75,28 @@ static inline unsigned lowest_bit(uint64_t m)
  * at a time: a word with a byte below 0x20 (a tab too), above 0x7e or, when
  * `hash`, equal to '#' flags it, and where the order of the bytes in a word
  * is known, the lowest flag is the first such byte (what the word
- * arithmetic carries or borrows only flags bytes after). */
-static inline const char *span_of(const char *p, const char *end, bool hash)
+ * arithmetic carries or borrows only flags bytes after).  The bytes from
+ * `start` (at most p) may be read too: the last fewer than eight bytes are
+ * then read as the end of the word that ends at `end`, shifted down, zeros
+ * (flagged) coming in after them. */
+static inline const char *span_from(const char *start, const char *p, const char *end,
+                                    bool hash)
 {
     const uint64_t ones = 0x0101010101010101u, highs = ones * 0x80;
-    while (end - p >= 8) {
+    for (;;) {
         uint64_t w;
-        memcpy(&w, p, 8);
+        if (end - p >= 8) {
+            memcpy(&w, p, 8);
+        } else {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            if (end - start < 8 || p == end)
+                break;
+            memcpy(&w, end - 8, 8);
+            w >>= 8 * (8 - (end - p));
+#else
+            break;
+#endif
+        }
         uint64_t flags = (((w - ones * 0x20) & ~w) | (w + ones) | w) & highs;
         if (hash) {
             uint64_t x = w ^ (ones * '#');
@@ -90,6 +105,8 @@ static inline const char *span_of(const char *p, const char *end, bool hash)
         if (flags) {
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             const char *e = p + lowest_bit(flags) / 8;
+            if (e >= end)
+                return end;
             if (!has_class(*e, K_TEXT) || (hash && *e == '#'))
                 return e;
             p = e; /* a tab: byte by byte */
@@ -102,6 +119,11 @@ static inline const char *span_of(const char *p, const char *end, bool hash)
     while (p < end && has_class(*p, K_TEXT) && !(hash && *p == '#'))
         p++;
     return p;
+}
+
+static inline const char *span_of(const char *p, const char *end, bool hash)
+{
+    return span_from(p, p, end, hash);
 }
 
 static inline const char *text_span(const char *p, const char *end)

@@ -292,7 +292,8 @@ static const char *kv_plain(kv_parser *kp, const char *s, const char *end, uint3
     uint32_t n = kp->n, room = kp->cap < DC_MAX_FACTS ? kp->cap : DC_MAX_FACTS;
     const char *next;
     enum kv_line_kind k;
-    for (; s < end && n < room && (k = kv_plain_next(s, end, &kp->facts[n], &next)) != KV_OTHER;
+    for (; s < end && n < room &&
+           (k = kv_plain_next(kp->text, s, end, &kp->facts[n], &next)) != KV_OTHER;
          s = next) {
         n += k == KV_FACT;
         ++*line;

@@ -28,11 +28,13 @@ static inline bool header_word(const char *p, size_t n)
 }
 
 /* The plain value after a line's '=' at v, up to the line's end: blanks
- * skipped before it and trimmed after it, as kv_line reads it.  Into
+ * skipped before it and trimmed after it, as kv_line reads it (the text
+ * from `start` on may be read: span_from).  Into
  * f->value and f->value_len; returns where the next line starts (end at
  * the last), or NULL for a quoted value, one holding '#' (perhaps a
  * comment), a byte no facts text may hold or a value past DC_MAX_VALUE. */
-KV_INLINE const char *kv_plain_value(const char *v, const char *end, kv_fact *f)
+KV_INLINE const char *kv_plain_value(const char *start, const char *v, const char *end,
+                                     kv_fact *f)
 {
     const char *e = end, *next = end;
     while (v < end && is_blank(*v))
@@ -40,7 +42,7 @@ KV_INLINE const char *kv_plain_value(const char *v, const char *end, kv_fact *f)
     if (v < end) {
         if (*v == '"')
             return NULL;
-        e = span_of(v, end, true);
+        e = span_from(start, v, end, true);
         if (e == end)
             next = end;
         else if (*e == '\n')
@@ -64,7 +66,8 @@ KV_INLINE const char *kv_plain_value(const char *v, const char *end, kv_fact *f)
  * scan into *f as kv_line would note it: the name, blanks, '=' and a plain
  * value (kv_plain_value); the name valid (name_ok) and no header's word.
  * Returns where the next line starts, or NULL for any other line. */
-KV_INLINE const char *kv_plain_line(const char *p, const char *end, kv_fact *f)
+KV_INLINE const char *kv_plain_line(const char *start, const char *p, const char *end,
+                                    kv_fact *f)
 {
     const char *q = word_run(p + 1, end);
     while (q < end && *q == '.') {
@@ -87,16 +90,16 @@ KV_INLINE const char *kv_plain_line(const char *p, const char *end, kv_fact *f)
         return NULL;
     f->name = p;
     f->name_len = (uint32_t)name_len;
-    return kv_plain_value(q + 1, end, f);
+    return kv_plain_value(start, q + 1, end, f);
 }
 
-/* The line at s when it is blank, a comment or the common line: KV_FACT
- * (the fact in *f) or KV_NONE, *next where the next line starts; KV_OTHER
- * for any other line. */
+/* The line at s of the text that starts at `start` when it is blank, a
+ * comment or the common line: KV_FACT (the fact in *f) or KV_NONE, *next
+ * where the next line starts; KV_OTHER for any other line. */
 enum kv_line_kind { KV_NONE, KV_FACT, KV_OTHER };
 
-KV_INLINE enum kv_line_kind kv_plain_next(const char *s, const char *end, kv_fact *f,
-                                          const char **next)
+KV_INLINE enum kv_line_kind kv_plain_next(const char *start, const char *s, const char *end,
+                                          kv_fact *f, const char **next)
 {
     const char *p = s;
     while (p < end && is_blank(*p))
@@ -106,7 +109,7 @@ KV_INLINE enum kv_line_kind kv_plain_next(const char *s, const char *end, kv_fac
         return KV_NONE;
     }
     if (is_name_start(*p))
-        return (*next = kv_plain_line(p, end, f)) ? KV_FACT : KV_OTHER;
+        return (*next = kv_plain_line(start, p, end, f)) ? KV_FACT : KV_OTHER;
     if (*p == '#' || *p == '\n' || *p == '\r') /* a comment or a blank line */
         return line_end(p, end, next) ? KV_NONE : KV_OTHER;
     return KV_OTHER;

@@ -775,10 +775,10 @@ typedef struct prep_reuse {
     uint32_t nothers;
     dstr *vals;
     value *regs; /* NULL when the program has 64 registers or fewer */
-    /* after_slot[k]: the slot (index + 1 into slots_by_name, 0: none
-     * known) whose fact followed slot k's in the last text that had both;
-     * after_slot[nslots], the first slot's */
-    uint32_t *after_slot;
+    /* after_slot[s]: the slot whose fact followed slot s's in the last
+     * text that had both (NULL: none known); after_slot[nslots], the
+     * first slot's */
+    const prep_slot **after_slot;
 } prep_reuse;
 
 _Static_assert(DC_MAX_FACTS < UINT16_MAX, "a fact's index + 1 fits a hash table's entry");
@@ -853,38 +853,50 @@ static bool others_twice(const kv_fact *f, uint32_t n, uint16_t *table)
 static bool text_slots(const dc_policy *pol, prep_reuse *re, const char *text, size_t len,
                        size_t *text_size, size_t *items)
 {
-    const prep_slot *slots = pol->slots_by_name;
-    uint32_t *after = re->after_slot, last = pol->prog.nslots, nfacts = 0, nother = 0;
+    const prep_slot **after = re->after_slot;
+    uint32_t nslots = pol->prog.nslots, last = nslots, nother = 0;
     dstr *vals = re->vals;
     const char *s = text, *end = text + len, *next;
-    memset(vals, 0, pol->prog.nslots * sizeof *vals);
+    size_t bytes = 0;
+    memset(vals, 0, nslots * sizeof *vals);
     while (s < end) {
-        const prep_slot *ps = after[last] ? &slots[after[last] - 1] : NULL;
+        const prep_slot *ps = after[last];
         kv_fact f;
         if (ps && kv_named(s, end, ps->name, ps->len)) {
-            if (!(next = kv_plain_value(s + ps->len + 1, end, &f)))
+            if (!(next = kv_plain_value(text, s + ps->len + 1, end, &f)))
                 return false;
         } else {
-            enum kv_line_kind k = kv_plain_next(s, end, &f, &next);
+            enum kv_line_kind k = kv_plain_next(text, s, end, &f, &next);
             if (k == KV_OTHER)
                 return false;
             if (k == KV_FACT && !(ps = slot_named(pol, f.name, f.name_len)) &&
-                (++nfacts > DC_MAX_FACTS || !note_other(pol->alloc, re, nother++, &f)))
+                !note_other(pol->alloc, re, nother++, &f))
                 return false;
             if (k == KV_NONE || !ps) {
                 s = next;
                 continue;
             }
-            after[last] = (uint32_t)(ps - slots) + 1;
+            after[last] = ps;
         }
-        if (++nfacts > DC_MAX_FACTS || vals[ps->slot].p)
+        dstr *v = &vals[ps->slot];
+        if (v->p)
             return false;
-        vals[ps->slot] = (dstr){ f.value, f.value_len };
-        *text_size += f.value_len + 1;
+        *v = (dstr){ f.value, f.value_len };
+        bytes += f.value_len + 1;
         if (ps->set)
             *items += set_count(f.value, f.value_len);
-        last = (uint32_t)(ps - slots);
+        last = ps->slot;
         s = next;
+    }
+    *text_size = bytes;
+    /* a slot's fact at most once each: the limit is passed only with
+     * others (note_other refuses more than DC_MAX_FACTS of them) */
+    if (nother + nslots > DC_MAX_FACTS) {
+        uint32_t n = nother;
+        for (uint32_t k = 0; k < nslots; k++)
+            n += vals[k].p != NULL;
+        if (n > DC_MAX_FACTS)
+            return false;
     }
     return nother < 2 ||
            !others_twice(re->others, nother, (uint16_t *)(void *)(re->others + re->nothers));
@@ -1006,7 +1018,7 @@ dc_status dc_prepared_new(const dc_policy *pol, dc_prepared **out, dc_error *err
      * slots on a cache line, then what a refill needs */
     size_t regs = p->nregs > 64 ? p->nregs : 0, size = at->text + 64 + at->items;
     size_t extra = sizeof(prep_reuse) + p->nslots * sizeof(dstr) + regs * sizeof(value) +
-                   (p->nslots + 1) * sizeof(uint32_t);
+                   (p->nslots + 1) * sizeof(prep_slot *);
     char *block =
         at->fits && size <= SIZE_MAX - extra ? mem_alloc(pol->alloc, size + extra) : NULL;
     if (!block)
@@ -1016,8 +1028,9 @@ dc_status dc_prepared_new(const dc_policy *pol, dc_prepared **out, dc_error *err
     prep_reuse *re = (prep_reuse *)(void *)(block + size);
     *re = (prep_reuse){ .policy = pol, .vals = (dstr *)(re + 1) };
     re->regs = regs ? (value *)(re->vals + p->nslots) : NULL;
-    re->after_slot = (uint32_t *)(void *)((value *)(re->vals + p->nslots) + regs);
-    memset(re->after_slot, 0, (p->nslots + 1) * sizeof(uint32_t));
+    re->after_slot = (const prep_slot **)(void *)((value *)(re->vals + p->nslots) + regs);
+    for (uint32_t s = 0; s <= p->nslots; s++)
+        re->after_slot[s] = NULL;
     dc_prepared *d = (dc_prepared *)block;
     /* no policy until it holds a device: a check refuses it */
     *d = (dc_prepared){ .nslots = p->nslots,
@@ -1066,9 +1079,11 @@ dc_status dc_prepared_parse_text(dc_prepared *d, const char *file, const char *t
     const dc_policy *pol = re->policy;
     d->policy = NULL; /* until it holds this text's device */
     d->self_ready = false;
-    mem_free(d->alloc, d->rec_n);
-    d->rec_n = NULL;
-    d->rec_field = NULL;
+    if (d->rec_n) {
+        mem_free(d->alloc, d->rec_n);
+        d->rec_n = NULL;
+        d->rec_field = NULL;
+    }
     /* the common text straight into the device; any other (a quote, a
      * comment after a value, a header, a duplicate, an error, records to
      * prepare) by way of the facts, as dc_facts_parse_text reads it */
@@ -1086,7 +1101,8 @@ dc_status dc_prepared_parse_text(dc_prepared *d, const char *file, const char *t
     dc_status st = body_fit(d, tsize, items)
                        ? fill(pol, d, re->vals, items, facts, re->regs, err)
                        : dc_error_set(err, DC_ERR_NOMEM, "out of memory");
-    dc_facts_free(facts);
+    if (facts)
+        dc_facts_free(facts);
     if (st == DC_OK)
         d->policy = pol;
     return st;

@@ -11,6 +11,7 @@
 
 #include "devcompat.h"
 #include "facts.h"
+#include "facts_chars.h"
 #include "limits.h"
 #include "helpers.h"
 
@@ -2669,4 +2670,40 @@ Test(batch, names_outlive_the_batch)
     dc_facts_free(f[0]);
     cr_assert_str_eq(dc_facts_name(f[2], 1), "libvirt.name");
     dc_facts_free(f[2]);
+}
+
+/* span_from, eight bytes at a time and the last fewer than eight read as
+ * the end of the word that ends the text, against a byte-by-byte scan:
+ * every start and end in texts of the bytes that stop it (or not) at
+ * every place. */
+static const char *span_bytes(const char *p, const char *end, bool hash)
+{
+    while (p < end && has_class(*p, K_TEXT) && !(hash && *p == '#'))
+        p++;
+    return p;
+}
+
+Test(kv, spans_of_text_bytes_by_words_and_their_ends)
+{
+    static const char stops[] = "\t\n\r#\x1f\x7f\x80\xff\0 ~";
+    char buf[40];
+    unsigned seed = 7, checked = 0;
+    for (int round = 0; round < 500; round++) {
+        for (size_t i = 0; i < sizeof buf; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            buf[i] = r % 4 ? (char)('a' + r % 26) : stops[r % (sizeof stops - 1)];
+        }
+        for (size_t start = 0; start < 10; start++)
+            for (size_t p = start; p < sizeof buf; p++)
+                for (size_t end = p; end <= sizeof buf && end <= p + 20; end++)
+                    for (int hash = 0; hash < 2; hash++) {
+                        const char *want = span_bytes(buf + p, buf + end, hash);
+                        cr_assert_eq(span_from(buf + start, buf + p, buf + end, hash), want,
+                                     "round %d, %zu %zu %zu", round, start, p, end);
+                        cr_assert_eq(span_of(buf + p, buf + end, hash), want);
+                        checked++;
+                    }
+    }
+    cr_assert_gt(checked, 1000000);
 }
