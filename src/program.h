@@ -174,6 +174,9 @@ typedef struct program {
     uint32_t *xentry;    /* per block: its first xinsn */
     uint32_t nxcode;
     bool xreads_target; /* some COMPATIBLE block reads a fact of the target */
+    /* COMPATIBLE blocks read SELF's values in place, from where a check has
+     * them packed (xinsn.self): a check need not unpack them (result.c) */
+    bool xinplace;
     /* the source's facts COMPATIBLE blocks read: byte offsets in its
      * slots, which a check fetches at once (result.c): the first 6, the
      * rest of the 6 repeating the first (0 when none is read) */

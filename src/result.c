@@ -74,21 +74,39 @@ static bool usable(const dc_policy *pol, const dc_prepared *s, const dc_prepared
 
 /* The COMPATIBLE blocks, after SELF held: the first that holds is *block. */
 static inline dc_verdict compat(const program *p, const dc_prepared *s, const dc_prepared *t,
-                                dc_result *r, int32_t *block)
+                                dc_result *r, int32_t *block, const char *self)
 {
     if (p->nblocks < 2)
         return DC_INCOMPATIBLE;
-    int32_t b = vm_run_blocks(p, 1, p->nblocks - 1, s, t, r, &r->fails[1]);
+    int32_t b = vm_run_blocks(p, 1, p->nblocks - 1, s, t, r, &r->fails[1], self);
     if (b < 0)
         return DC_INCOMPATIBLE;
     *block = b - 1;
     return DC_COMPATIBLE;
 }
 
+/* SELF's values packed at `from` into registers 0, 1, ... */
+static inline void self_unpack(const program *p, const char *from, value *to)
+{
+    for (value *end = to + p->blocks[0].nvars; to < end; to++)
+        from = value_unpack(from, to);
+}
+
+void result_self_regs(dc_result *r)
+{
+    if (r->self_lazy) {
+        self_unpack(&r->policy->prog, r->self_lazy, r->regs);
+        r->self_lazy = NULL;
+    }
+}
+
 /* The evaluation itself: no allocation, no output.  SELF was run when the
  * target was prepared (when it reads the target alone): its outcome is
  * copied (why it failed only with keep_fail), and its variables, all that
- * the COMPATIBLE blocks may read of it; else it runs now. */
+ * the COMPATIBLE blocks may read of it: in place, where it keeps them
+ * packed, when the program can (vmlink.c; then only an accessor unpacks
+ * them, with keep_fail: r->self_lazy), else into the registers.  Else SELF
+ * runs now. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
@@ -97,6 +115,7 @@ run(const program *p, const dc_prepared *s, const dc_prepared *t, dc_result *r, 
     bool keep_fail)
 {
     *block = -1;
+    const char *self = NULL;
     if (t->self_ready) {
         r->match_steps = 0; /* the check's template budget */
         if (!t->self_holds) {
@@ -104,11 +123,13 @@ run(const program *p, const dc_prepared *s, const dc_prepared *t, dc_result *r, 
                 r->fails[0] = *t->self_fail;
             return DC_TARGET_MISMATCH;
         }
-        if (t->self_vals) {
+        if (t->self_vals && p->xinplace) {
+            self = t->self_vals;
+            if (keep_fail)
+                r->self_lazy = self;
+        } else if (t->self_vals) {
             /* packed: each value's bytes its type uses, in line */
-            const char *from = t->self_vals;
-            for (value *to = r->regs, *end = to + p->blocks[0].nvars; to < end; to++)
-                from = value_unpack(from, to);
+            self_unpack(p, t->self_vals, r->regs);
         } else {
             for (uint32_t k = 0; k < p->blocks[0].nvars; k++)
                 r->regs[t->self_binds[k].reg] = t->self_binds[k].v;
@@ -116,7 +137,7 @@ run(const program *p, const dc_prepared *s, const dc_prepared *t, dc_result *r, 
     } else if (!vm_run_block(p, 0, s, t, r, &r->fails[0])) {
         return DC_TARGET_MISMATCH;
     }
-    return compat(p, s, t, r, block);
+    return compat(p, s, t, r, block, self);
 }
 
 #if defined(__GNUC__)
@@ -167,6 +188,7 @@ dc_status dc_check(const dc_policy *pol, const dc_prepared *s, const dc_prepared
     r->source = s;
     r->target = t;
     r->text_stale = true;
+    r->self_lazy = NULL;
     r->verdict = run(&pol->prog, s, t, r, &r->block, true);
     return DC_OK;
 }
@@ -275,11 +297,13 @@ dc_status dc_check_fleet(const dc_policy *pol, const dc_prepared *s, const dc_fl
         } else if (!rc->holds) {
             v = DC_TARGET_MISMATCH;
         } else {
-            /* SELF's values: each value's bytes its type uses */
+            /* SELF's values: each value's bytes its type uses, read
+             * there when the program can */
             const char *x = (const char *)(rc + 1);
-            for (uint32_t k = 0; k < nself; k++)
-                x = value_unpack(x, &use->regs[k]);
-            v = compat(p, s, p->xreads_target ? rc->t : &none, use, &b);
+            if (!p->xinplace)
+                for (uint32_t k = 0; k < nself; k++)
+                    x = value_unpack(x, &use->regs[k]);
+            v = compat(p, s, p->xreads_target ? rc->t : &none, use, &b, (const char *)(rc + 1));
         }
         verdicts[i] = v;
         if (blocks)
@@ -403,6 +427,7 @@ dc_status dc_result_binding_get(dc_result *r, size_t i, dc_binding *out)
     if (!r || !DC_SIZED(out) || i >= nbindings(r))
         return DC_ERR_INVALID;
     result_text_fresh(r);
+    result_self_regs(r);
     const program *p = &r->policy->prog;
     const pblock *self = &p->blocks[0], *b = &p->blocks[r->block + 1];
     const var *v = i < self->nvars ? &p->vars[self->first_var + i]
@@ -661,6 +686,7 @@ dc_status dc_result_reason_get(dc_result *r, size_t i, dc_reason *out)
     if (!r || !DC_SIZED(out) || i >= dc_result_reason_count(r))
         return DC_ERR_INVALID;
     result_text_fresh(r);
+    result_self_regs(r);
     const program *p = &r->policy->prog;
     uint32_t b = r->verdict == DC_TARGET_MISMATCH ? 0 : (uint32_t)i + 1;
     const vm_fail *f = &r->fails[b];

@@ -60,7 +60,11 @@ struct dc_result {
     uint32_t scratch_self; /* scratch_used after SELF: its sets stay valid */
     uint32_t match_steps;  /* template steps this check spent: one budget for a
                              * whole check (docs/language.md, section 13) */
-    arena text;            /* rendered strings for the accessors */
+    /* SELF's values packed, not yet unpacked into regs: a check whose
+     * program reads them in place (vm.h) leaves them there until an
+     * accessor needs the registers (result_self_regs) */
+    const char *self_lazy;
+    arena text; /* rendered strings for the accessors */
     bool text_stale;
     dc_prepared *owned_source, *owned_target; /* dc_check_facts */
 };
@@ -68,5 +72,8 @@ struct dc_result {
 /* Release the text rendered for the previous check, once, before anything
  * is rendered for this one (render.c allocates its text in r->text too). */
 void result_text_fresh(dc_result *r);
+
+/* SELF's values into r->regs, if a check left them packed (self_lazy). */
+void result_self_regs(dc_result *r);
 
 #endif

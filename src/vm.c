@@ -391,6 +391,19 @@ static const uint8_t bit_order[64] = {
 /* A register operand: a byte offset into the register file (vmlink.c). */
 #define REG(off) (*(value *)((char *)R + (off)))
 
+/* A register operand an instruction only reads: one of SELF's values read
+ * in place (at byte offset off of S, SELF's packed values) when the xinsn's
+ * `self` has bit xs, else a register (vmlink.c, "SELF in place"). */
+#define IN(off, xs) ((const value *)((i->self & (xs) ? S : (const char *)R) + (off)))
+
+/* *to = a value IN gave: the bytes its type uses (value_unpack), as a
+ * packed value in place has no more; the rest of *to is zero. */
+#define TAKE(to, from)                                                                         \
+    do {                                                                                       \
+        *(to) = (value){ 0 };                                                                  \
+        value_unpack((const char *)(from), (to));                                              \
+    } while (0)
+
 /* The fact instruction `in` reads: vmlink.c resolved its slot operand to the
  * byte offset `fo` in the prepared device `side` names (the source's when t
  * has SIDE_SOURCE, else the target's). */
@@ -415,7 +428,7 @@ __attribute__((optimize("no-crossjumping")))
 #endif
 int32_t
 vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *source,
-              const dc_prepared *target, dc_result *res, vm_fail *f)
+              const dc_prepared *target, dc_result *res, vm_fail *f, const char *S)
 {
 #ifdef VM_GOTO
     /* every byte value has a label: no bounds check when dispatching */
@@ -437,6 +450,15 @@ vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *so
     uint32_t lrec[LOOP_DEPTH] = { 0, 0 }, lend[LOOP_DEPTH] = { 0, 0 };
     bool fx, fy, fs; /* the failing insn showed x, y, slot */
     uint8_t fc;
+    /* SELF's values in registers only (a caller that ran SELF itself):
+     * packed here for the instructions that read them in place */
+    char packed[XS_MAX_VARS * sizeof(value)];
+    if (p->xinplace && !S && last > 0) {
+        char *to = packed;
+        for (uint32_t k = 0; k < p->blocks[0].nvars && k < XS_MAX_VARS; k++)
+            to = value_pack(&R[k], to);
+        S = packed;
+    }
 enter:
     i = p->xcode + p->xentry[b];
     x_at = slot_at = 0;
@@ -579,7 +601,7 @@ match : {
     CASE(FCMPS)
     {
         const pfact *x = FACT(i);
-        const value *y = &REG(i->b);
+        const value *y = IN(i->b, XS_B);
         if (!(x->ok & (1u << VT_STRING)) || y->type != VT_STRING)
             goto fcmp;
         if (x->raw.len == y->as.s.len && bytes_equal(x->raw.p, y->as.s.p, x->raw.len))
@@ -589,7 +611,7 @@ match : {
     CASE(FCMPI)
     {
         const pfact *x = FACT(i);
-        const value *y = &REG(i->b);
+        const value *y = IN(i->b, XS_B);
         if (x->type != VT_INT || y->type != VT_INT)
             goto fcmp;
         if (x->as.i == y->as.i)
@@ -599,7 +621,7 @@ match : {
     CASE(FCMPH)
     {
         const pfact *x = FACT(i);
-        const value *y = &REG(i->b);
+        const value *y = IN(i->b, XS_B);
         if (x->type != VT_HEX || y->type != VT_HEX)
             goto fcmp;
         if (x->as.u == y->as.u)
@@ -633,7 +655,7 @@ fcmp : {
         fc = F_PARSE;
         goto fail_fcmp;
     }
-    const value *y = &REG(i->b);
+    const value *y = IN(i->b, XS_B);
     int c;
     /* the common cases without a call; value_cmp for the rest */
     if (type == VT_INT && x->type == VT_INT && y->type == VT_INT) {
@@ -666,7 +688,7 @@ fcmp_ne: /* FCMPS/I/H: present, of the type, and not equal */
     type = i->t & TYPE_MASK;
     cmp = CMP_EQ;
 fail_fcmp:
-    f->x = REG(i->b);
+    TAKE(&f->x, IN(i->b, XS_B));
     fx = true;
     f->type = type;
     f->cmp = cmp;
@@ -679,7 +701,7 @@ fail_fcmp:
     NEXT;
     CASE(WCMP)
     {
-        const value *x = &REG(i->b), *y = &REG(i->c);
+        const value *x = IN(i->b, XS_B), *y = IN(i->c, XS_C);
         bool h;
         if (x->type == VT_INT && y->type == VT_INT)
             h = cmp_ints(x->as.i, y->as.i, i->t);
@@ -767,12 +789,12 @@ fail_fcmp:
      * failures) the general way */
     CASE(MUL)
     {
-        const value *x = &REG(i->b), *y = &REG(i->c);
+        const value *x = IN(i->b, XS_B), *y = IN(i->c, XS_C);
         int64_t z;
         if (x->type == VT_INT && y->type == VT_INT &&
             !__builtin_mul_overflow(x->as.i, y->as.i, &z)) {
             if (x_at)
-                f->x = *x;
+                TAKE(&f->x, x);
             REG(i->a).type = VT_INT;
             REG(i->a).as.i = z;
             NEXT;
@@ -781,13 +803,13 @@ fail_fcmp:
     }
     CASE(DIV)
     {
-        const value *x = &REG(i->b), *y = &REG(i->c);
+        const value *x = IN(i->b, XS_B), *y = IN(i->c, XS_C);
         if (x->type == VT_INT && y->type == VT_INT && y->as.i > 0) {
             /* one division: the quotient, and exact when it multiplies back */
             int64_t q = x->as.i / y->as.i;
             if (q * y->as.i == x->as.i) {
                 if (x_at)
-                    f->x = *x;
+                    TAKE(&f->x, x);
                 REG(i->a).type = VT_INT;
                 REG(i->a).as.i = q;
                 NEXT;
@@ -802,8 +824,9 @@ arith : {
     /* a failure shows both operands; a success leaves the first in the
          * record, which matters when a CONV of the rule showed a value */
     int64_t x, y, z = 0;
-    bool hex = REG(i->b).type == VT_HEX || REG(i->c).type == VT_HEX;
-    if (!as_int(&REG(i->b), &x) || !as_int(&REG(i->c), &y)) {
+    const value *xb = IN(i->b, XS_B), *yc = IN(i->c, XS_C);
+    bool hex = xb->type == VT_HEX || yc->type == VT_HEX;
+    if (!as_int(xb, &x) || !as_int(yc, &y)) {
         fc = F_OVERFLOW;
         goto fail_arith;
     }
@@ -837,14 +860,14 @@ arith : {
     }
     if (!over) {
         if (x_at)
-            f->x = REG(i->b);
+            TAKE(&f->x, xb);
         if (put_int(&REG(i->a), z, hex))
             NEXT;
     }
     fc = F_OVERFLOW;
 fail_arith:
-    f->x = REG(i->b);
-    f->y = REG(i->c);
+    TAKE(&f->x, xb);
+    TAKE(&f->y, yc);
     fy = true;
     goto fail;
 }
@@ -853,7 +876,7 @@ fail_arith:
     CASE(GT)
     CASE(GE)
     {
-        const value *x = &REG(i->b), *y = &REG(i->c);
+        const value *x = IN(i->b, XS_B), *y = IN(i->c, XS_C);
         int c = x->type == VT_INT && y->type == VT_INT
                     ? (x->as.i > y->as.i) - (x->as.i < y->as.i)
                     : value_cmp(x, y);
@@ -865,7 +888,7 @@ fail_arith:
     CASE(EQ)
     CASE(NE)
     {
-        const value *x = &REG(i->b), *y = &REG(i->c);
+        const value *x = IN(i->b, XS_B), *y = IN(i->c, XS_C);
         bool eq =
             x->type == VT_INT && y->type == VT_INT ? x->as.i == y->as.i : value_equal(x, y);
         REG(i->a).type = VT_BOOL;
@@ -884,7 +907,7 @@ fail_arith:
     CASE(MINOR)
     CASE(PATCH)
     {
-        const semver *v = &REG(i->b).as.v;
+        const semver *v = &IN(i->b, XS_B)->as.v;
         uint64_t x = i->op == I_MAJOR ? v->major : i->op == I_MINOR ? v->minor : v->patch;
         if (x > INT64_MAX)
             FAIL(F_OVERFLOW);
@@ -894,13 +917,13 @@ fail_arith:
     }
     CASE(FIELD2)
     {
-        const semver *v = &REG(i->b).as.v;
+        const semver *v = &IN(i->b, XS_B)->as.v;
         uint64_t x = i->t == 0 ? v->major : i->t == 1 ? v->minor : v->patch;
         if (x > INT64_MAX)
             FAIL(F_OVERFLOW);
         REG(i->a).type = VT_INT;
         REG(i->a).as.i = (int64_t)x;
-        v = &REG(i->d).as.v;
+        v = &IN(i->d, XS_D)->as.v;
         x = i->t == 0 ? v->major : i->t == 1 ? v->minor : v->patch;
         if (x > INT64_MAX)
             FAIL(F_OVERFLOW);
@@ -1051,5 +1074,5 @@ fail : {
 bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
                   const dc_prepared *target, dc_result *res, vm_fail *f)
 {
-    return vm_run_blocks(p, b, b, source, target, res, f) >= 0;
+    return vm_run_blocks(p, b, b, source, target, res, f, NULL) >= 0;
 }

@@ -18,16 +18,26 @@
  * (SIDE_SOURCE in t says whose), or WCMP's second register written.  CONV
  * and FIELDT hold their pc + 1 in d;
  * `rule` is the program's index of the instruction's rule (-1: none) and
- * `since` the pc its rule's code starts at (after the RULE). */
+ * `since` the pc its rule's code starts at (after the RULE).
+ * `self`: which register operands read one of SELF's values in place
+ * (XS_B, XS_C, XS_D: that operand is then a byte offset into SELF's packed
+ * values, not into the register file; vmlink.c, "SELF in place"). */
 typedef struct xinsn {
     uint8_t op;
     uint8_t t;
-    uint16_t side; /* 1 when t has SIDE_SOURCE */
+    uint8_t side; /* 1 when t has SIDE_SOURCE */
+    uint8_t self; /* XS_* */
     uint32_t a, b, c, d;
     uint32_t fo;
     int32_t rule;
     uint32_t since;
 } xinsn;
+
+enum { XS_B = 1, XS_C = 2, XS_D = 4 };
+
+/* SELF's values read in place have at most this many variables (the VM
+ * packs them on its stack when a caller has them in registers only). */
+#define XS_MAX_VARS 16
 
 /* Evaluate program block `b`; true when it holds, else *fail says why. */
 bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
@@ -35,9 +45,12 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
 
 /* Evaluate blocks b, b+1, ... last in order until one holds, in one call:
  * its index, or -1 when none does.  fails[k - b] says why block k did not
- * hold (for every block tried). */
+ * hold (for every block tried).  self: SELF's values packed (value_pack,
+ * registers 0, 1, ... in order), which a program linked with p->xinplace
+ * reads in place; NULL: they are in res->regs (vm_run_block's way). */
 int32_t vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *source,
-                      const dc_prepared *target, dc_result *res, vm_fail *fails);
+                      const dc_prepared *target, dc_result *res, vm_fail *fails,
+                      const char *self);
 
 /* Templates matched when facts are prepared: can template t be (its parts
  * literals and declarations that are not sets)?  Then vm_prematch matches

@@ -38,7 +38,7 @@ size_t vm_xcode_size(const program *p)
 static xinsn mk(uint8_t op, uint8_t t, uint32_t a, uint32_t b, uint32_t c, uint32_t d,
                 uint32_t at)
 {
-    return (xinsn){ .op = op, .t = t, .a = a, .b = b, .c = c, .d = d, .fo = at };
+    return (xinsn){ .op = op, .t = t, .a = a, .b = b, .c = c, .d = d, .fo = at, .self = 0 };
 }
 
 static bool is_cmp(uint8_t op)
@@ -232,6 +232,100 @@ static void note_source(program *p, uint32_t *n, uint32_t fo)
         p->xsrc[(*n)++] = fo;
 }
 
+/* ------------------------------------------------------------ SELF in place
+ *
+ * COMPATIBLE blocks read SELF's variables and never write them (the
+ * verifier refuses it), and SELF's variables are of their declared types
+ * whenever SELF holds (the verifier proves it of every path to SELF's OK).
+ * So where a check has them packed (value_pack, registers 0, 1, ... in
+ * order: a prepared target, a fleet record), each one is at a byte offset
+ * known now, and an instruction can read it there rather than the check
+ * first unpacking every one into the registers (docs/performance.md,
+ * "Round 5").  The instructions that can, and which of their operands: */
+static uint8_t self_operands(uint8_t op)
+{
+    switch (op) {
+    case I_FCMP:
+    case I_FCMPS:
+    case I_FCMPI:
+    case I_FCMPH:
+    case I_MAJOR:
+    case I_MINOR:
+    case I_PATCH: return XS_B;
+    case I_ADD:
+    case I_SUB:
+    case I_MUL:
+    case I_DIV:
+    case I_MOD:
+    case I_LT:
+    case I_LE:
+    case I_GT:
+    case I_GE:
+    case I_EQ:
+    case I_NE:
+    case I_WCMP: return XS_B | XS_C;
+    case I_FIELD2: return XS_B | XS_D;
+    default: return 0;
+    }
+}
+
+/* Does template t compare a span with one of registers 0 .. nself? */
+static bool tmpl_reads_self(const program *p, uint32_t t, uint32_t nself)
+{
+    if (t >= p->ntmpls)
+        return true;
+    for (uint32_t k = 0; k < p->tmpls[t].n; k++) {
+        const tpart *tp = &p->tparts[p->tmpls[t].first + k];
+        if (tp->kind == TP_CMP && tp->reg < nself)
+            return true;
+    }
+    return false;
+}
+
+/* Each read of a SELF variable in the COMPATIBLE blocks' xinsns [from, n)
+ * made in place, when every one of them can be: true then.  Else nothing
+ * changes (the check unpacks them, as before). */
+static bool self_in_place(program *p, xinsn *out, uint32_t from, uint32_t n)
+{
+    if (p->nblocks < 2)
+        return false;
+    const pblock *self = &p->blocks[0];
+    uint32_t nself = self->nvars, off[XS_MAX_VARS], at = 0;
+    if (nself == 0 || nself > XS_MAX_VARS)
+        return false;
+    for (uint32_t k = 0; k < nself; k++) {
+        const var *v = &p->vars[self->first_var + k];
+        if (v->reg != k)
+            return false;
+        off[k] = at;
+        at += (uint32_t)packed_bytes(v->type);
+    }
+    const uint32_t vsz = (uint32_t)sizeof(value), limit = nself * vsz;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t k = from; k < n; k++) {
+            xinsn *x = &out[k];
+            const char *roles = op_roles[x->op];
+            uint32_t *field[4] = { &x->a, &x->b, &x->c, &x->d };
+            uint8_t can = self_operands(x->op);
+            if ((x->op == I_MATCH || x->op == I_NMATCH || x->op == I_PMATCH) &&
+                tmpl_reads_self(p, x->b, nself))
+                return false;
+            for (int j = 0; j < 4 && roles && roles[j]; j++) {
+                if (roles[j] != 'R' || *field[j] >= limit)
+                    continue;
+                uint8_t bit = j == 1 ? XS_B : j == 2 ? XS_C : j == 3 ? XS_D : 0;
+                if (!(can & bit))
+                    return false;
+                if (pass == 1) {
+                    *field[j] = off[*field[j] / vsz];
+                    x->self |= bit;
+                }
+            }
+        }
+    }
+    return true;
+}
+
 void vm_translate(program *p, void *buf, bool fused)
 {
     xinsn *out = buf;
@@ -290,6 +384,7 @@ void vm_translate(program *p, void *buf, bool fused)
             pc += n;
         }
     }
+    p->xinplace = fused && self_in_place(p, out, entry[p->nblocks > 1 ? 1 : 0], xi);
     for (uint32_t k = nsrc; k < sizeof p->xsrc / sizeof p->xsrc[0]; k++)
         p->xsrc[k] = nsrc ? p->xsrc[0] : 0;
     map[p->ncode] = xi;

@@ -127,6 +127,7 @@ static void compare(dc_policy *pol, const dc_facts *s, const dc_facts *t, const 
     outcome(pol, s, t, &fused);
     xinsn *keep = p->xcode;
     uint32_t *keep_entry = p->xentry, keep_n = p->nxcode;
+    bool keep_inplace = p->xinplace;
     void *buf = malloc(vm_xcode_size(p));
     cr_assert_not_null(buf);
     vm_translate(p, buf, false);
@@ -136,6 +137,7 @@ static void compare(dc_policy *pol, const dc_facts *s, const dc_facts *t, const 
     p->xcode = keep;
     p->xentry = keep_entry;
     p->nxcode = keep_n;
+    p->xinplace = keep_inplace;
     free(buf);
     cr_assert_str_eq(fused.p, plain.p,
                      "%s: fused and unfused differ\n--- fused\n%s--- unfused\n%s", what,
@@ -162,10 +164,15 @@ static void compare(dc_policy *pol, const dc_facts *s, const dc_facts *t, const 
     free(plain.p);
 }
 
+/* Reads of SELF's values in place (vmlink.c), in the fused programs. */
+static unsigned self_in_place;
+
 static void count_supers(const program *p)
 {
-    for (uint32_t k = 0; k < p->nxcode; k++)
+    for (uint32_t k = 0; k < p->nxcode; k++) {
         seen[p->xcode[k].op]++;
+        self_in_place += (unsigned)__builtin_popcount(p->xcode[k].self);
+    }
 }
 
 /* ------------------------------------------------------------ inputs */
@@ -265,6 +272,7 @@ Test(fuse, corpus_fused_equals_unfused)
     /* not vacuous: every superinstruction ran in some program */
     for (int op = I__COUNT; op < I__ALL; op++)
         cr_expect_gt(seen[op], 0, "superinstruction %d never fused in the corpus", op);
+    cr_expect_gt(self_in_place, 0, "no corpus program read SELF's values in place");
 }
 
 /* ------------------------------------------------------------ mutations */
@@ -436,6 +444,7 @@ Test(fuse, shipped_policies_mutated_facts)
     cr_assert_gt(seen[I_WCMP], 0);
     cr_assert_gt(seen[I_FIELD2], 0);
     cr_assert_gt(seen[I_FCMPS], 0);
+    cr_assert_gt(self_in_place, 0);
 }
 
 /* ------------------------------------------------------------ && chains */
@@ -580,4 +589,89 @@ Test(fuse, templates_prematched_equal_live)
     cr_assert_eq(pairs_compared - before, 2 * nh * nt);
     cr_assert_geq(pairs_compatible, 4, "some pairs are compatible: %u", pairs_compatible);
     dc_policy_free(pol);
+}
+
+/* ------------------------------------------------------------ SELF in place */
+
+/* COMPATIBLE blocks that read SELF's values where the target keeps them
+ * packed (vmlink.c, "SELF in place"): strings, ints, hex and semvers read
+ * by FCMP, arithmetic, comparisons and FIELD2, their failures' records
+ * showing SELF's values, and the bindings and reasons an accessor then
+ * reads; against the same program unfused, which unpacks them first. */
+static const char in_place[] =
+    "POLICY:\n"
+    "    name = in-place\n"
+    "SELF:\n"
+    "    v = {ven:string}\n"
+    "    n = {tn:int}\n"
+    "    h = {th:hex}\n"
+    "    fw = {tv:semver}\n"
+    "COMPATIBLE equal:\n"
+    "    v = {ven}\n"
+    "    h = {th}\n"
+    "    n = {m:int}\n"
+    "    fw = {sv:semver}\n"
+    "    where tn * m == m * tn && major(sv) == major(tv) && minor(tv) >= minor(sv)\n"
+    "COMPATIBLE arith:\n"
+    "    n = {m:int}\n"
+    "    fw = {sv:semver}\n"
+    "    where m - tn <= 2 && tn / m >= 1 && tn % m != 3 && (sv < tv || th > 2)\n"
+    "COMPATIBLE text:\n"
+    "    v != {ven}\n"
+    "    n >= {tn}\n";
+
+/* The same reads, one of them (len) by an instruction that cannot: the
+ * program then unpacks SELF's values, as before. */
+static const char not_in_place[] = "POLICY:\n"
+                                   "    name = not-in-place\n"
+                                   "SELF:\n"
+                                   "    v = {ven:string}\n"
+                                   "    n = {tn:int}\n"
+                                   "COMPATIBLE:\n"
+                                   "    v = {ven}\n"
+                                   "    n = {m:int}\n"
+                                   "    where m * tn > 1 && len(ven) > 1\n";
+
+static dc_policy *compiled(const char *name, const char *text, size_t len)
+{
+    dc_policy *pol = NULL;
+    dc_diags *diags = NULL;
+    cr_assert_eq(dc_policy_compile(name, text, len, &pol, &diags, NULL), DC_OK, "%s", name);
+    dc_diags_free(diags);
+    return pol;
+}
+
+Test(fuse, self_in_place_equals_unpacked)
+{
+    dc_policy *yes = compiled("in-place.compat", in_place, sizeof in_place - 1);
+    dc_policy *no = compiled("not-in-place.compat", not_in_place, sizeof not_in_place - 1);
+    cr_assert(yes->prog.xinplace, "in-place.compat: SELF's values are not read in place");
+    cr_assert(!no->prog.xinplace, "not-in-place.compat: len() read SELF's value in place");
+    unsigned reads = 0;
+    for (uint32_t k = 0; k < yes->prog.nxcode; k++)
+        reads += (unsigned)__builtin_popcount(yes->prog.xcode[k].self);
+    cr_assert_geq(reads, 12, "%u reads of SELF's values in place", reads);
+    static const char *const vens[] = { "a", "b", "ab", "" };
+    static const char *const ints[] = { "1", "2", "3", "6", "-4", "x" };
+    static const char *const hexes[] = { "1", "ff", "3", "" };
+    static const char *const fws[] = { "1.2", "1.3.1", "2.0", "bad" };
+    unsigned before = pairs_compared;
+    for (unsigned v = 0; v < 2048; v++) {
+        char st[160], tt[160];
+        unsigned x = v * 2654435761u;
+        snprintf(st, sizeof st, "v=%s\nn=%s\nh=%s\nfw=%s\n", vens[x % 4], ints[x / 4 % 6],
+                 hexes[x / 24 % 4], fws[x / 96 % 4]);
+        snprintf(tt, sizeof tt, "v=%s\nn=%s\nh=%s\nfw=%s\n", vens[x / 384 % 4],
+                 ints[x / 1536 % 6], hexes[x / 9216 % 4], fws[x / 36864 % 4]);
+        dc_facts *s = NULL, *t = NULL;
+        cr_assert_eq(dc_facts_parse_text("s.kv", st, strlen(st), &s, NULL), DC_OK);
+        cr_assert_eq(dc_facts_parse_text("t.kv", tt, strlen(tt), &t, NULL), DC_OK);
+        compare(yes, s, t, "in-place");
+        compare(no, s, t, "not-in-place");
+        dc_facts_free(s);
+        dc_facts_free(t);
+    }
+    cr_assert_eq(pairs_compared - before, 4096);
+    dc_policy_free(yes);
+    dc_policy_free(no);
 }
