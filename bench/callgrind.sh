@@ -47,8 +47,8 @@ for c in hand-c:run_hand prepared:run_prepared e2e:run_e2e e2e-facts:run_e2e_fac
     printf '%-20s %14.1f\n' "$name" "$(echo "$n / ($passes * 1024)" | bc -l)"
 done
 # what a pair reads of memory: L1d lines missed per pair (1024 pairs do
-# not fit in L1d; docs/performance.md, "Round 4")
-for c in hand-c:run_hand prepared:run_prepared; do
+# not fit in L1d; docs/performance.md, "Round 4"), and from text
+for c in hand-c:run_hand prepared:run_prepared e2e:run_e2e; do
     name=${c%%:*} fn=${c#*:}
     n=$(lines "$fn" --rule $rule --only "$name" --iters $passes) || continue
     printf '%-20s %14.1f\n' "$name (L1d lines)" "$(echo "$n / ($passes * 1024)" | bc -l)"

@@ -22,14 +22,17 @@ typedef struct prep_tmpl {
 } prep_tmpl;
 
 /* Where the parts of a prepared device go in its block that do not depend
- * on the facts (prepare.c). */
-/* Offsets in a prepared block.  `self` and `text` are where SELF's outcome
- * and the text start.  The rest count from the end of the text (known per
- * device): the slots and template outcomes start at 0, the pre-matched
- * bindings at `slots`, the values of slots read as several types at
- * `binds`, every set's items at `more` (== `items`). */
+ * on the facts (prepare.c, prepared.h).  `head` bytes come before the
+ * header: the room for SELF's failure, then prep_cold.  `self` and `text`
+ * are where SELF's values (at most `self_room` bytes) and the text start,
+ * from the header.  The rest count from the slots (32-aligned after the
+ * text, known per device): the slots and template outcomes start at 0, the
+ * pre-matched bindings at `slots`, the values of slots read as several
+ * types at `binds`, every set's items at `more` (== `items`). */
 typedef struct prep_layout {
+    size_t head;
     size_t self;
+    size_t self_room;
     size_t text;
     size_t slots;
     size_t binds;

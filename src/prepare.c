@@ -179,23 +179,38 @@ static bool add_size(size_t *total, size_t n, size_t size)
     return true;
 }
 
-/* The layout of a prepared device: first what a check reads of a target
- * (the header, SELF's outcome, the text its values point into), then what
- * it reads of a source (the slots, the template outcomes and bindings),
- * then the sets' items. */
+/* The most bytes a SELF variable of type t takes packed (value_pack): of
+ * an unknown type, a whole value. */
+static size_t packed_most(uint8_t t)
+{
+    return t == VT_INT || t == VT_HEX || t == VT_BOOL || t == VT_STRING || t == VT_SET
+               ? packed_bytes(t)
+               : sizeof(value);
+}
+
+/* The room for SELF's failure before prep_cold. */
+#define FAIL_ROOM ((sizeof(vm_fail) + 7) & ~(size_t)7)
+
+/* The layout of a prepared device (prepared.h): first what a check reads of
+ * a target (the header, SELF's values packed, the text they point into),
+ * then what it reads of a source (the slots, the template outcomes and
+ * bindings, the values out of line), then the sets' items. */
 static void plan_layout(dc_policy *pol)
 {
     const program *p = &pol->prog;
     prep_layout *at = &pol->prep_at;
     size_t nself = pol->self_alone ? p->blocks[0].nvars : 0;
-    size_t self_size = 0;
-    bool ok = add_size(&self_size, nself, pol->self_in_order ? sizeof(value) : sizeof(pbind));
-    if (pol->self_alone && self_size < sizeof(vm_fail))
-        self_size = sizeof(vm_fail); /* a failure takes the values' place */
-    at->self = 0;
-    ok = ok && add_size(&at->self, 1, sizeof(dc_prepared));
+    bool ok = true;
+    at->self_room = 0;
+    if (pol->self_in_order)
+        for (size_t k = 0; k < nself; k++)
+            at->self_room += packed_most(p->vars[p->blocks[0].first_var + k].type);
+    else
+        ok = add_size(&at->self_room, nself, sizeof(pbind));
+    at->head = PREP_COLD_SIZE + (pol->self_alone ? FAIL_ROOM : 0);
+    at->self = (sizeof(dc_prepared) + 7) & ~(size_t)7;
     at->text = at->self;
-    ok = ok && add_size(&at->text, 1, self_size);
+    ok = ok && add_size(&at->text, 1, at->self_room);
     at->slots = 0;
     ok = ok && add_size(&at->slots, p->nslots, sizeof(pfact)) &&
          add_size(&at->slots, p->ntmpls, sizeof(pmatch));
@@ -205,10 +220,12 @@ static void plan_layout(dc_policy *pol)
     ok = ok && add_size(&at->more, pol->prep_more, sizeof(value));
     at->items = at->more;
     /* room for the text and the items: per slot at most a value and its
-     * NUL, and an item per byte of it */
+     * NUL, and an item per byte of it; the head, and up to 64 + 32 bytes to
+     * align the header and the slots */
     size_t most = (DC_MAX_VALUE + 1) * (1 + sizeof(dstr));
-    at->fits = ok && at->items <= SIZE_MAX - at->text - 64 &&
-               p->nslots <= (SIZE_MAX - at->text - at->items - 64) / most;
+    size_t fixed = at->head + at->text + 128;
+    at->fits = ok && at->items <= SIZE_MAX - fixed &&
+               p->nslots <= (SIZE_MAX - fixed - at->items) / most;
 }
 
 /* Do the slots' names all hash to different entries of a table of
@@ -460,6 +477,7 @@ static void regs_put(const dc_alloc *a, scratch_regs *sr)
 static void prematch(const dc_policy *pol, dc_prepared *d, value *R)
 {
     const program *p = &pol->prog;
+    pbind *binds = prep_cold_of(d)->binds;
     uint32_t used = 0, steps = 0; /* one template budget for the device */
     for (uint32_t k = 0; k < p->ntmpls; k++) {
         const prep_tmpl *pt = &pol->prep_tmpls[k];
@@ -469,18 +487,18 @@ static void prematch(const dc_policy *pol, dc_prepared *d, value *R)
             continue;
         const tmpl *t = &p->tmpls[k];
         const tpart *parts = &p->tparts[t->first];
+        pm->first = (uint32_t)((char *)&binds[used] - (char *)pm);
         if (pt->alike != UINT16_MAX) {
             /* its outcome, its values in this template's registers */
             const pmatch *src = &d->pm[pt->alike];
             const tpart *from = &p->tparts[p->tmpls[pt->alike].first];
             pm->result = src->result;
-            pm->first = used;
             for (uint32_t b = 0; b < src->nbinds; b++) {
-                const pbind *x = &d->binds[src->first + b];
+                const pbind *x = &pmatch_binds(src)[b];
                 uint32_t j = 0;
                 while (from[j].kind != TP_DECL || from[j].reg != x->reg)
                     j++;
-                d->binds[used++] = (pbind){ parts[j].reg, x->v };
+                binds[used++] = (pbind){ parts[j].reg, x->v };
                 pm->nbinds++;
             }
             continue;
@@ -490,13 +508,12 @@ static void prematch(const dc_policy *pol, dc_prepared *d, value *R)
                 R[parts[j].reg].type = VT_NONE;
         const pfact *x = &d->slots[pt->slot];
         pm->result = (int8_t)vm_prematch(p, t, x->raw.p, x->raw.len, R, &steps);
-        pm->first = used;
         /* the registers it wrote, matched or not (a failed match may have
          * bound its first placeholders): a check writes the same */
         for (uint32_t j = 0; j < t->n; j++) {
             if (parts[j].kind != TP_DECL || R[parts[j].reg].type == VT_NONE)
                 continue;
-            d->binds[used++] = (pbind){ parts[j].reg, R[parts[j].reg] };
+            binds[used++] = (pbind){ parts[j].reg, R[parts[j].reg] };
             pm->nbinds++;
             R[parts[j].reg].type = VT_NONE;
         }
@@ -507,12 +524,15 @@ static void prematch(const dc_policy *pol, dc_prepared *d, value *R)
 static const vm_fail no_fail;
 
 /* Run SELF on these facts as a target would, once, and keep its outcome for
- * every check (result.c): its variables' values at `out` (registers 0, 1,
- * ... when in order, else bindings), or, when it failed, why: a check then
- * reads nothing else of SELF, so the failure takes the values' place. */
-static void run_self(const dc_policy *pol, dc_prepared *d, value *R, void *out)
+ * every check (result.c): its variables' values right after the header
+ * (registers 0, 1, ... when in order, packed, else bindings), or, when it
+ * failed, why, in the room before prep_cold.  Values that would not fit
+ * their room (of a type other than declared) are not kept: the check then
+ * runs SELF. */
+static void run_self(const dc_policy *pol, dc_prepared *d, value *R)
 {
     const program *p = &pol->prog;
+    const prep_layout *at = &pol->prep_at;
     const pblock *self = &p->blocks[0];
     uint32_t n = self->nvars;
     const var *vars = n ? &p->vars[self->first_var] : NULL;
@@ -531,28 +551,37 @@ static void run_self(const dc_policy *pol, dc_prepared *d, value *R, void *out)
     r.nregs = p->nregs;
     vm_fail fail;
     memset(&fail, 0, sizeof fail);
+    prep_cold *cold = prep_cold_of(d);
+    char *out = (char *)d + at->self;
     d->self_holds = vm_run_block(p, 0, d, d, &r, &fail);
     d->self_ready = true;
     d->self_vals = pol->self_in_order ? out : NULL;
-    d->self_binds = pol->self_in_order ? NULL : out;
+    cold->self_binds = pol->self_in_order ? NULL : (const pbind *)(void *)out;
     if (!d->self_holds) {
-        d->self_fail = memcpy(out, &fail, sizeof fail);
+        cold->self_fail = memcpy((char *)cold - FAIL_ROOM, &fail, sizeof fail);
         return;
     }
-    d->self_fail = &no_fail;
-    if (copy) { /* packed: a check reads fewer cache lines */
-        char *to = out;
+    cold->self_fail = &no_fail;
+    if (!pol->self_in_order) {
         for (uint32_t k = 0; k < n; k++)
-            to = value_pack(&R[k], to);
+            ((pbind *)(void *)out)[k] =
+                (pbind){ vars[k].reg, vars[k].reg < p->nregs ? R[vars[k].reg] : (value){ 0 } };
         return;
     }
-    char *to = out;
+    /* packed: a check reads fewer cache lines */
+    size_t size = 0;
+    for (uint32_t k = 0; k < n; k++)
+        size += packed_bytes(copy                     ? R[k].type
+                             : vars[k].reg < p->nregs ? R[vars[k].reg].type
+                                                      : VT_NONE);
+    if (size > at->self_room) {
+        d->self_ready = false;
+        d->self_vals = NULL;
+        return;
+    }
     for (uint32_t k = 0; k < n; k++) {
-        value x = vars[k].reg < p->nregs ? R[vars[k].reg] : (value){ 0 };
-        if (pol->self_in_order)
-            to = value_pack(&x, to);
-        else
-            ((pbind *)out)[k] = (pbind){ vars[k].reg, x };
+        value x = copy ? R[k] : vars[k].reg < p->nregs ? R[vars[k].reg] : (value){ 0 };
+        out = value_pack(&x, out);
     }
 }
 
@@ -674,7 +703,7 @@ static int32_t field_of(const program *p, uint32_t set, dstr field)
 /* Prepare the records the policy's all/any walk (docs/facts.md,
  * "Records"): per set its number of records, consecutive from 0 (a gap is a
  * facts error); per field the text of each record's fact, copied.  One
- * allocation, d->rec_n; d->rec_field points into it. */
+ * allocation, prep_cold's rec_n; its rec_field points into it. */
 static dc_status prepare_records(const dc_policy *pol, const dc_facts *facts, dc_prepared *d,
                                  dc_error *err)
 {
@@ -728,15 +757,16 @@ static dc_status prepare_records(const dc_policy *pol, const dc_facts *facts, dc
             mem_free(a, count);
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     }
-    d->rec_n = (uint32_t *)(void *)block;
-    d->rec_field = (const dstr **)(void *)(block + head);
+    prep_cold *cold = prep_cold_of(d);
+    cold->rec_n = (uint32_t *)(void *)block;
+    cold->rec_field = (const dstr **)(void *)(block + head);
     dstr *at = (dstr *)(void *)(block + size);
     char *t = (char *)(at + entries);
-    memcpy(d->rec_n, count, nsets * sizeof *count);
+    memcpy(cold->rec_n, count, nsets * sizeof *count);
     for (uint32_t f = 0; f < nfields; f++) {
         uint32_t n = count[p->recfields[f].set];
         memset(at, 0, n * sizeof *at);
-        d->rec_field[f] = at;
+        cold->rec_field[f] = at;
         at += n;
     }
     if (count != small)
@@ -753,7 +783,7 @@ static dc_status prepare_records(const dc_policy *pol, const dc_facts *facts, dc
             if (f < 0)
                 continue;
             memcpy(t, x->value, x->value_len + 1);
-            ((dstr *)d->rec_field[f])[r] = (dstr){ t, x->value_len };
+            ((dstr *)cold->rec_field[f])[r] = (dstr){ t, x->value_len };
             t += x->value_len + 1;
         }
     }
@@ -904,7 +934,7 @@ static bool text_slots(const dc_policy *pol, prep_reuse *re, const char *text, s
 
 /* Fill device d from its slots' values: each value copied into d->text and
  * parsed to the types the policy reads it as (room for `items` set items
- * at d->items), then the records (from `facts`: a policy that reads
+ * at prep_cold's items), then the records (from `facts`: a policy that reads
  * records is prepared from a dc_facts), the templates matched beforehand
  * and, but for a refilled device, SELF.  d's header is set up. */
 static dc_status fill(const dc_policy *pol, dc_prepared *d, const dstr *vals, size_t items,
@@ -914,6 +944,7 @@ static dc_status fill(const dc_policy *pol, dc_prepared *d, const dstr *vals, si
     const prep_layout *at = &pol->prep_at;
     pfact *slots = d->slots;
     char *t = d->text;
+    dstr *set_items = prep_cold_of(d)->items;
     value *more = (value *)(void *)((char *)slots + at->binds); /* up to at->more */
     uint32_t used = 0;
     for (uint32_t s = 0; s < p->nslots; s++) {
@@ -930,7 +961,7 @@ static dc_status fill(const dc_policy *pol, dc_prepared *d, const dstr *vals, si
         t += v.len + 1;
         unsigned types = p->slots[s].types & ~(1u << VT_STRING) & ((1u << VT_COUNT) - 2);
         if (types)
-            parse_fact(types, x, more, d->items, (uint32_t)items, &used);
+            parse_fact(types, x, more, set_items, (uint32_t)items, &used);
         more += x->nmore; /* within prep_more: at most more_types(slot) each */
     }
     if (facts) {
@@ -948,11 +979,37 @@ static dc_status fill(const dc_policy *pol, dc_prepared *d, const dstr *vals, si
     /* a refilled device is most often checked once, as a source as often
      * as a target: its SELF runs when it is checked as a target (result.c),
      * in less than running it here and copying its outcome costs */
-    if (pol->self_alone && !d->reuse)
-        run_self(pol, d, sr.R, (char *)d + at->self);
+    if (pol->self_alone && !prep_cold_of(d)->reuse)
+        run_self(pol, d, sr.R);
     if (!regs)
         regs_put(pol->alloc, &sr);
     return DC_OK;
+}
+
+/* The header of a device in `block`: on a cache line, after at->head
+ * bytes (the room for SELF's failure, then prep_cold), which it sets up;
+ * its slots `off_slots` bytes from it. */
+static dc_prepared *block_header(const dc_policy *pol, char *block, size_t off_slots,
+                                 prep_reuse *re)
+{
+    const program *p = &pol->prog;
+    const prep_layout *at = &pol->prep_at;
+    size_t pad = (64 - (((uintptr_t)block + at->head) & 63)) & 63;
+    dc_prepared *d = (dc_prepared *)(void *)(block + at->head + pad);
+    pfact *slots = (pfact *)(void *)((char *)d + off_slots);
+    /* a refilled device: no policy until it holds a device (a check
+     * refuses it) */
+    *d = (dc_prepared){ .policy = re ? NULL : pol,
+                        .slots = slots,
+                        .pm = p->ntmpls ? (pmatch *)(slots + p->nslots) : NULL,
+                        .text = (char *)d + at->text,
+                        .npm = p->ntmpls };
+    *prep_cold_of(d) = (prep_cold){ .block = block,
+                                    .alloc = pol->alloc,
+                                    .binds = (pbind *)(void *)((char *)slots + at->slots),
+                                    .items = (dstr *)(void *)((char *)slots + at->items),
+                                    .reuse = re };
+    return d;
 }
 
 dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **out,
@@ -968,29 +1025,19 @@ dc_status dc_prepare(const dc_policy *pol, const dc_facts *facts, dc_prepared **
     dstr small[64], *vals = small;
     if (p->nslots > 64 && !(vals = mem_array(a, p->nslots, sizeof *vals)))
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
-    /* sizes first: the whole device is one block */
+    /* sizes first: the whole device is one block: the head, up to 64 bytes
+     * to put the header on a cache line, SELF's values and the text, the
+     * slots 32-aligned after them (a pfact never across two lines) */
     size_t text = 0, items = 0;
     find_slots(pol, facts, vals);
     slot_sizes(pol, vals, &text, &items);
-    /* the slots start on a cache line (a pfact is one): up to 56 bytes of
-     * padding after the text, the block being 8-aligned */
-    size_t off_slots = at->text + ((text + 7) & ~(size_t)7);
+    size_t off_slots = (at->text + text + 31) & ~(size_t)31;
     char *block =
-        at->fits ? mem_alloc(a, off_slots + 56 + at->items + items * sizeof(dstr)) : NULL;
+        at->fits ? mem_alloc(a, at->head + 64 + off_slots + at->items + items * sizeof(dstr))
+                 : NULL;
     dc_status st = DC_ERR_NOMEM;
     if (block) {
-        off_slots += (64 - (((uintptr_t)block + off_slots) & 63)) & 63;
-        dc_prepared *d = (dc_prepared *)block;
-        pfact *slots = (pfact *)(block + off_slots);
-        *d = (dc_prepared){ .policy = pol,
-                            .nslots = p->nslots,
-                            .slots = slots,
-                            .pm = p->ntmpls ? (pmatch *)(slots + p->nslots) : NULL,
-                            .binds = (pbind *)(block + off_slots + at->slots),
-                            .npm = p->ntmpls,
-                            .text = block + at->text,
-                            .items = (dstr *)(block + off_slots + at->items),
-                            .alloc = a };
+        dc_prepared *d = block_header(pol, block, off_slots, NULL);
         st = fill(pol, d, vals, items, facts, NULL, err);
         if (st == DC_OK)
             *out = d;
@@ -1014,33 +1061,24 @@ dc_status dc_prepared_new(const dc_policy *pol, dc_prepared **out, dc_error *err
         return dc_error_set(err, DC_ERR_INVALID, "dc_prepared_new: invalid argument");
     const program *p = &pol->prog;
     const prep_layout *at = &pol->prep_at;
-    /* one block: the header and SELF's outcome (at->text bytes), the
-     * slots on a cache line, then what a refill needs */
-    size_t regs = p->nregs > 64 ? p->nregs : 0, size = at->text + 64 + at->items;
+    /* one block: the head, the header on a cache line and the slots
+     * right after it (its SELF runs when checked, its text is in a body
+     * of its own), then what a refill needs */
+    size_t off_slots = (at->self + 31) & ~(size_t)31;
+    size_t regs = p->nregs > 64 ? p->nregs : 0, size = at->head + 64 + off_slots + at->items;
     size_t extra = sizeof(prep_reuse) + p->nslots * sizeof(dstr) + regs * sizeof(value) +
                    (p->nslots + 1) * sizeof(prep_slot *);
     char *block =
         at->fits && size <= SIZE_MAX - extra ? mem_alloc(pol->alloc, size + extra) : NULL;
     if (!block)
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
-    size_t off_slots = at->text + ((64 - (((uintptr_t)block + at->text) & 63)) & 63);
-    pfact *slots = (pfact *)(block + off_slots);
     prep_reuse *re = (prep_reuse *)(void *)(block + size);
     *re = (prep_reuse){ .policy = pol, .vals = (dstr *)(re + 1) };
     re->regs = regs ? (value *)(re->vals + p->nslots) : NULL;
     re->after_slot = (const prep_slot **)(void *)((value *)(re->vals + p->nslots) + regs);
     for (uint32_t s = 0; s <= p->nslots; s++)
         re->after_slot[s] = NULL;
-    dc_prepared *d = (dc_prepared *)block;
-    /* no policy until it holds a device: a check refuses it */
-    *d = (dc_prepared){ .nslots = p->nslots,
-                        .slots = slots,
-                        .pm = p->ntmpls ? (pmatch *)(slots + p->nslots) : NULL,
-                        .binds = (pbind *)(block + off_slots + at->slots),
-                        .npm = p->ntmpls,
-                        .alloc = pol->alloc,
-                        .reuse = re };
-    *out = d;
+    *out = block_header(pol, block, off_slots, re);
     return DC_OK;
 }
 
@@ -1048,7 +1086,8 @@ dc_status dc_prepared_new(const dc_policy *pol, dc_prepared **out, dc_error *err
  * the body grown geometrically when they do not fit, never shrunk. */
 static bool body_fit(dc_prepared *d, size_t text, size_t items)
 {
-    prep_reuse *re = d->reuse;
+    prep_cold *cold = prep_cold_of(d);
+    prep_reuse *re = cold->reuse;
     size_t off = (text + 7) & ~(size_t)7;
     if (items > (SIZE_MAX - off) / sizeof(dstr))
         return false;
@@ -1058,31 +1097,32 @@ static bool body_fit(dc_prepared *d, size_t text, size_t items)
     if (need > re->cap || !re->body) {
         size_t cap = re->cap > SIZE_MAX / 2 ? SIZE_MAX : re->cap * 2;
         cap = cap < need ? need : cap < 256 ? 256 : cap;
-        char *body = mem_alloc(d->alloc, cap);
+        char *body = mem_alloc(cold->alloc, cap);
         if (!body)
             return false;
-        mem_free(d->alloc, re->body);
+        mem_free(cold->alloc, re->body);
         re->body = body;
         re->cap = cap;
     }
     d->text = re->body;
-    d->items = (dstr *)(void *)(re->body + off);
+    cold->items = (dstr *)(void *)(re->body + off);
     return true;
 }
 
 dc_status dc_prepared_parse_text(dc_prepared *d, const char *file, const char *text, size_t len,
                                  dc_error *err)
 {
-    if (!d || !d->reuse)
+    prep_cold *cold = d ? prep_cold_of(d) : NULL;
+    if (!cold || !cold->reuse)
         return dc_error_set(err, DC_ERR_INVALID, "dc_prepared_parse_text: invalid argument");
-    prep_reuse *re = d->reuse;
+    prep_reuse *re = cold->reuse;
     const dc_policy *pol = re->policy;
     d->policy = NULL; /* until it holds this text's device */
     d->self_ready = false;
-    if (d->rec_n) {
-        mem_free(d->alloc, d->rec_n);
-        d->rec_n = NULL;
-        d->rec_field = NULL;
+    if (cold->rec_n) {
+        mem_free(cold->alloc, cold->rec_n);
+        cold->rec_n = NULL;
+        cold->rec_field = NULL;
     }
     /* the common text straight into the device; any other (a quote, a
      * comment after a value, a header, a duplicate, an error, records to
@@ -1111,11 +1151,12 @@ dc_status dc_prepared_parse_text(dc_prepared *d, const char *file, const char *t
 void dc_prepared_free(dc_prepared *d)
 {
     if (d) {
-        mem_free(d->alloc, d->rec_n);
-        if (d->reuse) {
-            mem_free(d->alloc, d->reuse->body);
-            mem_free(d->alloc, d->reuse->others);
+        prep_cold *cold = prep_cold_of(d);
+        mem_free(cold->alloc, cold->rec_n);
+        if (cold->reuse) {
+            mem_free(cold->alloc, cold->reuse->body);
+            mem_free(cold->alloc, cold->reuse->others);
         }
-        mem_free(d->alloc, d);
+        mem_free(cold->alloc, cold->block);
     }
 }

@@ -36,7 +36,8 @@ typedef struct pfact {
 } pfact;
 
 /* 32 bytes where pointers have 64 bits; 24 on 32-bit targets (a shorter
- * dstr): a fact never straddles two lines of slots 32-aligned. */
+ * dstr): on 64-bit targets a fact never straddles two lines of slots
+ * 32-aligned. */
 _Static_assert(sizeof(pfact) == 32 || (sizeof(void *) < 8 && sizeof(pfact) == 24),
                "a prepared fact is half a cache line");
 
@@ -82,36 +83,49 @@ typedef struct pmatch {
     int8_t result; /* PM_LIVE, or tmatch's: 1 matched, 0 not, -1 over budget */
     uint8_t nbinds;
     uint16_t slot;  /* the slot it was matched on */
-    uint32_t first; /* binds[first .. +nbinds): the registers the match wrote */
+    uint32_t first; /* the registers the match wrote: nbinds pbinds at byte
+                       offset `first` from this pmatch (pmatch_binds) */
 } pmatch;
 
 #define PM_LIVE INT8_MIN /* not matched beforehand: match when checking */
 
-/* One allocation: this header, then what a check reads of a target (SELF's
- * values and the text they point into), then the slots and the template
- * outcomes (prepare.c). */
+static inline const pbind *pmatch_binds(const pmatch *pm)
+{
+    return (const pbind *)(const void *)((const char *)pm + pm->first);
+}
+
+/* A prepared device is one block, laid out for the few cache lines a check
+ * reads of it (docs/performance.md, "Round 5"): what a check seldom reads
+ * (prep_cold), then this header on a cache line, SELF's values packed, the
+ * text they point into, the slots 32-aligned, the template outcomes and
+ * their bindings, the values out of line, the sets' items (prepare.c).  A
+ * device refilled from text (dc_prepared_new) keeps its text and items in
+ * a body of their own and no SELF values: its slots follow the header. */
 struct dc_prepared {
-    /* what a check reads first, in the block's first cache line */
     const dc_policy *policy;
-    uint32_t nslots;
-    uint32_t npm;
-    /* SELF run on these facts when they were prepared: it reads the target
-     * alone (docs/language.md, section 9, step 1), so a check only copies its outcome.  When
-     * self_ready, self_holds says whether it held, self_fail why not, and
-     * the values of its variables (blocks[0].nvars of them) are self_vals
-     * (packed: value_unpack) when they are registers 0, 1, ... in order (as
-     * compile.c lays them out), else self_binds. */
-    bool self_ready, self_holds;
-    const char *self_vals;
     pfact *slots;
     pmatch *pm; /* one per template of the program, or NULL */
-    pbind *binds;
-    /* the rest */
-    const pbind *self_binds;
-    const struct vm_fail *self_fail;
-    char *text;  /* every value, NUL-separated */
-    dstr *items; /* every set's items */
+    /* SELF run on these facts when they were prepared: it reads the target
+     * alone (docs/language.md, section 9, step 1), so a check only copies
+     * its outcome.  When self_ready, self_holds says whether it held,
+     * prep_cold's self_fail why not, and the values of its variables
+     * (blocks[0].nvars of them) are self_vals, right after this header
+     * (packed: value_unpack) when they are registers 0, 1, ... in order (as
+     * compile.c lays them out), else prep_cold's self_binds. */
+    const char *self_vals;
+    char *text; /* every value, NUL-separated */
+    uint32_t npm;
+    bool self_ready, self_holds;
+};
+
+/* The rest of a prepared device, just before its header in its block. */
+typedef struct prep_cold {
+    void *block; /* the allocation */
     const dc_alloc *alloc;
+    const struct vm_fail *self_fail;
+    const pbind *self_binds;
+    pbind *binds; /* the template outcomes' bindings */
+    dstr *items;  /* every set's items */
     /* records (program.h's recset, recfield), in an allocation of their
      * own (NULL when the policy reads none): rec_n[s] records of set s;
      * rec_field[f][k] the text of field f of record k (p NULL: absent) */
@@ -119,7 +133,24 @@ struct dc_prepared {
     const dstr **rec_field;
     /* a device the caller refills (dc_prepared_new), or NULL (prepare.c) */
     struct prep_reuse *reuse;
-};
+} prep_cold;
+
+/* The header and SELF's values in one line when SELF has few; 28 bytes on
+ * 32-bit targets. */
+_Static_assert(sizeof(struct dc_prepared) <= 48, "a prepared device's header is 48 bytes");
+
+/* The bytes prep_cold takes before the header: 8-aligned both. */
+#define PREP_COLD_SIZE ((sizeof(prep_cold) + 7) & ~(size_t)7)
+
+static inline prep_cold *prep_cold_of(dc_prepared *d)
+{
+    return (prep_cold *)(void *)((char *)d - PREP_COLD_SIZE);
+}
+
+static inline const prep_cold *prep_cold_c(const dc_prepared *d)
+{
+    return (const prep_cold *)(const void *)((const char *)d - PREP_COLD_SIZE);
+}
 
 /* A fleet (fleet.c): one record per target, in order, each `size` bytes.
  * A packed record holds SELF's outcome and, when it held, the values of its

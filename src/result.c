@@ -120,7 +120,7 @@ run(const program *p, const dc_prepared *s, const dc_prepared *t, dc_result *r, 
         r->match_steps = 0; /* the check's template budget */
         if (!t->self_holds) {
             if (keep_fail)
-                r->fails[0] = *t->self_fail;
+                r->fails[0] = *prep_cold_c(t)->self_fail;
             return DC_TARGET_MISMATCH;
         }
         if (t->self_vals && p->xinplace) {
@@ -132,7 +132,7 @@ run(const program *p, const dc_prepared *s, const dc_prepared *t, dc_result *r, 
             self_unpack(p, t->self_vals, r->regs);
         } else {
             for (uint32_t k = 0; k < p->blocks[0].nvars; k++)
-                r->regs[t->self_binds[k].reg] = t->self_binds[k].v;
+                r->regs[prep_cold_c(t)->self_binds[k].reg] = prep_cold_c(t)->self_binds[k].v;
         }
     } else if (!vm_run_block(p, 0, s, t, r, &r->fails[0])) {
         return DC_TARGET_MISMATCH;
@@ -174,7 +174,7 @@ fetch_lines(const program *p, const dc_prepared *s, const dc_prepared *t)
     PREFETCH(f + at[4]);
     PREFETCH(f + at[5]);
     if (s->pm) /* templates matched when prepared: outcomes, then bindings */
-        PREFETCH(s->binds);
+        PREFETCH(s->pm + s->npm);
 }
 
 dc_status dc_check(const dc_policy *pol, const dc_prepared *s, const dc_prepared *t,

@@ -76,7 +76,8 @@ void tg_put_literal(sink *b, const value *v)
 /* The number of the source's records of set `set`. */
 uint32_t tg_c_rec_count(const tctx *c, uint32_t set)
 {
-    return c->src->rec_n && set < c->p->nrecsets ? c->src->rec_n[set] : 0;
+    const uint32_t *rec_n = prep_cold_c(c->src)->rec_n;
+    return rec_n && set < c->p->nrecsets ? rec_n[set] : 0;
 }
 
 /* DN_LOOP: all/any (t: EACH's; arg: the record set; a: the body), DN_REC:

@@ -632,9 +632,9 @@ static bool rec_eval(struct solver *s, const rctx *x, int32_t k, const value *W,
     if (n->kind == DN_REC) {
         int level = n->b >= 0 && n->b < LOOP_DEPTH ? n->b : 0;
         int32_t r = x->rec[level];
-        if (r < 0 || n->arg >= p->nrecfields || !c->src->rec_field)
+        if (r < 0 || n->arg >= p->nrecfields || !prep_cold_c(c->src)->rec_field)
             return false;
-        dstr f = c->src->rec_field[n->arg][r];
+        dstr f = prep_cold_c(c->src)->rec_field[n->arg][r];
         if (n->op == I_RHAS) {
             *out = (value){ .type = VT_BOOL, .as.b = f.p && f.len > 0 };
             return true;
@@ -1156,14 +1156,15 @@ static dc_status witness_records(tctx *c, dc_facts *g, uint32_t set, bool *bad)
 {
     const program *p = c->p;
     dstr sname = prog_str(p, p->recsets[set].name);
-    uint32_t n = c->src->rec_n ? c->src->rec_n[set] : 0;
+    const uint32_t *rec_n = prep_cold_c(c->src)->rec_n;
+    uint32_t n = rec_n ? rec_n[set] : 0;
     dc_status st = DC_OK;
     for (uint32_t f = 0; f < p->nrecfields && st == DC_OK; f++) {
         if (p->recfields[f].set != set)
             continue;
         dstr fname = prog_str(p, p->recfields[f].name);
         for (uint32_t k = 0; k < n && st == DC_OK; k++) {
-            dstr v = c->src->rec_field[f][k];
+            dstr v = prep_cold_c(c->src)->rec_field[f][k];
             if (!v.p)
                 continue;
             char name[DC_MAX_NAME + 32];

@@ -548,7 +548,7 @@ enter:
         if (i->b < d->npm) {
             const pmatch *pm = &d->pm[i->b];
             if (pm->result == 1 && pm->slot == i->a) {
-                const pbind *bd = d->binds + pm->first;
+                const pbind *bd = pmatch_binds(pm);
                 if (pm->nbinds == 1) { /* `prefix{n:int}`: the common shape */
                     R[bd->reg] = bd->v;
                     NEXT;
@@ -573,7 +573,7 @@ match : {
         if (pm && pm->result != PM_LIVE && pm->slot == i->a) {
             r = pm->result;
             for (uint32_t k = 0; k < pm->nbinds; k++)
-                R[d->binds[pm->first + k].reg] = d->binds[pm->first + k].v;
+                R[pmatch_binds(pm)[k].reg] = pmatch_binds(pm)[k].v;
         } else {
             /* every template of a check draws on one step budget */
             vm m = { p, source, target, res, R, f, res->match_steps, false };
@@ -999,7 +999,8 @@ fail_arith:
         unsigned lv = (i->t & LOOP_LEVEL) != 0;
         REG(i->a).type = VT_BOOL;
         REG(i->a).as.b = !(i->t & LOOP_ANY);
-        uint32_t n = dev->rec_n ? dev->rec_n[i->b] : 0;
+        const uint32_t *rec_n = prep_cold_c(dev)->rec_n;
+        uint32_t n = rec_n ? rec_n[i->b] : 0;
         if (n == 0) {
             i += i->c;
             NEXT;
@@ -1024,7 +1025,7 @@ fail_arith:
     CASE(RFIELD)
     {
         unsigned lv = i->c != 0;
-        dstr s = ldev[lv]->rec_field[i->b][lrec[lv]];
+        dstr s = prep_cold_c(ldev[lv])->rec_field[i->b][lrec[lv]];
         if (!s.p) {
             f->aux = (int32_t)i->b;
             f->side = (uint8_t)(i->side ? SIDE_SOURCE : 0);
@@ -1040,7 +1041,7 @@ fail_arith:
     CASE(RHAS)
     {
         unsigned lv = i->c != 0;
-        dstr s = ldev[lv]->rec_field[i->b][lrec[lv]];
+        dstr s = prep_cold_c(ldev[lv])->rec_field[i->b][lrec[lv]];
         REG(i->a).type = VT_BOOL;
         REG(i->a).as.b = s.p && s.len > 0;
         NEXT;
