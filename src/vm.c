@@ -325,9 +325,26 @@ int vm_prematch(const program *p, const tmpl *t, const char *s, uint32_t len, va
     return r;
 }
 
+/* Does x cmp y hold?  One test of the two ints, not cmp_result's sign
+ * and table (codes 6 and 7 read as >=, as there). */
 static inline bool cmp_ints(int64_t x, int64_t y, uint8_t cmp)
 {
-    return cmp_result((x > y) - (x < y), cmp);
+    switch (cmp & 7) {
+    case CMP_EQ: return x == y;
+    case CMP_NE: return x != y;
+    case CMP_LT: return x < y;
+    case CMP_LE: return x <= y;
+    case CMP_GT: return x > y;
+    default: return x >= y;
+    }
+}
+
+/* *z = x op y for ADD, SUB or MUL: true when it overflows. */
+static inline bool int_arith(uint8_t op, int64_t x, int64_t y, int64_t *z)
+{
+    return op == I_MUL   ? __builtin_mul_overflow(x, y, z)
+           : op == I_ADD ? __builtin_add_overflow(x, y, z)
+                         : __builtin_sub_overflow(x, y, z);
 }
 
 /* ------------------------------------------------------------ bits() */
@@ -394,7 +411,8 @@ static const uint8_t bit_order[64] = {
 /* A register operand an instruction only reads: one of SELF's values read
  * in place (at byte offset off of S, SELF's packed values) when the xinsn's
  * `self` has bit xs, else a register (vmlink.c, "SELF in place"). */
-#define IN(off, xs) ((const value *)((i->self & (xs) ? S : (const char *)R) + (off)))
+#define IN(off, xs)        IN_OF(i, off, xs)
+#define IN_OF(in, off, xs) ((const value *)(((in)->self & (xs) ? S : (const char *)R) + (off)))
 
 /* *to = a value IN gave: the bytes its type uses (value_unpack), as a
  * packed value in place has no more; the rest of *to is zero. */
@@ -450,6 +468,7 @@ vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *so
     uint32_t lrec[LOOP_DEPTH] = { 0, 0 }, lend[LOOP_DEPTH] = { 0, 0 };
     bool fx, fy, fs; /* the failing insn showed x, y, slot */
     uint8_t fc;
+    int64_t wx, wy; /* a WARITH's or WFIELD's two ints for its WCMP */
     /* SELF's values in registers only (a caller that ran SELF itself):
      * packed here for the instructions that read them in place */
     char packed[XS_MAX_VARS * sizeof(value)];
@@ -719,6 +738,57 @@ fail_fcmp:
             FAIL(F_FALSE);
         NEXT;
     }
+    CASE(WARITH)
+    {
+        /* i[1], i[2]: ADD, SUB or MUL; i[3]: the WCMP of their results
+         * (vmlink.c).  Ints that do not overflow, and no CONV of the rule
+         * to show (x_at): the three at once; else they run one by one. */
+        const xinsn *u = i + 1, *v = i + 2;
+        const value *a = IN_OF(u, u->b, XS_B), *e = IN_OF(u, u->c, XS_C);
+        const value *c = IN_OF(v, v->b, XS_B), *d = IN_OF(v, v->c, XS_C);
+        int64_t x, y;
+        if (x_at ||
+            ((a->type ^ VT_INT) | (e->type ^ VT_INT) | (c->type ^ VT_INT) | (d->type ^ VT_INT)))
+            NEXT;
+        if (int_arith(u->op, a->as.i, e->as.i, &x) || int_arith(v->op, c->as.i, d->as.i, &y))
+            NEXT;
+        REG(u->a).type = VT_INT;
+        REG(u->a).as.i = x;
+        REG(v->a).type = VT_INT;
+        REG(v->a).as.i = y;
+        i += 3;
+        wx = x;
+        wy = y;
+        goto wcmp_ints;
+    }
+    CASE(WFIELD)
+    {
+        /* i[1]: FIELD2; i[2]: the WCMP of its two results (vmlink.c) */
+        const xinsn *g = i + 1;
+        const semver *v = &IN_OF(g, g->b, XS_B)->as.v, *w = &IN_OF(g, g->d, XS_D)->as.v;
+        uint64_t x = g->t == 0 ? v->major : g->t == 1 ? v->minor : v->patch;
+        uint64_t y = g->t == 0 ? w->major : g->t == 1 ? w->minor : w->patch;
+        if ((x | y) > INT64_MAX)
+            NEXT;
+        REG(g->a).type = VT_INT;
+        REG(g->a).as.i = (int64_t)x;
+        REG(g->c).type = VT_INT;
+        REG(g->c).as.i = (int64_t)y;
+        i += 2;
+        wx = (int64_t)x;
+        wy = (int64_t)y;
+    }
+wcmp_ints : {
+    /* the WCMP at i of ints wx, wy */
+    bool h = cmp_ints(wx, wy, i->t);
+    REG(i->a).type = VT_BOOL;
+    REG(i->a).as.b = h;
+    memcpy(&REG(i->d), &REG(i->a), offsetof(value, as) + sizeof(int64_t));
+    memcpy(&REG(i->fo), &REG(i->a), offsetof(value, as) + sizeof(int64_t));
+    if (!h)
+        FAIL(F_FALSE);
+    NEXT;
+}
     CASE(LOADK)
     REG(i->a) = p->consts[i->b];
     NEXT;

@@ -11,6 +11,10 @@
  *     of opcodes.def (a LOADF and the CHECKT of its register; a comparison
  *     whose result a `where` tests, each term of an `&&` chain one test
  *     that fails the rule; two MAJOR/MINOR/PATCH in a row);
+ *   - a WCMP of two int ADD/SUB/MULs' results or of a FIELD2's gets a
+ *     WARITH or WFIELD before them: the whole term in one step when its
+ *     values are ints (no hex, no overflow), else they run as placed;
+ *   - reads of SELF's values are made in place when they all can be;
  *   - FCMP = of a string, int or hex slot gets a body of its own, and so
  *     do FCMP after the LOADK of its constant and MATCH of a template
  *     matched when facts are prepared;
@@ -326,6 +330,51 @@ static bool self_in_place(program *p, xinsn *out, uint32_t from, uint32_t n)
     return true;
 }
 
+static bool is_int_arith(uint8_t op)
+{
+    return op == I_ADD || op == I_SUB || op == I_MUL;
+}
+
+/* `x * y == z * w` (ADD, SUB or MUL on each side): WCMP x, about to be
+ * placed at out[*xi], compares the results of the two arithmetic xinsns
+ * just placed, of its rule, the second not reading the first's result.
+ * Then a WARITH goes before them: the three in one step when their
+ * operands are ints (vm.c), else it steps on to them.  They stay as they
+ * are, so a jump landing on any of them and every failure run as before;
+ * map[vpc] (the second's pc) follows it one xinsn on. */
+static void arith_pair(xinsn *out, uint32_t *xi, const xinsn *x, uint32_t *map, uint32_t vpc,
+                       uint32_t from)
+{
+    if (*xi < from + 2)
+        return;
+    xinsn *u = &out[*xi - 2], *v = &out[*xi - 1];
+    if (!is_int_arith(u->op) || !is_int_arith(v->op) || u->rule != x->rule ||
+        v->rule != x->rule || x->b != u->a || x->c != v->a || u->a == v->a || v->b == u->a ||
+        v->c == u->a)
+        return;
+    out[*xi] = *v;
+    out[*xi - 1] = *u;
+    *u = (xinsn){ .op = I_WARITH, .rule = x->rule, .since = x->since };
+    map[vpc] = *xi;
+    (*xi)++;
+}
+
+/* `major(x) == major(y)`: WCMP x, about to be placed at out[*xi],
+ * compares the two results of the FIELD2 just placed, of its rule.  Then a
+ * WFIELD goes before it, as WARITH does before arithmetic (arith_pair). */
+static void field_pair(xinsn *out, uint32_t *xi, const xinsn *x, uint32_t from)
+{
+    if (*xi < from + 1)
+        return;
+    xinsn *g = &out[*xi - 1];
+    if (g->op != I_FIELD2 || g->rule != x->rule || x->b != g->a || x->c != g->c ||
+        g->a == g->c || g->d == g->a)
+        return;
+    out[*xi] = *g;
+    *g = (xinsn){ .op = I_WFIELD, .rule = x->rule, .since = x->since };
+    (*xi)++;
+}
+
 void vm_translate(program *p, void *buf, bool fused)
 {
     xinsn *out = buf;
@@ -346,7 +395,7 @@ void vm_translate(program *p, void *buf, bool fused)
         if (to != UINT32_MAX)
             map[to <= p->ncode ? to : p->ncode]++;
     }
-    uint32_t xi = 0;
+    uint32_t xi = 0, last_pc = 0;
     p->xreads_target = false;
     uint32_t nsrc = 0;
     for (uint32_t b = 0; b < p->nblocks; b++) {
@@ -378,6 +427,11 @@ void vm_translate(program *p, void *buf, bool fused)
                 p->xreads_target = true;
             if (b > 0 && (x.t & SIDE_SOURCE) && op_find(x.op, 'S') >= 0)
                 note_source(p, &nsrc, x.fo);
+            if (fused && x.op == I_WCMP) {
+                arith_pair(out, &xi, &x, map, last_pc, entry[b]);
+                field_pair(out, &xi, &x, entry[b]);
+            }
+            last_pc = pc;
             for (uint32_t k = 0; k < n; k++)
                 map[pc + k] = xi;
             out[xi++] = x;

@@ -616,6 +616,11 @@ static const char in_place[] =
     "    n = {m:int}\n"
     "    fw = {sv:semver}\n"
     "    where m - tn <= 2 && tn / m >= 1 && tn % m != 3 && (sv < tv || th > 2)\n"
+    "COMPATIBLE wide:\n"
+    "    h = {sh:hex}\n"
+    "    n = {m:int}\n"
+    "    v = {s:string}\n"
+    "    where sh * th == th * sh && m * tn > tn - m && int(s) * tn >= m * tn\n"
     "COMPATIBLE text:\n"
     "    v != {ven}\n"
     "    n >= {tn}\n";
@@ -651,10 +656,18 @@ Test(fuse, self_in_place_equals_unpacked)
     for (uint32_t k = 0; k < yes->prog.nxcode; k++)
         reads += (unsigned)__builtin_popcount(yes->prog.xcode[k].self);
     cr_assert_geq(reads, 12, "%u reads of SELF's values in place", reads);
-    static const char *const vens[] = { "a", "b", "ab", "" };
-    static const char *const ints[] = { "1", "2", "3", "6", "-4", "x" };
+    /* and the where's pairs of products, of semver fields, one step each */
+    unsigned warith = 0, wfield = 0;
+    for (uint32_t k = 0; k < yes->prog.nxcode; k++) {
+        warith += yes->prog.xcode[k].op == I_WARITH;
+        wfield += yes->prog.xcode[k].op == I_WFIELD;
+    }
+    cr_assert_geq(warith, 4, "%u WARITH", warith);
+    cr_assert_geq(wfield, 2, "%u WFIELD", wfield);
+    static const char *const vens[] = { "a", "12", "ab", "" };
+    static const char *const ints[] = { "1", "2", "3", "6", "-4", "4611686018427387904" };
     static const char *const hexes[] = { "1", "ff", "3", "" };
-    static const char *const fws[] = { "1.2", "1.3.1", "2.0", "bad" };
+    static const char *const fws[] = { "1.2", "1.3.1", "9223372036854775808.1", "bad" };
     unsigned before = pairs_compared;
     for (unsigned v = 0; v < 2048; v++) {
         char st[160], tt[160];
