@@ -161,7 +161,8 @@ static bool tmpls_alike(const program *p, const tmpl *a, const tmpl *b)
 #define NARROW_TYPES ((1u << VT_INT) | (1u << VT_HEX) | (1u << VT_BOOL))
 
 /* The values a slot read as `types` keeps beyond the one in its pfact:
- * every type but string, less the first narrow one that parses. */
+ * every type but string, less the first int, hex or bool that parses (a
+ * semver may not fit the pfact). */
 static uint32_t more_types(unsigned types)
 {
     uint32_t n = 0;
@@ -418,8 +419,8 @@ bool prep_quick_value(vtype ty, const char *p, size_t n, value *out)
 }
 
 /* Parse one fact to the types of `types` (no string: its text is it): the
- * first int, hex or bool that parses into x->as, the others into more[]
- * (room for more_types(types)). */
+ * first int, hex, bool or short semver that parses into x->as, the others
+ * into more[] (room for more_types(types): a semver may need it). */
 static void parse_fact(unsigned types, pfact *x, value *more, dstr *items, uint32_t cap,
                        uint32_t *used)
 {
@@ -439,7 +440,10 @@ static void parse_fact(unsigned types, pfact *x, value *more, dstr *items, uint3
             continue;
         }
         x->ok |= (uint8_t)(1u << ty);
-        if (x->type == VT_NONE && (NARROW_TYPES >> ty & 1)) {
+        if (x->type == VT_NONE && ty == VT_SEMVER && pword_semver_fits(&v.as.v)) {
+            x->type = VT_SEMVER;
+            x->as.u = pword_semver_pack(&v.as.v);
+        } else if (x->type == VT_NONE && (NARROW_TYPES >> ty & 1)) {
             x->type = (uint8_t)ty;
             if (ty == VT_BOOL) /* the rest of `as` stays 0 */
                 x->as.b = v.as.b;

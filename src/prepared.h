@@ -11,25 +11,48 @@
 #include "alloc.h"
 #include "policy.h"
 
-/* What a fact's first int, hex or bool value keeps in its pfact. */
+/* What a fact's first int, hex or bool value keeps in its pfact, or its
+ * first semver when it has no pre-release tag and numbers of up to 21 bits
+ * (pword_semver). */
 typedef union pword {
     int64_t i;  /* VT_INT */
-    uint64_t u; /* VT_HEX */
+    uint64_t u; /* VT_HEX; VT_SEMVER: major, minor, patch, 21 bits each */
     bool b;     /* VT_BOOL */
 } pword;
+
+#define PSV_BITS 21
+#define PSV_MASK (((uint64_t)1 << PSV_BITS) - 1)
+
+static inline bool pword_semver_fits(const semver *v)
+{
+    return !v->pre.len && v->major <= PSV_MASK && v->minor <= PSV_MASK && v->patch <= PSV_MASK;
+}
+
+static inline uint64_t pword_semver_pack(const semver *v)
+{
+    return v->major << (2 * PSV_BITS) | v->minor << PSV_BITS | v->patch;
+}
+
+static inline semver pword_semver(pword w)
+{
+    return (semver){
+        w.u >> (2 * PSV_BITS), (w.u >> PSV_BITS) & PSV_MASK, w.u & PSV_MASK, { NULL, 0 }
+    };
+}
 
 /* A fact prepared for a policy: its text, and its value parsed as each type
  * the policy reads it as (bit 1 << vtype in `ok` when that parse worked).
  * Half a cache line (docs/performance.md, "Round 5"): a string is its text,
- * the first int, hex or bool that parsed is in `as` (`type` says which,
- * VT_NONE when none did); every other value (a semver, a set, a second
- * type) is a `value` at byte offset `more` from the pfact, `nmore` of
- * them in type order, in the device's block. */
+ * the first value that parsed and fits 8 bytes (an int, hex or bool, a
+ * short semver) is in `as` (`type` says which, VT_NONE when none did);
+ * every other value (a semver, a set, a second type) is a `value` at byte
+ * offset `more` from the pfact, `nmore` of them in type order, in the
+ * device's block. */
 typedef struct pfact {
     dstr raw;
     bool present;
     uint8_t ok;
-    uint8_t type; /* of `as`: VT_INT, VT_HEX, VT_BOOL or VT_NONE */
+    uint8_t type; /* of `as`: VT_INT, VT_HEX, VT_SEMVER, VT_BOOL or VT_NONE */
     uint8_t nmore;
     uint32_t more;
     pword as;
@@ -51,7 +74,8 @@ static inline bool pfact_value(const pfact *f, vtype t, value *out)
         return true;
     }
     if (t == f->type) {
-        *out = (value){ .type = (uint8_t)t, .as.i = f->as.i };
+        *out = t == VT_SEMVER ? (value){ .type = VT_SEMVER, .as.v = pword_semver(f->as) }
+                              : (value){ .type = (uint8_t)t, .as.i = f->as.i };
         return true;
     }
     const value *m = (const value *)(const void *)((const char *)f + f->more);

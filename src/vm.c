@@ -189,15 +189,23 @@ static inline bool ct_holds(const program *p, const ctable *ct, const value *v)
 }
 
 /* Fact x as type t into *out, as pfact_value gives it after `present`: of
- * the int, hex or bool in its pfact (pfact.type: set only when present
- * and parsed) the 8 bytes of the member (the rest of the register is left
- * as it was: nothing reads it), of a first value out of line (a semver, a
- * set) all of it, without pfact_value's tests. */
-static inline bool fact_load(const pfact *x, uint8_t t, value *out)
+ * the value in its pfact (pfact.type: set only when present and parsed)
+ * an int's, hex's or bool's 8 bytes of the member (the rest of the
+ * register is left as it was: nothing reads it) or a semver, of a first
+ * value out of line (a semver, a set) all of it, without pfact_value's
+ * tests. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline bool
+fact_load(const pfact *x, uint8_t t, value *out)
 {
     if (x->type == t && x->present) {
         out->type = t;
-        out->as.i = x->as.i;
+        if (t != VT_SEMVER)
+            out->as.i = x->as.i;
+        else
+            out->as.v = pword_semver(x->as);
         return true;
     }
     const value *m = (const value *)(const void *)((const char *)x + x->more);
