@@ -667,6 +667,10 @@ static void record_range(const dc_facts *facts, dstr set, const fact **first, co
     memcpy(key, set.p, klen);
     key[klen++] = '.';
     const fact *x = facts->items;
+    if (!facts->n) { /* a dc_facts_new with nothing added has no items */
+        *first = *end = x;
+        return;
+    }
     uint32_t lo = 0, hi = facts->n;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;

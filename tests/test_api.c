@@ -454,6 +454,34 @@ Test(api, makers_return_a_status)
     dc_policy_free(p);
 }
 
+/* A device made with dc_facts_new and given nothing is a device with no
+ * facts, for a policy that reads records too: no record, so any() is false
+ * and all() true. */
+Test(api, empty_facts_have_no_records)
+{
+    dc_policy *p = compile(NULL, "POLICY:\n"
+                                 "    name = records\n"
+                                 "SELF:\n"
+                                 "    where all(self.q, x, has(x.id))\n"
+                                 "COMPATIBLE none:\n"
+                                 "    where !any(source.q, x, x.id == \"z\")\n"
+                                 "    where all(source.q, y, has(y.n))\n");
+    dc_facts *e = NULL, *t = facts("q.0.id = a\nq.0.n = 1\n");
+    cr_assert_eq(dc_facts_new(&e, NULL), DC_OK);
+    dc_result *r = new_result(p);
+    cr_assert_eq(dc_check_facts(p, e, e, r, NULL), DC_OK);
+    cr_assert_eq(dc_result_verdict(r), DC_COMPATIBLE);
+    cr_assert_eq(dc_result_block(r), 0);
+    cr_assert_eq(dc_check_facts(p, t, e, r, NULL), DC_OK);
+    cr_assert_eq(dc_result_verdict(r), DC_COMPATIBLE);
+    cr_assert_eq(dc_check_facts(p, t, t, r, NULL), DC_OK);
+    cr_assert_eq(dc_result_verdict(r), DC_COMPATIBLE);
+    dc_result_free(r);
+    dc_facts_free(e);
+    dc_facts_free(t);
+    dc_policy_free(p);
+}
+
 /* dc_error's reserved room is zeroed by every failing call. */
 Test(api, error_reserved_is_zeroed)
 {
