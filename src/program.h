@@ -177,6 +177,9 @@ typedef struct program {
     /* COMPATIBLE blocks read SELF's values in place, from where a check has
      * them packed (xinsn.self): a check need not unpack them (result.c) */
     bool xinplace;
+    /* the same code reading them in the registers (xinplace only): for a
+     * caller that has them there (SELF run in the check, vm_run_block) */
+    struct xinsn *xcode_regs;
     /* the source's facts COMPATIBLE blocks read: byte offsets in its
      * slots, which a check fetches at once (result.c): the first 6, the
      * rest of the 6 repeating the first (0 when none is read) */

@@ -477,17 +477,11 @@ vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *so
     bool fx, fy, fs; /* the failing insn showed x, y, slot */
     uint8_t fc;
     int64_t wx, wy; /* a WARITH's or WFIELD's two ints for its WCMP */
-    /* SELF's values in registers only (a caller that ran SELF itself):
-     * packed here for the instructions that read them in place */
-    char packed[XS_MAX_VARS * sizeof(value)];
-    if (p->xinplace && !S && last > 0) {
-        char *to = packed;
-        for (uint32_t k = 0; k < p->blocks[0].nvars && k < XS_MAX_VARS; k++)
-            to = value_pack(&R[k], to);
-        S = packed;
-    }
+    /* SELF's values in the registers (a caller that ran SELF itself): the
+     * code that reads them there */
+    const xinsn *code = S || !p->xcode_regs ? p->xcode : p->xcode_regs;
 enter:
-    i = p->xcode + p->xentry[b];
+    i = code + p->xentry[b];
     x_at = slot_at = 0;
     fx = fy = fs = false;
     f->type = f->cmp = 0;

@@ -35,8 +35,7 @@ typedef struct xinsn {
 
 enum { XS_B = 1, XS_C = 2, XS_D = 4 };
 
-/* SELF's values read in place have at most this many variables (the VM
- * packs them on its stack when a caller has them in registers only). */
+/* SELF's values read in place have at most this many variables. */
 #define XS_MAX_VARS 16
 
 /* Evaluate program block `b`; true when it holds, else *fail says why. */
@@ -47,7 +46,8 @@ bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
  * its index, or -1 when none does.  fails[k - b] says why block k did not
  * hold (for every block tried).  self: SELF's values packed (value_pack,
  * registers 0, 1, ... in order), which a program linked with p->xinplace
- * reads in place; NULL: they are in res->regs (vm_run_block's way). */
+ * reads in place; NULL: they are in res->regs (vm_run_block's way: then
+ * it runs p->xcode_regs). */
 int32_t vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *source,
                       const dc_prepared *target, dc_result *res, vm_fail *fails,
                       const char *self);

@@ -29,10 +29,11 @@
 #include "vm.h"
 
 /* The bytes vm_translate needs: the xinsns (at most one per instruction),
- * one entry per block, and a map from pc to xinsn (ncode + 1). */
+ * one entry per block, a map from pc to xinsn (ncode + 1), and the xinsns
+ * again, reading SELF's values in the registers (xcode_regs). */
 size_t vm_xcode_size(const program *p)
 {
-    return (size_t)(p->ncode + 1) * sizeof(xinsn) +
+    return (size_t)(p->ncode + 1) * sizeof(xinsn) * 2 +
            (size_t)(p->nblocks + 1) * sizeof(uint32_t) +
            (size_t)(p->ncode + 1) * sizeof(uint32_t);
 }
@@ -438,7 +439,6 @@ void vm_translate(program *p, void *buf, bool fused)
             pc += n;
         }
     }
-    p->xinplace = fused && self_in_place(p, out, entry[p->nblocks > 1 ? 1 : 0], xi);
     for (uint32_t k = nsrc; k < sizeof p->xsrc / sizeof p->xsrc[0]; k++)
         p->xsrc[k] = nsrc ? p->xsrc[0] : 0;
     map[p->ncode] = xi;
@@ -462,6 +462,12 @@ void vm_translate(program *p, void *buf, bool fused)
         else
             *field = xt <= k ? k - xt : 0;
     }
+    /* the code as it is, for callers with SELF's values in the registers;
+     * then, when it can, p->xcode reading them in place */
+    xinsn *regs = (xinsn *)(map + p->ncode + 1);
+    memcpy(regs, out, (xi + 1) * sizeof *out);
+    p->xinplace = fused && self_in_place(p, out, entry[p->nblocks > 1 ? 1 : 0], xi);
+    p->xcode_regs = p->xinplace ? regs : NULL;
     p->xcode = out;
     p->xentry = entry;
     p->nxcode = xi;

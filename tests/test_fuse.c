@@ -128,6 +128,7 @@ static void compare(dc_policy *pol, const dc_facts *s, const dc_facts *t, const 
     xinsn *keep = p->xcode;
     uint32_t *keep_entry = p->xentry, keep_n = p->nxcode;
     bool keep_inplace = p->xinplace;
+    xinsn *keep_regs = p->xcode_regs;
     void *buf = malloc(vm_xcode_size(p));
     cr_assert_not_null(buf);
     vm_translate(p, buf, false);
@@ -138,6 +139,7 @@ static void compare(dc_policy *pol, const dc_facts *s, const dc_facts *t, const 
     p->xentry = keep_entry;
     p->nxcode = keep_n;
     p->xinplace = keep_inplace;
+    p->xcode_regs = keep_regs;
     free(buf);
     cr_assert_str_eq(fused.p, plain.p,
                      "%s: fused and unfused differ\n--- fused\n%s--- unfused\n%s", what,
