@@ -23,7 +23,8 @@ typedef struct prep_tmpl {
 
 /* Where the parts of a prepared device go in its block that do not depend
  * on the facts (prepare.c, prepared.h).  `head` bytes come before the
- * header: the room for SELF's failure, then prep_cold.  `self` and `text`
+ * header: the room for SELF's failure (when SELF's values' room is
+ * smaller), then prep_cold.  `self` and `text`
  * are where SELF's values (at most `self_room` bytes) and the text start,
  * from the header.  The rest count from the slots (32-aligned after the
  * text, known per device): the slots and template outcomes start at 0, the

@@ -208,7 +208,10 @@ static void plan_layout(dc_policy *pol)
             at->self_room += packed_most(p->vars[p->blocks[0].first_var + k].type);
     else
         ok = add_size(&at->self_room, nself, sizeof(pbind));
-    at->head = PREP_COLD_SIZE + (pol->self_alone ? FAIL_ROOM : 0);
+    /* SELF's failure in its values' room when it fits there (they are not
+     * kept then), else before prep_cold */
+    at->head =
+        PREP_COLD_SIZE + (pol->self_alone && at->self_room < sizeof(vm_fail) ? FAIL_ROOM : 0);
     at->self = (sizeof(dc_prepared) + 7) & ~(size_t)7;
     at->text = at->self;
     ok = ok && add_size(&at->text, 1, at->self_room);
@@ -530,7 +533,7 @@ static const vm_fail no_fail;
 /* Run SELF on these facts as a target would, once, and keep its outcome for
  * every check (result.c): its variables' values right after the header
  * (registers 0, 1, ... when in order, packed, else bindings), or, when it
- * failed, why, in the room before prep_cold.  Values that would not fit
+ * failed, why, in their room or, when it does not fit, before prep_cold.  Values that would not fit
  * their room (of a type other than declared) are not kept: the check then
  * runs SELF. */
 static void run_self(const dc_policy *pol, dc_prepared *d, value *R)
@@ -562,7 +565,8 @@ static void run_self(const dc_policy *pol, dc_prepared *d, value *R)
     d->self_vals = pol->self_in_order ? out : NULL;
     cold->self_binds = pol->self_in_order ? NULL : (const pbind *)(void *)out;
     if (!d->self_holds) {
-        cold->self_fail = memcpy((char *)cold - FAIL_ROOM, &fail, sizeof fail);
+        void *to = at->self_room >= sizeof fail ? (void *)out : (char *)cold - FAIL_ROOM;
+        cold->self_fail = memcpy(to, &fail, sizeof fail);
         return;
     }
     cold->self_fail = &no_fail;
