@@ -208,23 +208,35 @@ static inline size_t packed_bytes(uint8_t t)
     }
 }
 
+/* Exactly packed_bytes(type) bytes, on any target (the constant sizes are
+ * 64-bit ones: copies of a known size, no call). */
 static inline char *value_pack(const value *v, char *out)
 {
-    switch (packed_bytes(v->type)) {
-    case 16: memcpy(out, v, 16); return out + 16;
-    case 24: memcpy(out, v, 24); return out + 24;
-    default: memcpy(out, v, sizeof(value)); return out + sizeof(value);
-    }
+    size_t n = packed_bytes(v->type);
+    if (n == 16)
+        memcpy(out, v, 16);
+    else if (n == 24)
+        memcpy(out, v, 24);
+    else if (n == sizeof(value))
+        memcpy(out, v, sizeof(value));
+    else
+        memcpy(out, v, n);
+    return out + n;
 }
 
 /* The rest of *out (beyond its type's member) is left as it was. */
 static inline const char *value_unpack(const char *in, value *out)
 {
-    switch (packed_bytes((uint8_t)*in)) {
-    case 16: memcpy(out, in, 16); return in + 16;
-    case 24: memcpy(out, in, 24); return in + 24;
-    default: memcpy(out, in, sizeof(value)); return in + sizeof(value);
-    }
+    size_t n = packed_bytes((uint8_t)*in);
+    if (n == 16)
+        memcpy(out, in, 16);
+    else if (n == 24)
+        memcpy(out, in, 24);
+    else if (n == sizeof(value))
+        memcpy(out, in, sizeof(value));
+    else
+        memcpy(out, in, n);
+    return in + n;
 }
 
 #endif
