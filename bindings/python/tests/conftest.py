@@ -25,8 +25,13 @@ def compatc_path():
 
 
 def compatc(*args, cwd=POLICIES):
-    """Run compatc; (exit status, stdout, stderr)."""
-    p = subprocess.run([compatc_path(), *args], cwd=cwd, capture_output=True, text=True)
+    """Run compatc; (exit status, stdout, stderr).
+
+    A sanitizer's runtime preloaded into Python (make python-check's
+    PYTHON_PRELOAD) is not compatc's: a sanitized compatc carries its own,
+    and two ASan runtimes in one process refuse to start."""
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    p = subprocess.run([compatc_path(), *args], cwd=cwd, env=env, capture_output=True, text=True)
     return p.returncode, p.stdout, p.stderr
 
 
