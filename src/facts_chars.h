@@ -94,6 +94,7 @@ static inline const char *span_from(const char *start, const char *p, const char
             memcpy(&w, end - 8, 8);
             w >>= 8 * (8 - (end - p));
 #else
+            (void)start; /* only the little-endian tail reads before p */
             break;
 #endif
         }
