@@ -549,19 +549,31 @@ enter:
         FAIL(F_CONSTRAINT);
     }
     NEXT;
-    CASE(LOADFT)
+    CASE(LOADFB)
     {
+        /* an int whose bit is set in the table's bitmap (d) */
         const pfact *x = FACT(i);
-        if (!fact_load(x, i->t & TYPE_MASK, &REG(i->a))) {
-            f->type = i->t & TYPE_MASK;
-            FAIL(x->present ? F_PARSE : F_MISSING);
+        if (x->type == VT_INT && x->present && (uint64_t)x->as.i < 32 &&
+            (i->d >> x->as.i) & 1) {
+            REG(i->a).type = VT_INT;
+            REG(i->a).as.i = x->as.i;
+            NEXT;
         }
-        if (!ct_holds(p, &p->ctables[i->c], &REG(i->a))) {
-            f->aux = i->c;
-            FAIL(F_CONSTRAINT);
-        }
-        NEXT;
+        goto loadft;
     }
+    CASE(LOADFT)
+loadft : {
+    const pfact *x = FACT(i);
+    if (!fact_load(x, i->t & TYPE_MASK, &REG(i->a))) {
+        f->type = i->t & TYPE_MASK;
+        FAIL(x->present ? F_PARSE : F_MISSING);
+    }
+    if (!ct_holds(p, &p->ctables[i->c], &REG(i->a))) {
+        f->aux = i->c;
+        FAIL(F_CONSTRAINT);
+    }
+    NEXT;
+}
     CASE(PMATCH)
     {
         /* the template was matched when the facts were prepared */

@@ -16,7 +16,7 @@
  * are byte offsets into the register file; jumps count xinsns; `fo` is the
  * byte offset of the fact a slot operand names in a prepared device's slots
  * (SIDE_SOURCE in t says whose), or WCMP's second register written.  CONV
- * and FIELDT hold their pc + 1 in d;
+ * and FIELDT hold their pc + 1 in d, LOADFB its table's bitmap;
  * `rule` is the program's index of the instruction's rule (-1: none) and
  * `since` the pc its rule's code starts at (after the RULE).
  * `self`: which register operands read one of SELF's values in place

@@ -118,7 +118,12 @@ static uint32_t fuse(const linker *l, uint32_t pc, xinsn *x, uint32_t *e)
     switch ((enum opcode)i->op) {
     case I_LOADF:
         if (j && j->op == I_CHECKT && j->a == i->a) {
-            *x = mk(I_LOADFT, i->t, i->a, i->b, j->b, 0, pc + 1);
+            const ctable *ct = j->b < l->p->nctables ? &l->p->ctables[j->b] : NULL;
+            if ((i->t & TYPE_MASK) == VT_INT && ct && ct->kind == CT_INT && ct->small &&
+                ct->bitmap <= UINT32_MAX)
+                *x = mk(I_LOADFB, i->t, i->a, i->b, j->b, (uint32_t)ct->bitmap, pc + 1);
+            else
+                *x = mk(I_LOADFT, i->t, i->a, i->b, j->b, 0, pc + 1);
             return 2;
         }
         return 0;

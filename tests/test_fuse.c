@@ -169,6 +169,15 @@ static void compare(dc_policy *pol, const dc_facts *s, const dc_facts *t, const 
 /* Reads of SELF's values in place (vmlink.c), in the fused programs. */
 static unsigned self_in_place;
 
+/* How many xinsns of program p's fused code are op. */
+static unsigned count_op(const program *p, unsigned op)
+{
+    unsigned n = 0;
+    for (uint32_t k = 0; k < p->nxcode; k++)
+        n += p->xcode[k].op == op;
+    return n;
+}
+
 static void count_supers(const program *p)
 {
     for (uint32_t k = 0; k < p->nxcode; k++) {
@@ -659,11 +668,7 @@ Test(fuse, self_in_place_equals_unpacked)
         reads += (unsigned)__builtin_popcount(yes->prog.xcode[k].self);
     cr_assert_geq(reads, 12, "%u reads of SELF's values in place", reads);
     /* and the where's pairs of products, of semver fields, one step each */
-    unsigned warith = 0, wfield = 0;
-    for (uint32_t k = 0; k < yes->prog.nxcode; k++) {
-        warith += yes->prog.xcode[k].op == I_WARITH;
-        wfield += yes->prog.xcode[k].op == I_WFIELD;
-    }
+    unsigned warith = count_op(&yes->prog, I_WARITH), wfield = count_op(&yes->prog, I_WFIELD);
     cr_assert_geq(warith, 4, "%u WARITH", warith);
     cr_assert_geq(wfield, 2, "%u WFIELD", wfield);
     static const char *const vens[] = { "a", "12", "ab", "" };
@@ -689,4 +694,70 @@ Test(fuse, self_in_place_equals_unpacked)
     cr_assert_eq(pairs_compared - before, 4096);
     dc_policy_free(yes);
     dc_policy_free(no);
+}
+
+/* ------------------------------------------------------------ small tables */
+
+/* LOADF + CHECKT of an int in a small int table within 0..31 is LOADFB
+ * (vmlink.c): the table's bitmap in the xinsn, tested inline when the
+ * fact is an int in its 8 bytes, else LOADFT's way.  The values: in the
+ * table and not, at its edges, 31 and 32, negative, above int's range,
+ * not an int (a hex only, empty, text), absent; a table reaching past 31
+ * and a hex table stay LOADFT; and a fact read as int and as hex (the int
+ * in its 8 bytes or not). */
+static const char small_tables[] = "POLICY:\n"
+                                   "    name = small-tables\n"
+                                   "SELF:\n"
+                                   "    n = {tn:int:1..16}\n"
+                                   "COMPATIBLE small:\n"
+                                   "    n = {m:int:1,2,4,8}\n"
+                                   "    a = {x:int:0..31}\n"
+                                   "    where m <= tn && x >= 0\n"
+                                   "COMPATIBLE edges:\n"
+                                   "    a = {x:int:5,31}\n"
+                                   "    b = {y:int:0}\n"
+                                   "COMPATIBLE wide:\n"
+                                   "    a = {x:int:1..40}\n"
+                                   "    b = {y:hex:1..8}\n"
+                                   "COMPATIBLE hex:\n"
+                                   "    a = {h:hex}\n"
+                                   "    n = {m:int:2..3}\n";
+
+Test(fuse, small_tables_fused_equals_unfused)
+{
+    dc_policy *pol = compiled("small-tables.compat", small_tables, sizeof small_tables - 1);
+    unsigned loadfb = count_op(&pol->prog, I_LOADFB), loadft = count_op(&pol->prog, I_LOADFT);
+    /* SELF's n, small's m and x, edges' x and y, hex's m; wide's x and y not */
+    cr_assert_eq(loadfb, 6, "%u LOADFB", loadfb);
+    cr_assert_eq(loadft, 2, "%u LOADFT", loadft);
+    static const char *const ns[] = { "1", "2", "3", "4", "8", "16", "17", "0", "-1", "x", "" };
+    static const char *const as[] = { "0",  "5",  "31", "32", "35", "40",
+                                      "-3", "ff", "10", "1f", "",   "9223372036854775807" };
+    static const char *const bs[] = { "0", "1", "8", "9", "0x3", "z" };
+    const unsigned nn = sizeof ns / sizeof *ns, na = sizeof as / sizeof *as,
+                   nb = sizeof bs / sizeof *bs;
+    unsigned before = pairs_compared, compatible = pairs_compatible;
+    for (unsigned v = 0; v < 1024; v++) {
+        char st[160], tt[160];
+        unsigned x = v * 2654435761u;
+        /* the last value of each list stands for an absent fact too */
+        unsigned sn = x % (nn + 1), sa = x / 13 % (na + 1), sb = x / 211 % (nb + 1);
+        unsigned tn = x / 1699 % nn, ta = x / 20011 % (na + 1), tb = x / 300007 % nb;
+        snprintf(st, sizeof st, "%s%s%s%s%s%s%s%s%s", sn < nn ? "n=" : "",
+                 sn < nn ? ns[sn] : "", sn < nn ? "\n" : "", sa < na ? "a=" : "",
+                 sa < na ? as[sa] : "", sa < na ? "\n" : "", sb < nb ? "b=" : "",
+                 sb < nb ? bs[sb] : "", sb < nb ? "\n" : "");
+        snprintf(tt, sizeof tt, "n=%s\n%s%s%sb=%s\n", ns[tn], ta < na ? "a=" : "",
+                 ta < na ? as[ta] : "", ta < na ? "\n" : "", bs[tb]);
+        dc_facts *s = NULL, *t = NULL;
+        cr_assert_eq(dc_facts_parse_text("s.kv", st, strlen(st), &s, NULL), DC_OK, "%s", st);
+        cr_assert_eq(dc_facts_parse_text("t.kv", tt, strlen(tt), &t, NULL), DC_OK, "%s", tt);
+        compare(pol, s, t, "small-tables");
+        dc_facts_free(s);
+        dc_facts_free(t);
+    }
+    cr_assert_eq(pairs_compared - before, 1024);
+    cr_assert_geq(pairs_compatible - compatible, 8, "some pairs are compatible: %u",
+                  pairs_compatible - compatible);
+    dc_policy_free(pol);
 }
