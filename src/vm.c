@@ -767,7 +767,10 @@ fail_fcmp:
         if (x_at ||
             ((a->type ^ VT_INT) | (e->type ^ VT_INT) | (c->type ^ VT_INT) | (d->type ^ VT_INT)))
             NEXT;
-        if (int_arith(u->op, a->as.i, e->as.i, &x) || int_arith(v->op, c->as.i, d->as.i, &y))
+        if (i->t == WARITH_MULS ? __builtin_mul_overflow(a->as.i, e->as.i, &x) ||
+                                      __builtin_mul_overflow(c->as.i, d->as.i, &y)
+                                : int_arith(u->op, a->as.i, e->as.i, &x) ||
+                                      int_arith(v->op, c->as.i, d->as.i, &y))
             NEXT;
         REG(u->a).type = VT_INT;
         REG(u->a).as.i = x;

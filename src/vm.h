@@ -35,6 +35,9 @@ typedef struct xinsn {
 
 enum { XS_B = 1, XS_C = 2, XS_D = 4 };
 
+/* WARITH's t: both of its operations are MULs (vmlink.c). */
+#define WARITH_MULS 1
+
 /* SELF's values read in place have at most this many variables. */
 #define XS_MAX_VARS 16
 

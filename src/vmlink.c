@@ -360,7 +360,10 @@ static void arith_pair(xinsn *out, uint32_t *xi, const xinsn *x, uint32_t *map, 
         return;
     out[*xi] = *v;
     out[*xi - 1] = *u;
-    *u = (xinsn){ .op = I_WARITH, .rule = x->rule, .since = x->since };
+    *u = (xinsn){ .op = I_WARITH,
+                  .t = out[*xi].op == I_MUL && out[*xi - 1].op == I_MUL ? WARITH_MULS : 0,
+                  .rule = x->rule,
+                  .since = x->since };
     map[vpc] = *xi;
     (*xi)++;
 }

@@ -634,7 +634,10 @@ static const char in_place[] =
     "    where sh * th == th * sh && m * tn > tn - m && int(s) * tn >= m * tn\n"
     "COMPATIBLE text:\n"
     "    v != {ven}\n"
-    "    n >= {tn}\n";
+    "    n >= {tn}\n"
+    "COMPATIBLE squares:\n"
+    "    n = {m:int}\n"
+    "    where m * m >= tn * tn && tn * tn <= m * m\n";
 
 /* The same reads, one of them (len) by an instruction that cannot: the
  * program then unpacks SELF's values, as before. */
@@ -671,6 +674,11 @@ Test(fuse, self_in_place_equals_unpacked)
     unsigned warith = count_op(&yes->prog, I_WARITH), wfield = count_op(&yes->prog, I_WFIELD);
     cr_assert_geq(warith, 4, "%u WARITH", warith);
     cr_assert_geq(wfield, 2, "%u WFIELD", wfield);
+    /* of the WARITHs, products of two MULs (WARITH_MULS) and not */
+    unsigned muls = 0;
+    for (uint32_t k = 0; k < yes->prog.nxcode; k++)
+        muls += yes->prog.xcode[k].op == I_WARITH && yes->prog.xcode[k].t == WARITH_MULS;
+    cr_assert(muls >= 3 && muls < warith, "%u of %u WARITH of two MULs", muls, warith);
     static const char *const vens[] = { "a", "12", "ab", "" };
     static const char *const ints[] = { "1", "2", "3", "6", "-4", "4611686018427387904" };
     static const char *const hexes[] = { "1", "ff", "3", "" };
