@@ -451,6 +451,13 @@ static const uint8_t bit_order[64] = {
         goto fail;                                                                             \
     } while (0)
 
+/* Block b's first xinsn.  SELF's values in the registers (S NULL: a
+ * caller that ran SELF itself): the code that reads them there. */
+static inline const xinsn *block_code(const program *p, uint32_t b, const char *S)
+{
+    return (S || !p->xcode_regs ? p->xcode : p->xcode_regs) + p->xentry[b];
+}
+
 #if defined(VM_GOTO) && defined(__GNUC__) && !defined(__clang__)
 /* keep one dispatch jump per instruction body: merged, they predict badly */
 __attribute__((optimize("no-crossjumping")))
@@ -474,17 +481,16 @@ vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *so
     value *R = res->regs;
     const xinsn *i;
     uint32_t x_at, slot_at; /* 1 + index of the last CONV, FIELDT */
-    /* the loops running (EACH): their device, record and record count */
-    const dc_prepared *ldev[LOOP_DEPTH] = { NULL, NULL };
-    uint32_t lrec[LOOP_DEPTH] = { 0, 0 }, lend[LOOP_DEPTH] = { 0, 0 };
+    /* the loops running (EACH): their device, record and record count;
+     * written by EACH before its body reads them (the verifier sees that
+     * no jump lands in a body but from its EACH), so not set here */
+    const dc_prepared *ldev[LOOP_DEPTH];
+    uint32_t lrec[LOOP_DEPTH], lend[LOOP_DEPTH];
     bool fx, fy, fs; /* the failing insn showed x, y, slot */
     uint8_t fc;
     int64_t wx, wy; /* a WARITH's or WFIELD's two ints for its WCMP */
-    /* SELF's values in the registers (a caller that ran SELF itself): the
-     * code that reads them there */
-    const xinsn *code = S || !p->xcode_regs ? p->xcode : p->xcode_regs;
+    i = block_code(p, b, S);
 enter:
-    i = code + p->xentry[b];
     x_at = slot_at = 0;
     fx = fy = fs = false;
     f->type = f->cmp = 0;
@@ -1156,6 +1162,7 @@ fail : {
     if (b < last) { /* the next block, without a call */
         b++;
         f++;
+        i = block_code(p, b, S);
         goto enter;
     }
     return -1;
