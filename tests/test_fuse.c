@@ -9,7 +9,8 @@
  * reaching new code), and the shipped policies against the shipped facts,
  * mutated at random with values taken from each policy's own constants and
  * templates (fixed seed); and templates matched beforehand against the
- * same matched when checking. */
+ * same matched when checking.  And dc_check's own way for its common case
+ * against run()'s, which every other case takes (check_ways_equal). */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdarg.h>
@@ -767,5 +768,238 @@ Test(fuse, small_tables_fused_equals_unfused)
     cr_assert_eq(pairs_compared - before, 1024);
     cr_assert_geq(pairs_compatible - compatible, 8, "some pairs are compatible: %u",
                   pairs_compatible - compatible);
+    dc_policy_free(pol);
+}
+
+/* ------------------------------------------------------------ dc_check's ways */
+
+/* dc_check takes its common case (a target whose SELF held when it was
+ * prepared, a program that reads SELF's values in place) on a way of its
+ * own (result.c); run() takes every other: a result that owns devices from
+ * dc_check_facts, a target whose SELF failed or runs in the check (a
+ * device refilled from text, which SELF runs on with its values in the
+ * registers).  A policy whose COMPATIBLE blocks fail in every way a rule
+ * can, the records' fields compared too, over pairs of devices that take
+ * each of them. */
+#define BITS " + len(bits(sh)) + len(bits(sh))" /* 17 sets of 64: more than 1024 items */
+static const char every_failure[] =
+    "POLICY:\n"
+    "    name = every-failure\n"
+    "SELF:\n"
+    "    kind = {k:string}\n"
+    "    n = {tn:int:1..8}\n"
+    "    fw = {tv:semver}\n"
+    "COMPATIBLE literal:\n"
+    "    kind = {k}\n"
+    "    mode = fast\n"
+    "    tag != slow\n"
+    "    opt = \"\"\n"
+    "    need != \"\"\n"
+    "COMPATIBLE typed:\n"
+    "    n = {m:int:1..8}\n"
+    "    name != x-{m}\n"
+    "    y = {a:string}x{b:string}x{c:string}x{m}z\n"
+    "    fw >= {tv}\n"
+    "    h = {sh:hex}\n"
+    "    where 0" BITS BITS BITS BITS BITS BITS BITS BITS " + len(bits(sh)) > 0\n"
+    "    model = gpu-{g:int}\n"
+    "COMPATIBLE arith:\n"
+    "    n = {m:int}\n"
+    "    where tn / (m - 1) >= 1\n"
+    "    where len(bits(m - 4)) >= 0\n"
+    "    where m * 4611686018427387904 > 0\n"
+    "    where major(tv) > 0 && m * tn == tn * m + 1\n"
+    "COMPATIBLE fields:\n"
+    "    where len(set(source.s)) > 0\n"
+    "    where int(source.x) > 0\n"
+    "    where all(source.sla, r, int(r.cir) > 0 && any(self.sla, q, int(q.cir) >= "
+    "int(r.cir)))\n"
+    "COMPATIBLE easy:\n"
+    "    mode = easy\n"
+    "    kind = {k}\n"
+    "    n = {m:int}\n"
+    "    where m >= 1 && major(tv) >= 1\n";
+
+/* A value of a record as text. */
+static void put_value(sbuf *out, const value *v)
+{
+    switch ((vtype)v->type) {
+    case VT_STRING: put(out, "s'%.*s'", (int)v->as.s.len, v->as.s.p); break;
+    case VT_SEMVER:
+        put(out, "v%llu.%llu.%llu-%.*s", (unsigned long long)v->as.v.major,
+            (unsigned long long)v->as.v.minor, (unsigned long long)v->as.v.patch,
+            (int)v->as.v.pre.len, v->as.v.pre.p ? v->as.v.pre.p : "");
+        break;
+    case VT_SET:
+        put(out, "set");
+        for (uint32_t k = 0; k < v->as.set.n; k++)
+            put(out, ",%.*s", (int)v->as.set.items[k].len, v->as.set.items[k].p);
+        break;
+    default: put(out, "t%d:%lld", (int)v->type, (long long)v->as.i); break;
+    }
+}
+
+/* Everything a user reads of r after dc_check, and the failure records
+ * its reasons read, field by field, as text. */
+static void read_result(dc_result *r, sbuf *out)
+{
+    out->len = 0;
+    put(out, "verdict %d block %d\n", (int)dc_result_verdict(r), (int)dc_result_block(r));
+    uint32_t first = dc_result_verdict(r) == DC_TARGET_MISMATCH ? 0 : 1;
+    for (size_t i = 0; i < dc_result_reason_count(r); i++) {
+        const vm_fail *f = &r->fails[first + i];
+        put(out, "record %u: code %d type %d side %d cmp %d rule %u slot %d aux %d",
+            first + (unsigned)i, f->code, f->type, f->side, f->cmp, f->rule, f->slot, f->aux);
+        if (f->has_x) {
+            put(out, " x ");
+            put_value(out, &f->x);
+        }
+        if (f->has_y) {
+            put(out, " y ");
+            put_value(out, &f->y);
+        }
+        put(out, "\n");
+    }
+    for (size_t i = 0; i < dc_result_binding_count(r); i++) {
+        dc_binding bd = DC_BINDING_INIT;
+        cr_assert_eq(dc_result_binding_get(r, i, &bd), DC_OK);
+        put(out, "bind %s = %s\n", str(bd.name), str(bd.text));
+    }
+    for (size_t i = 0; i < dc_result_reason_count(r); i++) {
+        dc_reason rs = DC_REASON_INIT;
+        cr_assert_eq(dc_result_reason_get(r, i, &rs), DC_OK);
+        put(out, "reason %d %s:%u %s | %s | %s | %s\n", (int)rs.block, str(rs.file), rs.line,
+            str(rs.field), str(rs.expected), str(rs.actual), str(rs.message));
+    }
+    put(out, "%s\n", str(explanation(r)));
+}
+
+/* Some text of a device: each fact one of its values, or left out. */
+static void device_text(uint32_t x, char *buf, size_t cap, char *big)
+{
+    static const char *const kinds[] = { "gpu", "npu", NULL };
+    static const char *const modes[] = { "fast", "slow", "easy", NULL };
+    static const char *const tags[] = { "slow", "quick", NULL };
+    static const char *const opts[] = { "", "1", NULL };
+    static const char *const needs[] = { "yes", "", NULL };
+    static const char *const ns[] = { "1", "2", "3", "4", "6", "9", "abc", NULL };
+    static const char *const hs[] = { "ff", "zz", "ffffffffffffffff", NULL };
+    static const char *const fws[] = { "1.2.3", "1.3.0", "0.1.0", "bad", NULL };
+    static const char *const models[] = { "gpu-3", "cpu-3", "gpu-x", NULL };
+    static const char *const names[] = { "x-1", "x-2", "y", NULL };
+    static const char *const xs[] = { "5", "-1", "abc", NULL };
+    static const char *const slas[] = { "sla.0.cir=1\nsla.1.cir=2\n",
+                                        "sla.0.cir=1\nsla.1.other=2\n", "sla.0.cir=0\n",
+                                        "sla.0.cir=3\n", "" };
+    const char *const *facts[] = { kinds, modes, tags,   opts,  needs, ns,
+                                   hs,    fws,   models, names, xs };
+    static const char *const keys[] = { "kind", "mode", "tag",   "opt",  "need", "n",
+                                        "h",    "fw",   "model", "name", "x" };
+    static const unsigned counts[] = { 3, 4, 3, 3, 3, 8, 4, 5, 4, 4, 4 };
+    size_t at = 0;
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        const char *v = facts[k][x % counts[k]];
+        x = x / counts[k] * 2654435761u + 40503u;
+        if (v)
+            at += (size_t)snprintf(buf + at, cap - at, "%s=%s\n", keys[k], v);
+    }
+    at += (size_t)snprintf(buf + at, cap - at, "%s", slas[x % 5]);
+    x = x / 5 * 2654435761u + 40503u;
+    if (x % 3 == 0) /* a set past the limit, a template past the budget */
+        at += (size_t)snprintf(buf + at, cap - at, "s=%s\n", big);
+    else if (x % 3 == 1)
+        at += (size_t)snprintf(buf + at, cap - at, "s=a,b\n");
+    if (x % 11 == 0)
+        at += (size_t)snprintf(buf + at, cap - at, "y=%.*sq\n", 120, big + 4096);
+    else if (x % 3 == 0)
+        at += (size_t)snprintf(buf + at, cap - at, "y=axbxcx2z\n");
+    cr_assert_lt(at, cap);
+}
+
+Test(fuse, check_ways_equal)
+{
+    dc_policy *pol = compiled("every-failure.compat", every_failure, sizeof every_failure - 1);
+    cr_assert(pol->prog.xinplace, "every-failure.compat: SELF's values are not read in place");
+    /* 1 025 items, then 200 x's */
+    static char big[4096 + 201];
+    size_t at = 0;
+    for (int k = 0; k < 1025; k++)
+        at += (size_t)snprintf(big + at, 4096 - at, k ? ",%d" : "%d", k % 10);
+    cr_assert_lt(at, 4096);
+    memset(big + 4096, 'x', 200);
+    big[4096 + 200] = '\0';
+    static char st[8192], tt[8192];
+    sbuf fast = { 0 }, slow = { 0 }, regs = { 0 }, facts = { 0 };
+    unsigned codes = 0, ways[3] = { 0, 0, 0 }, verdicts[3] = { 0, 0, 0 };
+    dc_result *r1 = new_result(pol), *r2 = new_result(pol), *r3 = new_result(pol);
+    dc_prepared *refilled = NULL;
+    cr_assert_eq(dc_prepared_new(pol, &refilled, NULL), DC_OK);
+    for (uint32_t v = 0; v < 3000; v++) {
+        device_text(v * 2246822519u + 1, st, sizeof st, big);
+        device_text(v * 3266489917u + 7, tt, sizeof tt, big);
+        dc_facts *s = NULL, *t = NULL;
+        dc_error err;
+        cr_assert_eq(dc_facts_parse_text("s.kv", st, strlen(st), &s, &err), DC_OK, "%s\n%s",
+                     err.message, st);
+        cr_assert_eq(dc_facts_parse_text("t.kv", tt, strlen(tt), &t, &err), DC_OK, "%s\n%s",
+                     err.message, tt);
+        dc_prepared *ps = NULL, *pt = NULL;
+        cr_assert_eq(dc_prepare(pol, s, &ps, NULL), DC_OK);
+        cr_assert_eq(dc_prepare(pol, t, &pt, NULL), DC_OK);
+        /* the common case's way, when the target's SELF held */
+        cr_assert_eq(dc_check(pol, ps, pt, r1), DC_OK);
+        bool own_way = r1->self_lazy != NULL;
+        read_result(r1, &fast);
+        /* run()'s, from a result that owns dc_check_facts's devices */
+        cr_assert_eq(dc_check_facts(pol, s, t, r2, NULL), DC_OK);
+        read_result(r2, &facts);
+        cr_assert_not_null(r2->owned_source);
+        cr_assert_eq(dc_check(pol, ps, pt, r2), DC_OK);
+        cr_assert_null(r2->owned_source);
+        ways[1]++;
+        read_result(r2, &slow);
+        /* and SELF run in the check, its values in the registers */
+        cr_assert_eq(dc_prepared_parse_text(refilled, "t.kv", tt, strlen(tt), NULL), DC_OK);
+        cr_assert_eq(dc_check(pol, ps, refilled, r3), DC_OK);
+        cr_assert_null(r3->self_lazy);
+        ways[2]++;
+        read_result(r3, &regs);
+        cr_assert_str_eq(fast.p, slow.p,
+                         "pair %u: dc_check's ways differ\n%s%s--- its way\n%s--- run()'s\n%s",
+                         v, st, tt, fast.p, slow.p);
+        cr_assert_str_eq(
+            fast.p, facts.p,
+            "pair %u: dc_check_facts differs\n--- dc_check\n%s--- dc_check_facts\n%s", v,
+            fast.p, facts.p);
+        cr_assert_str_eq(
+            fast.p, regs.p,
+            "pair %u: SELF in the registers differs\n%s%s--- in place\n%s--- registers\n%s", v,
+            st, tt, fast.p, regs.p);
+        cr_assert_eq(own_way, pt->self_holds, "pair %u: the way taken", v);
+        ways[0] += own_way;
+        uint32_t first = dc_result_verdict(r1) == DC_TARGET_MISMATCH ? 0 : 1;
+        for (size_t i = 0; i < dc_result_reason_count(r1); i++)
+            codes |= 1u << r1->fails[first + i].code;
+        verdicts[dc_result_verdict(r1)]++;
+        if (v % 16 == 0)
+            compare(pol, s, t, "every-failure");
+        dc_prepared_free(ps);
+        dc_prepared_free(pt);
+        dc_facts_free(s);
+        dc_facts_free(t);
+    }
+    for (unsigned c = F_MISSING; c <= F_RECORD_ABSENT; c++)
+        cr_expect(codes & (1u << c), "no rule failed with code %u", c);
+    cr_expect_gt(ways[0], 300, "%u pairs took dc_check's own way", ways[0]);
+    for (int k = 0; k < 3; k++)
+        cr_expect_gt(verdicts[k], 20, "%u pairs of verdict %d", verdicts[k], k);
+    dc_prepared_free(refilled);
+    dc_result_free(r1);
+    dc_result_free(r2);
+    dc_result_free(r3);
+    free(fast.p);
+    free(slow.p);
+    free(regs.p);
+    free(facts.p);
     dc_policy_free(pol);
 }
