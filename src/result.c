@@ -151,19 +151,13 @@ run(const program *p, const dc_prepared *s, const dc_prepared *t, dc_result *r, 
  * target's SELF values (up to 3 lines) and text, the source's facts that
  * COMPATIBLE blocks read (vmlink.c), its text and its templates' bindings
  * (docs/performance.md, "Round 4").  Inlined before GCC's analysis finds it has no effect (a
- * prefetch has none it counts) and drops the call. */
+ * prefetch has none it counts) and drops the call.  The source's: */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
 static inline void
-fetch_lines(const program *p, const dc_prepared *s, const dc_prepared *t)
+fetch_source(const program *p, const dc_prepared *s)
 {
-    if (t->self_vals) {
-        PREFETCH(t->self_vals);
-        PREFETCH(t->self_vals + 64);
-        PREFETCH(t->self_vals + 127);
-    }
-    PREFETCH(t->text);
     PREFETCH(s->text);
     const char *f = (const char *)s->slots;
     const uint32_t *at = p->xsrc;
@@ -177,6 +171,22 @@ fetch_lines(const program *p, const dc_prepared *s, const dc_prepared *t)
         PREFETCH(s->pm + s->npm);
 }
 
+/* The target's, after its SELF values' first line, which is the line of
+ * the header that points to them (prepared.h), then the source's. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void
+fetch_lines(const program *p, const dc_prepared *s, const dc_prepared *t)
+{
+    if (t->self_vals) {
+        PREFETCH(t->self_vals + 64);
+        PREFETCH(t->self_vals + 127);
+    }
+    PREFETCH(t->text);
+    fetch_source(p, s);
+}
+
 /* dc_check's way for all but its common case: a result that owns
  * devices (dc_check_facts) to drop, a target whose SELF failed or ran in
  * the check, SELF's values to unpack, a policy of SELF alone. */
@@ -186,6 +196,7 @@ __attribute__((noinline))
 static dc_status
 check_slow(const program *p, const dc_prepared *s, const dc_prepared *t, dc_result *r)
 {
+    fetch_lines(p, s, t);
     if (r->owned_source && r->owned_source != s)
         drop_owned(r);
     r->source = s;
@@ -202,12 +213,15 @@ dc_status dc_check(const dc_policy *pol, const dc_prepared *s, const dc_prepared
     if (!usable(pol, s, t, r))
         return DC_ERR_INVALID;
     const program *p = &pol->prog;
-    fetch_lines(p, s, t);
     /* the common case, as run() takes it, with nothing live across the
-     * VM's call but the result */
-    if (r->owned_source || !t->self_ready || !t->self_holds || !t->self_vals || !p->xinplace ||
-        p->nblocks < 2)
+     * VM's call but the result (a program reads SELF's values in place
+     * only when it has COMPATIBLE blocks: vmlink.c) */
+    if (r->owned_source || !t->self_ready || !t->self_holds || !t->self_vals || !p->xinplace)
         return check_slow(p, s, t, r);
+    PREFETCH(t->self_vals + 64);
+    PREFETCH(t->self_vals + 127);
+    PREFETCH(t->text);
+    fetch_source(p, s);
     r->source = s;
     r->target = t;
     r->text_stale = true;
