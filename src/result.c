@@ -66,10 +66,11 @@ void dc_result_free(dc_result *r)
     mem_free(a, r);
 }
 
+/* (A result's policy is never NULL, so neither is pol when it is r's.) */
 static bool usable(const dc_policy *pol, const dc_prepared *s, const dc_prepared *t,
                    const dc_result *r)
 {
-    return pol && s && t && r && s->policy == pol && t->policy == pol && r->policy == pol;
+    return s && t && r && r->policy == pol && s->policy == pol && t->policy == pol;
 }
 
 /* The COMPATIBLE blocks, after SELF held: the first that holds is *block. */
@@ -228,8 +229,9 @@ dc_status dc_check(const dc_policy *pol, const dc_prepared *s, const dc_prepared
     r->match_steps = 0; /* the check's template budget */
     r->self_lazy = t->self_vals;
     int32_t b = vm_run_blocks(p, 1, p->nblocks - 1, s, t, r, &r->fails[1], t->self_vals);
-    r->block = b < 0 ? -1 : b - 1;
-    r->verdict = b < 0 ? DC_INCOMPATIBLE : DC_COMPATIBLE;
+    int32_t none = b < 0; /* -1: b - 1 + 1 */
+    r->block = b - 1 + none;
+    r->verdict = none ? DC_INCOMPATIBLE : DC_COMPATIBLE;
     return DC_OK;
 }
 
