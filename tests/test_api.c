@@ -395,6 +395,14 @@ Test(api, misuse_is_an_error_not_a_crash)
     cr_assert_eq(dc_check(p, t, t, NULL), DC_ERR_INVALID);
     cr_assert_eq(dc_check(p, other, t, r), DC_ERR_INVALID, "prepared for another policy");
     cr_assert_eq(dc_check(q, t, t, r), DC_ERR_INVALID, "result made for another policy");
+    /* a refilled device whose text did not read holds no policy, nor device */
+    dc_prepared *unread = NULL;
+    cr_assert_eq(dc_prepared_new(p, &unread, NULL), DC_OK);
+    cr_assert_neq(dc_prepared_parse_text(unread, "bad.kv", "=\n", 2, NULL), DC_OK);
+    cr_assert_eq(dc_check(NULL, unread, unread, r), DC_ERR_INVALID);
+    cr_assert_eq(dc_check(p, unread, unread, r), DC_ERR_INVALID);
+    cr_assert_eq(dc_check(p, t, unread, r), DC_ERR_INVALID);
+    dc_prepared_free(unread);
     dc_error err;
     dc_policy *none = (dc_policy *)1;
     cr_assert_eq(dc_policy_compile(NULL, "x", 1, &none, NULL, &err), DC_ERR_INVALID);
