@@ -64,6 +64,23 @@ static const char *str(const char *s)
 
 static unsigned records_packed, records_unpacked; /* fleet records seen */
 
+/* r's bindings, reasons and explanation, as text. */
+static void put_read(dc_result *r, sbuf *out)
+{
+    for (size_t i = 0; i < dc_result_binding_count(r); i++) {
+        dc_binding bd = DC_BINDING_INIT;
+        cr_assert_eq(dc_result_binding_get(r, i, &bd), DC_OK);
+        put(out, "bind %s = %s\n", str(bd.name), str(bd.text));
+    }
+    for (size_t i = 0; i < dc_result_reason_count(r); i++) {
+        dc_reason rs = DC_REASON_INIT;
+        cr_assert_eq(dc_result_reason_get(r, i, &rs), DC_OK);
+        put(out, "reason %d %s:%u %s | %s | %s | %s\n", (int)rs.block, str(rs.file), rs.line,
+            str(rs.field), str(rs.expected), str(rs.actual), str(rs.message));
+    }
+    put(out, "%s\n", str(explanation(r)));
+}
+
 /* Everything a user reads of checking s against t, as text. */
 static void outcome(const dc_policy *pol, const dc_facts *s, const dc_facts *t, sbuf *out)
 {
@@ -80,18 +97,7 @@ static void outcome(const dc_policy *pol, const dc_facts *s, const dc_facts *t, 
     cr_assert_not_null(r);
     cr_assert_eq(dc_check(pol, ps, pt, r), DC_OK);
     put(out, "verdict %d block %d\n", (int)dc_result_verdict(r), (int)dc_result_block(r));
-    for (size_t i = 0; i < dc_result_binding_count(r); i++) {
-        dc_binding bd = DC_BINDING_INIT;
-        cr_assert_eq(dc_result_binding_get(r, i, &bd), DC_OK);
-        put(out, "bind %s = %s\n", str(bd.name), str(bd.text));
-    }
-    for (size_t i = 0; i < dc_result_reason_count(r); i++) {
-        dc_reason rs = DC_REASON_INIT;
-        cr_assert_eq(dc_result_reason_get(r, i, &rs), DC_OK);
-        put(out, "reason %d %s:%u %s | %s | %s | %s\n", (int)rs.block, str(rs.file), rs.line,
-            str(rs.field), str(rs.expected), str(rs.actual), str(rs.message));
-    }
-    put(out, "%s\n", str(explanation(r)));
+    put_read(r, out);
     const dc_prepared *targets[2] = { pt, ps };
     dc_verdict v[2];
     int32_t blk[2];
@@ -860,18 +866,7 @@ static void read_result(dc_result *r, sbuf *out)
         }
         put(out, "\n");
     }
-    for (size_t i = 0; i < dc_result_binding_count(r); i++) {
-        dc_binding bd = DC_BINDING_INIT;
-        cr_assert_eq(dc_result_binding_get(r, i, &bd), DC_OK);
-        put(out, "bind %s = %s\n", str(bd.name), str(bd.text));
-    }
-    for (size_t i = 0; i < dc_result_reason_count(r); i++) {
-        dc_reason rs = DC_REASON_INIT;
-        cr_assert_eq(dc_result_reason_get(r, i, &rs), DC_OK);
-        put(out, "reason %d %s:%u %s | %s | %s | %s\n", (int)rs.block, str(rs.file), rs.line,
-            str(rs.field), str(rs.expected), str(rs.actual), str(rs.message));
-    }
-    put(out, "%s\n", str(explanation(r)));
+    put_read(r, out);
 }
 
 /* Some text of a device: each fact one of its values, or left out. */
