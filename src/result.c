@@ -73,17 +73,17 @@ static bool usable(const dc_policy *pol, const dc_prepared *s, const dc_prepared
     return s && t && r && r->policy == pol && s->policy == pol && t->policy == pol;
 }
 
-/* The COMPATIBLE blocks, after SELF held: the first that holds is *block. */
-static inline dc_verdict compat(const program *p, const dc_prepared *s, const dc_prepared *t,
-                                dc_result *r, int32_t *block, const char *self)
+/* The COMPATIBLE blocks, after SELF held: the first that holds is *block.
+ * The source is r->source (set once by a batch or fleet for all targets). */
+static inline dc_verdict compat(const program *p, const dc_prepared *t, dc_result *r,
+                                int32_t *block, const char *self)
 {
     if (p->nblocks < 2)
         return DC_INCOMPATIBLE;
-    int32_t b = vm_run_blocks(p, 1, p->nblocks - 1, s, t, r, &r->fails[1], self);
-    if (b < 0)
-        return DC_INCOMPATIBLE;
-    *block = b - 1;
-    return DC_COMPATIBLE;
+    r->target = t;
+    vm_run_blocks(p, 1, p->nblocks - 1, r, &r->fails[1], self);
+    *block = r->block;
+    return r->verdict;
 }
 
 /* SELF's values packed at `from` into registers 0, 1, ... */
@@ -107,7 +107,7 @@ void result_self_regs(dc_result *r)
  * the COMPATIBLE blocks may read of it: in place, where it keeps them
  * packed, when the program can (vmlink.c; then only an accessor unpacks
  * them, with keep_fail: r->self_lazy), else into the registers.  Else SELF
- * runs now. */
+ * runs now.  r->source is s already (compat). */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
@@ -138,7 +138,7 @@ run(const program *p, const dc_prepared *s, const dc_prepared *t, dc_result *r, 
     } else if (!vm_run_block(p, 0, s, t, r, &r->fails[0])) {
         return DC_TARGET_MISMATCH;
     }
-    return compat(p, s, t, r, block, self);
+    return compat(p, t, r, block, self);
 }
 
 #if defined(__GNUC__)
@@ -228,11 +228,8 @@ dc_status dc_check(const dc_policy *pol, const dc_prepared *s, const dc_prepared
     r->text_stale = true;
     r->match_steps = 0; /* the check's template budget */
     r->self_lazy = t->self_vals;
-    int32_t b = vm_run_blocks(p, 1, p->nblocks - 1, s, t, r, &r->fails[1], t->self_vals);
-    int32_t none = b < 0; /* -1: b - 1 + 1 */
-    r->block = b - 1 + none;
-    r->verdict = none ? DC_INCOMPATIBLE : DC_COMPATIBLE;
-    return DC_OK;
+    /* last: the VM writes the block and the verdict */
+    return vm_run_blocks(p, 1, p->nblocks - 1, r, &r->fails[1], t->self_vals);
 }
 
 /* A result for a batch: on the stack when the policy is small (every shipped
@@ -286,6 +283,7 @@ dc_status dc_check_batch(const dc_policy *pol, const dc_prepared *s,
     dc_result *use = batch_result_get(pol, &br);
     if (!use)
         return DC_ERR_NOMEM;
+    use->source = s;
     const program *p = &pol->prog;
     /* A batch over many targets is bound by the memory it reads of each:
      * the header, SELF's values and the text they point into, at the start
@@ -319,6 +317,7 @@ dc_status dc_check_fleet(const dc_policy *pol, const dc_prepared *s, const dc_fl
     dc_result *use = batch_result_get(pol, &br);
     if (!use)
         return DC_ERR_NOMEM;
+    use->source = s;
     const program *p = &pol->prog;
     uint32_t nself = p->nblocks ? p->blocks[0].nvars : 0;
     /* COMPATIBLE blocks that read no fact of the target need nothing of it
@@ -345,7 +344,7 @@ dc_status dc_check_fleet(const dc_policy *pol, const dc_prepared *s, const dc_fl
             if (!p->xinplace)
                 for (uint32_t k = 0; k < nself; k++)
                     x = value_unpack(x, &use->regs[k]);
-            v = compat(p, s, p->xreads_target ? rc->t : &none, use, &b, (const char *)(rc + 1));
+            v = compat(p, p->xreads_target ? rc->t : &none, use, &b, (const char *)(rc + 1));
         }
         verdicts[i] = v;
         if (blocks)
@@ -549,11 +548,15 @@ static bool rerun(dc_result *r, uint32_t b, const vm_fail *f)
      * check's, so a whole one fails it the same way, and every reason of
      * a result reads the same whatever was read before */
     uint32_t steps = r->match_steps, used = r->scratch_used, self = r->scratch_self;
+    dc_verdict verdict = r->verdict; /* the VM writes them */
+    int32_t block = r->block;
     r->match_steps = 0;
     bool holds = vm_run_block(p, b, r->source, r->target, r, &again);
     r->match_steps = steps;
     r->scratch_used = used;
     r->scratch_self = self;
+    r->verdict = verdict;
+    r->block = block;
     return !holds && again.rule == f->rule && again.code == f->code;
 }
 

@@ -462,9 +462,9 @@ static inline const xinsn *block_code(const program *p, uint32_t b, const char *
 /* keep one dispatch jump per instruction body: merged, they predict badly */
 __attribute__((optimize("no-crossjumping")))
 #endif
-int32_t
-vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *source,
-              const dc_prepared *target, dc_result *res, vm_fail *f, const char *S)
+dc_status
+vm_run_blocks(const program *p, uint32_t b, uint32_t last, dc_result *res, vm_fail *f,
+              const char *S)
 {
 #ifdef VM_GOTO
     /* every byte value has a label: no bounds check when dispatching */
@@ -477,7 +477,7 @@ vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *so
         [I__ALL... 255] = &&bad,
     };
 #endif
-    const pfact *const facts[2] = { target->slots, source->slots };
+    const pfact *const facts[2] = { res->target->slots, res->source->slots };
     value *R = res->regs;
     const xinsn *i;
     uint32_t x_at, slot_at; /* 1 + index of the last CONV, FIELDT */
@@ -506,7 +506,9 @@ enter:
     CASE(OK)
     if (b == 0)
         res->scratch_self = res->scratch_used;
-    return (int32_t)b;
+    res->block = (int32_t)b - 1;
+    res->verdict = DC_COMPATIBLE;
+    return DC_OK;
     CASE(FAIL)
     FAIL(F_FALSE);
     CASE(EMPTY)
@@ -586,7 +588,7 @@ loadft : {
     CASE(PMATCH)
     {
         /* the template was matched when the facts were prepared */
-        const dc_prepared *d = (i->t & SIDE_SOURCE) ? source : target;
+        const dc_prepared *d = (i->t & SIDE_SOURCE) ? res->source : res->target;
         if (i->b < d->npm) {
             const pmatch *pm = &d->pm[i->b];
             if (pm->result == 1 && pm->slot == i->a) {
@@ -605,7 +607,7 @@ loadft : {
     CASE(MATCH)
     CASE(NMATCH)
 match : {
-    const dc_prepared *d = (i->t & SIDE_SOURCE) ? source : target;
+    const dc_prepared *d = (i->t & SIDE_SOURCE) ? res->source : res->target;
     const pfact *x = &d->slots[i->a];
     const pmatch *pm = i->b < d->npm ? &d->pm[i->b] : NULL;
     int r = 0;
@@ -618,7 +620,7 @@ match : {
                 R[pmatch_binds(pm)[k].reg] = pmatch_binds(pm)[k].v;
         } else {
             /* every template of a check draws on one step budget */
-            vm m = { p, source, target, res, R, f, res->match_steps, false };
+            vm m = { p, res->source, res->target, res, R, f, res->match_steps, false };
             const tmpl *t = &p->tmpls[i->b];
             r = tmatch(&m, p->tparts + t->first, 0, t->n, x->raw.p, 0, x->raw.len);
             res->match_steps = m.steps;
@@ -856,7 +858,7 @@ wcmp_ints : {
     }
     CASE(CONV)
     {
-        vm m = { p, source, target, res, R, f, 0, false };
+        vm m = { p, res->source, res->target, res, R, f, 0, false };
         value v = REG(i->b);
         f->type = i->t & TYPE_MASK;
         f->x = v;
@@ -1091,7 +1093,7 @@ fail_arith:
      * verifier saw that they nest and that every RFIELD is in its loop */
     CASE(EACH)
     {
-        const dc_prepared *dev = i->side ? source : target;
+        const dc_prepared *dev = i->side ? res->source : res->target;
         unsigned lv = (i->t & LOOP_LEVEL) != 0;
         REG(i->a).type = VT_BOOL;
         REG(i->a).as.b = !(i->t & LOOP_ANY);
@@ -1165,12 +1167,17 @@ fail : {
         i = block_code(p, b, S);
         goto enter;
     }
-    return -1;
+    res->block = -1;
+    res->verdict = DC_INCOMPATIBLE;
+    return DC_OK;
 }
 }
 
 bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
                   const dc_prepared *target, dc_result *res, vm_fail *f)
 {
-    return vm_run_blocks(p, b, b, source, target, res, f, NULL) >= 0;
+    res->source = source;
+    res->target = target;
+    vm_run_blocks(p, b, b, res, f, NULL);
+    return res->verdict == DC_COMPATIBLE;
 }

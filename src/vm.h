@@ -41,19 +41,23 @@ enum { XS_B = 1, XS_C = 2, XS_D = 4 };
 /* SELF's values read in place have at most this many variables. */
 #define XS_MAX_VARS 16
 
-/* Evaluate program block `b`; true when it holds, else *fail says why. */
+/* Evaluate program block `b`; true when it holds, else *fail says why.
+ * res->source and res->target become source and target; res->block and
+ * res->verdict are left as vm_run_blocks leaves them. */
 bool vm_run_block(const program *p, uint32_t b, const dc_prepared *source,
                   const dc_prepared *target, dc_result *res, vm_fail *fail);
 
-/* Evaluate blocks b, b+1, ... last in order until one holds, in one call:
- * its index, or -1 when none does.  fails[k - b] says why block k did not
- * hold (for every block tried).  self: SELF's values packed (value_pack,
- * registers 0, 1, ... in order), which a program linked with p->xinplace
- * reads in place; NULL: they are in res->regs (vm_run_block's way: then
- * it runs p->xcode_regs). */
-int32_t vm_run_blocks(const program *p, uint32_t b, uint32_t last, const dc_prepared *source,
-                      const dc_prepared *target, dc_result *res, vm_fail *fails,
-                      const char *self);
+/* Evaluate blocks b, b+1, ... last of res->source and res->target in order
+ * until one holds, in one call: then res->block is its index - 1 (its
+ * index among the COMPATIBLE blocks) and res->verdict DC_COMPATIBLE; when
+ * none does, -1 and DC_INCOMPATIBLE.  Returns DC_OK, so that dc_check can
+ * end by calling it.  fails[k - b] says why block k did not hold (for
+ * every block tried).  self: SELF's values packed (value_pack, registers
+ * 0, 1, ... in order), which a program linked with p->xinplace reads in
+ * place; NULL: they are in res->regs (vm_run_block's way: then it runs
+ * p->xcode_regs).  Six arguments: all in registers. */
+dc_status vm_run_blocks(const program *p, uint32_t b, uint32_t last, dc_result *res,
+                        vm_fail *fails, const char *self);
 
 /* Templates matched when facts are prepared: can template t be (its parts
  * literals and declarations that are not sets)?  Then vm_prematch matches

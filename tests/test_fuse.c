@@ -67,6 +67,8 @@ static unsigned records_packed, records_unpacked; /* fleet records seen */
 /* r's bindings, reasons and explanation, as text. */
 static void put_read(dc_result *r, sbuf *out)
 {
+    dc_verdict verdict = dc_result_verdict(r);
+    int32_t block = dc_result_block(r);
     for (size_t i = 0; i < dc_result_binding_count(r); i++) {
         dc_binding bd = DC_BINDING_INIT;
         cr_assert_eq(dc_result_binding_get(r, i, &bd), DC_OK);
@@ -79,6 +81,9 @@ static void put_read(dc_result *r, sbuf *out)
             str(rs.field), str(rs.expected), str(rs.actual), str(rs.message));
     }
     put(out, "%s\n", str(explanation(r)));
+    /* a reason runs its block again: the verdict stays */
+    cr_assert_eq(dc_result_verdict(r), verdict, "the verdict changed by reading the reasons");
+    cr_assert_eq(dc_result_block(r), block, "the block changed by reading the reasons");
 }
 
 /* Everything a user reads of checking s against t, as text. */
